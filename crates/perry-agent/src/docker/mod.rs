@@ -1,0 +1,515 @@
+//! The one Docker adapter: everything Perry asks of the Docker Engine goes through here, over its
+//! API (bollard), never through the docker CLI.
+//!
+//! The client negotiates the API version with the daemon on first use (Docker 20.10 speaks 1.41 at
+//! most), and again after the daemon went away, so the agent can start, and keep running, while
+//! Docker is down.
+
+mod image_build;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::errors::Error as BollardError;
+use bollard::exec::{CreateExecOptions, StartExecResults};
+use bollard::models::{
+    ContainerCreateBody, HostConfig, Mount, MountType, NetworkCreateRequest, PortBinding,
+    RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+use perry_api::DindMode;
+use tokio::sync::RwLock;
+
+pub use image_build::{BuildProgress, ImageBuild};
+
+/// The label every Docker object of a workspace carries, with the workspace's name.
+pub const WORKSPACE_LABEL: &str = "dev.perry.workspace";
+/// The label that ties a workspace's objects to one agent's `workspacePrefix`.
+pub const PREFIX_LABEL: &str = "dev.perry.prefix";
+/// Creation time of the workspace, RFC 3339.
+pub const CREATED_LABEL: &str = "dev.perry.created";
+/// The host port of the workspace's sshd.
+pub const SSH_PORT_LABEL: &str = "dev.perry.ssh-port";
+
+/// Why a Docker call failed, sorted by what the caller should tell a person.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DockerError {
+    /// The daemon does not answer at all.
+    #[error("Docker is not answering ({0}); start the Docker daemon and try again")]
+    Unavailable(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// Docker answered with an error.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<BollardError> for DockerError {
+    fn from(error: BollardError) -> Self {
+        match error {
+            BollardError::DockerResponseServerError { status_code: 404, message } => {
+                DockerError::NotFound(message)
+            }
+            BollardError::DockerResponseServerError { status_code: 409, message } => {
+                DockerError::Conflict(message)
+            }
+            BollardError::DockerResponseServerError { message, .. } => DockerError::Failed(message),
+            BollardError::JsonDataError { message, .. } => DockerError::Failed(message),
+            BollardError::DockerStreamError { error } => DockerError::Failed(error),
+            other => DockerError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// What Perry needs to know about one of its containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    pub running: bool,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+}
+
+/// Everything that makes a workspace container.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub hostname: String,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+    pub env: Vec<String>,
+    pub network: String,
+    /// Volume name → mount point.
+    pub volumes: Vec<(String, String)>,
+    pub ssh_host_port: u16,
+}
+
+/// The result of a command run to completion in a container.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// The Docker Engine, reached through its API.
+#[derive(Debug)]
+pub struct Docker {
+    client: RwLock<Option<bollard::Docker>>,
+}
+
+impl Default for Docker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Docker {
+    /// A handle that connects on first use (`DOCKER_HOST`, else the local socket).
+    pub fn new() -> Docker {
+        Docker { client: RwLock::new(None) }
+    }
+
+    async fn client(&self) -> Result<bollard::Docker, DockerError> {
+        if let Some(client) = self.client.read().await.as_ref() {
+            return Ok(client.clone());
+        }
+        let mut slot = self.client.write().await;
+        if let Some(client) = slot.as_ref() {
+            return Ok(client.clone());
+        }
+        let client = bollard::Docker::connect_with_defaults()
+            .map_err(|error| DockerError::Unavailable(error.to_string()))?
+            .negotiate_version()
+            .await
+            .map_err(|error| DockerError::Unavailable(error.to_string()))?;
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Runs `call` on the client; a daemon that stopped answering makes the next call negotiate
+    /// anew (it may come back as a different version).
+    async fn call<T, F, Fut>(&self, call: F) -> Result<T, DockerError>
+    where
+        F: FnOnce(bollard::Docker) -> Fut,
+        Fut: Future<Output = Result<T, BollardError>>,
+    {
+        let client = self.client().await?;
+        let result = call(client).await.map_err(DockerError::from);
+        if let Err(DockerError::Unavailable(_)) = &result {
+            *self.client.write().await = None;
+        }
+        result
+    }
+
+    /// The Engine's version, e.g. `20.10.24+dfsg1`.
+    pub async fn version(&self) -> Result<String, DockerError> {
+        let version = self.call(|docker| async move { docker.version().await }).await?;
+        Ok(version.version.unwrap_or_else(|| "unknown".to_owned()))
+    }
+
+    /// Whether an image with this tag exists locally.
+    pub async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
+        match self.call(|docker| async move { docker.inspect_image(image).await }).await {
+            Ok(_) => Ok(true),
+            Err(DockerError::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// A label of an image, if the image exists and has it.
+    pub async fn image_label(&self, image: &str, label: &str) -> Result<Option<String>, DockerError> {
+        match self.call(|docker| async move { docker.inspect_image(image).await }).await {
+            Ok(inspect) => Ok(inspect
+                .config
+                .and_then(|config| config.labels)
+                .and_then(|mut labels| labels.remove(label))),
+            Err(DockerError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates the bridge network if it does not exist. Containers on it cannot talk to each
+    /// other (no inter-container communication): workspaces are isolated from one another.
+    pub async fn ensure_network(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), DockerError> {
+        match self.call(|docker| async move { docker.inspect_network(name, None).await }).await {
+            Ok(_) => return Ok(()),
+            Err(DockerError::NotFound(_)) => {}
+            Err(other) => return Err(other),
+        }
+        let request = NetworkCreateRequest {
+            name: name.to_owned(),
+            driver: Some("bridge".to_owned()),
+            labels: Some(labels),
+            options: Some(HashMap::from([(
+                "com.docker.network.bridge.enable_icc".to_owned(),
+                "false".to_owned(),
+            )])),
+            ..Default::default()
+        };
+        match self.call(|docker| async move { docker.create_network(request).await }).await {
+            // Another create won the race: the network is there, which is all we wanted.
+            Ok(_) | Err(DockerError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Removes a network; a missing one is fine.
+    pub async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+        ignore_not_found(self.call(|docker| async move { docker.remove_network(name).await }).await)
+    }
+
+    /// Creates a named volume (idempotent in Docker: an existing volume is returned as is).
+    pub async fn create_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), DockerError> {
+        let request = VolumeCreateRequest {
+            name: Some(name.to_owned()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.call(|docker| async move { docker.create_volume(request).await }).await?;
+        Ok(())
+    }
+
+    /// Whether a volume with this name exists.
+    pub async fn volume_exists(&self, name: &str) -> Result<bool, DockerError> {
+        match self.call(|docker| async move { docker.inspect_volume(name).await }).await {
+            Ok(_) => Ok(true),
+            Err(DockerError::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Removes a volume; a missing one is fine.
+    pub async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
+        let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+        ignore_not_found(
+            self.call(|docker| async move { docker.remove_volume(name, Some(options)).await }).await,
+        )
+    }
+
+    /// Names of the volumes carrying `label=value`.
+    pub async fn list_volumes(&self, label: &str, value: &str) -> Result<Vec<String>, DockerError> {
+        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let response =
+            self.call(|docker| async move { docker.list_volumes(Some(options)).await }).await?;
+        Ok(response.volumes.unwrap_or_default().into_iter().map(|volume| volume.name).collect())
+    }
+
+    /// Creates a workspace container in `mode`; returns its id.
+    pub async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        mode: DindMode,
+    ) -> Result<String, DockerError> {
+        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let body = ContainerCreateBody {
+            hostname: Some(spec.hostname.clone()),
+            image: Some(spec.image.clone()),
+            labels: Some(spec.labels.clone()),
+            env: Some(spec.env.clone()),
+            exposed_ports: Some(vec!["22/tcp".to_owned()]),
+            host_config: Some(workspace_host_config(spec, mode)),
+            ..Default::default()
+        };
+        let response =
+            self.call(|docker| async move { docker.create_container(Some(options), body).await }).await?;
+        Ok(response.id)
+    }
+
+    /// Starts a container; one already running is fine.
+    pub async fn start_container(&self, name: &str) -> Result<(), DockerError> {
+        match self.call(|docker| async move { docker.start_container(name, None).await }).await {
+            Err(DockerError::Failed(message)) if message.contains("already started") => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Stops a container, giving it `grace` to shut down; a stopped one is fine.
+    pub async fn stop_container(&self, name: &str, grace: Duration) -> Result<(), DockerError> {
+        let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
+        let options = StopContainerOptionsBuilder::default().t(seconds).build();
+        match self.call(|docker| async move { docker.stop_container(name, Some(options)).await }).await {
+            // 304 Not Modified: it was not running.
+            Err(DockerError::Failed(message)) if message.is_empty() || message.contains("304") => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Removes a container, running or not; a missing one is fine.
+    pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+        let options = RemoveContainerOptionsBuilder::default().force(true).build();
+        match self.call(|docker| async move { docker.remove_container(name, Some(options)).await }).await {
+            Ok(()) | Err(DockerError::NotFound(_)) => Ok(()),
+            // "removal already in progress": someone else is removing it.
+            Err(DockerError::Conflict(message)) if message.contains("in progress") => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// One container by name or id, `None` when it does not exist.
+    pub async fn inspect_container(&self, name: &str) -> Result<Option<ContainerInfo>, DockerError> {
+        let inspect =
+            match self.call(|docker| async move { docker.inspect_container(name, None).await }).await {
+                Ok(inspect) => inspect,
+                Err(DockerError::NotFound(_)) => return Ok(None),
+                Err(other) => return Err(other),
+            };
+        let config = inspect.config.unwrap_or_default();
+        Ok(Some(ContainerInfo {
+            id: inspect.id.unwrap_or_default(),
+            name: inspect.name.unwrap_or_default().trim_start_matches('/').to_owned(),
+            running: inspect.state.and_then(|state| state.running).unwrap_or(false),
+            image: config.image.unwrap_or_default(),
+            labels: config.labels.unwrap_or_default(),
+        }))
+    }
+
+    /// All containers (running or not) carrying `label=value`.
+    pub async fn list_containers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<Vec<ContainerInfo>, DockerError> {
+        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let containers =
+            self.call(|docker| async move { docker.list_containers(Some(options)).await }).await?;
+        Ok(containers
+            .into_iter()
+            .map(|container| ContainerInfo {
+                id: container.id.unwrap_or_default(),
+                name: container
+                    .names
+                    .and_then(|names| names.into_iter().next())
+                    .unwrap_or_default()
+                    .trim_start_matches('/')
+                    .to_owned(),
+                running: matches!(
+                    container.state,
+                    Some(bollard::models::ContainerSummaryStateEnum::RUNNING)
+                ),
+                image: container.image.unwrap_or_default(),
+                labels: container.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Runs `cmd` in a running container as `user` and waits for it to finish.
+    pub async fn exec(
+        &self,
+        container: &str,
+        user: &str,
+        cmd: &[&str],
+    ) -> Result<ExecOutput, DockerError> {
+        let config = CreateExecOptions {
+            cmd: Some(cmd.iter().map(|part| (*part).to_owned()).collect()),
+            user: Some(user.to_owned()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let client = self.client().await?;
+        let exec = client.create_exec(container, config).await.map_err(DockerError::from)?;
+        let mut output = String::new();
+        if let StartExecResults::Attached { output: mut stream, .. } =
+            client.start_exec(&exec.id, None).await.map_err(DockerError::from)?
+        {
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(DockerError::from)?;
+                output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+        }
+        let inspect = client.inspect_exec(&exec.id).await.map_err(DockerError::from)?;
+        Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(-1), output })
+    }
+
+    /// Puts one file into a container (running or not) at `dir/file_name` with `mode`.
+    pub async fn upload_file(
+        &self,
+        container: &str,
+        dir: &str,
+        file_name: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Result<(), DockerError> {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(mode);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_secs())
+                .unwrap_or(0),
+        );
+        let mut archive = tar::Builder::new(Vec::new());
+        archive
+            .append_data(&mut header, file_name, contents)
+            .map_err(|error| DockerError::Failed(format!("cannot pack {file_name}: {error}")))?;
+        let archive = archive
+            .into_inner()
+            .map_err(|error| DockerError::Failed(format!("cannot pack {file_name}: {error}")))?;
+        let options = UploadToContainerOptionsBuilder::default().path(dir).build();
+        self.call(|docker| async move {
+            docker
+                .upload_to_container(container, Some(options), bollard::body_full(archive.into()))
+                .await
+        })
+        .await
+    }
+
+    /// Finds out whether this runtime grants `--privileged`, with a throwaway container of
+    /// `image` that runs `true`. Runtimes without CAP_SYS_RESOURCE (some VMs) refuse it.
+    pub async fn detect_dind_mode(
+        &self,
+        image: &str,
+        probe_name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<DindMode, DockerError> {
+        let spec = ContainerSpec {
+            name: probe_name.to_owned(),
+            hostname: "perry-probe".to_owned(),
+            image: image.to_owned(),
+            labels: labels.clone(),
+            env: Vec::new(),
+            network: "none".to_owned(),
+            volumes: Vec::new(),
+            ssh_host_port: 0,
+        };
+        self.remove_container(probe_name).await?;
+        let options = CreateContainerOptionsBuilder::default().name(probe_name).build();
+        let mut host_config = workspace_host_config(&spec, DindMode::Privileged);
+        host_config.port_bindings = None;
+        host_config.restart_policy = None;
+        let body = ContainerCreateBody {
+            image: Some(image.to_owned()),
+            entrypoint: Some(vec!["true".to_owned()]),
+            labels: Some(labels),
+            host_config: Some(host_config),
+            ..Default::default()
+        };
+        self.call(|docker| async move { docker.create_container(Some(options), body).await }).await?;
+        let started = self.start_container(probe_name).await;
+        self.remove_container(probe_name).await?;
+        match started {
+            Ok(()) => Ok(DindMode::Privileged),
+            Err(DockerError::Failed(message)) => {
+                tracing::info!("the runtime refused --privileged ({message}); workspaces get an explicit capability set");
+                Ok(DindMode::Capabilities)
+            }
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn ignore_not_found(result: Result<(), DockerError>) -> Result<(), DockerError> {
+    match result {
+        Err(DockerError::NotFound(_)) => Ok(()),
+        other => other,
+    }
+}
+
+/// The host side of a workspace container: its volumes, port, network and the rights its inner
+/// Docker daemon needs.
+fn workspace_host_config(spec: &ContainerSpec, mode: DindMode) -> HostConfig {
+    let mut host_config = HostConfig {
+        init: Some(true),
+        network_mode: Some(spec.network.clone()),
+        restart_policy: Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+            maximum_retry_count: None,
+        }),
+        port_bindings: Some(HashMap::from([(
+            "22/tcp".to_owned(),
+            Some(vec![PortBinding {
+                host_ip: Some("0.0.0.0".to_owned()),
+                host_port: Some(spec.ssh_host_port.to_string()),
+            }]),
+        )])),
+        mounts: Some(
+            spec.volumes
+                .iter()
+                .map(|(volume, target)| Mount {
+                    target: Some(target.clone()),
+                    source: Some(volume.clone()),
+                    typ: Some(MountType::VOLUME),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    match mode {
+        DindMode::Privileged => host_config.privileged = Some(true),
+        DindMode::Capabilities => {
+            host_config.cap_add = Some(vec!["ALL".to_owned()]);
+            host_config.cap_drop = Some(vec!["SYS_RESOURCE".to_owned()]);
+            host_config.security_opt =
+                Some(vec!["seccomp=unconfined".to_owned(), "apparmor=unconfined".to_owned()]);
+            // `--security-opt systempaths=unconfined` is a CLI spelling; the API form is empty
+            // masked and read-only path lists, so the inner dockerd can mount /proc and /sys.
+            host_config.masked_paths = Some(Vec::new());
+            host_config.readonly_paths = Some(Vec::new());
+        }
+    }
+    host_config
+}

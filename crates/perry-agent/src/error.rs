@@ -1,0 +1,95 @@
+//! The agent's one API error type: each variant is an oRPC error code, and the reply a client
+//! gets is built here and nowhere else.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use perry_api::{ErrorCode, RpcError};
+use serde_json::json;
+
+use crate::docker::DockerError;
+
+/// A failed API call, as the client will see it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// The input did not match the procedure's input type.
+    #[error("Input validation failed")]
+    InvalidInput { issues: Vec<String> },
+    #[error("Missing or wrong token: send 'Authorization: Bearer <token>' (the token is in the agent's config.json)")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotSupported(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    NotImplemented(String),
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    #[error("{0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    /// The oRPC code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::BadRequest(_) | ApiError::InvalidInput { .. } => ErrorCode::BadRequest,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::MethodNotSupported(_) => ErrorCode::MethodNotSupported,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::NotImplemented(_) => ErrorCode::NotImplemented,
+            ApiError::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::Internal(_) => ErrorCode::InternalServerError,
+        }
+    }
+
+    /// The error body of the oRPC reply.
+    pub fn to_rpc(&self) -> RpcError {
+        let mut error = RpcError::new(self.code(), self.to_string());
+        if let ApiError::InvalidInput { issues } = self {
+            let issues: Vec<_> = issues.iter().map(|message| json!({ "message": message })).collect();
+            error.data = json!({ "issues": issues });
+        }
+        error
+    }
+}
+
+impl From<DockerError> for ApiError {
+    fn from(error: DockerError) -> Self {
+        match error {
+            DockerError::Unavailable(_) => ApiError::ServiceUnavailable(error.to_string()),
+            DockerError::NotFound(message) => ApiError::NotFound(format!("Docker: {message}")),
+            DockerError::Conflict(message) => ApiError::Conflict(format!("Docker: {message}")),
+            DockerError::Failed(message) => {
+                ApiError::Internal(anyhow::anyhow!("Docker refused: {message}"))
+            }
+        }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::Internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(error) = &self {
+            tracing::error!("internal error: {error:#}");
+        }
+        let body = self.to_rpc();
+        let status = StatusCode::from_u16(body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(json!({ "json": body }))).into_response()
+    }
+}

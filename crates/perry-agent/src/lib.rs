@@ -1,0 +1,68 @@
+//! The Perry agent as a library: the daemon behind `perry agent run`.
+//!
+//! # Layout
+//! - [`server`]: the HTTP router, startup and graceful shutdown.
+//! - [`rpc`]: the oRPC endpoint at `/rpc` (codec and procedure dispatch).
+//! - [`auth`]: the bearer-token check.
+//! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
+//! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
+//! - [`state`]: config.json and state.json. Nothing else writes them.
+//! - [`error`]: the API error type, one variant per oRPC code.
+
+pub mod auth;
+pub mod docker;
+pub mod error;
+pub mod rpc;
+pub mod server;
+pub mod state;
+pub mod workspace;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use perry_api::AgentConfig;
+
+use crate::auth::AuthSettings;
+use crate::docker::Docker;
+use crate::error::ApiError;
+use crate::state::ConfigFile;
+use crate::workspace::WorkspaceService;
+
+pub use server::{AgentOptions, run};
+
+/// Everything a request handler can reach.
+#[derive(Debug)]
+pub struct Agent {
+    pub config_dir: PathBuf,
+    config: Mutex<ConfigFile>,
+    pub auth: AuthSettings,
+    pub docker: Arc<Docker>,
+    pub workspaces: WorkspaceService,
+    pub started: Instant,
+    /// Notified by `agent.kill`: the server shuts down gracefully.
+    pub shutdown: tokio::sync::Notify,
+}
+
+impl Agent {
+    /// The configuration as `config.get` shows it.
+    pub fn public_config(&self) -> AgentConfig {
+        self.config.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).to_api(self.auth.enabled)
+    }
+
+    /// Records the worker host clients should use, in config.json.
+    pub fn set_worker(&self, worker: String) -> Result<AgentConfig, ApiError> {
+        let worker = worker.trim().to_owned();
+        if worker.is_empty() || worker.contains(char::is_whitespace) {
+            return Err(ApiError::BadRequest(format!(
+                "Invalid worker {worker:?}: give a host name or host:port without spaces"
+            )));
+        }
+        let mut config = self.config.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut next = config.clone();
+        next.worker = Some(worker);
+        next.save(&self.config_dir)?;
+        *config = next;
+        Ok(config.to_api(self.auth.enabled))
+    }
+}

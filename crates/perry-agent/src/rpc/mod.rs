@@ -1,0 +1,188 @@
+//! The oRPC endpoint: `/rpc/<group>/<procedure>` → decode and check the input → the service →
+//! a typed reply. The procedure names come from [`perry_api::procedures::PROCEDURES`].
+
+pub mod codec;
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use perry_api::procedures::PROCEDURES;
+use perry_api::{
+    AgentInfo, CreateWorkspaceInput, SessionsListInput, SetWorkerInput, SuccessOutput,
+    WorkspaceNameInput,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::Agent;
+use crate::error::ApiError;
+use codec::{decode_envelope, decode_input, encode_output, unwrap_envelope};
+
+/// The largest request body the agent reads: inputs are small JSON objects.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Serves one oRPC call.
+pub async fn handle(
+    State(agent): State<Arc<Agent>>,
+    method: Method,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match call(&agent, &method, &path, query.as_deref(), &headers, body).await {
+        Ok(output) => axum::Json(encode_output(output)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn call(
+    agent: &Agent,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Value, ApiError> {
+    if !PROCEDURES.iter().any(|procedure| procedure.path == path) {
+        return Err(ApiError::NotFound(format!("There is no procedure at /rpc/{path}")));
+    }
+    let input = match *method {
+        Method::POST => {
+            let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+                ApiError::PayloadTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+            })?;
+            decode_envelope(headers, &bytes)?
+        }
+        Method::GET => decode_query(query)?,
+        _ => {
+            return Err(ApiError::MethodNotSupported(format!(
+                "{method} is not supported for /rpc/{path}; use POST"
+            )));
+        }
+    };
+    dispatch(agent, path, input).await
+}
+
+/// The input of a GET call, from `?data=<envelope JSON>`.
+fn decode_query(query: Option<&str>) -> Result<Value, ApiError> {
+    let data = query.and_then(|query| {
+        query.split('&').find_map(|pair| pair.strip_prefix("data=")).map(|data| data.to_owned())
+    });
+    let Some(data) = data else { return Ok(Value::Null) };
+    let decoded = percent_decode(&data)
+        .ok_or_else(|| ApiError::BadRequest("The data query parameter is not valid percent-encoded UTF-8".to_owned()))?;
+    let envelope: Value = serde_json::from_str(&decoded)
+        .map_err(|error| ApiError::BadRequest(format!("The data query parameter is not valid JSON: {error}")))?;
+    unwrap_envelope(envelope)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                index += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                index += 1;
+            }
+            byte => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn to_value<T: Serialize>(output: T) -> Result<Value, ApiError> {
+    serde_json::to_value(output).map_err(|error| ApiError::Internal(error.into()))
+}
+
+/// Runs the procedure at `path` with `input`.
+async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiError> {
+    let workspaces = &agent.workspaces;
+    match path {
+        "workspaces/list" => to_value(workspaces.list().await?),
+        "workspaces/get" => {
+            let input: WorkspaceNameInput = decode_input(input)?;
+            to_value(workspaces.get(&input.name).await?)
+        }
+        "workspaces/create" => {
+            let input: CreateWorkspaceInput = decode_input(input)?;
+            to_value(workspaces.create(&input.name, input.image).await?)
+        }
+        "workspaces/delete" => {
+            let input: WorkspaceNameInput = decode_input(input)?;
+            workspaces.delete(&input.name).await?;
+            to_value(SuccessOutput { success: true })
+        }
+        "workspaces/start" => {
+            let input: WorkspaceNameInput = decode_input(input)?;
+            to_value(workspaces.start(&input.name).await?)
+        }
+        "workspaces/stop" => {
+            let input: WorkspaceNameInput = decode_input(input)?;
+            to_value(workspaces.stop(&input.name).await?)
+        }
+        "workspaces/sync" => {
+            let input: WorkspaceNameInput = decode_input(input)?;
+            workspaces.sync(&input.name).await?;
+            Ok(Value::Null)
+        }
+        "sessions/list" => {
+            let _input: SessionsListInput = decode_input(input)?;
+            Err(sessions_not_implemented())
+        }
+        "sessions/messages" => Err(sessions_not_implemented()),
+        "agent/info" => to_value(agent_info(agent).await),
+        "agent/kill" => {
+            tracing::info!("agent.kill called: shutting down");
+            agent.shutdown.notify_one();
+            Ok(Value::Null)
+        }
+        "config/get" => to_value(agent.public_config()),
+        "config/setWorker" => {
+            let input: SetWorkerInput = decode_input(input)?;
+            to_value(agent.set_worker(input.worker)?)
+        }
+        _ => Err(ApiError::NotFound(format!("There is no procedure at /rpc/{path}"))),
+    }
+}
+
+fn sessions_not_implemented() -> ApiError {
+    ApiError::NotImplemented("Session discovery is not available in this version of Perry yet".to_owned())
+}
+
+async fn agent_info(agent: &Agent) -> AgentInfo {
+    AgentInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        uptime: agent.started.elapsed().as_secs_f64(),
+        workspaces_count: u32::try_from(agent.workspaces.count()).unwrap_or(u32::MAX),
+        docker_version: agent.docker.version().await.ok(),
+        dind_mode: agent.workspaces.dind_mode(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_handles_escapes_and_rejects_garbage() {
+        assert_eq!(percent_decode("%7B%22json%22%3A1%7D").as_deref(), Some("{\"json\":1}"));
+        assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%"), None);
+    }
+}

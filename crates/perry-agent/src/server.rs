@@ -1,0 +1,184 @@
+//! Startup, the HTTP router and graceful shutdown of the agent.
+
+use std::fs::OpenOptions;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::routing::{any, get};
+use tokio::net::TcpListener;
+
+use crate::Agent;
+use crate::auth::{self, AuthSettings};
+use crate::docker::Docker;
+use crate::rpc;
+use crate::state::{ConfigFile, StateStore};
+use crate::workspace::{WorkspaceService, WorkspaceSettings};
+
+/// How `perry agent run` was asked to run.
+#[derive(Debug, Clone)]
+pub struct AgentOptions {
+    pub config_dir: PathBuf,
+    pub host: String,
+    /// Overrides `port` from config.json.
+    pub port: Option<u16>,
+    /// Serve without a token (explicit opt-out, warned about).
+    pub no_auth: bool,
+    /// The perry-worker binary to copy into workspaces.
+    pub worker_binary: Option<PathBuf>,
+}
+
+/// A started agent: its address, its state, and the server task.
+pub struct RunningAgent {
+    pub address: SocketAddr,
+    pub agent: Arc<Agent>,
+    pub token: String,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _instance_lock: std::fs::File,
+}
+
+impl RunningAgent {
+    /// Waits until the server has shut down (SIGINT, SIGTERM or `agent.kill`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.server.await.context("the server task failed")?
+    }
+}
+
+/// Starts the agent and serves until a signal or `agent.kill`.
+pub async fn run(options: AgentOptions) -> anyhow::Result<()> {
+    start(options).await?.wait().await
+}
+
+/// Loads config and state, binds the port and starts serving in the background.
+pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
+    std::fs::create_dir_all(&options.config_dir)
+        .with_context(|| format!("cannot create config dir {}", options.config_dir.display()))?;
+    let instance_lock = lock_instance(&options.config_dir)?;
+    let config = ConfigFile::load_or_create(&options.config_dir)?;
+    let token = config.token().to_owned();
+    let state = Arc::new(StateStore::open(&options.config_dir)?);
+    let docker = Arc::new(Docker::new());
+    let settings = WorkspaceSettings {
+        prefix: config.workspace_prefix.clone(),
+        image: config.image_tag.clone(),
+        ssh_port_range: config.ssh_port_range,
+        ready_timeout: Duration::from_secs(config.ready_timeout_seconds),
+        worker_binary: options.worker_binary.clone(),
+        authorized_keys: host_public_keys(),
+    };
+    let workspaces = WorkspaceService::new(docker.clone(), state, settings)?;
+    if options.no_auth {
+        tracing::warn!("authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces");
+    }
+    let port = options.port.unwrap_or(config.port);
+    let agent = Arc::new(Agent {
+        config_dir: options.config_dir.clone(),
+        auth: AuthSettings::new(!options.no_auth, &token),
+        config: Mutex::new(config),
+        docker,
+        workspaces,
+        started: Instant::now(),
+        shutdown: tokio::sync::Notify::new(),
+    });
+
+    let listener = TcpListener::bind((options.host.as_str(), port))
+        .await
+        .with_context(|| format!("cannot listen on {}:{port}", options.host))?;
+    let address = listener.local_addr()?;
+    tracing::info!("listening on http://{address}");
+
+    let background = agent.clone();
+    tokio::spawn(async move {
+        match background.workspaces.list().await {
+            Ok(workspaces) => tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len()),
+            Err(error) => tracing::warn!("could not reconcile with Docker at startup: {error}"),
+        }
+        background.workspaces.detect_dind_mode_in_background().await;
+    });
+
+    let app = router(agent.clone());
+    let shutdown_agent = agent.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal(shutdown_agent))
+            .await
+            .context("the HTTP server failed")?;
+        tracing::info!("agent stopped");
+        Ok(())
+    });
+    Ok(RunningAgent { address, agent, token, server, _instance_lock: instance_lock })
+}
+
+/// The agent's routes.
+pub fn router(agent: Arc<Agent>) -> Router {
+    let api = Router::new()
+        .route("/rpc/{*path}", any(rpc::handle))
+        .route_layer(axum::middleware::from_fn_with_state(agent.clone(), auth::require_token));
+    Router::new()
+        .route("/health", get(health))
+        .merge(api)
+        .with_state(agent)
+}
+
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// One agent per config dir: a second one would fight the first over state.json.
+fn lock_instance(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let path = dir.join("agent.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another Perry agent is already running with config dir {}; stop it first",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
+/// The SSH public keys of the user running the agent, for workspaces' authorized_keys.
+fn host_public_keys() -> String {
+    let Some(home) = std::env::var_os("HOME") else { return String::new() };
+    let ssh_dir = PathBuf::from(home).join(".ssh");
+    let Ok(entries) = std::fs::read_dir(&ssh_dir) else { return String::new() };
+    let mut keys: Vec<String> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "pub"))
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|key| key.trim().to_owned())
+        .filter(|key| !key.is_empty())
+        .collect();
+    keys.sort();
+    keys.join("\n")
+}
+
+async fn shutdown_signal(agent: Arc<Agent>) {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = interrupt => tracing::info!("SIGINT: shutting down"),
+        () = terminated => tracing::info!("SIGTERM: shutting down"),
+        () = agent.shutdown.notified() => {}
+    }
+}

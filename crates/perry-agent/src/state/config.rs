@@ -1,0 +1,235 @@
+//! `config.json`: the agent's settings. Written on first run with defaults and a fresh token;
+//! an existing file is respected, and keys Perry does not know survive every rewrite.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use perry_api::{AgentConfig, PortRange};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::files;
+
+/// The port the agent listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 7391;
+/// The default SSH port range for workspaces.
+pub const DEFAULT_SSH_PORT_RANGE: PortRange = PortRange { start: 2200, end: 2400 };
+
+/// The contents of `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigFile {
+    #[serde(default = "default_port")]
+    pub port: u16,
+    #[serde(default = "default_prefix")]
+    pub workspace_prefix: String,
+    #[serde(default = "default_image_tag")]
+    pub image_tag: String,
+    #[serde(default = "default_ssh_port_range")]
+    pub ssh_port_range: PortRange,
+    /// Seconds a new or started workspace gets to have its inner dockerd and sshd answer.
+    #[serde(default = "default_ready_timeout_seconds")]
+    pub ready_timeout_seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worker: Option<String>,
+    #[serde(default)]
+    pub auth: AuthSection,
+    /// Keys this version of Perry does not know, kept as they were.
+    #[serde(flatten)]
+    pub unknown: Map<String, Value>,
+}
+
+/// The `auth` object of `config.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuthSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(flatten)]
+    pub unknown: Map<String, Value>,
+}
+
+fn default_port() -> u16 {
+    DEFAULT_PORT
+}
+fn default_prefix() -> String {
+    "workspace-".to_owned()
+}
+fn default_image_tag() -> String {
+    "workspace-base".to_owned()
+}
+fn default_ssh_port_range() -> PortRange {
+    DEFAULT_SSH_PORT_RANGE
+}
+fn default_ready_timeout_seconds() -> u64 {
+    120
+}
+
+impl Default for ConfigFile {
+    fn default() -> Self {
+        serde_json::from_value(Value::Object(Map::new())).expect("every field has a default")
+    }
+}
+
+/// The config dir: `PERRY_CONFIG_DIR`, else `~/.config/perry`.
+pub fn config_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("PERRY_CONFIG_DIR").filter(|dir| !dir.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    let home = std::env::var_os("HOME").context("neither PERRY_CONFIG_DIR nor HOME is set")?;
+    Ok(PathBuf::from(home).join(".config").join("perry"))
+}
+
+/// A new random token: 256 bits, hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl ConfigFile {
+    /// The path of `config.json` in `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("config.json")
+    }
+
+    /// Reads `config.json` from `dir` without changing anything; `None` when absent.
+    pub fn read(dir: &Path) -> anyhow::Result<Option<ConfigFile>> {
+        let path = Self::path(dir);
+        let Some(bytes) = files::read_if_exists(&path)? else {
+            return Ok(None);
+        };
+        let config: ConfigFile = serde_json::from_slice(&bytes).with_context(|| {
+            format!("{} is not valid Perry config JSON; fix or remove it", path.display())
+        })?;
+        config.validate().with_context(|| format!("invalid setting in {}", path.display()))?;
+        Ok(Some(config))
+    }
+
+    /// Loads `config.json`, writing it first when absent and adding a token when it has none.
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<ConfigFile> {
+        let path = Self::path(dir);
+        let mut config = Self::read(dir)?.unwrap_or_default();
+        let needs_write = !path.exists() || config.auth.token.as_deref().is_none_or(str::is_empty);
+        if config.auth.token.as_deref().is_none_or(str::is_empty) {
+            config.auth.token = Some(new_token());
+        }
+        if needs_write {
+            config.save(dir)?;
+        } else {
+            files::make_private(&path)?;
+        }
+        Ok(config)
+    }
+
+    /// Writes `config.json` atomically with mode 0600.
+    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
+        files::write_json_atomic(&Self::path(dir), self)
+    }
+
+    /// Checks the values a person may have typed by hand.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let prefix_ok = !self.workspace_prefix.is_empty()
+            && self.workspace_prefix.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && self
+                .workspace_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !prefix_ok {
+            bail!(
+                "workspacePrefix {:?} must start with a letter or digit and contain only letters, digits, '-', '_' and '.'",
+                self.workspace_prefix
+            );
+        }
+        if self.image_tag.trim().is_empty() {
+            bail!("imageTag must not be empty");
+        }
+        let range = self.ssh_port_range;
+        if range.start == 0 || range.start > range.end {
+            bail!("sshPortRange {}-{} is not a valid port range", range.start, range.end);
+        }
+        Ok(())
+    }
+
+    /// The token clients must present.
+    pub fn token(&self) -> &str {
+        self.auth.token.as_deref().unwrap_or_default()
+    }
+
+    /// The view `config.get` returns: everything but the token.
+    pub fn to_api(&self, auth_enabled: bool) -> AgentConfig {
+        AgentConfig {
+            port: self.port,
+            workspace_prefix: self.workspace_prefix.clone(),
+            image_tag: self.image_tag.clone(),
+            ssh_port_range: self.ssh_port_range,
+            worker: self.worker.clone(),
+            auth_enabled,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn first_run_writes_defaults_with_a_long_token_and_mode_600() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ConfigFile::load_or_create(dir.path()).unwrap();
+        assert_eq!(config.port, 7391);
+        assert_eq!(config.workspace_prefix, "workspace-");
+        assert_eq!(config.image_tag, "workspace-base");
+        assert!(config.token().len() >= 32, "token too short: {}", config.token());
+        let path = ConfigFile::path(dir.path());
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+        let again = ConfigFile::load_or_create(dir.path()).unwrap();
+        assert_eq!(again.token(), config.token(), "the token must be stable across runs");
+    }
+
+    #[test]
+    fn existing_values_and_unknown_keys_survive_a_rewrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ConfigFile::path(dir.path());
+        std::fs::write(
+            &path,
+            r#"{"port": 8000, "workspacePrefix": "dev-", "auth": {"token": "preset", "note": 1}, "future": [1, 2]}"#,
+        )
+        .unwrap();
+        let mut config = ConfigFile::load_or_create(dir.path()).unwrap();
+        assert_eq!(config.port, 8000);
+        assert_eq!(config.workspace_prefix, "dev-");
+        assert_eq!(config.token(), "preset");
+        config.worker = Some("box:7391".into());
+        config.save(dir.path()).unwrap();
+        let raw: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(raw["future"], serde_json::json!([1, 2]));
+        assert_eq!(raw["auth"]["note"], 1);
+        assert_eq!(raw["auth"]["token"], "preset");
+        assert_eq!(raw["worker"], "box:7391");
+    }
+
+    #[test]
+    fn a_config_without_token_gets_one_written() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(ConfigFile::path(dir.path()), r#"{"port": 9000}"#).unwrap();
+        let config = ConfigFile::load_or_create(dir.path()).unwrap();
+        let reread = ConfigFile::read(dir.path()).unwrap().unwrap();
+        assert_eq!(reread.token(), config.token());
+        assert_eq!(reread.port, 9000);
+    }
+
+    #[test]
+    fn invalid_json_and_invalid_values_are_refused_with_the_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(ConfigFile::path(dir.path()), "{not json").unwrap();
+        let error = format!("{:#}", ConfigFile::load_or_create(dir.path()).unwrap_err());
+        assert!(error.contains("config.json"), "{error}");
+        std::fs::write(ConfigFile::path(dir.path()), r#"{"sshPortRange": {"start": 10, "end": 5}}"#)
+            .unwrap();
+        let error = format!("{:#}", ConfigFile::load_or_create(dir.path()).unwrap_err());
+        assert!(error.contains("sshPortRange"), "{error}");
+        assert_eq!(std::fs::read_to_string(ConfigFile::path(dir.path())).unwrap(), r#"{"sshPortRange": {"start": 10, "end": 5}}"#, "a bad file is never overwritten");
+    }
+}

@@ -1,0 +1,144 @@
+//! `state.json`: the workspaces the user asked for. Only this module writes it.
+//!
+//! The file is the memory of what the user wants; Docker is the truth for what runs. Every change
+//! is written through [`files::write_json_atomic`] before it becomes visible in memory, so a crash
+//! at any instant leaves either the old or the new file, never half of one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::Context;
+use perry_api::Workspace;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::files;
+
+/// The contents of `state.json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StateFile {
+    #[serde(default)]
+    pub workspaces: BTreeMap<String, Workspace>,
+    #[serde(flatten)]
+    pub unknown: Map<String, Value>,
+}
+
+/// The state file and its in-memory copy, kept equal.
+#[derive(Debug)]
+pub struct StateStore {
+    path: PathBuf,
+    current: Mutex<StateFile>,
+}
+
+impl StateStore {
+    /// Opens `state.json` in `dir`. A file that does not parse is moved aside (never dropped) and
+    /// the agent starts from an empty state, which reconciliation then refills from Docker.
+    pub fn open(dir: &Path) -> anyhow::Result<StateStore> {
+        let path = dir.join("state.json");
+        let state = match files::read_if_exists(&path)? {
+            None => StateFile::default(),
+            Some(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
+                Ok(state) => state,
+                Err(parse_error) => {
+                    let aside = dir.join(format!(
+                        "state.json.corrupt-{}",
+                        humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+                    ));
+                    std::fs::rename(&path, &aside)
+                        .with_context(|| format!("cannot move corrupt {} aside", path.display()))?;
+                    tracing::error!(
+                        "STATE FILE CORRUPT: {} did not parse ({parse_error}); moved it to {} and \
+                         starting from the workspaces Docker still has",
+                        path.display(),
+                        aside.display()
+                    );
+                    StateFile::default()
+                }
+            },
+        };
+        Ok(StateStore { path, current: Mutex::new(state) })
+    }
+
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> StateFile {
+        self.lock().clone()
+    }
+
+    /// The record of one workspace.
+    pub fn workspace(&self, name: &str) -> Option<Workspace> {
+        self.lock().workspaces.get(name).cloned()
+    }
+
+    /// Applies `change` and writes the result; memory changes only when the write succeeded.
+    pub fn update<R>(&self, change: impl FnOnce(&mut StateFile) -> R) -> anyhow::Result<R> {
+        let mut current = self.lock();
+        let mut next = current.clone();
+        let result = change(&mut next);
+        if next != *current {
+            files::write_json_atomic(&self.path, &next)?;
+            *current = next;
+        }
+        Ok(result)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StateFile> {
+        // A panic while holding the lock cannot leave a half-applied change: updates are applied
+        // to a copy. So the poisoned value is still whole.
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use perry_api::{WorkspacePorts, WorkspaceStatus};
+
+    fn workspace(name: &str) -> Workspace {
+        Workspace {
+            name: name.into(),
+            status: WorkspaceStatus::Running,
+            container_id: Some("abc".into()),
+            created: "2026-01-01T00:00:00Z".into(),
+            image: "workspace-base".into(),
+            ports: WorkspacePorts { ssh: 2200 },
+            error: None,
+        }
+    }
+
+    #[test]
+    fn updates_are_persisted_and_reloaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path()).unwrap();
+        store.update(|state| state.workspaces.insert("alpha".into(), workspace("alpha"))).unwrap();
+        let reopened = StateStore::open(dir.path()).unwrap();
+        assert_eq!(reopened.workspace("alpha"), Some(workspace("alpha")));
+    }
+
+    #[test]
+    fn corrupt_state_is_moved_aside_not_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("state.json"), "{\"workspaces\": {\"half").unwrap();
+        let store = StateStore::open(dir.path()).unwrap();
+        assert!(store.snapshot().workspaces.is_empty());
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("state.json.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        let kept = std::fs::read_to_string(dir.path().join(&aside[0])).unwrap();
+        assert_eq!(kept, "{\"workspaces\": {\"half");
+    }
+
+    #[test]
+    fn unknown_top_level_keys_survive() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("state.json"), r#"{"workspaces": {}, "later": true}"#).unwrap();
+        let store = StateStore::open(dir.path()).unwrap();
+        store.update(|state| state.workspaces.insert("a".into(), workspace("a"))).unwrap();
+        let raw: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+        assert_eq!(raw["later"], true);
+    }
+}

@@ -1,0 +1,632 @@
+//! The workspace lifecycle: create, start, stop, delete, list, sync.
+//!
+//! Every change goes through the Docker adapter and the state store, in that order of truth:
+//! state.json records what the user asked for, Docker tells what runs, and [`WorkspaceService::list`]
+//! reconciles the two on every call.
+//!
+//! Operations on one workspace are serialized by a per-name lock; operations on different
+//! workspaces run side by side. A create that fails takes back everything it made.
+
+mod name;
+mod ports;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use perry_api::{DindMode, PortRange, Workspace, WorkspacePorts, WorkspaceStatus};
+use tokio::io::AsyncReadExt;
+use tokio::sync::OnceCell;
+
+use crate::docker::{
+    CREATED_LABEL, ContainerInfo, ContainerSpec, Docker, DockerError, PREFIX_LABEL, SSH_PORT_LABEL,
+    WORKSPACE_LABEL,
+};
+use crate::error::ApiError;
+use crate::state::StateStore;
+
+pub use name::{NAME_RULE, validate_name};
+pub use ports::{allocate_port, host_port_is_free};
+
+/// Where the worker binary goes inside every workspace.
+pub const WORKER_DIR: &str = "/usr/local/bin";
+const WORKER_FILE: &str = "perry-worker";
+/// How long `docker stop` waits before it kills: the inner dockerd needs a moment to stop.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How often readiness is probed while a workspace starts.
+const READY_POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What the workspace service needs from the agent's configuration.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSettings {
+    /// Prepended to every Docker object name, e.g. `workspace-`.
+    pub prefix: String,
+    /// The image new workspaces run unless the create call names another.
+    pub image: String,
+    pub ssh_port_range: PortRange,
+    /// How long a starting workspace gets to have dockerd and sshd answer.
+    pub ready_timeout: Duration,
+    /// The perry-worker binary to copy into workspaces, if there is one.
+    pub worker_binary: Option<PathBuf>,
+    /// Public keys authorized to SSH into workspaces as `workspace`.
+    pub authorized_keys: String,
+}
+
+/// Creates and runs workspaces.
+#[derive(Debug)]
+pub struct WorkspaceService {
+    docker: Arc<Docker>,
+    state: Arc<StateStore>,
+    settings: WorkspaceSettings,
+    worker_binary: Option<Arc<Vec<u8>>>,
+    dind_mode: OnceCell<DindMode>,
+    name_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Workspaces whose create or start is running now: they show as `creating`.
+    busy: Mutex<HashSet<String>>,
+}
+
+/// The Docker objects a create has made so far, so a rollback removes exactly those.
+#[derive(Debug, Default)]
+struct MadeObjects {
+    container: Option<String>,
+    volumes: Vec<String>,
+}
+
+/// Removes the name from the busy set when the operation ends, however it ends.
+struct BusyGuard<'a> {
+    service: &'a WorkspaceService,
+    name: String,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        lock(&self.service.busy).remove(&self.name);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+impl WorkspaceService {
+    /// A service over `docker` and `state` with `settings`.
+    pub fn new(
+        docker: Arc<Docker>,
+        state: Arc<StateStore>,
+        settings: WorkspaceSettings,
+    ) -> anyhow::Result<WorkspaceService> {
+        let worker_binary = match &settings.worker_binary {
+            Some(path) => match std::fs::read(path) {
+                Ok(bytes) => Some(Arc::new(bytes)),
+                Err(error) => {
+                    tracing::warn!("cannot read worker binary {}: {error}; workspaces get none", path.display());
+                    None
+                }
+            },
+            None => {
+                tracing::warn!("no perry-worker binary found next to perry; workspaces get none");
+                None
+            }
+        };
+        Ok(WorkspaceService {
+            docker,
+            state,
+            settings,
+            worker_binary,
+            dind_mode: OnceCell::new(),
+            name_locks: Mutex::new(HashMap::new()),
+            busy: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// The settings this service runs with.
+    pub fn settings(&self) -> &WorkspaceSettings {
+        &self.settings
+    }
+
+    /// The Docker-in-Docker mode, once known.
+    pub fn dind_mode(&self) -> Option<DindMode> {
+        self.dind_mode.get().copied()
+    }
+
+    /// The container name of workspace `name`.
+    pub fn container_name(&self, name: &str) -> String {
+        format!("{}{name}", self.settings.prefix)
+    }
+
+    /// The volumes of workspace `name`, with their mount points.
+    pub fn volumes(&self, name: &str) -> Vec<(String, String)> {
+        let container = self.container_name(name);
+        vec![
+            (format!("{container}-home"), "/home/workspace".to_owned()),
+            (format!("{container}-docker"), "/var/lib/docker".to_owned()),
+        ]
+    }
+
+    /// The bridge network all of this agent's workspaces join.
+    pub fn network_name(&self) -> String {
+        format!("{}network", self.settings.prefix)
+    }
+
+    fn name_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.name_locks).entry(name.to_owned()).or_default().clone()
+    }
+
+    fn mark_busy(&self, name: &str) -> BusyGuard<'_> {
+        lock(&self.busy).insert(name.to_owned());
+        BusyGuard { service: self, name: name.to_owned() }
+    }
+
+    fn prefix_labels(&self) -> HashMap<String, String> {
+        HashMap::from([(PREFIX_LABEL.to_owned(), self.settings.prefix.clone())])
+    }
+
+    fn object_labels(&self, record: &Workspace) -> HashMap<String, String> {
+        let mut labels = self.prefix_labels();
+        labels.insert(WORKSPACE_LABEL.to_owned(), record.name.clone());
+        labels.insert(CREATED_LABEL.to_owned(), record.created.clone());
+        labels.insert(SSH_PORT_LABEL.to_owned(), record.ports.ssh.to_string());
+        labels
+    }
+
+    fn require_record(&self, name: &str) -> Result<Workspace, ApiError> {
+        self.state
+            .workspace(name)
+            .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))
+    }
+
+    async fn dind_mode_for(&self, image: &str) -> Result<DindMode, ApiError> {
+        let probe = format!("{}dind-probe-{}", self.settings.prefix, std::process::id());
+        let mode = self
+            .dind_mode
+            .get_or_try_init(|| async {
+                let mode = self.docker.detect_dind_mode(image, &probe, self.prefix_labels()).await?;
+                tracing::info!("Docker-in-Docker mode: {}", dind_mode_name(mode));
+                Ok::<_, DockerError>(mode)
+            })
+            .await?;
+        Ok(*mode)
+    }
+
+    /// Finds out the Docker-in-Docker mode now if the image is there, so `agent.info` can tell it
+    /// before the first workspace is made.
+    pub async fn detect_dind_mode_in_background(&self) {
+        let image = self.settings.image.clone();
+        match self.docker.image_exists(&image).await {
+            Ok(true) => {
+                if let Err(error) = self.dind_mode_for(&image).await {
+                    tracing::warn!("could not detect the Docker-in-Docker mode yet: {error}");
+                }
+            }
+            Ok(false) => tracing::warn!(
+                "the workspace image {image:?} does not exist yet; run `perry build` before creating workspaces"
+            ),
+            Err(error) => tracing::warn!("{error}"),
+        }
+    }
+
+    /// All workspaces, with their status as Docker sees it now.
+    pub async fn list(&self) -> Result<Vec<Workspace>, ApiError> {
+        let containers = self.docker.list_containers(PREFIX_LABEL, &self.settings.prefix).await?;
+        self.adopt_unknown_containers(&containers)?;
+        let by_name: HashMap<&str, &ContainerInfo> =
+            containers.iter().map(|container| (container.name.as_str(), container)).collect();
+        let busy = lock(&self.busy).clone();
+        Ok(self
+            .state
+            .snapshot()
+            .workspaces
+            .into_values()
+            .map(|record| {
+                let container = by_name.get(self.container_name(&record.name).as_str()).copied();
+                self.observed(record, container, &busy)
+            })
+            .collect())
+    }
+
+    /// One workspace, with its status as Docker sees it now.
+    pub async fn get(&self, name: &str) -> Result<Workspace, ApiError> {
+        let record = self.require_record(name)?;
+        let container = self.docker.inspect_container(&self.container_name(name)).await?;
+        let busy = lock(&self.busy).clone();
+        Ok(self.observed(record, container.as_ref(), &busy))
+    }
+
+    /// The workspace as clients see it: the recorded wish corrected by what Docker says.
+    fn observed(
+        &self,
+        mut record: Workspace,
+        container: Option<&ContainerInfo>,
+        busy: &HashSet<String>,
+    ) -> Workspace {
+        if busy.contains(&record.name) {
+            record.status = WorkspaceStatus::Creating;
+            return record;
+        }
+        match container {
+            Some(container) => {
+                record.container_id = Some(container.id.clone());
+                if record.status != WorkspaceStatus::Error || container.running {
+                    record.status = if container.running {
+                        WorkspaceStatus::Running
+                    } else {
+                        WorkspaceStatus::Stopped
+                    };
+                    record.error = None;
+                }
+            }
+            None if record.status == WorkspaceStatus::Creating => {
+                record.status = WorkspaceStatus::Error;
+                record.error = Some(
+                    "creation was interrupted (the agent stopped); delete the workspace and create it again"
+                        .to_owned(),
+                );
+            }
+            None => {
+                record.status = WorkspaceStatus::Error;
+                record.container_id = None;
+                record.error = Some(
+                    "its container was removed outside Perry; start the workspace to recreate it (files in /home/workspace are kept)"
+                        .to_owned(),
+                );
+            }
+        }
+        record
+    }
+
+    /// Containers with this agent's labels that state.json does not know (a crash between the
+    /// container's creation and the state write, or a state file moved aside) become records
+    /// again, so no workspace is ever lost.
+    fn adopt_unknown_containers(&self, containers: &[ContainerInfo]) -> Result<(), ApiError> {
+        let known = self.state.snapshot().workspaces;
+        let busy = lock(&self.busy).clone();
+        let orphans: Vec<Workspace> = containers
+            .iter()
+            .filter_map(|container| {
+                let name = container.labels.get(WORKSPACE_LABEL)?;
+                if known.contains_key(name) || busy.contains(name) || container.name != self.container_name(name) {
+                    return None;
+                }
+                let ssh = container.labels.get(SSH_PORT_LABEL)?.parse().ok()?;
+                Some(Workspace {
+                    name: name.clone(),
+                    status: if container.running { WorkspaceStatus::Running } else { WorkspaceStatus::Stopped },
+                    container_id: Some(container.id.clone()),
+                    created: container.labels.get(CREATED_LABEL).cloned().unwrap_or_else(now_rfc3339),
+                    image: container.image.clone(),
+                    ports: WorkspacePorts { ssh },
+                    error: None,
+                })
+            })
+            .collect();
+        if orphans.is_empty() {
+            return Ok(());
+        }
+        self.state.update(|state| {
+            for workspace in orphans {
+                tracing::warn!("adopting workspace {:?}: its container exists but state.json did not list it", workspace.name);
+                state.workspaces.entry(workspace.name.clone()).or_insert(workspace);
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Creates workspace `name` and waits until it is ready.
+    pub async fn create(&self, name: &str, image: Option<String>) -> Result<Workspace, ApiError> {
+        validate_name(name)?;
+        let image = image.filter(|image| !image.trim().is_empty()).unwrap_or_else(|| self.settings.image.clone());
+        let name_lock = self.name_lock(name);
+        let _serialized = name_lock.lock().await;
+        if self.state.workspace(name).is_some() {
+            return Err(ApiError::Conflict(format!("Workspace {name:?} already exists")));
+        }
+        if !self.docker.image_exists(&image).await? {
+            return Err(ApiError::PreconditionFailed(format!(
+                "The workspace image {image:?} does not exist on this Docker host; run `perry build` on the agent's machine first"
+            )));
+        }
+        let mode = self.dind_mode_for(&image).await?;
+        let _busy = self.mark_busy(name);
+        let record = self.reserve(name, &image, &BTreeSet::new())?;
+        let mut made = MadeObjects::default();
+        match self.provision(record, mode, &mut made).await {
+            Ok(workspace) => Ok(workspace),
+            Err(error) => {
+                tracing::warn!("creating workspace {name:?} failed, rolling back: {error}");
+                self.roll_back(name, made).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records a new workspace in `creating` with a free SSH port (not one in `avoid`).
+    fn reserve(&self, name: &str, image: &str, avoid: &BTreeSet<u16>) -> Result<Workspace, ApiError> {
+        let range = self.settings.ssh_port_range;
+        let reserved = self.state.update(|state| {
+            if state.workspaces.contains_key(name) {
+                return Err(ApiError::Conflict(format!("Workspace {name:?} already exists")));
+            }
+            let mut taken: BTreeSet<u16> = state.workspaces.values().map(|w| w.ports.ssh).collect();
+            taken.extend(avoid);
+            let Some(ssh) = allocate_port(range, &taken, host_port_is_free) else {
+                return Err(ApiError::Conflict(format!(
+                    "No free SSH port left in {}-{}; delete a workspace or widen sshPortRange in config.json",
+                    range.start, range.end
+                )));
+            };
+            let record = Workspace {
+                name: name.to_owned(),
+                status: WorkspaceStatus::Creating,
+                container_id: None,
+                created: now_rfc3339(),
+                image: image.to_owned(),
+                ports: WorkspacePorts { ssh },
+                error: None,
+            };
+            state.workspaces.insert(name.to_owned(), record.clone());
+            Ok(record)
+        })??;
+        Ok(reserved)
+    }
+
+    /// Makes the Docker objects of a reserved workspace, starts it and waits until it is ready.
+    async fn provision(
+        &self,
+        mut record: Workspace,
+        mode: DindMode,
+        made: &mut MadeObjects,
+    ) -> Result<Workspace, ApiError> {
+        self.docker.ensure_network(&self.network_name(), self.prefix_labels()).await?;
+        let labels = self.object_labels(&record);
+        for (volume, _) in self.volumes(&record.name) {
+            // A volume that exists already is someone's data: use it, but never remove it.
+            if !self.docker.volume_exists(&volume).await? {
+                self.docker.create_volume(&volume, labels.clone()).await?;
+                made.volumes.push(volume);
+            }
+        }
+        let mut tried_ports = BTreeSet::new();
+        loop {
+            let container_id = self.create_container(&record, mode, made).await?;
+            record.container_id = Some(container_id.clone());
+            match self.docker.start_container(&container_id).await {
+                Ok(()) => break,
+                // Someone else took the port between our check and Docker's bind: take another.
+                Err(DockerError::Failed(message))
+                    if tried_ports.len() < 3 && is_port_clash(&message) =>
+                {
+                    tracing::warn!("SSH port {} was taken meanwhile ({message}); trying another", record.ports.ssh);
+                    tried_ports.insert(record.ports.ssh);
+                    self.docker.remove_container(&container_id).await?;
+                    made.container = None;
+                    self.state.update(|state| state.workspaces.remove(&record.name))?;
+                    record = self.reserve(&record.name, &record.image, &tried_ports)?;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let name = record.name.clone();
+        let ready = self.wait_until_ready(&record).await;
+        self.record_outcome(&name, record, ready)
+    }
+
+    async fn create_container(
+        &self,
+        record: &Workspace,
+        mode: DindMode,
+        made: &mut MadeObjects,
+    ) -> Result<String, ApiError> {
+        let spec = ContainerSpec {
+            name: self.container_name(&record.name),
+            hostname: record.name.clone(),
+            image: record.image.clone(),
+            labels: self.object_labels(record),
+            env: vec![format!("PERRY_SSH_AUTHORIZED_KEYS={}", self.settings.authorized_keys)],
+            network: self.network_name(),
+            volumes: self.volumes(&record.name),
+            ssh_host_port: record.ports.ssh,
+        };
+        let container_id = self.docker.create_container(&spec, mode).await?;
+        made.container = Some(container_id.clone());
+        self.copy_worker(&container_id).await?;
+        Ok(container_id)
+    }
+
+    async fn copy_worker(&self, container: &str) -> Result<(), ApiError> {
+        if let Some(binary) = &self.worker_binary {
+            self.docker.upload_file(container, WORKER_DIR, WORKER_FILE, binary, 0o755).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores how a start ended: `running`, or `error` with the reason when it timed out.
+    fn record_outcome(
+        &self,
+        name: &str,
+        mut record: Workspace,
+        ready: Result<(), String>,
+    ) -> Result<Workspace, ApiError> {
+        match ready {
+            Ok(()) => {
+                record.status = WorkspaceStatus::Running;
+                record.error = None;
+            }
+            Err(reason) => {
+                tracing::warn!("workspace {name:?} did not become ready: {reason}");
+                record.status = WorkspaceStatus::Error;
+                record.error = Some(reason);
+            }
+        }
+        self.state.update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
+        Ok(record)
+    }
+
+    /// Waits until the inner dockerd answers and sshd greets on the published port, or the
+    /// timeout passes; the error says what was still missing.
+    async fn wait_until_ready(&self, record: &Workspace) -> Result<(), String> {
+        let container = self.container_name(&record.name);
+        let deadline = Instant::now() + self.settings.ready_timeout;
+        let mut dockerd_ready = false;
+        let mut last_problem = String::from("not checked yet");
+        loop {
+            if !dockerd_ready {
+                match self.docker.exec(&container, "root", &["docker", "version", "--format", "{{.Server.Version}}"]).await {
+                    Ok(output) if output.exit_code == 0 => dockerd_ready = true,
+                    Ok(output) => last_problem = format!("the inner Docker daemon does not answer yet: {}", output.output.trim()),
+                    Err(DockerError::Conflict(message)) => {
+                        return Err(format!("the workspace container stopped while starting ({message}); see `docker logs {container}`"));
+                    }
+                    Err(error) => last_problem = error.to_string(),
+                }
+            }
+            if dockerd_ready {
+                match ssh_banner(record.ports.ssh).await {
+                    Ok(()) => return Ok(()),
+                    Err(problem) => last_problem = problem,
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "not ready after {} s: {last_problem}",
+                    self.settings.ready_timeout.as_secs()
+                ));
+            }
+            tokio::time::sleep(READY_POLL_INTERVAL).await;
+        }
+    }
+
+    /// Takes back what a failed create made: its container, the volumes it created, and the
+    /// record with its port. Objects that existed before are left alone.
+    async fn roll_back(&self, name: &str, made: MadeObjects) {
+        if let Some(container) = made.container {
+            if let Err(error) = self.docker.remove_container(&container).await {
+                tracing::error!("rollback of {name:?}: cannot remove its container: {error}");
+            }
+        }
+        for volume in made.volumes {
+            if let Err(error) = self.docker.remove_volume(&volume).await {
+                tracing::error!("rollback of {name:?}: cannot remove volume {volume}: {error}");
+            }
+        }
+        if let Err(error) = self.state.update(|state| state.workspaces.remove(name)) {
+            tracing::error!("rollback of {name:?}: cannot update state: {error:#}");
+        }
+    }
+
+    /// Starts a stopped workspace (recreating its container if it was removed) and waits until
+    /// it is ready. Starting a running workspace is fine.
+    pub async fn start(&self, name: &str) -> Result<Workspace, ApiError> {
+        let name_lock = self.name_lock(name);
+        let _serialized = name_lock.lock().await;
+        let mut record = self.require_record(name)?;
+        let container_name = self.container_name(name);
+        let _busy = self.mark_busy(name);
+        match self.docker.inspect_container(&container_name).await? {
+            Some(container) => record.container_id = Some(container.id),
+            None => {
+                if !self.docker.image_exists(&record.image).await? {
+                    return Err(ApiError::PreconditionFailed(format!(
+                        "The container of {name:?} is gone and its image {:?} does not exist; run `perry build` first",
+                        record.image
+                    )));
+                }
+                let mode = self.dind_mode_for(&record.image).await?;
+                tracing::info!("recreating the missing container of workspace {name:?}");
+                self.docker.ensure_network(&self.network_name(), self.prefix_labels()).await?;
+                let mut made = MadeObjects::default();
+                record.container_id = Some(self.create_container(&record, mode, &mut made).await?);
+            }
+        }
+        self.docker.start_container(&container_name).await?;
+        let ready = self.wait_until_ready(&record).await;
+        self.record_outcome(name, record, ready)
+    }
+
+    /// Stops a workspace; stopping a stopped one is fine.
+    pub async fn stop(&self, name: &str) -> Result<Workspace, ApiError> {
+        let name_lock = self.name_lock(name);
+        let _serialized = name_lock.lock().await;
+        let mut record = self.require_record(name)?;
+        let container_name = self.container_name(name);
+        if let Err(error) = self.docker.stop_container(&container_name, STOP_GRACE).await {
+            if !matches!(error, DockerError::NotFound(_)) {
+                return Err(error.into());
+            }
+        }
+        record.status = WorkspaceStatus::Stopped;
+        record.error = None;
+        self.state.update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
+        self.get_locked(record).await
+    }
+
+    async fn get_locked(&self, record: Workspace) -> Result<Workspace, ApiError> {
+        let container = self.docker.inspect_container(&self.container_name(&record.name)).await?;
+        Ok(self.observed(record, container.as_ref(), &HashSet::new()))
+    }
+
+    /// Deletes a workspace: its container, both volumes and its record (which frees its port).
+    pub async fn delete(&self, name: &str) -> Result<(), ApiError> {
+        let name_lock = self.name_lock(name);
+        let _serialized = name_lock.lock().await;
+        self.require_record(name)?;
+        self.docker.remove_container(&self.container_name(name)).await?;
+        for (volume, _) in self.volumes(name) {
+            self.docker.remove_volume(&volume).await?;
+        }
+        self.state.update(|state| state.workspaces.remove(name))?;
+        lock(&self.name_locks).remove(name);
+        Ok(())
+    }
+
+    /// Copies the current worker binary into the workspace again.
+    pub async fn sync(&self, name: &str) -> Result<(), ApiError> {
+        let name_lock = self.name_lock(name);
+        let _serialized = name_lock.lock().await;
+        self.require_record(name)?;
+        let container_name = self.container_name(name);
+        if self.docker.inspect_container(&container_name).await?.is_none() {
+            return Err(ApiError::Conflict(format!(
+                "The container of {name:?} is missing; start the workspace to recreate it"
+            )));
+        }
+        self.copy_worker(&container_name).await
+    }
+
+    /// How many workspaces state.json holds.
+    pub fn count(&self) -> usize {
+        self.state.snapshot().workspaces.len()
+    }
+}
+
+fn is_port_clash(message: &str) -> bool {
+    message.contains("port is already allocated") || message.contains("address already in use")
+}
+
+/// The name of a Docker-in-Docker mode, as logs and `agent.info` show it.
+pub fn dind_mode_name(mode: DindMode) -> &'static str {
+    match mode {
+        DindMode::Privileged => "privileged",
+        DindMode::Capabilities => "capabilities (all but CAP_SYS_RESOURCE, unconfined)",
+    }
+}
+
+/// Connects to sshd on the host port and reads its greeting.
+async fn ssh_banner(port: u16) -> Result<(), String> {
+    let connect = tokio::net::TcpStream::connect(("127.0.0.1", port));
+    let mut stream = match tokio::time::timeout(Duration::from_secs(2), connect).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(error)) => return Err(format!("sshd does not accept connections on port {port} yet: {error}")),
+        Err(_) => return Err(format!("sshd on port {port} does not answer")),
+    };
+    let mut greeting = [0u8; 4];
+    match tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut greeting)).await {
+        Ok(Ok(_)) if &greeting == b"SSH-" => Ok(()),
+        Ok(Ok(_)) => Err(format!("port {port} answers but not with an SSH greeting")),
+        _ => Err(format!("sshd on port {port} accepted but sent no greeting yet")),
+    }
+}

@@ -1,0 +1,64 @@
+//! Types of `agent.*` and `config.*`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// How workspaces get the kernel rights their inner Docker daemon needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum DindMode {
+    /// `--privileged`, the usual way.
+    Privileged,
+    /// Every capability but CAP_SYS_RESOURCE and no seccomp/AppArmor confinement, for runtimes
+    /// that refuse `--privileged`.
+    Capabilities,
+}
+
+/// What `agent.info` tells about the running agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentInfo {
+    pub version: String,
+    pub hostname: String,
+    /// Seconds since the agent started.
+    pub uptime: f64,
+    pub workspaces_count: u32,
+    /// The Docker Engine's version, absent while Docker does not answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub docker_version: Option<String>,
+    /// Absent until the agent has found out (at the first workspace it starts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub dind_mode: Option<DindMode>,
+}
+
+/// An inclusive range of host ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PortRange {
+    pub start: u16,
+    pub end: u16,
+}
+
+/// The agent's configuration as `config.get` shows it: never the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentConfig {
+    pub port: u16,
+    pub workspace_prefix: String,
+    pub image_tag: String,
+    pub ssh_port_range: PortRange,
+    /// The worker host clients were pointed at with `config.setWorker`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub worker: Option<String>,
+    /// Whether requests need the bearer token.
+    pub auth_enabled: bool,
+}
+
+/// Input of `config.setWorker`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SetWorkerInput {
+    pub worker: String,
+}

@@ -1,0 +1,60 @@
+//! Wire types shared by the Perry agent, the `perry` CLI and the worker.
+//!
+//! If a type is serialized onto the wire it lives here, and only here. The TypeScript clients get
+//! the same types from `clients/ts/src/api-types.ts`, generated from these definitions by
+//! [`typescript_bindings`]; a test fails when the checked-in file drifts.
+//!
+//! # Layout
+//! - [`error`]: oRPC error codes and the error body every failed call returns.
+//! - [`workspace`]: workspaces and the inputs of the `workspaces.*` procedures.
+//! - [`agent`]: `agent.info` and `config.*` types.
+//! - [`sessions`]: coding-agent session types (the procedures answer NOT_IMPLEMENTED for now).
+//! - [`procedures`]: the router's procedure names, one list for server and clients.
+
+pub mod agent;
+pub mod error;
+pub mod procedures;
+pub mod sessions;
+pub mod workspace;
+
+pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange, SetWorkerInput};
+pub use error::{ErrorCode, RpcError};
+pub use sessions::{SessionInfo, SessionsListInput};
+pub use workspace::{
+    CreateWorkspaceInput, SuccessOutput, Workspace, WorkspaceNameInput, WorkspacePorts,
+    WorkspaceStatus,
+};
+
+/// The TypeScript declarations of every wire type, in one file's text.
+pub fn typescript_bindings() -> String {
+    use ts_rs::TS;
+    let cfg = ts_rs::Config::new();
+    let declarations = [
+        ErrorCode::decl(&cfg),
+        RpcError::decl(&cfg),
+        WorkspaceStatus::decl(&cfg),
+        WorkspacePorts::decl(&cfg),
+        Workspace::decl(&cfg),
+        WorkspaceNameInput::decl(&cfg),
+        CreateWorkspaceInput::decl(&cfg),
+        SuccessOutput::decl(&cfg),
+        DindMode::decl(&cfg),
+        AgentInfo::decl(&cfg),
+        PortRange::decl(&cfg),
+        AgentConfig::decl(&cfg),
+        SetWorkerInput::decl(&cfg),
+        SessionInfo::decl(&cfg),
+        SessionsListInput::decl(&cfg),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/perry-api by `make ts-types`. Do not edit by hand.\n\n\
+         import { oc, type } from '@orpc/contract';\n\n",
+    );
+    for declaration in declarations {
+        out.push_str("export ");
+        out.push_str(&declaration);
+        out.push_str("\n\n");
+    }
+    out.push_str(&procedures::typescript_contract());
+    out
+}

@@ -1,0 +1,24 @@
+//! `perry delete <name>`
+
+use perry_api::SuccessOutput;
+use serde_json::json;
+
+use super::{Context, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace's name.
+    name: String,
+    /// Print JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let result: SuccessOutput = context.client()?.call("workspaces/delete", json!({ "name": args.name })).await?;
+    if args.json {
+        return output::print_json(&result);
+    }
+    println!("Deleted {} with its container and volumes.", args.name);
+    Ok(())
+}

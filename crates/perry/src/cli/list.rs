@@ -1,0 +1,26 @@
+//! `perry list`
+
+use perry_api::Workspace;
+use serde_json::Value;
+
+use super::{Context, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let workspaces: Vec<Workspace> = context.client()?.call("workspaces/list", Value::Null).await?;
+    if args.json {
+        return output::print_json(&workspaces);
+    }
+    if workspaces.is_empty() {
+        println!("No workspaces yet. Create one with `perry start <name>`.");
+        return Ok(());
+    }
+    println!("{}", output::workspace_table(&workspaces));
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! Output for people: tables and colour (unless NO_COLOR or not a terminal), or JSON for scripts.
+
+use std::io::IsTerminal;
+
+use perry_api::{Workspace, WorkspaceStatus};
+use serde::Serialize;
+
+/// Prints `value` as pretty JSON.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn colour_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
+/// A workspace status, coloured by health when colour is on.
+pub fn status(status: WorkspaceStatus) -> String {
+    let text = status.as_str();
+    if !colour_enabled() {
+        return text.to_owned();
+    }
+    let code = match status {
+        WorkspaceStatus::Running => "32",
+        WorkspaceStatus::Stopped => "90",
+        WorkspaceStatus::Creating => "33",
+        WorkspaceStatus::Error => "31",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// The table `perry list` prints.
+pub fn workspace_table(workspaces: &[Workspace]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["NAME", "STATUS", "SSH", "IMAGE", "CREATED"]);
+    for workspace in workspaces {
+        let mut status_text = status(workspace.status);
+        if let Some(error) = &workspace.error {
+            status_text.push_str(&format!(" ({error})"));
+        }
+        table.add_row([
+            workspace.name.clone(),
+            status_text,
+            workspace.ports.ssh.to_string(),
+            workspace.image.clone(),
+            workspace.created.clone(),
+        ]);
+    }
+    table.to_string()
+}
+
+/// The host part of the agent's URL, for `ssh` hints.
+pub fn host_of(base_url: &str) -> &str {
+    let without_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    without_scheme.rsplit_once(':').map_or(without_scheme, |(host, _)| host)
+}
+
+/// One line that says where a workspace is and how to get in.
+pub fn workspace_summary(workspace: &Workspace, base_url: &str) -> String {
+    match (&workspace.status, &workspace.error) {
+        (_, Some(error)) => format!("{} is {}: {error}", workspace.name, status(workspace.status)),
+        (WorkspaceStatus::Running, None) => format!(
+            "{} is {} (ssh -p {} workspace@{})",
+            workspace.name,
+            status(workspace.status),
+            workspace.ports.ssh,
+            host_of(base_url)
+        ),
+        _ => format!("{} is {}", workspace.name, status(workspace.status)),
+    }
+}

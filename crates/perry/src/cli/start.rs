@@ -1,0 +1,43 @@
+//! `perry start <name>`: starts a workspace, creating it first when it does not exist.
+
+use anyhow::bail;
+use perry_api::{ErrorCode, Workspace, WorkspaceStatus};
+use serde_json::json;
+
+use super::{Context, output};
+use crate::client::CallError;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace's name.
+    name: String,
+    /// Image for a new workspace (default: the agent's imageTag).
+    #[arg(long)]
+    image: Option<String>,
+    /// Print JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let started: Result<Workspace, CallError> = client.call("workspaces/start", json!({ "name": args.name })).await;
+    let workspace = match started {
+        Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound => {
+            if !args.json {
+                eprintln!("Creating workspace {}…", args.name);
+            }
+            client.call("workspaces/create", json!({ "name": args.name, "image": args.image })).await?
+        }
+        other => other?,
+    };
+    if args.json {
+        output::print_json(&workspace)?;
+    } else {
+        println!("{}", output::workspace_summary(&workspace, client.base_url()));
+    }
+    if workspace.status == WorkspaceStatus::Error {
+        bail!("workspace {} did not become ready", workspace.name);
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! `perry stop <name>`
+
+use perry_api::Workspace;
+use serde_json::json;
+
+use super::{Context, output};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace's name.
+    name: String,
+    /// Print JSON instead of a summary.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let workspace: Workspace = client.call("workspaces/stop", json!({ "name": args.name })).await?;
+    if args.json {
+        return output::print_json(&workspace);
+    }
+    println!("{}", output::workspace_summary(&workspace, client.base_url()));
+    Ok(())
+}

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Perry workspace entrypoint. Runs as root as the container command; pid 1 is Docker's
+# init (tini), which reaps zombies and forwards signals. Safe to run on every start:
+# the container filesystem survives stop/start, so every step is idempotent.
+set -euo pipefail
+
+USER_NAME=workspace
+HOME_DIR=/home/workspace
+
+log() { echo "perry-entrypoint: $*" >&2; }
+
+# --- 0. Stale runtime state ------------------------------------------------------------
+# /run is not a tmpfs in a container, so pid files and sockets from the previous run
+# survive a stop/start; a pid file naming a recycled pid would stop dockerd from starting.
+rm -rf /var/run/docker.pid /var/run/docker /run/containerd /run/sshd.pid \
+       /run/perry-worker.pid 2>/dev/null || true
+mkdir -p /run/sshd
+
+# --- a. cgroup v1: make the hierarchies writable for the inner dockerd ----------------
+# Without --privileged, Docker bind-mounts each v1 hierarchy read-only (the container's
+# own cgroup as the root of each). Make them writable:
+#   1st choice: remount the existing bind mount read-write. This is exactly what
+#      --privileged gives, and the inner containers stay nested below this container's
+#      cgroup, so the workspace's CPU/memory limits also cover them.
+#   fallback: the ENVIRONMENT.md recipe, umount + a fresh `mount -t cgroup -o <ctrl>`.
+#      That mounts the host's whole hierarchy, so inner containers become siblings of this
+#      container (outside its limits), but it works where the remount is refused.
+# Controllers come from mountinfo, so co-mounted hierarchies (cpu,cpuacct) work as well.
+# Skipped on cgroup v2 and for mounts that are already writable (--privileged).
+remount_cgroups_v1() {
+  [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] || return 0
+  mountpoint -q /sys/fs/cgroup/memory 2>/dev/null || return 0
+  # The tmpfs holding the mount points must be writable to create missing ones.
+  mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
+  local line mp mopts sopts opts o
+  set -f
+  # mountinfo: id parent maj:min root MOUNTPOINT MOUNT-OPTS [optional...] - FSTYPE SRC SUPER-OPTS
+  while IFS= read -r line; do
+    set -- ${line%% - *}; mp=$5; mopts=$6
+    set -- ${line#* - }; [ "$1" = cgroup ] || continue; sopts=$3
+    case "$mp" in /sys/fs/cgroup/*) ;; *) continue ;; esac
+    case ",$mopts," in *,rw,*) continue ;; esac          # already writable
+    mount -o remount,rw,bind "$mp" 2>/dev/null && continue
+    opts=""
+    for o in ${sopts//,/ }; do
+      case "$o" in rw|ro|xattr|noprefix|clone_children|cpuset_v2_mode|release_agent=*) ;;
+        *) opts="${opts:+$opts,}$o" ;; esac
+    done
+    case "$opts" in name=*) opts="none,$opts" ;; esac    # named hierarchy, no controllers
+    [ -n "$opts" ] || continue
+    umount "$mp" 2>/dev/null || { log "cgroup: cannot umount $mp"; continue; }
+    mkdir -p "$mp"
+    mount -t cgroup -o "$opts" cgroup "$mp" || log "cgroup: cannot mount $opts on $mp"
+  done < <(grep ' - cgroup ' /proc/self/mountinfo)
+  set +f
+  # Docker expects the systemd named hierarchy on some setups; create it if missing.
+  if ! mountpoint -q /sys/fs/cgroup/systemd 2>/dev/null; then
+    mkdir -p /sys/fs/cgroup/systemd 2>/dev/null \
+      && mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd 2>/dev/null \
+      || log "cgroup: cannot mount name=systemd"
+  fi
+}
+remount_cgroups_v1 || log "cgroup remount failed; the inner dockerd may not work"
+
+# --- b. Home volume ----------------------------------------------------------------------
+# A fresh named volume may be empty (or root-owned); seed it like useradd -m would.
+mkdir -p "$HOME_DIR"
+if [ -z "$(ls -A "$HOME_DIR" 2>/dev/null)" ]; then
+  cp -a /etc/skel/. "$HOME_DIR"/
+  chown -R "$USER_NAME:$USER_NAME" "$HOME_DIR"
+fi
+chown "$USER_NAME:$USER_NAME" "$HOME_DIR"
+
+# --- c. SSH authorized keys ----------------------------------------------------------------
+if [ -n "${PERRY_SSH_AUTHORIZED_KEYS:-}" ]; then
+  install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$HOME_DIR/.ssh"
+  tmp="$(mktemp "$HOME_DIR/.ssh/.authorized_keys.XXXXXX")"
+  printf '%s\n' "$PERRY_SSH_AUTHORIZED_KEYS" > "$tmp"
+  chown "$USER_NAME:$USER_NAME" "$tmp"; chmod 0600 "$tmp"
+  mv -f "$tmp" "$HOME_DIR/.ssh/authorized_keys"
+fi
+
+# --- helpers -----------------------------------------------------------------------------
+# supervise NAME LOGFILE CMD...: run CMD forever in the background, restarting it 2 s
+# after it exits. Output goes to LOGFILE.
+supervise() {
+  local name=$1 logf=$2 rc; shift 2
+  (
+    trap 'exit 0' TERM INT
+    while :; do
+      echo "--- $(date -u +%FT%TZ) starting $name" >>"$logf"
+      rc=0; "$@" >>"$logf" 2>&1 </dev/null || rc=$?
+      echo "--- $(date -u +%FT%TZ) $name exited ($rc)" >>"$logf"
+      sleep 2
+    done
+  ) &
+  SUPERVISORS+=("$!")
+}
+SUPERVISORS=()
+
+# --- d. sshd -------------------------------------------------------------------------------
+# Host keys are generated on first start only (not baked into the image) and then kept
+# by the container filesystem, so they stay stable across stop/start.
+ssh-keygen -A >/dev/null || log "ssh-keygen -A failed"
+if /usr/sbin/sshd -t 2>/tmp/sshd-config.err; then
+  supervise sshd /var/log/sshd.log /usr/sbin/sshd -D -e
+else
+  log "sshd config invalid: $(cat /tmp/sshd-config.err)"
+fi
+
+# --- e. inner dockerd --------------------------------------------------------------------
+# Unix socket only (no TCP); data on /var/lib/docker, which is a volume so overlay2 works.
+supervise dockerd /var/log/dockerd.log \
+  /usr/sbin/dockerd --host=unix:///var/run/docker.sock --data-root=/var/lib/docker
+DOCKERD_SUPERVISOR=$!
+
+# --- f. perry-worker ---------------------------------------------------------------------
+# The agent may copy the binary in after the container started, so keep checking.
+WORKER=/usr/local/bin/perry-worker
+(
+  trap 'exit 0' TERM INT
+  while :; do
+    if [ -x "$WORKER" ]; then
+      echo "--- $(date -u +%FT%TZ) starting perry-worker" >>/var/log/perry-worker.log
+      rc=0
+      (cd "$HOME_DIR" && exec runuser -u "$USER_NAME" -- "$WORKER" serve) \
+        >>/var/log/perry-worker.log 2>&1 </dev/null || rc=$?
+      echo "--- $(date -u +%FT%TZ) perry-worker exited ($rc)" >>/var/log/perry-worker.log
+    fi
+    sleep 3
+  done
+) &
+SUPERVISORS+=("$!")
+
+# --- g. stay alive -------------------------------------------------------------------------
+# The container lives as long as this process, whatever happens to the services above.
+# On stop, tini forwards SIGTERM here; pass it on to dockerd and wait for it, so inner
+# containers are stopped and the daemon's state is flushed. No timeout of our own: the
+# outer `docker stop` timeout (default 10 s) decides when everything is killed. Inner
+# containers get 10 s each too, so give a longer stop timeout if they must stop cleanly.
+shutdown() {
+  kill -TERM "${SUPERVISORS[@]}" 2>/dev/null || true   # no more restarts
+  # -P: only our dockerd, not a dockerd running inside an inner container.
+  pkill -TERM -P "$DOCKERD_SUPERVISOR" -x dockerd 2>/dev/null || true
+  while pgrep -P "$DOCKERD_SUPERVISOR" -x dockerd >/dev/null; do sleep 0.2; done
+  exit 0
+}
+trap shutdown TERM INT
+sleep infinity &
+wait $! || true
+while :; do sleep infinity & wait $! || true; done
