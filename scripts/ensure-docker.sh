@@ -7,6 +7,9 @@
 #   anything else       -> only check that it answers (we cannot start a remote daemon).
 set -euo pipefail
 
+# dockerd lives in /usr/sbin, which is not on every (non-root) PATH.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+
 WAIT_SECS="${ENSURE_DOCKER_WAIT:-60}"
 LOG=/var/log/dockerd.log
 
@@ -47,8 +50,12 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 # Start it unless one is already starting (e.g. a previous run still waiting, or the
-# package's postinst started it).
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# package's postinst started it via systemd). A second dockerd would fight over
+# /var/lib/docker, so in that case only wait.
+started=""
+if pgrep -x dockerd >/dev/null 2>&1; then
+  started="(a dockerd was already running, not started by this script)"
+else
   [ "$(id -u)" = 0 ] || die "dockerd is not running and we are not root"
   args=()
   [ "$sock" = /var/run/docker.sock ] || args=(-H "unix://$sock")
@@ -60,6 +67,6 @@ for _ in $(seq 1 "$WAIT_SECS"); do
   sleep 1
 done
 
-echo "ensure-docker: dockerd did not answer on $sock within ${WAIT_SECS}s. Last lines of $LOG:" >&2
-tail -n 30 "$LOG" >&2 2>/dev/null || true
+echo "ensure-docker: dockerd did not answer on $sock within ${WAIT_SECS}s${started:+ $started}. Last lines of $LOG:" >&2
+tail -n 20 "$LOG" >&2 2>/dev/null || true
 exit 1

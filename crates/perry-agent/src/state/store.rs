@@ -36,6 +36,7 @@ impl StateStore {
     /// the agent starts from an empty state, which reconciliation then refills from Docker.
     pub fn open(dir: &Path) -> anyhow::Result<StateStore> {
         let path = dir.join("state.json");
+        remove_stale_temp_files(dir);
         let state = match files::read_if_exists(&path)? {
             None => StateFile::default(),
             Some(bytes) => match serde_json::from_slice::<StateFile>(&bytes) {
@@ -86,6 +87,17 @@ impl StateStore {
         // A panic while holding the lock cannot leave a half-applied change: updates are applied
         // to a copy. So the poisoned value is still whole.
         self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Temp files of writers that died between write and rename: never the real state, safe to drop.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with("state.json.tmp.") {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 

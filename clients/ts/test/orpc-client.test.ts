@@ -1,0 +1,278 @@
+// The real @orpc/client against a real `perry agent run`: the agent must speak oRPC's RPC
+// protocol exactly as the client expects it. The agent is started here with its own config dir,
+// token and workspace prefix, so nothing collides with a real agent or real workspaces.
+//
+// PERRY_BIN overrides the binary (default: <repo>/target/debug/perry).
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { ORPCError } from '@orpc/client';
+
+import { createPerryClient, type ErrorCode, type PerryClient } from '../src/index.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '..', '..', '..');
+const bin = process.env.PERRY_BIN ? resolve(process.env.PERRY_BIN) : join(repoRoot, 'target', 'debug', 'perry');
+
+const token = randomBytes(24).toString('hex');
+const workspacePrefix = `tsclient-${randomBytes(4).toString('hex')}-`;
+
+let configDir = '';
+let port = 0;
+let baseUrl = '';
+let agent: ChildProcess | undefined;
+let agentExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+let agentLog = '';
+
+/** The last HTTP exchange of a traced client, for failure messages that show the wire. */
+interface Exchange {
+  method: string;
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  responseBody?: string;
+}
+let lastExchange: Exchange | undefined;
+
+async function tracingFetch(request: Request, init?: RequestInit): Promise<Response> {
+  const exchange: Exchange = {
+    method: request.method,
+    url: request.url,
+    requestHeaders: Object.fromEntries(request.headers),
+    requestBody: await request.clone().text(),
+  };
+  if (exchange.requestHeaders.authorization) exchange.requestHeaders.authorization = 'Bearer <token>';
+  lastExchange = exchange;
+  const response = await fetch(request, init);
+  exchange.status = response.status;
+  exchange.responseHeaders = Object.fromEntries(response.headers);
+  exchange.responseBody = await response.clone().text();
+  return response;
+}
+
+function wire(): string {
+  return `\n--- last exchange ---\n${JSON.stringify(lastExchange, null, 2)}`;
+}
+
+function client(options: { token?: string } = { token }): PerryClient {
+  return createPerryClient({ url: baseUrl, token: options.token, fetch: tracingFetch });
+}
+
+/** Asserts that `call` rejects with the ORPCError the agent sent (not one the client made up). */
+async function rejectsWith(
+  call: () => Promise<unknown>,
+  expected: { code: ErrorCode; status: number; message?: RegExp },
+): Promise<ORPCError<string, unknown>> {
+  let caught: unknown;
+  try {
+    const value = await call();
+    assert.fail(`expected ${expected.code}, but the call resolved with ${JSON.stringify(value)}${wire()}`);
+  } catch (error) {
+    if (error instanceof assert.AssertionError) throw error;
+    caught = error;
+  }
+  assert.ok(caught instanceof ORPCError, `expected an ORPCError, got ${String(caught)}${wire()}`);
+  const error = caught as ORPCError<string, unknown>;
+  assert.equal(error.code, expected.code, `code${wire()}`);
+  assert.equal(error.status, expected.status, `status${wire()}`);
+  // The client falls back to a code derived from the HTTP status when the body is not an oRPC
+  // error; such errors are never `defined`, while every error Perry sends is.
+  assert.equal(error.defined, true, `defined: the client did not parse an oRPC error body${wire()}`);
+  assert.ok(error.message.length > 0, `message${wire()}`);
+  if (expected.message) assert.match(error.message, expected.message, `message${wire()}`);
+  return error;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('no port'));
+        return;
+      }
+      server.close(() => resolvePort(address.port));
+    });
+  });
+}
+
+async function waitForHealth(deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (agent?.exitCode !== null || agent.signalCode !== null) {
+      throw new Error(`the agent exited before it was healthy (code ${agent?.exitCode}):\n${agentLog}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/health`);
+      if (response.status === 200) return;
+      lastError = `HTTP ${response.status}`;
+    } catch (error) {
+      lastError = String(error);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`the agent was not healthy within ${deadlineMs} ms (${lastError}):\n${agentLog}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `no perry binary at ${bin}: run 'cargo build -p perry -p perry-worker' or set PERRY_BIN`);
+  configDir = await mkdtemp(join(tmpdir(), 'perry-tsclient-'));
+  await writeFile(join(configDir, 'config.json'), JSON.stringify({ auth: { token }, workspacePrefix }) + '\n');
+  port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ['agent', 'run', '--host', '127.0.0.1', '--port', String(port)], {
+    env: { ...process.env, PERRY_CONFIG_DIR: configDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  agent = child;
+  agentExit = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
+  child.stdout?.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
+  await waitForHealth(20_000);
+});
+
+after(async () => {
+  if (agent && agentExit) {
+    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGTERM');
+    const timeout = setTimeout(() => agent?.kill('SIGKILL'), 10_000);
+    await agentExit;
+    clearTimeout(timeout);
+  }
+  if (configDir) await rm(configDir, { recursive: true, force: true });
+});
+
+describe('@orpc/client against a real Perry agent', () => {
+  test('agent.info() returns the version, hostname and a numeric uptime', async () => {
+    const info = await client().agent.info();
+    assert.equal(typeof info.version, 'string', wire());
+    assert.match(info.version, /^\d+\.\d+\.\d+/, wire());
+    const health = (await (await fetch(`${baseUrl}/health`)).json()) as { version?: unknown };
+    assert.equal(info.version, health.version);
+    assert.equal(typeof info.hostname, 'string', wire());
+    assert.ok(info.hostname.length > 0, wire());
+    assert.equal(typeof info.uptime, 'number', wire());
+    assert.ok(Number.isFinite(info.uptime) && info.uptime >= 0, wire());
+    assert.ok(Number.isInteger(info.workspacesCount) && info.workspacesCount >= 0, wire());
+  });
+
+  test('config.get() returns the written config without the token', async () => {
+    const config = await client().config.get();
+    assert.equal(config.workspacePrefix, workspacePrefix, wire());
+    assert.equal(config.authEnabled, true, wire());
+    assert.ok(Number.isInteger(config.port), wire());
+    assert.equal(typeof config.imageTag, 'string', wire());
+    assert.ok(config.sshPortRange.start <= config.sshPortRange.end, wire());
+    assert.ok(!JSON.stringify(config).includes(token), 'config.get() leaks the token');
+    assert.ok(!lastExchange?.responseBody?.includes(token), 'the config.get response body leaks the token');
+  });
+
+  test('workspaces.list() returns an array of workspaces', async () => {
+    const list = await client().workspaces.list();
+    assert.ok(Array.isArray(list), wire());
+    for (const workspace of list) {
+      assert.equal(typeof workspace.name, 'string', wire());
+      assert.ok(['running', 'stopped', 'creating', 'error'].includes(workspace.status), wire());
+    }
+    // A void input goes out as an envelope without `json`.
+    assert.equal(lastExchange?.method, 'POST');
+    assert.equal(new URL(lastExchange?.url ?? '').pathname, '/rpc/workspaces/list');
+  });
+
+  test('workspaces.get() of an unknown workspace rejects with NOT_FOUND 404', async () => {
+    await rejectsWith(() => client().workspaces.get({ name: 'does-not-exist' }), {
+      code: 'NOT_FOUND',
+      status: 404,
+    });
+  });
+
+  test('workspaces.create() with an invalid name rejects with BAD_REQUEST', async () => {
+    await rejectsWith(() => client().workspaces.create({ name: 'Bad_Name' }), {
+      code: 'BAD_REQUEST',
+      status: 400,
+      message: /lowercase/,
+    });
+  });
+
+  test('an input of the wrong shape rejects with BAD_REQUEST "Input validation failed" and issues', async () => {
+    const error = await rejectsWith(
+      () => client().workspaces.get({ nom: 'x' } as unknown as { name: string }),
+      { code: 'BAD_REQUEST', status: 400, message: /^Input validation failed$/ },
+    );
+    const data = error.data as { issues?: unknown };
+    assert.ok(Array.isArray(data?.issues) && data.issues.length > 0, `data.issues${wire()}`);
+  });
+
+  test('a client without a token is rejected with UNAUTHORIZED 401', async () => {
+    await rejectsWith(() => client({}).agent.info(), { code: 'UNAUTHORIZED', status: 401 });
+    assert.equal(lastExchange?.requestHeaders.authorization, undefined);
+  });
+
+  test('a client with a wrong token is rejected with UNAUTHORIZED 401', async () => {
+    await rejectsWith(() => client({ token: 'wrong' }).agent.info(), { code: 'UNAUTHORIZED', status: 401 });
+  });
+
+  test('sessions.list() rejects with NOT_IMPLEMENTED 501', async () => {
+    await rejectsWith(() => client().sessions.list({ workspaceName: 'x' }), {
+      code: 'NOT_IMPLEMENTED',
+      status: 501,
+    });
+  });
+
+  test('workspaces.sync() of an unknown workspace rejects with NOT_FOUND 404', async () => {
+    await rejectsWith(() => client().workspaces.sync({ name: 'nope' }), { code: 'NOT_FOUND', status: 404 });
+  });
+
+  test('config.setWorker() returns the config with the new worker, and it sticks', async () => {
+    const config = await client().config.setWorker({ worker: 'box:7391' });
+    assert.equal(config.worker, 'box:7391', wire());
+    assert.equal(config.workspacePrefix, workspacePrefix, wire());
+    const again = await client().config.get();
+    assert.equal(again.worker, 'box:7391', wire());
+  });
+
+  test('raw: POST /rpc/nope/nope is a 404 oRPC error body with exactly the five keys', async () => {
+    const response = await fetch(`${baseUrl}/rpc/nope/nope`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: '{}',
+    });
+    const text = await response.text();
+    assert.equal(response.status, 404, text);
+    assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+    const body = JSON.parse(text) as { json?: Record<string, unknown> };
+    assert.deepEqual(Object.keys(body), ['json'], text);
+    const error = body.json ?? {};
+    assert.deepEqual(Object.keys(error).sort(), ['code', 'data', 'defined', 'message', 'status'], text);
+    assert.equal(error.code, 'NOT_FOUND', text);
+    assert.equal(error.status, 404, text);
+    assert.equal(typeof error.defined, 'boolean', text);
+    assert.equal(typeof error.message, 'string', text);
+  });
+
+  // Last: the agent is gone afterwards.
+  test('agent.kill() resolves to undefined and the agent exits cleanly', async () => {
+    const result = await client().agent.kill();
+    assert.equal(result, undefined, wire());
+    const exited = await Promise.race([
+      agentExit,
+      new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 10_000)),
+    ]);
+    assert.notEqual(exited, 'timeout', `the agent did not exit after agent.kill():\n${agentLog}`);
+    assert.deepEqual(exited, { code: 0, signal: null }, agentLog);
+  });
+});

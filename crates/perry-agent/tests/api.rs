@@ -1,0 +1,176 @@
+//! The oRPC surface: wire format, auth, input checks and typed errors, against a real agent.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+
+use perry_api::{AgentConfig, AgentInfo, DindMode};
+use serde_json::{Value, json};
+
+use common::{TestAgent, TestAgentConfig, docker_objects};
+
+fn error_keys(error: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = error.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_procedure_needs_the_token() {
+    let agent = TestAgent::start("auth").await;
+    for procedure in perry_api::procedures::PROCEDURES {
+        for token in [None, Some("wrong-token"), Some("")] {
+            let (status, error) = agent.call_with_token(procedure.path, json!({}), token).await;
+            assert_eq!(status, 401, "{} with {token:?}", procedure.path);
+            assert_eq!(error["code"], "UNAUTHORIZED");
+            assert_eq!(error_keys(&error), ["code", "data", "defined", "message", "status"]);
+        }
+    }
+    // The token in the query string is for WebSockets only.
+    let response = reqwest::Client::new()
+        .post(format!("{}/rpc/agent/info?token={}", agent.url, agent.token))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let (status, _) = agent.call("agent/info", Value::Null).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_answers_without_a_token() {
+    let agent = TestAgent::start("health").await;
+    let response = reqwest::get(format!("{}/health", agent.url)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_auth_mode_serves_without_a_token() {
+    let agent = TestAgent::start_with("noauth", TestAgentConfig { no_auth: true, ..Default::default() }).await;
+    let (status, config) = agent.call_with_token("config/get", Value::Null, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(config["authEnabled"], false);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_names_are_bad_requests_that_state_the_rule() {
+    let agent = TestAgent::start("names").await;
+    for name in ["", "Alpha", "-a", "a-", "a_b", "a.b", "../etc", &"x".repeat(64)] {
+        let (status, error) = agent.call("workspaces/create", json!({"name": name})).await;
+        assert_eq!(status, 400, "{name:?}: {error}");
+        assert_eq!(error["code"], "BAD_REQUEST");
+        assert!(error["message"].as_str().unwrap().contains("lowercase letters, digits and '-'"), "{error}");
+    }
+    assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_workspaces_are_not_found() {
+    let agent = TestAgent::start("unknown").await;
+    for procedure in ["workspaces/get", "workspaces/start", "workspaces/stop", "workspaces/delete", "workspaces/sync"] {
+        let (status, error) = agent.call(procedure, json!({"name": "ghost"})).await;
+        assert_eq!(status, 404, "{procedure}: {error}");
+        assert_eq!(error["code"], "NOT_FOUND");
+        assert!(error["message"].as_str().unwrap().contains("ghost"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
+    let agent = TestAgent::start("malformed").await;
+    let http = reqwest::Client::new();
+    let post = |path: &str| http.post(format!("{}/rpc/{path}", agent.url)).bearer_auth(&agent.token);
+
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
+        ("unknown procedure", post("nope/nope").json(&json!({})), 404, "NOT_FOUND"),
+        ("invalid JSON", post("workspaces/get").header("content-type", "application/json").body("{nope"), 400, "BAD_REQUEST"),
+        ("wrong content type", post("workspaces/get").header("content-type", "text/plain").body("{}"), 400, "BAD_REQUEST"),
+        ("wrong type", post("workspaces/get").json(&json!({"json": {"name": 5}})), 400, "BAD_REQUEST"),
+        ("unknown field", post("workspaces/get").json(&json!({"json": {"name": "a", "x": 1}})), 400, "BAD_REQUEST"),
+        ("missing input", post("workspaces/get").json(&json!({})), 400, "BAD_REQUEST"),
+        ("not an envelope", post("workspaces/get").json(&json!([1, 2])), 400, "BAD_REQUEST"),
+        ("too large", post("workspaces/get").header("content-type", "application/json").body(vec![b' '; 2 * 1024 * 1024]), 413, "PAYLOAD_TOO_LARGE"),
+        ("wrong method", http.put(format!("{}/rpc/workspaces/list", agent.url)).bearer_auth(&agent.token), 405, "METHOD_NOT_SUPPORTED"),
+        ("not implemented yet", post("sessions/list").json(&json!({"json": {"workspaceName": "a"}})), 501, "NOT_IMPLEMENTED"),
+    ];
+    for (case, request, expected_status, expected_code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), expected_status, "{case}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["json"]["code"], expected_code, "{case}: {body}");
+        assert_eq!(body["json"]["status"], expected_status, "{case}");
+        assert!(!body["json"]["message"].as_str().unwrap().is_empty(), "{case}");
+        let (status, _) = agent.call("agent/info", Value::Null).await;
+        assert_eq!(status, 200, "the agent answers after {case}");
+    }
+    // Validation failures carry their issues, as oRPC does.
+    let (_, error) = agent.call("workspaces/get", json!({"name": 5})).await;
+    assert_eq!(error["message"], "Input validation failed");
+    assert!(error["data"]["issues"][0]["message"].is_string(), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_requests_with_data_query_work_like_posts() {
+    let agent = TestAgent::start("getq").await;
+    let response = reqwest::Client::new()
+        .get(format!("{}/rpc/config/get?data=%7B%7D", agent.url))
+        .bearer_auth(&agent.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["json"]["workspacePrefix"], agent.prefix.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_never_shows_the_token_and_set_worker_persists() {
+    let agent = TestAgent::start("config").await;
+    let (status, raw) = agent.call("config/get", Value::Null).await;
+    assert_eq!(status, 200);
+    assert!(!raw.to_string().contains(&agent.token));
+    let config: AgentConfig = serde_json::from_value(raw).unwrap();
+    assert_eq!(config.workspace_prefix, agent.prefix);
+    assert!(config.auth_enabled);
+
+    let updated: AgentConfig = agent.ok("config/setWorker", json!({"worker": "box.tailnet:7391"})).await;
+    assert_eq!(updated.worker.as_deref(), Some("box.tailnet:7391"));
+    let path = agent.dir.path().join("config.json");
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(on_disk["worker"], "box.tailnet:7391");
+    assert_eq!(on_disk["auth"]["token"], agent.token.as_str(), "the token survives the rewrite");
+    assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+
+    let (status, error) = agent.call("config/setWorker", json!({"worker": "has space"})).await;
+    assert_eq!((status, error["code"].as_str()), (400, Some("BAD_REQUEST")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn agent_info_reports_docker_and_the_dind_mode() {
+    let agent = TestAgent::start("info").await;
+    let mut info: AgentInfo = agent.ok("agent/info", Value::Null).await;
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    assert!(!info.hostname.is_empty());
+    assert!(info.docker_version.as_deref().is_some_and(|version| !version.is_empty()));
+    // The mode is detected in the background at startup; give it a moment.
+    for _ in 0..100 {
+        if info.dind_mode.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        info = agent.ok("agent/info", Value::Null).await;
+    }
+    assert!(matches!(info.dind_mode, Some(DindMode::Privileged | DindMode::Capabilities)), "{info:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_shuts_the_agent_down() {
+    let mut agent = TestAgent::start("kill").await;
+    let (status, _) = agent.call("agent/kill", Value::Null).await;
+    assert_eq!(status, 200);
+    tokio::time::timeout(std::time::Duration::from_secs(10), agent.stop_agent()).await.expect("the agent stops");
+    assert!(reqwest::get(format!("{}/health", agent.url)).await.is_err(), "nothing listens any more");
+}

@@ -1,0 +1,182 @@
+//! The one harness for tests against the real Docker Engine: an agent on a temp config dir and
+//! a free port, with a unique workspace prefix, that removes every container, volume and network
+//! it made when dropped.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_agent::server::{RunningAgent, start};
+use perry_agent::{Agent, AgentOptions};
+use rand::Rng;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// The image workspaces run in tests: the one `make image` builds.
+pub fn test_image() -> String {
+    std::env::var("PERRY_TEST_IMAGE").unwrap_or_else(|_| "workspace-base".to_owned())
+}
+
+/// The static worker binary `make build` leaves in target/release.
+pub fn worker_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("PERRY_WORKER_BINARY") {
+        return PathBuf::from(path);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for profile in ["release", "debug"] {
+        let path = root.join("target").join(profile).join("perry-worker");
+        if path.exists() {
+            return path;
+        }
+    }
+    panic!("no perry-worker binary: run `make build` first");
+}
+
+/// A unique prefix so parallel tests never touch each other's objects.
+pub fn unique_prefix(tag: &str) -> String {
+    let suffix: u32 = rand::rng().random_range(0..1_000_000);
+    format!("pt{suffix:06}-{tag}-")
+}
+
+/// An agent running in this process against the real Docker Engine.
+pub struct TestAgent {
+    pub url: String,
+    pub token: String,
+    pub prefix: String,
+    pub dir: tempfile::TempDir,
+    pub agent: Arc<Agent>,
+    http: reqwest::Client,
+    running: Option<RunningAgent>,
+}
+
+/// Extra settings for a test agent's config.json.
+#[derive(Debug, Default, Clone)]
+pub struct TestAgentConfig {
+    pub no_auth: bool,
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl TestAgent {
+    /// An agent with a fresh config dir, a unique prefix and its own SSH port range.
+    pub async fn start(tag: &str) -> TestAgent {
+        Self::start_with(tag, TestAgentConfig::default()).await
+    }
+
+    pub async fn start_with(tag: &str, options: TestAgentConfig) -> TestAgent {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = unique_prefix(tag);
+        let range_start: u16 = 30_000 + rand::rng().random_range(0..300u16) * 100;
+        let mut config = json!({
+            "workspacePrefix": prefix,
+            "imageTag": test_image(),
+            "sshPortRange": {"start": range_start, "end": range_start + 99},
+        });
+        for (key, value) in options.extra {
+            config[key] = value;
+        }
+        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        let running = start(AgentOptions {
+            config_dir: dir.path().to_path_buf(),
+            host: "127.0.0.1".to_owned(),
+            port: Some(0),
+            no_auth: options.no_auth,
+            worker_binary: Some(worker_binary()),
+        })
+        .await
+        .expect("the agent starts");
+        TestAgent {
+            url: format!("http://{}", running.address),
+            token: running.token.clone(),
+            prefix,
+            agent: running.agent.clone(),
+            dir,
+            http: reqwest::Client::new(),
+            running: Some(running),
+        }
+    }
+
+    /// Calls a procedure with the agent's token; returns HTTP status and the `json` payload.
+    pub async fn call(&self, path: &str, input: Value) -> (u16, Value) {
+        self.call_with_token(path, input, Some(&self.token)).await
+    }
+
+    pub async fn call_with_token(&self, path: &str, input: Value, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.http.post(format!("{}/rpc/{path}", self.url)).json(&json!({ "json": input }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the agent answers");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("the reply is JSON");
+        (status, body.get("json").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Calls a procedure that must succeed and decodes its output.
+    pub async fn ok<T: DeserializeOwned>(&self, path: &str, input: Value) -> T {
+        let (status, body) = self.call(path, input).await;
+        assert_eq!(status, 200, "{path} failed: {body}");
+        serde_json::from_value(body).unwrap_or_else(|error| panic!("{path} output: {error}"))
+    }
+
+    /// The container name of workspace `name`.
+    pub fn container(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// Stops the agent (gracefully) but keeps its config dir and Docker objects.
+    pub async fn stop_agent(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.agent.shutdown.notify_one();
+            running.wait().await.unwrap();
+        }
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        let prefix = self.prefix.clone();
+        // Drop cannot await: clean up on a thread with its own runtime.
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new().unwrap().block_on(remove_docker_objects(&prefix));
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+/// Removes every container, volume and network carrying `prefix`'s label.
+pub async fn remove_docker_objects(prefix: &str) {
+    let docker = Docker::new();
+    for container in docker.list_containers(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+        let _ = docker.remove_container(&container.id).await;
+    }
+    for volume in docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+        let _ = docker.remove_volume(&volume).await;
+    }
+    let _ = docker.remove_network(&format!("{prefix}network")).await;
+}
+
+/// What Docker has of `prefix`: container names and volume names.
+pub async fn docker_objects(prefix: &str) -> (Vec<String>, Vec<String>) {
+    let docker = Docker::new();
+    let mut containers: Vec<String> =
+        docker.list_containers(PREFIX_LABEL, prefix).await.unwrap().into_iter().map(|c| c.name).collect();
+    let mut volumes = docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap();
+    containers.sort();
+    volumes.sort();
+    (containers, volumes)
+}
+
+/// Runs a shell command in a workspace container as `user`; returns (exit code, output).
+pub async fn exec(container: &str, user: &str, script: &str) -> (i64, String) {
+    let output = Docker::new().exec(container, user, &["bash", "-lc", script]).await.unwrap();
+    (output.exit_code, output.output)
+}
+
+/// Labels helper for tests that make Docker objects themselves.
+pub fn labels(prefix: &str) -> HashMap<String, String> {
+    HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())])
+}
