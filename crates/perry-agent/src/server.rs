@@ -37,13 +37,18 @@ pub struct RunningAgent {
     pub agent: Arc<Agent>,
     pub token: String,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// Reconciliation and Docker-in-Docker detection at startup.
+    startup: tokio::task::JoinHandle<()>,
     _instance_lock: std::fs::File,
 }
 
 impl RunningAgent {
     /// Waits until the server has shut down (SIGINT, SIGTERM or `agent.kill`).
+    /// The startup work is awaited too, so no probe container is left half made.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.server.await.context("the server task failed")?
+        let served = self.server.await.context("the server task failed")?;
+        let _ = self.startup.await;
+        served
     }
 }
 
@@ -91,7 +96,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     tracing::info!("listening on http://{address}");
 
     let background = agent.clone();
-    tokio::spawn(async move {
+    let startup = tokio::spawn(async move {
         match background.workspaces.list().await {
             Ok(workspaces) => tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len()),
             Err(error) => tracing::warn!("could not reconcile with Docker at startup: {error}"),
@@ -109,7 +114,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         tracing::info!("agent stopped");
         Ok(())
     });
-    Ok(RunningAgent { address, agent, token, server, _instance_lock: instance_lock })
+    Ok(RunningAgent { address, agent, token, server, startup, _instance_lock: instance_lock })
 }
 
 /// The agent's routes.

@@ -82,6 +82,13 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     assert!(output.starts_with("1000\n"), "{output}");
     assert!(output.contains("perry-worker 0.1.0"), "{output}");
 
+    // Sync replaces the worker binary even while the worker runs from it.
+    let (status, body) = agent.call("workspaces/sync", json!({"name": "alpha"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (code, output) = exec(&container, "workspace", "perry-worker --version && ls -a /usr/local/bin | grep -c perry-worker").await;
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(output.lines().last(), Some("1"), "no temp file is left: {output}");
+
     // A second create of the same name is a conflict.
     let (status, error) = agent.call("workspaces/create", json!({"name": "alpha"})).await;
     assert_eq!((status, error["code"].as_str()), (409, Some("CONFLICT")), "{error}");

@@ -33,7 +33,8 @@ pub use ports::{allocate_port, host_port_is_free};
 pub const WORKER_DIR: &str = "/usr/local/bin";
 const WORKER_FILE: &str = "perry-worker";
 /// How long `docker stop` waits before it kills: the inner dockerd needs a moment to stop.
-const STOP_GRACE: Duration = Duration::from_secs(10);
+/// The inner dockerd gives its own containers 10 s, so the outer stop waits longer than that.
+const STOP_GRACE: Duration = Duration::from_secs(30);
 /// How often readiness is probed while a workspace starts.
 const READY_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -181,7 +182,8 @@ impl WorkspaceService {
     }
 
     async fn dind_mode_for(&self, image: &str) -> Result<DindMode, ApiError> {
-        let probe = format!("{}dind-probe-{}", self.settings.prefix, std::process::id());
+        // One fixed name per prefix: a probe left behind by a killed agent is removed by the next.
+        let probe = format!("{}dind-probe", self.settings.prefix);
         let mode = self
             .dind_mode
             .get_or_try_init(|| async {
@@ -437,9 +439,26 @@ impl WorkspaceService {
         Ok(container_id)
     }
 
+    /// Puts the worker binary into the container. A running worker keeps its file busy, so in a
+    /// running container the new binary goes to a temp name first and is renamed over the old.
     async fn copy_worker(&self, container: &str) -> Result<(), ApiError> {
-        if let Some(binary) = &self.worker_binary {
+        let Some(binary) = &self.worker_binary else { return Ok(()) };
+        let running = self.docker.inspect_container(container).await?.is_some_and(|info| info.running);
+        if !running {
             self.docker.upload_file(container, WORKER_DIR, WORKER_FILE, binary, 0o755).await?;
+            return Ok(());
+        }
+        let temp_name = format!(".{WORKER_FILE}.new");
+        self.docker.upload_file(container, WORKER_DIR, &temp_name, binary, 0o755).await?;
+        let output = self
+            .docker
+            .exec(container, "root", &["mv", "-f", &format!("{WORKER_DIR}/{temp_name}"), &format!("{WORKER_DIR}/{WORKER_FILE}")])
+            .await?;
+        if output.exit_code != 0 {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "cannot replace the worker binary in {container}: {}",
+                output.output.trim()
+            )));
         }
         Ok(())
     }

@@ -138,9 +138,17 @@ impl TestAgent {
 impl Drop for TestAgent {
     fn drop(&mut self) {
         let prefix = self.prefix.clone();
-        // Drop cannot await: clean up on a thread with its own runtime.
+        let running = self.running.take();
+        // Drop cannot await: stop the agent (waiting for its startup work, which may be making a
+        // probe container) and clean up on a thread with its own runtime.
         std::thread::spawn(move || {
-            tokio::runtime::Runtime::new().unwrap().block_on(remove_docker_objects(&prefix));
+            tokio::runtime::Runtime::new().unwrap().block_on(async move {
+                if let Some(running) = running {
+                    running.agent.shutdown.notify_one();
+                    let _ = running.wait().await;
+                }
+                remove_docker_objects(&prefix).await;
+            });
         })
         .join()
         .unwrap();
@@ -159,11 +167,19 @@ pub async fn remove_docker_objects(prefix: &str) {
     let _ = docker.remove_network(&format!("{prefix}network")).await;
 }
 
-/// What Docker has of `prefix`: container names and volume names.
+/// What Docker has of `prefix`: container names and volume names. The short-lived container
+/// that detects the Docker-in-Docker mode at startup is not a workspace object and is left out.
 pub async fn docker_objects(prefix: &str) -> (Vec<String>, Vec<String>) {
     let docker = Docker::new();
-    let mut containers: Vec<String> =
-        docker.list_containers(PREFIX_LABEL, prefix).await.unwrap().into_iter().map(|c| c.name).collect();
+    let probe = format!("{prefix}dind-probe");
+    let mut containers: Vec<String> = docker
+        .list_containers(PREFIX_LABEL, prefix)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .filter(|name| *name != probe)
+        .collect();
     let mut volumes = docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap();
     containers.sort();
     volumes.sort();

@@ -1,0 +1,279 @@
+//! Perry's figures, measured against the real Docker Engine and the release `perry` binary.
+//!
+//! `perry-bench create` — create → ready through the agent, next to the raw Docker floor
+//!   (create + start of the same image with the same volumes and flags, until the inner dockerd
+//!   answers), interleaved in one run; prints medians and their ratio.
+//! `perry-bench idle` — the agent's resident memory when idle.
+//! `perry-bench list` — workspaces.list latency with 100 workspaces in state.json.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use perry_agent::docker::{ContainerSpec, Docker, PREFIX_LABEL};
+use perry_api::{DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
+use serde_json::{Value, json};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn image() -> String {
+    std::env::var("PERRY_BENCH_IMAGE").unwrap_or_else(|_| "workspace-base".to_owned())
+}
+
+/// The release agent as a child process on a temp config dir.
+struct Agent {
+    child: Child,
+    url: String,
+    token: String,
+    prefix: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Agent {
+    fn start(tag: &str, state: Option<Value>) -> anyhow::Result<Agent> {
+        let dir = tempfile::tempdir()?;
+        let prefix = format!("bench-{tag}-{}-", std::process::id());
+        let token = "bench-token-0123456789abcdef0123456789abcdef".to_owned();
+        let config = json!({
+            "workspacePrefix": prefix,
+            "imageTag": image(),
+            "sshPortRange": {"start": 34000, "end": 34199},
+            "auth": {"token": token},
+        });
+        std::fs::write(dir.path().join("config.json"), config.to_string())?;
+        if let Some(state) = state {
+            std::fs::write(dir.path().join("state.json"), state.to_string())?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let root = repo_root();
+        let child = Command::new(root.join("target/release/perry"))
+            .args(["agent", "run", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .env("PERRY_CONFIG_DIR", dir.path())
+            .env("PERRY_WORKER_BINARY", root.join("target/release/perry-worker"))
+            .env("PERRY_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("run `make build` first: target/release/perry is missing")?;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("the agent did not start listening");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Agent { child, url, token, prefix, _dir: dir })
+    }
+
+    async fn call(&self, http: &reqwest::Client, path: &str, input: Value) -> anyhow::Result<Value> {
+        let response = http
+            .post(format!("{}/rpc/{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({ "json": input }))
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if !status.is_success() {
+            bail!("{path}: {body}");
+        }
+        Ok(body["json"].clone())
+    }
+
+    fn rss_kib(&self) -> anyhow::Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:")).context("no VmRSS")?;
+        Ok(line.split_whitespace().nth(1).context("bad VmRSS")?.parse()?)
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn remove_objects(prefix: &str) {
+    let docker = Docker::new();
+    for container in docker.list_containers(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+        let _ = docker.remove_container(&container.id).await;
+    }
+    for volume in docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+        let _ = docker.remove_volume(&volume).await;
+    }
+    let _ = docker.remove_network(&format!("{prefix}network")).await;
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * fraction).round() as usize]
+}
+
+/// The raw floor: the same container straight through the Engine API, ready when dockerd answers.
+async fn raw_floor_once(docker: &Docker, prefix: &str, index: usize, mode: DindMode) -> anyhow::Result<f64> {
+    let name = format!("{prefix}raw{index}");
+    let labels = HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())]);
+    let started = Instant::now();
+    let volumes = vec![
+        (format!("{name}-home"), "/home/workspace".to_owned()),
+        (format!("{name}-docker"), "/var/lib/docker".to_owned()),
+    ];
+    for (volume, _) in &volumes {
+        docker.create_volume(volume, labels.clone()).await?;
+    }
+    let spec = ContainerSpec {
+        name: name.clone(),
+        hostname: name.clone(),
+        image: image(),
+        labels,
+        env: Vec::new(),
+        network: "bridge".to_owned(),
+        volumes,
+        ssh_host_port: 34_500 + index as u16,
+    };
+    docker.create_container(&spec, mode).await?;
+    docker.start_container(&name).await?;
+    loop {
+        let output = docker.exec(&name, "root", &["docker", "version", "--format", "{{.Server.Version}}"]).await?;
+        if output.exit_code == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
+async fn bench_create(runs: usize) -> anyhow::Result<()> {
+    let agent = Agent::start("create", None)?;
+    let http = reqwest::Client::new();
+    let docker = Docker::new();
+    // Let the agent detect the Docker-in-Docker mode first, as it does at startup.
+    let mut mode = None;
+    for _ in 0..200 {
+        let info = agent.call(&http, "agent/info", Value::Null).await?;
+        if let Some(found) = info.get("dindMode").and_then(Value::as_str) {
+            mode = Some(if found == "privileged" { DindMode::Privileged } else { DindMode::Capabilities });
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mode = mode.context("the agent never detected the DinD mode")?;
+    let (mut perry, mut floor) = (Vec::new(), Vec::new());
+    let result: anyhow::Result<()> = async {
+        for index in 0..runs {
+            let started = Instant::now();
+            let workspace = agent.call(&http, "workspaces/create", json!({"name": format!("w{index}")})).await?;
+            perry.push(started.elapsed().as_secs_f64());
+            if workspace["status"] != "running" {
+                bail!("workspace not ready: {workspace}");
+            }
+            floor.push(raw_floor_once(&docker, &agent.prefix, index, mode).await?);
+        }
+        Ok(())
+    }
+    .await;
+    remove_objects(&agent.prefix).await;
+    result?;
+    let (perry_median, floor_median) = (median(&mut perry), median(&mut floor));
+    println!("create → ready, {runs} runs each, interleaved (image {}):", image());
+    println!("  perry workspaces.create  median {:.2} s  (all: {})", perry_median, fmt_list(&perry));
+    println!("  raw Docker floor         median {:.2} s  (all: {})", floor_median, fmt_list(&floor));
+    println!("  ratio perry / floor      {:.2}×  (goal ≤ 1.30×)", perry_median / floor_median);
+    Ok(())
+}
+
+fn fmt_list(values: &[f64]) -> String {
+    values.iter().map(|value| format!("{value:.2}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn bench_idle() -> anyhow::Result<()> {
+    let agent = Agent::start("idle", None)?;
+    let http = reqwest::Client::new();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle = agent.rss_kib()?;
+    for _ in 0..200 {
+        agent.call(&http, "workspaces/list", Value::Null).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = agent.rss_kib()?;
+    remove_objects(&agent.prefix).await;
+    println!("agent RSS idle after start: {:.1} MB (goal ≤ 15 MB)", idle as f64 / 1024.0);
+    println!("agent RSS after 200 workspaces.list calls: {:.1} MB", after as f64 / 1024.0);
+    Ok(())
+}
+
+fn state_with(count: usize) -> Value {
+    let workspaces: BTreeMap<String, Workspace> = (0..count)
+        .map(|index| {
+            let name = format!("ws{index:03}");
+            let workspace = Workspace {
+                name: name.clone(),
+                status: WorkspaceStatus::Running,
+                container_id: None,
+                created: "2026-01-01T00:00:00Z".to_owned(),
+                image: image(),
+                ports: WorkspacePorts { ssh: 2200 + index as u16 },
+                error: None,
+            };
+            (name, workspace)
+        })
+        .collect();
+    json!({ "workspaces": workspaces })
+}
+
+async fn bench_list(calls: usize) -> anyhow::Result<()> {
+    let agent = Agent::start("list", Some(state_with(100)))?;
+    let http = reqwest::Client::new();
+    let listed = agent.call(&http, "workspaces/list", Value::Null).await?;
+    if listed.as_array().map(Vec::len) != Some(100) {
+        bail!("expected 100 workspaces, got {listed}");
+    }
+    for _ in 0..50 {
+        agent.call(&http, "workspaces/list", Value::Null).await?;
+    }
+    let mut millis = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let started = Instant::now();
+        agent.call(&http, "workspaces/list", Value::Null).await?;
+        millis.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    millis.sort_by(f64::total_cmp);
+    remove_objects(&agent.prefix).await;
+    println!(
+        "workspaces.list with 100 workspaces in state, {calls} calls over HTTP keep-alive: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms (goal p50 ≤ 2 ms)",
+        percentile(&millis, 0.5),
+        percentile(&millis, 0.95),
+        percentile(&millis, 0.99)
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_owned());
+    let runs: usize = std::env::var("PERRY_BENCH_RUNS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(5);
+    if !Path::new(&repo_root().join("target/release/perry")).exists() {
+        bail!("run `make build` first");
+    }
+    match which.as_str() {
+        "create" => bench_create(runs).await,
+        "idle" => bench_idle().await,
+        "list" => bench_list(1000).await,
+        "all" => {
+            bench_idle().await?;
+            bench_list(1000).await?;
+            bench_create(runs).await
+        }
+        other => bail!("unknown benchmark {other:?}: create, idle, list or all"),
+    }
+}
