@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 export PERRY_WORKER_BINARY="$PWD/target/release/perry-worker"
 [ -x "$PERRY_WORKER_BINARY" ] || { echo "test: $PERRY_WORKER_BINARY is missing; run make build" >&2; exit 1; }
 
+echo "== Format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 echo "== Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # Docker-heavy tests start Docker-in-Docker workspaces: 3 at a time fit 2 cores.

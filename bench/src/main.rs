@@ -48,12 +48,24 @@ impl Agent {
         if let Some(state) = state {
             std::fs::write(dir.path().join("state.json"), state.to_string())?;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let root = repo_root();
         let child = Command::new(root.join("target/release/perry"))
-            .args(["agent", "run", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "agent",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+            ])
             .env("PERRY_CONFIG_DIR", dir.path())
-            .env("PERRY_WORKER_BINARY", root.join("target/release/perry-worker"))
+            .env(
+                "PERRY_WORKER_BINARY",
+                root.join("target/release/perry-worker"),
+            )
             .env("PERRY_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -67,10 +79,21 @@ impl Agent {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(Agent { child, url, token, prefix, _dir: dir })
+        Ok(Agent {
+            child,
+            url,
+            token,
+            prefix,
+            _dir: dir,
+        })
     }
 
-    async fn call(&self, http: &reqwest::Client, path: &str, input: Value) -> anyhow::Result<Value> {
+    async fn call(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        input: Value,
+    ) -> anyhow::Result<Value> {
         let response = http
             .post(format!("{}/rpc/{path}", self.url))
             .bearer_auth(&self.token)
@@ -87,8 +110,15 @@ impl Agent {
 
     fn rss_kib(&self) -> anyhow::Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let line = status.lines().find(|line| line.starts_with("VmRSS:")).context("no VmRSS")?;
-        Ok(line.split_whitespace().nth(1).context("bad VmRSS")?.parse()?)
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))
+            .context("no VmRSS")?;
+        Ok(line
+            .split_whitespace()
+            .nth(1)
+            .context("bad VmRSS")?
+            .parse()?)
     }
 }
 
@@ -101,10 +131,18 @@ impl Drop for Agent {
 
 async fn remove_objects(prefix: &str) {
     let docker = Docker::new();
-    for container in docker.list_containers(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+    for container in docker
+        .list_containers(PREFIX_LABEL, prefix)
+        .await
+        .unwrap_or_default()
+    {
         let _ = docker.remove_container(&container.id).await;
     }
-    for volume in docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+    for volume in docker
+        .list_volumes(PREFIX_LABEL, prefix)
+        .await
+        .unwrap_or_default()
+    {
         let _ = docker.remove_volume(&volume).await;
     }
     let _ = docker.remove_network(&format!("{prefix}network")).await;
@@ -120,7 +158,12 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
 }
 
 /// The raw floor: the same container straight through the Engine API, ready when dockerd answers.
-async fn raw_floor_once(docker: &Docker, prefix: &str, index: usize, mode: DindMode) -> anyhow::Result<f64> {
+async fn raw_floor_once(
+    docker: &Docker,
+    prefix: &str,
+    index: usize,
+    mode: DindMode,
+) -> anyhow::Result<f64> {
     let name = format!("{prefix}raw{index}");
     let labels = HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())]);
     let started = Instant::now();
@@ -144,7 +187,13 @@ async fn raw_floor_once(docker: &Docker, prefix: &str, index: usize, mode: DindM
     docker.create_container(&spec, mode).await?;
     docker.start_container(&name).await?;
     loop {
-        let output = docker.exec(&name, "root", &["docker", "version", "--format", "{{.Server.Version}}"]).await?;
+        let output = docker
+            .exec(
+                &name,
+                "root",
+                &["docker", "version", "--format", "{{.Server.Version}}"],
+            )
+            .await?;
         if output.exit_code == 0 {
             break;
         }
@@ -162,7 +211,11 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
     for _ in 0..200 {
         let info = agent.call(&http, "agent/info", Value::Null).await?;
         if let Some(found) = info.get("dindMode").and_then(Value::as_str) {
-            mode = Some(if found == "privileged" { DindMode::Privileged } else { DindMode::Capabilities });
+            mode = Some(if found == "privileged" {
+                DindMode::Privileged
+            } else {
+                DindMode::Capabilities
+            });
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -172,7 +225,13 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
     let result: anyhow::Result<()> = async {
         for index in 0..runs {
             let started = Instant::now();
-            let workspace = agent.call(&http, "workspaces/create", json!({"name": format!("w{index}")})).await?;
+            let workspace = agent
+                .call(
+                    &http,
+                    "workspaces/create",
+                    json!({"name": format!("w{index}")}),
+                )
+                .await?;
             perry.push(started.elapsed().as_secs_f64());
             if workspace["status"] != "running" {
                 bail!("workspace not ready: {workspace}");
@@ -185,15 +244,33 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
     remove_objects(&agent.prefix).await;
     result?;
     let (perry_median, floor_median) = (median(&mut perry), median(&mut floor));
-    println!("create → ready, {runs} runs each, interleaved (image {}):", image());
-    println!("  perry workspaces.create  median {:.2} s  (all: {})", perry_median, fmt_list(&perry));
-    println!("  raw Docker floor         median {:.2} s  (all: {})", floor_median, fmt_list(&floor));
-    println!("  ratio perry / floor      {:.2}×  (goal ≤ 1.30×)", perry_median / floor_median);
+    println!(
+        "create → ready, {runs} runs each, interleaved (image {}):",
+        image()
+    );
+    println!(
+        "  perry workspaces.create  median {:.2} s  (all: {})",
+        perry_median,
+        fmt_list(&perry)
+    );
+    println!(
+        "  raw Docker floor         median {:.2} s  (all: {})",
+        floor_median,
+        fmt_list(&floor)
+    );
+    println!(
+        "  ratio perry / floor      {:.2}×  (goal ≤ 1.30×)",
+        perry_median / floor_median
+    );
     Ok(())
 }
 
 fn fmt_list(values: &[f64]) -> String {
-    values.iter().map(|value| format!("{value:.2}")).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|value| format!("{value:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn bench_idle() -> anyhow::Result<()> {
@@ -207,8 +284,14 @@ async fn bench_idle() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = agent.rss_kib()?;
     remove_objects(&agent.prefix).await;
-    println!("agent RSS idle after start: {:.1} MB (goal ≤ 15 MB)", idle as f64 / 1024.0);
-    println!("agent RSS after 200 workspaces.list calls: {:.1} MB", after as f64 / 1024.0);
+    println!(
+        "agent RSS idle after start: {:.1} MB (goal ≤ 15 MB)",
+        idle as f64 / 1024.0
+    );
+    println!(
+        "agent RSS after 200 workspaces.list calls: {:.1} MB",
+        after as f64 / 1024.0
+    );
     Ok(())
 }
 
@@ -222,7 +305,9 @@ fn state_with(count: usize) -> Value {
                 container_id: None,
                 created: "2026-01-01T00:00:00Z".to_owned(),
                 image: image(),
-                ports: WorkspacePorts { ssh: 2200 + index as u16 },
+                ports: WorkspacePorts {
+                    ssh: 2200 + index as u16,
+                },
                 error: None,
             };
             (name, workspace)
@@ -261,7 +346,10 @@ async fn bench_list(calls: usize) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_owned());
-    let runs: usize = std::env::var("PERRY_BENCH_RUNS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::var("PERRY_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(5);
     if !Path::new(&repo_root().join("target/release/perry")).exists() {
         bail!("run `make build` first");
     }

@@ -22,14 +22,19 @@ pub struct AuthSettings {
 impl std::fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The token never goes into logs.
-        f.debug_struct("AuthSettings").field("enabled", &self.enabled).finish_non_exhaustive()
+        f.debug_struct("AuthSettings")
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
     }
 }
 
 impl AuthSettings {
     /// Auth with `token`, on or off.
     pub fn new(enabled: bool, token: &str) -> AuthSettings {
-        AuthSettings { enabled, token: token.to_owned() }
+        AuthSettings {
+            enabled,
+            token: token.to_owned(),
+        }
     }
 
     /// Compares in constant time; hashing first hides the token's length too.
@@ -46,16 +51,27 @@ fn presented_token(request: &Request, allow_query: bool) -> Option<String> {
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned());
     }
     if !allow_query {
         return None;
     }
-    request.uri().query()?.split('&').find_map(|pair| pair.strip_prefix("token=")).map(str::to_owned)
+    request
+        .uri()
+        .query()?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .map(str::to_owned)
 }
 
 /// Middleware for `/rpc`: header only.
-pub async fn require_token(State(agent): State<Arc<Agent>>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(agent): State<Arc<Agent>>,
+    request: Request,
+    next: Next,
+) -> Response {
     check(&agent, request, next, false).await
 }
 
@@ -86,7 +102,13 @@ mod tests {
     fn only_the_exact_token_is_accepted() {
         let auth = AuthSettings::new(true, "secret-token");
         assert!(auth.accepts("secret-token"));
-        for wrong in ["", "secret", "secret-token ", "SECRET-TOKEN", "secret-token-and-more"] {
+        for wrong in [
+            "",
+            "secret",
+            "secret-token ",
+            "SECRET-TOKEN",
+            "secret-token-and-more",
+        ] {
             assert!(!auth.accepts(wrong), "{wrong:?} must be refused");
         }
     }

@@ -16,7 +16,9 @@ pub enum ApiError {
     /// The input did not match the procedure's input type.
     #[error("Input validation failed")]
     InvalidInput { issues: Vec<String> },
-    #[error("Missing or wrong token: send 'Authorization: Bearer <token>' (the token is in the agent's config.json)")]
+    #[error(
+        "Missing or wrong token: send 'Authorization: Bearer <token>' (the token is in the agent's config.json)"
+    )]
     Unauthorized,
     #[error("{0}")]
     NotFound(String),
@@ -57,7 +59,10 @@ impl ApiError {
     pub fn to_rpc(&self) -> RpcError {
         let mut error = RpcError::new(self.code(), self.to_string());
         if let ApiError::InvalidInput { issues } = self {
-            let issues: Vec<_> = issues.iter().map(|message| json!({ "message": message })).collect();
+            let issues: Vec<_> = issues
+                .iter()
+                .map(|message| json!({ "message": message }))
+                .collect();
             error.data = json!({ "issues": issues });
         }
         error

@@ -47,7 +47,10 @@ pub struct Agent {
 impl Agent {
     /// The configuration as `config.get` shows it.
     pub fn public_config(&self) -> AgentConfig {
-        self.config.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).to_api(self.auth.enabled)
+        self.config
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .to_api(self.auth.enabled)
     }
 
     /// Records the worker host clients should use, in config.json.
@@ -58,7 +61,10 @@ impl Agent {
                 "Invalid worker {worker:?}: give a host name or host:port without spaces"
             )));
         }
-        let mut config = self.config.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut config = self
+            .config
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut next = config.clone();
         next.worker = Some(worker);
         next.save(&self.config_dir)?;

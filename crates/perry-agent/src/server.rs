@@ -76,7 +76,9 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     };
     let workspaces = WorkspaceService::new(docker.clone(), state, settings)?;
     if options.no_auth {
-        tracing::warn!("authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces");
+        tracing::warn!(
+            "authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces"
+        );
     }
     let port = options.port.unwrap_or(config.port);
     let agent = Arc::new(Agent {
@@ -98,7 +100,9 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let background = agent.clone();
     let startup = tokio::spawn(async move {
         match background.workspaces.list().await {
-            Ok(workspaces) => tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len()),
+            Ok(workspaces) => {
+                tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len())
+            }
             Err(error) => tracing::warn!("could not reconcile with Docker at startup: {error}"),
         }
         background.workspaces.detect_dind_mode_in_background().await;
@@ -114,14 +118,24 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         tracing::info!("agent stopped");
         Ok(())
     });
-    Ok(RunningAgent { address, agent, token, server, startup, _instance_lock: instance_lock })
+    Ok(RunningAgent {
+        address,
+        agent,
+        token,
+        server,
+        startup,
+        _instance_lock: instance_lock,
+    })
 }
 
 /// The agent's routes.
 pub fn router(agent: Arc<Agent>) -> Router {
     let api = Router::new()
         .route("/rpc/{*path}", any(rpc::handle))
-        .route_layer(axum::middleware::from_fn_with_state(agent.clone(), auth::require_token));
+        .route_layer(axum::middleware::from_fn_with_state(
+            agent.clone(),
+            auth::require_token,
+        ));
     Router::new()
         .route("/health", get(health))
         .merge(api)
@@ -155,9 +169,13 @@ fn lock_instance(dir: &Path) -> anyhow::Result<std::fs::File> {
 
 /// The SSH public keys of the user running the agent, for workspaces' authorized_keys.
 fn host_public_keys() -> String {
-    let Some(home) = std::env::var_os("HOME") else { return String::new() };
+    let Some(home) = std::env::var_os("HOME") else {
+        return String::new();
+    };
     let ssh_dir = PathBuf::from(home).join(".ssh");
-    let Ok(entries) = std::fs::read_dir(&ssh_dir) else { return String::new() };
+    let Ok(entries) = std::fs::read_dir(&ssh_dir) else {
+        return String::new();
+    };
     let mut keys: Vec<String> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|extension| extension == "pub"))

@@ -20,15 +20,23 @@ async fn every_procedure_needs_the_token() {
     let agent = TestAgent::start("auth").await;
     for procedure in perry_api::procedures::PROCEDURES {
         for token in [None, Some("wrong-token"), Some("")] {
-            let (status, error) = agent.call_with_token(procedure.path, json!({}), token).await;
+            let (status, error) = agent
+                .call_with_token(procedure.path, json!({}), token)
+                .await;
             assert_eq!(status, 401, "{} with {token:?}", procedure.path);
             assert_eq!(error["code"], "UNAUTHORIZED");
-            assert_eq!(error_keys(&error), ["code", "data", "defined", "message", "status"]);
+            assert_eq!(
+                error_keys(&error),
+                ["code", "data", "defined", "message", "status"]
+            );
         }
     }
     // The token in the query string is for WebSockets only.
     let response = reqwest::Client::new()
-        .post(format!("{}/rpc/agent/info?token={}", agent.url, agent.token))
+        .post(format!(
+            "{}/rpc/agent/info?token={}",
+            agent.url, agent.token
+        ))
         .json(&json!({}))
         .send()
         .await
@@ -49,7 +57,14 @@ async fn health_answers_without_a_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_auth_mode_serves_without_a_token() {
-    let agent = TestAgent::start_with("noauth", TestAgentConfig { no_auth: true, ..Default::default() }).await;
+    let agent = TestAgent::start_with(
+        "noauth",
+        TestAgentConfig {
+            no_auth: true,
+            ..Default::default()
+        },
+    )
+    .await;
     let (status, config) = agent.call_with_token("config/get", Value::Null, None).await;
     assert_eq!(status, 200);
     assert_eq!(config["authEnabled"], false);
@@ -58,11 +73,26 @@ async fn no_auth_mode_serves_without_a_token() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_names_are_bad_requests_that_state_the_rule() {
     let agent = TestAgent::start("names").await;
-    for name in ["", "Alpha", "-a", "a-", "a_b", "a.b", "../etc", &"x".repeat(64)] {
+    for name in [
+        "",
+        "Alpha",
+        "-a",
+        "a-",
+        "a_b",
+        "a.b",
+        "../etc",
+        &"x".repeat(64),
+    ] {
         let (status, error) = agent.call("workspaces/create", json!({"name": name})).await;
         assert_eq!(status, 400, "{name:?}: {error}");
         assert_eq!(error["code"], "BAD_REQUEST");
-        assert!(error["message"].as_str().unwrap().contains("lowercase letters, digits and '-'"), "{error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .contains("lowercase letters, digits and '-'"),
+            "{error}"
+        );
     }
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
 }
@@ -70,7 +100,13 @@ async fn bad_names_are_bad_requests_that_state_the_rule() {
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_workspaces_are_not_found() {
     let agent = TestAgent::start("unknown").await;
-    for procedure in ["workspaces/get", "workspaces/start", "workspaces/stop", "workspaces/delete", "workspaces/sync"] {
+    for procedure in [
+        "workspaces/get",
+        "workspaces/start",
+        "workspaces/stop",
+        "workspaces/delete",
+        "workspaces/sync",
+    ] {
         let (status, error) = agent.call(procedure, json!({"name": "ghost"})).await;
         assert_eq!(status, 404, "{procedure}: {error}");
         assert_eq!(error["code"], "NOT_FOUND");
@@ -82,19 +118,79 @@ async fn unknown_workspaces_are_not_found() {
 async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
     let agent = TestAgent::start("malformed").await;
     let http = reqwest::Client::new();
-    let post = |path: &str| http.post(format!("{}/rpc/{path}", agent.url)).bearer_auth(&agent.token);
+    let post = |path: &str| {
+        http.post(format!("{}/rpc/{path}", agent.url))
+            .bearer_auth(&agent.token)
+    };
 
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
-        ("unknown procedure", post("nope/nope").json(&json!({})), 404, "NOT_FOUND"),
-        ("invalid JSON", post("workspaces/get").header("content-type", "application/json").body("{nope"), 400, "BAD_REQUEST"),
-        ("wrong content type", post("workspaces/get").header("content-type", "text/plain").body("{}"), 400, "BAD_REQUEST"),
-        ("wrong type", post("workspaces/get").json(&json!({"json": {"name": 5}})), 400, "BAD_REQUEST"),
-        ("unknown field", post("workspaces/get").json(&json!({"json": {"name": "a", "x": 1}})), 400, "BAD_REQUEST"),
-        ("missing input", post("workspaces/get").json(&json!({})), 400, "BAD_REQUEST"),
-        ("not an envelope", post("workspaces/get").json(&json!([1, 2])), 400, "BAD_REQUEST"),
-        ("too large", post("workspaces/get").header("content-type", "application/json").body(vec![b' '; 2 * 1024 * 1024]), 413, "PAYLOAD_TOO_LARGE"),
-        ("wrong method", http.put(format!("{}/rpc/workspaces/list", agent.url)).bearer_auth(&agent.token), 405, "METHOD_NOT_SUPPORTED"),
-        ("not implemented yet", post("sessions/list").json(&json!({"json": {"workspaceName": "a"}})), 501, "NOT_IMPLEMENTED"),
+        (
+            "unknown procedure",
+            post("nope/nope").json(&json!({})),
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            "invalid JSON",
+            post("workspaces/get")
+                .header("content-type", "application/json")
+                .body("{nope"),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "wrong content type",
+            post("workspaces/get")
+                .header("content-type", "text/plain")
+                .body("{}"),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "wrong type",
+            post("workspaces/get").json(&json!({"json": {"name": 5}})),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "unknown field",
+            post("workspaces/get").json(&json!({"json": {"name": "a", "x": 1}})),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "missing input",
+            post("workspaces/get").json(&json!({})),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "not an envelope",
+            post("workspaces/get").json(&json!([1, 2])),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
+            "too large",
+            post("workspaces/get")
+                .header("content-type", "application/json")
+                .body(vec![b' '; 2 * 1024 * 1024]),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            "wrong method",
+            http.put(format!("{}/rpc/workspaces/list", agent.url))
+                .bearer_auth(&agent.token),
+            405,
+            "METHOD_NOT_SUPPORTED",
+        ),
+        (
+            "not implemented yet",
+            post("sessions/list").json(&json!({"json": {"workspaceName": "a"}})),
+            501,
+            "NOT_IMPLEMENTED",
+        ),
     ];
     for (case, request, expected_status, expected_code) in cases {
         let response = request.send().await.unwrap();
@@ -102,7 +198,10 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["json"]["code"], expected_code, "{case}: {body}");
         assert_eq!(body["json"]["status"], expected_status, "{case}");
-        assert!(!body["json"]["message"].as_str().unwrap().is_empty(), "{case}");
+        assert!(
+            !body["json"]["message"].as_str().unwrap().is_empty(),
+            "{case}"
+        );
         let (status, _) = agent.call("agent/info", Value::Null).await;
         assert_eq!(status, 200, "the agent answers after {case}");
     }
@@ -136,15 +235,23 @@ async fn config_never_shows_the_token_and_set_worker_persists() {
     assert_eq!(config.workspace_prefix, agent.prefix);
     assert!(config.auth_enabled);
 
-    let updated: AgentConfig = agent.ok("config/setWorker", json!({"worker": "box.tailnet:7391"})).await;
+    let updated: AgentConfig = agent
+        .ok("config/setWorker", json!({"worker": "box.tailnet:7391"}))
+        .await;
     assert_eq!(updated.worker.as_deref(), Some("box.tailnet:7391"));
     let path = agent.dir.path().join("config.json");
     let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(on_disk["worker"], "box.tailnet:7391");
-    assert_eq!(on_disk["auth"]["token"], agent.token.as_str(), "the token survives the rewrite");
+    assert_eq!(
+        on_disk["auth"]["token"],
+        agent.token.as_str(),
+        "the token survives the rewrite"
+    );
     assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
 
-    let (status, error) = agent.call("config/setWorker", json!({"worker": "has space"})).await;
+    let (status, error) = agent
+        .call("config/setWorker", json!({"worker": "has space"}))
+        .await;
     assert_eq!((status, error["code"].as_str()), (400, Some("BAD_REQUEST")));
 }
 
@@ -154,7 +261,11 @@ async fn agent_info_reports_docker_and_the_dind_mode() {
     let mut info: AgentInfo = agent.ok("agent/info", Value::Null).await;
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
     assert!(!info.hostname.is_empty());
-    assert!(info.docker_version.as_deref().is_some_and(|version| !version.is_empty()));
+    assert!(
+        info.docker_version
+            .as_deref()
+            .is_some_and(|version| !version.is_empty())
+    );
     // The mode is detected in the background at startup; give it a moment.
     for _ in 0..100 {
         if info.dind_mode.is_some() {
@@ -163,7 +274,13 @@ async fn agent_info_reports_docker_and_the_dind_mode() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         info = agent.ok("agent/info", Value::Null).await;
     }
-    assert!(matches!(info.dind_mode, Some(DindMode::Privileged | DindMode::Capabilities)), "{info:?}");
+    assert!(
+        matches!(
+            info.dind_mode,
+            Some(DindMode::Privileged | DindMode::Capabilities)
+        ),
+        "{info:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -171,6 +288,11 @@ async fn kill_shuts_the_agent_down() {
     let mut agent = TestAgent::start("kill").await;
     let (status, _) = agent.call("agent/kill", Value::Null).await;
     assert_eq!(status, 200);
-    tokio::time::timeout(std::time::Duration::from_secs(10), agent.stop_agent()).await.expect("the agent stops");
-    assert!(reqwest::get(format!("{}/health", agent.url)).await.is_err(), "nothing listens any more");
+    tokio::time::timeout(std::time::Duration::from_secs(10), agent.stop_agent())
+        .await
+        .expect("the agent stops");
+    assert!(
+        reqwest::get(format!("{}/health", agent.url)).await.is_err(),
+        "nothing listens any more"
+    );
 }

@@ -19,7 +19,9 @@ fn workspace(index: u32) -> Workspace {
         container_id: Some(format!("{index:064x}")),
         created: "2026-01-01T00:00:00Z".into(),
         image: "workspace-base".into(),
-        ports: WorkspacePorts { ssh: 2200 + (index % 200) as u16 },
+        ports: WorkspacePorts {
+            ssh: 2200 + (index % 200) as u16,
+        },
         error: None,
     }
 }
@@ -30,7 +32,9 @@ fn write_workspaces(dir: &Path, limit: Option<u32>) -> u32 {
     let mut next = store.snapshot().workspaces.len() as u32;
     let mut written = 0;
     while limit.is_none_or(|limit| written < limit) {
-        store.update(|state| state.workspaces.insert(format!("w{next}"), workspace(next))).unwrap();
+        store
+            .update(|state| state.workspaces.insert(format!("w{next}"), workspace(next)))
+            .unwrap();
         next += 1;
         written += 1;
     }
@@ -45,10 +49,17 @@ fn assert_whole_prefix(dir: &Path) -> usize {
         .filter_map(|entry| entry.unwrap().file_name().into_string().ok())
         .filter(|name| name.contains("corrupt"))
         .collect();
-    assert!(corrupt.is_empty(), "state.json was found corrupt: {corrupt:?}");
+    assert!(
+        corrupt.is_empty(),
+        "state.json was found corrupt: {corrupt:?}"
+    );
     let state = store.snapshot();
     for index in 0..state.workspaces.len() as u32 {
-        assert_eq!(state.workspaces.get(&format!("w{index}")), Some(&workspace(index)), "w{index} missing or damaged");
+        assert_eq!(
+            state.workspaces.get(&format!("w{index}")),
+            Some(&workspace(index)),
+            "w{index} missing or damaged"
+        );
     }
     state.workspaces.len()
 }
@@ -74,7 +85,11 @@ fn sigkill_in_the_middle_of_writes_never_damages_state() {
     let kills = 40;
     for _ in 0..kills {
         let mut child = Command::new(&test_binary)
-            .args(["--exact", "writes_are_all_kept_when_nobody_kills_the_writer", "--nocapture"])
+            .args([
+                "--exact",
+                "writes_are_all_kept_when_nobody_kills_the_writer",
+                "--nocapture",
+            ])
             .env(CHILD_DIR_VAR, dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -84,9 +99,15 @@ fn sigkill_in_the_middle_of_writes_never_damages_state() {
         child.kill().unwrap();
         child.wait().unwrap();
         let now = assert_whole_prefix(dir.path());
-        assert!(now >= kept, "acknowledged writes were lost: {kept} before, {now} after");
+        assert!(
+            now >= kept,
+            "acknowledged writes were lost: {kept} before, {now} after"
+        );
         kept = now;
     }
     println!("{kills} SIGKILLs during writes; {kept} workspaces written, none lost or damaged");
-    assert!(kept > 0, "the writer never got to write: the test proved nothing");
+    assert!(
+        kept > 0,
+        "the writer never got to write: the test proved nothing"
+    );
 }

@@ -14,15 +14,24 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use common::{TestAgent, docker_objects, exec};
 
 async fn ssh_greeting(port: u16) -> String {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("ssh port accepts TCP");
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("ssh port accepts TCP");
     let mut greeting = vec![0u8; 64];
-    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut greeting)).await.unwrap().unwrap();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut greeting))
+        .await
+        .unwrap()
+        .unwrap();
     String::from_utf8_lossy(&greeting[..read]).into_owned()
 }
 
 /// Loads the host's debian:bookworm into the workspace's inner dockerd (there is no registry).
 async fn load_base_image_inside(container: &str) {
-    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
     let exec = docker
         .create_exec(
             container,
@@ -36,7 +45,11 @@ async fn load_base_image_inside(container: &str) {
         )
         .await
         .unwrap();
-    let StartExecResults::Attached { mut output, mut input } = docker.start_exec(&exec.id, None).await.unwrap() else {
+    let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = docker.start_exec(&exec.id, None).await.unwrap()
+    else {
         panic!("exec did not attach");
     };
     let mut image = docker.export_image("debian:bookworm");
@@ -49,7 +62,10 @@ async fn load_base_image_inside(container: &str) {
     while let Some(chunk) = output.next().await {
         log.push_str(&chunk.unwrap().to_string());
     }
-    assert!(log.contains("Loaded image"), "docker load inside the workspace failed: {log}");
+    assert!(
+        log.contains("Loaded image"),
+        "docker load inside the workspace failed: {log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -57,24 +73,43 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     let agent = TestAgent::start("life").await;
     let container = agent.container("alpha");
 
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": "alpha"})).await;
+    let created: Workspace = agent
+        .ok("workspaces/create", json!({"name": "alpha"}))
+        .await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     assert!(created.container_id.is_some());
     let range = agent.agent.workspaces.settings().ssh_port_range;
     assert!((range.start..=range.end).contains(&created.ports.ssh));
 
     // The inner Docker daemon runs containers of its own.
-    let (code, output) = exec(&container, "workspace", "docker info --format '{{.Driver}}'").await;
-    assert_eq!((code, output.trim()), (0, "overlay2"), "docker info inside: {output}");
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "docker info --format '{{.Driver}}'",
+    )
+    .await;
+    assert_eq!(
+        (code, output.trim()),
+        (0, "overlay2"),
+        "docker info inside: {output}"
+    );
     load_base_image_inside(&container).await;
-    let (code, output) = exec(&container, "workspace", "docker run --rm debian:bookworm echo inner-ok").await;
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "docker run --rm debian:bookworm echo inner-ok",
+    )
+    .await;
     assert_eq!(code, 0, "{output}");
     assert!(output.contains("inner-ok"), "{output}");
 
     // sshd answers on the published port and takes keys only.
     assert!(ssh_greeting(created.ports.ssh).await.starts_with("SSH-2.0"));
     let (_, sshd_config) = exec(&container, "root", "sshd -T").await;
-    assert!(sshd_config.contains("passwordauthentication no"), "{sshd_config}");
+    assert!(
+        sshd_config.contains("passwordauthentication no"),
+        "{sshd_config}"
+    );
 
     // The user, sudo, the toolchain and the worker are there.
     let (code, output) = exec(&container, "workspace", "id -u && sudo -n true && perry-worker --version && git --version && node --version && go version && python3 --version").await;
@@ -83,15 +118,32 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     assert!(output.contains("perry-worker 0.1.0"), "{output}");
 
     // Sync replaces the worker binary even while the worker runs from it.
-    let (status, body) = agent.call("workspaces/sync", json!({"name": "alpha"})).await;
+    let (status, body) = agent
+        .call("workspaces/sync", json!({"name": "alpha"}))
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (code, output) = exec(&container, "workspace", "perry-worker --version && ls -a /usr/local/bin | grep -c perry-worker").await;
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "perry-worker --version && ls -a /usr/local/bin | grep -c perry-worker",
+    )
+    .await;
     assert_eq!(code, 0, "{output}");
-    assert_eq!(output.lines().last(), Some("1"), "no temp file is left: {output}");
+    assert_eq!(
+        output.lines().last(),
+        Some("1"),
+        "no temp file is left: {output}"
+    );
 
     // A second create of the same name is a conflict.
-    let (status, error) = agent.call("workspaces/create", json!({"name": "alpha"})).await;
-    assert_eq!((status, error["code"].as_str()), (409, Some("CONFLICT")), "{error}");
+    let (status, error) = agent
+        .call("workspaces/create", json!({"name": "alpha"}))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("CONFLICT")),
+        "{error}"
+    );
 
     // Files in /home/workspace survive stop and start.
     let (code, _) = exec(&container, "workspace", "echo kept > ~/proof.txt").await;
@@ -99,24 +151,43 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     let stopped: Workspace = agent.ok("workspaces/stop", json!({"name": "alpha"})).await;
     assert_eq!(stopped.status, WorkspaceStatus::Stopped);
     let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
-    assert_eq!(listed.iter().map(|w| (w.name.as_str(), w.status)).collect::<Vec<_>>(), [("alpha", WorkspaceStatus::Stopped)]);
+    assert_eq!(
+        listed
+            .iter()
+            .map(|w| (w.name.as_str(), w.status))
+            .collect::<Vec<_>>(),
+        [("alpha", WorkspaceStatus::Stopped)]
+    );
     let again: Workspace = agent.ok("workspaces/stop", json!({"name": "alpha"})).await;
-    assert_eq!(again.status, WorkspaceStatus::Stopped, "stopping a stopped workspace is fine");
+    assert_eq!(
+        again.status,
+        WorkspaceStatus::Stopped,
+        "stopping a stopped workspace is fine"
+    );
     let started: Workspace = agent.ok("workspaces/start", json!({"name": "alpha"})).await;
     assert_eq!(started.status, WorkspaceStatus::Running);
     assert_eq!(started.ports.ssh, created.ports.ssh);
     let (code, output) = exec(&container, "workspace", "cat ~/proof.txt").await;
     assert_eq!((code, output.trim()), (0, "kept"));
-    let (code, output) = exec(&container, "workspace", "docker info --format '{{.Driver}}'").await;
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "docker info --format '{{.Driver}}'",
+    )
+    .await;
     assert_eq!(code, 0, "dockerd runs again after a restart: {output}");
 
     // Delete takes the container and both volumes.
-    let deleted: Value = agent.ok("workspaces/delete", json!({"name": "alpha"})).await;
+    let deleted: Value = agent
+        .ok("workspaces/delete", json!({"name": "alpha"}))
+        .await;
     assert_eq!(deleted, json!({"success": true}));
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
     let (status, _) = agent.call("workspaces/get", json!({"name": "alpha"})).await;
     assert_eq!(status, 404);
-    let (status, _) = agent.call("workspaces/delete", json!({"name": "alpha"})).await;
+    let (status, _) = agent
+        .call("workspaces/delete", json!({"name": "alpha"}))
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -126,19 +197,37 @@ async fn docker_is_the_truth_for_what_runs() {
     let docker = Docker::new();
     let created: Workspace = agent.ok("workspaces/create", json!({"name": "beta"})).await;
     assert_eq!(created.status, WorkspaceStatus::Running);
-    exec(&agent.container("beta"), "workspace", "echo survives > ~/note.txt").await;
+    exec(
+        &agent.container("beta"),
+        "workspace",
+        "echo survives > ~/note.txt",
+    )
+    .await;
 
     // Stopped behind Perry's back: list says stopped.
-    docker.stop_container(&agent.container("beta"), Duration::from_secs(5)).await.unwrap();
+    docker
+        .stop_container(&agent.container("beta"), Duration::from_secs(5))
+        .await
+        .unwrap();
     let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
     assert_eq!(listed[0].status, WorkspaceStatus::Stopped);
 
     // Removed behind Perry's back: list shows it, in error, with what to do.
-    docker.remove_container(&agent.container("beta")).await.unwrap();
+    docker
+        .remove_container(&agent.container("beta"))
+        .await
+        .unwrap();
     let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].status, WorkspaceStatus::Error);
-    assert!(listed[0].error.as_deref().unwrap_or_default().contains("removed outside Perry"), "{listed:?}");
+    assert!(
+        listed[0]
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("removed outside Perry"),
+        "{listed:?}"
+    );
 
     // Start recreates the container on the same volumes.
     let started: Workspace = agent.ok("workspaces/start", json!({"name": "beta"})).await;
@@ -150,11 +239,18 @@ async fn docker_is_the_truth_for_what_runs() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_image_says_to_run_perry_build_and_leaves_nothing() {
     let agent = TestAgent::start("noimg").await;
-    let (status, error) =
-        agent.call("workspaces/create", json!({"name": "gamma", "image": "perry-no-such-image:latest"})).await;
+    let (status, error) = agent
+        .call(
+            "workspaces/create",
+            json!({"name": "gamma", "image": "perry-no-such-image:latest"}),
+        )
+        .await;
     assert_eq!(status, 412, "{error}");
     assert_eq!(error["code"], "PRECONDITION_FAILED");
-    assert!(error["message"].as_str().unwrap().contains("perry build"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("perry build"),
+        "{error}"
+    );
     let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
     assert!(listed.is_empty());
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
@@ -164,11 +260,19 @@ async fn a_missing_image_says_to_run_perry_build_and_leaves_nothing() {
 async fn a_create_that_fails_halfway_rolls_back_and_leaves_foreign_objects_alone() {
     let agent = TestAgent::start("clash").await;
     // Someone else's container already has the name the workspace's container needs.
-    let docker = bollard::Docker::connect_with_defaults().unwrap().negotiate_version().await.unwrap();
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
     let foreign = agent.container("delta");
     docker
         .create_container(
-            Some(bollard::query_parameters::CreateContainerOptionsBuilder::default().name(&foreign).build()),
+            Some(
+                bollard::query_parameters::CreateContainerOptionsBuilder::default()
+                    .name(&foreign)
+                    .build(),
+            ),
             bollard::models::ContainerCreateBody {
                 image: Some("debian:bookworm".into()),
                 cmd: Some(vec!["true".into()]),
@@ -179,16 +283,26 @@ async fn a_create_that_fails_halfway_rolls_back_and_leaves_foreign_objects_alone
         .await
         .unwrap();
 
-    let (status, error) = agent.call("workspaces/create", json!({"name": "delta"})).await;
+    let (status, error) = agent
+        .call("workspaces/create", json!({"name": "delta"}))
+        .await;
     assert_eq!(status, 409, "{error}");
     let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
     assert!(listed.is_empty(), "no record is left: {listed:?}");
     let (containers, volumes) = docker_objects(&agent.prefix).await;
     assert_eq!(containers, [foreign], "the foreign container is untouched");
-    assert!(volumes.is_empty(), "the volumes made for the failed create are gone: {volumes:?}");
+    assert!(
+        volumes.is_empty(),
+        "the volumes made for the failed create are gone: {volumes:?}"
+    );
     // The port it had reserved is free again: the next create gets the first port of the range.
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": "epsilon"})).await;
-    assert_eq!(created.ports.ssh, agent.agent.workspaces.settings().ssh_port_range.start);
+    let created: Workspace = agent
+        .ok("workspaces/create", json!({"name": "epsilon"}))
+        .await;
+    assert_eq!(
+        created.ports.ssh,
+        agent.agent.workspaces.settings().ssh_port_range.start
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -11,7 +11,11 @@ pub struct Procedure {
 }
 
 const fn procedure(path: &'static str, input: &'static str, output: &'static str) -> Procedure {
-    Procedure { path, input, output }
+    Procedure {
+        path,
+        input,
+        output,
+    }
 }
 
 /// Every procedure the agent serves.
@@ -36,7 +40,10 @@ pub const PROCEDURES: &[Procedure] = &[
 pub fn typescript_contract() -> String {
     let mut groups: Vec<(&str, Vec<&Procedure>)> = Vec::new();
     for procedure in PROCEDURES {
-        let (group, _) = procedure.path.split_once('/').expect("paths have two segments");
+        let (group, _) = procedure
+            .path
+            .split_once('/')
+            .expect("paths have two segments");
         match groups.iter_mut().find(|(name, _)| *name == group) {
             Some((_, members)) => members.push(procedure),
             None => groups.push((group, vec![procedure])),
@@ -46,7 +53,10 @@ pub fn typescript_contract() -> String {
     for (group, members) in groups {
         out.push_str(&format!("  {group}: {{\n"));
         for procedure in members {
-            let (_, name) = procedure.path.split_once('/').expect("paths have two segments");
+            let (_, name) = procedure
+                .path
+                .split_once('/')
+                .expect("paths have two segments");
             out.push_str(&format!(
                 "    {name}: oc.input(type<{}>()).output(type<{}>()),\n",
                 procedure.input, procedure.output

@@ -70,7 +70,11 @@ impl AgentClient {
             .filter(|worker| !worker.is_empty())
             .or(client_file.worker)
             .unwrap_or_else(|| {
-                let port = agent_config.as_ref().map_or(perry_agent::state::config::DEFAULT_PORT, |config| config.port);
+                let port = agent_config
+                    .as_ref()
+                    .map_or(perry_agent::state::config::DEFAULT_PORT, |config| {
+                        config.port
+                    });
                 format!("localhost:{port}")
             });
         let token = std::env::var("PERRY_TOKEN")
@@ -89,9 +93,16 @@ impl AgentClient {
         } else if worker.contains(':') {
             format!("http://{worker}")
         } else {
-            format!("http://{worker}:{}", perry_agent::state::config::DEFAULT_PORT)
+            format!(
+                "http://{worker}:{}",
+                perry_agent::state::config::DEFAULT_PORT
+            )
         };
-        AgentClient { base_url, token, http: reqwest::Client::new() }
+        AgentClient {
+            base_url,
+            token,
+            http: reqwest::Client::new(),
+        }
     }
 
     /// The agent's base URL.
@@ -100,7 +111,11 @@ impl AgentClient {
     }
 
     /// Calls procedure `path` (e.g. `workspaces/list`) with `input`.
-    pub async fn call<O: DeserializeOwned>(&self, path: &str, input: Value) -> Result<O, CallError> {
+    pub async fn call<O: DeserializeOwned>(
+        &self,
+        path: &str,
+        input: Value,
+    ) -> Result<O, CallError> {
         let url = format!("{}/rpc/{path}", self.base_url);
         let mut request = self.http.post(&url).json(&json!({ "json": input }));
         if let Some(token) = &self.token {
@@ -114,17 +129,24 @@ impl AgentClient {
         })?;
         let status = response.status();
         let body: Value = response.json().await.map_err(|error| {
-            CallError::Transport(anyhow::anyhow!("the agent at {} sent a reply that is not JSON: {error}", self.base_url))
+            CallError::Transport(anyhow::anyhow!(
+                "the agent at {} sent a reply that is not JSON: {error}",
+                self.base_url
+            ))
         })?;
         let payload = body.get("json").cloned().unwrap_or(Value::Null);
         if !status.is_success() {
             return Err(match serde_json::from_value::<RpcError>(payload) {
                 Ok(error) => CallError::Rpc(error),
-                Err(_) => CallError::Transport(anyhow::anyhow!("the agent answered HTTP {status} without an oRPC error")),
+                Err(_) => CallError::Transport(anyhow::anyhow!(
+                    "the agent answered HTTP {status} without an oRPC error"
+                )),
             });
         }
         serde_json::from_value(payload).map_err(|error| {
-            CallError::Transport(anyhow::anyhow!("unexpected reply from the agent for {path}: {error}"))
+            CallError::Transport(anyhow::anyhow!(
+                "unexpected reply from the agent for {path}: {error}"
+            ))
         })
     }
 }

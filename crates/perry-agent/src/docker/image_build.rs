@@ -52,7 +52,11 @@ impl ImageBuild {
     /// A digest of every input of the build: equal digests give equal images.
     pub fn input_hash(&self) -> String {
         let mut hasher = Sha256::new();
-        for part in [DOCKERFILE.as_bytes(), ENTRYPOINT.as_bytes(), self.base_image.as_bytes()] {
+        for part in [
+            DOCKERFILE.as_bytes(),
+            ENTRYPOINT.as_bytes(),
+            self.base_image.as_bytes(),
+        ] {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part);
         }
@@ -60,7 +64,11 @@ impl ImageBuild {
             hasher.update(name.as_bytes());
             hasher.update(pem);
         }
-        hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+        hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
     }
 
     fn context_tar(&self) -> std::io::Result<Vec<u8>> {
@@ -91,7 +99,9 @@ fn read_ca_certificates(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut certificates = Vec::new();
     for entry in entries {
         let path = entry?.path();
-        let Some(name) = path.file_name().and_then(|name| name.to_str()) else { continue };
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
         if path.is_file() && name.ends_with(".crt") {
             certificates.push((name.to_owned(), std::fs::read(&path)?));
         }
@@ -113,9 +123,9 @@ impl Docker {
         build: &ImageBuild,
         mut progress: impl FnMut(BuildProgress),
     ) -> Result<(), DockerError> {
-        let context = build
-            .context_tar()
-            .map_err(|error| DockerError::Failed(format!("cannot pack the build context: {error}")))?;
+        let context = build.context_tar().map_err(|error| {
+            DockerError::Failed(format!("cannot pack the build context: {error}"))
+        })?;
         let build_args = HashMap::from([("BASE_IMAGE", build.base_image.as_str())]);
         let labels = HashMap::from([(IMAGE_HASH_LABEL, build.input_hash())]);
         let options = BuildImageOptionsBuilder::default()
@@ -128,7 +138,8 @@ impl Docker {
             .labels(&labels)
             .build();
         let client = self.client().await?;
-        let mut stream = client.build_image(options, None, Some(bollard::body_full(context.into())));
+        let mut stream =
+            client.build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = stream.next().await {
             let info = item.map_err(DockerError::from)?;
             if let Some(detail) = info.error_detail {
@@ -163,8 +174,14 @@ mod tests {
             no_cache: false,
             ca_certificates: Vec::new(),
         };
-        let other_base = ImageBuild { base_image: "debian:trixie".into(), ..plain.clone() };
-        let with_ca = ImageBuild { ca_certificates: vec![("a.crt".into(), b"pem".to_vec())], ..plain.clone() };
+        let other_base = ImageBuild {
+            base_image: "debian:trixie".into(),
+            ..plain.clone()
+        };
+        let with_ca = ImageBuild {
+            ca_certificates: vec![("a.crt".into(), b"pem".to_vec())],
+            ..plain.clone()
+        };
         assert_ne!(plain.input_hash(), other_base.input_hash());
         assert_ne!(plain.input_hash(), with_ca.input_hash());
         assert_eq!(plain.input_hash(), plain.clone().input_hash());
@@ -183,8 +200,23 @@ mod tests {
         let names: Vec<String> = archive
             .entries()
             .unwrap()
-            .map(|entry| entry.unwrap().path().unwrap().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .unwrap()
+                    .path()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
-        assert_eq!(names, ["Dockerfile", "entrypoint.sh", "ca-certificates/.keep", "ca-certificates/corp.crt"]);
+        assert_eq!(
+            names,
+            [
+                "Dockerfile",
+                "entrypoint.sh",
+                "ca-certificates/.keep",
+                "ca-certificates/corp.crt"
+            ]
+        );
     }
 }

@@ -53,12 +53,14 @@ pub enum DockerError {
 impl From<BollardError> for DockerError {
     fn from(error: BollardError) -> Self {
         match error {
-            BollardError::DockerResponseServerError { status_code: 404, message } => {
-                DockerError::NotFound(message)
-            }
-            BollardError::DockerResponseServerError { status_code: 409, message } => {
-                DockerError::Conflict(message)
-            }
+            BollardError::DockerResponseServerError {
+                status_code: 404,
+                message,
+            } => DockerError::NotFound(message),
+            BollardError::DockerResponseServerError {
+                status_code: 409,
+                message,
+            } => DockerError::Conflict(message),
             BollardError::DockerResponseServerError { message, .. } => DockerError::Failed(message),
             BollardError::JsonDataError { message, .. } => DockerError::Failed(message),
             BollardError::DockerStreamError { error } => DockerError::Failed(error),
@@ -114,7 +116,9 @@ impl Default for Docker {
 impl Docker {
     /// A handle that connects on first use (`DOCKER_HOST`, else the local socket).
     pub fn new() -> Docker {
-        Docker { client: RwLock::new(None) }
+        Docker {
+            client: RwLock::new(None),
+        }
     }
 
     async fn client(&self) -> Result<bollard::Docker, DockerError> {
@@ -151,13 +155,18 @@ impl Docker {
 
     /// The Engine's version, e.g. `20.10.24+dfsg1`.
     pub async fn version(&self) -> Result<String, DockerError> {
-        let version = self.call(|docker| async move { docker.version().await }).await?;
+        let version = self
+            .call(|docker| async move { docker.version().await })
+            .await?;
         Ok(version.version.unwrap_or_else(|| "unknown".to_owned()))
     }
 
     /// Whether an image with this tag exists locally.
     pub async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
-        match self.call(|docker| async move { docker.inspect_image(image).await }).await {
+        match self
+            .call(|docker| async move { docker.inspect_image(image).await })
+            .await
+        {
             Ok(_) => Ok(true),
             Err(DockerError::NotFound(_)) => Ok(false),
             Err(other) => Err(other),
@@ -165,8 +174,15 @@ impl Docker {
     }
 
     /// A label of an image, if the image exists and has it.
-    pub async fn image_label(&self, image: &str, label: &str) -> Result<Option<String>, DockerError> {
-        match self.call(|docker| async move { docker.inspect_image(image).await }).await {
+    pub async fn image_label(
+        &self,
+        image: &str,
+        label: &str,
+    ) -> Result<Option<String>, DockerError> {
+        match self
+            .call(|docker| async move { docker.inspect_image(image).await })
+            .await
+        {
             Ok(inspect) => Ok(inspect
                 .config
                 .and_then(|config| config.labels)
@@ -183,7 +199,10 @@ impl Docker {
         name: &str,
         labels: HashMap<String, String>,
     ) -> Result<(), DockerError> {
-        match self.call(|docker| async move { docker.inspect_network(name, None).await }).await {
+        match self
+            .call(|docker| async move { docker.inspect_network(name, None).await })
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(DockerError::NotFound(_)) => {}
             Err(other) => return Err(other),
@@ -198,7 +217,10 @@ impl Docker {
             )])),
             ..Default::default()
         };
-        match self.call(|docker| async move { docker.create_network(request).await }).await {
+        match self
+            .call(|docker| async move { docker.create_network(request).await })
+            .await
+        {
             // Another create won the race: the network is there, which is all we wanted.
             Ok(_) | Err(DockerError::Conflict(_)) => Ok(()),
             Err(other) => Err(other),
@@ -207,7 +229,10 @@ impl Docker {
 
     /// Removes a network; a missing one is fine.
     pub async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
-        ignore_not_found(self.call(|docker| async move { docker.remove_network(name).await }).await)
+        ignore_not_found(
+            self.call(|docker| async move { docker.remove_network(name).await })
+                .await,
+        )
     }
 
     /// Creates a named volume (idempotent in Docker: an existing volume is returned as is).
@@ -221,13 +246,17 @@ impl Docker {
             labels: Some(labels),
             ..Default::default()
         };
-        self.call(|docker| async move { docker.create_volume(request).await }).await?;
+        self.call(|docker| async move { docker.create_volume(request).await })
+            .await?;
         Ok(())
     }
 
     /// Whether a volume with this name exists.
     pub async fn volume_exists(&self, name: &str) -> Result<bool, DockerError> {
-        match self.call(|docker| async move { docker.inspect_volume(name).await }).await {
+        match self
+            .call(|docker| async move { docker.inspect_volume(name).await })
+            .await
+        {
             Ok(_) => Ok(true),
             Err(DockerError::NotFound(_)) => Ok(false),
             Err(other) => Err(other),
@@ -238,7 +267,8 @@ impl Docker {
     pub async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
         let options = RemoveVolumeOptionsBuilder::default().force(true).build();
         ignore_not_found(
-            self.call(|docker| async move { docker.remove_volume(name, Some(options)).await }).await,
+            self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
+                .await,
         )
     }
 
@@ -248,9 +278,15 @@ impl Docker {
         let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
             .filters(&filters)
             .build();
-        let response =
-            self.call(|docker| async move { docker.list_volumes(Some(options)).await }).await?;
-        Ok(response.volumes.unwrap_or_default().into_iter().map(|volume| volume.name).collect())
+        let response = self
+            .call(|docker| async move { docker.list_volumes(Some(options)).await })
+            .await?;
+        Ok(response
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|volume| volume.name)
+            .collect())
     }
 
     /// Creates a workspace container in `mode`; returns its id.
@@ -259,7 +295,9 @@ impl Docker {
         spec: &ContainerSpec,
         mode: DindMode,
     ) -> Result<String, DockerError> {
-        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
         let body = ContainerCreateBody {
             hostname: Some(spec.hostname.clone()),
             image: Some(spec.image.clone()),
@@ -269,14 +307,18 @@ impl Docker {
             host_config: Some(workspace_host_config(spec, mode)),
             ..Default::default()
         };
-        let response =
-            self.call(|docker| async move { docker.create_container(Some(options), body).await }).await?;
+        let response = self
+            .call(|docker| async move { docker.create_container(Some(options), body).await })
+            .await?;
         Ok(response.id)
     }
 
     /// Starts a container; one already running is fine.
     pub async fn start_container(&self, name: &str) -> Result<(), DockerError> {
-        match self.call(|docker| async move { docker.start_container(name, None).await }).await {
+        match self
+            .call(|docker| async move { docker.start_container(name, None).await })
+            .await
+        {
             Err(DockerError::Failed(message)) if message.contains("already started") => Ok(()),
             other => other,
         }
@@ -286,9 +328,14 @@ impl Docker {
     pub async fn stop_container(&self, name: &str, grace: Duration) -> Result<(), DockerError> {
         let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(seconds).build();
-        match self.call(|docker| async move { docker.stop_container(name, Some(options)).await }).await {
+        match self
+            .call(|docker| async move { docker.stop_container(name, Some(options)).await })
+            .await
+        {
             // 304 Not Modified: it was not running.
-            Err(DockerError::Failed(message)) if message.is_empty() || message.contains("304") => Ok(()),
+            Err(DockerError::Failed(message)) if message.is_empty() || message.contains("304") => {
+                Ok(())
+            }
             other => other,
         }
     }
@@ -296,7 +343,10 @@ impl Docker {
     /// Removes a container, running or not; a missing one is fine.
     pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
         let options = RemoveContainerOptionsBuilder::default().force(true).build();
-        match self.call(|docker| async move { docker.remove_container(name, Some(options)).await }).await {
+        match self
+            .call(|docker| async move { docker.remove_container(name, Some(options)).await })
+            .await
+        {
             Ok(()) | Err(DockerError::NotFound(_)) => Ok(()),
             // "removal already in progress": someone else is removing it.
             Err(DockerError::Conflict(message)) if message.contains("in progress") => Ok(()),
@@ -305,18 +355,30 @@ impl Docker {
     }
 
     /// One container by name or id, `None` when it does not exist.
-    pub async fn inspect_container(&self, name: &str) -> Result<Option<ContainerInfo>, DockerError> {
-        let inspect =
-            match self.call(|docker| async move { docker.inspect_container(name, None).await }).await {
-                Ok(inspect) => inspect,
-                Err(DockerError::NotFound(_)) => return Ok(None),
-                Err(other) => return Err(other),
-            };
+    pub async fn inspect_container(
+        &self,
+        name: &str,
+    ) -> Result<Option<ContainerInfo>, DockerError> {
+        let inspect = match self
+            .call(|docker| async move { docker.inspect_container(name, None).await })
+            .await
+        {
+            Ok(inspect) => inspect,
+            Err(DockerError::NotFound(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        };
         let config = inspect.config.unwrap_or_default();
         Ok(Some(ContainerInfo {
             id: inspect.id.unwrap_or_default(),
-            name: inspect.name.unwrap_or_default().trim_start_matches('/').to_owned(),
-            running: inspect.state.and_then(|state| state.running).unwrap_or(false),
+            name: inspect
+                .name
+                .unwrap_or_default()
+                .trim_start_matches('/')
+                .to_owned(),
+            running: inspect
+                .state
+                .and_then(|state| state.running)
+                .unwrap_or(false),
             image: config.image.unwrap_or_default(),
             labels: config.labels.unwrap_or_default(),
         }))
@@ -329,9 +391,13 @@ impl Docker {
         value: &str,
     ) -> Result<Vec<ContainerInfo>, DockerError> {
         let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
-        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
-        let containers =
-            self.call(|docker| async move { docker.list_containers(Some(options)).await }).await?;
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let containers = self
+            .call(|docker| async move { docker.list_containers(Some(options)).await })
+            .await?;
         Ok(containers
             .into_iter()
             .map(|container| ContainerInfo {
@@ -367,18 +433,31 @@ impl Docker {
             ..Default::default()
         };
         let client = self.client().await?;
-        let exec = client.create_exec(container, config).await.map_err(DockerError::from)?;
+        let exec = client
+            .create_exec(container, config)
+            .await
+            .map_err(DockerError::from)?;
         let mut output = String::new();
-        if let StartExecResults::Attached { output: mut stream, .. } =
-            client.start_exec(&exec.id, None).await.map_err(DockerError::from)?
+        if let StartExecResults::Attached {
+            output: mut stream, ..
+        } = client
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(DockerError::from)?
         {
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(DockerError::from)?;
                 output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
             }
         }
-        let inspect = client.inspect_exec(&exec.id).await.map_err(DockerError::from)?;
-        Ok(ExecOutput { exit_code: inspect.exit_code.unwrap_or(-1), output })
+        let inspect = client
+            .inspect_exec(&exec.id)
+            .await
+            .map_err(DockerError::from)?;
+        Ok(ExecOutput {
+            exit_code: inspect.exit_code.unwrap_or(-1),
+            output,
+        })
     }
 
     /// Puts one file into a container (running or not) at `dir/file_name` with `mode`.
@@ -436,7 +515,9 @@ impl Docker {
             ssh_host_port: 0,
         };
         self.remove_container(probe_name).await?;
-        let options = CreateContainerOptionsBuilder::default().name(probe_name).build();
+        let options = CreateContainerOptionsBuilder::default()
+            .name(probe_name)
+            .build();
         let mut host_config = workspace_host_config(&spec, DindMode::Privileged);
         host_config.port_bindings = None;
         host_config.restart_policy = None;
@@ -447,13 +528,16 @@ impl Docker {
             host_config: Some(host_config),
             ..Default::default()
         };
-        self.call(|docker| async move { docker.create_container(Some(options), body).await }).await?;
+        self.call(|docker| async move { docker.create_container(Some(options), body).await })
+            .await?;
         let started = self.start_container(probe_name).await;
         self.remove_container(probe_name).await?;
         match started {
             Ok(()) => Ok(DindMode::Privileged),
             Err(DockerError::Failed(message)) => {
-                tracing::info!("the runtime refused --privileged ({message}); workspaces get an explicit capability set");
+                tracing::info!(
+                    "the runtime refused --privileged ({message}); workspaces get an explicit capability set"
+                );
                 Ok(DindMode::Capabilities)
             }
             Err(other) => Err(other),
@@ -503,8 +587,10 @@ fn workspace_host_config(spec: &ContainerSpec, mode: DindMode) -> HostConfig {
         DindMode::Capabilities => {
             host_config.cap_add = Some(vec!["ALL".to_owned()]);
             host_config.cap_drop = Some(vec!["SYS_RESOURCE".to_owned()]);
-            host_config.security_opt =
-                Some(vec!["seccomp=unconfined".to_owned(), "apparmor=unconfined".to_owned()]);
+            host_config.security_opt = Some(vec![
+                "seccomp=unconfined".to_owned(),
+                "apparmor=unconfined".to_owned(),
+            ]);
             // `--security-opt systempaths=unconfined` is a CLI spelling; the API form is empty
             // masked and read-only path lists, so the inner dockerd can mount /proc and /sys.
             host_config.masked_paths = Some(Vec::new());

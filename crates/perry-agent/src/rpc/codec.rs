@@ -18,13 +18,17 @@ pub fn decode_envelope(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiErr
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("application/json") {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         return Err(ApiError::BadRequest(format!(
             "Unsupported content type {content_type:?}: send the input as JSON with 'content-type: application/json'"
         )));
     }
-    let envelope: Value = serde_json::from_slice(body)
-        .map_err(|error| ApiError::BadRequest(format!("The request body is not valid JSON: {error}")))?;
+    let envelope: Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::BadRequest(format!("The request body is not valid JSON: {error}"))
+    })?;
     unwrap_envelope(envelope)
 }
 
@@ -41,14 +45,20 @@ pub fn unwrap_envelope(envelope: Value) -> Result<Value, ApiError> {
         Some(Value::Array(meta)) => {
             for entry in meta {
                 let Value::Array(entry) = entry else {
-                    return Err(ApiError::BadRequest("Every oRPC meta entry must be an array".to_owned()));
+                    return Err(ApiError::BadRequest(
+                        "Every oRPC meta entry must be an array".to_owned(),
+                    ));
                 };
                 if entry.first().and_then(Value::as_u64) == Some(META_UNDEFINED) {
                     remove_path(&mut input, &entry[1..]);
                 }
             }
         }
-        Some(_) => return Err(ApiError::BadRequest("oRPC meta must be an array".to_owned())),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "oRPC meta must be an array".to_owned(),
+            ));
+        }
     }
     Ok(input)
 }
@@ -63,9 +73,9 @@ fn remove_path(value: &mut Value, path: &[Value]) {
     for segment in parents {
         let next = match (current, segment) {
             (Value::Object(map), Value::String(key)) => map.get_mut(key),
-            (Value::Array(items), Value::Number(index)) => {
-                index.as_u64().and_then(|index| items.get_mut(usize::try_from(index).ok()?))
-            }
+            (Value::Array(items), Value::Number(index)) => index
+                .as_u64()
+                .and_then(|index| items.get_mut(usize::try_from(index).ok()?)),
             _ => None,
         };
         let Some(next) = next else { return };
@@ -78,8 +88,14 @@ fn remove_path(value: &mut Value, path: &[Value]) {
 
 /// Decodes the input of a procedure into its type; a mismatch is `Input validation failed`.
 pub fn decode_input<T: DeserializeOwned>(input: Value) -> Result<T, ApiError> {
-    let input = if input.is_null() { Value::Object(Default::default()) } else { input };
-    serde_json::from_value(input).map_err(|error| ApiError::InvalidInput { issues: vec![error.to_string()] })
+    let input = if input.is_null() {
+        Value::Object(Default::default())
+    } else {
+        input
+    };
+    serde_json::from_value(input).map_err(|error| ApiError::InvalidInput {
+        issues: vec![error.to_string()],
+    })
 }
 
 /// The body of a successful reply.
@@ -104,12 +120,18 @@ mod tests {
 
     #[test]
     fn empty_body_is_undefined_input() {
-        assert_eq!(decode_envelope(&HeaderMap::new(), b"").unwrap(), Value::Null);
+        assert_eq!(
+            decode_envelope(&HeaderMap::new(), b"").unwrap(),
+            Value::Null
+        );
     }
 
     #[test]
     fn envelope_without_json_is_undefined_input() {
-        assert_eq!(decode_envelope(&json_headers(), b"{}").unwrap(), Value::Null);
+        assert_eq!(
+            decode_envelope(&json_headers(), b"{}").unwrap(),
+            Value::Null
+        );
     }
 
     #[test]
@@ -117,22 +139,41 @@ mod tests {
         let body = br#"{"json": {"name": "a", "image": null}, "meta": [[3, "image"]]}"#;
         let input = decode_envelope(&json_headers(), body).unwrap();
         let decoded: CreateWorkspaceInput = decode_input(input).unwrap();
-        assert_eq!(decoded, CreateWorkspaceInput { name: "a".into(), image: None });
+        assert_eq!(
+            decoded,
+            CreateWorkspaceInput {
+                name: "a".into(),
+                image: None
+            }
+        );
     }
 
     #[test]
     fn wrong_content_type_and_bad_json_are_bad_requests() {
         let mut headers = HeaderMap::new();
         headers.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
-        assert!(matches!(decode_envelope(&headers, b"{}"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(decode_envelope(&json_headers(), b"{nope"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(decode_envelope(&json_headers(), b"[1]"), Err(ApiError::BadRequest(_))));
-        assert!(matches!(decode_envelope(&json_headers(), br#"{"json": 1, "meta": 5}"#), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            decode_envelope(&headers, b"{}"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            decode_envelope(&json_headers(), b"{nope"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            decode_envelope(&json_headers(), b"[1]"),
+            Err(ApiError::BadRequest(_))
+        ));
+        assert!(matches!(
+            decode_envelope(&json_headers(), br#"{"json": 1, "meta": 5}"#),
+            Err(ApiError::BadRequest(_))
+        ));
     }
 
     #[test]
     fn unknown_fields_and_wrong_types_fail_validation_with_issues() {
-        let unknown = decode_input::<CreateWorkspaceInput>(json!({"name": "a", "extra": 1})).unwrap_err();
+        let unknown =
+            decode_input::<CreateWorkspaceInput>(json!({"name": "a", "extra": 1})).unwrap_err();
         let wrong_type = decode_input::<CreateWorkspaceInput>(json!({"name": 5})).unwrap_err();
         for error in [unknown, wrong_type] {
             let rpc = error.to_rpc();

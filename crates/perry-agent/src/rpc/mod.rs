@@ -48,12 +48,16 @@ async fn call(
     body: Body,
 ) -> Result<Value, ApiError> {
     if !PROCEDURES.iter().any(|procedure| procedure.path == path) {
-        return Err(ApiError::NotFound(format!("There is no procedure at /rpc/{path}")));
+        return Err(ApiError::NotFound(format!(
+            "There is no procedure at /rpc/{path}"
+        )));
     }
     let input = match *method {
         Method::POST => {
             let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-                ApiError::PayloadTooLarge(format!("The request body is larger than {MAX_BODY_BYTES} bytes"))
+                ApiError::PayloadTooLarge(format!(
+                    "The request body is larger than {MAX_BODY_BYTES} bytes"
+                ))
             })?;
             decode_envelope(headers, &bytes)?
         }
@@ -70,13 +74,24 @@ async fn call(
 /// The input of a GET call, from `?data=<envelope JSON>`.
 fn decode_query(query: Option<&str>) -> Result<Value, ApiError> {
     let data = query.and_then(|query| {
-        query.split('&').find_map(|pair| pair.strip_prefix("data=")).map(|data| data.to_owned())
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("data="))
+            .map(|data| data.to_owned())
     });
-    let Some(data) = data else { return Ok(Value::Null) };
-    let decoded = percent_decode(&data)
-        .ok_or_else(|| ApiError::BadRequest("The data query parameter is not valid percent-encoded UTF-8".to_owned()))?;
-    let envelope: Value = serde_json::from_str(&decoded)
-        .map_err(|error| ApiError::BadRequest(format!("The data query parameter is not valid JSON: {error}")))?;
+    let Some(data) = data else {
+        return Ok(Value::Null);
+    };
+    let decoded = percent_decode(&data).ok_or_else(|| {
+        ApiError::BadRequest(
+            "The data query parameter is not valid percent-encoded UTF-8".to_owned(),
+        )
+    })?;
+    let envelope: Value = serde_json::from_str(&decoded).map_err(|error| {
+        ApiError::BadRequest(format!(
+            "The data query parameter is not valid JSON: {error}"
+        ))
+    })?;
     unwrap_envelope(envelope)
 }
 
@@ -155,12 +170,16 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiE
             let input: SetWorkerInput = decode_input(input)?;
             to_value(agent.set_worker(input.worker)?)
         }
-        _ => Err(ApiError::NotFound(format!("There is no procedure at /rpc/{path}"))),
+        _ => Err(ApiError::NotFound(format!(
+            "There is no procedure at /rpc/{path}"
+        ))),
     }
 }
 
 fn sessions_not_implemented() -> ApiError {
-    ApiError::NotImplemented("Session discovery is not available in this version of Perry yet".to_owned())
+    ApiError::NotImplemented(
+        "Session discovery is not available in this version of Perry yet".to_owned(),
+    )
 }
 
 async fn agent_info(agent: &Agent) -> AgentInfo {
@@ -180,7 +199,10 @@ mod tests {
 
     #[test]
     fn percent_decoding_handles_escapes_and_rejects_garbage() {
-        assert_eq!(percent_decode("%7B%22json%22%3A1%7D").as_deref(), Some("{\"json\":1}"));
+        assert_eq!(
+            percent_decode("%7B%22json%22%3A1%7D").as_deref(),
+            Some("{\"json\":1}")
+        );
         assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
         assert_eq!(percent_decode("%zz"), None);
         assert_eq!(percent_decode("%"), None);

@@ -14,7 +14,10 @@ use super::files;
 /// The port the agent listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7391;
 /// The default SSH port range for workspaces.
-pub const DEFAULT_SSH_PORT_RANGE: PortRange = PortRange { start: 2200, end: 2400 };
+pub const DEFAULT_SSH_PORT_RANGE: PortRange = PortRange {
+    start: 2200,
+    end: 2400,
+};
 
 /// The contents of `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,9 +103,14 @@ impl ConfigFile {
             return Ok(None);
         };
         let config: ConfigFile = serde_json::from_slice(&bytes).with_context(|| {
-            format!("{} is not valid Perry config JSON; fix or remove it", path.display())
+            format!(
+                "{} is not valid Perry config JSON; fix or remove it",
+                path.display()
+            )
         })?;
-        config.validate().with_context(|| format!("invalid setting in {}", path.display()))?;
+        config
+            .validate()
+            .with_context(|| format!("invalid setting in {}", path.display()))?;
         Ok(Some(config))
     }
 
@@ -130,7 +138,11 @@ impl ConfigFile {
     /// Checks the values a person may have typed by hand.
     pub fn validate(&self) -> anyhow::Result<()> {
         let prefix_ok = !self.workspace_prefix.is_empty()
-            && self.workspace_prefix.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && self
+                .workspace_prefix
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
             && self
                 .workspace_prefix
                 .chars()
@@ -146,7 +158,11 @@ impl ConfigFile {
         }
         let range = self.ssh_port_range;
         if range.start == 0 || range.start > range.end {
-            bail!("sshPortRange {}-{} is not a valid port range", range.start, range.end);
+            bail!(
+                "sshPortRange {}-{} is not a valid port range",
+                range.start,
+                range.end
+            );
         }
         Ok(())
     }
@@ -181,11 +197,19 @@ mod tests {
         assert_eq!(config.port, 7391);
         assert_eq!(config.workspace_prefix, "workspace-");
         assert_eq!(config.image_tag, "workspace-base");
-        assert!(config.token().len() >= 32, "token too short: {}", config.token());
+        assert!(
+            config.token().len() >= 32,
+            "token too short: {}",
+            config.token()
+        );
         let path = ConfigFile::path(dir.path());
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         let again = ConfigFile::load_or_create(dir.path()).unwrap();
-        assert_eq!(again.token(), config.token(), "the token must be stable across runs");
+        assert_eq!(
+            again.token(),
+            config.token(),
+            "the token must be stable across runs"
+        );
     }
 
     #[test]
@@ -226,10 +250,17 @@ mod tests {
         std::fs::write(ConfigFile::path(dir.path()), "{not json").unwrap();
         let error = format!("{:#}", ConfigFile::load_or_create(dir.path()).unwrap_err());
         assert!(error.contains("config.json"), "{error}");
-        std::fs::write(ConfigFile::path(dir.path()), r#"{"sshPortRange": {"start": 10, "end": 5}}"#)
-            .unwrap();
+        std::fs::write(
+            ConfigFile::path(dir.path()),
+            r#"{"sshPortRange": {"start": 10, "end": 5}}"#,
+        )
+        .unwrap();
         let error = format!("{:#}", ConfigFile::load_or_create(dir.path()).unwrap_err());
         assert!(error.contains("sshPortRange"), "{error}");
-        assert_eq!(std::fs::read_to_string(ConfigFile::path(dir.path())).unwrap(), r#"{"sshPortRange": {"start": 10, "end": 5}}"#, "a bad file is never overwritten");
+        assert_eq!(
+            std::fs::read_to_string(ConfigFile::path(dir.path())).unwrap(),
+            r#"{"sshPortRange": {"start": 10, "end": 5}}"#,
+            "a bad file is never overwritten"
+        );
     }
 }

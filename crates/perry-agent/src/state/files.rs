@@ -99,7 +99,8 @@ mod tests {
         let path = dir.path().join("state.json");
         write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
         write_json_atomic(&path, &serde_json::json!({"a": 2})).unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(value["a"], 2);
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -107,12 +108,19 @@ mod tests {
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
             .filter(|name| name.contains(".tmp."))
             .collect();
-        assert!(leftovers.is_empty(), "temp files left behind: {leftovers:?}");
+        assert!(
+            leftovers.is_empty(),
+            "temp files left behind: {leftovers:?}"
+        );
     }
 
     #[test]
     fn missing_file_reads_as_none() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read_if_exists(&dir.path().join("nope.json")).unwrap().is_none());
+        assert!(
+            read_if_exists(&dir.path().join("nope.json"))
+                .unwrap()
+                .is_none()
+        );
     }
 }

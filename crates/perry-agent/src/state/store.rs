@@ -58,7 +58,10 @@ impl StateStore {
                 }
             },
         };
-        Ok(StateStore { path, current: Mutex::new(state) })
+        Ok(StateStore {
+            path,
+            current: Mutex::new(state),
+        })
     }
 
     /// A copy of the current state.
@@ -86,13 +89,17 @@ impl StateStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, StateFile> {
         // A panic while holding the lock cannot leave a half-applied change: updates are applied
         // to a copy. So the poisoned value is still whole.
-        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 /// Temp files of writers that died between write and rename: never the real state, safe to drop.
 fn remove_stale_temp_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         if name.to_string_lossy().starts_with("state.json.tmp.") {
@@ -122,7 +129,9 @@ mod tests {
     fn updates_are_persisted_and_reloaded() {
         let dir = tempfile::tempdir().unwrap();
         let store = StateStore::open(dir.path()).unwrap();
-        store.update(|state| state.workspaces.insert("alpha".into(), workspace("alpha"))).unwrap();
+        store
+            .update(|state| state.workspaces.insert("alpha".into(), workspace("alpha")))
+            .unwrap();
         let reopened = StateStore::open(dir.path()).unwrap();
         assert_eq!(reopened.workspace("alpha"), Some(workspace("alpha")));
     }
@@ -146,9 +155,15 @@ mod tests {
     #[test]
     fn unknown_top_level_keys_survive() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("state.json"), r#"{"workspaces": {}, "later": true}"#).unwrap();
+        std::fs::write(
+            dir.path().join("state.json"),
+            r#"{"workspaces": {}, "later": true}"#,
+        )
+        .unwrap();
         let store = StateStore::open(dir.path()).unwrap();
-        store.update(|state| state.workspaces.insert("a".into(), workspace("a"))).unwrap();
+        store
+            .update(|state| state.workspaces.insert("a".into(), workspace("a")))
+            .unwrap();
         let raw: Value =
             serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
         assert_eq!(raw["later"], true);

@@ -87,7 +87,9 @@ impl Drop for BusyGuard<'_> {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn now_rfc3339() -> String {
@@ -105,7 +107,10 @@ impl WorkspaceService {
             Some(path) => match std::fs::read(path) {
                 Ok(bytes) => Some(Arc::new(bytes)),
                 Err(error) => {
-                    tracing::warn!("cannot read worker binary {}: {error}; workspaces get none", path.display());
+                    tracing::warn!(
+                        "cannot read worker binary {}: {error}; workspaces get none",
+                        path.display()
+                    );
                     None
                 }
             },
@@ -155,12 +160,18 @@ impl WorkspaceService {
     }
 
     fn name_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
-        lock(&self.name_locks).entry(name.to_owned()).or_default().clone()
+        lock(&self.name_locks)
+            .entry(name.to_owned())
+            .or_default()
+            .clone()
     }
 
     fn mark_busy(&self, name: &str) -> BusyGuard<'_> {
         lock(&self.busy).insert(name.to_owned());
-        BusyGuard { service: self, name: name.to_owned() }
+        BusyGuard {
+            service: self,
+            name: name.to_owned(),
+        }
     }
 
     fn prefix_labels(&self) -> HashMap<String, String> {
@@ -175,7 +186,9 @@ impl WorkspaceService {
         labels
     }
 
+    /// The record of an existing workspace: 400 for a name no workspace can have, else 404.
     fn require_record(&self, name: &str) -> Result<Workspace, ApiError> {
+        validate_name(name)?;
         self.state
             .workspace(name)
             .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))
@@ -187,7 +200,10 @@ impl WorkspaceService {
         let mode = self
             .dind_mode
             .get_or_try_init(|| async {
-                let mode = self.docker.detect_dind_mode(image, &probe, self.prefix_labels()).await?;
+                let mode = self
+                    .docker
+                    .detect_dind_mode(image, &probe, self.prefix_labels())
+                    .await?;
                 tracing::info!("Docker-in-Docker mode: {}", dind_mode_name(mode));
                 Ok::<_, DockerError>(mode)
             })
@@ -214,10 +230,15 @@ impl WorkspaceService {
 
     /// All workspaces, with their status as Docker sees it now.
     pub async fn list(&self) -> Result<Vec<Workspace>, ApiError> {
-        let containers = self.docker.list_containers(PREFIX_LABEL, &self.settings.prefix).await?;
+        let containers = self
+            .docker
+            .list_containers(PREFIX_LABEL, &self.settings.prefix)
+            .await?;
         self.adopt_unknown_containers(&containers)?;
-        let by_name: HashMap<&str, &ContainerInfo> =
-            containers.iter().map(|container| (container.name.as_str(), container)).collect();
+        let by_name: HashMap<&str, &ContainerInfo> = containers
+            .iter()
+            .map(|container| (container.name.as_str(), container))
+            .collect();
         let busy = lock(&self.busy).clone();
         Ok(self
             .state
@@ -225,7 +246,9 @@ impl WorkspaceService {
             .workspaces
             .into_values()
             .map(|record| {
-                let container = by_name.get(self.container_name(&record.name).as_str()).copied();
+                let container = by_name
+                    .get(self.container_name(&record.name).as_str())
+                    .copied();
                 self.observed(record, container, &busy)
             })
             .collect())
@@ -234,7 +257,10 @@ impl WorkspaceService {
     /// One workspace, with its status as Docker sees it now.
     pub async fn get(&self, name: &str) -> Result<Workspace, ApiError> {
         let record = self.require_record(name)?;
-        let container = self.docker.inspect_container(&self.container_name(name)).await?;
+        let container = self
+            .docker
+            .inspect_container(&self.container_name(name))
+            .await?;
         let busy = lock(&self.busy).clone();
         Ok(self.observed(record, container.as_ref(), &busy))
     }
@@ -291,15 +317,26 @@ impl WorkspaceService {
             .iter()
             .filter_map(|container| {
                 let name = container.labels.get(WORKSPACE_LABEL)?;
-                if known.contains_key(name) || busy.contains(name) || container.name != self.container_name(name) {
+                if known.contains_key(name)
+                    || busy.contains(name)
+                    || container.name != self.container_name(name)
+                {
                     return None;
                 }
                 let ssh = container.labels.get(SSH_PORT_LABEL)?.parse().ok()?;
                 Some(Workspace {
                     name: name.clone(),
-                    status: if container.running { WorkspaceStatus::Running } else { WorkspaceStatus::Stopped },
+                    status: if container.running {
+                        WorkspaceStatus::Running
+                    } else {
+                        WorkspaceStatus::Stopped
+                    },
                     container_id: Some(container.id.clone()),
-                    created: container.labels.get(CREATED_LABEL).cloned().unwrap_or_else(now_rfc3339),
+                    created: container
+                        .labels
+                        .get(CREATED_LABEL)
+                        .cloned()
+                        .unwrap_or_else(now_rfc3339),
                     image: container.image.clone(),
                     ports: WorkspacePorts { ssh },
                     error: None,
@@ -311,8 +348,14 @@ impl WorkspaceService {
         }
         self.state.update(|state| {
             for workspace in orphans {
-                tracing::warn!("adopting workspace {:?}: its container exists but state.json did not list it", workspace.name);
-                state.workspaces.entry(workspace.name.clone()).or_insert(workspace);
+                tracing::warn!(
+                    "adopting workspace {:?}: its container exists but state.json did not list it",
+                    workspace.name
+                );
+                state
+                    .workspaces
+                    .entry(workspace.name.clone())
+                    .or_insert(workspace);
             }
         })?;
         Ok(())
@@ -321,11 +364,15 @@ impl WorkspaceService {
     /// Creates workspace `name` and waits until it is ready.
     pub async fn create(&self, name: &str, image: Option<String>) -> Result<Workspace, ApiError> {
         validate_name(name)?;
-        let image = image.filter(|image| !image.trim().is_empty()).unwrap_or_else(|| self.settings.image.clone());
+        let image = image
+            .filter(|image| !image.trim().is_empty())
+            .unwrap_or_else(|| self.settings.image.clone());
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         if self.state.workspace(name).is_some() {
-            return Err(ApiError::Conflict(format!("Workspace {name:?} already exists")));
+            return Err(ApiError::Conflict(format!(
+                "Workspace {name:?} already exists"
+            )));
         }
         if !self.docker.image_exists(&image).await? {
             return Err(ApiError::PreconditionFailed(format!(
@@ -347,7 +394,12 @@ impl WorkspaceService {
     }
 
     /// Records a new workspace in `creating` with a free SSH port (not one in `avoid`).
-    fn reserve(&self, name: &str, image: &str, avoid: &BTreeSet<u16>) -> Result<Workspace, ApiError> {
+    fn reserve(
+        &self,
+        name: &str,
+        image: &str,
+        avoid: &BTreeSet<u16>,
+    ) -> Result<Workspace, ApiError> {
         let range = self.settings.ssh_port_range;
         let reserved = self.state.update(|state| {
             if state.workspaces.contains_key(name) {
@@ -383,7 +435,9 @@ impl WorkspaceService {
         mode: DindMode,
         made: &mut MadeObjects,
     ) -> Result<Workspace, ApiError> {
-        self.docker.ensure_network(&self.network_name(), self.prefix_labels()).await?;
+        self.docker
+            .ensure_network(&self.network_name(), self.prefix_labels())
+            .await?;
         let labels = self.object_labels(&record);
         for (volume, _) in self.volumes(&record.name) {
             // A volume that exists already is someone's data: use it, but never remove it.
@@ -402,11 +456,15 @@ impl WorkspaceService {
                 Err(DockerError::Failed(message))
                     if tried_ports.len() < 3 && is_port_clash(&message) =>
                 {
-                    tracing::warn!("SSH port {} was taken meanwhile ({message}); trying another", record.ports.ssh);
+                    tracing::warn!(
+                        "SSH port {} was taken meanwhile ({message}); trying another",
+                        record.ports.ssh
+                    );
                     tried_ports.insert(record.ports.ssh);
                     self.docker.remove_container(&container_id).await?;
                     made.container = None;
-                    self.state.update(|state| state.workspaces.remove(&record.name))?;
+                    self.state
+                        .update(|state| state.workspaces.remove(&record.name))?;
                     record = self.reserve(&record.name, &record.image, &tried_ports)?;
                 }
                 Err(error) => return Err(error.into()),
@@ -428,7 +486,10 @@ impl WorkspaceService {
             hostname: record.name.clone(),
             image: record.image.clone(),
             labels: self.object_labels(record),
-            env: vec![format!("PERRY_SSH_AUTHORIZED_KEYS={}", self.settings.authorized_keys)],
+            env: vec![format!(
+                "PERRY_SSH_AUTHORIZED_KEYS={}",
+                self.settings.authorized_keys
+            )],
             network: self.network_name(),
             volumes: self.volumes(&record.name),
             ssh_host_port: record.ports.ssh,
@@ -442,17 +503,36 @@ impl WorkspaceService {
     /// Puts the worker binary into the container. A running worker keeps its file busy, so in a
     /// running container the new binary goes to a temp name first and is renamed over the old.
     async fn copy_worker(&self, container: &str) -> Result<(), ApiError> {
-        let Some(binary) = &self.worker_binary else { return Ok(()) };
-        let running = self.docker.inspect_container(container).await?.is_some_and(|info| info.running);
+        let Some(binary) = &self.worker_binary else {
+            return Ok(());
+        };
+        let running = self
+            .docker
+            .inspect_container(container)
+            .await?
+            .is_some_and(|info| info.running);
         if !running {
-            self.docker.upload_file(container, WORKER_DIR, WORKER_FILE, binary, 0o755).await?;
+            self.docker
+                .upload_file(container, WORKER_DIR, WORKER_FILE, binary, 0o755)
+                .await?;
             return Ok(());
         }
         let temp_name = format!(".{WORKER_FILE}.new");
-        self.docker.upload_file(container, WORKER_DIR, &temp_name, binary, 0o755).await?;
+        self.docker
+            .upload_file(container, WORKER_DIR, &temp_name, binary, 0o755)
+            .await?;
         let output = self
             .docker
-            .exec(container, "root", &["mv", "-f", &format!("{WORKER_DIR}/{temp_name}"), &format!("{WORKER_DIR}/{WORKER_FILE}")])
+            .exec(
+                container,
+                "root",
+                &[
+                    "mv",
+                    "-f",
+                    &format!("{WORKER_DIR}/{temp_name}"),
+                    &format!("{WORKER_DIR}/{WORKER_FILE}"),
+                ],
+            )
             .await?;
         if output.exit_code != 0 {
             return Err(ApiError::Internal(anyhow::anyhow!(
@@ -481,7 +561,8 @@ impl WorkspaceService {
                 record.error = Some(reason);
             }
         }
-        self.state.update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
+        self.state
+            .update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
         Ok(record)
     }
 
@@ -494,11 +575,26 @@ impl WorkspaceService {
         let mut last_problem = String::from("not checked yet");
         loop {
             if !dockerd_ready {
-                match self.docker.exec(&container, "root", &["docker", "version", "--format", "{{.Server.Version}}"]).await {
+                match self
+                    .docker
+                    .exec(
+                        &container,
+                        "root",
+                        &["docker", "version", "--format", "{{.Server.Version}}"],
+                    )
+                    .await
+                {
                     Ok(output) if output.exit_code == 0 => dockerd_ready = true,
-                    Ok(output) => last_problem = format!("the inner Docker daemon does not answer yet: {}", output.output.trim()),
+                    Ok(output) => {
+                        last_problem = format!(
+                            "the inner Docker daemon does not answer yet: {}",
+                            output.output.trim()
+                        )
+                    }
                     Err(DockerError::Conflict(message)) => {
-                        return Err(format!("the workspace container stopped while starting ({message}); see `docker logs {container}`"));
+                        return Err(format!(
+                            "the workspace container stopped while starting ({message}); see `docker logs {container}`"
+                        ));
                     }
                     Err(error) => last_problem = error.to_string(),
                 }
@@ -522,10 +618,10 @@ impl WorkspaceService {
     /// Takes back what a failed create made: its container, the volumes it created, and the
     /// record with its port. Objects that existed before are left alone.
     async fn roll_back(&self, name: &str, made: MadeObjects) {
-        if let Some(container) = made.container {
-            if let Err(error) = self.docker.remove_container(&container).await {
-                tracing::error!("rollback of {name:?}: cannot remove its container: {error}");
-            }
+        if let Some(container) = made.container
+            && let Err(error) = self.docker.remove_container(&container).await
+        {
+            tracing::error!("rollback of {name:?}: cannot remove its container: {error}");
         }
         for volume in made.volumes {
             if let Err(error) = self.docker.remove_volume(&volume).await {
@@ -556,7 +652,9 @@ impl WorkspaceService {
                 }
                 let mode = self.dind_mode_for(&record.image).await?;
                 tracing::info!("recreating the missing container of workspace {name:?}");
-                self.docker.ensure_network(&self.network_name(), self.prefix_labels()).await?;
+                self.docker
+                    .ensure_network(&self.network_name(), self.prefix_labels())
+                    .await?;
                 let mut made = MadeObjects::default();
                 record.container_id = Some(self.create_container(&record, mode, &mut made).await?);
             }
@@ -572,19 +670,27 @@ impl WorkspaceService {
         let _serialized = name_lock.lock().await;
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
-        if let Err(error) = self.docker.stop_container(&container_name, STOP_GRACE).await {
-            if !matches!(error, DockerError::NotFound(_)) {
-                return Err(error.into());
-            }
+        match self
+            .docker
+            .stop_container(&container_name, STOP_GRACE)
+            .await
+        {
+            // A missing container is stopped enough; list will say it is missing.
+            Ok(()) | Err(DockerError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
         }
         record.status = WorkspaceStatus::Stopped;
         record.error = None;
-        self.state.update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
+        self.state
+            .update(|state| state.workspaces.insert(name.to_owned(), record.clone()))?;
         self.get_locked(record).await
     }
 
     async fn get_locked(&self, record: Workspace) -> Result<Workspace, ApiError> {
-        let container = self.docker.inspect_container(&self.container_name(&record.name)).await?;
+        let container = self
+            .docker
+            .inspect_container(&self.container_name(&record.name))
+            .await?;
         Ok(self.observed(record, container.as_ref(), &HashSet::new()))
     }
 
@@ -593,7 +699,9 @@ impl WorkspaceService {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         self.require_record(name)?;
-        self.docker.remove_container(&self.container_name(name)).await?;
+        self.docker
+            .remove_container(&self.container_name(name))
+            .await?;
         for (volume, _) in self.volumes(name) {
             self.docker.remove_volume(&volume).await?;
         }
@@ -608,7 +716,12 @@ impl WorkspaceService {
         let _serialized = name_lock.lock().await;
         self.require_record(name)?;
         let container_name = self.container_name(name);
-        if self.docker.inspect_container(&container_name).await?.is_none() {
+        if self
+            .docker
+            .inspect_container(&container_name)
+            .await?
+            .is_none()
+        {
             return Err(ApiError::Conflict(format!(
                 "The container of {name:?} is missing; start the workspace to recreate it"
             )));
@@ -639,13 +752,19 @@ async fn ssh_banner(port: u16) -> Result<(), String> {
     let connect = tokio::net::TcpStream::connect(("127.0.0.1", port));
     let mut stream = match tokio::time::timeout(Duration::from_secs(2), connect).await {
         Ok(Ok(stream)) => stream,
-        Ok(Err(error)) => return Err(format!("sshd does not accept connections on port {port} yet: {error}")),
+        Ok(Err(error)) => {
+            return Err(format!(
+                "sshd does not accept connections on port {port} yet: {error}"
+            ));
+        }
         Err(_) => return Err(format!("sshd on port {port} does not answer")),
     };
     let mut greeting = [0u8; 4];
     match tokio::time::timeout(Duration::from_secs(2), stream.read_exact(&mut greeting)).await {
         Ok(Ok(_)) if &greeting == b"SSH-" => Ok(()),
         Ok(Ok(_)) => Err(format!("port {port} answers but not with an SSH greeting")),
-        _ => Err(format!("sshd on port {port} accepted but sent no greeting yet")),
+        _ => Err(format!(
+            "sshd on port {port} accepted but sent no greeting yet"
+        )),
     }
 }

@@ -17,7 +17,9 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
     if valid {
         return Ok(());
     }
-    Err(ApiError::BadRequest(format!("Invalid workspace name {name:?}: use {NAME_RULE}")))
+    Err(ApiError::BadRequest(format!(
+        "Invalid workspace name {name:?}: use {NAME_RULE}"
+    )))
 }
 
 #[cfg(test)]
@@ -33,7 +35,18 @@ mod tests {
 
     #[test]
     fn refuses_everything_else_and_states_the_rule() {
-        for name in ["", "-a", "a-", "Alpha", "a_b", "a.b", "a b", "ä", "../x", &"x".repeat(64)] {
+        for name in [
+            "",
+            "-a",
+            "a-",
+            "Alpha",
+            "a_b",
+            "a.b",
+            "a b",
+            "ä",
+            "../x",
+            &"x".repeat(64),
+        ] {
             let error = validate_name(name).unwrap_err();
             assert!(error.to_string().contains(NAME_RULE), "{error}");
         }

@@ -24,22 +24,35 @@ pub fn host_port_is_free(port: u16) -> bool {
 mod tests {
     use super::*;
 
-    const RANGE: PortRange = PortRange { start: 2200, end: 2203 };
+    const RANGE: PortRange = PortRange {
+        start: 2200,
+        end: 2203,
+    };
 
     #[test]
     fn takes_the_lowest_free_port() {
         assert_eq!(allocate_port(RANGE, &BTreeSet::new(), |_| true), Some(2200));
-        assert_eq!(allocate_port(RANGE, &BTreeSet::from([2200, 2201]), |_| true), Some(2202));
+        assert_eq!(
+            allocate_port(RANGE, &BTreeSet::from([2200, 2201]), |_| true),
+            Some(2202)
+        );
     }
 
     #[test]
     fn skips_ports_the_host_uses() {
-        assert_eq!(allocate_port(RANGE, &BTreeSet::from([2200]), |port| port != 2201), Some(2202));
+        assert_eq!(
+            allocate_port(RANGE, &BTreeSet::from([2200]), |port| port != 2201),
+            Some(2202)
+        );
     }
 
     #[test]
     fn an_exhausted_range_gives_none() {
-        assert_eq!(allocate_port(RANGE, &BTreeSet::from([2200, 2201, 2202]), |port| port != 2203), None);
+        assert_eq!(
+            allocate_port(RANGE, &BTreeSet::from([2200, 2201, 2202]), |port| port
+                != 2203),
+            None
+        );
     }
 
     #[test]

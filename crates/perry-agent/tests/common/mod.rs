@@ -103,8 +103,16 @@ impl TestAgent {
         self.call_with_token(path, input, Some(&self.token)).await
     }
 
-    pub async fn call_with_token(&self, path: &str, input: Value, token: Option<&str>) -> (u16, Value) {
-        let mut request = self.http.post(format!("{}/rpc/{path}", self.url)).json(&json!({ "json": input }));
+    pub async fn call_with_token(
+        &self,
+        path: &str,
+        input: Value,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/rpc/{path}", self.url))
+            .json(&json!({ "json": input }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -142,13 +150,15 @@ impl Drop for TestAgent {
         // Drop cannot await: stop the agent (waiting for its startup work, which may be making a
         // probe container) and clean up on a thread with its own runtime.
         std::thread::spawn(move || {
-            tokio::runtime::Runtime::new().unwrap().block_on(async move {
-                if let Some(running) = running {
-                    running.agent.shutdown.notify_one();
-                    let _ = running.wait().await;
-                }
-                remove_docker_objects(&prefix).await;
-            });
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async move {
+                    if let Some(running) = running {
+                        running.agent.shutdown.notify_one();
+                        let _ = running.wait().await;
+                    }
+                    remove_docker_objects(&prefix).await;
+                });
         })
         .join()
         .unwrap();
@@ -158,10 +168,18 @@ impl Drop for TestAgent {
 /// Removes every container, volume and network carrying `prefix`'s label.
 pub async fn remove_docker_objects(prefix: &str) {
     let docker = Docker::new();
-    for container in docker.list_containers(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+    for container in docker
+        .list_containers(PREFIX_LABEL, prefix)
+        .await
+        .unwrap_or_default()
+    {
         let _ = docker.remove_container(&container.id).await;
     }
-    for volume in docker.list_volumes(PREFIX_LABEL, prefix).await.unwrap_or_default() {
+    for volume in docker
+        .list_volumes(PREFIX_LABEL, prefix)
+        .await
+        .unwrap_or_default()
+    {
         let _ = docker.remove_volume(&volume).await;
     }
     let _ = docker.remove_network(&format!("{prefix}network")).await;
@@ -188,7 +206,10 @@ pub async fn docker_objects(prefix: &str) -> (Vec<String>, Vec<String>) {
 
 /// Runs a shell command in a workspace container as `user`; returns (exit code, output).
 pub async fn exec(container: &str, user: &str, script: &str) -> (i64, String) {
-    let output = Docker::new().exec(container, user, &["bash", "-lc", script]).await.unwrap();
+    let output = Docker::new()
+        .exec(container, user, &["bash", "-lc", script])
+        .await
+        .unwrap();
     (output.exit_code, output.output)
 }
 

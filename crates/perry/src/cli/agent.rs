@@ -46,7 +46,10 @@ async fn run_agent(context: &Context, args: RunArgs) -> anyhow::Result<()> {
     println!("Perry agent {} is running.", env!("CARGO_PKG_VERSION"));
     println!("  API:    http://{hostname}:{port}/rpc");
     if running.agent.auth.enabled {
-        println!("  Open:   http://{hostname}:{port}/?token={}", running.token);
+        println!(
+            "  Open:   http://{hostname}:{port}/?token={}",
+            running.token
+        );
         println!("  Token:  {}", running.token);
     }
     println!("  Config: {}", context.config_dir.display());

@@ -27,7 +27,11 @@ pub struct Args {
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let tag = match args.tag {
         Some(tag) => tag,
-        None => ConfigFile::read(&context.config_dir)?.unwrap_or_default().image_tag,
+        None => {
+            ConfigFile::read(&context.config_dir)?
+                .unwrap_or_default()
+                .image_tag
+        }
     };
     let mut build = ImageBuild::new(&tag, &args.base_image)?;
     build.no_cache = args.no_cache;

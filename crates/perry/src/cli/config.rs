@@ -35,7 +35,10 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         Command::Token { token } => {
             client_file.token = Some(token.trim().to_owned());
             client_file.save(&context.config_dir)?;
-            println!("Token saved in {}.", context.config_dir.join("client.json").display());
+            println!(
+                "Token saved in {}.",
+                context.config_dir.join("client.json").display()
+            );
         }
         Command::Show { json } => {
             let client = context.client()?;

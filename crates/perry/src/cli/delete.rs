@@ -15,7 +15,10 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let result: SuccessOutput = context.client()?.call("workspaces/delete", json!({ "name": args.name })).await?;
+    let result: SuccessOutput = context
+        .client()?
+        .call("workspaces/delete", json!({ "name": args.name }))
+        .await?;
     if args.json {
         return output::print_json(&result);
     }

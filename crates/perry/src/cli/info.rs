@@ -23,10 +23,14 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     println!("Hostname:    {}", info.hostname);
     println!("Uptime:      {}", humanize_seconds(info.uptime));
     println!("Workspaces:  {}", info.workspaces_count);
-    println!("Docker:      {}", info.docker_version.as_deref().unwrap_or("not answering"));
+    println!(
+        "Docker:      {}",
+        info.docker_version.as_deref().unwrap_or("not answering")
+    );
     println!(
         "DinD mode:   {}",
-        info.dind_mode.map_or("not detected yet", perry_agent::workspace::dind_mode_name)
+        info.dind_mode
+            .map_or("not detected yet", perry_agent::workspace::dind_mode_name)
     );
     Ok(())
 }

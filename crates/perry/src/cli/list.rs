@@ -13,7 +13,10 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let workspaces: Vec<Workspace> = context.client()?.call("workspaces/list", Value::Null).await?;
+    let workspaces: Vec<Workspace> = context
+        .client()?
+        .call("workspaces/list", Value::Null)
+        .await?;
     if args.json {
         return output::print_json(&workspaces);
     }

@@ -53,14 +53,22 @@ pub fn workspace_table(workspaces: &[Workspace]) -> String {
 
 /// The host part of the agent's URL, for `ssh` hints.
 pub fn host_of(base_url: &str) -> &str {
-    let without_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
-    without_scheme.rsplit_once(':').map_or(without_scheme, |(host, _)| host)
+    let without_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    without_scheme
+        .rsplit_once(':')
+        .map_or(without_scheme, |(host, _)| host)
 }
 
 /// One line that says where a workspace is and how to get in.
 pub fn workspace_summary(workspace: &Workspace, base_url: &str) -> String {
     match (&workspace.status, &workspace.error) {
-        (_, Some(error)) => format!("{} is {}: {error}", workspace.name, status(workspace.status)),
+        (_, Some(error)) => format!(
+            "{} is {}: {error}",
+            workspace.name,
+            status(workspace.status)
+        ),
         (WorkspaceStatus::Running, None) => format!(
             "{} is {} (ssh -p {} workspace@{})",
             workspace.name,

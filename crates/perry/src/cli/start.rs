@@ -21,20 +21,30 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let started: Result<Workspace, CallError> = client.call("workspaces/start", json!({ "name": args.name })).await;
+    let started: Result<Workspace, CallError> = client
+        .call("workspaces/start", json!({ "name": args.name }))
+        .await;
     let workspace = match started {
         Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound => {
             if !args.json {
                 eprintln!("Creating workspace {}…", args.name);
             }
-            client.call("workspaces/create", json!({ "name": args.name, "image": args.image })).await?
+            client
+                .call(
+                    "workspaces/create",
+                    json!({ "name": args.name, "image": args.image }),
+                )
+                .await?
         }
         other => other?,
     };
     if args.json {
         output::print_json(&workspace)?;
     } else {
-        println!("{}", output::workspace_summary(&workspace, client.base_url()));
+        println!(
+            "{}",
+            output::workspace_summary(&workspace, client.base_url())
+        );
     }
     if workspace.status == WorkspaceStatus::Error {
         bail!("workspace {} did not become ready", workspace.name);

@@ -16,10 +16,15 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let workspace: Workspace = client.call("workspaces/stop", json!({ "name": args.name })).await?;
+    let workspace: Workspace = client
+        .call("workspaces/stop", json!({ "name": args.name }))
+        .await?;
     if args.json {
         return output::print_json(&workspace);
     }
-    println!("{}", output::workspace_summary(&workspace, client.base_url()));
+    println!(
+        "{}",
+        output::workspace_summary(&workspace, client.base_url())
+    );
     Ok(())
 }
