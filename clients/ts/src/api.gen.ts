@@ -80,6 +80,30 @@ lastActivity: string, };
 
 export type SessionsListInput = { workspaceName: string, };
 
+export type TerminalInfo = { 
+/**
+ * Pass as `?terminal=<id>` to reattach.
+ */
+id: string, workspaceName: string, 
+/**
+ * RFC 3339 time it was opened.
+ */
+created: string, 
+/**
+ * How many sockets watch it now.
+ */
+clients: number, cols: number, rows: number, 
+/**
+ * Bytes of recent output kept for replay.
+ */
+bufferedBytes: number, };
+
+export type TerminalsListInput = { workspaceName: string, };
+
+export type TerminalKillInput = { workspaceName: string, id: string, };
+
+export type TerminalControl = { "type": "resize", cols: number, rows: number, } | { "type": "attached", id: string, cols: number, rows: number, replayedBytes: number, } | { "type": "dropped", bytes: number, };
+
 export const contract = {
   workspaces: {
     list: oc.input(type<void>()).output(type<Workspace[]>()),
@@ -89,6 +113,10 @@ export const contract = {
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     sync: oc.input(type<WorkspaceNameInput>()).output(type<void>()),
+  },
+  terminals: {
+    list: oc.input(type<TerminalsListInput>()).output(type<TerminalInfo[]>()),
+    kill: oc.input(type<TerminalKillInput>()).output(type<SuccessOutput>()),
   },
   sessions: {
     list: oc.input(type<SessionsListInput>()).output(type<SessionInfo[]>()),

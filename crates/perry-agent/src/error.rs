@@ -21,6 +21,8 @@ pub enum ApiError {
     )]
     Unauthorized,
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     MethodNotSupported(String),
@@ -44,6 +46,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::InvalidInput { .. } => ErrorCode::BadRequest,
             ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotSupported(_) => ErrorCode::MethodNotSupported,
             ApiError::Conflict(_) => ErrorCode::Conflict,

@@ -5,6 +5,7 @@
 //! - [`rpc`]: the oRPC endpoint at `/rpc` (codec and procedure dispatch).
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
+//! - [`terminal`]: shells in workspaces that outlive their WebSockets.
 //! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`error`]: the API error type, one variant per oRPC code.
@@ -15,6 +16,7 @@ pub mod error;
 pub mod rpc;
 pub mod server;
 pub mod state;
+pub mod terminal;
 pub mod workspace;
 
 use std::path::PathBuf;
@@ -27,6 +29,7 @@ use crate::auth::AuthSettings;
 use crate::docker::Docker;
 use crate::error::ApiError;
 use crate::state::ConfigFile;
+use crate::terminal::TerminalManager;
 use crate::workspace::WorkspaceService;
 
 pub use server::{AgentOptions, run};
@@ -39,6 +42,7 @@ pub struct Agent {
     pub auth: AuthSettings,
     pub docker: Arc<Docker>,
     pub workspaces: WorkspaceService,
+    pub terminals: Arc<TerminalManager>,
     pub started: Instant,
     /// Notified by `agent.kill`: the server shuts down gracefully.
     pub shutdown: tokio::sync::Notify,
@@ -51,6 +55,15 @@ impl Agent {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .to_api(self.auth.enabled)
+    }
+
+    /// Browser origins besides the agent's own that may open terminals.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        self.config
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .allowed_origins
+            .clone()
     }
 
     /// Records the worker host clients should use, in config.json.

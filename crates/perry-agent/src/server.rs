@@ -16,6 +16,7 @@ use crate::auth::{self, AuthSettings};
 use crate::docker::Docker;
 use crate::rpc;
 use crate::state::{ConfigFile, StateStore};
+use crate::terminal::{self, TerminalManager, TerminalSettings};
 use crate::workspace::{WorkspaceService, WorkspaceSettings};
 
 /// How `perry agent run` was asked to run.
@@ -74,7 +75,14 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         worker_binary: options.worker_binary.clone(),
         authorized_keys: host_public_keys(),
     };
-    let workspaces = WorkspaceService::new(docker.clone(), state, settings)?;
+    let terminals = Arc::new(TerminalManager::new(
+        docker.clone(),
+        TerminalSettings {
+            grace: Duration::from_secs(config.terminal_grace_seconds),
+            buffer_bytes: config.terminal_buffer_bytes,
+        },
+    ));
+    let workspaces = WorkspaceService::new(docker.clone(), state, terminals.clone(), settings)?;
     if options.no_auth {
         tracing::warn!(
             "authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces"
@@ -87,6 +95,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         config: Mutex::new(config),
         docker,
         workspaces,
+        terminals,
         started: Instant::now(),
         shutdown: tokio::sync::Notify::new(),
     });
@@ -136,9 +145,16 @@ pub fn router(agent: Arc<Agent>) -> Router {
             agent.clone(),
             auth::require_token,
         ));
+    let sockets = Router::new()
+        .route("/terminal/{workspace}", get(terminal::socket::handle))
+        .route_layer(axum::middleware::from_fn_with_state(
+            agent.clone(),
+            auth::require_token_or_query,
+        ));
     Router::new()
         .route("/health", get(health))
         .merge(api)
+        .merge(sockets)
         .with_state(agent)
 }
 
@@ -204,4 +220,6 @@ async fn shutdown_signal(agent: Arc<Agent>) {
         () = terminated => tracing::info!("SIGTERM: shutting down"),
         () = agent.shutdown.notified() => {}
     }
+    // Upgraded sockets are not part of the HTTP server's graceful shutdown: close them here.
+    agent.terminals.shut_down().await;
 }

@@ -9,17 +9,20 @@
 //! - [`workspace`]: workspaces and the inputs of the `workspaces.*` procedures.
 //! - [`agent`]: `agent.info` and `config.*` types.
 //! - [`sessions`]: coding-agent session types (the procedures answer NOT_IMPLEMENTED for now).
+//! - [`terminal`]: terminals and the control messages of `/terminal/:workspace`.
 //! - [`procedures`]: the router's procedure names, one list for server and clients.
 
 pub mod agent;
 pub mod error;
 pub mod procedures;
 pub mod sessions;
+pub mod terminal;
 pub mod workspace;
 
 pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange, SetWorkerInput};
 pub use error::{ErrorCode, RpcError};
 pub use sessions::{SessionInfo, SessionsListInput};
+pub use terminal::{TerminalControl, TerminalInfo, TerminalKillInput, TerminalsListInput};
 pub use workspace::{
     CreateWorkspaceInput, SuccessOutput, Workspace, WorkspaceNameInput, WorkspacePorts,
     WorkspaceStatus,
@@ -45,6 +48,10 @@ pub fn typescript_bindings() -> String {
         SetWorkerInput::decl(&cfg),
         SessionInfo::decl(&cfg),
         SessionsListInput::decl(&cfg),
+        TerminalInfo::decl(&cfg),
+        TerminalsListInput::decl(&cfg),
+        TerminalKillInput::decl(&cfg),
+        TerminalControl::decl(&cfg),
     ];
     let mut out = String::from(
         "// Generated from crates/perry-api by `make ts-types`. Do not edit by hand.\n\n\

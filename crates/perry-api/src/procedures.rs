@@ -27,6 +27,8 @@ pub const PROCEDURES: &[Procedure] = &[
     procedure("workspaces/start", "WorkspaceNameInput", "Workspace"),
     procedure("workspaces/stop", "WorkspaceNameInput", "Workspace"),
     procedure("workspaces/sync", "WorkspaceNameInput", "void"),
+    procedure("terminals/list", "TerminalsListInput", "TerminalInfo[]"),
+    procedure("terminals/kill", "TerminalKillInput", "SuccessOutput"),
     procedure("sessions/list", "SessionsListInput", "SessionInfo[]"),
     procedure("sessions/messages", "unknown", "unknown[]"),
     procedure("agent/info", "void", "AgentInfo"),

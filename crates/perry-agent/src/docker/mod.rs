@@ -94,6 +94,36 @@ pub struct ContainerSpec {
     pub ssh_host_port: u16,
 }
 
+/// An interactive command to start with [`Docker::start_tty_exec`].
+#[derive(Debug, Clone, Copy)]
+pub struct TtyExec<'a> {
+    pub container: &'a str,
+    pub user: &'a str,
+    pub working_dir: &'a str,
+    pub cmd: &'a [String],
+    pub env: &'a [String],
+}
+
+/// The streams of a running TTY exec.
+pub struct TtyExecStreams {
+    pub exec_id: String,
+    pub output: std::pin::Pin<
+        Box<
+            dyn futures_util::Stream<Item = Result<bollard::container::LogOutput, BollardError>>
+                + Send,
+        >,
+    >,
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// What Docker says about an exec.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecState {
+    pub running: bool,
+    pub pid: i64,
+    pub exit_code: Option<i64>,
+}
+
 /// The result of a command run to completion in a container.
 #[derive(Debug, Clone)]
 pub struct ExecOutput {
@@ -457,6 +487,76 @@ impl Docker {
         Ok(ExecOutput {
             exit_code: inspect.exit_code.unwrap_or(-1),
             output,
+        })
+    }
+
+    /// Starts an interactive command with a TTY in a running container; returns the exec's id,
+    /// its output and its input. The output ends when the command exits.
+    pub async fn start_tty_exec(
+        &self,
+        request: TtyExec<'_>,
+    ) -> Result<TtyExecStreams, DockerError> {
+        let config = CreateExecOptions {
+            cmd: Some(request.cmd.to_vec()),
+            user: Some(request.user.to_owned()),
+            working_dir: Some(request.working_dir.to_owned()),
+            env: Some(request.env.to_vec()),
+            tty: Some(true),
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let client = self.client().await?;
+        let exec = client
+            .create_exec(request.container, config)
+            .await
+            .map_err(DockerError::from)?;
+        let options = bollard::exec::StartExecOptions {
+            tty: true,
+            output_capacity: Some(64 * 1024),
+            ..Default::default()
+        };
+        match client
+            .start_exec(&exec.id, Some(options))
+            .await
+            .map_err(DockerError::from)?
+        {
+            StartExecResults::Attached { output, input } => Ok(TtyExecStreams {
+                exec_id: exec.id,
+                output,
+                input,
+            }),
+            StartExecResults::Detached => {
+                Err(DockerError::Failed("the exec did not attach".to_owned()))
+            }
+        }
+    }
+
+    /// Sets the TTY size of an exec.
+    pub async fn resize_exec(
+        &self,
+        exec_id: &str,
+        cols: u16,
+        rows: u16,
+    ) -> Result<(), DockerError> {
+        let options = bollard::query_parameters::ResizeExecOptionsBuilder::default()
+            .w(i32::from(cols))
+            .h(i32::from(rows))
+            .build();
+        self.call(|docker| async move { docker.resize_exec(exec_id, options).await })
+            .await
+    }
+
+    /// Whether an exec still runs, its process id in the container and its exit code.
+    pub async fn exec_state(&self, exec_id: &str) -> Result<ExecState, DockerError> {
+        let inspect = self
+            .call(|docker| async move { docker.inspect_exec(exec_id).await })
+            .await?;
+        Ok(ExecState {
+            running: inspect.running.unwrap_or(false),
+            pid: inspect.pid.unwrap_or(0),
+            exit_code: inspect.exit_code,
         })
     }
 

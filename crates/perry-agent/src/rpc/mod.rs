@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use perry_api::procedures::PROCEDURES;
 use perry_api::{
     AgentInfo, CreateWorkspaceInput, SessionsListInput, SetWorkerInput, SuccessOutput,
-    WorkspaceNameInput,
+    TerminalKillInput, TerminalsListInput, WorkspaceNameInput,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -153,6 +153,20 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiE
             let input: WorkspaceNameInput = decode_input(input)?;
             workspaces.sync(&input.name).await?;
             Ok(Value::Null)
+        }
+        "terminals/list" => {
+            let input: TerminalsListInput = decode_input(input)?;
+            workspaces.get(&input.workspace_name).await?;
+            to_value(agent.terminals.list(&input.workspace_name))
+        }
+        "terminals/kill" => {
+            let input: TerminalKillInput = decode_input(input)?;
+            workspaces.get(&input.workspace_name).await?;
+            agent
+                .terminals
+                .kill(&input.workspace_name, &input.id)
+                .await?;
+            to_value(SuccessOutput { success: true })
         }
         "sessions/list" => {
             let _input: SessionsListInput = decode_input(input)?;

@@ -34,6 +34,15 @@ pub struct ConfigFile {
     /// Seconds a new or started workspace gets to have its inner dockerd and sshd answer.
     #[serde(default = "default_ready_timeout_seconds")]
     pub ready_timeout_seconds: u64,
+    /// Seconds a terminal without clients keeps its shell.
+    #[serde(default = "default_terminal_grace_seconds")]
+    pub terminal_grace_seconds: u64,
+    /// Bytes of recent output each terminal keeps for replay.
+    #[serde(default = "default_terminal_buffer_bytes")]
+    pub terminal_buffer_bytes: usize,
+    /// Browser origins besides the agent's own that may open terminals.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
     #[serde(default)]
@@ -66,6 +75,12 @@ fn default_ssh_port_range() -> PortRange {
 }
 fn default_ready_timeout_seconds() -> u64 {
     120
+}
+fn default_terminal_grace_seconds() -> u64 {
+    300
+}
+fn default_terminal_buffer_bytes() -> usize {
+    1024 * 1024
 }
 
 impl Default for ConfigFile {
@@ -163,6 +178,9 @@ impl ConfigFile {
                 range.start,
                 range.end
             );
+        }
+        if !(1024..=64 * 1024 * 1024).contains(&self.terminal_buffer_bytes) {
+            bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         Ok(())
     }

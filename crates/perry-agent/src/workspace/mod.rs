@@ -25,6 +25,7 @@ use crate::docker::{
 };
 use crate::error::ApiError;
 use crate::state::StateStore;
+use crate::terminal::TerminalManager;
 
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
@@ -59,6 +60,7 @@ pub struct WorkspaceSettings {
 pub struct WorkspaceService {
     docker: Arc<Docker>,
     state: Arc<StateStore>,
+    terminals: Arc<TerminalManager>,
     settings: WorkspaceSettings,
     worker_binary: Option<Arc<Vec<u8>>>,
     dind_mode: OnceCell<DindMode>,
@@ -101,6 +103,7 @@ impl WorkspaceService {
     pub fn new(
         docker: Arc<Docker>,
         state: Arc<StateStore>,
+        terminals: Arc<TerminalManager>,
         settings: WorkspaceSettings,
     ) -> anyhow::Result<WorkspaceService> {
         let worker_binary = match &settings.worker_binary {
@@ -122,6 +125,7 @@ impl WorkspaceService {
         Ok(WorkspaceService {
             docker,
             state,
+            terminals,
             settings,
             worker_binary,
             dind_mode: OnceCell::new(),
@@ -670,6 +674,8 @@ impl WorkspaceService {
         let _serialized = name_lock.lock().await;
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
+        self.terminals
+            .workspace_going_away(name, "workspace stopped");
         match self
             .docker
             .stop_container(&container_name, STOP_GRACE)
@@ -699,6 +705,8 @@ impl WorkspaceService {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         self.require_record(name)?;
+        self.terminals
+            .workspace_going_away(name, "workspace deleted");
         self.docker
             .remove_container(&self.container_name(name))
             .await?;

@@ -1,0 +1,553 @@
+//! Terminals: login shells in workspaces that outlive the WebSockets watching them.
+//!
+//! A terminal is a Docker exec with a TTY. One task pumps its output into a bounded [`Ring`];
+//! every attached client reads the ring at its own pace from its own offset, so a slow client
+//! never grows memory. While clients are attached the pump waits (briefly) for the slowest one
+//! before overwriting output it has not read, which carries backpressure to the program as a
+//! local terminal would; a client stalled longer than that skips ahead and is told so.
+//! With no client attached, a terminal lives on for a grace period, then its shell is hung up.
+//!
+//! # Layout
+//! - [`ring`]: the output ring with absolute offsets.
+//! - [`socket`]: the `/terminal/:workspace` WebSocket endpoint.
+
+pub mod ring;
+pub mod socket;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use perry_api::TerminalInfo;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::watch;
+
+use crate::docker::{Docker, DockerError, TtyExec};
+use crate::error::ApiError;
+use ring::Ring;
+
+/// The most bytes one output frame carries.
+const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// How long the pump waits for a lagging client before it overwrites what that client missed.
+const BACKPRESSURE_PATIENCE: Duration = Duration::from_secs(2);
+
+/// WebSocket close codes and their reasons.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl CloseReason {
+    /// 1000: the shell exited.
+    pub fn exited(exit_code: Option<i64>) -> CloseReason {
+        let reason = exit_code.map_or_else(|| "exited".to_owned(), |code| format!("exit {code}"));
+        CloseReason { code: 1000, reason }
+    }
+
+    /// 1001: the workspace or the agent is going away.
+    pub fn going_away(reason: &str) -> CloseReason {
+        CloseReason {
+            code: 1001,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+/// Terminal tunables from config.json.
+#[derive(Debug, Clone)]
+pub struct TerminalSettings {
+    /// How long a terminal without clients lives on.
+    pub grace: Duration,
+    /// Bytes of recent output kept per terminal for replay.
+    pub buffer_bytes: usize,
+}
+
+/// What a new terminal runs.
+#[derive(Debug, Clone, Default)]
+pub struct TerminalRequest {
+    /// A command to run instead of the login shell.
+    pub command: Option<Vec<String>>,
+    pub cols: Option<u16>,
+    pub rows: Option<u16>,
+}
+
+/// Every terminal of every workspace.
+#[derive(Debug)]
+pub struct TerminalManager {
+    docker: Arc<Docker>,
+    settings: TerminalSettings,
+    terminals: Mutex<HashMap<String, Arc<Terminal>>>,
+}
+
+/// One shell and the clients watching it.
+pub struct Terminal {
+    pub id: String,
+    pub workspace: String,
+    pub container: String,
+    exec_id: String,
+    created: String,
+    input: tokio::sync::Mutex<Pin<Box<dyn AsyncWrite + Send>>>,
+    state: Mutex<TerminalState>,
+    /// The ring's end offset: clients wait on it for new output.
+    output_end: watch::Sender<u64>,
+    /// Bumped whenever a client reads or leaves: the pump waits on it under backpressure.
+    progress: watch::Sender<u64>,
+    /// Set once when the terminal ends; clients close their sockets with it.
+    closed: watch::Sender<Option<CloseReason>>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("id", &self.id)
+            .field("workspace", &self.workspace)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug)]
+struct TerminalState {
+    ring: Ring,
+    /// Attached clients and how far each has read.
+    clients: HashMap<u64, ClientCursor>,
+    next_client: u64,
+    size: (u16, u16),
+    /// A close reason decided before the shell ended (workspace stopping, agent shutting down).
+    close_reason: Option<CloseReason>,
+    /// When the last client left.
+    unattended_since: Option<Instant>,
+}
+
+/// How far one client has read.
+#[derive(Debug, Clone, Copy)]
+struct ClientCursor {
+    offset: u64,
+    /// It stalled past the pump's patience: the pump no longer waits for it until it catches up.
+    lagging: bool,
+}
+
+/// What a client gets from [`Terminal::next_output`].
+#[derive(Debug)]
+pub enum Output {
+    /// New bytes; `dropped` bytes before them were overwritten before this client read them.
+    Bytes { bytes: Vec<u8>, dropped: u64 },
+    /// The terminal ended.
+    Closed(CloseReason),
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn new_terminal_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl TerminalManager {
+    /// A manager that starts execs through `docker`.
+    pub fn new(docker: Arc<Docker>, settings: TerminalSettings) -> TerminalManager {
+        TerminalManager {
+            docker,
+            settings,
+            terminals: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Starts a login shell (or `request.command`) as `workspace` in `container`.
+    pub async fn open(
+        self: &Arc<Self>,
+        workspace: &str,
+        container: &str,
+        request: TerminalRequest,
+    ) -> Result<Arc<Terminal>, ApiError> {
+        let cmd: Vec<String> = match request.command {
+            // Through a login shell, so the command sees the same PATH as an interactive shell.
+            Some(command) if !command.is_empty() => ["/bin/bash", "-lc", "exec \"$@\"", "bash"]
+                .into_iter()
+                .map(str::to_owned)
+                .chain(command)
+                .collect(),
+            _ => vec!["/bin/bash".to_owned(), "-l".to_owned()],
+        };
+        let env = vec![
+            "TERM=xterm-256color".to_owned(),
+            "COLORTERM=truecolor".to_owned(),
+        ];
+        let streams = self
+            .docker
+            .start_tty_exec(TtyExec {
+                container,
+                user: "workspace",
+                working_dir: "/home/workspace",
+                cmd: &cmd,
+                env: &env,
+            })
+            .await?;
+        let size = (
+            request.cols.unwrap_or(80).max(1),
+            request.rows.unwrap_or(24).max(1),
+        );
+        let terminal = Arc::new(Terminal {
+            id: new_terminal_id(),
+            workspace: workspace.to_owned(),
+            container: container.to_owned(),
+            exec_id: streams.exec_id,
+            created: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            input: tokio::sync::Mutex::new(streams.input),
+            state: Mutex::new(TerminalState {
+                ring: Ring::new(self.settings.buffer_bytes),
+                clients: HashMap::new(),
+                next_client: 0,
+                size,
+                close_reason: None,
+                unattended_since: Some(Instant::now()),
+            }),
+            output_end: watch::Sender::new(0),
+            progress: watch::Sender::new(0),
+            closed: watch::Sender::new(None),
+        });
+        let sized_by_client = request.cols.is_some() || request.rows.is_some();
+        if sized_by_client
+            && let Err(error) = self
+                .docker
+                .resize_exec(&terminal.exec_id, size.0, size.1)
+                .await
+        {
+            tracing::debug!("first resize of terminal {} failed: {error}", terminal.id);
+        }
+        lock(&self.terminals).insert(terminal.id.clone(), terminal.clone());
+        tokio::spawn(self.clone().pump(terminal.clone(), streams.output));
+        tokio::spawn(self.clone().reap_when_unattended(terminal.clone()));
+        tracing::info!("terminal {} opened in workspace {workspace:?}", terminal.id);
+        Ok(terminal)
+    }
+
+    /// Copies the exec's output into the ring until it ends, then closes the terminal.
+    async fn pump(
+        self: Arc<Self>,
+        terminal: Arc<Terminal>,
+        mut output: Pin<
+            Box<
+                dyn futures_util::Stream<
+                        Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
+                    > + Send,
+            >,
+        >,
+    ) {
+        let mut progress = terminal.progress.subscribe();
+        while let Some(Ok(chunk)) = output.next().await {
+            let bytes = chunk.into_bytes();
+            terminal.wait_for_room(&mut progress, bytes.len()).await;
+            let end = {
+                let mut state = lock(&terminal.state);
+                state.ring.push(&bytes);
+                state.ring.end()
+            };
+            terminal.output_end.send_replace(end);
+        }
+        let preset = lock(&terminal.state).close_reason.clone();
+        let reason = match preset {
+            Some(reason) => reason,
+            None => self.reason_for_end(&terminal).await,
+        };
+        tracing::info!(
+            "terminal {} closed: {} {}",
+            terminal.id,
+            reason.code,
+            reason.reason
+        );
+        lock(&self.terminals).remove(&terminal.id);
+        terminal.closed.send_replace(Some(reason));
+    }
+
+    /// Why an exec's output ended: its shell exited (1000), or its workspace stopped (1001).
+    async fn reason_for_end(&self, terminal: &Terminal) -> CloseReason {
+        let container_running = matches!(
+            self.docker.inspect_container(&terminal.container).await,
+            Ok(Some(info)) if info.running
+        );
+        if !container_running {
+            return CloseReason::going_away("workspace stopped");
+        }
+        // Docker records the exit code a moment after the stream ends.
+        for _ in 0..20 {
+            match self.docker.exec_state(&terminal.exec_id).await {
+                Ok(state) if !state.running => return CloseReason::exited(state.exit_code),
+                Ok(_) => tokio::time::sleep(Duration::from_millis(25)).await,
+                Err(_) => break,
+            }
+        }
+        CloseReason::exited(None)
+    }
+
+    /// Hangs up a terminal that has had no client for the grace period.
+    async fn reap_when_unattended(self: Arc<Self>, terminal: Arc<Terminal>) {
+        let mut closed = terminal.closed.subscribe();
+        loop {
+            let deadline = lock(&terminal.state)
+                .unattended_since
+                .map(|since| since + self.settings.grace);
+            let wait = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => self.settings.grace,
+            };
+            tokio::select! {
+                _ = closed.wait_for(Option::is_some) => return,
+                () = tokio::time::sleep(wait) => {}
+            }
+            let expired = lock(&terminal.state)
+                .unattended_since
+                .is_some_and(|since| since.elapsed() >= self.settings.grace);
+            if expired {
+                tracing::info!(
+                    "terminal {} had no client for {:?}: hanging up",
+                    terminal.id,
+                    self.settings.grace
+                );
+                self.hang_up(&terminal, None).await;
+                return;
+            }
+        }
+    }
+
+    /// Ends a terminal's shell (SIGHUP, then SIGKILL), with `reason` for its clients.
+    pub async fn hang_up(&self, terminal: &Terminal, reason: Option<CloseReason>) {
+        if let Some(reason) = reason {
+            lock(&terminal.state).close_reason.get_or_insert(reason);
+        }
+        let Ok(state) = self.docker.exec_state(&terminal.exec_id).await else {
+            return;
+        };
+        if !state.running || state.pid <= 0 {
+            return;
+        }
+        let pid = state.pid.to_string();
+        let _ = self
+            .docker
+            .exec(&terminal.container, "root", &["kill", "-HUP", &pid])
+            .await;
+        let mut closed = terminal.closed.subscribe();
+        if tokio::time::timeout(Duration::from_secs(2), closed.wait_for(Option::is_some))
+            .await
+            .is_err()
+        {
+            let _ = self
+                .docker
+                .exec(&terminal.container, "root", &["kill", "-KILL", &pid])
+                .await;
+        }
+    }
+
+    /// A terminal by id, if it belongs to `workspace`.
+    pub fn get(&self, workspace: &str, id: &str) -> Option<Arc<Terminal>> {
+        lock(&self.terminals)
+            .get(id)
+            .filter(|terminal| terminal.workspace == workspace)
+            .cloned()
+    }
+
+    /// The terminals of one workspace, oldest first.
+    pub fn list(&self, workspace: &str) -> Vec<TerminalInfo> {
+        let mut infos: Vec<TerminalInfo> = lock(&self.terminals)
+            .values()
+            .filter(|terminal| terminal.workspace == workspace)
+            .map(|terminal| terminal.info())
+            .collect();
+        infos.sort_by(|a, b| a.created.cmp(&b.created).then(a.id.cmp(&b.id)));
+        infos
+    }
+
+    /// Ends one terminal of `workspace`.
+    pub async fn kill(&self, workspace: &str, id: &str) -> Result<(), ApiError> {
+        let terminal = self.get(workspace, id).ok_or_else(|| {
+            ApiError::NotFound(format!("Workspace {workspace:?} has no terminal {id:?}"))
+        })?;
+        self.hang_up(&terminal, None).await;
+        Ok(())
+    }
+
+    /// Tells the clients of `workspace`'s terminals that it is going away (1001). The shells end
+    /// with the container.
+    pub fn workspace_going_away(&self, workspace: &str, reason: &str) {
+        for terminal in lock(&self.terminals)
+            .values()
+            .filter(|terminal| terminal.workspace == workspace)
+        {
+            lock(&terminal.state)
+                .close_reason
+                .get_or_insert_with(|| CloseReason::going_away(reason));
+        }
+    }
+
+    /// Closes every terminal with 1001 and hangs up their shells: the agent is shutting down.
+    pub async fn shut_down(&self) {
+        let terminals: Vec<Arc<Terminal>> = lock(&self.terminals).values().cloned().collect();
+        let reason = CloseReason::going_away("agent shutting down");
+        for terminal in &terminals {
+            terminal.closed.send_replace(Some(reason.clone()));
+        }
+        futures_util::future::join_all(
+            terminals
+                .iter()
+                .map(|terminal| self.hang_up(terminal, Some(reason.clone()))),
+        )
+        .await;
+    }
+
+    /// Resizes a terminal's TTY.
+    pub async fn resize(
+        &self,
+        terminal: &Terminal,
+        cols: u16,
+        rows: u16,
+    ) -> Result<(), DockerError> {
+        let (cols, rows) = (cols.clamp(1, 1000), rows.clamp(1, 1000));
+        lock(&terminal.state).size = (cols, rows);
+        self.docker.resize_exec(&terminal.exec_id, cols, rows).await
+    }
+}
+
+impl Terminal {
+    /// Attaches a client; it starts reading at the oldest byte still held (the replay).
+    pub fn attach(&self) -> (u64, u64) {
+        let mut state = lock(&self.state);
+        let client = state.next_client;
+        state.next_client += 1;
+        let cursor = state.ring.start();
+        state.clients.insert(
+            client,
+            ClientCursor {
+                offset: cursor,
+                lagging: false,
+            },
+        );
+        state.unattended_since = None;
+        (client, cursor)
+    }
+
+    /// Detaches a client; the last one to leave starts the grace period.
+    pub fn detach(&self, client: u64) {
+        let mut state = lock(&self.state);
+        state.clients.remove(&client);
+        if state.clients.is_empty() {
+            state.unattended_since = Some(Instant::now());
+        }
+        drop(state);
+        self.progress.send_modify(|count| *count += 1);
+    }
+
+    /// The next output after `cursor` for `client`, waiting for it; `None` if the client was
+    /// detached meanwhile.
+    pub async fn next_output(&self, client: u64, cursor: &mut u64) -> Output {
+        let mut output_end = self.output_end.subscribe();
+        let mut closed = self.closed.subscribe();
+        loop {
+            {
+                let state = lock(&self.state);
+                let dropped = state.ring.start().saturating_sub(*cursor);
+                let from = (*cursor).max(state.ring.start());
+                if from < state.ring.end() {
+                    let bytes = state.ring.read_from(from, MAX_FRAME_BYTES);
+                    *cursor = from + bytes.len() as u64;
+                    drop(state);
+                    self.record_progress(client, *cursor);
+                    return Output::Bytes { bytes, dropped };
+                }
+            }
+            if let Some(reason) = closed.borrow_and_update().clone() {
+                return Output::Closed(reason);
+            }
+            output_end.borrow_and_update();
+            tokio::select! {
+                _ = output_end.changed() => {}
+                _ = closed.changed() => {}
+            }
+        }
+    }
+
+    fn record_progress(&self, client: u64, cursor: u64) {
+        let mut state = lock(&self.state);
+        let end = state.ring.end();
+        if let Some(position) = state.clients.get_mut(&client) {
+            position.offset = cursor;
+            if cursor == end {
+                position.lagging = false;
+            }
+        }
+        drop(state);
+        self.progress.send_modify(|count| *count += 1);
+    }
+
+    /// Waits until `incoming` bytes fit without overwriting what an attached client has not
+    /// read, for at most [`BACKPRESSURE_PATIENCE`]; clients still behind after that are marked
+    /// lagging and not waited for again until they catch up.
+    async fn wait_for_room(&self, progress: &mut watch::Receiver<u64>, incoming: usize) {
+        let deadline = tokio::time::Instant::now() + BACKPRESSURE_PATIENCE;
+        loop {
+            progress.borrow_and_update();
+            if !self.would_overwrite_unread(incoming) {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, progress.changed())
+                .await
+                .is_err()
+            {
+                let mut state = lock(&self.state);
+                let (end, capacity) = (state.ring.end(), state.ring.capacity() as u64);
+                for position in state.clients.values_mut() {
+                    if end - position.offset + incoming as u64 > capacity {
+                        position.lagging = true;
+                    }
+                }
+                return;
+            }
+        }
+    }
+
+    fn would_overwrite_unread(&self, incoming: usize) -> bool {
+        let state = lock(&self.state);
+        let slowest = state
+            .clients
+            .values()
+            .filter(|position| !position.lagging)
+            .map(|position| position.offset)
+            .min();
+        slowest.is_some_and(|slowest| {
+            (state.ring.end() - slowest) as usize + incoming > state.ring.capacity()
+        })
+    }
+
+    /// Writes keystrokes to the shell.
+    pub async fn write_input(&self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut input = self.input.lock().await;
+        input.write_all(bytes).await?;
+        input.flush().await
+    }
+
+    /// The close reason, once the terminal has ended.
+    pub fn closed(&self) -> watch::Receiver<Option<CloseReason>> {
+        self.closed.subscribe()
+    }
+
+    /// What `terminals.list` shows.
+    pub fn info(&self) -> TerminalInfo {
+        let state = lock(&self.state);
+        TerminalInfo {
+            id: self.id.clone(),
+            workspace_name: self.workspace.clone(),
+            created: self.created.clone(),
+            clients: u32::try_from(state.clients.len()).unwrap_or(u32::MAX),
+            cols: state.size.0,
+            rows: state.size.1,
+            buffered_bytes: u32::try_from(state.ring.len()).unwrap_or(u32::MAX),
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Terminals: shells in workspaces, reached over `/terminal/:workspace`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One open terminal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminalInfo {
+    /// Pass as `?terminal=<id>` to reattach.
+    pub id: String,
+    pub workspace_name: String,
+    /// RFC 3339 time it was opened.
+    pub created: String,
+    /// How many sockets watch it now.
+    pub clients: u32,
+    pub cols: u16,
+    pub rows: u16,
+    /// Bytes of recent output kept for replay.
+    pub buffered_bytes: u32,
+}
+
+/// Input of `terminals.list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalsListInput {
+    pub workspace_name: String,
+}
+
+/// Input of `terminals.kill`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminalKillInput {
+    pub workspace_name: String,
+    pub id: String,
+}
+
+/// Control messages in text frames on `/terminal/:workspace`, both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum TerminalControl {
+    /// Client → agent: the terminal's size in cells.
+    Resize { cols: u16, rows: u16 },
+    /// Agent → client, first message: which terminal this socket is attached to.
+    #[serde(rename_all = "camelCase")]
+    Attached {
+        id: String,
+        cols: u16,
+        rows: u16,
+        replayed_bytes: u32,
+    },
+    /// Agent → client: output this client was too slow to read was overwritten.
+    Dropped { bytes: u32 },
+}
