@@ -102,7 +102,12 @@ export type TerminalsListInput = { workspaceName: string, };
 
 export type TerminalKillInput = { workspaceName: string, id: string, };
 
-export type TerminalControl = { "type": "resize", cols: number, rows: number, } | { "type": "attached", id: string, cols: number, rows: number, replayedBytes: number, } | { "type": "dropped", bytes: number, };
+export type TerminalControl = { "type": "resize", cols: number, rows: number, } | { "type": "attached", id: string, cols: number, rows: number, replayedBytes: number, 
+/**
+ * Absolute output offset of the first byte this socket sends; a client that reconnects
+ * with `?since=<offset + bytes it got>` receives only what it has not seen.
+ */
+offset: number, } | { "type": "dropped", bytes: number, };
 
 export const contract = {
   workspaces: {

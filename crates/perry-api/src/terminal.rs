@@ -48,6 +48,10 @@ pub enum TerminalControl {
         cols: u16,
         rows: u16,
         replayed_bytes: u32,
+        /// Absolute output offset of the first byte this socket sends; a client that reconnects
+        /// with `?since=<offset + bytes it got>` receives only what it has not seen.
+        #[ts(type = "number")]
+        offset: u64,
     },
     /// Agent → client: output this client was too slow to read was overwritten.
     Dropped { bytes: u32 },

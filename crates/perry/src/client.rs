@@ -110,6 +110,20 @@ impl AgentClient {
         &self.base_url
     }
 
+    /// The token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The WebSocket URL of `path` (with its query) on the agent.
+    pub fn websocket_url(&self, path_and_query: &str) -> String {
+        let base = self
+            .base_url
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1);
+        format!("{base}{path_and_query}")
+    }
+
     /// Calls procedure `path` (e.g. `workspaces/list`) with `input`.
     pub async fn call<O: DeserializeOwned>(
         &self,

@@ -416,12 +416,15 @@ impl TerminalManager {
 }
 
 impl Terminal {
-    /// Attaches a client; it starts reading at the oldest byte still held (the replay).
-    pub fn attach(&self) -> (u64, u64) {
+    /// Attaches a client; it starts reading at `since` or, when that is no longer held (or not
+    /// given), at the oldest byte still held: the replay.
+    pub fn attach(&self, since: Option<u64>) -> (u64, u64) {
         let mut state = lock(&self.state);
         let client = state.next_client;
         state.next_client += 1;
-        let cursor = state.ring.start();
+        let cursor = since
+            .unwrap_or(0)
+            .clamp(state.ring.start(), state.ring.end());
         state.clients.insert(
             client,
             ClientCursor {
@@ -530,6 +533,11 @@ impl Terminal {
         let mut input = self.input.lock().await;
         input.write_all(bytes).await?;
         input.flush().await
+    }
+
+    /// Offset one past the newest output byte.
+    pub fn output_end(&self) -> u64 {
+        *self.output_end.borrow()
     }
 
     /// The close reason, once the terminal has ended.

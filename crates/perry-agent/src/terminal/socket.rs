@@ -1,7 +1,8 @@
 //! `GET /terminal/:workspace` → WebSocket. Binary frames carry raw terminal bytes both ways; text
 //! frames carry JSON control messages ([`TerminalControl`]); a text frame that is not a control
 //! message is input. Query: `token`, `terminal` (reattach to this id), `cols`, `rows`, `cmd` (a
-//! JSON array: run this command instead of the login shell).
+//! JSON array: run this command instead of the login shell), `since` (an output offset: replay only
+//! what came after it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,8 +29,9 @@ pub async fn handle(
     match prepare(&agent, &workspace, &query, &headers).await {
         Ok(terminal) => {
             let agent = agent.clone();
+            let since = query.get("since").and_then(|since| since.parse().ok());
             upgrade
-                .on_upgrade(move |socket| serve(agent, terminal, socket))
+                .on_upgrade(move |socket| serve(agent, terminal, since, socket))
                 .into_response()
         }
         Err(error) => error.into_response(),
@@ -117,16 +119,18 @@ fn check_origin(agent: &Agent, headers: &HeaderMap) -> Result<(), ApiError> {
     )))
 }
 
-async fn serve(agent: Arc<Agent>, terminal: Arc<Terminal>, socket: WebSocket) {
-    let (client, mut cursor) = terminal.attach();
+async fn serve(agent: Arc<Agent>, terminal: Arc<Terminal>, since: Option<u64>, socket: WebSocket) {
+    let (client, mut cursor) = terminal.attach(since);
     let (mut sink, mut stream) = socket.split();
 
-    let replayed = terminal.info().buffered_bytes;
+    let info = terminal.info();
     let attached = TerminalControl::Attached {
         id: terminal.id.clone(),
-        cols: terminal.info().cols,
-        rows: terminal.info().rows,
-        replayed_bytes: replayed,
+        cols: info.cols,
+        rows: info.rows,
+        replayed_bytes: u32::try_from(terminal.output_end().saturating_sub(cursor))
+            .unwrap_or(u32::MAX),
+        offset: cursor,
     };
     let hello = serde_json::to_string(&attached).unwrap_or_default();
 

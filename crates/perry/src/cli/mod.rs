@@ -7,6 +7,7 @@ mod delete;
 mod info;
 mod list;
 mod output;
+mod shell;
 mod start;
 mod stop;
 
@@ -39,6 +40,8 @@ enum Command {
     /// Delete a workspace with its container and volumes.
     #[command(alias = "rm")]
     Delete(delete::Args),
+    /// Open a shell in a workspace (or run one command: `perry shell <name> -- cmd args`).
+    Shell(shell::Args),
     /// Show the agent's version, host, Docker version and DinD mode.
     Info(info::Args),
     /// Build the workspace image on this machine's Docker Engine.
@@ -64,6 +67,7 @@ impl Cli {
             Command::Start(args) => start::run(&context, args).await,
             Command::Stop(args) => stop::run(&context, args).await,
             Command::Delete(args) => delete::run(&context, args).await,
+            Command::Shell(args) => shell::run(&context, args).await,
             Command::Info(args) => info::run(&context, args).await,
             Command::Build(args) => build::run(&context, args).await,
             Command::Config(command) => config::run(&context, command).await,

@@ -1,0 +1,291 @@
+//! `perry shell <name> [-- cmd args]`: a terminal in a workspace, in this terminal.
+//!
+//! The local terminal goes into raw mode (restored on every way out), its size follows SIGWINCH,
+//! and the exit status is the remote shell's. A dropped connection reattaches to the same shell
+//! by itself and receives only the output it missed.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use futures_util::{SinkExt, StreamExt};
+use perry_api::TerminalControl;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::Context;
+use crate::client::AgentClient;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace's name.
+    name: String,
+    /// Run this command instead of a login shell.
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+/// How long `perry shell` keeps trying to reattach after the connection dropped.
+const REATTACH_FOR: Duration = Duration::from_secs(60);
+
+/// Puts the local terminal into raw mode and takes it out again when dropped.
+struct RawMode {
+    enabled: bool,
+}
+
+impl RawMode {
+    fn enable() -> anyhow::Result<RawMode> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(RawMode { enabled: false });
+        }
+        crossterm::terminal::enable_raw_mode().context("cannot put the terminal into raw mode")?;
+        // A panic must not leave the terminal raw either.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::terminal::disable_raw_mode();
+            previous(info);
+        }));
+        Ok(RawMode { enabled: true })
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if self.enabled {
+            let _ = crossterm::terminal::disable_raw_mode();
+        }
+    }
+}
+
+/// How a session over one socket ended.
+enum SessionEnd {
+    /// The agent closed the terminal: the remote exit code, or a message and status 1.
+    Closed {
+        exit_code: i32,
+        message: Option<String>,
+    },
+    /// The connection broke; reattach.
+    Dropped,
+}
+
+/// Where the output stream stands, for reattaching.
+struct Position {
+    terminal: Option<String>,
+    next_offset: u64,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let (input_sender, mut input) = mpsc::channel::<Vec<u8>>(64);
+    spawn_stdin_reader(input_sender);
+    let mut resizes = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        .context("cannot watch terminal resizes")?;
+
+    let raw_mode = RawMode::enable()?;
+    let mut position = Position {
+        terminal: None,
+        next_offset: 0,
+    };
+    let mut dropped_since: Option<std::time::Instant> = None;
+    let end = loop {
+        let url = terminal_url(&client, &args, &position);
+        let socket = match connect(&client, &url).await {
+            Ok(socket) => socket,
+            Err(error) => {
+                let Some(since) = dropped_since else {
+                    break Err(error);
+                };
+                if since.elapsed() > REATTACH_FOR || position.terminal.is_none() {
+                    break Err(error.context("the connection to the agent is lost"));
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if dropped_since.take().is_some() {
+            eprint!("\r\n[perry: reattached]\r\n");
+        }
+        match session(socket, &mut position, &mut input, &mut resizes).await {
+            SessionEnd::Closed { exit_code, message } => break Ok((exit_code, message)),
+            SessionEnd::Dropped => {
+                eprint!("\r\n[perry: connection lost, reattaching…]\r\n");
+                dropped_since = Some(std::time::Instant::now());
+            }
+        }
+    };
+    drop(raw_mode);
+    let (exit_code, message) = end?;
+    if let Some(message) = message {
+        eprintln!("perry: {message}");
+    }
+    std::process::exit(exit_code);
+}
+
+fn terminal_url(client: &AgentClient, args: &Args, position: &Position) -> String {
+    let mut query = Vec::new();
+    match &position.terminal {
+        Some(id) => {
+            query.push(format!("terminal={id}"));
+            query.push(format!("since={}", position.next_offset));
+        }
+        None => {
+            if let Ok((cols, rows)) = crossterm::terminal::size() {
+                query.push(format!("cols={cols}&rows={rows}"));
+            }
+            if !args.command.is_empty() {
+                let json = serde_json::to_string(&args.command).unwrap_or_default();
+                query.push(format!("cmd={}", percent_encode(&json)));
+            }
+        }
+    }
+    client.websocket_url(&format!(
+        "/terminal/{}?{}",
+        percent_encode(&args.name),
+        query.join("&")
+    ))
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(client: &AgentClient, url: &str) -> anyhow::Result<Socket> {
+    let mut request = url.into_client_request().context("bad agent URL")?;
+    if let Some(token) = client.token() {
+        let value = format!("Bearer {token}")
+            .parse()
+            .context("the token is not a valid header value")?;
+        request.headers_mut().insert("authorization", value);
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(WsError::Http(response)) => {
+            let status = response.status();
+            let message = response
+                .body()
+                .as_ref()
+                .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
+                .and_then(|body| body["json"]["message"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| status.to_string());
+            bail!("{message}")
+        }
+        Err(error) => bail!(
+            "cannot reach the Perry agent at {}: {error}",
+            client.base_url()
+        ),
+    }
+}
+
+/// Copies bytes between the socket and this terminal until either side ends.
+async fn session(
+    socket: Socket,
+    position: &mut Position,
+    input: &mut mpsc::Receiver<Vec<u8>>,
+    resizes: &mut tokio::signal::unix::Signal,
+) -> SessionEnd {
+    let (mut sink, mut stream) = socket.split();
+    let mut stdout = std::io::stdout();
+    let mut stdin_open = true;
+    loop {
+        tokio::select! {
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Binary(bytes))) => {
+                    position.next_offset += bytes.len() as u64;
+                    let _ = stdout.write_all(&bytes);
+                    let _ = stdout.flush();
+                }
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<TerminalControl>(&text) {
+                    Ok(TerminalControl::Attached { id, offset, .. }) => {
+                        position.terminal = Some(id);
+                        position.next_offset = offset;
+                    }
+                    Ok(TerminalControl::Dropped { bytes }) => {
+                        eprint!("\r\n[perry: {bytes} bytes of output were skipped]\r\n");
+                    }
+                    _ => {}
+                },
+                Some(Ok(Message::Close(frame))) => return closed(frame),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return SessionEnd::Dropped,
+            },
+            bytes = input.recv(), if stdin_open => match bytes {
+                Some(bytes) => {
+                    if sink.send(Message::Binary(bytes.into())).await.is_err() {
+                        return SessionEnd::Dropped;
+                    }
+                }
+                // Local stdin ended (a pipe): the remote side sees EOF as Ctrl-D.
+                None => {
+                    stdin_open = false;
+                    let _ = sink.send(Message::Binary(vec![4u8].into())).await;
+                }
+            },
+            _ = resizes.recv() => {
+                if let Ok((cols, rows)) = crossterm::terminal::size() {
+                    let resize = serde_json::to_string(&TerminalControl::Resize { cols, rows }).unwrap_or_default();
+                    if sink.send(Message::Text(resize.into())).await.is_err() {
+                        return SessionEnd::Dropped;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The exit status carried by the agent's close frame.
+fn closed(frame: Option<CloseFrame>) -> SessionEnd {
+    let Some(frame) = frame else {
+        return SessionEnd::Dropped;
+    };
+    let reason = frame.reason.to_string();
+    match u16::from(frame.code) {
+        1000 => {
+            let exit_code = reason
+                .strip_prefix("exit ")
+                .and_then(|code| code.parse().ok())
+                .unwrap_or(0);
+            SessionEnd::Closed {
+                exit_code,
+                message: None,
+            }
+        }
+        1001 => SessionEnd::Closed {
+            exit_code: 1,
+            message: Some(format!("the terminal closed: {reason}")),
+        },
+        code => SessionEnd::Closed {
+            exit_code: 1,
+            message: Some(format!("the terminal closed ({code}): {reason}")),
+        },
+    }
+}
+
+/// Reads stdin on a thread of its own (it blocks) and hands the bytes over.
+fn spawn_stdin_reader(sender: mpsc::Sender<Vec<u8>>) {
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        let mut buffer = [0u8; 4096];
+        loop {
+            match std::io::Read::read(&mut stdin, &mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(read) => {
+                    if sender.blocking_send(buffer[..read].to_vec()).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,217 @@
+//! The harness for tests of the `perry` binary: the agent as a real process on a temp config
+//! dir and a free port, with a unique prefix, cleaned up (process and Docker objects) on drop.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const PERRY: &str = env!("CARGO_BIN_EXE_perry");
+
+pub fn worker_binary() -> PathBuf {
+    std::env::var_os("PERRY_WORKER_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/perry-worker")
+        })
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An agent process on a temp config dir, killed and cleaned up on drop.
+pub struct AgentProcess {
+    pub dir: tempfile::TempDir,
+    /// The agent's $HOME, with an SSH key pair whose public half workspaces authorize.
+    pub home: tempfile::TempDir,
+    pub prefix: String,
+    pub port: u16,
+    child: Option<Child>,
+    pub stdout: Vec<String>,
+}
+
+impl AgentProcess {
+    pub fn start(tag: &str) -> AgentProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
+        let range_start = 30_000 + (std::process::id() % 300) as u16 * 100;
+        let config = json!({
+            "workspacePrefix": prefix,
+            "imageTag": std::env::var("PERRY_TEST_IMAGE").unwrap_or_else(|_| "workspace-base".into()),
+            "sshPortRange": {"start": range_start, "end": range_start + 99},
+        });
+        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir(home.path().join(".ssh")).unwrap();
+        let keygen = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(home.path().join(".ssh/id_ed25519"))
+            .status()
+            .unwrap();
+        assert!(keygen.success());
+        let mut agent = AgentProcess {
+            dir,
+            home,
+            prefix,
+            port: free_port(),
+            child: None,
+            stdout: Vec::new(),
+        };
+        agent.spawn();
+        agent
+    }
+
+    pub fn spawn(&mut self) {
+        let mut child = Command::new(PERRY)
+            .args([
+                "agent",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+            ])
+            .env("PERRY_CONFIG_DIR", self.dir.path())
+            .env("HOME", self.home.path())
+            .env("PERRY_WORKER_BINARY", worker_binary())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The banner is printed once the port is bound.
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        self.stdout.clear();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let done = line.trim_start().starts_with("Config:");
+            self.stdout.push(line);
+            if done {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        self.child = Some(child);
+    }
+
+    pub fn perry(&self, args: &[&str]) -> Output {
+        Command::new(PERRY)
+            .args(args)
+            .env("PERRY_CONFIG_DIR", self.dir.path())
+            .env("PERRY_WORKER", format!("127.0.0.1:{}", self.port))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
+    pub fn sigkill(&mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    pub fn sigterm(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the agent did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let prefix = self.prefix.clone();
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async move {
+                let docker = perry_agent::docker::Docker::new();
+                let label = perry_agent::docker::PREFIX_LABEL;
+                for container in docker
+                    .list_containers(label, &prefix)
+                    .await
+                    .unwrap_or_default()
+                {
+                    let _ = docker.remove_container(&container.id).await;
+                }
+                for volume in docker
+                    .list_volumes(label, &prefix)
+                    .await
+                    .unwrap_or_default()
+                {
+                    let _ = docker.remove_volume(&volume).await;
+                }
+                let _ = docker.remove_network(&format!("{prefix}network")).await;
+            });
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn assert_success(output: &Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed: {}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+pub fn ssh(agent: &AgentProcess, port: u16, extra: &[&str], command: &str) -> Output {
+    Command::new("ssh")
+        .arg("-i")
+        .arg(agent.home.path().join(".ssh/id_ed25519"))
+        .args([
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+        ])
+        .args(["-o", "ConnectTimeout=10", "-p", &port.to_string()])
+        .args(extra)
+        .args(["workspace@127.0.0.1", command])
+        .output()
+        .unwrap()
+}
+
+pub fn listed(agent: &AgentProcess) -> Vec<(String, String)> {
+    let stdout = assert_success(&agent.perry(&["list", "--json"]), "perry list --json");
+    let workspaces: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    workspaces
+        .iter()
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().to_owned(),
+                w["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
