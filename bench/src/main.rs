@@ -5,6 +5,10 @@
 //!   answers), interleaved in one run; prints medians and their ratio.
 //! `perry-bench idle` — the agent's resident memory when idle.
 //! `perry-bench list` — workspaces.list latency with 100 workspaces in state.json.
+//! `perry-bench terminal` — keystroke echo and throughput through /terminal next to a raw exec,
+//!   and the agent's memory with 20 open terminals (see terminal.rs).
+
+mod terminal;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -357,11 +361,13 @@ async fn main() -> anyhow::Result<()> {
         "create" => bench_create(runs).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
+        "terminal" => terminal::bench_terminal().await,
         "all" => {
             bench_idle().await?;
             bench_list(1000).await?;
+            terminal::bench_terminal().await?;
             bench_create(runs).await
         }
-        other => bail!("unknown benchmark {other:?}: create, idle, list or all"),
+        other => bail!("unknown benchmark {other:?}: create, idle, list, terminal or all"),
     }
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use axum::Router;
 use axum::routing::{any, get};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::Agent;
@@ -120,6 +121,12 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let app = router(agent.clone());
     let shutdown_agent = agent.clone();
     let server = tokio::spawn(async move {
+        // Keystrokes are tiny writes that must leave at once: no Nagle delay on any connection.
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!("cannot set TCP_NODELAY: {error}");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal(shutdown_agent))
             .await

@@ -102,11 +102,9 @@ fn perry_shell_feels_like_a_local_terminal() {
     let tmux = Tmux::start(&agent, "shell tty");
     tmux.wait_for("workspace@tty");
     tmux.keys("echo typed-$((20+22)); stty size");
-    let screen = tmux.wait_for("typed-42");
-    assert!(
-        screen.contains("30 120"),
-        "the remote size is the local one:\n{screen}"
-    );
+    tmux.wait_for("typed-42");
+    // The remote size is the local one.
+    tmux.wait_for("30 120");
 
     tmux.resize(100, 25);
     std::thread::sleep(Duration::from_millis(300));
@@ -143,4 +141,95 @@ fn perry_shell_runs_one_command_and_returns_its_status() {
         "{}",
         String::from_utf8_lossy(&missing.stderr)
     );
+}
+
+/// A TCP proxy in front of the agent whose connections the test can cut, as a flaky network
+/// would.
+struct CuttableProxy {
+    port: u16,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CuttableProxy {
+    fn start(target_port: u16) -> CuttableProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracked = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(upstream) = std::net::TcpStream::connect(("127.0.0.1", target_port)) else {
+                    continue;
+                };
+                tracked
+                    .lock()
+                    .unwrap()
+                    .extend([client.try_clone().unwrap(), upstream.try_clone().unwrap()]);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
+                    (upstream, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        CuttableProxy { port, connections }
+    }
+
+    fn cut_all(&self) {
+        for stream in self.connections.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+#[test]
+fn perry_shell_reattaches_to_the_same_shell_after_the_connection_drops() {
+    let agent = AgentProcess::start("reattach");
+    assert_success(&agent.perry(&["start", "flaky"]), "perry start flaky");
+    let proxy = CuttableProxy::start(agent.port);
+
+    let session = format!("perry-test-reattach-{}", std::process::id());
+    let script = format!(
+        "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{} {PERRY} shell flaky; echo EXITED=$?; sleep 60",
+        agent.dir.path().display(),
+        proxy.port
+    );
+    assert!(
+        Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                "120",
+                "-y",
+                "30",
+                &script
+            ])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let tmux = Tmux { session };
+    tmux.wait_for("workspace@flaky");
+    tmux.keys("export BEFORE_DROP=still-here-$((1+1))");
+    tmux.keys("echo set");
+    tmux.wait_for("set");
+
+    proxy.cut_all();
+    tmux.wait_for("reattached");
+    tmux.keys("echo $BEFORE_DROP");
+    let screen = tmux.wait_for("still-here-2");
+    assert_eq!(
+        screen.matches("export BEFORE_DROP").count(),
+        1,
+        "output seen before the drop is not replayed twice:\n{screen}"
+    );
+    tmux.keys("exit 4");
+    tmux.wait_for("EXITED=4");
 }

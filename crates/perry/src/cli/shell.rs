@@ -169,7 +169,8 @@ async fn connect(client: &AgentClient, url: &str) -> anyhow::Result<Socket> {
             .context("the token is not a valid header value")?;
         request.headers_mut().insert("authorization", value);
     }
-    match tokio_tungstenite::connect_async(request).await {
+    // No Nagle delay: keystrokes are single bytes that must leave at once.
+    match tokio_tungstenite::connect_async_with_config(request, None, true).await {
         Ok((socket, _)) => Ok(socket),
         Err(WsError::Http(response)) => {
             let status = response.status();
