@@ -13,12 +13,13 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(agent: &AgentProcess, shell_command: &str) -> Tmux {
-        let session = format!("perry-test-{}-{}", std::process::id(), agent.port);
+    /// Runs `perry <command>` in a new tmux session against the agent at `agent_port`, then
+    /// prints its exit status and whether the local terminal is back in cooked mode.
+    fn start(agent: &AgentProcess, agent_port: u16, command: &str) -> Tmux {
+        let session = format!("perry-test-{}-{agent_port}", std::process::id());
         let script = format!(
-            "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{} {PERRY} {shell_command}; echo EXITED=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 60",
+            "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{agent_port} {PERRY} {command}; echo EXITED=$?; stty -a | grep -o -- '-\\?icanon' | head -1; sleep 60",
             agent.dir.path().display(),
-            agent.port
         );
         let status = Command::new("tmux")
             .args([
@@ -99,7 +100,7 @@ fn perry_shell_feels_like_a_local_terminal() {
     let agent = AgentProcess::start("shell");
     assert_success(&agent.perry(&["start", "tty"]), "perry start tty");
 
-    let tmux = Tmux::start(&agent, "shell tty");
+    let tmux = Tmux::start(&agent, agent.port, "shell tty");
     tmux.wait_for("workspace@tty");
     tmux.keys("echo typed-$((20+22)); stty size");
     tmux.wait_for("typed-42");
@@ -192,30 +193,7 @@ fn perry_shell_reattaches_to_the_same_shell_after_the_connection_drops() {
     assert_success(&agent.perry(&["start", "flaky"]), "perry start flaky");
     let proxy = CuttableProxy::start(agent.port);
 
-    let session = format!("perry-test-reattach-{}", std::process::id());
-    let script = format!(
-        "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{} {PERRY} shell flaky; echo EXITED=$?; sleep 60",
-        agent.dir.path().display(),
-        proxy.port
-    );
-    assert!(
-        Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "120",
-                "-y",
-                "30",
-                &script
-            ])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let tmux = Tmux { session };
+    let tmux = Tmux::start(&agent, proxy.port, "shell flaky");
     tmux.wait_for("workspace@flaky");
     tmux.keys("export BEFORE_DROP=still-here-$((1+1))");
     tmux.keys("echo set");

@@ -319,6 +319,18 @@ impl Docker {
             .collect())
     }
 
+    /// Removes every container and volume labelled with `prefix`, and its network: everything
+    /// an agent with that `workspacePrefix` made. Tests and benchmarks clean up with it.
+    pub async fn remove_all_of_prefix(&self, prefix: &str) -> Result<(), DockerError> {
+        for container in self.list_containers(PREFIX_LABEL, prefix).await? {
+            self.remove_container(&container.id).await?;
+        }
+        for volume in self.list_volumes(PREFIX_LABEL, prefix).await? {
+            self.remove_volume(&volume).await?;
+        }
+        self.remove_network(&format!("{prefix}network")).await
+    }
+
     /// Creates a workspace container in `mode`; returns its id.
     pub async fn create_container(
         &self,

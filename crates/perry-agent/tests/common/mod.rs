@@ -167,22 +167,9 @@ impl Drop for TestAgent {
 
 /// Removes every container, volume and network carrying `prefix`'s label.
 pub async fn remove_docker_objects(prefix: &str) {
-    let docker = Docker::new();
-    for container in docker
-        .list_containers(PREFIX_LABEL, prefix)
-        .await
-        .unwrap_or_default()
-    {
-        let _ = docker.remove_container(&container.id).await;
+    if let Err(error) = Docker::new().remove_all_of_prefix(prefix).await {
+        eprintln!("cleanup of {prefix}: {error}");
     }
-    for volume in docker
-        .list_volumes(PREFIX_LABEL, prefix)
-        .await
-        .unwrap_or_default()
-    {
-        let _ = docker.remove_volume(&volume).await;
-    }
-    let _ = docker.remove_network(&format!("{prefix}network")).await;
 }
 
 /// What Docker has of `prefix`: container names and volume names. The short-lived container

@@ -148,23 +148,12 @@ impl Drop for AgentProcess {
         tokio::runtime::Runtime::new()
             .unwrap()
             .block_on(async move {
-                let docker = perry_agent::docker::Docker::new();
-                let label = perry_agent::docker::PREFIX_LABEL;
-                for container in docker
-                    .list_containers(label, &prefix)
+                if let Err(error) = perry_agent::docker::Docker::new()
+                    .remove_all_of_prefix(&prefix)
                     .await
-                    .unwrap_or_default()
                 {
-                    let _ = docker.remove_container(&container.id).await;
+                    eprintln!("cleanup of {prefix}: {error}");
                 }
-                for volume in docker
-                    .list_volumes(label, &prefix)
-                    .await
-                    .unwrap_or_default()
-                {
-                    let _ = docker.remove_volume(&volume).await;
-                }
-                let _ = docker.remove_network(&format!("{prefix}network")).await;
             });
     }
 }
