@@ -20,7 +20,7 @@ use perry_agent::docker::{ContainerSpec, Docker, PREFIX_LABEL};
 use perry_api::{DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
 use serde_json::{Value, json};
 
-fn repo_root() -> PathBuf {
+pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
