@@ -208,9 +208,19 @@ async fn session(
                     let _ = stdout.flush();
                 }
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<TerminalControl>(&text) {
-                    Ok(TerminalControl::Attached { id, offset, .. }) => {
+                    Ok(TerminalControl::Attached { id, offset, cols, rows, .. }) => {
                         position.terminal = Some(id);
                         position.next_offset = offset;
+                        // The window may have changed while the connection was down.
+                        if let Ok(size) = crossterm::terminal::size()
+                            && size != (cols, rows)
+                        {
+                            let resize = TerminalControl::Resize { cols: size.0, rows: size.1 };
+                            let text = serde_json::to_string(&resize).unwrap_or_default();
+                            if sink.send(Message::Text(text.into())).await.is_err() {
+                                return SessionEnd::Dropped;
+                            }
+                        }
                     }
                     Ok(TerminalControl::Dropped { bytes }) => {
                         eprint!("\r\n[perry: {bytes} bytes of output were skipped]\r\n");
