@@ -176,3 +176,30 @@ fn config_worker_and_token_go_to_a_private_client_json() {
     let refused = perry(&["config", "worker", "two words"]);
     assert!(!refused.status.success());
 }
+
+#[test]
+fn without_docker_calls_answer_503_and_the_agent_stays_up() {
+    let socket_dir = tempfile::tempdir().unwrap();
+    let nowhere = format!("unix://{}", socket_dir.path().join("docker.sock").display());
+    let agent = AgentProcess::start_with_docker_host("nodocker", Some(&nowhere));
+
+    let list = agent.perry(&["list"]);
+    assert!(!list.status.success());
+    let stderr = text(&list.stderr);
+    assert!(
+        stderr.contains("Docker is not answering") && stderr.contains("SERVICE_UNAVAILABLE"),
+        "{stderr}"
+    );
+    let start = agent.perry(&["start", "nothing"]);
+    assert!(
+        text(&start.stderr).contains("SERVICE_UNAVAILABLE"),
+        "{}",
+        text(&start.stderr)
+    );
+
+    // The agent itself is fine: it answers what does not need Docker.
+    let info = assert_success(&agent.perry(&["info", "--json"]), "perry info");
+    let info: Value = serde_json::from_str(&info).unwrap();
+    assert!(info.get("dockerVersion").is_none(), "{info}");
+    assert_success(&agent.perry(&["config", "show"]), "perry config show");
+}

@@ -37,10 +37,16 @@ pub struct AgentProcess {
     pub port: u16,
     child: Option<Child>,
     pub stdout: Vec<String>,
+    docker_host: Option<String>,
 }
 
 impl AgentProcess {
     pub fn start(tag: &str) -> AgentProcess {
+        Self::start_with_docker_host(tag, None)
+    }
+
+    /// An agent that reaches Docker at `docker_host` (e.g. a socket nobody listens on).
+    pub fn start_with_docker_host(tag: &str, docker_host: Option<&str>) -> AgentProcess {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
         let range_start = 30_000 + (std::process::id() % 300) as u16 * 100;
@@ -65,13 +71,18 @@ impl AgentProcess {
             port: free_port(),
             child: None,
             stdout: Vec::new(),
+            docker_host: docker_host.map(str::to_owned),
         };
         agent.spawn();
         agent
     }
 
     pub fn spawn(&mut self) {
-        let mut child = Command::new(PERRY)
+        let mut command = Command::new(PERRY);
+        if let Some(docker_host) = &self.docker_host {
+            command.env("DOCKER_HOST", docker_host);
+        }
+        let mut child = command
             .args([
                 "agent",
                 "run",
