@@ -156,13 +156,7 @@ impl Pipe for PtyProcess {
 }
 
 struct RawExec {
-    output: std::pin::Pin<
-        Box<
-            dyn futures_util::Stream<
-                    Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
-                > + Send,
-        >,
-    >,
+    output: std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>,
     input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }
 
@@ -174,13 +168,13 @@ impl Pipe for RawExec {
     }
 
     async fn receive(&mut self) -> anyhow::Result<Vec<u8>> {
-        Ok(self
-            .output
-            .next()
-            .await
-            .context("exec ended")??
-            .into_bytes()
-            .to_vec())
+        let mut buffer = vec![0u8; 64 * 1024];
+        let read = tokio::io::AsyncReadExt::read(&mut self.output, &mut buffer).await?;
+        if read == 0 {
+            bail!("exec ended");
+        }
+        buffer.truncate(read);
+        Ok(buffer)
     }
 }
 

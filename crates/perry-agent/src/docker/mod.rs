@@ -6,6 +6,7 @@
 //! Docker is down.
 
 mod image_build;
+mod raw_exec;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -104,15 +105,10 @@ pub struct TtyExec<'a> {
     pub env: &'a [String],
 }
 
-/// The streams of a running TTY exec.
+/// The streams of a running TTY exec: raw bytes both ways.
 pub struct TtyExecStreams {
     pub exec_id: String,
-    pub output: std::pin::Pin<
-        Box<
-            dyn futures_util::Stream<Item = Result<bollard::container::LogOutput, BollardError>>
-                + Send,
-        >,
-    >,
+    pub output: std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>,
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }
 
@@ -502,8 +498,9 @@ impl Docker {
         })
     }
 
-    /// Starts an interactive command with a TTY in a running container; returns the exec's id,
-    /// its output and its input. The output ends when the command exits.
+    /// Starts an interactive command with a TTY in a running container; returns the exec's id
+    /// and its raw byte stream (output out, keystrokes in). The output ends when the command
+    /// exits.
     pub async fn start_tty_exec(
         &self,
         request: TtyExec<'_>,
@@ -524,25 +521,14 @@ impl Docker {
             .create_exec(request.container, config)
             .await
             .map_err(DockerError::from)?;
-        let options = bollard::exec::StartExecOptions {
-            tty: true,
-            output_capacity: Some(64 * 1024),
-            ..Default::default()
-        };
-        match client
-            .start_exec(&exec.id, Some(options))
-            .await
-            .map_err(DockerError::from)?
-        {
-            StartExecResults::Attached { output, input } => Ok(TtyExecStreams {
-                exec_id: exec.id,
-                output,
-                input,
-            }),
-            StartExecResults::Detached => {
-                Err(DockerError::Failed("the exec did not attach".to_owned()))
-            }
-        }
+        let api_version = client.client_version().to_string();
+        let stream = raw_exec::start_attached(&api_version, &exec.id).await?;
+        let (output, input) = tokio::io::split(stream);
+        Ok(TtyExecStreams {
+            exec_id: exec.id,
+            output: Box::pin(output),
+            input: Box::pin(input),
+        })
     }
 
     /// Sets the TTY size of an exec.

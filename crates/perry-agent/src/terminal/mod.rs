@@ -19,9 +19,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use perry_api::TerminalInfo;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
 use crate::docker::{Docker, DockerError, TtyExec};
@@ -234,21 +233,19 @@ impl TerminalManager {
     async fn pump(
         self: Arc<Self>,
         terminal: Arc<Terminal>,
-        mut output: Pin<
-            Box<
-                dyn futures_util::Stream<
-                        Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
-                    > + Send,
-            >,
-        >,
+        mut output: Pin<Box<dyn AsyncRead + Send>>,
     ) {
         let mut progress = terminal.progress.subscribe();
-        while let Some(Ok(chunk)) = output.next().await {
-            let bytes = chunk.into_bytes();
-            terminal.wait_for_room(&mut progress, bytes.len()).await;
+        let mut buffer = vec![0u8; MAX_FRAME_BYTES];
+        loop {
+            let read = match output.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(read) => read,
+            };
+            terminal.wait_for_room(&mut progress, read).await;
             let end = {
                 let mut state = lock(&terminal.state);
-                state.ring.push(&bytes);
+                state.ring.push(&buffer[..read]);
                 state.ring.end()
             };
             terminal.output_end.send_replace(end);
