@@ -176,7 +176,10 @@ async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exi
     // it arrives at once, byte for byte, and the terminal does not freeze.
     again.send("sleep 0.2; printf 'X\\x02\\x00\\x00\\x00\\x7f\\xff\\xff\\xff' | tail -c 8; sleep 0.2; echo after-$((1+1))\n").await;
     let output = again.read_until("after-2").await;
-    assert!(output.contains("\u{2}\u{0}\u{0}\u{0}\u{7f}"), "the raw bytes arrive: {output:?}");
+    assert!(
+        output.contains("\u{2}\u{0}\u{0}\u{0}\u{7f}"),
+        "the raw bytes arrive: {output:?}"
+    );
 
     again.send("exit 3\n").await;
     assert_eq!(again.read_until_closed().await, (1000, "exit 3".to_owned()));
