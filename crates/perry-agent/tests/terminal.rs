@@ -344,3 +344,63 @@ async fn a_slow_reader_keeps_the_agents_memory_bounded() {
         "the client learns that output was skipped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_without_clients_is_hung_up_after_its_grace_period() {
+    let mut extra = serde_json::Map::new();
+    extra.insert("terminalGraceSeconds".into(), json!(1));
+    let agent = TestAgent::start_with(
+        "termgrace",
+        common::TestAgentConfig {
+            extra,
+            ..Default::default()
+        },
+    )
+    .await;
+    let _: Workspace = agent
+        .ok("workspaces/create", json!({"name": "brief"}))
+        .await;
+    let mut client = connect(&agent, "brief", "").await;
+    client.send("echo here\n").await;
+    client.read_until("here").await;
+    let id = client.id.clone();
+    drop(client);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let terminals: Vec<TerminalInfo> = agent
+            .ok("terminals/list", json!({"workspaceName": "brief"}))
+            .await;
+        if terminals.is_empty() {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the shell outlived its grace period: {terminals:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let stale = ws_url(
+        &agent,
+        "brief",
+        &format!("token={}&terminal={id}", agent.token),
+    )
+    .into_client_request()
+    .unwrap();
+    assert_eq!(
+        refused_status(stale).await,
+        404,
+        "a reaped terminal cannot be reattached"
+    );
+    let (code, processes) = common::exec(
+        &agent.container("brief"),
+        "root",
+        "ps -eo uid=,comm= | awk '$1 == 1000 && $2 == \"bash\"' | wc -l",
+    )
+    .await;
+    assert_eq!(
+        (code, processes.trim()),
+        (0, "0"),
+        "no shell of the workspace user is left running"
+    );
+}

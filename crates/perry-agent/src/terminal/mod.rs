@@ -143,6 +143,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Where a terminal's shell records its pid inside the container.
+fn pid_file(id: &str) -> String {
+    format!("/tmp/.perry-terminal-{id}.pid")
+}
+
 fn new_terminal_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 12];
@@ -167,7 +172,8 @@ impl TerminalManager {
         container: &str,
         request: TerminalRequest,
     ) -> Result<Arc<Terminal>, ApiError> {
-        let cmd: Vec<String> = match request.command {
+        let id = new_terminal_id();
+        let shell: Vec<String> = match request.command {
             // Through a login shell, so the command sees the same PATH as an interactive shell.
             Some(command) if !command.is_empty() => ["/bin/bash", "-lc", "exec \"$@\"", "bash"]
                 .into_iter()
@@ -176,6 +182,14 @@ impl TerminalManager {
                 .collect(),
             _ => vec!["/bin/bash".to_owned(), "-l".to_owned()],
         };
+        // Docker reports an exec's pid in the host's namespace, useless inside the container:
+        // the shell writes its own pid where `hang_up` finds it.
+        let cmd: Vec<String> = ["/bin/sh", "-c", "echo $$ > \"$0\"; exec \"$@\""]
+            .into_iter()
+            .map(str::to_owned)
+            .chain([pid_file(&id)])
+            .chain(shell)
+            .collect();
         let env = vec![
             "TERM=xterm-256color".to_owned(),
             "COLORTERM=truecolor".to_owned(),
@@ -195,7 +209,7 @@ impl TerminalManager {
             request.rows.unwrap_or(24).max(1),
         );
         let terminal = Arc::new(Terminal {
-            id: new_terminal_id(),
+            id,
             workspace: workspace.to_owned(),
             container: container.to_owned(),
             exec_id: streams.exec_id,
@@ -323,13 +337,18 @@ impl TerminalManager {
         let Ok(state) = self.docker.exec_state(&terminal.exec_id).await else {
             return;
         };
-        if !state.running || state.pid <= 0 {
+        if !state.running {
             return;
         }
-        let pid = state.pid.to_string();
+        let signal = |name: &str| {
+            format!(
+                "kill -{name} \"$(cat {0})\" 2>/dev/null; true",
+                pid_file(&terminal.id)
+            )
+        };
         let _ = self
             .docker
-            .exec(&terminal.container, "root", &["kill", "-HUP", &pid])
+            .exec(&terminal.container, "root", &["sh", "-c", &signal("HUP")])
             .await;
         let mut closed = terminal.closed.subscribe();
         if tokio::time::timeout(Duration::from_secs(2), closed.wait_for(Option::is_some))
@@ -338,9 +357,14 @@ impl TerminalManager {
         {
             let _ = self
                 .docker
-                .exec(&terminal.container, "root", &["kill", "-KILL", &pid])
+                .exec(&terminal.container, "root", &["sh", "-c", &signal("KILL")])
                 .await;
         }
+        let remove = format!("rm -f {}", pid_file(&terminal.id));
+        let _ = self
+            .docker
+            .exec(&terminal.container, "root", &["sh", "-c", &remove])
+            .await;
     }
 
     /// A terminal by id, if it belongs to `workspace`.
