@@ -404,3 +404,39 @@ async fn a_terminal_without_clients_is_hung_up_after_its_grace_period() {
         "no shell of the workspace user is left running"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terminals_kill_ends_the_shell_and_closes_its_sockets() {
+    let agent = TestAgent::start("termkill").await;
+    let _: Workspace = agent
+        .ok("workspaces/create", json!({"name": "victim"}))
+        .await;
+    let mut client = connect(&agent, "victim", "").await;
+    client.send("echo alive\n").await;
+    client.read_until("alive").await;
+
+    let (status, error) = agent
+        .call(
+            "terminals/kill",
+            json!({"workspaceName": "victim", "id": "nope"}),
+        )
+        .await;
+    assert_eq!((status, error["code"].as_str()), (404, Some("NOT_FOUND")));
+    let killed: serde_json::Value = agent
+        .ok(
+            "terminals/kill",
+            json!({"workspaceName": "victim", "id": client.id}),
+        )
+        .await;
+    assert_eq!(killed, json!({"success": true}));
+    let (code, reason) = client.read_until_closed().await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1000, "exit 129"),
+        "the shell died of SIGHUP (128 + 1)"
+    );
+    let terminals: Vec<TerminalInfo> = agent
+        .ok("terminals/list", json!({"workspaceName": "victim"}))
+        .await;
+    assert!(terminals.is_empty());
+}
