@@ -34,6 +34,11 @@ use crate::workspace::WorkspaceService;
 
 pub use server::{AgentOptions, run};
 
+/// This machine's host name, as `agent.info` and the agent's banner show it.
+pub fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
 /// Everything a request handler can reach.
 #[derive(Debug)]
 pub struct Agent {

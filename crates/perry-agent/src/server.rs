@@ -83,7 +83,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
             buffer_bytes: config.terminal_buffer_bytes,
         },
     ));
-    let workspaces = WorkspaceService::new(docker.clone(), state, terminals.clone(), settings)?;
+    let workspaces = WorkspaceService::new(docker.clone(), state, terminals.clone(), settings);
     if options.no_auth {
         tracing::warn!(
             "authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces"

@@ -156,12 +156,12 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiE
         }
         "terminals/list" => {
             let input: TerminalsListInput = decode_input(input)?;
-            workspaces.get(&input.workspace_name).await?;
+            workspaces.require_record(&input.workspace_name)?;
             to_value(agent.terminals.list(&input.workspace_name))
         }
         "terminals/kill" => {
             let input: TerminalKillInput = decode_input(input)?;
-            workspaces.get(&input.workspace_name).await?;
+            workspaces.require_record(&input.workspace_name)?;
             agent
                 .terminals
                 .kill(&input.workspace_name, &input.id)
@@ -199,7 +199,7 @@ fn sessions_not_implemented() -> ApiError {
 async fn agent_info(agent: &Agent) -> AgentInfo {
     AgentInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        hostname: crate::host_name(),
         uptime: agent.started.elapsed().as_secs_f64(),
         workspaces_count: u32::try_from(agent.workspaces.count()).unwrap_or(u32::MAX),
         docker_version: agent.docker.version().await.ok(),

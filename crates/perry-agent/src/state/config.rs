@@ -133,10 +133,11 @@ impl ConfigFile {
     pub fn load_or_create(dir: &Path) -> anyhow::Result<ConfigFile> {
         let path = Self::path(dir);
         let mut config = Self::read(dir)?.unwrap_or_default();
-        let needs_write = !path.exists() || config.auth.token.as_deref().is_none_or(str::is_empty);
-        if config.auth.token.as_deref().is_none_or(str::is_empty) {
+        let missing_token = config.auth.token.as_deref().is_none_or(str::is_empty);
+        if missing_token {
             config.auth.token = Some(new_token());
         }
+        let needs_write = missing_token || !path.exists();
         if needs_write {
             config.save(dir)?;
         } else {

@@ -10,7 +10,7 @@
 mod name;
 mod ports;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -105,7 +105,7 @@ impl WorkspaceService {
         state: Arc<StateStore>,
         terminals: Arc<TerminalManager>,
         settings: WorkspaceSettings,
-    ) -> anyhow::Result<WorkspaceService> {
+    ) -> WorkspaceService {
         let worker_binary = match &settings.worker_binary {
             Some(path) => match std::fs::read(path) {
                 Ok(bytes) => Some(Arc::new(bytes)),
@@ -122,7 +122,7 @@ impl WorkspaceService {
                 None
             }
         };
-        Ok(WorkspaceService {
+        WorkspaceService {
             docker,
             state,
             terminals,
@@ -131,7 +131,7 @@ impl WorkspaceService {
             dind_mode: OnceCell::new(),
             name_locks: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashSet::new()),
-        })
+        }
     }
 
     /// The settings this service runs with.
@@ -191,7 +191,8 @@ impl WorkspaceService {
     }
 
     /// The record of an existing workspace: 400 for a name no workspace can have, else 404.
-    fn require_record(&self, name: &str) -> Result<Workspace, ApiError> {
+    /// Asks only state.json, not Docker.
+    pub fn require_record(&self, name: &str) -> Result<Workspace, ApiError> {
         validate_name(name)?;
         self.state
             .workspace(name)
@@ -238,15 +239,16 @@ impl WorkspaceService {
             .docker
             .list_containers(PREFIX_LABEL, &self.settings.prefix)
             .await?;
-        self.adopt_unknown_containers(&containers)?;
+        let busy = lock(&self.busy).clone();
+        let mut state = self.state.snapshot();
+        if self.adopt_unknown_containers(&containers, &state.workspaces, &busy)? {
+            state = self.state.snapshot();
+        }
         let by_name: HashMap<&str, &ContainerInfo> = containers
             .iter()
             .map(|container| (container.name.as_str(), container))
             .collect();
-        let busy = lock(&self.busy).clone();
-        Ok(self
-            .state
-            .snapshot()
+        Ok(state
             .workspaces
             .into_values()
             .map(|record| {
@@ -314,9 +316,13 @@ impl WorkspaceService {
     /// Containers with this agent's labels that state.json does not know (a crash between the
     /// container's creation and the state write, or a state file moved aside) become records
     /// again, so no workspace is ever lost.
-    fn adopt_unknown_containers(&self, containers: &[ContainerInfo]) -> Result<(), ApiError> {
-        let known = self.state.snapshot().workspaces;
-        let busy = lock(&self.busy).clone();
+    /// Returns whether it adopted any.
+    fn adopt_unknown_containers(
+        &self,
+        containers: &[ContainerInfo],
+        known: &BTreeMap<String, Workspace>,
+        busy: &HashSet<String>,
+    ) -> Result<bool, ApiError> {
         let orphans: Vec<Workspace> = containers
             .iter()
             .filter_map(|container| {
@@ -348,7 +354,7 @@ impl WorkspaceService {
             })
             .collect();
         if orphans.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         self.state.update(|state| {
             for workspace in orphans {
@@ -362,7 +368,7 @@ impl WorkspaceService {
                     .or_insert(workspace);
             }
         })?;
-        Ok(())
+        Ok(true)
     }
 
     /// Creates workspace `name` and waits until it is ready.

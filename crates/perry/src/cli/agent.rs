@@ -41,7 +41,7 @@ async fn run_agent(context: &Context, args: RunArgs) -> anyhow::Result<()> {
         worker_binary: worker_binary(),
     };
     let running = perry_agent::server::start(options).await?;
-    let hostname = gethostname();
+    let hostname = perry_agent::host_name();
     let port = running.address.port();
     println!("Perry agent {} is running.", env!("CARGO_PKG_VERSION"));
     println!("  API:    http://{hostname}:{port}/rpc");
@@ -54,12 +54,6 @@ async fn run_agent(context: &Context, args: RunArgs) -> anyhow::Result<()> {
     }
     println!("  Config: {}", context.config_dir.display());
     running.wait().await
-}
-
-fn gethostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_else(|_| "localhost".to_owned())
 }
 
 /// `PERRY_WORKER_BINARY`, else `perry-worker` next to this binary.
