@@ -107,6 +107,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let address = listener.local_addr()?;
     tracing::info!("listening on http://{address}");
 
+    agent.workspaces.watch_containers();
     let background = agent.clone();
     let startup = tokio::spawn(async move {
         match background.workspaces.list().await {

@@ -191,6 +191,19 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     assert_eq!(status, 404);
 }
 
+/// Lists until `done` holds, for at most 10 s (changes made outside Perry reach the list through
+/// Docker's event stream), and returns the last list.
+async fn list_until(agent: &TestAgent, done: impl Fn(&[Workspace]) -> bool) -> Vec<Workspace> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+        if done(&listed) || std::time::Instant::now() > deadline {
+            return listed;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn docker_is_the_truth_for_what_runs() {
     let agent = TestAgent::start("truth").await;
@@ -204,12 +217,15 @@ async fn docker_is_the_truth_for_what_runs() {
     )
     .await;
 
-    // Stopped behind Perry's back: list says stopped.
+    // Stopped behind Perry's back: list says stopped once Docker's event arrives.
     docker
         .stop_container(&agent.container("beta"), Duration::from_secs(5))
         .await
         .unwrap();
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed = list_until(&agent, |listed| {
+        listed[0].status == WorkspaceStatus::Stopped
+    })
+    .await;
     assert_eq!(listed[0].status, WorkspaceStatus::Stopped);
 
     // Removed behind Perry's back: list shows it, in error, with what to do.
@@ -217,7 +233,7 @@ async fn docker_is_the_truth_for_what_runs() {
         .remove_container(&agent.container("beta"))
         .await
         .unwrap();
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed = list_until(&agent, |listed| listed[0].status == WorkspaceStatus::Error).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].status, WorkspaceStatus::Error);
     assert!(

@@ -18,8 +18,9 @@ use bollard::models::{
     RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
+    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
+    UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 use perry_api::DindMode;
@@ -454,6 +455,25 @@ impl Docker {
                 labels: container.labels.unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// Docker's events since `since` (Unix seconds) matching `filters`, one `()` per event: the
+    /// caller only needs to know that something changed. Ends with an error when Docker goes away.
+    pub async fn container_events(
+        &self,
+        since: u64,
+        filters: &HashMap<&str, Vec<String>>,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<(), DockerError>>, DockerError>
+    {
+        let client = self.client().await?;
+        let options = EventsOptionsBuilder::default()
+            .since(&since.to_string())
+            .filters(filters)
+            .build();
+        Ok(client
+            .events(Some(options))
+            .map(|event| event.map(|_| ()).map_err(DockerError::from))
+            .boxed())
     }
 
     /// Runs `cmd` in a running container as `user` and waits for it to finish.

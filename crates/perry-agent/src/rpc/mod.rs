@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use perry_api::procedures::PROCEDURES;
 use perry_api::{
@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::Agent;
 use crate::error::ApiError;
-use codec::{decode_envelope, decode_input, encode_output, unwrap_envelope};
+use codec::{UNDEFINED_OUTPUT, decode_envelope, decode_input, encode_output, unwrap_envelope};
 
 /// The largest request body the agent reads: inputs are small JSON objects.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -34,7 +34,7 @@ pub async fn handle(
     body: Body,
 ) -> Response {
     match call(&agent, &method, &path, query.as_deref(), &headers, body).await {
-        Ok(output) => axum::Json(encode_output(output)).into_response(),
+        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(error) => error.into_response(),
     }
 }
@@ -46,7 +46,7 @@ async fn call(
     query: Option<&str>,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     if !PROCEDURES.iter().any(|procedure| procedure.path == path) {
         return Err(ApiError::NotFound(format!(
             "There is no procedure at /rpc/{path}"
@@ -119,45 +119,52 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn to_value<T: Serialize>(output: T) -> Result<Value, ApiError> {
-    serde_json::to_value(output).map_err(|error| ApiError::Internal(error.into()))
+/// The encoded reply to a call.
+type Reply = Vec<u8>;
+
+fn reply<T: Serialize>(output: T) -> Result<Reply, ApiError> {
+    encode_output(&output)
+}
+
+fn undefined() -> Result<Reply, ApiError> {
+    Ok(UNDEFINED_OUTPUT.to_vec())
 }
 
 /// Runs the procedure at `path` with `input`.
-async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiError> {
+async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiError> {
     let workspaces = &agent.workspaces;
     match path {
-        "workspaces/list" => to_value(workspaces.list().await?),
+        "workspaces/list" => reply(workspaces.list().await?),
         "workspaces/get" => {
             let input: WorkspaceNameInput = decode_input(input)?;
-            to_value(workspaces.get(&input.name).await?)
+            reply(workspaces.get(&input.name).await?)
         }
         "workspaces/create" => {
             let input: CreateWorkspaceInput = decode_input(input)?;
-            to_value(workspaces.create(&input.name, input.image).await?)
+            reply(workspaces.create(&input.name, input.image).await?)
         }
         "workspaces/delete" => {
             let input: WorkspaceNameInput = decode_input(input)?;
             workspaces.delete(&input.name).await?;
-            to_value(SuccessOutput { success: true })
+            reply(SuccessOutput { success: true })
         }
         "workspaces/start" => {
             let input: WorkspaceNameInput = decode_input(input)?;
-            to_value(workspaces.start(&input.name).await?)
+            reply(workspaces.start(&input.name).await?)
         }
         "workspaces/stop" => {
             let input: WorkspaceNameInput = decode_input(input)?;
-            to_value(workspaces.stop(&input.name).await?)
+            reply(workspaces.stop(&input.name).await?)
         }
         "workspaces/sync" => {
             let input: WorkspaceNameInput = decode_input(input)?;
             workspaces.sync(&input.name).await?;
-            Ok(Value::Null)
+            undefined()
         }
         "terminals/list" => {
             let input: TerminalsListInput = decode_input(input)?;
             workspaces.require_record(&input.workspace_name)?;
-            to_value(agent.terminals.list(&input.workspace_name))
+            reply(agent.terminals.list(&input.workspace_name))
         }
         "terminals/kill" => {
             let input: TerminalKillInput = decode_input(input)?;
@@ -166,23 +173,23 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Value, ApiE
                 .terminals
                 .kill(&input.workspace_name, &input.id)
                 .await?;
-            to_value(SuccessOutput { success: true })
+            reply(SuccessOutput { success: true })
         }
         "sessions/list" => {
             let _input: SessionsListInput = decode_input(input)?;
             Err(sessions_not_implemented())
         }
         "sessions/messages" => Err(sessions_not_implemented()),
-        "agent/info" => to_value(agent_info(agent).await),
+        "agent/info" => reply(agent_info(agent).await),
         "agent/kill" => {
             tracing::info!("agent.kill called: shutting down");
             agent.shutdown.notify_one();
-            Ok(Value::Null)
+            undefined()
         }
-        "config/get" => to_value(agent.public_config()),
+        "config/get" => reply(agent.public_config()),
         "config/setWorker" => {
             let input: SetWorkerInput = decode_input(input)?;
-            to_value(agent.set_worker(input.worker)?)
+            reply(agent.set_worker(input.worker)?)
         }
         _ => Err(ApiError::NotFound(format!(
             "There is no procedure at /rpc/{path}"

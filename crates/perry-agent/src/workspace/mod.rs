@@ -7,6 +7,7 @@
 //! Operations on one workspace are serialized by a per-name lock; operations on different
 //! workspaces run side by side. A create that fails takes back everything it made.
 
+mod containers;
 mod name;
 mod ports;
 
@@ -27,6 +28,7 @@ use crate::error::ApiError;
 use crate::state::StateStore;
 use crate::terminal::TerminalManager;
 
+pub use containers::ContainerView;
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
 
@@ -64,6 +66,8 @@ pub struct WorkspaceService {
     settings: WorkspaceSettings,
     worker_binary: Option<Arc<Vec<u8>>>,
     dind_mode: OnceCell<DindMode>,
+    /// This agent's containers, kept current by Docker's events.
+    containers: Arc<ContainerView>,
     name_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Workspaces whose create or start is running now: they show as `creating`.
     busy: Mutex<HashSet<String>>,
@@ -123,6 +127,7 @@ impl WorkspaceService {
             }
         };
         WorkspaceService {
+            containers: ContainerView::new(docker.clone(), settings.prefix.clone()),
             docker,
             state,
             terminals,
@@ -132,6 +137,11 @@ impl WorkspaceService {
             name_locks: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// Starts following Docker's events, so listing answers from memory.
+    pub fn watch_containers(&self) {
+        self.containers.watch();
     }
 
     /// The settings this service runs with.
@@ -233,12 +243,9 @@ impl WorkspaceService {
         }
     }
 
-    /// All workspaces, with their status as Docker sees it now.
+    /// All workspaces, with their status as Docker last reported it (see [`ContainerView`]).
     pub async fn list(&self) -> Result<Vec<Workspace>, ApiError> {
-        let containers = self
-            .docker
-            .list_containers(PREFIX_LABEL, &self.settings.prefix)
-            .await?;
+        let containers = self.containers.containers().await?;
         let busy = lock(&self.busy).clone();
         let mut state = self.state.snapshot();
         if self.adopt_unknown_containers(&containers, &state.workspaces, &busy)? {
@@ -373,6 +380,16 @@ impl WorkspaceService {
 
     /// Creates workspace `name` and waits until it is ready.
     pub async fn create(&self, name: &str, image: Option<String>) -> Result<Workspace, ApiError> {
+        let outcome = self.create_serialized(name, image).await;
+        self.containers.refresh_after_change().await;
+        outcome
+    }
+
+    async fn create_serialized(
+        &self,
+        name: &str,
+        image: Option<String>,
+    ) -> Result<Workspace, ApiError> {
         validate_name(name)?;
         let image = image
             .filter(|image| !image.trim().is_empty())
@@ -646,6 +663,12 @@ impl WorkspaceService {
     /// Starts a stopped workspace (recreating its container if it was removed) and waits until
     /// it is ready. Starting a running workspace is fine.
     pub async fn start(&self, name: &str) -> Result<Workspace, ApiError> {
+        let outcome = self.start_serialized(name).await;
+        self.containers.refresh_after_change().await;
+        outcome
+    }
+
+    async fn start_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         let mut record = self.require_record(name)?;
@@ -676,6 +699,12 @@ impl WorkspaceService {
 
     /// Stops a workspace; stopping a stopped one is fine.
     pub async fn stop(&self, name: &str) -> Result<Workspace, ApiError> {
+        let outcome = self.stop_serialized(name).await;
+        self.containers.refresh_after_change().await;
+        outcome
+    }
+
+    async fn stop_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         let mut record = self.require_record(name)?;
@@ -708,6 +737,12 @@ impl WorkspaceService {
 
     /// Deletes a workspace: its container, both volumes and its record (which frees its port).
     pub async fn delete(&self, name: &str) -> Result<(), ApiError> {
+        let outcome = self.delete_serialized(name).await;
+        self.containers.refresh_after_change().await;
+        outcome
+    }
+
+    async fn delete_serialized(&self, name: &str) -> Result<(), ApiError> {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         self.require_record(name)?;

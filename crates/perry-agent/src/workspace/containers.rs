@@ -1,0 +1,215 @@
+//! This agent's containers as Docker last said, kept current by Docker's event stream, so that
+//! `workspaces.list` answers from memory instead of asking Docker on every call.
+//!
+//! The view is *live* only while the event stream is connected; otherwise (Docker down, the stream
+//! broke, the watcher not started) every read asks Docker directly, so a stopped daemon still
+//! answers 503 and never a stale list. Every operation of the agent's own refreshes the view
+//! before it returns, so a client reads its own writes; changes made outside Perry show up as soon
+//! as their event arrives.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+
+use crate::docker::{ContainerInfo, Docker, DockerError, PREFIX_LABEL};
+
+/// Container events that change what a list shows. Exec events, which every terminal and
+/// readiness probe makes, are left out.
+const STATUS_EVENTS: &[&str] = &[
+    "create", "start", "restart", "stop", "die", "kill", "destroy", "rename", "pause", "unpause",
+    "oom",
+];
+/// How long the watcher waits before it subscribes again after the stream broke.
+const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
+
+/// The containers carrying `dev.perry.prefix=<prefix>`.
+#[derive(Debug)]
+pub struct ContainerView {
+    docker: Arc<Docker>,
+    prefix: String,
+    /// Numbers every Docker listing in the order it was asked for.
+    next_listing: AtomicU64,
+    current: Mutex<Current>,
+    watcher: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+#[derive(Debug, Default)]
+struct Current {
+    /// `None` while the event stream is not connected.
+    containers: Option<Arc<Vec<ContainerInfo>>>,
+    /// The number of the listing `containers` came from: an older listing that answers late
+    /// must not overwrite a newer one.
+    listing: u64,
+}
+
+impl Drop for ContainerView {
+    fn drop(&mut self) {
+        if let Some(watcher) = lock(&self.watcher).take() {
+            watcher.abort();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl ContainerView {
+    /// A view that is not live until [`ContainerView::watch`] connects it.
+    pub fn new(docker: Arc<Docker>, prefix: String) -> Arc<ContainerView> {
+        Arc::new(ContainerView {
+            docker,
+            prefix,
+            next_listing: AtomicU64::new(1),
+            current: Mutex::new(Current::default()),
+            watcher: Mutex::new(None),
+        })
+    }
+
+    /// The containers: from memory while live, else from Docker.
+    pub async fn containers(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
+        if let Some(containers) = &lock(&self.current).containers {
+            return Ok(containers.clone());
+        }
+        self.refresh().await
+    }
+
+    /// Whether reads are answered from memory.
+    pub fn is_live(&self) -> bool {
+        lock(&self.current).containers.is_some()
+    }
+
+    /// Asks Docker now and, while live, keeps the answer unless a newer one is already there.
+    pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
+        let listing = self.next_listing.fetch_add(1, Ordering::SeqCst);
+        let containers = Arc::new(
+            self.docker
+                .list_containers(PREFIX_LABEL, &self.prefix)
+                .await?,
+        );
+        let mut current = lock(&self.current);
+        if current.containers.is_some() && listing > current.listing {
+            current.containers = Some(containers.clone());
+            current.listing = listing;
+        }
+        Ok(containers)
+    }
+
+    /// Refreshes after an operation of the agent's own; a failure only costs freshness, which the
+    /// next event or read restores.
+    pub async fn refresh_after_change(&self) {
+        if let Err(error) = self.refresh().await {
+            tracing::debug!("cannot refresh the container view: {error}");
+            self.go_dark();
+        }
+    }
+
+    fn go_live(&self, containers: Vec<ContainerInfo>, listing: u64) {
+        let mut current = lock(&self.current);
+        if listing > current.listing || current.containers.is_none() {
+            current.containers = Some(Arc::new(containers));
+            current.listing = current.listing.max(listing);
+        }
+    }
+
+    fn go_dark(&self) {
+        lock(&self.current).containers = None;
+    }
+
+    /// Starts following Docker's events; the view goes live once the stream is connected and
+    /// dark whenever it breaks. The watcher stops when the view is dropped.
+    pub fn watch(self: &Arc<Self>) {
+        let view = Arc::downgrade(self);
+        let task = tokio::spawn(async move { follow_events(view).await });
+        if let Some(previous) = lock(&self.watcher).replace(task.abort_handle()) {
+            previous.abort();
+        }
+    }
+}
+
+async fn follow_events(view: Weak<ContainerView>) {
+    let mut reported_outage = false;
+    loop {
+        let Some(strong) = view.upgrade() else { return };
+        let (docker, prefix) = (strong.docker.clone(), strong.prefix.clone());
+        drop(strong);
+        // Events since a second ago are replayed, so nothing that happens between the listing
+        // below and the moment Docker registers the subscription is missed.
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            .saturating_sub(1);
+        let filters = HashMap::from([
+            ("type", vec!["container".to_owned()]),
+            ("label", vec![format!("{PREFIX_LABEL}={prefix}")]),
+            (
+                "event",
+                STATUS_EVENTS
+                    .iter()
+                    .map(|event| (*event).to_owned())
+                    .collect(),
+            ),
+        ]);
+        let subscribed = match docker.container_events(since, &filters).await {
+            Ok(events) => match view.upgrade() {
+                Some(strong) => {
+                    let listing = strong.next_listing.fetch_add(1, Ordering::SeqCst);
+                    match docker.list_containers(PREFIX_LABEL, &prefix).await {
+                        Ok(containers) => {
+                            strong.go_live(containers, listing);
+                            Ok(events)
+                        }
+                        Err(error) => Err(error),
+                    }
+                }
+                None => return,
+            },
+            Err(error) => Err(error),
+        };
+        let outcome = match subscribed {
+            Ok(mut events) => {
+                if reported_outage {
+                    tracing::info!("following Docker's container events again");
+                    reported_outage = false;
+                }
+                loop {
+                    match events.next().await {
+                        Some(Ok(())) => {
+                            // A burst (create, start, …) needs one listing, not one per event.
+                            while let Some(Some(Ok(()))) =
+                                futures_util::FutureExt::now_or_never(events.next())
+                            {
+                            }
+                            let Some(strong) = view.upgrade() else { return };
+                            if let Err(error) = strong.refresh().await {
+                                break Err(error);
+                            }
+                        }
+                        Some(Err(error)) => break Err(error),
+                        None => break Ok(()),
+                    }
+                }
+            }
+            Err(error) => Err(error),
+        };
+        let Some(strong) = view.upgrade() else { return };
+        strong.go_dark();
+        drop(strong);
+        match outcome {
+            Err(error) if !reported_outage => {
+                tracing::warn!(
+                    "lost Docker's container events ({error}); listing asks Docker directly until they are back"
+                );
+                reported_outage = true;
+            }
+            _ => {}
+        }
+        tokio::time::sleep(RESUBSCRIBE_DELAY).await;
+    }
+}
