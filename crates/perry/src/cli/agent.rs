@@ -13,6 +13,13 @@ pub enum Command {
     Run(RunArgs),
 }
 
+impl Command {
+    /// Whether this runs the daemon itself.
+    pub fn runs_agent(&self) -> bool {
+        matches!(self, Command::Run(_))
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Address to listen on.

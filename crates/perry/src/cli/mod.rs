@@ -55,6 +55,11 @@ enum Command {
 }
 
 impl Cli {
+    /// Whether this command runs the agent daemon (which needs a multi-threaded runtime).
+    pub fn runs_agent(&self) -> bool {
+        matches!(&self.command, Command::Agent(command) if command.runs_agent())
+    }
+
     /// Runs the chosen subcommand.
     pub async fn run(self) -> anyhow::Result<()> {
         let config_dir = match self.config_dir {

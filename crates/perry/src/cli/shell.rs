@@ -4,12 +4,14 @@
 //! and the exit status is the remote shell's. A dropped connection reattaches to the same shell
 //! by itself and receives only the output it missed.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use futures_util::{SinkExt, StreamExt};
 use perry_api::TerminalControl;
+use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -78,8 +80,7 @@ struct Position {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let (input_sender, mut input) = mpsc::channel::<Vec<u8>>(64);
-    spawn_stdin_reader(input_sender);
+    let mut input = Input::open();
     let mut resizes = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .context("cannot watch terminal resizes")?;
 
@@ -193,7 +194,7 @@ async fn connect(client: &AgentClient, url: &str) -> anyhow::Result<Socket> {
 async fn session(
     socket: Socket,
     position: &mut Position,
-    input: &mut mpsc::Receiver<Vec<u8>>,
+    input: &mut Input,
     resizes: &mut tokio::signal::unix::Signal,
 ) -> SessionEnd {
     let (mut sink, mut stream) = socket.split();
@@ -283,20 +284,61 @@ fn closed(frame: Option<CloseFrame>) -> SessionEnd {
     }
 }
 
-/// Reads stdin on a thread of its own (it blocks) and hands the bytes over.
-fn spawn_stdin_reader(sender: mpsc::Sender<Vec<u8>>) {
-    std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        let mut buffer = [0u8; 4096];
-        loop {
-            match std::io::Read::read(&mut stdin, &mut buffer) {
-                Ok(0) | Err(_) => return,
-                Ok(read) => {
-                    if sender.blocking_send(buffer[..read].to_vec()).is_err() {
-                        return;
+/// What the user types: the terminal itself, read on this thread without blocking it, or (when
+/// stdin is not a terminal, e.g. a pipe) stdin read on a thread of its own.
+///
+/// Reading the terminal in the runtime saves two thread handoffs per keystroke, which is most of
+/// what a CLI adds to the echo round trip. The terminal is opened anew as `/dev/tty`, so its
+/// non-blocking flag is on a file description of our own, never on the shell's stdin. Tokio's
+/// pipe receiver reads it: it only registers a non-blocking descriptor with the reactor, which
+/// is all a terminal needs (its `AsyncFd` constructor is deprecated for unsafe registration).
+enum Input {
+    Terminal(tokio::net::unix::pipe::Receiver),
+    Thread(mpsc::Receiver<Vec<u8>>),
+}
+
+impl Input {
+    fn open() -> Input {
+        if std::io::stdin().is_terminal() {
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open("/dev/tty")
+                .and_then(tokio::net::unix::pipe::Receiver::from_file_unchecked)
+            {
+                Ok(terminal) => return Input::Terminal(terminal),
+                Err(error) => tracing::debug!("cannot read /dev/tty directly: {error}"),
+            }
+        }
+        let (sender, receiver) = mpsc::channel::<Vec<u8>>(64);
+        std::thread::spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buffer = [0u8; 4096];
+            loop {
+                match stdin.read(&mut buffer) {
+                    Ok(0) | Err(_) => return,
+                    Ok(read) => {
+                        if sender.blocking_send(buffer[..read].to_vec()).is_err() {
+                            return;
+                        }
                     }
                 }
             }
+        });
+        Input::Thread(receiver)
+    }
+
+    /// The next bytes typed; `None` once input has ended.
+    async fn recv(&mut self) -> Option<Vec<u8>> {
+        match self {
+            Input::Thread(receiver) => receiver.recv().await,
+            Input::Terminal(terminal) => {
+                let mut buffer = [0u8; 4096];
+                match terminal.read(&mut buffer).await {
+                    Ok(0) | Err(_) => None,
+                    Ok(read) => Some(buffer[..read].to_vec()),
+                }
+            }
         }
-    });
+    }
 }
