@@ -8,6 +8,7 @@
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
 //! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
+//! - [`web`]: the embedded web UI, served at `/`.
 //! - [`error`]: the API error type, one variant per oRPC code.
 
 pub mod auth;
@@ -17,6 +18,7 @@ pub mod rpc;
 pub mod server;
 pub mod state;
 pub mod terminal;
+pub mod web;
 pub mod workspace;
 
 use std::path::PathBuf;
@@ -48,6 +50,8 @@ pub struct Agent {
     pub docker: Arc<Docker>,
     pub workspaces: WorkspaceService,
     pub terminals: Arc<TerminalManager>,
+    /// Where the web UI's files come from.
+    pub web: crate::web::WebFiles,
     pub started: Instant,
     /// Notified by `agent.kill`: the server shuts down gracefully.
     pub shutdown: tokio::sync::Notify,

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 
 use crate::Agent;
 use crate::auth::{self, AuthSettings};
@@ -18,6 +19,7 @@ use crate::docker::Docker;
 use crate::rpc;
 use crate::state::{ConfigFile, StateStore};
 use crate::terminal::{self, TerminalManager, TerminalSettings};
+use crate::web::{self, WebFiles};
 use crate::workspace::{WorkspaceService, WorkspaceSettings};
 
 /// How `perry agent run` was asked to run.
@@ -31,6 +33,8 @@ pub struct AgentOptions {
     pub no_auth: bool,
     /// The perry-worker binary to copy into workspaces.
     pub worker_binary: Option<PathBuf>,
+    /// Where the web UI comes from.
+    pub web: WebFiles,
 }
 
 /// A started agent: its address, its state, and the server task.
@@ -97,6 +101,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         docker,
         workspaces,
         terminals,
+        web: options.web.clone(),
         started: Instant::now(),
         shutdown: tokio::sync::Notify::new(),
     });
@@ -159,10 +164,15 @@ pub fn router(agent: Arc<Agent>) -> Router {
             agent.clone(),
             auth::require_token_or_query,
         ));
+    let web_files = agent.web.clone();
+    let web = Router::new()
+        .fallback(move |method, uri, headers| web::serve(web_files.clone(), method, uri, headers))
+        .layer(CompressionLayer::new());
     Router::new()
         .route("/health", get(health))
         .merge(api)
         .merge(sockets)
+        .merge(web)
         .with_state(agent)
 }
 

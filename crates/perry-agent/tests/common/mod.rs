@@ -56,6 +56,8 @@ pub struct TestAgent {
 #[derive(Debug, Default, Clone)]
 pub struct TestAgentConfig {
     pub no_auth: bool,
+    /// Where the web UI comes from (the embedded build unless a test says otherwise).
+    pub web: perry_agent::web::WebFiles,
     pub extra: serde_json::Map<String, Value>,
 }
 
@@ -84,6 +86,7 @@ impl TestAgent {
             port: Some(0),
             no_auth: options.no_auth,
             worker_binary: Some(worker_binary()),
+            web: options.web.clone(),
         })
         .await
         .expect("the agent starts");

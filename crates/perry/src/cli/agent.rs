@@ -46,6 +46,7 @@ async fn run_agent(context: &Context, args: RunArgs) -> anyhow::Result<()> {
         port: args.port,
         no_auth: args.no_auth,
         worker_binary: worker_binary(),
+        web: perry_agent::web::WebFiles::from_env(),
     };
     let running = perry_agent::server::start(options).await?;
     let hostname = perry_agent::host_name();
