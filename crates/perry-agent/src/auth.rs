@@ -1,8 +1,12 @@
-//! The bearer token check in front of every API and WebSocket route.
+//! The bearer token check in front of every API and WebSocket route, and the throttle that stops
+//! an address guessing tokens.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -88,9 +92,87 @@ async fn check(agent: &Agent, request: Request, next: Next, allow_query: bool) -
     if !agent.auth.enabled {
         return next.run(request).await;
     }
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    // A locked-out address is refused before its token is even looked at: answering "right" or
+    // "wrong" would keep the guessing going at full speed.
+    if let Some(address) = address
+        && let Some(wait) = agent.auth_failures.locked_out(address, Instant::now())
+    {
+        return ApiError::TooManyRequests(format!(
+            "Too many requests with a wrong token from {address}; try again in {} s",
+            wait.as_secs().max(1)
+        ))
+        .into_response();
+    }
     match presented_token(&request, allow_query) {
         Some(token) if agent.auth.accepts(&token) => next.run(request).await,
-        _ => ApiError::Unauthorized.into_response(),
+        _ => {
+            if let Some(address) = address {
+                agent.auth_failures.record(address, Instant::now());
+            }
+            ApiError::Unauthorized.into_response()
+        }
+    }
+}
+
+/// Requests with a missing or wrong token per client address. After [`AuthFailures::ALLOWED`]
+/// of them within [`AuthFailures::WINDOW`], the address gets 429 for the rest of the window: at
+/// most 20 guesses a minute against a 128-bit token, while a person who mistyped it is back in
+/// a minute.
+#[derive(Debug, Default)]
+pub struct AuthFailures {
+    by_address: Mutex<HashMap<IpAddr, FailureWindow>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FailureWindow {
+    started: Instant,
+    count: u32,
+}
+
+impl AuthFailures {
+    pub const ALLOWED: u32 = 20;
+    pub const WINDOW: Duration = Duration::from_secs(60);
+    /// Addresses remembered at most; expired windows are dropped first.
+    const MAX_ADDRESSES: usize = 4096;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, FailureWindow>> {
+        self.by_address
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How long `address` still has to wait, if it is locked out.
+    pub fn locked_out(&self, address: IpAddr, now: Instant) -> Option<Duration> {
+        let window = *self.lock().get(&address)?;
+        let elapsed = now.saturating_duration_since(window.started);
+        (window.count >= Self::ALLOWED && elapsed < Self::WINDOW).then(|| Self::WINDOW - elapsed)
+    }
+
+    /// Counts one failure of `address`.
+    pub fn record(&self, address: IpAddr, now: Instant) {
+        let mut windows = self.lock();
+        if windows.len() >= Self::MAX_ADDRESSES {
+            windows
+                .retain(|_, window| now.saturating_duration_since(window.started) < Self::WINDOW);
+            if windows.len() >= Self::MAX_ADDRESSES {
+                return;
+            }
+        }
+        let window = windows.entry(address).or_insert(FailureWindow {
+            started: now,
+            count: 0,
+        });
+        if now.saturating_duration_since(window.started) >= Self::WINDOW {
+            *window = FailureWindow {
+                started: now,
+                count: 0,
+            };
+        }
+        window.count += 1;
     }
 }
 
@@ -116,6 +198,34 @@ mod tests {
     #[test]
     fn an_empty_configured_token_accepts_nothing() {
         assert!(!AuthSettings::new(true, "").accepts(""));
+    }
+
+    #[test]
+    fn an_address_is_locked_out_after_the_allowed_failures_until_its_window_ends() {
+        let failures = AuthFailures::default();
+        let guesser: IpAddr = "192.0.2.7".parse().unwrap();
+        let neighbour: IpAddr = "192.0.2.8".parse().unwrap();
+        let start = Instant::now();
+        for _ in 0..AuthFailures::ALLOWED - 1 {
+            failures.record(guesser, start);
+        }
+        assert_eq!(failures.locked_out(guesser, start), None);
+        failures.record(guesser, start);
+        let later = start + Duration::from_secs(15);
+        assert_eq!(
+            failures.locked_out(guesser, later),
+            Some(AuthFailures::WINDOW - Duration::from_secs(15))
+        );
+        assert_eq!(failures.locked_out(neighbour, later), None);
+        assert_eq!(
+            failures.locked_out(guesser, start + AuthFailures::WINDOW),
+            None
+        );
+        failures.record(guesser, start + AuthFailures::WINDOW);
+        assert_eq!(
+            failures.locked_out(guesser, start + AuthFailures::WINDOW),
+            None
+        );
     }
 
     #[test]

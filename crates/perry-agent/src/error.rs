@@ -33,6 +33,8 @@ pub enum ApiError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
     NotImplemented(String),
     #[error("{0}")]
     ServiceUnavailable(String),
@@ -52,6 +54,7 @@ impl ApiError {
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
             ApiError::NotImplemented(_) => ErrorCode::NotImplemented,
             ApiError::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
             ApiError::Internal(_) => ErrorCode::InternalServerError,

@@ -47,6 +47,8 @@ pub struct Agent {
     pub config_dir: PathBuf,
     config: Mutex<ConfigFile>,
     pub auth: AuthSettings,
+    /// Wrong-token attempts per address, for throttling.
+    pub auth_failures: crate::auth::AuthFailures,
     pub docker: Arc<Docker>,
     pub workspaces: WorkspaceService,
     pub terminals: Arc<TerminalManager>,

@@ -97,6 +97,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let agent = Arc::new(Agent {
         config_dir: options.config_dir.clone(),
         auth: AuthSettings::new(!options.no_auth, &token),
+        auth_failures: Default::default(),
         config: Mutex::new(config),
         docker,
         workspaces,
@@ -133,10 +134,13 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
                 tracing::debug!("cannot set TCP_NODELAY: {error}");
             }
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal(shutdown_agent))
-            .await
-            .context("the HTTP server failed")?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal(shutdown_agent))
+        .await
+        .context("the HTTP server failed")?;
         tracing::info!("agent stopped");
         Ok(())
     });

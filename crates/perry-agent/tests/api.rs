@@ -15,35 +15,184 @@ fn error_keys(error: &Value) -> Vec<String> {
     keys
 }
 
+/// A client whose requests come from `127.0.0.<host>`: the agent throttles wrong tokens per
+/// address, so a test that makes many refused calls spreads them over loopback addresses.
+fn client_from(host: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, host]))
+        .build()
+        .unwrap()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Credentials {
+    Missing,
+    Wrong,
+    Right,
+}
+
+/// What each route answers with each kind of token: every RPC and the terminal WebSocket need
+/// it; the web UI's files and /health do not.
 #[tokio::test(flavor = "multi_thread")]
-async fn every_procedure_needs_the_token() {
+async fn auth_matrix_over_every_route() {
     let agent = TestAgent::start("auth").await;
-    for procedure in perry_api::procedures::PROCEDURES {
-        for token in [None, Some("wrong-token"), Some("")] {
-            let (status, error) = agent
-                .call_with_token(procedure.path, json!({}), token)
-                .await;
-            assert_eq!(status, 401, "{} with {token:?}", procedure.path);
-            assert_eq!(error["code"], "UNAUTHORIZED");
-            assert_eq!(
-                error_keys(&error),
-                ["code", "data", "defined", "message", "status"]
-            );
+    let mut routes: Vec<(String, reqwest::Method, bool)> = perry_api::procedures::PROCEDURES
+        .iter()
+        .map(|procedure| {
+            (
+                format!("/rpc/{}", procedure.path),
+                reqwest::Method::POST,
+                true,
+            )
+        })
+        .collect();
+    routes.extend([
+        ("/terminal/alpha".to_owned(), reqwest::Method::GET, true),
+        ("/health".to_owned(), reqwest::Method::GET, false),
+        ("/".to_owned(), reqwest::Method::GET, false),
+        ("/workspaces/alpha".to_owned(), reqwest::Method::GET, false),
+    ]);
+    // agent.kill with the right token stops the agent: it goes last.
+    routes.sort_by_key(|(path, _, _)| path == "/rpc/agent/kill");
+    let mut checked = 0;
+    for (index, (path, method, protected)) in routes.iter().enumerate() {
+        let http = client_from(10 + index as u8);
+        for credentials in [Credentials::Missing, Credentials::Wrong, Credentials::Right] {
+            let mut request = http.request(method.clone(), format!("{}{path}", agent.url));
+            if path.starts_with("/terminal") {
+                request = request
+                    .header("connection", "upgrade")
+                    .header("upgrade", "websocket")
+                    .header("sec-websocket-version", "13")
+                    .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+            } else if *method == reqwest::Method::POST {
+                request = request.json(&json!({"json": {}}));
+            }
+            request = match credentials {
+                Credentials::Missing => request,
+                Credentials::Wrong => request.bearer_auth("wrong-token"),
+                Credentials::Right => request.bearer_auth(&agent.token),
+            };
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            if *protected && credentials != Credentials::Right {
+                assert_eq!(status, 401, "{path} with {credentials:?}");
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["json"]["code"], "UNAUTHORIZED", "{path}");
+                assert_eq!(
+                    error_keys(&body["json"]),
+                    ["code", "data", "defined", "message", "status"]
+                );
+            } else {
+                assert_ne!(status, 401, "{path} with {credentials:?}");
+                assert_ne!(status, 403, "{path} with {credentials:?}");
+            }
+            checked += 1;
         }
     }
-    // The token in the query string is for WebSockets only.
-    let response = reqwest::Client::new()
-        .post(format!(
-            "{}/rpc/agent/info?token={}",
-            agent.url, agent.token
-        ))
+    println!(
+        "auth matrix: {} routes × 3 credentials = {checked} requests",
+        routes.len()
+    );
+}
+
+/// Headers that fool some proxies and frameworks get nothing here; the query token is for
+/// WebSockets only.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_header_or_query_bypasses_the_token_check() {
+    let agent = TestAgent::start("bypass").await;
+    let url = format!("{}/rpc/agent/info", agent.url);
+    let attempts: Vec<Vec<(&str, String)>> = vec![
+        vec![("x-forwarded-for", "127.0.0.1".to_owned())],
+        vec![("x-real-ip", "127.0.0.1".to_owned())],
+        vec![("x-original-url", "/health".to_owned())],
+        vec![("x-rewrite-url", "/health".to_owned())],
+        vec![("x-http-method-override", "GET".to_owned())],
+        vec![("cookie", format!("token={}", "wrong"))],
+        vec![("authorization", format!("Basic {}", agent.token))],
+        vec![("authorization", format!("Token {}", agent.token))],
+        vec![("authorization", format!("Bearer{}", agent.token))],
+        vec![("authorization", "Bearer".to_owned())],
+        vec![("x-api-key", agent.token.clone())],
+    ];
+    for (index, headers) in attempts.iter().enumerate() {
+        let mut request = client_from(60 + index as u8).post(&url).json(&json!({}));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let status = request.send().await.unwrap().status();
+        assert_eq!(status, 401, "{headers:?}");
+    }
+    let query = client_from(90)
+        .post(format!("{url}?token={}", agent.token))
         .json(&json!({}))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 401);
+    assert_eq!(
+        query.status(),
+        401,
+        "the query token is for WebSockets only"
+    );
     let (status, _) = agent.call("agent/info", Value::Null).await;
     assert_eq!(status, 200);
+    println!("bypass attempts refused: {}", attempts.len() + 1);
+}
+
+/// An address that keeps presenting wrong tokens is locked out for a while (even with the right
+/// one, which would otherwise tell a guesser it won); other addresses are not affected.
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_wrong_tokens_from_one_address_are_throttled() {
+    let agent = TestAgent::start("throttle").await;
+    let guesser = client_from(100);
+    let url = format!("{}/rpc/agent/info", agent.url);
+    let mut refused = 0;
+    let mut throttled = None;
+    for attempt in 1..=40 {
+        let response = guesser
+            .post(&url)
+            .bearer_auth(format!("guess-{attempt}"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            401 => refused += 1,
+            429 => {
+                let body: Value = response.json().await.unwrap();
+                assert_eq!(body["json"]["code"], "TOO_MANY_REQUESTS");
+                assert!(
+                    body["json"]["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("try again in"),
+                    "{body}"
+                );
+                throttled = Some(attempt);
+                break;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    println!("wrong tokens answered 401 before throttling: {refused}");
+    assert_eq!(throttled, Some(refused + 1), "never throttled");
+    assert!(refused <= 20, "{refused} guesses allowed");
+    let right_from_guesser = guesser
+        .post(&url)
+        .bearer_auth(&agent.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right_from_guesser.status(), 429);
+    let right_from_elsewhere = client_from(101)
+        .post(&url)
+        .bearer_auth(&agent.token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right_from_elsewhere.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread")]
