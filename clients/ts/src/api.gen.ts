@@ -72,14 +72,6 @@ authEnabled: boolean, };
 
 export type SetWorkerInput = { worker: string, };
 
-export type SessionInfo = { sessionId: string, title: string, agent: string, messageCount: number, 
-/**
- * RFC 3339 time of the last message.
- */
-lastActivity: string, };
-
-export type SessionsListInput = { workspaceName: string, };
-
 export type TerminalInfo = { 
 /**
  * Pass as `?terminal=<id>` to reattach.
@@ -109,6 +101,82 @@ export type TerminalControl = { "type": "resize", cols: number, rows: number, } 
  */
 offset: number, } | { "type": "dropped", bytes: number, };
 
+export type SessionAgent = "claude-code" | "opencode" | "codex";
+
+export type SessionInfo = { sessionId: string, 
+/**
+ * The tool's own title where it keeps one, else the first user message, on one line.
+ */
+title: string, agent: "claude-code" | "opencode" | "codex", messageCount: number, 
+/**
+ * RFC 3339 time of the last message.
+ */
+lastActivity: string, 
+/**
+ * The directory the agent worked in; empty when the tool did not record it.
+ */
+projectPath: string, 
+/**
+ * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`.
+ */
+resumeCommand: string, };
+
+export type MessageRole = "user" | "assistant" | "system" | "tool";
+
+export type ToolCall = { name: string, 
+/**
+ * At most 80 characters: the command of a shell call, the path of a file tool, …
+ */
+summary: string, };
+
+export type Message = { id: string, role: "user" | "assistant" | "system" | "tool", text: string, toolCalls: Array<ToolCall>, 
+/**
+ * RFC 3339; empty when the tool did not record one.
+ */
+timestamp: string, };
+
+export type SessionsListInput = { workspaceName: string, 
+/**
+ * Only sessions of this agent.
+ */
+agent?: "claude-code" | "opencode" | "codex", limit?: number, offset?: number, };
+
+export type SessionsPage = { sessions: Array<SessionInfo>, 
+/**
+ * Sessions matching the filter, on every page together.
+ */
+total: number, hasMore: boolean, };
+
+export type SessionMessagesInput = { workspaceName: string, sessionId: string, limit?: number, 
+/**
+ * Messages to skip, counted from the newest.
+ */
+offset?: number, };
+
+export type MessagesPage = { messages: Array<Message>, total: number, 
+/**
+ * Older messages remain before this page.
+ */
+hasMore: boolean, };
+
+export type SessionsSearchInput = { workspaceName: string, 
+/**
+ * Matched case-insensitively as a substring of titles and message text.
+ */
+query: string, };
+
+export type SessionSearchHit = { session: SessionInfo, 
+/**
+ * The message that matched; absent when the title matched.
+ */
+messageId?: string, 
+/**
+ * A short single-line excerpt around the first match.
+ */
+snippet: string, };
+
+export type SessionEvent = { "type": "snapshot", sessions: Array<SessionInfo>, } | { "type": "added", session: SessionInfo, } | { "type": "updated", session: SessionInfo, } | { "type": "removed", sessionId: string, agent: "claude-code" | "opencode" | "codex", };
+
 export const contract = {
   workspaces: {
     list: oc.input(type<void>()).output(type<Workspace[]>()),
@@ -124,8 +192,9 @@ export const contract = {
     kill: oc.input(type<TerminalKillInput>()).output(type<SuccessOutput>()),
   },
   sessions: {
-    list: oc.input(type<SessionsListInput>()).output(type<SessionInfo[]>()),
-    messages: oc.input(type<unknown>()).output(type<unknown[]>()),
+    list: oc.input(type<SessionsListInput>()).output(type<SessionsPage>()),
+    messages: oc.input(type<SessionMessagesInput>()).output(type<MessagesPage>()),
+    search: oc.input(type<SessionsSearchInput>()).output(type<SessionSearchHit[]>()),
   },
   agent: {
     info: oc.input(type<void>()).output(type<AgentInfo>()),

@@ -226,10 +226,10 @@ describe('@orpc/client against a real Perry agent', () => {
     await rejectsWith(() => client({ token: 'wrong' }).agent.info(), { code: 'UNAUTHORIZED', status: 401 });
   });
 
-  test('sessions.list() rejects with NOT_IMPLEMENTED 501', async () => {
-    await rejectsWith(() => client().sessions.list({ workspaceName: 'x' }), {
-      code: 'NOT_IMPLEMENTED',
-      status: 501,
+  test('sessions.list() of an unknown workspace rejects with NOT_FOUND 404', async () => {
+    await rejectsWith(() => client().sessions.list({ workspaceName: 'nope', limit: 10 }), {
+      code: 'NOT_FOUND',
+      status: 404,
     });
   });
 

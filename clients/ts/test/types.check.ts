@@ -7,6 +7,7 @@ import {
   type AgentInfo,
   type PerryClient,
   type SessionInfo,
+  type SessionsPage,
   type SuccessOutput,
   type Workspace,
   type WorkspaceStatus,
@@ -26,7 +27,7 @@ export const outputs: [
   Equals<Output<PerryClient['workspaces']['start']>, Workspace>,
   Equals<Output<PerryClient['workspaces']['stop']>, Workspace>,
   Equals<Output<PerryClient['workspaces']['sync']>, void>,
-  Equals<Output<PerryClient['sessions']['list']>, SessionInfo[]>,
+  Equals<Output<PerryClient['sessions']['list']>, SessionsPage>,
   Equals<Output<PerryClient['agent']['info']>, AgentInfo>,
   Equals<Output<PerryClient['agent']['kill']>, void>,
   Equals<Output<PerryClient['config']['get']>, AgentConfig>,
@@ -38,7 +39,7 @@ export const inputs: [
   Equals<Input<PerryClient['workspaces']['get']>, { name: string }>,
   Equals<Input<PerryClient['workspaces']['create']>, { name: string; image?: string }>,
   Equals<Input<PerryClient['config']['setWorker']>, { worker: string }>,
-  Equals<Input<PerryClient['sessions']['list']>, { workspaceName: string }>,
+  Equals<Input<PerryClient['sessions']['list']>['workspaceName'], string>,
 ] = [true, true, true, true];
 
 /** Never called: only its body's types matter. */
@@ -82,7 +83,8 @@ export async function usage(): Promise<void> {
   // @ts-expect-error the config never carries the token
   void config.token;
 
-  const sessions: SessionInfo[] = await client.sessions.list({ workspaceName: 'x' });
+  const page: SessionsPage = await client.sessions.list({ workspaceName: 'x', agent: 'codex', limit: 10 });
+  const sessions: SessionInfo[] = page.sessions;
   void sessions;
   const deleted: SuccessOutput = await client.workspaces.delete({ name: 'x' });
   void deleted;

@@ -6,6 +6,7 @@
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
+//! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
 //! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
@@ -16,6 +17,7 @@ pub mod docker;
 pub mod error;
 pub mod rpc;
 pub mod server;
+pub mod sessions;
 pub mod state;
 pub mod terminal;
 pub mod web;
@@ -52,6 +54,7 @@ pub struct Agent {
     pub docker: Arc<Docker>,
     pub workspaces: WorkspaceService,
     pub terminals: Arc<TerminalManager>,
+    pub sessions: Arc<crate::sessions::SessionHub>,
     /// Where the web UI's files come from.
     pub web: crate::web::WebFiles,
     pub started: Instant,

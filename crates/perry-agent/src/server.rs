@@ -17,6 +17,7 @@ use crate::Agent;
 use crate::auth::{self, AuthSettings};
 use crate::docker::Docker;
 use crate::rpc;
+use crate::sessions::{self, SessionHub};
 use crate::state::{ConfigFile, StateStore};
 use crate::terminal::{self, TerminalManager, TerminalSettings};
 use crate::web::{self, WebFiles};
@@ -87,7 +88,14 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
             buffer_bytes: config.terminal_buffer_bytes,
         },
     ));
-    let workspaces = WorkspaceService::new(docker.clone(), state, terminals.clone(), settings);
+    let sessions = Arc::new(SessionHub::new(docker.clone()));
+    let workspaces = WorkspaceService::new(
+        docker.clone(),
+        state,
+        terminals.clone(),
+        sessions.clone(),
+        settings,
+    );
     if options.no_auth {
         tracing::warn!(
             "authentication is OFF (--no-auth): anyone who can reach this port controls your workspaces"
@@ -102,6 +110,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         docker,
         workspaces,
         terminals,
+        sessions,
         web: options.web.clone(),
         started: Instant::now(),
         shutdown: tokio::sync::Notify::new(),
@@ -118,7 +127,17 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let startup = tokio::spawn(async move {
         match background.workspaces.list().await {
             Ok(workspaces) => {
-                tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len())
+                tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len());
+                // Workspaces made by an older agent get this agent's worker.
+                for workspace in &workspaces {
+                    if workspace.status == perry_api::WorkspaceStatus::Running {
+                        let container = background.workspaces.container_name(&workspace.name);
+                        background
+                            .workspaces
+                            .update_worker_if_changed(&container)
+                            .await;
+                    }
+                }
             }
             Err(error) => tracing::warn!("could not reconcile with Docker at startup: {error}"),
         }
@@ -164,6 +183,7 @@ pub fn router(agent: Arc<Agent>) -> Router {
         ));
     let sockets = Router::new()
         .route("/terminal/{workspace}", get(terminal::socket::handle))
+        .route("/sessions/{workspace}", get(sessions::socket::handle))
         .route_layer(axum::middleware::from_fn_with_state(
             agent.clone(),
             auth::require_token_or_query,
@@ -243,5 +263,6 @@ async fn shutdown_signal(agent: Arc<Agent>) {
         () = agent.shutdown.notified() => {}
     }
     // Upgraded sockets are not part of the HTTP server's graceful shutdown: close them here.
+    agent.sessions.shut_down();
     agent.terminals.shut_down().await;
 }

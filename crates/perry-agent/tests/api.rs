@@ -31,8 +31,8 @@ enum Credentials {
     Right,
 }
 
-/// What each route answers with each kind of token: every RPC and the terminal WebSocket need
-/// it; the web UI's files and /health do not.
+/// What each route answers with each kind of token: every RPC and both WebSockets need it; the
+/// web UI's files and /health do not.
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_matrix_over_every_route() {
     let agent = TestAgent::start("auth").await;
@@ -48,6 +48,7 @@ async fn auth_matrix_over_every_route() {
         .collect();
     routes.extend([
         ("/terminal/alpha".to_owned(), reqwest::Method::GET, true),
+        ("/sessions/alpha".to_owned(), reqwest::Method::GET, true),
         ("/health".to_owned(), reqwest::Method::GET, false),
         ("/".to_owned(), reqwest::Method::GET, false),
         ("/workspaces/alpha".to_owned(), reqwest::Method::GET, false),
@@ -59,7 +60,7 @@ async fn auth_matrix_over_every_route() {
         let http = client_from(10 + index as u8);
         for credentials in [Credentials::Missing, Credentials::Wrong, Credentials::Right] {
             let mut request = http.request(method.clone(), format!("{}{path}", agent.url));
-            if path.starts_with("/terminal") {
+            if path.starts_with("/terminal") || path.starts_with("/sessions") {
                 request = request
                     .header("connection", "upgrade")
                     .header("upgrade", "websocket")
@@ -335,10 +336,10 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
             "METHOD_NOT_SUPPORTED",
         ),
         (
-            "not implemented yet",
+            "sessions of an unknown workspace",
             post("sessions/list").json(&json!({"json": {"workspaceName": "a"}})),
-            501,
-            "NOT_IMPLEMENTED",
+            404,
+            "NOT_FOUND",
         ),
     ];
     for (case, request, expected_status, expected_code) in cases {

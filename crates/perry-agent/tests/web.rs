@@ -99,7 +99,8 @@ async fn missing_files_and_api_paths_are_404_not_the_app() {
         "/favicon.ico",
         "/rpc",
         "/terminal",
-        "/sessions/alpha",
+        "/sessions",
+        "/rpc/",
     ] {
         let response = get(&format!("{}{path}", agent.url), &[]).await;
         assert_eq!(response.status(), 404, "{path}");

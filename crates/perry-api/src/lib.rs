@@ -8,8 +8,9 @@
 //! - [`error`]: oRPC error codes and the error body every failed call returns.
 //! - [`workspace`]: workspaces and the inputs of the `workspaces.*` procedures.
 //! - [`agent`]: `agent.info` and `config.*` types.
-//! - [`sessions`]: coding-agent session types (the procedures answer NOT_IMPLEMENTED for now).
+//! - [`sessions`]: coding-agent sessions, the `sessions.*` procedures and `/sessions` events.
 //! - [`terminal`]: terminals and the control messages of `/terminal/:workspace`.
+//! - [`worker`]: the line protocol between the agent and the perry-worker of a workspace.
 //! - [`procedures`]: the router's procedure names, one list for server and clients.
 
 pub mod agent;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod procedures;
 pub mod sessions;
 pub mod terminal;
+pub mod worker;
 pub mod workspace;
 
 pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange, SetWorkerInput};
@@ -32,7 +34,7 @@ pub use workspace::{
 pub fn typescript_bindings() -> String {
     use ts_rs::TS;
     let cfg = ts_rs::Config::new();
-    let declarations = [
+    let mut declarations = vec![
         ErrorCode::decl(&cfg),
         RpcError::decl(&cfg),
         WorkspaceStatus::decl(&cfg),
@@ -46,13 +48,12 @@ pub fn typescript_bindings() -> String {
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),
         SetWorkerInput::decl(&cfg),
-        SessionInfo::decl(&cfg),
-        SessionsListInput::decl(&cfg),
         TerminalInfo::decl(&cfg),
         TerminalsListInput::decl(&cfg),
         TerminalKillInput::decl(&cfg),
         TerminalControl::decl(&cfg),
     ];
+    declarations.extend(sessions::typescript_declarations(&cfg));
     let mut out = String::from(
         "// Generated from crates/perry-api by `make ts-types`. Do not edit by hand.\n\n\
          import { oc, type } from '@orpc/contract';\n\n",

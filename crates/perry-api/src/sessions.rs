@@ -1,18 +1,94 @@
-//! Coding-agent session types. The procedures answer NOT_IMPLEMENTED until the sessions issue.
+//! Coding-agent sessions found in workspaces: the `sessions.*` procedures and the events of
+//! `/sessions/:workspace`.
+//!
+//! The worker inside each workspace builds these values from the tools' own files; the agent
+//! relays them unchanged.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// How many sessions `sessions.list` returns when the input names no `limit`.
+pub const DEFAULT_SESSIONS_LIMIT: u32 = 100;
+/// How many messages `sessions.messages` returns when the input names no `limit`.
+pub const DEFAULT_MESSAGES_LIMIT: u32 = 50;
+
+/// The coding agent that wrote a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum SessionAgent {
+    ClaudeCode,
+    Opencode,
+    Codex,
+}
+
+impl SessionAgent {
+    /// The agent as written on the wire (`claude-code`, `opencode`, `codex`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionAgent::ClaudeCode => "claude-code",
+            SessionAgent::Opencode => "opencode",
+            SessionAgent::Codex => "codex",
+        }
+    }
+
+    /// The shell command that continues a session of this agent in a terminal.
+    pub fn resume_command(self, session_id: &str) -> String {
+        match self {
+            SessionAgent::ClaudeCode => format!("claude --resume {session_id}"),
+            SessionAgent::Opencode => format!("opencode --session {session_id}"),
+            SessionAgent::Codex => format!("codex resume {session_id}"),
+        }
+    }
+}
+
 /// One coding-agent session found in a workspace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     pub session_id: String,
+    /// The tool's own title where it keeps one, else the first user message, on one line.
     pub title: String,
-    pub agent: String,
+    #[ts(inline)]
+    pub agent: SessionAgent,
     pub message_count: u32,
     /// RFC 3339 time of the last message.
     pub last_activity: String,
+    /// The directory the agent worked in; empty when the tool did not record it.
+    pub project_path: String,
+    /// Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`.
+    pub resume_command: String,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageRole {
+    User,
+    Assistant,
+    System,
+    /// The output of a tool call, standing as its own entry in the conversation.
+    Tool,
+}
+
+/// A tool the agent called, summarised for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ToolCall {
+    pub name: String,
+    /// At most 80 characters: the command of a shell call, the path of a file tool, …
+    pub summary: String,
+}
+
+/// One message of a session's conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub id: String,
+    #[ts(inline)]
+    pub role: MessageRole,
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+    /// RFC 3339; empty when the tool did not record one.
+    pub timestamp: String,
 }
 
 /// Input of `sessions.list`.
@@ -20,4 +96,264 @@ pub struct SessionInfo {
 #[serde(rename_all = "camelCase")]
 pub struct SessionsListInput {
     pub workspace_name: String,
+    /// Only sessions of this agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, inline)]
+    pub agent: Option<SessionAgent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub offset: Option<u32>,
+}
+
+/// Output of `sessions.list`: newest first by `lastActivity`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsPage {
+    pub sessions: Vec<SessionInfo>,
+    /// Sessions matching the filter, on every page together.
+    pub total: u32,
+    pub has_more: bool,
+}
+
+/// Input of `sessions.messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionMessagesInput {
+    pub workspace_name: String,
+    pub session_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub limit: Option<u32>,
+    /// Messages to skip, counted from the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub offset: Option<u32>,
+}
+
+/// Output of `sessions.messages`: a page counted from the newest message, in conversation order
+/// (oldest of the page first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MessagesPage {
+    pub messages: Vec<Message>,
+    pub total: u32,
+    /// Older messages remain before this page.
+    pub has_more: bool,
+}
+
+/// Input of `sessions.search`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsSearchInput {
+    pub workspace_name: String,
+    /// Matched case-insensitively as a substring of titles and message text.
+    pub query: String,
+}
+
+/// One session that matches a search, with where it matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionSearchHit {
+    pub session: SessionInfo,
+    /// The message that matched; absent when the title matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub message_id: Option<String>,
+    /// A short single-line excerpt around the first match.
+    pub snippet: String,
+}
+
+/// One change of a workspace's session index, as sent on `/sessions/:workspace`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum SessionEvent {
+    /// Every session, newest first: the first event of a stream.
+    Snapshot {
+        sessions: Vec<SessionInfo>,
+    },
+    Added {
+        session: SessionInfo,
+    },
+    Updated {
+        session: SessionInfo,
+    },
+    Removed {
+        #[serde(rename = "sessionId")]
+        session_id: String,
+        #[ts(inline)]
+        agent: SessionAgent,
+    },
+}
+
+/// The TypeScript declarations of this module's wire types, in dependency order, for
+/// [`crate::typescript_bindings`].
+pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
+    vec![
+        SessionAgent::decl(cfg),
+        SessionInfo::decl(cfg),
+        MessageRole::decl(cfg),
+        ToolCall::decl(cfg),
+        Message::decl(cfg),
+        SessionsListInput::decl(cfg),
+        SessionsPage::decl(cfg),
+        SessionMessagesInput::decl(cfg),
+        MessagesPage::decl(cfg),
+        SessionsSearchInput::decl(cfg),
+        SessionSearchHit::decl(cfg),
+        SessionEvent::decl(cfg),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_session() -> SessionInfo {
+        SessionInfo {
+            session_id: "4f35e220-c435-4cf7-b9b9-f40426042847".to_owned(),
+            title: "Add a config file".to_owned(),
+            agent: SessionAgent::ClaudeCode,
+            message_count: 3,
+            last_activity: "2025-05-26T07:27:40.079Z".to_owned(),
+            project_path: "/home/workspace/app".to_owned(),
+            resume_command: SessionAgent::ClaudeCode
+                .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847"),
+        }
+    }
+
+    #[test]
+    fn agents_serialize_in_kebab_case() {
+        let names: Vec<String> = [
+            SessionAgent::ClaudeCode,
+            SessionAgent::Opencode,
+            SessionAgent::Codex,
+        ]
+        .iter()
+        .map(|agent| serde_json::to_string(agent).unwrap())
+        .collect();
+        assert_eq!(names, ["\"claude-code\"", "\"opencode\"", "\"codex\""]);
+        for agent in [
+            SessionAgent::ClaudeCode,
+            SessionAgent::Opencode,
+            SessionAgent::Codex,
+        ] {
+            assert_eq!(
+                serde_json::to_value(agent).unwrap(),
+                serde_json::Value::String(agent.as_str().to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn resume_commands_are_the_tools_own() {
+        assert_eq!(
+            SessionAgent::ClaudeCode.resume_command("abc"),
+            "claude --resume abc"
+        );
+        assert_eq!(
+            SessionAgent::Opencode.resume_command("ses_1"),
+            "opencode --session ses_1"
+        );
+        assert_eq!(
+            SessionAgent::Codex.resume_command("u-1"),
+            "codex resume u-1"
+        );
+    }
+
+    #[test]
+    fn session_info_is_camel_case_on_the_wire() {
+        let value = serde_json::to_value(sample_session()).unwrap();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "sessionId",
+                "title",
+                "agent",
+                "messageCount",
+                "lastActivity",
+                "projectPath",
+                "resumeCommand"
+            ]
+        );
+    }
+
+    #[test]
+    fn list_input_of_the_first_version_still_decodes() {
+        let input: SessionsListInput =
+            serde_json::from_str(r#"{"workspaceName":"alpha"}"#).unwrap();
+        assert_eq!(input.workspace_name, "alpha");
+        assert_eq!((input.agent, input.limit, input.offset), (None, None, None));
+        let filtered: SessionsListInput = serde_json::from_str(
+            r#"{"workspaceName":"alpha","agent":"codex","limit":10,"offset":20}"#,
+        )
+        .unwrap();
+        assert_eq!(filtered.agent, Some(SessionAgent::Codex));
+        assert_eq!((filtered.limit, filtered.offset), (Some(10), Some(20)));
+    }
+
+    #[test]
+    fn events_are_tagged_by_type() {
+        let removed = SessionEvent::Removed {
+            session_id: "s1".to_owned(),
+            agent: SessionAgent::Opencode,
+        };
+        assert_eq!(
+            serde_json::to_string(&removed).unwrap(),
+            r#"{"type":"removed","sessionId":"s1","agent":"opencode"}"#
+        );
+        let added = SessionEvent::Added {
+            session: sample_session(),
+        };
+        let value = serde_json::to_value(&added).unwrap();
+        assert_eq!(value["type"], "added");
+        assert_eq!(value["session"]["messageCount"], 3);
+        let back: SessionEvent = serde_json::from_value(value).unwrap();
+        assert_eq!(back, added);
+    }
+
+    #[test]
+    fn message_roles_are_lowercase_and_tool_calls_camel_case() {
+        let message = Message {
+            id: "m1".to_owned(),
+            role: MessageRole::Tool,
+            text: "ok".to_owned(),
+            tool_calls: vec![ToolCall {
+                name: "Bash".to_owned(),
+                summary: "ls".to_owned(),
+            }],
+            timestamp: String::new(),
+        };
+        let value = serde_json::to_value(&message).unwrap();
+        assert_eq!(value["role"], "tool");
+        assert_eq!(value["toolCalls"][0]["name"], "Bash");
+    }
+
+    #[test]
+    fn every_session_type_has_a_typescript_declaration() {
+        let declarations = typescript_declarations(&ts_rs::Config::new()).join("\n");
+        for name in [
+            "SessionAgent",
+            "SessionInfo",
+            "Message",
+            "SessionsPage",
+            "MessagesPage",
+            "SessionSearchHit",
+            "SessionEvent",
+        ] {
+            assert!(
+                declarations.contains(&format!("type {name} ")),
+                "{name} has no declaration"
+            );
+        }
+        assert!(declarations.contains(r#""claude-code" | "opencode" | "codex""#));
+    }
 }

@@ -113,6 +113,15 @@ pub struct TtyExecStreams {
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }
 
+/// The streams of a running exec without a TTY.
+pub struct StdioExec {
+    pub exec_id: String,
+    pub stdout: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<hyper::body::Bytes, DockerError>> + Send>,
+    >,
+    pub stdin: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
 /// What Docker says about an exec.
 #[derive(Debug, Clone, Copy)]
 pub struct ExecState {
@@ -548,6 +557,57 @@ impl Docker {
             exec_id: exec.id,
             output: Box::pin(output),
             input: Box::pin(input),
+        })
+    }
+
+    /// Starts a command without a TTY with stdin attached; returns its stdout as a stream of
+    /// byte chunks (stderr goes to the agent's log) and its stdin. For line protocols, such as
+    /// the one the perry-worker speaks.
+    pub async fn start_stdio_exec(
+        &self,
+        container: &str,
+        user: &str,
+        cmd: &[&str],
+    ) -> Result<StdioExec, DockerError> {
+        let config = CreateExecOptions {
+            cmd: Some(cmd.iter().map(|part| (*part).to_owned()).collect()),
+            user: Some(user.to_owned()),
+            attach_stdin: Some(true),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let client = self.client().await?;
+        let exec = client
+            .create_exec(container, config)
+            .await
+            .map_err(DockerError::from)?;
+        let StartExecResults::Attached { output, input } = client
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(DockerError::from)?
+        else {
+            return Err(DockerError::Failed(
+                "Docker started the exec detached".to_owned(),
+            ));
+        };
+        let label = cmd.join(" ");
+        let stdout = output.filter_map(move |chunk| {
+            let item = match chunk {
+                Ok(bollard::container::LogOutput::StdOut { message }) => Some(Ok(message)),
+                Ok(bollard::container::LogOutput::StdErr { message }) => {
+                    tracing::debug!("{label}: {}", String::from_utf8_lossy(&message).trim_end());
+                    None
+                }
+                Ok(_) => None,
+                Err(error) => Some(Err(DockerError::from(error))),
+            };
+            std::future::ready(item)
+        });
+        Ok(StdioExec {
+            exec_id: exec.id,
+            stdout: Box::pin(stdout),
+            stdin: input,
         })
     }
 

@@ -10,6 +10,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use perry_api::procedures::PROCEDURES;
+use perry_api::sessions::{
+    DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT, SessionMessagesInput, SessionsSearchInput,
+};
 use perry_api::{
     AgentInfo, CreateWorkspaceInput, SessionsListInput, SetWorkerInput, SuccessOutput,
     TerminalKillInput, TerminalsListInput, WorkspaceNameInput,
@@ -176,10 +179,27 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
             reply(SuccessOutput { success: true })
         }
         "sessions/list" => {
-            let _input: SessionsListInput = decode_input(input)?;
-            Err(sessions_not_implemented())
+            let input: SessionsListInput = decode_input(input)?;
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            let limit = input.limit.unwrap_or(DEFAULT_SESSIONS_LIMIT);
+            let offset = input.offset.unwrap_or(0);
+            reply(index.list(input.agent, limit, offset).await?)
         }
-        "sessions/messages" => Err(sessions_not_implemented()),
+        "sessions/messages" => {
+            let input: SessionMessagesInput = decode_input(input)?;
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            let limit = input.limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
+            let offset = input.offset.unwrap_or(0);
+            reply(index.messages(&input.session_id, limit, offset).await?)
+        }
+        "sessions/search" => {
+            let input: SessionsSearchInput = decode_input(input)?;
+            if input.query.trim().is_empty() {
+                return Err(ApiError::BadRequest("Give a search query".to_owned()));
+            }
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            reply(index.search(&input.query, DEFAULT_SESSIONS_LIMIT).await?)
+        }
         "agent/info" => reply(agent_info(agent).await),
         "agent/kill" => {
             tracing::info!("agent.kill called: shutting down");
@@ -195,12 +215,6 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
             "There is no procedure at /rpc/{path}"
         ))),
     }
-}
-
-fn sessions_not_implemented() -> ApiError {
-    ApiError::NotImplemented(
-        "Session discovery is not available in this version of Perry yet".to_owned(),
-    )
 }
 
 async fn agent_info(agent: &Agent) -> AgentInfo {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use perry_api::TerminalControl;
@@ -44,7 +44,7 @@ async fn prepare(
     query: &HashMap<String, String>,
     headers: &HeaderMap,
 ) -> Result<Arc<Terminal>, ApiError> {
-    check_origin(agent, headers)?;
+    crate::auth::check_origin(agent, headers)?;
     let record = agent.workspaces.get(workspace).await?;
     if record.status != perry_api::WorkspaceStatus::Running {
         return Err(ApiError::Conflict(format!(
@@ -88,35 +88,6 @@ async fn prepare(
     };
     let container = agent.workspaces.container_name(workspace);
     agent.terminals.open(workspace, &container, request).await
-}
-
-/// Browsers send `Origin` with WebSocket requests and let any page open a socket to any host:
-/// without this check, a page the user visits could drive their terminals (cross-site WebSocket
-/// hijacking). Same-origin pages and configured origins pass; clients that send no Origin (the
-/// CLI) are not browsers and pass.
-fn check_origin(agent: &Agent, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .unwrap_or_default();
-    let same_origin = origin
-        .split_once("://")
-        .is_some_and(|(_, authority)| !host.is_empty() && authority.eq_ignore_ascii_case(host));
-    if same_origin
-        || agent
-            .allowed_origins()
-            .iter()
-            .any(|allowed| allowed.trim_end_matches('/') == origin)
-    {
-        return Ok(());
-    }
-    Err(ApiError::Forbidden(format!(
-        "Origin {origin:?} may not open terminals; add it to allowedOrigins in config.json to allow it"
-    )))
 }
 
 async fn serve(agent: Arc<Agent>, terminal: Arc<Terminal>, since: Option<u64>, socket: WebSocket) {

@@ -25,6 +25,7 @@ use crate::docker::{
     WORKSPACE_LABEL,
 };
 use crate::error::ApiError;
+use crate::sessions::SessionHub;
 use crate::state::StateStore;
 use crate::terminal::TerminalManager;
 
@@ -63,8 +64,11 @@ pub struct WorkspaceService {
     docker: Arc<Docker>,
     state: Arc<StateStore>,
     terminals: Arc<TerminalManager>,
+    sessions: Arc<SessionHub>,
     settings: WorkspaceSettings,
     worker_binary: Option<Arc<Vec<u8>>>,
+    /// The worker binary's SHA-256 in hex, to tell whether a workspace has this agent's.
+    worker_sha256: Option<String>,
     dind_mode: OnceCell<DindMode>,
     /// This agent's containers, kept current by Docker's events.
     containers: Arc<ContainerView>,
@@ -108,6 +112,7 @@ impl WorkspaceService {
         docker: Arc<Docker>,
         state: Arc<StateStore>,
         terminals: Arc<TerminalManager>,
+        sessions: Arc<SessionHub>,
         settings: WorkspaceSettings,
     ) -> WorkspaceService {
         let worker_binary = match &settings.worker_binary {
@@ -126,11 +131,20 @@ impl WorkspaceService {
                 None
             }
         };
+        let worker_sha256 = worker_binary.as_ref().map(|binary| {
+            use sha2::Digest;
+            sha2::Sha256::digest(binary.as_slice())
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect()
+        });
         WorkspaceService {
+            worker_sha256,
             containers: ContainerView::new(docker.clone(), settings.prefix.clone()),
             docker,
             state,
             terminals,
+            sessions,
             settings,
             worker_binary,
             dind_mode: OnceCell::new(),
@@ -527,6 +541,33 @@ impl WorkspaceService {
         Ok(container_id)
     }
 
+    /// Replaces the workspace's worker when it differs from this agent's (an agent upgraded
+    /// since the workspace was made). A failure only costs the sessions view, so it is logged.
+    pub async fn update_worker_if_changed(&self, container: &str) {
+        let Some(expected) = &self.worker_sha256 else {
+            return;
+        };
+        let installed = self
+            .docker
+            .exec(
+                container,
+                "root",
+                &["sha256sum", &format!("{WORKER_DIR}/{WORKER_FILE}")],
+            )
+            .await;
+        let current = match &installed {
+            Ok(output) if output.exit_code == 0 => output.output.split_whitespace().next(),
+            _ => None,
+        };
+        if current == Some(expected.as_str()) {
+            return;
+        }
+        tracing::info!("replacing the perry-worker of {container} with this agent's");
+        if let Err(error) = self.copy_worker(container).await {
+            tracing::warn!("cannot update the perry-worker of {container}: {error}");
+        }
+    }
+
     /// Puts the worker binary into the container. A running worker keeps its file busy, so in a
     /// running container the new binary goes to a temp name first and is renamed over the old.
     async fn copy_worker(&self, container: &str) -> Result<(), ApiError> {
@@ -567,6 +608,15 @@ impl WorkspaceService {
                 output.output.trim()
             )));
         }
+        // The daemon still runs the old binary: stop it, and the entrypoint's supervisor starts
+        // the new one (its connections to the agent are re-established by the agent).
+        self.docker
+            .exec(
+                container,
+                "root",
+                &["sh", "-c", "pkill -TERM -x perry-worker; true"],
+            )
+            .await?;
         Ok(())
     }
 
@@ -694,6 +744,9 @@ impl WorkspaceService {
         }
         self.docker.start_container(&container_name).await?;
         let ready = self.wait_until_ready(&record).await;
+        if ready.is_ok() {
+            self.update_worker_if_changed(&container_name).await;
+        }
         self.record_outcome(name, record, ready)
     }
 
@@ -711,6 +764,7 @@ impl WorkspaceService {
         let container_name = self.container_name(name);
         self.terminals
             .workspace_going_away(name, "workspace stopped");
+        self.sessions.forget(name, "workspace stopped");
         match self
             .docker
             .stop_container(&container_name, STOP_GRACE)
@@ -748,6 +802,7 @@ impl WorkspaceService {
         self.require_record(name)?;
         self.terminals
             .workspace_going_away(name, "workspace deleted");
+        self.sessions.forget(name, "workspace deleted");
         self.docker
             .remove_container(&self.container_name(name))
             .await?;

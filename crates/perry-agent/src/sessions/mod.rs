@@ -1,0 +1,428 @@
+//! Coding-agent sessions: one live index per running workspace, fed by its perry-worker.
+//!
+//! For each workspace the agent keeps one connection to the worker: `perry-worker attach` run
+//! through a Docker exec with stdio attached (see [`perry_api::worker`]; no TCP port anywhere).
+//! The worker sends a snapshot and then one event per change; the agent keeps the sessions in
+//! memory, so `sessions.list` never waits on the workspace, and fans the events out to every
+//! `/sessions/:workspace` socket. Messages and search are asked of the worker, which reads the
+//! files. A broken connection is retried while the workspace runs.
+//!
+//! # Layout
+//! - [`socket`]: the `/sessions/:workspace` WebSocket endpoint.
+
+pub mod socket;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use perry_api::sessions::{
+    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
+};
+use perry_api::worker::{WorkerCall, WorkerOutput, WorkerRequest, WorkerResult};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::docker::{Docker, DockerError};
+use crate::error::ApiError;
+use crate::workspace::WORKER_DIR;
+
+/// How long a first call waits for a fresh connection's snapshot.
+const FIRST_SNAPSHOT_WAIT: Duration = Duration::from_secs(5);
+/// How long a messages or search call waits for the worker's reply.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(15);
+/// Waits between reconnection attempts: the worker may still be starting.
+const RETRY_DELAYS: &[Duration] = &[
+    Duration::from_millis(200),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(5),
+];
+/// Events a slow socket may fall behind before it gets a fresh snapshot instead.
+const EVENT_BACKLOG: usize = 256;
+
+/// The session indexes of all running workspaces.
+#[derive(Debug)]
+pub struct SessionHub {
+    docker: Arc<Docker>,
+    indexes: Mutex<HashMap<String, Arc<WorkspaceSessions>>>,
+}
+
+/// One workspace's sessions and its connection to the worker.
+#[derive(Debug)]
+pub struct WorkspaceSessions {
+    pub workspace: String,
+    container: String,
+    /// `None` until the first snapshot arrives.
+    sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
+    events: broadcast::Sender<SessionEvent>,
+    calls: mpsc::Sender<(WorkerCall, oneshot::Sender<WorkerResult>)>,
+    connection: tokio::task::AbortHandle,
+    /// Set once when the index goes away; its sockets close (1001) with this reason.
+    closed: watch::Sender<Option<String>>,
+}
+
+impl Drop for WorkspaceSessions {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SessionHub {
+    pub fn new(docker: Arc<Docker>) -> SessionHub {
+        SessionHub {
+            docker,
+            indexes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The index of a running workspace, connecting to its worker if not connected yet.
+    pub fn index(&self, workspace: &str, container: &str) -> Arc<WorkspaceSessions> {
+        let mut indexes = lock(&self.indexes);
+        if let Some(index) = indexes.get(workspace) {
+            return index.clone();
+        }
+        let index = WorkspaceSessions::connect(self.docker.clone(), workspace, container);
+        indexes.insert(workspace.to_owned(), index.clone());
+        index
+    }
+
+    /// Drops a workspace's index (it stopped or was deleted) and closes its sockets.
+    pub fn forget(&self, workspace: &str, reason: &str) {
+        if let Some(index) = lock(&self.indexes).remove(workspace) {
+            index.close(reason);
+        }
+    }
+
+    /// Closes every index: the agent is shutting down.
+    pub fn shut_down(&self) {
+        for (_, index) in lock(&self.indexes).drain() {
+            index.close("agent shutting down");
+        }
+    }
+}
+
+impl WorkspaceSessions {
+    fn connect(docker: Arc<Docker>, workspace: &str, container: &str) -> Arc<WorkspaceSessions> {
+        let (calls, call_receiver) = mpsc::channel(64);
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        let sessions = watch::Sender::new(None);
+        let connection = tokio::spawn(keep_connected(
+            docker,
+            container.to_owned(),
+            sessions.clone(),
+            events.clone(),
+            call_receiver,
+        ));
+        Arc::new(WorkspaceSessions {
+            workspace: workspace.to_owned(),
+            container: container.to_owned(),
+            sessions,
+            events,
+            calls,
+            connection: connection.abort_handle(),
+            closed: watch::Sender::new(None),
+        })
+    }
+
+    fn close(&self, reason: &str) {
+        self.connection.abort();
+        self.closed.send_if_modified(|closed| {
+            if closed.is_some() {
+                return false;
+            }
+            *closed = Some(reason.to_owned());
+            true
+        });
+    }
+
+    /// Resolves with the reason once the index has gone away.
+    pub async fn closed(&self) -> String {
+        let mut closed = self.closed.subscribe();
+        match closed.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            Err(_) => "closed".to_owned(),
+        }
+    }
+
+    /// Waits (briefly) for the first snapshot of a fresh connection.
+    async fn ready(&self) -> Result<(), ApiError> {
+        let mut sessions = self.sessions.subscribe();
+        match tokio::time::timeout(FIRST_SNAPSHOT_WAIT, sessions.wait_for(Option::is_some)).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(ApiError::ServiceUnavailable(format!(
+                "The session index of workspace {:?} is not available yet (its perry-worker is not answering); try again in a moment",
+                self.workspace
+            ))),
+        }
+    }
+
+    /// A page of sessions, newest first, optionally of one agent only.
+    pub async fn list(
+        &self,
+        agent: Option<SessionAgent>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<SessionsPage, ApiError> {
+        self.ready().await?;
+        let mut sessions: Vec<SessionInfo> = self
+            .sessions
+            .borrow()
+            .as_ref()
+            .map(|sessions| {
+                sessions
+                    .values()
+                    .filter(|session| agent.is_none_or(|agent| session.agent == agent))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        sort_newest_first(&mut sessions);
+        Ok(page(sessions, limit, offset))
+    }
+
+    /// Every session now, newest first: what a socket gets first.
+    pub fn snapshot(&self) -> Option<Vec<SessionInfo>> {
+        let mut sessions: Vec<SessionInfo> =
+            self.sessions.borrow().as_ref()?.values().cloned().collect();
+        sort_newest_first(&mut sessions);
+        Some(sessions)
+    }
+
+    /// Changes from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<SessionEvent> {
+        self.events.subscribe()
+    }
+
+    /// The index's sessions as a watch, for waiting on the first snapshot.
+    pub fn sessions_watch(&self) -> watch::Receiver<Option<HashMap<String, SessionInfo>>> {
+        self.sessions.subscribe()
+    }
+
+    /// A page of one session's messages, counted from the newest.
+    pub async fn messages(
+        &self,
+        session_id: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<MessagesPage, ApiError> {
+        self.ready().await?;
+        let call = WorkerCall::Messages {
+            session_id: session_id.to_owned(),
+            limit,
+            offset,
+        };
+        match self.ask(call).await? {
+            WorkerResult::Messages { page } => Ok(page),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Sessions whose title or messages contain `query`.
+    pub async fn search(&self, query: &str, limit: u32) -> Result<Vec<SessionSearchHit>, ApiError> {
+        self.ready().await?;
+        let call = WorkerCall::Search {
+            query: query.to_owned(),
+            limit,
+        };
+        match self.ask(call).await? {
+            WorkerResult::Search { hits } => Ok(hits),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    async fn ask(&self, call: WorkerCall) -> Result<WorkerResult, ApiError> {
+        let unavailable = || {
+            ApiError::ServiceUnavailable(format!(
+                "The perry-worker of workspace {:?} did not answer; try again in a moment",
+                self.workspace
+            ))
+        };
+        let (reply, answer) = oneshot::channel();
+        self.calls
+            .send((call, reply))
+            .await
+            .map_err(|_| unavailable())?;
+        match tokio::time::timeout(REPLY_TIMEOUT, answer).await {
+            Ok(Ok(result)) => Ok(result),
+            _ => Err(unavailable()),
+        }
+    }
+
+    /// The container this index reads.
+    pub fn container(&self) -> &str {
+        &self.container
+    }
+}
+
+fn unexpected(result: WorkerResult) -> ApiError {
+    match result {
+        WorkerResult::NotFound { message } => ApiError::NotFound(message),
+        WorkerResult::Failed { message } => {
+            ApiError::Internal(anyhow::anyhow!("the perry-worker failed: {message}"))
+        }
+        other => ApiError::Internal(anyhow::anyhow!(
+            "the perry-worker answered out of turn: {other:?}"
+        )),
+    }
+}
+
+fn sort_newest_first(sessions: &mut [SessionInfo]) {
+    sessions.sort_by(|a, b| {
+        b.last_activity
+            .cmp(&a.last_activity)
+            .then_with(|| a.session_id.cmp(&b.session_id))
+    });
+}
+
+fn page(sessions: Vec<SessionInfo>, limit: u32, offset: u32) -> SessionsPage {
+    let total = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
+    let start = (offset as usize).min(sessions.len());
+    let end = start.saturating_add(limit as usize).min(sessions.len());
+    SessionsPage {
+        has_more: end < sessions.len(),
+        total,
+        sessions: sessions[start..end].to_vec(),
+    }
+}
+
+/// Applies one event to the in-memory index.
+fn apply(sessions: &mut Option<HashMap<String, SessionInfo>>, event: &SessionEvent) {
+    match event {
+        SessionEvent::Snapshot { sessions: all } => {
+            *sessions = Some(
+                all.iter()
+                    .map(|session| (session.session_id.clone(), session.clone()))
+                    .collect(),
+            );
+        }
+        SessionEvent::Added { session } | SessionEvent::Updated { session } => {
+            sessions
+                .get_or_insert_with(HashMap::new)
+                .insert(session.session_id.clone(), session.clone());
+        }
+        SessionEvent::Removed { session_id, .. } => {
+            if let Some(sessions) = sessions {
+                sessions.remove(session_id);
+            }
+        }
+    }
+}
+
+/// Keeps one connection to the worker up for as long as the index lives.
+async fn keep_connected(
+    docker: Arc<Docker>,
+    container: String,
+    sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
+    events: broadcast::Sender<SessionEvent>,
+    mut calls: mpsc::Receiver<(WorkerCall, oneshot::Sender<WorkerResult>)>,
+) {
+    let mut failures = 0usize;
+    loop {
+        match converse(&docker, &container, &sessions, &events, &mut calls).await {
+            Ok(()) => failures = 0,
+            Err(error) => {
+                if failures == 2 {
+                    tracing::warn!("cannot reach the perry-worker of {container}: {error}");
+                }
+                failures += 1;
+            }
+        }
+        let delay = RETRY_DELAYS[failures.min(RETRY_DELAYS.len() - 1)];
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// One connection: relays calls to the worker and its events into the index, until it breaks.
+async fn converse(
+    docker: &Docker,
+    container: &str,
+    sessions: &watch::Sender<Option<HashMap<String, SessionInfo>>>,
+    events: &broadcast::Sender<SessionEvent>,
+    calls: &mut mpsc::Receiver<(WorkerCall, oneshot::Sender<WorkerResult>)>,
+) -> Result<(), DockerError> {
+    let worker = format!("{WORKER_DIR}/perry-worker");
+    let mut exec = docker
+        .start_stdio_exec(container, "workspace", &[&worker, "attach"])
+        .await?;
+    let next_id = AtomicU64::new(1);
+    let mut pending: HashMap<u64, oneshot::Sender<WorkerResult>> = HashMap::new();
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut greeted = false;
+    let outcome = loop {
+        tokio::select! {
+            chunk = exec.stdout.next() => {
+                let chunk = match chunk {
+                    Some(Ok(chunk)) => chunk,
+                    Some(Err(error)) => break Err(error),
+                    None => break Err(DockerError::Failed(
+                        "the perry-worker connection ended".to_owned(),
+                    )),
+                };
+                buffer.extend_from_slice(&chunk);
+                while let Some(newline) = buffer.iter().position(|byte| *byte == b'\n') {
+                    let line: Vec<u8> = buffer.drain(..=newline).collect();
+                    let output = match serde_json::from_slice::<WorkerOutput>(&line) {
+                        Ok(output) => output,
+                        Err(error) => {
+                            tracing::debug!(
+                                "{container}: unreadable worker line ({error}): {}",
+                                String::from_utf8_lossy(&line).trim_end()
+                            );
+                            continue;
+                        }
+                    };
+                    match output {
+                        WorkerOutput::Hello { version } => {
+                            greeted = true;
+                            tracing::debug!("{container}: perry-worker {version} attached");
+                        }
+                        WorkerOutput::Event { event } => {
+                            sessions.send_modify(|sessions| apply(sessions, &event));
+                            let _ = events.send(event);
+                        }
+                        WorkerOutput::Reply { id, result } => {
+                            if let Some(reply) = pending.remove(&id) {
+                                let _ = reply.send(result);
+                            }
+                        }
+                    }
+                }
+            }
+            call = calls.recv() => {
+                let Some((call, reply)) = call else { break Ok(()) };
+                let id = next_id.fetch_add(1, Ordering::Relaxed);
+                let mut line = match serde_json::to_vec(&WorkerRequest { id, call }) {
+                    Ok(line) => line,
+                    Err(error) => {
+                        let _ = reply.send(WorkerResult::Failed { message: error.to_string() });
+                        continue;
+                    }
+                };
+                line.push(b'\n');
+                if let Err(error) = exec.stdin.write_all(&line).await {
+                    let _ = reply.send(WorkerResult::Failed { message: error.to_string() });
+                    break Err(DockerError::Failed(format!("cannot write to the perry-worker: {error}")));
+                }
+                let _ = exec.stdin.flush().await;
+                pending.insert(id, reply);
+            }
+        }
+    };
+    for (_, reply) in pending.drain() {
+        let _ = reply.send(WorkerResult::Failed {
+            message: "the connection to the perry-worker broke".to_owned(),
+        });
+    }
+    // A connection that got as far as the hello worked; only failures to connect back off.
+    if greeted { Ok(()) } else { outcome }
+}

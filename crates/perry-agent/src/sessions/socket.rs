@@ -1,0 +1,118 @@
+//! `GET /sessions/:workspace` → WebSocket of JSON text frames, one [`SessionEvent`] each: a
+//! snapshot on connect, then added / updated / removed as the workspace's sessions change. A
+//! socket that falls too far behind gets a fresh snapshot instead of the events it missed.
+//! Closes with 1001 when the workspace stops or the agent shuts down.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use perry_api::sessions::SessionEvent;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::WorkspaceSessions;
+use crate::Agent;
+use crate::error::ApiError;
+
+/// Upgrades after the checks that must answer with an HTTP status (origin, unknown or stopped
+/// workspace).
+pub async fn handle(
+    State(agent): State<Arc<Agent>>,
+    Path(workspace): Path<String>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let prepared = async {
+        crate::auth::check_origin(&agent, &headers)?;
+        agent.sessions_of(&workspace).await
+    };
+    match prepared.await {
+        Ok(index) => upgrade
+            .on_upgrade(move |socket| serve(index, socket))
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve(index: Arc<WorkspaceSessions>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let mut events = index.subscribe();
+    let mut first = index.sessions_watch();
+    // The snapshot comes from the index as it is now; events after it come from `events`,
+    // subscribed before, so nothing falls between the two.
+    let snapshot = tokio::select! {
+        snapshot = async {
+            let _ = first.wait_for(Option::is_some).await;
+            index.snapshot()
+        } => snapshot,
+        reason = index.closed() => {
+            let _ = sink.send(close(1001, &reason)).await;
+            return;
+        }
+    };
+    let Some(snapshot) = snapshot else { return };
+    if send(&mut sink, &SessionEvent::Snapshot { sessions: snapshot })
+        .await
+        .is_err()
+    {
+        return;
+    }
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) => {
+                    if send(&mut sink, &event).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let sessions = index.snapshot().unwrap_or_default();
+                    if send(&mut sink, &SessionEvent::Snapshot { sessions }).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            reason = index.closed() => {
+                let _ = sink.send(close(1001, &reason)).await;
+                return;
+            }
+            message = stream.next() => match message {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+async fn send(sink: &mut Sink, event: &SessionEvent) -> Result<(), axum::Error> {
+    let text = serde_json::to_string(event).unwrap_or_default();
+    sink.send(Message::Text(text.into())).await
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    }))
+}
+
+impl Agent {
+    /// The session index of a workspace that exists and runs.
+    pub async fn sessions_of(&self, workspace: &str) -> Result<Arc<WorkspaceSessions>, ApiError> {
+        let record = self.workspaces.get(workspace).await?;
+        if record.status != perry_api::WorkspaceStatus::Running {
+            return Err(ApiError::Conflict(format!(
+                "Workspace {workspace:?} is {}; start it to see its sessions",
+                record.status.as_str()
+            )));
+        }
+        let container = self.workspaces.container_name(workspace);
+        Ok(self.sessions.index(workspace, &container))
+    }
+}

@@ -1,0 +1,266 @@
+//! Coding-agent sessions end to end: a session file written inside a real workspace reaches
+//! `sessions.*` and `/sessions/:workspace` through the workspace's perry-worker, and the worker
+//! serves nothing over the network.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestAgent, exec};
+use futures_util::StreamExt;
+use perry_api::sessions::{MessagesPage, SessionEvent, SessionSearchHit, SessionsPage};
+use perry_api::{Workspace, WorkspaceStatus};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const SESSION_ID: &str = "6f1c3a52-9d0e-4b8e-a7a4-2f59d1c0b7e3";
+const PROJECT_DIR: &str = "/home/workspace/.claude/projects/-home-workspace-app";
+
+fn claude_line(kind: &str, uuid: &str, parent: Option<&str>, content: Value, at: &str) -> String {
+    let message = match kind {
+        "user" => json!({"role": "user", "content": content}),
+        _ => json!({"id": format!("msg_{uuid}"), "type": "message", "role": "assistant",
+                    "model": "claude-sonnet-4-5", "content": content}),
+    };
+    json!({
+        "parentUuid": parent, "isSidechain": false, "userType": "external",
+        "cwd": "/home/workspace/app", "sessionId": SESSION_ID, "version": "2.0.14",
+        "gitBranch": "main", "type": kind, "message": message, "uuid": uuid, "timestamp": at,
+    })
+    .to_string()
+}
+
+/// Writes `lines` to the session file as user `workspace`, appending when `append`.
+async fn write_session(container: &str, lines: &[String], append: bool) {
+    let text = lines.join("\n") + "\n";
+    let redirect = if append { ">>" } else { ">" };
+    let script = format!(
+        "mkdir -p {PROJECT_DIR} && printf '%s' '{}' {redirect} {PROJECT_DIR}/{SESSION_ID}.jsonl",
+        text.replace('\'', "'\\''")
+    );
+    let (code, output) = exec(container, "workspace", &script).await;
+    assert_eq!(code, 0, "{output}");
+}
+
+async fn list_until(
+    agent: &TestAgent,
+    workspace: &str,
+    done: impl Fn(&SessionsPage) -> bool,
+) -> SessionsPage {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = agent
+            .call("sessions/list", json!({"workspaceName": workspace}))
+            .await;
+        if status == 200 {
+            let page: SessionsPage = serde_json::from_value(body).unwrap();
+            if done(&page) || Instant::now() > deadline {
+                return page;
+            }
+        } else {
+            assert!(
+                status == 503 && Instant::now() < deadline,
+                "sessions.list answered {status}: {body}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_event(socket: &mut Socket) -> SessionEvent {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
+            .await
+            .expect("an event within 20 s")
+            .expect("the socket stays open")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("a session event");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed() {
+    let agent = TestAgent::start("sessions").await;
+    let created: Workspace = agent
+        .ok("workspaces/create", json!({"name": "agentic"}))
+        .await;
+    assert_eq!(created.status, WorkspaceStatus::Running);
+    let container = agent.container("agentic");
+
+    let empty = list_until(&agent, "agentic", |_| true).await;
+    assert_eq!(empty.total, 0, "{empty:?}");
+
+    let url = format!(
+        "{}/sessions/agentic?token={}",
+        agent.url.replace("http://", "ws://"),
+        agent.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url.into_client_request().unwrap())
+        .await
+        .expect("the sessions socket opens");
+    assert_eq!(
+        next_event(&mut socket).await,
+        SessionEvent::Snapshot { sessions: vec![] }
+    );
+
+    let first = [
+        claude_line(
+            "user",
+            "u1",
+            None,
+            json!("Add a README to the app"),
+            "2026-11-26T07:00:00.000Z",
+        ),
+        claude_line(
+            "assistant",
+            "a1",
+            Some("u1"),
+            json!([{"type": "text", "text": "I will write README.md."},
+                   {"type": "tool_use", "id": "t1", "name": "Write",
+                    "input": {"file_path": "/home/workspace/app/README.md", "content": "# App"}}]),
+            "2026-11-26T07:00:05.000Z",
+        ),
+    ];
+    write_session(&container, &first, false).await;
+
+    let added = match next_event(&mut socket).await {
+        SessionEvent::Added { session } => session,
+        other => panic!("expected added, got {other:?}"),
+    };
+    assert_eq!(added.session_id, SESSION_ID);
+    assert_eq!(added.title, "Add a README to the app");
+    assert_eq!(
+        added.resume_command,
+        format!("claude --resume {SESSION_ID}")
+    );
+    assert_eq!(added.project_path, "/home/workspace/app");
+    let first_count = added.message_count;
+    assert!(first_count >= 2, "{added:?}");
+
+    let listed = list_until(&agent, "agentic", |page| page.total == 1).await;
+    assert_eq!(listed.sessions[0].session_id, SESSION_ID);
+    assert!(!listed.has_more);
+
+    let page: MessagesPage = agent
+        .ok(
+            "sessions/messages",
+            json!({"workspaceName": "agentic", "sessionId": SESSION_ID}),
+        )
+        .await;
+    assert!(
+        page.messages
+            .iter()
+            .any(|message| message.text.contains("README"))
+    );
+    assert!(
+        page.messages
+            .iter()
+            .flat_map(|message| &message.tool_calls)
+            .any(|call| call.name == "Write" && call.summary.contains("README.md")),
+        "{page:?}"
+    );
+
+    let hits: Vec<SessionSearchHit> = agent
+        .ok(
+            "sessions/search",
+            json!({"workspaceName": "agentic", "query": "readme"}),
+        )
+        .await;
+    assert_eq!(hits.len(), 1, "{hits:?}");
+
+    // An appended message updates the count.
+    write_session(
+        &container,
+        &[claude_line(
+            "user",
+            "u2",
+            Some("a1"),
+            json!("Now add a license"),
+            "2026-11-26T07:01:00.000Z",
+        )],
+        true,
+    )
+    .await;
+    let updated = loop {
+        match next_event(&mut socket).await {
+            SessionEvent::Updated { session } if session.message_count > first_count => {
+                break session;
+            }
+            SessionEvent::Updated { .. } => {}
+            other => panic!("expected updated, got {other:?}"),
+        }
+    };
+    assert_eq!(updated.message_count, first_count + 1);
+
+    // Deleting the file removes the session.
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        &format!("rm {PROJECT_DIR}/{SESSION_ID}.jsonl"),
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    loop {
+        match next_event(&mut socket).await {
+            SessionEvent::Removed { session_id, .. } => {
+                assert_eq!(session_id, SESSION_ID);
+                break;
+            }
+            SessionEvent::Updated { .. } => {}
+            other => panic!("expected removed, got {other:?}"),
+        }
+    }
+    let after = list_until(&agent, "agentic", |page| page.total == 0).await;
+    assert_eq!(after.total, 0);
+
+    // Stopping the workspace closes its socket with 1001.
+    let _: Workspace = agent
+        .ok("workspaces/stop", json!({"name": "agentic"}))
+        .await;
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(20), socket.next()).await {
+            Ok(Some(Ok(Message::Close(frame)))) => break frame,
+            Ok(Some(Ok(_))) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(closed.expect("a close frame").code), 1001);
+    let (status, body) = agent
+        .call("sessions/list", json!({"workspaceName": "agentic"}))
+        .await;
+    assert_eq!(status, 409, "{body}");
+}
+
+/// The worker talks to the agent only through a Docker exec's stdio and a unix socket inside
+/// the container: it listens on no TCP port another workspace could reach.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_listens_on_no_tcp_port() {
+    let agent = TestAgent::start("workertcp").await;
+    let _: Workspace = agent
+        .ok("workspaces/create", json!({"name": "quiet"}))
+        .await;
+    let container = agent.container("quiet");
+    // The index answers, so the worker is up and attached.
+    list_until(&agent, "quiet", |_| true).await;
+    let (code, listening) = exec(&container, "root", "ss -Hltnup; ss -Hlxp").await;
+    assert_eq!(code, 0, "{listening}");
+    let worker_sockets: Vec<&str> = listening
+        .lines()
+        .filter(|line| line.contains("perry-worker"))
+        .collect();
+    assert!(
+        worker_sockets.iter().all(|line| line.starts_with("u_")),
+        "the worker listens on the network: {worker_sockets:?}"
+    );
+    assert!(
+        !worker_sockets.is_empty(),
+        "the worker's unix socket is missing: {listening}"
+    );
+    println!("worker sockets: {worker_sockets:?}");
+}

@@ -1,0 +1,110 @@
+//! The line protocol between the agent and the perry-worker of a workspace.
+//!
+//! The worker daemon (`perry-worker serve`, kept running by the workspace's entrypoint) indexes
+//! the coding-agent sessions of user `workspace` and listens on a unix socket inside the
+//! container. The agent reaches it by running `perry-worker attach` through a Docker exec with
+//! stdio attached, which relays the exec's stdin and stdout to that socket. So the worker opens
+//! no TCP port: nothing on the network, not even another workspace, can reach the sessions.
+//!
+//! Both directions carry one JSON value per line: [`WorkerRequest`] from the agent,
+//! [`WorkerOutput`] from the worker (a hello, then index events, interleaved with replies).
+
+use serde::{Deserialize, Serialize};
+
+use crate::sessions::{MessagesPage, SessionEvent, SessionSearchHit};
+
+/// A call from the agent, one line on the worker's stdin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerRequest {
+    /// Echoed in the reply, so replies may come in any order.
+    pub id: u64,
+    pub call: WorkerCall,
+}
+
+/// What the agent asks the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "camelCase")]
+pub enum WorkerCall {
+    /// A page of one session's messages, counted from the newest.
+    #[serde(rename_all = "camelCase")]
+    Messages {
+        session_id: String,
+        limit: u32,
+        offset: u32,
+    },
+    /// Sessions whose title or messages contain `query`.
+    #[serde(rename_all = "camelCase")]
+    Search { query: String, limit: u32 },
+}
+
+/// One line from the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum WorkerOutput {
+    /// The first line: which worker answers.
+    Hello { version: String },
+    /// A change of the session index; the first one after the hello is a snapshot.
+    Event { event: SessionEvent },
+    /// The answer to request `id`.
+    Reply { id: u64, result: WorkerResult },
+}
+
+/// The outcome of a [`WorkerCall`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum WorkerResult {
+    Messages {
+        page: MessagesPage,
+    },
+    Search {
+        hits: Vec<SessionSearchHit>,
+    },
+    /// No session with that id.
+    NotFound {
+        message: String,
+    },
+    /// The call failed (a file vanished mid-read, an input out of range, …).
+    Failed {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_outputs_are_one_tagged_json_value_each() {
+        let request = WorkerRequest {
+            id: 7,
+            call: WorkerCall::Messages {
+                session_id: "s1".to_owned(),
+                limit: 50,
+                offset: 0,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({"id": 7, "call": {"method": "messages", "sessionId": "s1", "limit": 50, "offset": 0}})
+        );
+        let reply: WorkerOutput = serde_json::from_value(serde_json::json!({
+            "type": "reply", "id": 7, "result": {"kind": "notFound", "message": "no session s1"}
+        }))
+        .unwrap();
+        assert_eq!(
+            reply,
+            WorkerOutput::Reply {
+                id: 7,
+                result: WorkerResult::NotFound {
+                    message: "no session s1".to_owned()
+                }
+            }
+        );
+        let line = serde_json::to_string(&WorkerOutput::Hello {
+            version: "0.1.0".to_owned(),
+        })
+        .unwrap();
+        assert!(!line.contains('\n'));
+    }
+}
