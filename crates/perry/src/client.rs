@@ -9,6 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+/// A WebSocket to the agent.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// `client.json`: where the CLI finds the agent when it is not on this machine.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientFile {
@@ -51,43 +55,78 @@ pub enum CallError {
     Transport(anyhow::Error),
 }
 
-/// An oRPC client for one agent.
+/// Where the CLI found the agent's address, so an error can say what to change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkerSource {
+    /// `--worker` on the command line.
+    Flag,
+    /// The `PERRY_WORKER` environment variable.
+    Environment,
+    /// `worker` in client.json (`perry config worker`).
+    ClientFile,
+    /// Nothing was set: the agent on this machine, on the port of its config.json.
+    LocalDefault,
+}
+
+impl WorkerSource {
+    fn describe(self) -> &'static str {
+        match self {
+            WorkerSource::Flag => "from --worker",
+            WorkerSource::Environment => "from PERRY_WORKER",
+            WorkerSource::ClientFile => "from client.json",
+            WorkerSource::LocalDefault => "the default: this machine",
+        }
+    }
+}
+
+/// An oRPC client for one agent. Cloning is cheap and shares the connection pool.
+#[derive(Debug, Clone)]
 pub struct AgentClient {
     base_url: String,
+    source: WorkerSource,
     token: Option<String>,
     http: reqwest::Client,
 }
 
+/// How long to wait for a TCP connection before saying the agent cannot be reached. Calls
+/// themselves have no limit: creating a workspace takes as long as the image needs to start.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 impl AgentClient {
-    /// Finds the agent: `PERRY_WORKER`, else client.json's worker, else this machine on the port
-    /// of the local agent's config; the token likewise from `PERRY_TOKEN`, client.json, or the
-    /// local agent's config.json.
-    pub fn discover(config_dir: &Path) -> anyhow::Result<AgentClient> {
+    /// Finds the agent: `worker_flag` (`--worker`), else `PERRY_WORKER`, else client.json's
+    /// worker, else this machine on the port of the local agent's config; the token likewise
+    /// from `PERRY_TOKEN`, client.json, or the local agent's config.json.
+    pub fn discover(config_dir: &Path, worker_flag: Option<&str>) -> anyhow::Result<AgentClient> {
         let client_file = ClientFile::read(config_dir)?;
         let agent_config = ConfigFile::read(config_dir).ok().flatten();
-        let worker = std::env::var("PERRY_WORKER")
+        let environment = std::env::var("PERRY_WORKER")
             .ok()
-            .filter(|worker| !worker.is_empty())
-            .or(client_file.worker)
-            .unwrap_or_else(|| {
-                let port = agent_config
-                    .as_ref()
-                    .map_or(perry_agent::state::config::DEFAULT_PORT, |config| {
-                        config.port
-                    });
-                format!("localhost:{port}")
-            });
+            .filter(|worker| !worker.is_empty());
+        let (worker, source) = if let Some(worker) = worker_flag {
+            (worker.to_owned(), WorkerSource::Flag)
+        } else if let Some(worker) = environment {
+            (worker, WorkerSource::Environment)
+        } else if let Some(worker) = client_file.worker {
+            (worker, WorkerSource::ClientFile)
+        } else {
+            let port = agent_config
+                .as_ref()
+                .map_or(perry_agent::state::config::DEFAULT_PORT, |config| {
+                    config.port
+                });
+            (format!("localhost:{port}"), WorkerSource::LocalDefault)
+        };
         let token = std::env::var("PERRY_TOKEN")
             .ok()
             .filter(|token| !token.is_empty())
             .or(client_file.token)
             .or_else(|| agent_config.map(|config| config.token().to_owned()));
-        Ok(AgentClient::new(&worker, token))
+        Ok(AgentClient::new(&worker, source, token))
     }
 
-    /// A client for the agent at `worker` (`host`, `host:port` or a URL).
-    pub fn new(worker: &str, token: Option<String>) -> AgentClient {
-        let worker = worker.trim_end_matches('/');
+    /// A client for the agent at `worker` (`host`, `host:port` or a URL), found through `source`.
+    pub fn new(worker: &str, source: WorkerSource, token: Option<String>) -> AgentClient {
+        let worker = worker.trim().trim_end_matches('/');
         let base_url = if worker.starts_with("http://") || worker.starts_with("https://") {
             worker.to_owned()
         } else if worker.contains(':') {
@@ -98,21 +137,34 @@ impl AgentClient {
                 perry_agent::state::config::DEFAULT_PORT
             )
         };
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .unwrap_or_default();
         AgentClient {
             base_url,
+            source,
             token,
-            http: reqwest::Client::new(),
+            http,
         }
+    }
+
+    /// The error for an agent that did not answer at all: which address was tried, where that
+    /// address came from, and how to point the CLI elsewhere.
+    pub fn unreachable(&self, cause: &(dyn std::error::Error + 'static)) -> anyhow::Error {
+        anyhow::anyhow!(
+            "cannot reach the Perry agent at {} ({}): {}.\n\
+             Start it there with `perry agent run`, or point the CLI at another agent with \
+             `perry config worker <host[:port]>` (saved) or `--worker <host[:port]>` (this command only).",
+            self.base_url,
+            self.source.describe(),
+            innermost_cause(cause)
+        )
     }
 
     /// The agent's base URL.
     pub fn base_url(&self) -> &str {
         &self.base_url
-    }
-
-    /// The token this client sends, if any.
-    pub fn token(&self) -> Option<&str> {
-        self.token.as_deref()
     }
 
     /// The WebSocket URL of `path` (with its query) on the agent.
@@ -122,6 +174,35 @@ impl AgentClient {
             .replacen("https://", "wss://", 1)
             .replacen("http://", "ws://", 1);
         format!("{base}{path_and_query}")
+    }
+
+    /// Opens a WebSocket on the agent (`/terminal/…`, `/sessions/…`) with this client's token.
+    /// A refusal before the upgrade comes back as the agent's message.
+    pub async fn connect_websocket(&self, url: &str) -> anyhow::Result<Socket> {
+        use tokio_tungstenite::tungstenite::Error as WsError;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().context("bad agent URL")?;
+        if let Some(token) = &self.token {
+            let value = format!("Bearer {token}")
+                .parse()
+                .context("the token is not a valid header value")?;
+            request.headers_mut().insert("authorization", value);
+        }
+        // No Nagle delay: keystrokes are single bytes that must leave at once.
+        match tokio_tungstenite::connect_async_with_config(request, None, true).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(WsError::Http(response)) => {
+                let status = response.status();
+                let message = response
+                    .body()
+                    .as_ref()
+                    .and_then(|body| serde_json::from_slice::<Value>(body).ok())
+                    .and_then(|body| body["json"]["message"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| status.to_string());
+                anyhow::bail!("{message}")
+            }
+            Err(error) => Err(self.unreachable(&error)),
+        }
     }
 
     /// Calls procedure `path` (e.g. `workspaces/list`) with `input`.
@@ -135,12 +216,10 @@ impl AgentClient {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|error| {
-            CallError::Transport(anyhow::anyhow!(
-                "cannot reach the Perry agent at {}: {error}. Is `perry agent run` running there?",
-                self.base_url
-            ))
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|error| CallError::Transport(self.unreachable(&error)))?;
         let status = response.status();
         let body: Value = response.json().await.map_err(|error| {
             CallError::Transport(anyhow::anyhow!(
@@ -163,4 +242,14 @@ impl AgentClient {
             ))
         })
     }
+}
+
+/// The last error in `error`'s source chain: for a refused connection reqwest says "error
+/// sending request for url (…)" and only its innermost source says "Connection refused".
+fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
 }

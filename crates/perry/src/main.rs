@@ -4,17 +4,22 @@
 mod cli;
 mod client;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_or_default();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PERRY_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(if cli.draws_full_screen() {
+            // Log lines on stderr would scribble over the TUI's screen.
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::sink)
+        } else {
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr)
+        })
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()) && !cli::no_colour_requested(),
+        )
         .with_target(false)
         .init();
     // The agent serves many clients at once; every other command is one client whose latency
@@ -34,7 +39,7 @@ fn main() -> std::process::ExitCode {
         }
     };
     match runtime.block_on(cli.run()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(exit_code) => exit_code,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE

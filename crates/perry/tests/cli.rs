@@ -140,6 +140,221 @@ fn an_unreachable_agent_gets_a_clear_error() {
     assert!(stderr.contains("cannot reach the Perry agent"), "{stderr}");
 }
 
+/// `perry` against the config dir `dir` with exactly the worker settings given (none inherited
+/// from the test's environment).
+fn perry_in(dir: &Path, worker_env: Option<&str>, args: &[&str]) -> std::process::Output {
+    let mut command = Command::new(PERRY);
+    command
+        .args(args)
+        .env("PERRY_CONFIG_DIR", dir)
+        .env_remove("PERRY_WORKER")
+        .env("NO_COLOR", "1");
+    if let Some(worker) = worker_env {
+        command.env("PERRY_WORKER", worker);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_unreachable_error_names_the_address_where_it_came_from_and_how_to_change_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("127.0.0.1:{}", free_port());
+    for (worker_env, args, source) in [
+        (Some(dead.as_str()), vec!["list"], "(from PERRY_WORKER)"),
+        (
+            None,
+            vec!["--worker", dead.as_str(), "info"],
+            "(from --worker)",
+        ),
+        (
+            Some(dead.as_str()),
+            vec!["stop", "x", "--json"],
+            "(from PERRY_WORKER)",
+        ),
+        (
+            Some(dead.as_str()),
+            vec!["shell", "x"],
+            "(from PERRY_WORKER)",
+        ),
+    ] {
+        let output = perry_in(dir.path(), worker_env, &args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = text(&output.stderr);
+        for needle in [
+            &format!("cannot reach the Perry agent at http://{dead} {source}"),
+            "Connection refused",
+            "perry config worker",
+            "--worker",
+        ] {
+            assert!(stderr.contains(needle), "{args:?}: {needle:?} in {stderr}");
+        }
+        assert!(
+            text(&output.stdout).is_empty(),
+            "{args:?}: nothing on stdout"
+        );
+    }
+
+    assert_success(
+        &perry_in(dir.path(), None, &["config", "worker", &dead]),
+        "config worker",
+    );
+    let from_file = perry_in(dir.path(), None, &["list"]);
+    assert!(
+        text(&from_file.stderr).contains(&format!("at http://{dead} (from client.json)")),
+        "{}",
+        text(&from_file.stderr)
+    );
+}
+
+#[test]
+fn worker_flag_wins_over_perry_worker_and_client_json_for_one_command() {
+    let agent = AgentProcess::start("workerflag");
+    let live = format!("127.0.0.1:{}", agent.port);
+    let dead = format!("127.0.0.1:{}", free_port());
+    let dir = agent.dir.path();
+    assert_success(
+        &perry_in(dir, None, &["config", "worker", &dead]),
+        "config worker",
+    );
+
+    let listed = perry_in(dir, Some(&dead), &["--worker", &live, "list", "--json"]);
+    let stdout = assert_success(&listed, "list with --worker over a dead PERRY_WORKER");
+    assert_eq!(serde_json::from_str::<Value>(&stdout).unwrap(), json!([]));
+    // The flag goes after the subcommand too, and `config show` reports it.
+    let shown = perry_in(dir, None, &["config", "show", "--json", "--worker", &live]);
+    let shown: Value = serde_json::from_str(&assert_success(&shown, "config show")).unwrap();
+    assert_eq!(shown["agent"], format!("http://{live}"));
+
+    // Only for that command: client.json still says where it said.
+    let client: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("client.json")).unwrap()).unwrap();
+    assert_eq!(client["worker"], dead.as_str());
+    let refused = perry_in(dir, Some(&live), &["--worker", &dead, "list"]);
+    assert!(!refused.status.success());
+}
+
+#[test]
+fn every_command_answers_json_and_fails_with_the_servers_message_on_unknown_names() {
+    let agent = AgentProcess::start("json");
+    let json_of = |args: &[&str]| -> Value {
+        let stdout = assert_success(&agent.perry(args), &args.join(" "));
+        serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{args:?}: {error}: {stdout}"))
+    };
+
+    let started = json_of(&["start", "jay", "--json"]);
+    assert_eq!(started["name"], "jay");
+    assert_eq!(started["status"], "running");
+    assert!(started["ports"]["ssh"].as_u64().is_some(), "{started}");
+    let listed = json_of(&["list", "--json"]);
+    assert_eq!(listed[0]["name"], "jay");
+    let info = json_of(&["info", "--json"]);
+    assert_eq!(info["workspacesCount"], 1);
+    assert!(
+        info["version"].is_string() && info["hostname"].is_string(),
+        "{info}"
+    );
+    let stopped = json_of(&["stop", "jay", "--json"]);
+    assert_eq!(stopped["status"], "stopped");
+    let started_again = json_of(&["start", "jay", "--json"]);
+    assert_eq!(started_again["status"], "running");
+    assert_eq!(
+        json_of(&["delete", "jay", "--json"]),
+        json!({"success": true})
+    );
+
+    for args in [["stop", "ghost", "--json"], ["delete", "ghost", "--json"]] {
+        let output = agent.perry(&args);
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.contains("Workspace \"ghost\" does not exist") && stderr.contains("NOT_FOUND"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            text(&output.stdout).is_empty(),
+            "{args:?}: no JSON for a failure"
+        );
+    }
+}
+
+#[test]
+fn completions_come_for_bash_zsh_and_fish_and_bash_completes_subcommands() {
+    let script = |shell: &str| {
+        let output = Command::new(PERRY)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert_success(&output, &format!("completions {shell}"))
+    };
+    assert!(script("zsh").starts_with("#compdef perry"));
+    assert!(script("fish").contains("complete -c perry"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bash_script = dir.path().join("perry.bash");
+    std::fs::write(&bash_script, script("bash")).unwrap();
+    let completed = |words: &str| {
+        let line = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _perry perry \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             echo \"${{COMPREPLY[@]}}\"",
+            bash_script.display()
+        );
+        let output = Command::new("bash").args(["-c", &line]).output().unwrap();
+        assert_success(&output, "bash completion")
+    };
+    assert_eq!(completed("perry st").trim(), "start stop");
+    let agent_words = completed("perry agent ''");
+    for word in ["run", "install", "uninstall"] {
+        assert!(
+            agent_words.split_whitespace().any(|w| w == word),
+            "{agent_words}"
+        );
+    }
+    assert!(completed("perry --wo").contains("--worker"));
+}
+
+#[test]
+fn perry_alone_outside_a_terminal_is_a_usage_error_and_the_tui_needs_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = perry_in(dir.path(), None, &[]);
+    assert_eq!(alone.status.code(), Some(2));
+    assert!(
+        text(&alone.stderr).contains("Usage: perry"),
+        "{}",
+        text(&alone.stderr)
+    );
+    let tui = perry_in(dir.path(), None, &["tui"]);
+    assert!(!tui.status.success());
+    assert!(
+        text(&tui.stderr).contains("the TUI needs a terminal"),
+        "{}",
+        text(&tui.stderr)
+    );
+}
+
+#[test]
+fn status_is_coloured_in_a_terminal_unless_no_color_is_set() {
+    let agent = AgentProcess::start("colour");
+    assert_success(&agent.perry(&["start", "hue"]), "perry start hue");
+    // `script` gives perry a terminal as stdout, as a person's shell would.
+    let in_terminal = |no_color: Option<&str>| {
+        let mut command = Command::new("script");
+        command
+            .args(["-qec", &format!("{PERRY} list"), "/dev/null"])
+            .env("PERRY_CONFIG_DIR", agent.dir.path())
+            .env("PERRY_WORKER", format!("127.0.0.1:{}", agent.port))
+            .env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            command.env("NO_COLOR", value);
+        }
+        assert_success(&command.output().unwrap(), "perry list in a terminal")
+    };
+    assert!(in_terminal(None).contains("\x1b[32mrunning"));
+    // https://no-color.org: set and not empty turns colour off; empty does not.
+    assert!(!in_terminal(Some("1")).contains('\x1b'));
+    assert!(in_terminal(Some("")).contains("\x1b[32mrunning"));
+}
+
 #[test]
 fn config_worker_and_token_go_to_a_private_client_json() {
     let dir = tempfile::tempdir().unwrap();
@@ -202,4 +417,103 @@ fn without_docker_calls_answer_503_and_the_agent_stays_up() {
     let info: Value = serde_json::from_str(&info).unwrap();
     assert!(info.get("dockerVersion").is_none(), "{info}");
     assert_success(&agent.perry(&["config", "show"]), "perry config show");
+}
+
+/// `perry sessions`: the table, one conversation, search and JSON, from a Claude Code transcript
+/// written inside the workspace over SSH.
+#[test]
+fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
+    let agent = AgentProcess::start("sessions");
+    let started = assert_success(&agent.perry(&["start", "chat", "--json"]), "perry start");
+    let workspace: Value = serde_json::from_str(&started).unwrap();
+    let port = workspace["ports"]["ssh"].as_u64().unwrap() as u16;
+
+    let empty = assert_success(&agent.perry(&["sessions", "chat"]), "perry sessions");
+    assert!(empty.contains("No coding-agent sessions"), "{empty}");
+
+    let id = "0b9f4a3e-5c8d-4e2f-9a1b-7c6d5e4f3a2b";
+    let lines = [
+        json!({"type": "user", "sessionId": id, "uuid": "u1", "parentUuid": null,
+               "cwd": "/home/workspace/site", "timestamp": "2026-11-26T08:00:00.000Z",
+               "message": {"role": "user", "content": "Fix the broken footer links"}}),
+        json!({"type": "assistant", "sessionId": id, "uuid": "a1", "parentUuid": "u1",
+               "cwd": "/home/workspace/site", "timestamp": "2026-11-26T08:00:04.000Z",
+               "message": {"id": "msg_a1", "role": "assistant", "type": "message",
+                           "content": [{"type": "text", "text": "Looking at footer.html."},
+                                       {"type": "tool_use", "id": "t1", "name": "Bash",
+                                        "input": {"command": "grep -n href footer.html"}}]}}),
+    ];
+    let body: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    let dir = "~/.claude/projects/-home-workspace-site";
+    let write = ssh(
+        &agent,
+        port,
+        &[],
+        &format!(
+            "mkdir -p {dir} && printf '%s' '{}' > {dir}/{id}.jsonl",
+            body.replace('\'', "'\\''")
+        ),
+    );
+    assert!(write.status.success(), "{}", text(&write.stderr));
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let table = loop {
+        let table = assert_success(&agent.perry(&["sessions", "chat"]), "perry sessions");
+        if table.contains(id) || std::time::Instant::now() > deadline {
+            break table;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let row = table
+        .lines()
+        .find(|line| line.contains(id))
+        .unwrap_or_default();
+    assert!(row.contains("claude-code"), "{table}");
+    assert!(row.contains("Fix the broken footer links"), "{table}");
+
+    let conversation = assert_success(
+        &agent.perry(&["sessions", "chat", id]),
+        "perry sessions chat <id>",
+    );
+    assert!(conversation.contains("── user"), "{conversation}");
+    assert!(
+        conversation.contains("Fix the broken footer links"),
+        "{conversation}"
+    );
+    assert!(
+        conversation.contains("↳ Bash: grep -n href footer.html"),
+        "{conversation}"
+    );
+
+    let found = assert_success(
+        &agent.perry(&["sessions", "chat", "--search", "FOOTER.HTML"]),
+        "perry sessions --search",
+    );
+    assert!(found.contains(id), "{found}");
+
+    let page: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["sessions", "chat", "--json", "--agent", "claude-code"]),
+        "perry sessions --json",
+    ))
+    .unwrap();
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(
+        page["sessions"][0]["resumeCommand"],
+        format!("claude --resume {id}")
+    );
+
+    let none: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["sessions", "chat", "--json", "--agent", "codex"]),
+        "perry sessions --agent codex",
+    ))
+    .unwrap();
+    assert_eq!(none["total"], 0, "{none}");
+
+    let unknown = agent.perry(&["sessions", "chat", "no-such-session"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no-such-session"),
+        "{}",
+        text(&unknown.stderr)
+    );
 }

@@ -3,97 +3,10 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{AgentProcess, PERRY, assert_success};
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    /// Runs `perry <command>` in a new tmux session against the agent at `agent_port`, then
-    /// prints its exit status and whether the local terminal is back in cooked mode.
-    fn start(agent: &AgentProcess, agent_port: u16, command: &str) -> Tmux {
-        let session = format!("perry-test-{}-{agent_port}", std::process::id());
-        let script = format!(
-            "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{agent_port} {PERRY} {command}; echo \"EXITED=$? $(stty -a | grep -o -- '-\\?icanon' | head -1)\"; sleep 60",
-            agent.dir.path().display(),
-        );
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                "120",
-                "-y",
-                "30",
-                &script,
-            ])
-            .status()
-            .expect("tmux runs");
-        assert!(status.success());
-        Tmux { session }
-    }
-
-    fn keys(&self, keys: &str) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys, "Enter"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(needle) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{needle:?} never appeared; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn resize(&self, cols: u16, rows: u16) {
-        let status = Command::new("tmux")
-            .args([
-                "resize-window",
-                "-t",
-                &self.session,
-                "-x",
-                &cols.to_string(),
-                "-y",
-                &rows.to_string(),
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
+use common::tmux::Tmux;
+use common::{AgentProcess, assert_success};
 
 #[test]
 fn perry_shell_feels_like_a_local_terminal() {

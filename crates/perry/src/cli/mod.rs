@@ -2,30 +2,42 @@
 
 mod agent;
 mod build;
+mod completions;
 mod config;
 mod delete;
 mod info;
 mod list;
 mod output;
+mod sessions;
 mod shell;
 mod start;
 mod stop;
+mod tui;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::client::AgentClient;
+pub use output::no_colour_requested;
 
 /// Perry: isolated Docker-in-Docker workspaces for coding agents, on a machine you own.
+///
+/// Without a command, in a terminal, perry opens its TUI.
 #[derive(Debug, Parser)]
 #[command(name = "perry", version, about)]
 pub struct Cli {
     /// Config dir (default: $PERRY_CONFIG_DIR, else ~/.config/perry).
     #[arg(long, global = true, value_name = "DIR")]
     config_dir: Option<PathBuf>,
+    /// The agent to talk to for this command only (default: $PERRY_WORKER, else
+    /// `perry config worker`, else this machine).
+    #[arg(long, global = true, value_name = "HOST[:PORT]")]
+    worker: Option<String>,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,6 +54,10 @@ enum Command {
     Delete(delete::Args),
     /// Open a shell in a workspace (or run one command: `perry shell <name> -- cmd args`).
     Shell(shell::Args),
+    /// Coding-agent sessions of a workspace: the list, one conversation, or live changes.
+    Sessions(sessions::Args),
+    /// Workspaces, live, in a terminal UI (what `perry` alone opens in a terminal).
+    Tui(tui::Args),
     /// Show the agent's version, host, Docker version and DinD mode.
     Info(info::Args),
     /// Build the workspace image on this machine's Docker Engine.
@@ -49,35 +65,70 @@ enum Command {
     /// Show or change where the CLI finds the agent.
     #[command(subcommand)]
     Config(config::Command),
-    /// Run or install the agent daemon.
+    /// Run, install or uninstall the agent daemon.
     #[command(subcommand)]
     Agent(agent::Command),
+    /// Print a shell completion script (e.g. `perry completions bash > ~/.local/share/bash-completion/completions/perry`).
+    Completions(completions::Args),
 }
 
 impl Cli {
-    /// Whether this command runs the agent daemon (which needs a multi-threaded runtime).
-    pub fn runs_agent(&self) -> bool {
-        matches!(&self.command, Command::Agent(command) if command.runs_agent())
+    /// Parses the command line. `perry` alone opens the TUI when it can draw one; elsewhere (a
+    /// pipe, a script) it is a usage error, as a missing subcommand always was.
+    pub fn parse_or_default() -> Cli {
+        let mut cli = Cli::parse();
+        if cli.command.is_none() {
+            if !std::io::stdout().is_terminal() {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingSubcommand,
+                        "a command is needed when stdout is not a terminal (see `perry --help`)",
+                    )
+                    .exit();
+            }
+            cli.command = Some(Command::Tui(tui::Args {}));
+        }
+        cli
     }
 
-    /// Runs the chosen subcommand.
-    pub async fn run(self) -> anyhow::Result<()> {
+    /// Whether this command takes over the whole terminal (the TUI).
+    pub fn draws_full_screen(&self) -> bool {
+        matches!(&self.command, Some(Command::Tui(_)))
+    }
+
+    /// Whether this command runs the agent daemon (which needs a multi-threaded runtime).
+    pub fn runs_agent(&self) -> bool {
+        matches!(&self.command, Some(Command::Agent(command)) if command.runs_agent())
+    }
+
+    /// Runs the chosen subcommand; the exit code is the remote shell's for `perry shell`.
+    pub async fn run(self) -> anyhow::Result<ExitCode> {
         let config_dir = match self.config_dir {
             Some(dir) => dir,
             None => perry_agent::state::config::config_dir()?,
         };
-        let context = Context { config_dir };
-        match self.command {
+        let context = Context {
+            config_dir,
+            worker: self.worker,
+        };
+        let Some(command) = self.command else {
+            anyhow::bail!("no command given; see `perry --help`");
+        };
+        match command {
             Command::List(args) => list::run(&context, args).await,
             Command::Start(args) => start::run(&context, args).await,
             Command::Stop(args) => stop::run(&context, args).await,
             Command::Delete(args) => delete::run(&context, args).await,
-            Command::Shell(args) => shell::run(&context, args).await,
+            Command::Shell(args) => return shell::run(&context, args).await,
+            Command::Sessions(args) => sessions::run(&context, args).await,
+            Command::Tui(args) => tui::run(&context, args).await,
             Command::Info(args) => info::run(&context, args).await,
             Command::Build(args) => build::run(&context, args).await,
             Command::Config(command) => config::run(&context, command).await,
             Command::Agent(command) => agent::run(&context, command).await,
+            Command::Completions(args) => completions::run(args),
         }
+        .map(|()| ExitCode::SUCCESS)
     }
 }
 
@@ -85,11 +136,13 @@ impl Cli {
 #[derive(Debug)]
 pub struct Context {
     pub config_dir: PathBuf,
+    /// `--worker`: the agent for this invocation, over PERRY_WORKER and client.json.
+    pub worker: Option<String>,
 }
 
 impl Context {
     /// A client for the agent this CLI is pointed at.
     pub fn client(&self) -> anyhow::Result<AgentClient> {
-        AgentClient::discover(&self.config_dir)
+        AgentClient::discover(&self.config_dir, self.worker.as_deref())
     }
 }

@@ -11,8 +11,14 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the user asked for no colour: NO_COLOR set to anything but the empty string
+/// (https://no-color.org).
+pub fn no_colour_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+}
+
 fn colour_enabled() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+    !no_colour_requested() && std::io::stdout().is_terminal()
 }
 
 /// A workspace status, coloured by health when colour is on.

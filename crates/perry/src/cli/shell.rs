@@ -6,16 +6,16 @@
 
 use std::io::{IsTerminal, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use futures_util::{SinkExt, StreamExt};
 use perry_api::TerminalControl;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::Context;
 use crate::client::AgentClient;
@@ -43,12 +43,16 @@ impl RawMode {
             return Ok(RawMode { enabled: false });
         }
         crossterm::terminal::enable_raw_mode().context("cannot put the terminal into raw mode")?;
-        // A panic must not leave the terminal raw either.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let _ = crossterm::terminal::disable_raw_mode();
-            previous(info);
-        }));
+        // A panic must not leave the terminal raw either. Once per process: the TUI opens
+        // one shell after another, and each would otherwise wrap the hook again.
+        static RESTORE_ON_PANIC: std::sync::Once = std::sync::Once::new();
+        RESTORE_ON_PANIC.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let _ = crossterm::terminal::disable_raw_mode();
+                previous(info);
+            }));
+        });
         Ok(RawMode { enabled: true })
     }
 }
@@ -78,8 +82,36 @@ struct Position {
     next_offset: u64,
 }
 
-pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let client = context.client()?;
+    let end = open(&client, &args.name, &args.command).await?;
+    if let Some(message) = end.message {
+        eprintln!("perry: {message}");
+    }
+    Ok(exit_code_of(end.exit_code))
+}
+
+/// How a shell ended: the remote exit code, and why the agent closed it when it was not the
+/// shell's own exit (a workspace stopped under it).
+#[derive(Debug)]
+pub struct ShellEnd {
+    pub exit_code: i32,
+    pub message: Option<String>,
+}
+
+/// A process exit code for a remote one: a shell's status is 0–255 already, anything else
+/// (never expected) maps to failure rather than wrapping around to success.
+fn exit_code_of(code: i32) -> ExitCode {
+    u8::try_from(code).map_or(ExitCode::FAILURE, ExitCode::from)
+}
+
+/// Runs a shell (or `command`) in workspace `name` in this terminal until it ends. `perry shell`
+/// and the TUI's "open" both come here; the caller decides what to do with the exit code.
+pub async fn open(
+    client: &AgentClient,
+    name: &str,
+    command: &[String],
+) -> anyhow::Result<ShellEnd> {
     let mut input = Input::open();
     let mut resizes = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         .context("cannot watch terminal resizes")?;
@@ -91,8 +123,8 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     };
     let mut dropped_since: Option<std::time::Instant> = None;
     let end = loop {
-        let url = terminal_url(&client, &args, &position);
-        let socket = match connect(&client, &url).await {
+        let url = terminal_url(client, name, command, &position);
+        let socket = match client.connect_websocket(&url).await {
             Ok(socket) => socket,
             Err(error) => {
                 let Some(since) = dropped_since else {
@@ -109,7 +141,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
             eprint!("\r\n[perry: reattached]\r\n");
         }
         match session(socket, &mut position, &mut input, &mut resizes).await {
-            SessionEnd::Closed { exit_code, message } => break Ok((exit_code, message)),
+            SessionEnd::Closed { exit_code, message } => break Ok(ShellEnd { exit_code, message }),
             SessionEnd::Dropped => {
                 eprint!("\r\n[perry: connection lost, reattaching…]\r\n");
                 dropped_since = Some(std::time::Instant::now());
@@ -117,14 +149,15 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         }
     };
     drop(raw_mode);
-    let (exit_code, message) = end?;
-    if let Some(message) = message {
-        eprintln!("perry: {message}");
-    }
-    std::process::exit(exit_code);
+    end
 }
 
-fn terminal_url(client: &AgentClient, args: &Args, position: &Position) -> String {
+fn terminal_url(
+    client: &AgentClient,
+    name: &str,
+    command: &[String],
+    position: &Position,
+) -> String {
     let mut query = Vec::new();
     match &position.terminal {
         Some(id) => {
@@ -135,15 +168,15 @@ fn terminal_url(client: &AgentClient, args: &Args, position: &Position) -> Strin
             if let Ok((cols, rows)) = crossterm::terminal::size() {
                 query.push(format!("cols={cols}&rows={rows}"));
             }
-            if !args.command.is_empty() {
-                let json = serde_json::to_string(&args.command).unwrap_or_default();
+            if !command.is_empty() {
+                let json = serde_json::to_string(command).unwrap_or_default();
                 query.push(format!("cmd={}", percent_encode(&json)));
             }
         }
     }
     client.websocket_url(&format!(
         "/terminal/{}?{}",
-        percent_encode(&args.name),
+        percent_encode(name),
         query.join("&")
     ))
 }
@@ -159,36 +192,7 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn connect(client: &AgentClient, url: &str) -> anyhow::Result<Socket> {
-    let mut request = url.into_client_request().context("bad agent URL")?;
-    if let Some(token) = client.token() {
-        let value = format!("Bearer {token}")
-            .parse()
-            .context("the token is not a valid header value")?;
-        request.headers_mut().insert("authorization", value);
-    }
-    // No Nagle delay: keystrokes are single bytes that must leave at once.
-    match tokio_tungstenite::connect_async_with_config(request, None, true).await {
-        Ok((socket, _)) => Ok(socket),
-        Err(WsError::Http(response)) => {
-            let status = response.status();
-            let message = response
-                .body()
-                .as_ref()
-                .and_then(|body| serde_json::from_slice::<serde_json::Value>(body).ok())
-                .and_then(|body| body["json"]["message"].as_str().map(str::to_owned))
-                .unwrap_or_else(|| status.to_string());
-            bail!("{message}")
-        }
-        Err(error) => bail!(
-            "cannot reach the Perry agent at {}: {error}",
-            client.base_url()
-        ),
-    }
-}
+use crate::client::Socket;
 
 /// Copies bytes between the socket and this terminal until either side ends.
 async fn session(

@@ -2,26 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
 use perry_agent::AgentOptions;
 
-use super::Context;
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the agent in the foreground.
-    Run(RunArgs),
-}
-
-impl Command {
-    /// Whether this runs the daemon itself.
-    pub fn runs_agent(&self) -> bool {
-        matches!(self, Command::Run(_))
-    }
-}
+use crate::cli::Context;
 
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
+pub struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0")]
     host: String,
@@ -33,13 +19,7 @@ pub struct RunArgs {
     no_auth: bool,
 }
 
-pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Run(args) => run_agent(context, args).await,
-    }
-}
-
-async fn run_agent(context: &Context, args: RunArgs) -> anyhow::Result<()> {
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let options = AgentOptions {
         config_dir: context.config_dir.clone(),
         host: args.host,

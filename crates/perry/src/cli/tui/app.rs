@@ -1,0 +1,533 @@
+//! The TUI's state and how keys and replies change it. Nothing here does I/O: a key or a reply
+//! goes in, the state changes, and [`Effect`]s come out for the event loop to carry out, so
+//! tests drive the whole behaviour with values they build.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use perry_api::{AgentInfo, Workspace, WorkspaceStatus};
+use serde_json::Value;
+
+/// What the user asked the agent to do to one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Start,
+    Stop,
+    Delete,
+}
+
+impl Action {
+    /// The procedure that does it.
+    pub fn procedure(self) -> &'static str {
+        match self {
+            Action::Create => "workspaces/create",
+            Action::Start => "workspaces/start",
+            Action::Stop => "workspaces/stop",
+            Action::Delete => "workspaces/delete",
+        }
+    }
+
+    /// What is shown while it runs: "creating", "starting", …
+    pub fn in_progress(self) -> &'static str {
+        match self {
+            Action::Create => "creating",
+            Action::Start => "starting",
+            Action::Stop => "stopping",
+            Action::Delete => "deleting",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// Work for the event loop: calls to the agent, or handing the terminal to a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// List workspaces (`workspaces.list`).
+    Refresh,
+    /// Ask for the info line (`agent.info`).
+    LoadInfo,
+    /// Run `action` on the workspace `name`.
+    Run(Action, String),
+    /// Leave the screen to a shell in the workspace, and come back when it ends.
+    OpenShell(String),
+    /// List the sessions of a workspace (`sessions.list`).
+    LoadSessions(String),
+}
+
+/// A reply for the state, as the event loop received it. Errors are already sentences.
+#[derive(Debug)]
+pub enum Outcome {
+    Listed(Result<Vec<Workspace>, String>),
+    Info(Result<AgentInfo, String>),
+    /// `action` on `name` finished; `Ok(None)` for a delete.
+    Done {
+        action: Action,
+        name: String,
+        result: Result<Option<Workspace>, String>,
+    },
+    Sessions {
+        workspace: String,
+        result: SessionsReply,
+    },
+    /// The shell opened on `name` ended: its exit code and the agent's reason, if any.
+    ShellEnded {
+        name: String,
+        result: Result<(i32, Option<String>), String>,
+    },
+}
+
+/// What `sessions.list` answered.
+#[derive(Debug)]
+pub enum SessionsReply {
+    /// The sessions, in whatever shape this agent sends (a list, or a page with `sessions`).
+    Listed(Value),
+    /// The agent does not discover sessions (it answered NOT_IMPLEMENTED).
+    NotImplemented,
+    Failed(String),
+}
+
+/// Which list fills the screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Workspaces,
+    Sessions { workspace: String },
+}
+
+/// What keys do right now: the lists, or a prompt, or the help overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing the name of a new workspace.
+    Create {
+        name: String,
+    },
+    /// Waiting for `y` before deleting `name`.
+    ConfirmDelete {
+        name: String,
+    },
+    Help,
+}
+
+/// The sessions of the workspace on the sessions screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sessions {
+    Loading,
+    /// The agent cannot list sessions yet.
+    Unavailable,
+    Failed(String),
+    Loaded(Vec<SessionRow>),
+}
+
+/// One session, as much of it as the table shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: String,
+    pub title: String,
+    pub agent: String,
+    pub message_count: String,
+    pub last_activity: String,
+}
+
+impl SessionRow {
+    /// Reads the fields the table shows and ignores the rest, so the TUI keeps working while
+    /// the session type grows.
+    fn from_value(value: &Value) -> SessionRow {
+        let text = |key: &str| match &value[key] {
+            Value::String(text) => text.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        SessionRow {
+            id: text("sessionId"),
+            title: text("title"),
+            agent: text("agent"),
+            message_count: text("messageCount"),
+            last_activity: text("lastActivity"),
+        }
+    }
+}
+
+/// How important a line in the status bar is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// A workspace with an operation in flight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub action: Action,
+    pub name: String,
+}
+
+/// The whole state of the TUI.
+#[derive(Debug)]
+pub struct App {
+    /// The agent's address, as the client uses it.
+    pub agent_url: String,
+    pub agent: Option<AgentInfo>,
+    pub workspaces: Vec<Workspace>,
+    /// Whether a list has ever arrived (else the screen says it is loading).
+    pub loaded: bool,
+    pub selected: usize,
+    pub screen: Screen,
+    pub mode: Mode,
+    pub sessions: Sessions,
+    /// Why the last list failed (agent unreachable, Docker down); cleared by the next success.
+    pub connection_error: Option<String>,
+    /// The outcome of the last thing the user did.
+    pub message: Option<(Level, String)>,
+    pub busy: Vec<Busy>,
+    /// Advances while something is busy, to animate the progress marker.
+    pub spinner_frame: usize,
+    pub colour: bool,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(agent_url: &str, colour: bool) -> App {
+        App {
+            agent_url: agent_url.to_owned(),
+            agent: None,
+            workspaces: Vec::new(),
+            loaded: false,
+            selected: 0,
+            screen: Screen::Workspaces,
+            mode: Mode::Normal,
+            sessions: Sessions::Loading,
+            connection_error: None,
+            message: None,
+            busy: Vec::new(),
+            spinner_frame: 0,
+            colour,
+            quit: false,
+        }
+    }
+
+    /// The workspace under the cursor.
+    pub fn selected_workspace(&self) -> Option<&Workspace> {
+        self.workspaces.get(self.selected)
+    }
+
+    /// What is in flight for workspace `name`, if anything.
+    pub fn busy_with(&self, name: &str) -> Option<Action> {
+        self.busy
+            .iter()
+            .find(|busy| busy.name == name)
+            .map(|busy| busy.action)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        !self.busy.is_empty()
+    }
+
+    /// Moves the progress marker on.
+    pub fn tick(&mut self) {
+        self.spinner_frame = self.spinner_frame.wrapping_add(1);
+    }
+
+    /// The effects of one key press.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            self.quit = true;
+            return Vec::new();
+        }
+        match self.mode.clone() {
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                Vec::new()
+            }
+            Mode::Create { name } => self.handle_create_key(name, key),
+            Mode::ConfirmDelete { name } => {
+                self.mode = Mode::Normal;
+                if key.code != KeyCode::Char('y') {
+                    self.message = Some((Level::Info, format!("Kept {name}.")));
+                    return Vec::new();
+                }
+                self.begin(Action::Delete, name)
+            }
+            Mode::Normal => match self.screen.clone() {
+                Screen::Workspaces => self.handle_workspaces_key(key),
+                Screen::Sessions { workspace } => self.handle_sessions_key(&workspace, key),
+            },
+        }
+    }
+
+    fn handle_workspaces_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => self.quit = true,
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.selected = (self.selected + 1).min(self.workspaces.len().saturating_sub(1));
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
+            KeyCode::End | KeyCode::Char('G') => {
+                self.selected = self.workspaces.len().saturating_sub(1);
+            }
+            KeyCode::Char('r') => {
+                self.message = None;
+                return vec![Effect::Refresh, Effect::LoadInfo];
+            }
+            KeyCode::Char('c') => {
+                self.mode = Mode::Create {
+                    name: String::new(),
+                };
+            }
+            KeyCode::Char('s') => {
+                if let Some(name) = self.selected_name() {
+                    return self.begin(Action::Start, name);
+                }
+            }
+            KeyCode::Char('x') => {
+                if let Some(name) = self.selected_name() {
+                    return self.begin(Action::Stop, name);
+                }
+            }
+            KeyCode::Char('d') => {
+                if let Some(name) = self.selected_name() {
+                    self.mode = Mode::ConfirmDelete { name };
+                }
+            }
+            KeyCode::Enter | KeyCode::Char('o') => {
+                if let Some(name) = self.selected_name() {
+                    return vec![Effect::OpenShell(name)];
+                }
+            }
+            KeyCode::Tab | KeyCode::Char('v') => {
+                if let Some(workspace) = self.selected_name() {
+                    self.screen = Screen::Sessions {
+                        workspace: workspace.clone(),
+                    };
+                    self.sessions = Sessions::Loading;
+                    return vec![Effect::LoadSessions(workspace)];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn handle_sessions_key(&mut self, workspace: &str, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Esc | KeyCode::Tab | KeyCode::Char('v') => self.screen = Screen::Workspaces,
+            KeyCode::Char('r') => return vec![Effect::LoadSessions(workspace.to_owned())],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn handle_create_key(&mut self, mut name: String, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => {
+                self.mode = Mode::Normal;
+                return Vec::new();
+            }
+            KeyCode::Enter => {
+                if name_problem(&name).is_some() {
+                    // The prompt already says what is wrong; keep it open to fix the name.
+                    return Vec::new();
+                }
+                self.mode = Mode::Normal;
+                return self.begin(Action::Create, name);
+            }
+            KeyCode::Backspace => {
+                name.pop();
+            }
+            KeyCode::Char(typed) if !typed.is_control() => name.push(typed),
+            _ => {}
+        }
+        self.mode = Mode::Create { name };
+        Vec::new()
+    }
+
+    /// The selected workspace's name; when there is none, the status line says so.
+    fn selected_name(&mut self) -> Option<String> {
+        let name = self.selected_workspace().map(|w| w.name.clone());
+        if name.is_none() {
+            self.message = Some((
+                Level::Info,
+                "No workspace selected: press c to create one.".to_owned(),
+            ));
+        }
+        name
+    }
+
+    /// Starts `action` on `name` unless something else is running on it already.
+    fn begin(&mut self, action: Action, name: String) -> Vec<Effect> {
+        if let Some(running) = self.busy_with(&name) {
+            self.message = Some((
+                Level::Info,
+                format!("{name} is busy {}; wait for it.", running.in_progress()),
+            ));
+            return Vec::new();
+        }
+        self.busy.push(Busy {
+            action,
+            name: name.clone(),
+        });
+        self.message = None;
+        vec![Effect::Run(action, name)]
+    }
+
+    /// Takes in a reply; the effects are follow-ups (a list after a change).
+    pub fn apply(&mut self, outcome: Outcome) -> Vec<Effect> {
+        match outcome {
+            Outcome::Listed(Ok(workspaces)) => {
+                self.set_workspaces(workspaces);
+                self.loaded = true;
+                self.connection_error = None;
+            }
+            Outcome::Listed(Err(error)) => self.connection_error = Some(error),
+            Outcome::Info(Ok(info)) => self.agent = Some(info),
+            // An unreachable agent already shows through the list's error.
+            Outcome::Info(Err(_)) => {}
+            Outcome::Done {
+                action,
+                name,
+                result,
+            } => {
+                self.busy
+                    .retain(|busy| !(busy.name == name && busy.action == action));
+                self.message = Some(match result {
+                    Ok(Some(workspace)) => {
+                        let message = done_message(&workspace);
+                        self.upsert(workspace);
+                        message
+                    }
+                    Ok(None) => {
+                        self.remove(&name);
+                        (Level::Info, format!("Deleted {name}."))
+                    }
+                    Err(error) => (
+                        Level::Error,
+                        format!("Cannot {} {name}: {error}", action.verb()),
+                    ),
+                });
+                return vec![Effect::Refresh];
+            }
+            Outcome::Sessions { workspace, result } => {
+                if self.screen
+                    != (Screen::Sessions {
+                        workspace: workspace.clone(),
+                    })
+                {
+                    return Vec::new();
+                }
+                self.sessions = match result {
+                    SessionsReply::Listed(value) => Sessions::Loaded(session_rows(&value)),
+                    SessionsReply::NotImplemented => Sessions::Unavailable,
+                    SessionsReply::Failed(error) => Sessions::Failed(error),
+                };
+            }
+            Outcome::ShellEnded { name, result } => {
+                self.message = Some(match result {
+                    Ok((code, Some(reason))) => (
+                        Level::Error,
+                        format!("Shell in {name} ended ({code}): {reason}"),
+                    ),
+                    Ok((0, None)) => (Level::Info, format!("Shell in {name} ended.")),
+                    Ok((code, None)) => (
+                        Level::Info,
+                        format!("Shell in {name} ended with exit code {code}."),
+                    ),
+                    Err(error) => (
+                        Level::Error,
+                        format!("Cannot open a shell in {name}: {error}"),
+                    ),
+                });
+                return vec![Effect::Refresh];
+            }
+        }
+        Vec::new()
+    }
+
+    /// Replaces the list, keeping the cursor on the same workspace where it still exists.
+    fn set_workspaces(&mut self, workspaces: Vec<Workspace>) {
+        let selected_name = self.selected_workspace().map(|w| w.name.clone());
+        self.workspaces = workspaces;
+        self.selected = selected_name
+            .and_then(|name| self.workspaces.iter().position(|w| w.name == name))
+            .unwrap_or(self.selected)
+            .min(self.workspaces.len().saturating_sub(1));
+    }
+
+    fn upsert(&mut self, workspace: Workspace) {
+        match self
+            .workspaces
+            .iter_mut()
+            .find(|w| w.name == workspace.name)
+        {
+            Some(existing) => *existing = workspace,
+            None => {
+                let mut workspaces = self.workspaces.clone();
+                workspaces.push(workspace);
+                workspaces.sort_by(|a, b| a.name.cmp(&b.name));
+                self.set_workspaces(workspaces);
+            }
+        }
+    }
+
+    fn remove(&mut self, name: &str) {
+        let workspaces = self
+            .workspaces
+            .iter()
+            .filter(|w| w.name != name)
+            .cloned()
+            .collect();
+        self.set_workspaces(workspaces);
+    }
+}
+
+/// What went wrong with a name typed for a new workspace, as the prompt shows it.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("type a name".to_owned());
+    }
+    perry_agent::workspace::validate_name(name)
+        .err()
+        .map(|_| format!("use {}", perry_agent::workspace::NAME_RULE))
+}
+
+fn done_message(workspace: &Workspace) -> (Level, String) {
+    match (&workspace.status, &workspace.error) {
+        (_, Some(error)) => (
+            Level::Error,
+            format!(
+                "{} is {}: {error}",
+                workspace.name,
+                workspace.status.as_str()
+            ),
+        ),
+        (WorkspaceStatus::Error, None) => {
+            (Level::Error, format!("{} is in error.", workspace.name))
+        }
+        (status, None) => (
+            Level::Info,
+            format!("{} is {}.", workspace.name, status.as_str()),
+        ),
+    }
+}
+
+/// The rows of a `sessions.list` reply: a list of sessions, or a page that holds one.
+fn session_rows(reply: &Value) -> Vec<SessionRow> {
+    let sessions = match reply {
+        Value::Array(sessions) => sessions.as_slice(),
+        Value::Object(page) => page
+            .get("sessions")
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice),
+        _ => &[],
+    };
+    sessions.iter().map(SessionRow::from_value).collect()
+}

@@ -1,0 +1,397 @@
+//! The TUI as a person sees it: keys go into a state built here, the screen is drawn on
+//! ratatui's test backend and read back as text.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use perry_api::{AgentInfo, Workspace, WorkspacePorts, WorkspaceStatus};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+use super::app::{Action, App, Effect, Mode, Outcome, Screen, Sessions, SessionsReply};
+use super::view;
+
+fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
+    Workspace {
+        name: name.to_owned(),
+        status,
+        container_id: None,
+        created: "2025-01-01T00:00:00Z".to_owned(),
+        image: "workspace-base".to_owned(),
+        ports: WorkspacePorts { ssh: 2201 },
+        error: None,
+    }
+}
+
+/// An app that has listed `alpha` (running) and `beta` (stopped) from a known agent.
+fn listed_app() -> App {
+    let mut app = App::new("http://box:7391", false);
+    app.apply(Outcome::Info(Ok(AgentInfo {
+        version: "0.1.0".to_owned(),
+        hostname: "box".to_owned(),
+        uptime: 5.0,
+        workspaces_count: 2,
+        docker_version: Some("27.3.1".to_owned()),
+        dind_mode: None,
+    })));
+    app.apply(Outcome::Listed(Ok(vec![
+        workspace("alpha", WorkspaceStatus::Running),
+        workspace("beta", WorkspaceStatus::Stopped),
+    ])));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for typed in text.chars() {
+        press(app, KeyCode::Char(typed));
+    }
+}
+
+/// The screen as lines of text, `width` × `height` cells.
+fn screen(app: &App, width: u16, height: u16) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| view::render(frame, app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn screen_text(app: &App) -> String {
+    screen(app, 100, 20).join("\n")
+}
+
+fn line_with<'a>(lines: &'a [String], needle: &str) -> &'a str {
+    lines
+        .iter()
+        .find(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{}", lines.join("\n")))
+}
+
+#[test]
+fn the_list_shows_each_workspace_with_its_status_and_the_agent_on_the_info_line() {
+    let app = listed_app();
+    let lines = screen(&app, 100, 20);
+    let info = &lines[0];
+    assert!(
+        info.contains("http://box:7391") && info.contains("host box") && info.contains("v0.1.0"),
+        "{info}"
+    );
+    assert!(line_with(&lines, "alpha").contains("running"));
+    assert!(line_with(&lines, "beta").contains("stopped"));
+    assert!(
+        line_with(&lines, "alpha").starts_with("│> "),
+        "the first row is selected"
+    );
+    assert!(lines.last().unwrap().contains("q quit"));
+}
+
+#[test]
+fn before_the_first_list_the_screen_says_it_is_loading_and_an_empty_list_says_how_to_create() {
+    let mut app = App::new("http://box:7391", false);
+    assert!(screen_text(&app).contains("Loading workspaces"));
+    app.apply(Outcome::Listed(Ok(Vec::new())));
+    assert!(screen_text(&app).contains("Press c to create one"));
+    // Keys that need a workspace say there is none instead of doing anything.
+    assert!(press(&mut app, KeyCode::Char('s')).is_empty());
+    assert!(screen_text(&app).contains("No workspace selected"));
+}
+
+#[test]
+fn stop_marks_the_workspace_busy_until_the_reply_and_then_shows_the_new_status() {
+    let mut app = listed_app();
+    let effects = press(&mut app, KeyCode::Char('x'));
+    assert_eq!(effects, [Effect::Run(Action::Stop, "alpha".to_owned())]);
+    assert!(line_with(&screen(&app, 100, 20), "alpha").contains("stopping..."));
+    // A second key on a busy workspace does not send another request.
+    assert!(press(&mut app, KeyCode::Char('s')).is_empty());
+
+    let follow_up = app.apply(Outcome::Done {
+        action: Action::Stop,
+        name: "alpha".to_owned(),
+        result: Ok(Some(workspace("alpha", WorkspaceStatus::Stopped))),
+    });
+    assert_eq!(follow_up, [Effect::Refresh]);
+    let lines = screen(&app, 100, 20);
+    assert!(line_with(&lines, "alpha").contains("stopped"), "{lines:?}");
+    line_with(&lines, "alpha is stopped.");
+}
+
+#[test]
+fn moving_selects_the_next_workspace_and_start_acts_on_it() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.selected, 1, "the cursor stops at the last row");
+    assert_eq!(
+        press(&mut app, KeyCode::Char('s')),
+        [Effect::Run(Action::Start, "beta".to_owned())]
+    );
+    // A new list keeps the cursor on the same workspace even when rows move.
+    app.apply(Outcome::Listed(Ok(vec![
+        workspace("aaa", WorkspaceStatus::Running),
+        workspace("alpha", WorkspaceStatus::Running),
+        workspace("beta", WorkspaceStatus::Running),
+    ])));
+    assert_eq!(app.selected_workspace().unwrap().name, "beta");
+}
+
+#[test]
+fn create_checks_the_name_as_it_is_typed_and_only_sends_a_valid_one() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "Bad_Name");
+    let text = screen_text(&app);
+    assert!(text.contains("New workspace name: Bad_Name"), "{text}");
+    assert!(text.contains("lowercase letters"), "{text}");
+    assert!(
+        press(&mut app, KeyCode::Enter).is_empty(),
+        "an invalid name is not sent"
+    );
+    assert!(matches!(app.mode, Mode::Create { .. }));
+
+    for _ in 0.."Bad_Name".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "gamma");
+    assert!(screen_text(&app).contains("Enter creates it"));
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Run(Action::Create, "gamma".to_owned())]
+    );
+    assert_eq!(app.mode, Mode::Normal);
+    // Creating takes seconds: the status line says so and the spinner moves.
+    let before = screen(&app, 100, 20);
+    assert!(line_with(&before, "creating gamma...").starts_with('|'));
+    app.tick();
+    assert!(line_with(&screen(&app, 100, 20), "creating gamma...").starts_with('/'));
+
+    app.apply(Outcome::Done {
+        action: Action::Create,
+        name: "gamma".to_owned(),
+        result: Ok(Some(workspace("gamma", WorkspaceStatus::Running))),
+    });
+    assert!(!app.is_busy());
+    assert!(line_with(&screen(&app, 100, 20), "gamma").contains("running"));
+}
+
+#[test]
+fn escape_leaves_the_name_prompt_without_creating() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "x");
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.quit, "Esc in the prompt does not quit");
+}
+
+#[test]
+fn delete_asks_first_and_only_y_deletes() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('d'));
+    assert!(screen_text(&app).contains("Delete alpha with its container and volumes?"));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(screen_text(&app).contains("Kept alpha."));
+
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        [Effect::Run(Action::Delete, "alpha".to_owned())]
+    );
+    app.apply(Outcome::Done {
+        action: Action::Delete,
+        name: "alpha".to_owned(),
+        result: Ok(None),
+    });
+    let text = screen_text(&app);
+    assert!(text.contains("Deleted alpha."), "{text}");
+    assert!(!text.contains("running"), "{text}");
+}
+
+#[test]
+fn errors_show_in_the_status_line_and_the_list_stays() {
+    let mut app = listed_app();
+    app.apply(Outcome::Listed(Err(
+        "cannot reach the Perry agent at http://box:7391 (from PERRY_WORKER): Connection refused.\nStart it there"
+            .to_owned(),
+    )));
+    let lines = screen(&app, 80, 20);
+    let status = lines[16..19]
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        status.contains("cannot reach the Perry agent at http://box:7391")
+            && status.contains("Connection refused. Start it there"),
+        "the whole message, wrapped above the keys: {lines:#?}"
+    );
+    assert!(line_with(&lines, "alpha").contains("running"));
+
+    press(&mut app, KeyCode::Char('x'));
+    app.apply(Outcome::Listed(Ok(vec![workspace(
+        "alpha",
+        WorkspaceStatus::Running,
+    )])));
+    app.apply(Outcome::Done {
+        action: Action::Stop,
+        name: "alpha".to_owned(),
+        result: Err("Docker is not answering (SERVICE_UNAVAILABLE)".to_owned()),
+    });
+    assert!(screen_text(&app).contains("Cannot stop alpha: Docker is not answering"));
+}
+
+#[test]
+fn enter_and_o_open_a_shell_and_its_end_is_reported() {
+    let mut app = listed_app();
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::OpenShell("alpha".to_owned())]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('o')),
+        [Effect::OpenShell("alpha".to_owned())]
+    );
+    app.apply(Outcome::ShellEnded {
+        name: "alpha".to_owned(),
+        result: Ok((3, None)),
+    });
+    assert!(screen_text(&app).contains("Shell in alpha ended with exit code 3."));
+}
+
+#[test]
+fn the_sessions_view_says_when_the_agent_cannot_list_sessions() {
+    let mut app = listed_app();
+    assert_eq!(
+        press(&mut app, KeyCode::Tab),
+        [Effect::LoadSessions("alpha".to_owned())]
+    );
+    assert!(screen_text(&app).contains("Sessions in alpha"));
+    assert!(screen_text(&app).contains("Loading sessions"));
+    app.apply(Outcome::Sessions {
+        workspace: "alpha".to_owned(),
+        result: SessionsReply::NotImplemented,
+    });
+    assert!(
+        screen_text(&app).contains("Sessions are not available from this agent yet."),
+        "{}",
+        screen_text(&app)
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Workspaces);
+    assert!(!app.quit);
+}
+
+#[test]
+fn the_sessions_view_lists_sessions_from_a_list_or_a_page() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('v'));
+    let session = json!({
+        "sessionId": "abc123",
+        "title": "Fix the flaky test",
+        "agent": "claude-code",
+        "messageCount": 12,
+        "lastActivity": "2025-01-02T03:04:05Z",
+        "somethingNew": {"ignored": true},
+    });
+    app.apply(Outcome::Sessions {
+        workspace: "alpha".to_owned(),
+        result: SessionsReply::Listed(json!({"sessions": [session], "total": 1, "hasMore": false})),
+    });
+    let lines = screen(&app, 100, 20);
+    let row = line_with(&lines, "Fix the flaky test");
+    assert!(
+        row.contains("claude-code") && row.contains("12") && row.contains("2025-01-02T03:04:05Z"),
+        "{row}"
+    );
+
+    app.apply(Outcome::Sessions {
+        workspace: "alpha".to_owned(),
+        result: SessionsReply::Listed(json!([])),
+    });
+    assert_eq!(app.sessions, Sessions::Loaded(Vec::new()));
+    // A reply for a workspace no longer on screen is dropped.
+    press(&mut app, KeyCode::Tab);
+    app.apply(Outcome::Sessions {
+        workspace: "alpha".to_owned(),
+        result: SessionsReply::Failed("late".to_owned()),
+    });
+    assert!(!screen_text(&app).contains("late"));
+}
+
+#[test]
+fn help_opens_on_question_mark_and_any_key_closes_it() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('?'));
+    let text = screen_text(&app);
+    assert!(
+        text.contains("Keys") && text.contains("delete it (asks first)"),
+        "{text}"
+    );
+    assert!(press(&mut app, KeyCode::Char('q')).is_empty());
+    assert!(!app.quit, "the key that closes help does nothing else");
+    assert!(!screen_text(&app).contains("asks first"));
+}
+
+#[test]
+fn q_escape_and_ctrl_c_quit() {
+    for key in [
+        KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ] {
+        let mut app = listed_app();
+        app.handle_key(key);
+        assert!(app.quit, "{key:?} quits");
+    }
+}
+
+#[test]
+fn the_screen_fits_small_and_large_terminals() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Char('?'));
+    for (width, height) in [(20, 6), (40, 8), (80, 24), (200, 60), (1, 1)] {
+        // Drawing must not panic at any size, help overlay included.
+        let lines = screen(&app, width, height);
+        assert_eq!(lines.len(), usize::from(height));
+    }
+    press(&mut app, KeyCode::Esc);
+    let lines = screen(&app, 40, 8);
+    assert!(line_with(&lines, "alpha").chars().count() <= 40);
+}
+
+#[test]
+fn without_colour_the_selection_still_shows_in_reverse_video() {
+    let app = listed_app();
+    let mut terminal = Terminal::new(TestBackend::new(80, 10)).unwrap();
+    terminal.draw(|frame| view::render(frame, &app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let row = (0..10u16)
+        .find(|&y| {
+            (0..80u16)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .contains("alpha")
+        })
+        .unwrap();
+    let cell = &buffer[(5, row)];
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    for y in 0..10u16 {
+        for x in 0..80u16 {
+            assert_eq!(
+                buffer[(x, y)].fg,
+                ratatui::style::Color::Reset,
+                "no colour at {x},{y}"
+            );
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Drawing the TUI from its state. Plain ASCII apart from the borders every terminal has, the
+//! selection in reverse video (so it shows without colour), colour only when allowed.
+
+use perry_api::WorkspaceStatus;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+
+use super::app::{App, Level, Mode, Screen, Sessions, name_problem};
+
+const SPINNER: [char; 4] = ['|', '/', '-', '\\'];
+const SSH_WIDTH: u16 = 5;
+/// An RFC 3339 time in UTC, e.g. 2025-01-01T00:00:00Z.
+const CREATED_WIDTH: u16 = 20;
+
+/// The keys, as the help overlay lists them.
+const HELP: [(&str, &str); 13] = [
+    ("Up/Down, j/k", "move"),
+    ("c", "create a workspace"),
+    ("s", "start the selected workspace"),
+    ("x", "stop it"),
+    ("d", "delete it (asks first)"),
+    ("Enter, o", "open a shell in it"),
+    ("Tab, v", "its sessions / back"),
+    ("r", "refresh now"),
+    ("?", "this help"),
+    ("q, Esc", "quit"),
+    ("", ""),
+    ("", "The list refreshes every 2 seconds."),
+    ("", "Any key closes this help."),
+];
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, app: &App) {
+    let palette = Palette::new(app.colour);
+    let status = status_line(app, &palette);
+    // A long error (the unreachable agent's hint) wraps onto up to three lines rather than
+    // losing its end; everything else fits on one.
+    let width = usize::from(frame.area().width.max(1));
+    let status_height = status.width().div_ceil(width).clamp(1, 3) as u16;
+    let [info_area, main_area, status_area, keys_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(status_height),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+
+    frame.render_widget(Paragraph::new(info_line(app, &palette)), info_area);
+    match &app.screen {
+        Screen::Workspaces => render_workspaces(frame, app, &palette, main_area),
+        Screen::Sessions { workspace } => {
+            render_sessions(frame, app, &palette, workspace, main_area);
+        }
+    }
+    if let Mode::Create { name } = &app.mode {
+        let cursor_x = status_area.x + (CREATE_PROMPT.len() + name.chars().count()) as u16;
+        frame.set_cursor_position((
+            cursor_x.min(status_area.right().saturating_sub(1)),
+            status_area.y,
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(status).wrap(Wrap { trim: false }),
+        status_area,
+    );
+    frame.render_widget(Paragraph::new(keys_line(app)).style(palette.dim), keys_area);
+    if app.mode == Mode::Help {
+        render_help(frame, main_area);
+    }
+}
+
+/// Styles, all plain when colour is off.
+struct Palette {
+    title: Style,
+    dim: Style,
+    error: Style,
+    selected: Style,
+    running: Style,
+    stopped: Style,
+    creating: Style,
+}
+
+impl Palette {
+    fn new(colour: bool) -> Palette {
+        let coloured = |style: Style| if colour { style } else { Style::default() };
+        Palette {
+            title: Style::default().add_modifier(Modifier::BOLD),
+            dim: coloured(Style::default().fg(Color::DarkGray)),
+            error: coloured(Style::default().fg(Color::Red)).add_modifier(Modifier::BOLD),
+            selected: Style::default().add_modifier(Modifier::REVERSED),
+            running: coloured(Style::default().fg(Color::Green)),
+            stopped: coloured(Style::default().fg(Color::DarkGray)),
+            creating: coloured(Style::default().fg(Color::Yellow)),
+        }
+    }
+
+    fn status(&self, status: WorkspaceStatus) -> Style {
+        match status {
+            WorkspaceStatus::Running => self.running,
+            WorkspaceStatus::Stopped => self.stopped,
+            WorkspaceStatus::Creating => self.creating,
+            WorkspaceStatus::Error => self.error,
+        }
+    }
+}
+
+fn info_line<'a>(app: &'a App, palette: &Palette) -> Line<'a> {
+    let mut spans = vec![
+        Span::styled("perry", palette.title),
+        Span::raw(format!("  agent {}", app.agent_url)),
+    ];
+    match &app.agent {
+        Some(info) => {
+            spans.push(Span::raw(format!(
+                "  host {}  v{}",
+                info.hostname, info.version
+            )));
+            let docker = info.docker_version.as_deref().unwrap_or("not answering");
+            spans.push(Span::raw(format!("  Docker {docker}")));
+        }
+        None if app.connection_error.is_some() => {
+            spans.push(Span::styled("  not reachable", palette.error));
+        }
+        None => spans.push(Span::styled("  connecting...", palette.dim)),
+    }
+    Line::from(spans)
+}
+
+fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect) {
+    let block = Block::bordered().title(Span::styled(
+        format!(" Workspaces ({}) ", app.workspaces.len()),
+        palette.title,
+    ));
+    if app.workspaces.is_empty() {
+        let text = if !app.loaded {
+            "Loading workspaces..."
+        } else {
+            "No workspaces yet. Press c to create one."
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let spinner = SPINNER[app.spinner_frame % SPINNER.len()];
+    let rows = app.workspaces.iter().map(|workspace| {
+        let status = match app.busy_with(&workspace.name) {
+            Some(action) => {
+                Cell::from(format!("{}... {spinner}", action.in_progress())).style(palette.creating)
+            }
+            None => {
+                let mut text = workspace.status.as_str().to_owned();
+                if let Some(error) = &workspace.error {
+                    text.push_str(&format!(" ({error})"));
+                }
+                Cell::from(text).style(palette.status(workspace.status))
+            }
+        };
+        Row::new([
+            Cell::from(workspace.name.clone()),
+            status,
+            Cell::from(workspace.ports.ssh.to_string()),
+            Cell::from(workspace.image.clone()),
+            Cell::from(workspace.created.clone()),
+        ])
+    });
+    // Columns as wide as their longest value (within reason), so a narrow terminal keeps
+    // the name and status and loses the end of the image and date first.
+    let width_of = |values: &mut dyn Iterator<Item = usize>, min: usize, max: usize| {
+        values.max().unwrap_or(0).clamp(min, max) as u16
+    };
+    let name_width = width_of(&mut app.workspaces.iter().map(|w| w.name.len()), 4, 32);
+    let status_width = width_of(
+        &mut app
+            .workspaces
+            .iter()
+            .map(|w| w.status.as_str().len() + w.error.as_ref().map_or(0, |error| error.len() + 3)),
+        // "creating... |" fits whatever the statuses.
+        13,
+        48,
+    );
+    let image_width = width_of(&mut app.workspaces.iter().map(|w| w.image.len()), 5, 32);
+    // What is left after the borders, the selection marker and the gaps between columns
+    // goes to the image and then the date, so those are the ones cut on a narrow screen.
+    let mut left = area
+        .width
+        .saturating_sub(2 + 2 + 4)
+        .saturating_sub(name_width + status_width + SSH_WIDTH);
+    let image_width = image_width.min(left);
+    left = left.saturating_sub(image_width);
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(name_width),
+            Constraint::Length(status_width),
+            Constraint::Length(SSH_WIDTH),
+            Constraint::Length(image_width),
+            Constraint::Length(CREATED_WIDTH.min(left)),
+        ],
+    )
+    .header(Row::new(["NAME", "STATUS", "SSH", "IMAGE", "CREATED"]).style(palette.title))
+    .block(block)
+    .row_highlight_style(palette.selected)
+    .highlight_symbol("> ");
+    let mut state = TableState::default().with_selected(Some(app.selected));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &str, area: Rect) {
+    let block = Block::bordered().title(Span::styled(
+        format!(" Sessions in {workspace} "),
+        palette.title,
+    ));
+    let text = match &app.sessions {
+        Sessions::Loading => "Loading sessions...".to_owned(),
+        Sessions::Unavailable => "Sessions are not available from this agent yet.".to_owned(),
+        Sessions::Failed(error) => format!("Cannot list sessions: {error}"),
+        Sessions::Loaded(rows) if rows.is_empty() => {
+            "No coding-agent sessions in this workspace yet.".to_owned()
+        }
+        Sessions::Loaded(rows) => {
+            let table = Table::new(
+                rows.iter().map(|row| {
+                    Row::new([
+                        row.title.clone(),
+                        row.agent.clone(),
+                        row.message_count.clone(),
+                        row.last_activity.clone(),
+                        row.id.clone(),
+                    ])
+                }),
+                [
+                    Constraint::Fill(1),
+                    Constraint::Length(12),
+                    Constraint::Length(8),
+                    Constraint::Length(25),
+                    Constraint::Length(12),
+                ],
+            )
+            .header(
+                Row::new(["TITLE", "AGENT", "MESSAGES", "LAST ACTIVITY", "ID"])
+                    .style(palette.title),
+            )
+            .block(block);
+            frame.render_widget(table, area);
+            return;
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
+const CREATE_PROMPT: &str = "New workspace name: ";
+
+/// The line above the keys: the prompt of a create or delete, else what is running and the
+/// last error or message.
+fn status_line(app: &App, palette: &Palette) -> Line<'static> {
+    match &app.mode {
+        Mode::Create { name } => {
+            let mut spans = vec![
+                Span::styled(CREATE_PROMPT, palette.title),
+                Span::raw(name.clone()),
+                Span::raw("  "),
+            ];
+            match name_problem(name) {
+                Some(problem) => spans.push(Span::styled(problem, palette.error)),
+                None => spans.push(Span::styled("Enter creates it", palette.dim)),
+            }
+            Line::from(spans)
+        }
+        Mode::ConfirmDelete { name } => Line::from(Span::styled(
+            format!(
+                "Delete {name} with its container and volumes? Type y to confirm, any other key keeps it."
+            ),
+            palette.error,
+        )),
+        Mode::Normal | Mode::Help => {
+            let mut spans = Vec::new();
+            if !app.busy.is_empty() {
+                let spinner = SPINNER[app.spinner_frame % SPINNER.len()];
+                let busy: Vec<String> = app
+                    .busy
+                    .iter()
+                    .map(|busy| format!("{} {}...", busy.action.in_progress(), busy.name))
+                    .collect();
+                spans.push(Span::styled(
+                    format!("{spinner} {}  ", busy.join(", ")),
+                    palette.creating,
+                ));
+            }
+            if let Some(error) = &app.connection_error {
+                spans.push(Span::styled(one_line(error), palette.error));
+            } else if let Some((level, message)) = &app.message {
+                let style = match level {
+                    Level::Info => Style::default(),
+                    Level::Error => palette.error,
+                };
+                spans.push(Span::styled(one_line(message), style));
+            }
+            Line::from(spans)
+        }
+    }
+}
+
+fn keys_line(app: &App) -> &'static str {
+    match (&app.mode, &app.screen) {
+        (Mode::Create { .. }, _) => "Enter create  Esc cancel",
+        (Mode::ConfirmDelete { .. }, _) => "y delete  any other key cancel",
+        (_, Screen::Sessions { .. }) => "Tab/v/Esc back  r refresh  ? help  q quit",
+        (_, Screen::Workspaces) => {
+            "c create  s start  x stop  d delete  Enter shell  v sessions  r refresh  ? help  q quit"
+        }
+    }
+}
+
+fn render_help(frame: &mut Frame, area: Rect) {
+    let width = 56.min(area.width);
+    let height = (HELP.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(keys, what)| Line::from(format!("{keys:>14}  {what}")))
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
+        popup,
+    );
+}
+
+/// Messages can hold a line break (the unreachable-agent hint); the status bar has one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
