@@ -10,9 +10,10 @@ PERRY := $(RELEASE)/perry
 
 .PHONY: build run test docker image ts-types bench lint
 
-# The perry binary, and the worker linked statically so it runs in any image.
+# The perry binary with the web UI inside, and the worker linked statically so it runs in any image.
 build:
 	scripts/ensure-toolchain.sh
+	scripts/build-web.sh
 	cargo build --release --locked -p perry
 	cargo rustc --release --locked -p perry-worker --bin perry-worker -- \
 		-C target-feature=+crt-static -C strip=symbols

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure the build tools Perry needs are here: cargo (Rust stable), a C compiler with the
-# static C library (the worker is linked statically), Node.js with npm (TypeScript client tests).
+# static C library (the worker is linked statically), Node.js with npm (web UI and TypeScript tests).
 set -euo pipefail
 
 die() { echo "ensure-toolchain: $*" >&2; exit 1; }
@@ -22,3 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The web UI's build tools (Vite) need Node.js 20.19 or newer.
+node_version="$(node -p 'process.versions.node')"
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+  || die "Node.js $node_version is too old: the web UI needs 20.19 or newer"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: Rust unit and integration tests (against the real Docker Engine and the real
-# workspace image), then the TypeScript client tests against a real agent.
+# workspace image), the TypeScript client tests against a real agent, then the web UI's unit
+# tests and its end-to-end tests in Chromium against a real agent.
 # Expects `make image` to have run (the Makefile's `test` target does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,17 @@ echo "== TypeScript client tests (@orpc/client against a real agent)"
   cd clients/ts
   npm ci --no-audit --no-fund --loglevel=error
   PERRY_BIN="$PWD/../../target/release/perry" npm test
+)
+
+echo "== Web UI unit tests (Vitest)"
+scripts/ensure-browser.sh
+(
+  cd web
+  npm test
+)
+
+echo "== Web UI end-to-end tests (Chromium against a real agent and real Docker)"
+(
+  cd web
+  PERRY_BIN="$PWD/../target/release/perry" npm run e2e
 )

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+
+import { crumbsFor } from './breadcrumbs';
+
+describe('crumbsFor', () => {
+  it('names each page', () => {
+    expect(crumbsFor('/workspaces')).toEqual([{ label: 'Workspaces' }]);
+    expect(crumbsFor('/agent')).toEqual([{ label: 'Agent' }]);
+    expect(crumbsFor('/nowhere')).toEqual([]);
+  });
+
+  it('links back up from a workspace tab', () => {
+    expect(crumbsFor('/workspaces/my-box/sessions')).toEqual([
+      { label: 'Workspaces', to: '/workspaces' },
+      { label: 'my-box', to: '/workspaces/my-box/terminal' },
+      { label: 'Sessions' },
+    ]);
+  });
+});

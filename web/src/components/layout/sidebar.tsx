@@ -1,0 +1,49 @@
+import { Boxes, Server } from 'lucide-react';
+import { NavLink } from 'react-router';
+
+import { useWorkspaces } from '@/features/workspaces/api';
+import { StatusDot } from '@/features/workspaces/status-badge';
+import { cn } from '@/lib/utils';
+
+import { Logo } from './logo';
+
+const navItemClass = ({ isActive }: { isActive: boolean }) =>
+  cn(
+    'flex h-8 items-center gap-2 rounded-md px-2 text-sm text-sidebar-foreground/80 transition-colors hover:bg-sidebar-accent hover:text-sidebar-foreground [&_svg]:size-4 [&_svg]:shrink-0',
+    isActive && 'bg-sidebar-accent font-medium text-sidebar-foreground',
+  );
+
+/** Navigation and the workspaces at a glance; a fixed column on desktop, a drawer on phones. */
+export function SidebarContent({ onNavigate }: { onNavigate?: () => void }) {
+  const workspaces = useWorkspaces();
+  return (
+    <div className="flex h-full flex-col">
+      <div className="flex h-14 items-center px-4">
+        <Logo />
+      </div>
+      <nav aria-label="Main" className="grid gap-0.5 px-2">
+        <NavLink to="/workspaces" end className={navItemClass} onClick={onNavigate}>
+          <Boxes /> Workspaces
+        </NavLink>
+        <NavLink to="/agent" className={navItemClass} onClick={onNavigate}>
+          <Server /> Agent
+        </NavLink>
+      </nav>
+      {workspaces.data && workspaces.data.length > 0 && (
+        <nav aria-label="Workspaces" className="mt-6 flex min-h-0 flex-1 flex-col px-2">
+          <p className="px-2 pb-1.5 text-xs font-medium text-muted-foreground">Workspaces</p>
+          <ul className="grid gap-0.5 overflow-y-auto">
+            {workspaces.data.map((workspace) => (
+              <li key={workspace.name}>
+                <NavLink to={`/workspaces/${encodeURIComponent(workspace.name)}`} className={navItemClass} onClick={onNavigate}>
+                  <StatusDot status={workspace.status} />
+                  <span className="truncate">{workspace.name}</span>
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+    </div>
+  );
+}

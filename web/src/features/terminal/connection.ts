@@ -1,0 +1,246 @@
+// One terminal tab's socket: attaches, reconnects after drops without replaying what the tab
+// already shows, and stops for good when the shell exits or the workspace stops. Uses only the
+// WebSocket API, so it runs in a browser and in React Native alike.
+
+import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './protocol';
+
+export type ConnectionStatus =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'open' }
+  | { kind: 'exited'; exitCode: number | null }
+  | { kind: 'stopped' }
+  | { kind: 'gone'; message: string };
+
+/**
+ * Why an upgrade failed, found out through the API (the browser hides the HTTP status):
+ * `retry` try again later, `fresh` the shell is gone so open a new one, `stopped` the workspace
+ * is not running, `gone` the workspace no longer exists.
+ */
+export type Diagnosis = 'retry' | 'fresh' | 'stopped' | 'gone';
+
+export interface ConnectionOptions {
+  origin: string;
+  workspace: string;
+  token: string | null;
+  /** The shell to reattach to; null opens a new one. */
+  terminalId: string | null;
+  cols: number;
+  rows: number;
+  onOutput(bytes: Uint8Array): void;
+  onStatus(status: ConnectionStatus): void;
+  /** The agent's id of the shell this tab shows (new or reattached), or null when it was lost. */
+  onTerminalId(id: string | null): void;
+  /** Asks the API why an upgrade was refused. */
+  diagnose(terminalId: string | null): Promise<Diagnosis>;
+  /** Told before output of a different shell starts, so the screen can be cleared. */
+  onNewShell?(): void;
+  createSocket?(url: string): WebSocket;
+  schedule?(callback: () => void, ms: number): () => void;
+}
+
+const encoder = new TextEncoder();
+
+export class TerminalConnection {
+  private socket: WebSocket | null = null;
+  private terminalId: string | null;
+  private cols: number;
+  private rows: number;
+  /** Offset and byte counts of the current attachment, to resume where the screen left off. */
+  private attachedOffset: number | null = null;
+  private receivedBytes = 0;
+  private droppedBytes = 0;
+  /** Whether this tab's screen holds output already (then a reconnect asks only for the rest). */
+  private hasScreen = false;
+  private attempt = 0;
+  private cancelTimer: (() => void) | null = null;
+  private disposed = false;
+  private readonly options: ConnectionOptions;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+    this.terminalId = options.terminalId;
+    this.cols = options.cols;
+    this.rows = options.rows;
+  }
+
+  connect(): void {
+    if (this.disposed) return;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    this.closeSocket();
+    this.options.onStatus({ kind: 'connecting', attempt: this.attempt });
+    const since =
+      this.hasScreen && this.attachedOffset !== null
+        ? resumeOffset(this.attachedOffset, this.receivedBytes, this.droppedBytes)
+        : null;
+    const url = terminalSocketUrl({
+      origin: this.options.origin,
+      workspace: this.options.workspace,
+      token: this.options.token,
+      cols: this.cols,
+      rows: this.rows,
+      terminalId: this.terminalId,
+      since,
+    });
+    const socket = this.options.createSocket ? this.options.createSocket(url) : new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+    };
+    socket.onmessage = (event: MessageEvent) => {
+      if (this.socket !== socket) return;
+      // binaryType is 'arraybuffer', so anything that is not text is an ArrayBuffer.
+      if (typeof event.data === 'string') this.onControl(event.data);
+      else this.onBytes(new Uint8Array(event.data as ArrayBuffer));
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (this.socket !== socket || this.disposed) return;
+      this.socket = null;
+      void this.onClose(event.code, event.reason, opened);
+    };
+  }
+
+  /** Keystrokes (xterm's onData): sent as binary frames of UTF-8. */
+  sendInput(data: string): void {
+    this.sendBytes(encoder.encode(data));
+  }
+
+  /** Raw bytes (xterm's onBinary, e.g. mouse reports), one byte per char code. */
+  sendBinary(data: string): void {
+    const bytes = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i += 1) bytes[i] = data.charCodeAt(i) & 0xff;
+    this.sendBytes(bytes);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols === this.cols && rows === this.rows) return;
+    this.cols = cols;
+    this.rows = rows;
+    if (this.isOpen()) this.socket?.send(resizeMessage(cols, rows));
+  }
+
+  /** After an exit or a stop: a new shell in the same tab. */
+  startNewShell(): void {
+    this.forgetShell();
+    this.attempt = 0;
+    this.connect();
+  }
+
+  /** Try now instead of waiting for the next scheduled reconnect. */
+  retryNow(): void {
+    this.attempt = 0;
+    this.connect();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancelTimer?.();
+    this.closeSocket();
+  }
+
+  private isOpen(): boolean {
+    return this.socket !== null && this.socket.readyState === 1 && this.attachedOffset !== null;
+  }
+
+  private sendBytes(bytes: Uint8Array): void {
+    // Keystrokes typed while reconnecting are dropped rather than replayed into a later shell.
+    if (this.isOpen()) this.socket?.send(bytes);
+  }
+
+  private onControl(text: string): void {
+    const control = parseControl(text);
+    if (!control) return;
+    if (control.type === 'attached') {
+      if (this.terminalId !== control.id) {
+        if (this.hasScreen) this.options.onNewShell?.();
+        this.hasScreen = false;
+        this.terminalId = control.id;
+        this.options.onTerminalId(control.id);
+      }
+      this.attachedOffset = control.offset;
+      this.receivedBytes = 0;
+      this.droppedBytes = 0;
+      this.attempt = 0;
+      this.options.onStatus({ kind: 'open' });
+      // A reattached shell keeps the size its last client gave it; give it ours.
+      if (control.cols !== this.cols || control.rows !== this.rows) this.socket?.send(resizeMessage(this.cols, this.rows));
+    } else if (control.type === 'dropped') {
+      this.droppedBytes += control.bytes;
+    }
+  }
+
+  private onBytes(bytes: Uint8Array): void {
+    this.receivedBytes += bytes.byteLength;
+    this.hasScreen = true;
+    this.options.onOutput(bytes);
+  }
+
+  private async onClose(code: number, reason: string, opened: boolean): Promise<void> {
+    const outcome = classifyClose(code, reason, opened);
+    switch (outcome.kind) {
+      case 'exited':
+        this.forgetShell();
+        this.options.onStatus({ kind: 'exited', exitCode: outcome.exitCode });
+        return;
+      case 'stopped':
+        this.options.onStatus({ kind: 'stopped' });
+        return;
+      case 'dropped':
+        this.scheduleReconnect();
+        return;
+      case 'refused': {
+        let diagnosis: Diagnosis = 'retry';
+        try {
+          diagnosis = await this.options.diagnose(this.terminalId);
+        } catch {
+          diagnosis = 'retry';
+        }
+        if (this.disposed || this.socket !== null) return;
+        if (diagnosis === 'fresh') {
+          // The shell is gone (grace period over, killed elsewhere): open a new one in this tab.
+          this.forgetShell();
+          this.connect();
+        } else if (diagnosis === 'stopped') {
+          this.options.onStatus({ kind: 'stopped' });
+        } else if (diagnosis === 'gone') {
+          this.options.onStatus({ kind: 'gone', message: 'This workspace no longer exists.' });
+        } else {
+          this.scheduleReconnect();
+        }
+      }
+    }
+  }
+
+  private forgetShell(): void {
+    if (this.terminalId !== null) this.options.onTerminalId(null);
+    this.terminalId = null;
+    this.attachedOffset = null;
+    this.receivedBytes = 0;
+    this.droppedBytes = 0;
+  }
+
+  private scheduleReconnect(): void {
+    const delay = reconnectDelay(this.attempt);
+    this.attempt += 1;
+    this.options.onStatus({ kind: 'connecting', attempt: this.attempt });
+    const schedule =
+      this.options.schedule ??
+      ((callback: () => void, ms: number) => {
+        const timer = setTimeout(callback, ms);
+        return () => clearTimeout(timer);
+      });
+    this.cancelTimer = schedule(() => this.connect(), delay);
+  }
+
+  private closeSocket(): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (!socket) return;
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    if (socket.readyState === 0 || socket.readyState === 1) socket.close(1000, 'client closed');
+  }
+}

@@ -1,0 +1,102 @@
+// The terminal WebSocket protocol of the agent (`/terminal/<workspace>`), as pure functions:
+// no DOM and no React, so the logic is easy to test and could move to @perry/client for the
+// mobile app as it is.
+
+import type { TerminalControl } from '@perry/client';
+
+export interface TerminalUrlOptions {
+  /** The page's origin, e.g. `https://box:7391`; http becomes ws, https becomes wss. */
+  origin: string;
+  workspace: string;
+  /** Browsers cannot set headers on a WebSocket, so the token travels in the query. */
+  token: string | null;
+  cols: number;
+  rows: number;
+  /** Reattach to this shell instead of opening a new one. */
+  terminalId?: string | null | undefined;
+  /** Replay only output from this absolute offset on (what the client has not seen yet). */
+  since?: number | null | undefined;
+}
+
+export function terminalSocketUrl(options: TerminalUrlOptions): string {
+  const url = new URL(options.origin);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = `/terminal/${encodeURIComponent(options.workspace)}`;
+  url.search = '';
+  url.hash = '';
+  if (options.token) url.searchParams.set('token', options.token);
+  url.searchParams.set('cols', String(Math.max(1, Math.floor(options.cols))));
+  url.searchParams.set('rows', String(Math.max(1, Math.floor(options.rows))));
+  if (options.terminalId) url.searchParams.set('terminal', options.terminalId);
+  if (options.terminalId && options.since !== null && options.since !== undefined && options.since > 0) {
+    url.searchParams.set('since', String(Math.floor(options.since)));
+  }
+  return url.toString();
+}
+
+/** A text frame from the server as a control message, or null when it is not one we know. */
+export function parseControl(text: string): TerminalControl | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || !('type' in value)) return null;
+  const message = value as Record<string, unknown>;
+  const isNumber = (key: string) => typeof message[key] === 'number';
+  switch (message.type) {
+    case 'attached':
+      return typeof message.id === 'string' && isNumber('cols') && isNumber('rows') && isNumber('replayedBytes') && isNumber('offset')
+        ? (message as TerminalControl)
+        : null;
+    case 'dropped':
+      return isNumber('bytes') ? (message as TerminalControl) : null;
+    case 'resize':
+      return isNumber('cols') && isNumber('rows') ? (message as TerminalControl) : null;
+    default:
+      return null;
+  }
+}
+
+export function resizeMessage(cols: number, rows: number): string {
+  const message: TerminalControl = { type: 'resize', cols, rows };
+  return JSON.stringify(message);
+}
+
+/** What a closed socket means for the tab that showed it. */
+export type CloseOutcome =
+  /** The shell ended (close 1000, reason "exit N"): do not reconnect, offer a new shell. */
+  | { kind: 'exited'; exitCode: number | null }
+  /** The workspace stopped or the agent is shutting down (1001): do not reconnect. */
+  | { kind: 'stopped' }
+  /**
+   * The upgrade failed before the socket opened. Browsers hide the HTTP status (404 unknown
+   * workspace or terminal, 409 not running), so the caller asks the API what happened.
+   */
+  | { kind: 'refused' }
+  /** The connection dropped (network, proxy, agent restart): reconnect and resume. */
+  | { kind: 'dropped' };
+
+export function classifyClose(code: number, reason: string, opened: boolean): CloseOutcome {
+  if (code === 1000) {
+    const match = /^exit (-?\d+)$/.exec(reason.trim());
+    return { kind: 'exited', exitCode: match?.[1] !== undefined ? Number(match[1]) : null };
+  }
+  if (code === 1001) return { kind: 'stopped' };
+  if (!opened) return { kind: 'refused' };
+  return { kind: 'dropped' };
+}
+
+/** Reconnect delays: quick at first (a blip), then backing off to every 8 s. */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(250 * 2 ** Math.max(0, attempt), 8_000);
+}
+
+/**
+ * Where to resume after a drop: the offset of the first byte of this attachment, plus every
+ * byte received since and every byte the server said it skipped.
+ */
+export function resumeOffset(attachedOffset: number, receivedBytes: number, droppedBytes: number): number {
+  return attachedOffset + receivedBytes + droppedBytes;
+}

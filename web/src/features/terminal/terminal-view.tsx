@@ -1,0 +1,213 @@
+// Loaded lazily (React.lazy): xterm.js is most of the app's JavaScript, and the workspace list
+// should not wait for it.
+import '@xterm/xterm/css/xterm.css';
+
+import { FitAddon } from '@xterm/addon-fit';
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { CirclePower, RotateCw, SquareTerminal, Unplug } from 'lucide-react';
+import { useEffect, useRef, useState } from 'react';
+
+import { Button } from '@/components/ui/button';
+import { Spinner } from '@/components/ui/spinner';
+
+import { TerminalConnection, type ConnectionStatus, type Diagnosis } from './connection';
+
+export interface TerminalViewProps {
+  workspace: string;
+  token: string | null;
+  /** The shell to reattach to, remembered by the tab; null opens a new one. */
+  terminalId: string | null;
+  /** Whether this tab is the one showing (hidden tabs stay connected). */
+  active: boolean;
+  /** Accessible name of the terminal, e.g. "Terminal: Shell 1". */
+  label: string;
+  onTerminalId(id: string | null): void;
+  diagnose(terminalId: string | null): Promise<Diagnosis>;
+}
+
+const FONT_FAMILY = '"Geist Mono Variable", "DejaVu Sans Mono", ui-monospace, monospace';
+
+// One dark palette in both app themes: terminal programs assume a dark background more often
+// than not, and it reads as "the terminal" at a glance.
+const THEME: ITheme = {
+  background: '#0a0a0b',
+  foreground: '#e4e4e7',
+  cursor: '#e4e4e7',
+  cursorAccent: '#0a0a0b',
+  selectionBackground: '#3f3f46',
+  black: '#18181b',
+  red: '#f87171',
+  green: '#4ade80',
+  yellow: '#facc15',
+  blue: '#60a5fa',
+  magenta: '#c084fc',
+  cyan: '#22d3ee',
+  white: '#e4e4e7',
+  brightBlack: '#71717a',
+  brightRed: '#fca5a5',
+  brightGreen: '#86efac',
+  brightYellow: '#fde047',
+  brightBlue: '#93c5fd',
+  brightMagenta: '#d8b4fe',
+  brightCyan: '#67e8f9',
+  brightWhite: '#fafafa',
+};
+
+export default function TerminalView({ workspace, token, terminalId, active, label, onTerminalId, diagnose }: TerminalViewProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const termRef = useRef<Terminal | null>(null);
+  const fitRef = useRef<FitAddon | null>(null);
+  const connectionRef = useRef<TerminalConnection | null>(null);
+  const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
+
+  // The latest callbacks, read by the long-lived connection without reconnecting on each render.
+  const callbacks = useRef({ onTerminalId, diagnose });
+  callbacks.current = { onTerminalId, diagnose };
+  const activeRef = useRef(active);
+  activeRef.current = active;
+  // The id to attach to is read once, when the connection is made; later changes come from it.
+  const initialTerminalId = useRef(terminalId);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    let disposed = false;
+    const small = window.matchMedia('(max-width: 640px)').matches;
+    const term = new Terminal({
+      fontFamily: FONT_FAMILY,
+      fontSize: small ? 12 : 13,
+      lineHeight: 1.15,
+      cursorBlink: true,
+      scrollback: 10_000,
+      theme: THEME,
+      allowProposedApi: false,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    termRef.current = term;
+    fitRef.current = fit;
+
+    const fitNow = () => {
+      // Hidden tabs measure 0×0; fitting them would shrink the shell to nothing.
+      if (disposed || host.clientWidth === 0 || host.clientHeight === 0) return;
+      fit.fit();
+      connectionRef.current?.resize(term.cols, term.rows);
+    };
+
+    const start = () => {
+      if (disposed) return;
+      term.open(host);
+      fitNow();
+      const connection = new TerminalConnection({
+        origin: window.location.origin,
+        workspace,
+        token,
+        terminalId: initialTerminalId.current,
+        cols: term.cols,
+        rows: term.rows,
+        onOutput: (bytes) => term.write(bytes),
+        onStatus: setStatus,
+        onTerminalId: (id) => callbacks.current.onTerminalId(id),
+        diagnose: (id) => callbacks.current.diagnose(id),
+        onNewShell: () => term.write('\r\n\x1b[2m── new shell ──\x1b[0m\r\n'),
+      });
+      connectionRef.current = connection;
+      term.onData((data) => connection.sendInput(data));
+      term.onBinary((data) => connection.sendBinary(data));
+      connection.connect();
+      if (activeRef.current) term.focus();
+    };
+
+    // Measure the cell size with the real font, or the columns come out wrong until a resize.
+    const fontReady = document.fonts?.load(`13px ${FONT_FAMILY}`).catch(() => undefined) ?? Promise.resolve();
+    void Promise.race([fontReady, new Promise((done) => setTimeout(done, 1500))]).then(start);
+
+    const observer = new ResizeObserver(() => fitNow());
+    observer.observe(host);
+    return () => {
+      disposed = true;
+      observer.disconnect();
+      connectionRef.current?.dispose();
+      connectionRef.current = null;
+      term.dispose();
+      termRef.current = null;
+    };
+  }, [workspace, token]);
+
+  // A tab that becomes visible again fits itself (its size may have changed while hidden) and
+  // takes the keyboard.
+  useEffect(() => {
+    if (!active) return;
+    const frame = requestAnimationFrame(() => {
+      const host = hostRef.current;
+      const term = termRef.current;
+      if (!host || !term || host.clientWidth === 0) return;
+      fitRef.current?.fit();
+      connectionRef.current?.resize(term.cols, term.rows);
+      term.focus();
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [active]);
+
+  const newShell = () => {
+    termRef.current?.focus();
+    connectionRef.current?.startNewShell();
+  };
+
+  return (
+    <div className="relative h-full min-h-0 w-full overflow-hidden rounded-lg border border-zinc-800 bg-[#0a0a0b]">
+      <div
+        ref={hostRef}
+        role="region"
+        aria-label={label}
+        data-terminal-status={status.kind}
+        className="absolute inset-0 m-2 mr-0 [&_.xterm]:h-full [&_.xterm-viewport]:!bg-transparent"
+      />
+      <StatusOverlay status={status} onNewShell={newShell} onRetry={() => connectionRef.current?.retryNow()} />
+    </div>
+  );
+}
+
+function StatusOverlay({ status, onNewShell, onRetry }: { status: ConnectionStatus; onNewShell: () => void; onRetry: () => void }) {
+  if (status.kind === 'open') return null;
+  if (status.kind === 'connecting') {
+    return (
+      <div role="status" className="pointer-events-none absolute top-3 right-3 flex items-center gap-2 rounded-md bg-zinc-800/90 px-2.5 py-1 text-xs text-zinc-200">
+        <Spinner className="size-3" />
+        {status.attempt === 0 ? 'Connecting…' : `Reconnecting (attempt ${status.attempt})…`}
+        {status.attempt > 2 && (
+          <button type="button" className="pointer-events-auto underline underline-offset-2" onClick={onRetry}>
+            Retry now
+          </button>
+        )}
+      </div>
+    );
+  }
+  const { icon: Icon, title, detail } =
+    status.kind === 'exited'
+      ? {
+          icon: SquareTerminal,
+          title: 'Shell exited',
+          detail: status.exitCode === null ? 'The shell has ended.' : `The shell ended with exit code ${status.exitCode}.`,
+        }
+      : status.kind === 'stopped'
+        ? { icon: CirclePower, title: 'Workspace stopped', detail: 'The workspace stopped or the agent shut down.' }
+        : { icon: Unplug, title: 'Disconnected', detail: status.message };
+  return (
+    <div className="absolute inset-x-0 bottom-0 flex justify-center p-4">
+      <div role="alert" className="flex max-w-md flex-wrap items-center gap-3 rounded-lg border border-zinc-700 bg-zinc-900/95 px-4 py-3 text-sm text-zinc-100 shadow-lg">
+        <Icon className="size-5 shrink-0 text-zinc-400" aria-hidden />
+        <div className="grid min-w-0 flex-1 gap-0.5">
+          <span className="font-medium">{title}</span>
+          <span className="text-zinc-400">{detail}</span>
+        </div>
+        {status.kind !== 'gone' && (
+          <Button size="sm" variant="secondary" onClick={onNewShell} className="bg-zinc-100 text-zinc-900 hover:bg-zinc-200">
+            <RotateCw />
+            Start a new shell
+          </Button>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+import type { CreateWorkspaceInput, Workspace } from '@perry/client';
+import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient } from '@tanstack/react-query';
+import { toast } from 'sonner';
+
+import { useApi } from '@/lib/api';
+import { errorMessage, isUnauthorized } from '@/lib/errors';
+
+export const workspaceKeys = {
+  list: ['workspaces'] as const,
+  create: ['workspaces', 'create'] as const,
+};
+
+/** Poll faster while something is on its way up, so "running" shows as soon as it is true. */
+const POLL_MS = 2_500;
+const POLL_BUSY_MS = 1_000;
+
+/**
+ * The live workspace list. Everything that shows a workspace reads this one query, so the list,
+ * the sidebar and a workspace page never disagree.
+ */
+export function useWorkspaces<T = Workspace[]>(select?: (workspaces: Workspace[]) => T) {
+  const api = useApi();
+  const creating = useIsMutating({ mutationKey: workspaceKeys.create }) > 0;
+  return useQuery({
+    queryKey: workspaceKeys.list,
+    queryFn: ({ signal }) => api.workspaces.list(undefined, { signal }),
+    refetchInterval: (query) =>
+      creating || query.state.data?.some((workspace) => workspace.status === 'creating') ? POLL_BUSY_MS : POLL_MS,
+    ...(select ? { select } : {}),
+  });
+}
+
+export function useWorkspace(name: string) {
+  return useWorkspaces((workspaces) => workspaces.find((workspace) => workspace.name === name) ?? null);
+}
+
+/** Names being created by this page right now, shown before the agent lists them. */
+export function usePendingCreates(): string[] {
+  return useMutationState({
+    filters: { mutationKey: workspaceKeys.create, status: 'pending' },
+    select: (mutation) => (mutation.state.variables as CreateWorkspaceInput | undefined)?.name ?? '',
+  }).filter((name) => name !== '');
+}
+
+function useReplaceInList() {
+  const queryClient = useQueryClient();
+  return (workspace: Workspace) => {
+    queryClient.setQueryData<Workspace[]>(workspaceKeys.list, (list) => {
+      if (!list) return [workspace];
+      const index = list.findIndex((item) => item.name === workspace.name);
+      if (index === -1) return [...list, workspace];
+      return list.map((item, i) => (i === index ? workspace : item));
+    });
+  };
+}
+
+/**
+ * Creations whose outcome an open create dialog is showing. A create can take a minute and the
+ * user may hide the dialog meanwhile; the outcome of those is announced with a toast instead.
+ */
+const createsShownInDialog = new Set<string>();
+
+export function watchCreateInDialog(name: string): () => void {
+  createsShownInDialog.add(name);
+  return () => createsShownInDialog.delete(name);
+}
+
+export function useCreateWorkspace() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const replace = useReplaceInList();
+  return useMutation({
+    mutationKey: workspaceKeys.create,
+    mutationFn: (input: CreateWorkspaceInput) => api.workspaces.create(input),
+    meta: { handlesErrors: true },
+    onSuccess: (workspace) => {
+      replace(workspace);
+      if (!createsShownInDialog.has(workspace.name)) toast.success(`${workspace.name} is ready`);
+    },
+    onError: (error, input) => {
+      if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
+      toast.error(`Could not create ${input.name}`, { description: errorMessage(error) });
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+  });
+}
+
+export function useStartWorkspace() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const replace = useReplaceInList();
+  return useMutation({
+    mutationFn: (name: string) => api.workspaces.start({ name }),
+    meta: { errorTitle: 'Could not start the workspace' },
+    onSuccess: (workspace) => {
+      replace(workspace);
+      toast.success(`${workspace.name} is running`);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+  });
+}
+
+export function useStopWorkspace() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const replace = useReplaceInList();
+  return useMutation({
+    mutationFn: (name: string) => api.workspaces.stop({ name }),
+    meta: { errorTitle: 'Could not stop the workspace' },
+    onSuccess: (workspace) => {
+      replace(workspace);
+      toast.success(`${workspace.name} stopped`);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+  });
+}
+
+export function useDeleteWorkspace() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (name: string) => {
+      await api.workspaces.delete({ name });
+      return name;
+    },
+    meta: { handlesErrors: true },
+    onSuccess: (name) => {
+      queryClient.setQueryData<Workspace[]>(workspaceKeys.list, (list) => list?.filter((item) => item.name !== name));
+      toast.success(`${name} deleted`);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+  });
+}

@@ -1,0 +1,69 @@
+import type { Workspace } from '@perry/client';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+
+import { TOKEN_STORAGE_KEY } from '@/features/auth/token-store';
+import { AgentError, installFakeAgent } from '@/test/fake-agent';
+import { renderApp } from '@/test/render';
+
+async function openDialog() {
+  localStorage.setItem(TOKEN_STORAGE_KEY, 'good');
+  const { mutationErrors } = renderApp();
+  const buttons = await screen.findAllByRole('button', { name: 'New workspace' });
+  await userEvent.click(buttons[0]!);
+  const name = await screen.findByLabelText('Name');
+  return { name, mutationErrors };
+}
+
+describe('the create dialog', () => {
+  it('checks the name as it is typed', async () => {
+    installFakeAgent({ 'workspaces/list': () => [] });
+    const { name } = await openDialog();
+    await userEvent.type(name, 'Bad_Name');
+    expect(name).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByText(/Use lowercase/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Create workspace' })).toBeDisabled();
+    await userEvent.clear(name);
+    await userEvent.type(name, 'good-name');
+    expect(name).toHaveAttribute('aria-invalid', 'false');
+    expect(screen.getByRole('button', { name: 'Create workspace' })).toBeEnabled();
+  });
+
+  it("shows the server's error when the create still fails", async () => {
+    const agent = installFakeAgent({
+      'workspaces/list': () => [],
+      'workspaces/create': () => new AgentError('CONFLICT', 'A workspace named taken already exists.'),
+    });
+    const { name, mutationErrors } = await openDialog();
+    await userEvent.type(name, 'taken');
+    await userEvent.click(screen.getByRole('button', { name: 'Create workspace' }));
+    expect(await screen.findByText('A workspace named taken already exists.')).toBeInTheDocument();
+    expect(agent.calls.find((call) => call.path === 'workspaces/create')?.input).toEqual({ name: 'taken' });
+    // Shown in the dialog, so not toasted as well.
+    expect(mutationErrors).toEqual([]);
+  });
+
+  it('closes and lists the workspace when the create succeeds', async () => {
+    const created: Workspace[] = [];
+    installFakeAgent({
+      'workspaces/list': () => created,
+      'workspaces/create': (input) => {
+        const workspace: Workspace = {
+          name: (input as { name: string }).name,
+          status: 'running',
+          created: new Date().toISOString(),
+          image: 'workspace-base',
+          ports: { ssh: 2201 },
+        };
+        created.push(workspace);
+        return workspace;
+      },
+    });
+    const { name } = await openDialog();
+    await userEvent.type(name, 'fresh');
+    await userEvent.click(screen.getByRole('button', { name: 'Create workspace' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(await screen.findByRole('link', { name: 'fresh' })).toBeInTheDocument();
+  });
+});

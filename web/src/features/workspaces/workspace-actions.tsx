@@ -1,0 +1,97 @@
+import type { Workspace } from '@perry/client';
+import { Ellipsis, Play, Square, SquareTerminal, Trash2 } from 'lucide-react';
+import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { toast } from 'sonner';
+
+import { Button } from '@/components/ui/button';
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuSeparator,
+  DropdownMenuTrigger,
+} from '@/components/ui/dropdown-menu';
+import { Spinner } from '@/components/ui/spinner';
+import { copyText } from '@/lib/clipboard';
+import { cn } from '@/lib/utils';
+
+import { useStartWorkspace, useStopWorkspace } from './api';
+import { DeleteWorkspaceDialog } from './delete-workspace-dialog';
+import { sshCommand } from './ssh';
+
+/**
+ * Start or stop (whichever applies) as a button, the rest in a menu. `compact` hides the button's
+ * label on narrow screens; its accessible name stays.
+ */
+export function WorkspaceActions({
+  workspace,
+  compact = false,
+  showOpen = true,
+  onDeleted,
+}: {
+  workspace: Workspace;
+  compact?: boolean;
+  showOpen?: boolean;
+  onDeleted?: () => void;
+}) {
+  const start = useStartWorkspace();
+  const stop = useStopWorkspace();
+  const navigate = useNavigate();
+  const [deleting, setDeleting] = useState(false);
+  const busy = start.isPending || stop.isPending;
+  const canStop = workspace.status === 'running';
+  const canStart = workspace.status === 'stopped' || workspace.status === 'error';
+  const labelClass = cn(compact && 'sr-only sm:not-sr-only');
+
+  return (
+    <div className="flex items-center justify-end gap-1.5">
+      {canStop && (
+        <Button variant="outline" size="sm" disabled={busy} onClick={() => stop.mutate(workspace.name)} aria-label={`Stop ${workspace.name}`}>
+          {stop.isPending ? <Spinner /> : <Square />}
+          <span className={labelClass}>Stop</span>
+        </Button>
+      )}
+      {canStart && (
+        <Button variant="outline" size="sm" disabled={busy} onClick={() => start.mutate(workspace.name)} aria-label={`Start ${workspace.name}`}>
+          {start.isPending ? <Spinner /> : <Play />}
+          <span className={labelClass}>Start</span>
+        </Button>
+      )}
+      <DropdownMenu>
+        <DropdownMenuTrigger asChild>
+          <Button variant="ghost" size="icon-sm" aria-label={`More actions for ${workspace.name}`}>
+            <Ellipsis />
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent align="end" className="w-52">
+          {showOpen && (
+            <DropdownMenuItem onSelect={() => navigate(`/workspaces/${encodeURIComponent(workspace.name)}/terminal`)}>
+              <SquareTerminal />
+              Open terminal
+            </DropdownMenuItem>
+          )}
+          <DropdownMenuItem
+            onSelect={async () => {
+              if (await copyText(sshCommand(workspace.ports.ssh))) toast.success('SSH command copied');
+            }}
+          >
+            <span aria-hidden className="w-4 text-center font-mono text-[10px] text-muted-foreground">ssh</span>
+            Copy SSH command
+          </DropdownMenuItem>
+          <DropdownMenuSeparator />
+          <DropdownMenuItem variant="destructive" onSelect={() => setDeleting(true)}>
+            <Trash2 />
+            Delete…
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
+      <DeleteWorkspaceDialog
+        name={workspace.name}
+        open={deleting}
+        onOpenChange={setDeleting}
+        {...(onDeleted ? { onDeleted } : {})}
+      />
+    </div>
+  );
+}

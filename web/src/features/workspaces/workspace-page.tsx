@@ -1,0 +1,147 @@
+import type { Workspace } from '@perry/client';
+import { ArrowLeft, CircleAlert, MessagesSquare, SearchX, SquareTerminal } from 'lucide-react';
+import type { ReactNode } from 'react';
+import { Link, useNavigate } from 'react-router';
+
+import { CopyButton } from '@/components/copy-button';
+import { EmptyState, ErrorState } from '@/components/states';
+import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Skeleton } from '@/components/ui/skeleton';
+import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
+import { SessionsTab } from '@/features/sessions/sessions-tab';
+import { TerminalPanel } from '@/features/terminal/terminal-panel';
+import { formatDateTime, formatRelativeTime } from '@/lib/format';
+
+import { useWorkspace } from './api';
+import { sshCommand } from './ssh';
+import { StatusBadge } from './status-badge';
+import { WorkspaceActions } from './workspace-actions';
+
+export type WorkspaceTab = 'terminal' | 'sessions';
+
+/** One workspace: its facts on top, then the terminal or its sessions filling the rest. */
+export function WorkspacePage({ name, tab }: { name: string; tab: WorkspaceTab }) {
+  const workspace = useWorkspace(name);
+  const navigate = useNavigate();
+  const base = `/workspaces/${encodeURIComponent(name)}`;
+
+  if (workspace.isPending) return <WorkspaceSkeleton />;
+  if (workspace.isError && workspace.data === undefined) {
+    return <ErrorState title={`Could not load ${name}`} error={workspace.error} onRetry={() => void workspace.refetch()} />;
+  }
+  if (!workspace.data) {
+    return (
+      <EmptyState
+        icon={SearchX}
+        title={`No workspace named “${name}”`}
+        action={
+          <Button variant="outline" asChild>
+            <Link to="/workspaces">
+              <ArrowLeft /> All workspaces
+            </Link>
+          </Button>
+        }
+      >
+        It may have been deleted.
+      </EmptyState>
+    );
+  }
+  const current = workspace.data;
+
+  return (
+    // On wide screens the page is exactly the viewport's height, so the terminal can fill it.
+    <div className="flex min-h-0 flex-1 flex-col gap-5 md:h-[calc(100dvh-3.5rem-4rem)]">
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="grid min-w-0 gap-1">
+          <Link to="/workspaces" className="inline-flex w-fit items-center gap-1 text-xs text-muted-foreground hover:text-foreground md:hidden">
+            <ArrowLeft className="size-3" aria-hidden /> Workspaces
+          </Link>
+          <div className="flex min-w-0 items-center gap-3">
+            <h1 className="truncate text-2xl font-semibold tracking-tight">{current.name}</h1>
+            <StatusBadge status={current.status} title={current.error} />
+          </div>
+        </div>
+        <WorkspaceActions workspace={current} showOpen={false} onDeleted={() => navigate('/workspaces')} />
+      </div>
+
+      {current.status === 'error' && current.error && (
+        <Alert variant="destructive">
+          <CircleAlert />
+          <AlertTitle>This workspace has a problem</AlertTitle>
+          <AlertDescription>{current.error}</AlertDescription>
+        </Alert>
+      )}
+
+      <WorkspaceFacts workspace={current} />
+
+      <Tabs value={tab} onValueChange={(value) => navigate(`${base}/${value}`)} className="min-h-0 flex-1">
+        <TabsList>
+          <TabsTrigger value="terminal">
+            <SquareTerminal /> Terminal
+          </TabsTrigger>
+          <TabsTrigger value="sessions">
+            <MessagesSquare /> Sessions
+          </TabsTrigger>
+        </TabsList>
+        {/* Kept mounted while Sessions shows, so the shells stay connected. */}
+        <TabsContent value="terminal" forceMount hidden={tab !== 'terminal'} className="flex min-h-0 flex-col">
+          <TerminalPanel workspace={current} />
+        </TabsContent>
+        <TabsContent value="sessions">
+          <SessionsTab workspace={current} />
+        </TabsContent>
+      </Tabs>
+    </div>
+  );
+}
+
+function WorkspaceFacts({ workspace }: { workspace: Workspace }) {
+  const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh) : null;
+  return (
+    <dl className="grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]">
+      <Fact label="Image">
+        <span className="font-mono text-xs">{workspace.image}</span>
+      </Fact>
+      <Fact label="Created">
+        <time dateTime={workspace.created} title={formatDateTime(workspace.created)}>
+          {formatRelativeTime(workspace.created)}
+        </time>
+      </Fact>
+      <Fact label="SSH port">
+        <span className="font-mono text-xs">{workspace.ports.ssh || '—'}</span>
+      </Fact>
+      <Fact label="SSH" className="col-span-2 sm:col-span-3 lg:col-span-1">
+        {command ? (
+          <div className="-my-1 flex min-w-0 items-center gap-1 rounded-md border bg-muted/40 pl-2.5">
+            <code className="min-w-0 flex-1 truncate font-mono text-xs" aria-label="SSH command">
+              {command}
+            </code>
+            <CopyButton text={command} label="Copy SSH command" className="size-7" />
+          </div>
+        ) : (
+          '—'
+        )}
+      </Fact>
+    </dl>
+  );
+}
+
+function Fact({ label, children, className }: { label: string; children: ReactNode; className?: string }) {
+  return (
+    <div className={className}>
+      <dt className="text-xs text-muted-foreground">{label}</dt>
+      <dd className="mt-1 min-w-0 font-medium">{children}</dd>
+    </div>
+  );
+}
+
+function WorkspaceSkeleton() {
+  return (
+    <div className="grid gap-5" aria-busy aria-label="Loading workspace">
+      <Skeleton className="h-8 w-56" />
+      <Skeleton className="h-16 w-full" />
+      <Skeleton className="h-80 w-full" />
+    </div>
+  );
+}

@@ -1,0 +1,5 @@
+import { AgentPage } from '@/features/agent/agent-page';
+
+export function AgentRoute() {
+  return <AgentPage />;
+}

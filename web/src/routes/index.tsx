@@ -1,0 +1,25 @@
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+
+import { AppShell } from '@/components/layout/app-shell';
+
+import { AgentRoute } from './agent';
+import { NotFoundRoute } from './not-found';
+import { WorkspaceRoute, WorkspacesRoute } from './workspaces';
+
+/** Every page of the signed-in app. The login page sits outside, so any address survives a sign-in. */
+export function AppRoutes() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route element={<AppShell />}>
+          <Route index element={<Navigate to="/workspaces" replace />} />
+          <Route path="workspaces" element={<WorkspacesRoute />} />
+          <Route path="workspaces/:name" element={<WorkspaceRoute />} />
+          <Route path="workspaces/:name/:tab" element={<WorkspaceRoute />} />
+          <Route path="agent" element={<AgentRoute />} />
+          <Route path="*" element={<NotFoundRoute />} />
+        </Route>
+      </Routes>
+    </BrowserRouter>
+  );
+}
