@@ -82,15 +82,18 @@ fi
 
 # --- helpers -----------------------------------------------------------------------------
 # supervise NAME LOGFILE CMD...: run CMD forever in the background, restarting it 2 s
-# after it exits. Output goes to LOGFILE.
+# after it exits. Output goes to LOGFILE; starts and exits also go to the container's log
+# (`perry logs`), so a service that keeps dying shows there.
 supervise() {
   local name=$1 logf=$2 rc; shift 2
   (
     trap 'exit 0' TERM INT
     while :; do
       echo "--- $(date -u +%FT%TZ) starting $name" >>"$logf"
+      log "starting $name (its output: $logf)"
       rc=0; "$@" >>"$logf" 2>&1 </dev/null || rc=$?
       echo "--- $(date -u +%FT%TZ) $name exited ($rc)" >>"$logf"
+      log "$name exited ($rc); restarting in 2 s"
       sleep 2
     done
   ) &
@@ -122,10 +125,12 @@ WORKER=/usr/local/bin/perry-worker
   while :; do
     if [ -x "$WORKER" ]; then
       echo "--- $(date -u +%FT%TZ) starting perry-worker" >>/var/log/perry-worker.log
+      log "starting perry-worker (its output: /var/log/perry-worker.log)"
       rc=0
       (cd "$HOME_DIR" && exec runuser -u "$USER_NAME" -- "$WORKER" serve) \
         >>/var/log/perry-worker.log 2>&1 </dev/null || rc=$?
       echo "--- $(date -u +%FT%TZ) perry-worker exited ($rc)" >>/var/log/perry-worker.log
+      log "perry-worker exited ($rc)"
     fi
     sleep 3
   done

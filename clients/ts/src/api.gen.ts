@@ -42,6 +42,57 @@ image?: string, };
 
 export type SuccessOutput = { success: boolean, };
 
+export type ExecInput = { name: string, 
+/**
+ * The program and its arguments (no shell: use `["bash", "-lc", "…"]` for one).
+ */
+command: Array<string>, 
+/**
+ * Seconds before the command is killed and the call answers TIMEOUT (default 60, at most
+ * 3600).
+ */
+timeoutSeconds?: number, 
+/**
+ * Run as this user (default `workspace`).
+ */
+user?: string, 
+/**
+ * Working directory (default the user's home).
+ */
+workdir?: string, };
+
+export type ExecOutput = { exitCode: bigint, stdout: string, stderr: string, 
+/**
+ * Output past the limit (4 MiB per stream) was dropped.
+ */
+truncated: boolean, };
+
+export type LogsInput = { name: string, 
+/**
+ * Only the last this many lines (default 200).
+ */
+tail?: number, 
+/**
+ * Only lines after this time (RFC 3339, as returned in `until`): for following.
+ */
+since?: string, };
+
+export type LogLine = { 
+/**
+ * `stdout` or `stderr`.
+ */
+stream: string, 
+/**
+ * RFC 3339 with nanoseconds, from Docker.
+ */
+time: string, text: string, };
+
+export type LogsOutput = { lines: Array<LogLine>, 
+/**
+ * The time of the last line (or the `since` given): pass it as `since` to get what follows.
+ */
+until?: string, };
+
 export type DindMode = "privileged" | "capabilities";
 
 export type AgentInfo = { version: string, hostname: string, 
@@ -186,6 +237,8 @@ export const contract = {
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     sync: oc.input(type<WorkspaceNameInput>()).output(type<void>()),
+    exec: oc.input(type<ExecInput>()).output(type<ExecOutput>()),
+    logs: oc.input(type<LogsInput>()).output(type<LogsOutput>()),
   },
   terminals: {
     list: oc.input(type<TerminalsListInput>()).output(type<TerminalInfo[]>()),

@@ -27,6 +27,8 @@ pub enum ApiError {
     #[error("{0}")]
     MethodNotSupported(String),
     #[error("{0}")]
+    Timeout(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     PreconditionFailed(String),
@@ -51,6 +53,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotSupported(_) => ErrorCode::MethodNotSupported,
+            ApiError::Timeout(_) => ErrorCode::Timeout,
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,

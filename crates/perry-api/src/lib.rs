@@ -26,8 +26,8 @@ pub use error::{ErrorCode, RpcError};
 pub use sessions::{SessionInfo, SessionsListInput};
 pub use terminal::{TerminalControl, TerminalInfo, TerminalKillInput, TerminalsListInput};
 pub use workspace::{
-    CreateWorkspaceInput, SuccessOutput, Workspace, WorkspaceNameInput, WorkspacePorts,
-    WorkspaceStatus,
+    CreateWorkspaceInput, ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput, SuccessOutput,
+    Workspace, WorkspaceNameInput, WorkspacePorts, WorkspaceStatus,
 };
 
 /// The TypeScript declarations of every wire type, in one file's text.
@@ -43,6 +43,11 @@ pub fn typescript_bindings() -> String {
         WorkspaceNameInput::decl(&cfg),
         CreateWorkspaceInput::decl(&cfg),
         SuccessOutput::decl(&cfg),
+        ExecInput::decl(&cfg),
+        ExecOutput::decl(&cfg),
+        LogsInput::decl(&cfg),
+        LogLine::decl(&cfg),
+        LogsOutput::decl(&cfg),
         DindMode::decl(&cfg),
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),

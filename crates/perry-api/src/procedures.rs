@@ -27,6 +27,8 @@ pub const PROCEDURES: &[Procedure] = &[
     procedure("workspaces/start", "WorkspaceNameInput", "Workspace"),
     procedure("workspaces/stop", "WorkspaceNameInput", "Workspace"),
     procedure("workspaces/sync", "WorkspaceNameInput", "void"),
+    procedure("workspaces/exec", "ExecInput", "ExecOutput"),
+    procedure("workspaces/logs", "LogsInput", "LogsOutput"),
     procedure("terminals/list", "TerminalsListInput", "TerminalInfo[]"),
     procedure("terminals/kill", "TerminalKillInput", "SuccessOutput"),
     procedure("sessions/list", "SessionsListInput", "SessionsPage"),

@@ -74,3 +74,73 @@ pub struct CreateWorkspaceInput {
 pub struct SuccessOutput {
     pub success: bool,
 }
+
+/// Input of `workspaces.exec`: run one command to completion in a running workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExecInput {
+    pub name: String,
+    /// The program and its arguments (no shell: use `["bash", "-lc", "…"]` for one).
+    pub command: Vec<String>,
+    /// Seconds before the command is killed and the call answers TIMEOUT (default 60, at most
+    /// 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub timeout_seconds: Option<u32>,
+    /// Run as this user (default `workspace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub user: Option<String>,
+    /// Working directory (default the user's home).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub workdir: Option<String>,
+}
+
+/// Output of `workspaces.exec`: stdout and stderr kept apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    pub stdout: String,
+    pub stderr: String,
+    /// Output past the limit (4 MiB per stream) was dropped.
+    pub truncated: bool,
+}
+
+/// Input of `workspaces.logs`: the workspace container's own output (its entrypoint: sshd,
+/// the inner dockerd, the worker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogsInput {
+    pub name: String,
+    /// Only the last this many lines (default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tail: Option<u32>,
+    /// Only lines after this time (RFC 3339, as returned in `until`): for following.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub since: Option<String>,
+}
+
+/// Output of `workspaces.logs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LogsOutput {
+    pub lines: Vec<LogLine>,
+    /// The time of the last line (or the `since` given): pass it as `since` to get what follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub until: Option<String>,
+}
+
+/// One line of a workspace's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LogLine {
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// RFC 3339 with nanoseconds, from Docker.
+    pub time: String,
+    pub text: String,
+}

@@ -517,3 +517,132 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
         text(&unknown.stderr)
     );
 }
+
+/// `perry exec`: stdout and stderr apart, the exit code as perry's, a timeout that kills the
+/// command (exit 124), another user and directory; `perry logs` with --tail and --json.
+#[test]
+fn perry_exec_and_logs_work_on_a_real_workspace() {
+    let agent = AgentProcess::start("exec");
+    assert_success(&agent.perry(&["start", "runner"]), "perry start");
+
+    let run = agent.perry(&[
+        "exec",
+        "runner",
+        "--",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(run.status.code(), Some(3));
+    assert_eq!(text(&run.stdout), "out\n");
+    assert_eq!(text(&run.stderr), "err\n");
+
+    let root = agent.perry(&[
+        "exec",
+        "runner",
+        "--user",
+        "root",
+        "--workdir",
+        "/tmp",
+        "--",
+        "sh",
+        "-c",
+        "whoami; pwd",
+    ]);
+    assert_eq!(text(&root.stdout), "root\n/tmp\n", "{}", text(&root.stderr));
+
+    let json: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["exec", "runner", "--json", "--", "id", "-un"]),
+        "perry exec --json",
+    ))
+    .unwrap();
+    assert_eq!(json["exitCode"], 0);
+    assert_eq!(json["stdout"], "workspace\n");
+
+    let started = std::time::Instant::now();
+    let slow = agent.perry(&[
+        "exec",
+        "runner",
+        "--timeout",
+        "1",
+        "--",
+        "bash",
+        "-c",
+        "sleep 300; echo never",
+    ]);
+    assert_eq!(slow.status.code(), Some(124), "{}", text(&slow.stderr));
+    assert!(
+        text(&slow.stderr).contains("did not finish within 1 s"),
+        "{}",
+        text(&slow.stderr)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let leftovers = agent.perry(&[
+        "exec",
+        "runner",
+        "--",
+        "pgrep",
+        "-u",
+        "workspace",
+        "-x",
+        "sleep",
+    ]);
+    assert_eq!(
+        leftovers.status.code(),
+        Some(1),
+        "the sleep survived: {}",
+        text(&leftovers.stdout)
+    );
+
+    for (bad, says) in [
+        (vec!["--user", "a;b"], "Invalid user"),
+        (vec!["--timeout", "0"], "timeoutSeconds must be"),
+    ] {
+        let mut args = vec!["exec", "runner"];
+        args.extend(bad);
+        args.extend(["--", "true"]);
+        let refused = agent.perry(&args);
+        assert!(!refused.status.success());
+        assert!(
+            text(&refused.stderr).contains(says),
+            "{}",
+            text(&refused.stderr)
+        );
+    }
+
+    let unknown = agent.perry(&["exec", "ghost", "--", "true"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("does not exist"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    // The entrypoint writes to stderr, and `perry logs` keeps the streams apart as well.
+    let logs = agent.perry(&["logs", "runner", "--tail", "3"]);
+    assert!(logs.status.success(), "{}", text(&logs.stderr));
+    let count = text(&logs.stdout).lines().count() + text(&logs.stderr).lines().count();
+    assert!(
+        (1..=3).contains(&count),
+        "{}{}",
+        text(&logs.stdout),
+        text(&logs.stderr)
+    );
+    let json_lines = assert_success(
+        &agent.perry(&["logs", "runner", "--json"]),
+        "perry logs --json",
+    );
+    for line in json_lines.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        assert!(line["time"].as_str().unwrap().starts_with("20"), "{line}");
+    }
+
+    assert_success(&agent.perry(&["stop", "runner"]), "perry stop");
+    let stopped = agent.perry(&["exec", "runner", "--", "true"]);
+    assert!(!stopped.status.success());
+    assert!(
+        text(&stopped.stderr).contains("not running"),
+        "{}",
+        text(&stopped.stderr)
+    );
+}

@@ -113,6 +113,15 @@ pub struct TtyExecStreams {
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }
 
+/// What a command run with [`Docker::exec_split`] printed, and how it ended.
+#[derive(Debug, Clone, Default)]
+pub struct SplitOutput {
+    pub exit_code: i64,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub truncated: bool,
+}
+
 /// The streams of a running exec without a TTY.
 pub struct StdioExec {
     pub exec_id: String,
@@ -558,6 +567,96 @@ impl Docker {
             output: Box::pin(output),
             input: Box::pin(input),
         })
+    }
+
+    /// Runs `cmd` to completion as `user` in `working_dir` (the user's home when `None`), with
+    /// stdout and stderr kept apart, each cut at `limit` bytes.
+    pub async fn exec_split(
+        &self,
+        container: &str,
+        user: &str,
+        working_dir: Option<&str>,
+        cmd: &[String],
+        limit: usize,
+    ) -> Result<SplitOutput, DockerError> {
+        let config = CreateExecOptions {
+            cmd: Some(cmd.to_vec()),
+            user: Some(user.to_owned()),
+            working_dir: working_dir.map(str::to_owned),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let client = self.client().await?;
+        let exec = client
+            .create_exec(container, config)
+            .await
+            .map_err(DockerError::from)?;
+        let mut output = SplitOutput::default();
+        if let StartExecResults::Attached {
+            output: mut stream, ..
+        } = client
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(DockerError::from)?
+        {
+            while let Some(chunk) = stream.next().await {
+                let (target, bytes) = match chunk.map_err(DockerError::from)? {
+                    bollard::container::LogOutput::StdOut { message } => {
+                        (&mut output.stdout, message)
+                    }
+                    bollard::container::LogOutput::StdErr { message } => {
+                        (&mut output.stderr, message)
+                    }
+                    _ => continue,
+                };
+                let room = limit.saturating_sub(target.len());
+                if bytes.len() > room {
+                    output.truncated = true;
+                }
+                target.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            }
+        }
+        let inspect = client
+            .inspect_exec(&exec.id)
+            .await
+            .map_err(DockerError::from)?;
+        output.exit_code = inspect.exit_code.unwrap_or(-1);
+        Ok(output)
+    }
+
+    /// The container's own output: the last `tail` lines, or those since `since_seconds`
+    /// (Unix time), each with Docker's RFC 3339 timestamp.
+    pub async fn container_logs(
+        &self,
+        container: &str,
+        tail: u32,
+        since_seconds: Option<i64>,
+    ) -> Result<Vec<(String, String, String)>, DockerError> {
+        let mut options = bollard::query_parameters::LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .tail(&tail.to_string());
+        if let Some(since) = since_seconds {
+            options = options.since(i32::try_from(since).unwrap_or(i32::MAX));
+        }
+        let options = options.build();
+        let client = self.client().await?;
+        let mut stream = client.logs(container, Some(options));
+        let mut lines = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let (name, message) = match chunk.map_err(DockerError::from)? {
+                bollard::container::LogOutput::StdOut { message } => ("stdout", message),
+                bollard::container::LogOutput::StdErr { message } => ("stderr", message),
+                _ => continue,
+            };
+            for line in String::from_utf8_lossy(&message).lines() {
+                let (time, text) = line.split_once(' ').unwrap_or((line, ""));
+                lines.push((name.to_owned(), time.to_owned(), text.to_owned()));
+            }
+        }
+        Ok(lines)
     }
 
     /// Starts a command without a TTY with stdin attached; returns its stdout as a stream of

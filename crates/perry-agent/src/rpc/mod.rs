@@ -14,8 +14,8 @@ use perry_api::sessions::{
     DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT, SessionMessagesInput, SessionsSearchInput,
 };
 use perry_api::{
-    AgentInfo, CreateWorkspaceInput, SessionsListInput, SetWorkerInput, SuccessOutput,
-    TerminalKillInput, TerminalsListInput, WorkspaceNameInput,
+    AgentInfo, CreateWorkspaceInput, ExecInput, LogsInput, SessionsListInput, SetWorkerInput,
+    SuccessOutput, TerminalKillInput, TerminalsListInput, WorkspaceNameInput,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -163,6 +163,14 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
             let input: WorkspaceNameInput = decode_input(input)?;
             workspaces.sync(&input.name).await?;
             undefined()
+        }
+        "workspaces/exec" => {
+            let input: ExecInput = decode_input(input)?;
+            reply(workspaces.exec(input).await?)
+        }
+        "workspaces/logs" => {
+            let input: LogsInput = decode_input(input)?;
+            reply(workspaces.logs(input).await?)
         }
         "terminals/list" => {
             let input: TerminalsListInput = decode_input(input)?;

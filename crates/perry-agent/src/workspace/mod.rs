@@ -8,6 +8,7 @@
 //! workspaces run side by side. A create that fails takes back everything it made.
 
 mod containers;
+mod exec;
 mod name;
 mod ports;
 

@@ -5,8 +5,10 @@ mod build;
 mod completions;
 mod config;
 mod delete;
+mod exec;
 mod info;
 mod list;
+mod logs;
 mod output;
 mod sessions;
 mod shell;
@@ -54,6 +56,10 @@ enum Command {
     Delete(delete::Args),
     /// Open a shell in a workspace (or run one command: `perry shell <name> -- cmd args`).
     Shell(shell::Args),
+    /// Run one command in a workspace: its stdout, stderr and exit code (`-- cmd args`).
+    Exec(exec::Args),
+    /// The workspace container's own output (sshd, the inner dockerd, the worker).
+    Logs(logs::Args),
     /// Coding-agent sessions of a workspace: the list, one conversation, or live changes.
     Sessions(sessions::Args),
     /// Workspaces, live, in a terminal UI (what `perry` alone opens in a terminal).
@@ -120,6 +126,8 @@ impl Cli {
             Command::Stop(args) => stop::run(&context, args).await,
             Command::Delete(args) => delete::run(&context, args).await,
             Command::Shell(args) => return shell::run(&context, args).await,
+            Command::Exec(args) => return exec::run(&context, args).await,
+            Command::Logs(args) => logs::run(&context, args).await,
             Command::Sessions(args) => sessions::run(&context, args).await,
             Command::Tui(args) => tui::run(&context, args).await,
             Command::Info(args) => info::run(&context, args).await,

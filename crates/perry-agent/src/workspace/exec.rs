@@ -1,0 +1,171 @@
+//! `workspaces.exec` and `workspaces.logs`: one command run to completion, and the container's
+//! own output.
+
+use std::time::{Duration, SystemTime};
+
+use perry_api::{ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput};
+
+use super::WorkspaceService;
+use crate::error::ApiError;
+
+/// The timeout when the call names none.
+const DEFAULT_TIMEOUT_SECONDS: u32 = 60;
+const MAX_TIMEOUT_SECONDS: u32 = 3600;
+/// Bytes kept per stream; the rest is dropped and the output says so.
+const OUTPUT_LIMIT: usize = 4 * 1024 * 1024;
+const DEFAULT_TAIL: u32 = 200;
+const MAX_TAIL: u32 = 10_000;
+
+/// Runs the command as a child of a shell that records its own pid, so a command that runs past
+/// its timeout can be killed with everything it started.
+const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; rm -f \"$0\"; exit $status";
+/// Kills a process tree from its root's pid file, children first.
+const KILL_TREE: &str = "kill_tree() { for child in $(pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
+     [ -f \"$0\" ] && kill_tree \"$(cat \"$0\")\"; rm -f \"$0\"";
+
+fn valid_user(user: &str) -> bool {
+    let mut bytes = user.bytes();
+    matches!(bytes.next(), Some(b'a'..=b'z' | b'_'))
+        && bytes.all(|byte| matches!(byte, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))
+        && user.len() <= 32
+}
+
+impl WorkspaceService {
+    /// Runs one command in a running workspace and returns its exit code and output.
+    pub async fn exec(&self, input: ExecInput) -> Result<ExecOutput, ApiError> {
+        self.require_record(&input.name)?;
+        if input.command.is_empty() || input.command[0].is_empty() {
+            return Err(ApiError::BadRequest(
+                "Give the command to run, e.g. [\"ls\", \"-la\"]".to_owned(),
+            ));
+        }
+        let timeout = input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+        if !(1..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
+            return Err(ApiError::BadRequest(format!(
+                "timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"
+            )));
+        }
+        let user = input.user.as_deref().unwrap_or("workspace");
+        if !valid_user(user) {
+            return Err(ApiError::BadRequest(format!(
+                "Invalid user {user:?}: a Linux user name such as workspace or root"
+            )));
+        }
+        let container = self.container_name(&input.name);
+        self.require_running(&input.name, &container).await?;
+        let pid_file = format!("/tmp/.perry-exec-{}.pid", random_id());
+        let cmd: Vec<String> = ["/bin/sh", "-c", RECORD_PID, &pid_file]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(input.command.iter().cloned())
+            .collect();
+        let run = self.docker.exec_split(
+            &container,
+            user,
+            input.workdir.as_deref(),
+            &cmd,
+            OUTPUT_LIMIT,
+        );
+        match tokio::time::timeout(Duration::from_secs(u64::from(timeout)), run).await {
+            Ok(output) => {
+                let output = output?;
+                Ok(ExecOutput {
+                    exit_code: output.exit_code,
+                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    truncated: output.truncated,
+                })
+            }
+            Err(_) => {
+                let killed = self
+                    .docker
+                    .exec(&container, "root", &["/bin/sh", "-c", KILL_TREE, &pid_file])
+                    .await;
+                if let Err(error) = killed {
+                    tracing::warn!("cannot kill a timed-out command in {container}: {error}");
+                }
+                Err(ApiError::Timeout(format!(
+                    "The command did not finish within {timeout} s and was killed; give a longer timeoutSeconds if it needs more"
+                )))
+            }
+        }
+    }
+
+    /// The workspace container's own output, optionally only what came after `since`.
+    pub async fn logs(&self, input: LogsInput) -> Result<LogsOutput, ApiError> {
+        self.require_record(&input.name)?;
+        let since = match input.since.as_deref() {
+            None => None,
+            Some(text) => Some(humantime::parse_rfc3339(text).map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "since must be an RFC 3339 time such as 2026-01-01T00:00:00.123Z, not {text:?}"
+                ))
+            })?),
+        };
+        let tail = match (input.tail, since) {
+            (Some(tail), _) => tail.clamp(1, MAX_TAIL),
+            (None, Some(_)) => MAX_TAIL,
+            (None, None) => DEFAULT_TAIL,
+        };
+        let since_seconds = since.map(|since| {
+            since
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs() as i64)
+        });
+        let container = self.container_name(&input.name);
+        let raw = self
+            .docker
+            .container_logs(&container, tail, since_seconds)
+            .await?;
+        // Docker's `since` counts whole seconds: drop the lines of that second already seen.
+        let lines: Vec<LogLine> = raw
+            .into_iter()
+            .filter(
+                |(_, time, _)| match (since, humantime::parse_rfc3339(time)) {
+                    (Some(since), Ok(time)) => time > since,
+                    _ => true,
+                },
+            )
+            .map(|(stream, time, text)| LogLine { stream, time, text })
+            .collect();
+        let until = lines.last().map(|line| line.time.clone()).or(input.since);
+        Ok(LogsOutput { lines, until })
+    }
+
+    /// Conflict unless the workspace's container runs.
+    async fn require_running(&self, name: &str, container: &str) -> Result<(), ApiError> {
+        let running = self
+            .docker
+            .inspect_container(container)
+            .await?
+            .is_some_and(|info| info.running);
+        if running {
+            return Ok(());
+        }
+        Err(ApiError::Conflict(format!(
+            "Workspace {name:?} is not running; start it first"
+        )))
+    }
+}
+
+fn random_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_linux_user_names() {
+        for good in ["workspace", "root", "_apt", "a-b_1"] {
+            assert!(valid_user(good), "{good}");
+        }
+        for bad in ["", "Root", "1abc", "a b", "a;rm", "x:y", &"a".repeat(33)] {
+            assert!(!valid_user(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `perry logs <name> [-f] [--tail N]`: the workspace container's own output (sshd, the inner
+//! dockerd, the worker).
+
+use std::time::Duration;
+
+use perry_api::LogsOutput;
+use serde_json::json;
+
+use super::{Context, output};
+
+/// How often `--follow` asks for new lines.
+const FOLLOW_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The workspace's name.
+    name: String,
+    /// Keep printing new lines as they come (Ctrl-C to stop).
+    #[arg(long, short)]
+    follow: bool,
+    /// Only the last N lines (default 200).
+    #[arg(long, short = 'n', value_name = "N")]
+    tail: Option<u32>,
+    /// Print each line as JSON ({stream, time, text}).
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let mut input = json!({"name": args.name});
+    if let Some(tail) = args.tail {
+        input["tail"] = json!(tail);
+    }
+    loop {
+        let page: LogsOutput = client.call("workspaces/logs", input.clone()).await?;
+        for line in &page.lines {
+            if args.json {
+                println!("{}", serde_json::to_string(line)?);
+            } else if line.stream == "stderr" {
+                eprintln!("{}", line.text);
+            } else {
+                println!("{}", line.text);
+            }
+        }
+        if !args.follow {
+            if args.json && page.lines.is_empty() {
+                output::print_json(&page.lines)?;
+            }
+            return Ok(());
+        }
+        if let Some(until) = page.until {
+            input = json!({"name": args.name, "since": until});
+        }
+        tokio::time::sleep(FOLLOW_INTERVAL).await;
+    }
+}
