@@ -7,7 +7,11 @@
 //! `perry-bench list` — workspaces.list latency with 100 workspaces in state.json.
 //! `perry-bench terminal` — keystroke echo and throughput through /terminal next to a raw exec,
 //!   and the agent's memory with 20 open terminals (see terminal.rs).
+//! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
+//!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
+//!   sessions (see sessions.rs).
 
+mod sessions;
 mod terminal;
 
 use std::collections::{BTreeMap, HashMap};
@@ -349,12 +353,16 @@ async fn main() -> anyhow::Result<()> {
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal().await,
+        "sessions" => sessions::bench_sessions().await,
         "all" => {
             bench_idle().await?;
             bench_list(1000).await?;
             terminal::bench_terminal().await?;
+            sessions::bench_sessions().await?;
             bench_create(runs).await
         }
-        other => bail!("unknown benchmark {other:?}: create, idle, list, terminal or all"),
+        other => {
+            bail!("unknown benchmark {other:?}: create, idle, list, terminal, sessions or all")
+        }
     }
 }

@@ -174,20 +174,19 @@ impl WorkspaceSessions {
         offset: u32,
     ) -> Result<SessionsPage, ApiError> {
         self.ready().await?;
-        let mut sessions: Vec<SessionInfo> = self
-            .sessions
-            .borrow()
+        // Sort references and copy only the page: a list of 1,000 sessions is asked for often.
+        let index = self.sessions.borrow();
+        let mut matching: Vec<&SessionInfo> = index
             .as_ref()
             .map(|sessions| {
                 sessions
                     .values()
                     .filter(|session| agent.is_none_or(|agent| session.agent == agent))
-                    .cloned()
                     .collect()
             })
             .unwrap_or_default();
-        sort_newest_first(&mut sessions);
-        Ok(page(sessions, limit, offset))
+        matching.sort_unstable_by(|a, b| newest_first(a, b));
+        Ok(page(&matching, limit, offset))
     }
 
     /// Every session now, newest first: what a socket gets first.
@@ -276,22 +275,27 @@ fn unexpected(result: WorkerResult) -> ApiError {
     }
 }
 
-fn sort_newest_first(sessions: &mut [SessionInfo]) {
-    sessions.sort_by(|a, b| {
-        b.last_activity
-            .cmp(&a.last_activity)
-            .then_with(|| a.session_id.cmp(&b.session_id))
-    });
+fn newest_first(a: &SessionInfo, b: &SessionInfo) -> std::cmp::Ordering {
+    b.last_activity
+        .cmp(&a.last_activity)
+        .then_with(|| a.session_id.cmp(&b.session_id))
 }
 
-fn page(sessions: Vec<SessionInfo>, limit: u32, offset: u32) -> SessionsPage {
+fn sort_newest_first(sessions: &mut [SessionInfo]) {
+    sessions.sort_unstable_by(newest_first);
+}
+
+fn page(sessions: &[&SessionInfo], limit: u32, offset: u32) -> SessionsPage {
     let total = u32::try_from(sessions.len()).unwrap_or(u32::MAX);
     let start = (offset as usize).min(sessions.len());
     let end = start.saturating_add(limit as usize).min(sessions.len());
     SessionsPage {
         has_more: end < sessions.len(),
         total,
-        sessions: sessions[start..end].to_vec(),
+        sessions: sessions[start..end]
+            .iter()
+            .map(|&session| session.clone())
+            .collect(),
     }
 }
 
