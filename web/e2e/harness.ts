@@ -157,6 +157,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 }
 
+/**
+ * Runs `script` with bash inside a container as user `workspace` (so files it writes belong to
+ * that user), `input` on its stdin; resolves to its stdout, rejects when it fails.
+ */
+export async function execInContainer(container: string, script: string, input = ''): Promise<string> {
+  return await new Promise((resolveRun, reject) => {
+    const child = spawn('docker', ['exec', '-i', '-u', 'workspace', '-w', '/home/workspace', container, 'bash', '-c', script], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolveRun(stdout) : reject(new Error(`docker exec ${container} failed (${code}): ${stderr}`))));
+    child.stdin.end(input);
+  });
+}
+
 /** One call to the Docker Engine API on its unix socket (DOCKER_HOST=unix://… honoured). */
 function docker(method: string, path: string): Promise<{ status: number; body: string }> {
   const socketPath = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';

@@ -4,13 +4,13 @@
 // web/test-artifacts/. Whatever happens, the workspace is deleted and the agent stopped.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { ensureArtifactsDir, execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -22,6 +22,46 @@ let desktop: BrowserContext;
 let page: Page;
 let artifacts = '';
 const workspaceName = `e2e-${randomBytes(3).toString('hex')}`;
+
+// A Claude Code transcript, as the tool writes it: one JSON record per line under
+// ~/.claude/projects/<cwd with / as ->/<session id>.jsonl.
+const sessionId = randomUUID();
+const transcriptDir = '/home/workspace/.claude/projects/-home-workspace-app';
+const transcriptFile = `${transcriptDir}/${sessionId}.jsonl`;
+const SESSION_TITLE = 'Fix the footer links';
+function transcriptLine(record: Record<string, unknown>): string {
+  return JSON.stringify({ sessionId, cwd: '/home/workspace/app', ...record }) + '\n';
+}
+const TRANSCRIPT = [
+  transcriptLine({ type: 'user', uuid: 'u1', parentUuid: null, timestamp: '2026-11-26T08:00:00.000Z', message: { role: 'user', content: SESSION_TITLE } }),
+  transcriptLine({
+    type: 'assistant',
+    uuid: 'a1',
+    parentUuid: 'u1',
+    timestamp: '2026-11-26T08:00:04.000Z',
+    message: {
+      id: 'msg_a1',
+      type: 'message',
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Looking at footer.html.' },
+        { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'grep -n href footer.html' } },
+      ],
+    },
+  }),
+].join('');
+const APPENDED = transcriptLine({
+  type: 'user',
+  uuid: 'u2',
+  parentUuid: 'a1',
+  timestamp: '2026-11-26T08:01:00.000Z',
+  message: { role: 'user', content: 'Also check the header links.' },
+});
+
+/** Runs a script in the test's workspace as user workspace. */
+function inWorkspace(script: string, input = ''): Promise<string> {
+  return execInContainer(`${agent.prefix}${workspaceName}`, script, input);
+}
 
 async function shot(target: Page, name: string): Promise<void> {
   // Let transitions (dialogs zooming in, toasts) settle so the picture shows the resting state.
@@ -197,12 +237,140 @@ describe('Perry web UI', { timeout: 600_000 }, () => {
     assert.deepEqual(open.map((t) => t.id), [ids[0]]);
   });
 
-  test('the sessions tab says whether sessions are available', async () => {
+  test('a coding-agent session shows up live in the Sessions tab and follows its file', async () => {
     await page.getByRole('tab', { name: 'Sessions' }).click();
     await page.waitForURL(`**/workspaces/${workspaceName}/sessions`);
-    await page.getByText(/Sessions are not available yet|No sessions yet/).or(page.getByRole('list', { name: 'Sessions' })).first().waitFor();
+    await page.getByRole('heading', { name: 'No coding-agent sessions yet' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('status', { name: 'Sessions feed: Live' }).waitFor({ timeout: 30_000 });
+    await shot(page, 'workspace-sessions-empty-desktop');
+
+    // Written inside the workspace while the page is open: it must appear without a reload.
+    await inWorkspace(`mkdir -p ${transcriptDir} /home/workspace/app && cat > ${transcriptFile}`, TRANSCRIPT);
+    const row = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem', { name: SESSION_TITLE });
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByText('2 messages').waitFor();
+    await row.getByText('Claude Code').waitFor();
+    await row.getByText('/home/workspace/app').waitFor();
+
+    await inWorkspace(`cat >> ${transcriptFile}`, APPENDED);
+    await row.getByText('3 messages').waitFor({ timeout: 15_000 });
     await shot(page, 'workspace-sessions-desktop');
-    await page.getByRole('tab', { name: 'Terminal' }).click();
+
+    // Search goes through sessions.search and shows a snippet.
+    await page.getByRole('searchbox', { name: 'Search sessions' }).fill('header links');
+    const results = page.getByRole('list', { name: 'Search results' });
+    await results.getByRole('link', { name: SESSION_TITLE }).waitFor({ timeout: 10_000 });
+    await results.locator('mark', { hasText: 'header links' }).first().waitFor();
+    await shot(page, 'workspace-sessions-search-desktop');
+    await page.getByRole('button', { name: 'Clear search' }).click();
+  });
+
+  test('opens the conversation at its own address, also after a reload', async () => {
+    const row = page.getByRole('list', { name: 'Sessions' }).getByRole('listitem', { name: SESSION_TITLE });
+    await row.getByRole('link', { name: SESSION_TITLE }).click();
+    await page.waitForURL(`**/workspaces/${workspaceName}/sessions/${sessionId}`);
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByRole('article', { name: 'User message' }).filter({ hasText: SESSION_TITLE }).waitFor();
+    await log.getByRole('article', { name: 'Assistant message' }).filter({ hasText: 'Looking at footer.html.' }).waitFor();
+    await log.getByTitle('Bash: grep -n href footer.html').waitFor();
+    await log.getByText('Also check the header links.').waitFor();
+    await shot(page, 'session-conversation-desktop');
+
+    // A message written while the conversation is open shows up at the bottom.
+    await inWorkspace(
+      `cat >> ${transcriptFile}`,
+      transcriptLine({
+        type: 'assistant',
+        uuid: 'a2',
+        parentUuid: 'u2',
+        timestamp: '2026-11-26T08:01:05.000Z',
+        message: { id: 'msg_a2', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'The header links are fine too.' }] },
+      }),
+    );
+    await log.getByText('The header links are fine too.').waitFor({ timeout: 15_000 });
+
+    await page.reload();
+    await page.getByRole('log', { name: 'Conversation' }).getByText(SESSION_TITLE).first().waitFor({ timeout: 30_000 });
+    await page.getByRole('heading', { name: SESSION_TITLE, level: 2 }).waitFor();
+  });
+
+  test('a long conversation loads older messages and keeps the reader’s place', async () => {
+    const longId = randomUUID();
+    const lines: string[] = [];
+    let parent: string | null = null;
+    for (let i = 0; i < 60; i += 1) {
+      const time = (n: number) => new Date(Date.parse('2026-11-25T09:00:00.000Z') + n * 1000).toISOString();
+      const base = { sessionId: longId, cwd: '/home/workspace/app' };
+      lines.push(JSON.stringify({ ...base, type: 'user', uuid: `lu${i}`, parentUuid: parent, timestamp: time(2 * i), message: { role: 'user', content: `Question number ${i}` } }));
+      lines.push(
+        JSON.stringify({
+          ...base,
+          type: 'assistant',
+          uuid: `la${i}`,
+          parentUuid: `lu${i}`,
+          timestamp: time(2 * i + 1),
+          message: { id: `msg_l${i}`, type: 'message', role: 'assistant', content: [{ type: 'text', text: `Answer number ${i}` }] },
+        }),
+      );
+      parent = `la${i}`;
+    }
+    await inWorkspace(`cat > ${transcriptDir}/${longId}.jsonl`, lines.join('\n') + '\n');
+    await page.goto(`${agent.baseUrl}/workspaces/${workspaceName}/sessions/${longId}`);
+    const log = page.getByRole('log', { name: 'Conversation' });
+    await log.getByText('Answer number 59').waitFor({ timeout: 15_000 });
+    assert.equal(await log.getByRole('article').count(), 50);
+    // It opens at the newest message.
+    const atBottom = await log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    assert.ok(atBottom < 4, `the conversation did not open at its end (${atBottom}px above it)`);
+
+    await log.evaluate((el) => (el.scrollTop = 0));
+    const oldestShown = log.getByText('Question number 35', { exact: true });
+    const before = (await oldestShown.boundingBox())?.y;
+    await log.getByRole('button', { name: 'Load older messages' }).click();
+    await log.getByText('Question number 10', { exact: true }).waitFor();
+    assert.equal(await log.getByRole('article').count(), 100);
+    const after = (await oldestShown.boundingBox())?.y;
+    assert.ok(before !== undefined && after !== undefined && Math.abs(after - before) < 4, `the messages moved when older ones loaded: ${before} → ${after}`);
+    await shot(page, 'session-conversation-older-desktop');
+    await log.getByRole('button', { name: 'Load older messages' }).click();
+    await log.getByText('Start of the conversation').waitFor();
+    assert.equal(await log.getByRole('article').count(), 120);
+    await page.goto(`${agent.baseUrl}/workspaces/${workspaceName}/sessions/${sessionId}`);
+    await page.getByRole('heading', { name: SESSION_TITLE, level: 2 }).waitFor();
+  });
+
+  test('resumes the session in a new terminal tab, in its project directory', async () => {
+    await page.getByRole('region', { name: 'Session' }).getByRole('button', { name: 'Resume in terminal' }).first().click();
+    await page.waitForURL(`**/workspaces/${workspaceName}/terminal`);
+    const title = `Resume: ${SESSION_TITLE}`;
+    const tab = page.getByRole('tab', { name: title });
+    await tab.waitFor();
+    assert.equal(await tab.getAttribute('aria-selected'), 'true');
+    const label = `Terminal: ${title}`;
+    await page.locator(`[aria-label="${label}"][data-terminal-status="open"], [aria-label="${label}"][data-terminal-status="exited"]`).first().waitFor({ timeout: 30_000 });
+    // The command ran: the claude binary printed something (here it cannot reach its service and
+    // ends), and the cd before it worked. While claude still runs, its directory is checked too.
+    const exited = page.locator(`[aria-label="${label}"][data-terminal-status="exited"]`);
+    const deadline = Date.now() + 20_000;
+    let text = '';
+    let cwd = '';
+    while (Date.now() < deadline) {
+      text = (await terminalText(page, label)).trim();
+      // [c]laude: the pattern must not match this very script's command line.
+      cwd = (await inWorkspace(`for p in $(pgrep -u workspace -f '[c]laude --resume ${sessionId}'); do readlink /proc/$p/cwd; done; true`)).trim();
+      if (/claude/i.test(text) && (cwd.includes('/home/workspace/app') || (await exited.count()) > 0)) break;
+      await page.waitForTimeout(250);
+    }
+    assert.match(text, /claude/i, `the resumed session's terminal shows no output of claude:\n${text}`);
+    assert.doesNotMatch(text, /No such file or directory|command not found/, `the resume command failed:\n${text}`);
+    if ((await exited.count()) === 0) assert.match(cwd, /\/home\/workspace\/app/, `claude does not run in the project directory (cwd ${cwd || 'unknown'})`);
+    else await page.getByRole('alert').filter({ hasText: 'Command exited' }).waitFor();
+    console.log(`resume terminal (claude cwd: ${cwd || 'it had exited'}):\n${text.slice(0, 600)}`);
+    await shot(page, 'session-resume-terminal-desktop');
+    const ids = await terminalIdsOf(page);
+    assert.equal(ids.length, 2, `expected Shell 1 and the resumed session, got ${JSON.stringify(ids)}`);
+    // Back to the first shell for the pages that follow; the resume tab ends its program.
+    await page.getByRole('button', { name: `Close ${title}` }).click();
     await waitForTerminalOpen(page);
   });
 
@@ -252,8 +420,16 @@ describe('Perry web UI', { timeout: 600_000 }, () => {
     await shot(mobile, 'workspace-terminal-phone');
 
     await mobile.getByRole('tab', { name: 'Sessions' }).click();
-    await mobile.getByText(/Sessions are not available yet|No sessions yet/).or(mobile.getByRole('list', { name: 'Sessions' })).first().waitFor();
+    const row = mobile.getByRole('list', { name: 'Sessions' }).getByRole('listitem', { name: SESSION_TITLE });
+    await row.waitFor({ timeout: 15_000 });
     await shot(mobile, 'workspace-sessions-phone');
+    const listOverflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(listOverflow <= 0, `the sessions list scrolls sideways by ${listOverflow}px at phone width`);
+    await row.getByRole('link', { name: SESSION_TITLE }).click();
+    await mobile.getByRole('log', { name: 'Conversation' }).getByTitle('Bash: grep -n href footer.html').waitFor();
+    await shot(mobile, 'session-conversation-phone');
+    const conversationOverflow = await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(conversationOverflow <= 0, `the conversation scrolls sideways by ${conversationOverflow}px at phone width`);
 
     await mobile.goto(`${agent.baseUrl}/agent`);
     await mobile.getByRole('heading', { name: 'Agent', exact: true }).waitFor();

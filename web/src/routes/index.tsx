@@ -15,7 +15,8 @@ export function AppRoutes() {
           <Route index element={<Navigate to="/workspaces" replace />} />
           <Route path="workspaces" element={<WorkspacesRoute />} />
           <Route path="workspaces/:name" element={<WorkspaceRoute />} />
-          <Route path="workspaces/:name/:tab" element={<WorkspaceRoute />} />
+          {/* One route for every view of a workspace, so switching between them keeps its shells. */}
+          <Route path="workspaces/:name/*" element={<WorkspaceRoute />} />
           <Route path="agent" element={<AgentRoute />} />
           <Route path="*" element={<NotFoundRoute />} />
         </Route>

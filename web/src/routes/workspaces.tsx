@@ -1,4 +1,4 @@
-import { Navigate, useParams } from 'react-router';
+import { Navigate, useParams, useSearchParams } from 'react-router';
 
 import { WorkspacePage, type WorkspaceTab } from '@/features/workspaces/workspace-page';
 import { WorkspacesPage } from '@/features/workspaces/workspaces-page';
@@ -9,10 +9,20 @@ export function WorkspacesRoute() {
 
 const TABS: readonly WorkspaceTab[] = ['terminal', 'sessions'];
 
+/** The view an address inside a workspace names: `terminal`, `sessions`, `sessions/<id>`. */
+export function parseWorkspaceView(splat: string): { tab: WorkspaceTab; sessionId?: string } | null {
+  const [tab, sessionId, ...rest] = splat.split('/');
+  if (!TABS.includes(tab as WorkspaceTab) || rest.length > 0) return null;
+  if (sessionId === undefined || sessionId === '') return { tab: tab as WorkspaceTab };
+  return tab === 'sessions' ? { tab: 'sessions', sessionId } : null;
+}
+
 export function WorkspaceRoute() {
-  const { name = '', tab } = useParams();
+  const { name = '', '*': splat = '' } = useParams();
+  const [search] = useSearchParams();
+  const view = parseWorkspaceView(splat);
   // One address per view: /workspaces/alpha becomes /workspaces/alpha/terminal.
-  if (!TABS.includes(tab as WorkspaceTab)) return <Navigate to={`/workspaces/${encodeURIComponent(name)}/terminal`} replace />;
+  if (!view) return <Navigate to={`/workspaces/${encodeURIComponent(name)}/terminal`} replace />;
   // Keyed by name: another workspace is a fresh page (its own terminal tabs), not a re-render.
-  return <WorkspacePage key={name} name={name} tab={tab as WorkspaceTab} />;
+  return <WorkspacePage key={name} name={name} tab={view.tab} sessionId={view.sessionId} messageId={search.get('message') ?? undefined} />;
 }

@@ -16,4 +16,13 @@ describe('crumbsFor', () => {
       { label: 'Sessions' },
     ]);
   });
+
+  it('links back to the list from a conversation', () => {
+    expect(crumbsFor('/workspaces/my-box/sessions/0b7c')).toEqual([
+      { label: 'Workspaces', to: '/workspaces' },
+      { label: 'my-box', to: '/workspaces/my-box/terminal' },
+      { label: 'Sessions', to: '/workspaces/my-box/sessions' },
+      { label: 'Conversation' },
+    ]);
+  });
 });

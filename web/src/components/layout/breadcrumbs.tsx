@@ -9,7 +9,7 @@ interface Crumb {
 
 /** Where the page sits, from its address: "Workspaces › alpha › Terminal". */
 export function crumbsFor(pathname: string): Crumb[] {
-  const [section, name, tab] = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const [section, name, tab, sessionId] = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (section === 'agent') return [{ label: 'Agent' }];
   if (section !== 'workspaces') return [];
   if (!name) return [{ label: 'Workspaces' }];
@@ -17,6 +17,10 @@ export function crumbsFor(pathname: string): Crumb[] {
   if (tab === 'terminal' || tab === 'sessions') {
     crumbs[1] = { label: name, to: `/workspaces/${encodeURIComponent(name)}/terminal` };
     crumbs.push({ label: tab === 'terminal' ? 'Terminal' : 'Sessions' });
+    if (tab === 'sessions' && sessionId) {
+      crumbs[2] = { label: 'Sessions', to: `/workspaces/${encodeURIComponent(name)}/sessions` };
+      crumbs.push({ label: 'Conversation' });
+    }
   }
   return crumbs;
 }

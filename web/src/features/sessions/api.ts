@@ -1,94 +1,184 @@
-import type { SessionInfo } from '@perry/client';
+import type { MessagesPage, SessionInfo, SessionSearchHit } from '@perry/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 
 import { useAuth } from '@/features/auth/auth-context';
 import { useApi } from '@/lib/api';
 import { errorCode } from '@/lib/errors';
 
-/**
- * Fields the sessions feature adds to SessionInfo; optional here so this page works against agents
- * from before and after it lands.
- */
-export type SessionListItem = SessionInfo & { projectPath?: string; resumeCommand?: string };
+import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from './events';
+import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from './transcript';
 
-/**
- * The sessions of a `sessions.list` answer: a page `{sessions, total, hasMore}`, or the bare array
- * the first contract declared. Read defensively so the tab works with agents of either version.
- */
-export function sessionsOf(answer: unknown): SessionListItem[] {
-  if (Array.isArray(answer)) return answer as SessionListItem[];
-  if (typeof answer === 'object' && answer !== null && Array.isArray((answer as { sessions?: unknown }).sessions)) {
-    return (answer as { sessions: SessionListItem[] }).sessions;
-  }
-  return [];
-}
+/** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
+const LIST_LIMIT = 1000;
+/** Polling stands in for the socket only while it cannot be opened. */
+const POLL_MS = 5_000;
 
 export const sessionKeys = {
-  list: (workspaceName: string) => ['sessions', workspaceName] as const,
+  all: (workspaceName: string) => ['sessions', workspaceName] as const,
+  list: (workspaceName: string) => ['sessions', workspaceName, 'list'] as const,
+  search: (workspaceName: string, query: string) => ['sessions', workspaceName, 'search', query] as const,
+  messages: (workspaceName: string, sessionId: string) => ['sessions', workspaceName, 'messages', sessionId] as const,
 };
 
 /**
- * The workspace's sessions, live: `/sessions/<workspace>` pushes an event per change and each one
- * refetches the list; while that socket is down a poll every 5 s stands in.
+ * How the list stays current: `live` the socket is open and its events update the cache,
+ * `connecting` it is being opened (again), `polling` it could not be opened and the list is
+ * asked for every few seconds instead.
+ */
+export type SessionsFeed = 'live' | 'connecting' | 'polling';
+
+/**
+ * The workspace's sessions, newest first, live: `/sessions/<workspace>` sends a snapshot and then
+ * one event per change, applied to the cached list as they come (no refetch).
  */
 export function useSessions(workspaceName: string, enabled: boolean) {
   const api = useApi();
-  const [pushed, setPushed] = useState(false);
+  const [feed, setFeed] = useState<SessionsFeed>('connecting');
   const query = useQuery({
     queryKey: sessionKeys.list(workspaceName),
-    queryFn: async ({ signal }): Promise<SessionListItem[]> => sessionsOf(await api.sessions.list({ workspaceName }, { signal })),
+    queryFn: async ({ signal }): Promise<SessionInfo[]> =>
+      sortSessions((await api.sessions.list({ workspaceName, limit: LIST_LIMIT }, { signal })).sessions),
     enabled,
-    refetchInterval: (q) => (errorCode(q.state.error) === 'NOT_IMPLEMENTED' ? false : pushed ? 60_000 : 5_000),
-    retry: (failureCount, error) => errorCode(error) !== 'NOT_IMPLEMENTED' && failureCount < 2,
+    // While the socket is open its events are the truth; refetching would only race them.
+    staleTime: feed === 'live' ? Infinity : 1_000,
+    refetchInterval: (q) => (feed === 'polling' && errorCode(q.state.error) !== 'CONFLICT' ? POLL_MS : false),
+    refetchOnWindowFocus: feed !== 'live',
   });
-  // Listen only once the agent has shown it knows sessions at all.
-  useSessionEvents(workspaceName, enabled && query.isSuccess, setPushed);
-  return query;
+  useSessionEvents(workspaceName, enabled, setFeed);
+  return { ...query, feed };
 }
 
-function sessionsSocketUrl(origin: string, workspaceName: string, token: string | null): string {
-  const url = new URL(origin);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `/sessions/${encodeURIComponent(workspaceName)}`;
-  url.search = token ? `?token=${encodeURIComponent(token)}` : '';
-  return url.toString();
-}
-
-function useSessionEvents(workspaceName: string, enabled: boolean, onConnected: (connected: boolean) => void) {
+function useSessionEvents(workspaceName: string, enabled: boolean, setFeed: (feed: SessionsFeed) => void) {
   const queryClient = useQueryClient();
   const { token } = useAuth();
   useEffect(() => {
     if (!enabled) return;
+    const key = sessionKeys.list(workspaceName);
     let socket: WebSocket | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempt = 0;
     let stopped = false;
+    let applying: Promise<void> = Promise.resolve();
     const connect = () => {
-      socket = new WebSocket(sessionsSocketUrl(window.location.origin, workspaceName, token));
-      socket.onopen = () => {
+      const current = new WebSocket(sessionsSocketUrl(window.location.origin, workspaceName, token));
+      socket = current;
+      let opened = false;
+      current.onopen = () => {
+        opened = true;
         attempt = 0;
-        onConnected(true);
+        setFeed('live');
       };
-      // Whatever changed, the list query has the whole truth; one refetch per burst is enough.
-      socket.onmessage = () => void queryClient.invalidateQueries({ queryKey: sessionKeys.list(workspaceName) });
-      socket.onclose = (event) => {
-        onConnected(false);
-        // 1001: the workspace stopped or the agent is going away; the page follows the status.
-        if (stopped || event.code === 1001) return;
-        timer = setTimeout(connect, Math.min(1000 * 2 ** attempt, 30_000));
+      current.onmessage = (message: MessageEvent) => {
+        if (typeof message.data !== 'string') return;
+        const event = parseSessionEvent(message.data);
+        if (!event) return;
+        // In order, one after the other: a list fetch still under way would land after this
+        // event with older news, so it is cancelled (and its revert done) before the event applies.
+        applying = applying.then(async () => {
+          if (queryClient.isFetching({ queryKey: key }) > 0) await queryClient.cancelQueries({ queryKey: key });
+          if (stopped) return;
+          queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event));
+        });
+      };
+      current.onclose = () => {
+        if (stopped || socket !== current) return;
+        socket = null;
+        // Never opened (refused: the workspace is stopping, its worker is starting, a proxy
+        // drops WebSockets): poll meanwhile. A drop after it was open: reconnect first.
+        setFeed(opened ? 'connecting' : 'polling');
+        if (opened) void queryClient.invalidateQueries({ queryKey: key });
+        timer = setTimeout(connect, sessionsReconnectDelay(attempt));
         attempt += 1;
       };
     };
+    setFeed('connecting');
     connect();
     return () => {
       stopped = true;
       clearTimeout(timer);
-      if (socket) {
-        socket.onclose = null;
-        socket.close();
+      const current = socket as WebSocket | null;
+      if (current) {
+        current.onclose = null;
+        current.onmessage = null;
+        current.close();
       }
-      onConnected(false);
     };
-  }, [enabled, workspaceName, token, queryClient, onConnected]);
+  }, [enabled, workspaceName, token, queryClient, setFeed]);
+}
+
+/** Sessions whose title or messages contain `query` (trimmed; nothing is asked for an empty one). */
+export function useSessionSearch(workspaceName: string, query: string, enabled: boolean) {
+  const api = useApi();
+  const trimmed = query.trim();
+  return useQuery({
+    queryKey: sessionKeys.search(workspaceName, trimmed),
+    queryFn: ({ signal }): Promise<SessionSearchHit[]> => api.sessions.search({ workspaceName, query: trimmed }, { signal }),
+    enabled: enabled && trimmed.length > 0,
+    staleTime: 10_000,
+    placeholderData: (previous) => previous,
+  });
+}
+
+/** `value`, once it has stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+type TranscriptAction = { type: 'page'; page: MessagesPage; offset: number } | { type: 'reset' };
+
+function transcriptReducer(state: Transcript, action: TranscriptAction): Transcript {
+  return action.type === 'reset' ? EMPTY_TRANSCRIPT : addPage(state, action.page, action.offset);
+}
+
+/**
+ * One session's conversation: the newest page through React Query (refetched when `version`
+ * changes, i.e. the session was updated), older pages on demand, merged into one transcript.
+ */
+export function useTranscript(workspaceName: string, sessionId: string, version: string | undefined, pageSize: number = MESSAGES_PAGE_SIZE) {
+  const api = useApi();
+  const [transcript, dispatch] = useReducer(transcriptReducer, EMPTY_TRANSCRIPT);
+  const newest = useQuery({
+    queryKey: sessionKeys.messages(workspaceName, sessionId),
+    queryFn: ({ signal }) => api.sessions.messages({ workspaceName, sessionId, limit: pageSize, offset: 0 }, { signal }),
+    retry: (failureCount, error) => errorCode(error) === 'SERVICE_UNAVAILABLE' && failureCount < 3,
+  });
+  const { refetch } = newest;
+
+  useEffect(() => {
+    if (newest.data) dispatch({ type: 'page', page: newest.data, offset: 0 });
+  }, [newest.data]);
+
+  // The session changed (an `updated` event moved its count or time): ask for the newest page again.
+  const seenVersion = useRef(version);
+  useEffect(() => {
+    if (version === undefined || version === seenVersion.current) return;
+    const first = seenVersion.current === undefined;
+    seenVersion.current = version;
+    // The first version is the list arriving (a reload on this page), not a change.
+    if (!first) void refetch();
+  }, [version, refetch]);
+
+  const [older, setOlder] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const transcriptRef = useRef(transcript);
+  transcriptRef.current = transcript;
+  const loadOlder = useCallback(async () => {
+    const request = olderPageRequest(transcriptRef.current, pageSize);
+    if (!request) return;
+    setOlder({ loading: true, error: null });
+    try {
+      const page = await api.sessions.messages({ workspaceName, sessionId, ...request });
+      dispatch({ type: 'page', page, offset: request.offset });
+      setOlder({ loading: false, error: null });
+    } catch (error) {
+      setOlder({ loading: false, error });
+    }
+  }, [api, workspaceName, sessionId, pageSize]);
+
+  return { newest, transcript, loadOlder, loadingOlder: older.loading, olderError: older.error };
 }

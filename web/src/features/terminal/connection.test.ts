@@ -139,6 +139,26 @@ describe('TerminalConnection', () => {
     expect(t.last().query()).not.toHaveProperty('terminal');
   });
 
+  it('runs the tab\'s command in its first terminal only; after it exits a new shell is a login shell', () => {
+    const t = setup({ command: ['bash', '-lc', 'claude --resume s1'] });
+    t.connection.connect();
+    expect(JSON.parse(t.last().query().cmd!)).toEqual(['bash', '-lc', 'claude --resume s1']);
+    t.last().open();
+    t.last().attach('t-1');
+    // A drop reattaches to the same terminal: the command is not run again.
+    t.last().serverClose(1006);
+    t.timers[0]!.callback();
+    expect(t.last().query()).toMatchObject({ terminal: 't-1' });
+    expect(t.last().query()).not.toHaveProperty('cmd');
+    t.last().open();
+    t.last().attach('t-1');
+    t.last().serverClose(1000, 'exit 0');
+    expect(t.statuses.at(-1)).toEqual({ kind: 'exited', exitCode: 0 });
+    t.connection.startNewShell();
+    expect(t.last().query()).not.toHaveProperty('cmd');
+    expect(t.last().query()).not.toHaveProperty('terminal');
+  });
+
   it('does not reconnect when the workspace stops', () => {
     const t = setup();
     t.connection.connect();

@@ -24,6 +24,11 @@ export interface ConnectionOptions {
   token: string | null;
   /** The shell to reattach to; null opens a new one. */
   terminalId: string | null;
+  /**
+   * The program the first new terminal runs instead of a login shell. Once attached it is
+   * forgotten: a later new shell in the tab (after an exit) is a login shell.
+   */
+  command?: readonly string[] | null;
   cols: number;
   rows: number;
   onOutput(bytes: Uint8Array): void;
@@ -43,6 +48,7 @@ const encoder = new TextEncoder();
 export class TerminalConnection {
   private socket: WebSocket | null = null;
   private terminalId: string | null;
+  private command: readonly string[] | null;
   private cols: number;
   private rows: number;
   /** Offset and byte counts of the current attachment, to resume where the screen left off. */
@@ -59,6 +65,7 @@ export class TerminalConnection {
   constructor(options: ConnectionOptions) {
     this.options = options;
     this.terminalId = options.terminalId;
+    this.command = options.command ?? null;
     this.cols = options.cols;
     this.rows = options.rows;
   }
@@ -81,6 +88,7 @@ export class TerminalConnection {
       rows: this.rows,
       terminalId: this.terminalId,
       since,
+      command: this.command,
     });
     const socket = this.options.createSocket ? this.options.createSocket(url) : new WebSocket(url);
     socket.binaryType = 'arraybuffer';
@@ -123,6 +131,7 @@ export class TerminalConnection {
 
   /** After an exit or a stop: a new shell in the same tab. */
   startNewShell(): void {
+    this.command = null;
     this.forgetShell();
     this.attempt = 0;
     this.connect();
@@ -153,6 +162,7 @@ export class TerminalConnection {
     const control = parseControl(text);
     if (!control) return;
     if (control.type === 'attached') {
+      this.command = null;
       if (this.terminalId !== control.id) {
         if (this.hasScreen) this.options.onNewShell?.();
         this.hasScreen = false;

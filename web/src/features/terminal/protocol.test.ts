@@ -13,6 +13,15 @@ describe('terminalSocketUrl', () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({ token: 'tok', cols: '120', rows: '40' });
   });
 
+  it('runs a command instead of the login shell: cmd as a JSON array, only for a new terminal', () => {
+    const command = ['bash', '-lc', "cd '/home/workspace/it'\\''s' && claude --resume abc"];
+    const url = new URL(terminalSocketUrl({ ...base, command }));
+    expect(JSON.parse(url.searchParams.get('cmd')!)).toEqual(command);
+    expect(url.search).not.toContain(' '); // encoded
+    expect(new URL(terminalSocketUrl({ ...base, command, terminalId: 't-1' })).searchParams.has('cmd')).toBe(false);
+    expect(new URL(terminalSocketUrl({ ...base, command: [] })).searchParams.has('cmd')).toBe(false);
+  });
+
   it('uses wss behind https', () => {
     expect(terminalSocketUrl({ ...base, origin: 'https://perry.example.com' })).toMatch(/^wss:\/\/perry\.example\.com\/terminal\/alpha\?/);
   });

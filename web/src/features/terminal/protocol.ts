@@ -16,6 +16,11 @@ export interface TerminalUrlOptions {
   terminalId?: string | null | undefined;
   /** Replay only output from this absolute offset on (what the client has not seen yet). */
   since?: number | null | undefined;
+  /**
+   * Run this program instead of the login shell (`cmd`, a JSON array; the agent runs it through
+   * `bash -l` as user workspace in /home/workspace). Only for a new terminal, not a reattach.
+   */
+  command?: readonly string[] | null | undefined;
 }
 
 export function terminalSocketUrl(options: TerminalUrlOptions): string {
@@ -30,6 +35,9 @@ export function terminalSocketUrl(options: TerminalUrlOptions): string {
   if (options.terminalId) url.searchParams.set('terminal', options.terminalId);
   if (options.terminalId && options.since !== null && options.since !== undefined && options.since > 0) {
     url.searchParams.set('since', String(Math.floor(options.since)));
+  }
+  if (!options.terminalId && options.command && options.command.length > 0) {
+    url.searchParams.set('cmd', JSON.stringify(options.command));
   }
   return url.toString();
 }

@@ -75,4 +75,35 @@ describe('terminal tabs', () => {
     state = tabsReducer(state, { type: 'detached', key: 'k1' });
     expect(state.tabs[0]?.terminalId).toBeNull();
   });
+
+  it('a tab can run a command under its own title until it has attached', () => {
+    let state = initialTabs(keys());
+    const command = ['bash', '-lc', 'claude --resume s1'];
+    state = tabsReducer(state, { type: 'add', key: 'r1', title: 'Resume: Fix the footer', command });
+    expect(state.activeKey).toBe('r1');
+    expect(state.tabs[1]).toEqual({ key: 'r1', title: 'Resume: Fix the footer', terminalId: null, command });
+    // The same request handled twice opens one tab.
+    state = tabsReducer(state, { type: 'add', key: 'r1', title: 'Resume: Fix the footer', command });
+    expect(state.tabs).toHaveLength(2);
+    // Named tabs leave the shell numbers alone.
+    state = tabsReducer(state, { type: 'add', key: 'b' });
+    expect(state.tabs[2]?.title).toBe('Shell 2');
+    // Once attached the terminal id stands for the command: a reload reattaches instead of running it again.
+    state = tabsReducer(state, { type: 'attached', key: 'r1', terminalId: 't-9' });
+    expect(state.tabs[1]).toEqual({ key: 'r1', title: 'Resume: Fix the footer', terminalId: 't-9' });
+  });
+
+  it('keep a pending command across a reload and drop malformed ones', () => {
+    const storage = memoryStorage();
+    const command = ['bash', '-lc', 'codex resume x'];
+    let state = tabsReducer(initialTabs(keys()), { type: 'add', key: 'r1', title: 'Resume: x', command });
+    saveTabs(storage, 'alpha', state);
+    state = loadTabs(storage, 'alpha', keys());
+    expect(state.tabs[1]).toMatchObject({ key: 'r1', command });
+    expect(state.nextNumber).toBe(2);
+    const bad = memoryStorage({
+      [storageKey('alpha')]: JSON.stringify({ tabs: [{ key: 'x', title: 'T', terminalId: null, command: [1] }], activeKey: 'x', nextNumber: 2 }),
+    });
+    expect(loadTabs(bad, 'alpha', keys()).tabs).toEqual([]);
+  });
 });

@@ -9,6 +9,11 @@ export interface TerminalTab {
   title: string;
   /** The agent's terminal id once attached; null until then (a new shell is opened). */
   terminalId: string | null;
+  /**
+   * A program to run instead of a login shell (e.g. resuming a coding-agent session), until the
+   * tab has attached: then the terminal id stands for it, and a reload does not run it again.
+   */
+  command?: string[];
 }
 
 export interface TerminalTabsState {
@@ -19,7 +24,7 @@ export interface TerminalTabsState {
 }
 
 export type TerminalTabsAction =
-  | { type: 'add'; key: string; terminalId?: string | null }
+  | { type: 'add'; key: string; terminalId?: string | null; title?: string; command?: string[] }
   | { type: 'close'; key: string }
   | { type: 'select'; key: string }
   | { type: 'attached'; key: string; terminalId: string }
@@ -52,10 +57,13 @@ export function loadTabs(storage: Pick<Storage, 'getItem'>, workspace: string, n
         tab !== null &&
         typeof tab.key === 'string' &&
         typeof tab.title === 'string' &&
-        (tab.terminalId === null || typeof tab.terminalId === 'string'),
+        (tab.terminalId === null || typeof tab.terminalId === 'string') &&
+        (tab.command === undefined || (Array.isArray(tab.command) && tab.command.every((part) => typeof part === 'string'))),
     );
     const activeKey = tabs.some((tab) => tab.key === parsed.activeKey) ? (parsed.activeKey ?? null) : (tabs[0]?.key ?? null);
-    const nextNumber = typeof parsed.nextNumber === 'number' && parsed.nextNumber > tabs.length ? parsed.nextNumber : tabs.length + 1;
+    // Named tabs (a resumed session) take no number, so only the "Shell N" tabs bound it.
+    const shells = tabs.filter((tab) => /^Shell \d+$/.test(tab.title)).length;
+    const nextNumber = typeof parsed.nextNumber === 'number' && Number.isInteger(parsed.nextNumber) && parsed.nextNumber > shells ? parsed.nextNumber : shells + 1;
     return { tabs, activeKey, nextNumber };
   } catch {
     return initialTabs(newKey);
@@ -76,8 +84,16 @@ export function tabsReducer(state: TerminalTabsState, action: TerminalTabsAction
       // Attaching to a shell that already has a tab just shows that tab.
       const existing = action.terminalId ? state.tabs.find((tab) => tab.terminalId === action.terminalId) : undefined;
       if (existing) return { ...state, activeKey: existing.key };
-      const tab: TerminalTab = { key: action.key, title: `Shell ${state.nextNumber}`, terminalId: action.terminalId ?? null };
-      return { tabs: [...state.tabs, tab], activeKey: tab.key, nextNumber: state.nextNumber + 1 };
+      // Adding the same key twice (a request handled twice) only selects it.
+      if (state.tabs.some((tab) => tab.key === action.key)) return { ...state, activeKey: action.key };
+      const tab: TerminalTab = {
+        key: action.key,
+        title: action.title ?? `Shell ${state.nextNumber}`,
+        terminalId: action.terminalId ?? null,
+        ...(action.command && action.command.length > 0 && !action.terminalId ? { command: action.command } : {}),
+      };
+      // Named tabs do not use up a "Shell N" number.
+      return { tabs: [...state.tabs, tab], activeKey: tab.key, nextNumber: action.title ? state.nextNumber : state.nextNumber + 1 };
     }
     case 'close': {
       const index = state.tabs.findIndex((tab) => tab.key === action.key);
@@ -92,8 +108,18 @@ export function tabsReducer(state: TerminalTabsState, action: TerminalTabsAction
     case 'attached':
     case 'detached': {
       const terminalId = action.type === 'attached' ? action.terminalId : null;
-      if (!state.tabs.some((tab) => tab.key === action.key && tab.terminalId !== terminalId)) return state;
-      return { ...state, tabs: state.tabs.map((tab) => (tab.key === action.key ? { ...tab, terminalId } : tab)) };
+      const changes = (tab: TerminalTab) => tab.terminalId !== terminalId || (action.type === 'attached' && tab.command !== undefined);
+      if (!state.tabs.some((tab) => tab.key === action.key && changes(tab))) return state;
+      return {
+        ...state,
+        tabs: state.tabs.map((tab) => {
+          if (tab.key !== action.key) return tab;
+          if (action.type === 'detached') return { ...tab, terminalId };
+          // Attached: the command has run; the terminal id stands for it from now on.
+          const { command: _ran, ...rest } = tab;
+          return { ...rest, terminalId };
+        }),
+      };
     }
   }
 }

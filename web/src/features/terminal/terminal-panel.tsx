@@ -1,6 +1,7 @@
 import type { Workspace } from '@perry/client';
 import { ChevronDown, Play, Plus, SquareTerminal, X } from 'lucide-react';
 import { lazy, Suspense, useCallback, useEffect, useReducer } from 'react';
+import { useLocation, useNavigate } from 'react-router';
 
 import { EmptyState } from '@/components/states';
 import { Button } from '@/components/ui/button';
@@ -18,15 +19,16 @@ import { useStartWorkspace } from '@/features/workspaces/api';
 import { useApi } from '@/lib/api';
 import { errorCode } from '@/lib/errors';
 import { formatRelativeTime } from '@/lib/format';
-import { cn } from '@/lib/utils';
+import { cn, newId } from '@/lib/utils';
 
 import { useKillTerminal, useTerminals } from './api';
 import type { Diagnosis } from './connection';
+import { readOpenTerminalRequest } from './open-request';
 import { loadTabs, saveTabs, tabsReducer, type TerminalTab } from './tabs';
 
 const TerminalView = lazy(() => import('./terminal-view'));
 
-const newKey = () => crypto.randomUUID();
+const newKey = () => newId();
 
 /** The workspace's terminal tabs: several shells, each kept across reloads. */
 export function TerminalPanel({ workspace }: { workspace: Workspace }) {
@@ -64,6 +66,18 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
   const kill = useKillTerminal(workspaceName);
 
   useEffect(() => saveTabs(sessionStorage, workspaceName, state), [workspaceName, state]);
+
+  // A tab asked for by another part of the page (resuming a session): open it once, then drop the
+  // request from the history entry so a reload or Back does not open it again.
+  const location = useLocation();
+  const navigate = useNavigate();
+  const request = readOpenTerminalRequest(location.state);
+  useEffect(() => {
+    if (!request) return;
+    dispatch({ type: 'add', key: request.id, title: request.title, command: request.command });
+    void navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
+    // The request's id identifies it; the rest of the location does not matter here.
+  }, [request?.id]);
 
   const diagnose = useCallback(
     async (terminalId: string | null): Promise<Diagnosis> => {
@@ -114,8 +128,10 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
                 className="flex h-full items-center gap-1.5 pr-1 pl-2.5 outline-none focus-visible:ring-2 focus-visible:ring-ring/50"
                 onClick={() => dispatch({ type: 'select', key: tab.key })}
               >
-                <SquareTerminal className="size-3.5" aria-hidden />
-                {tab.title}
+                <SquareTerminal className="size-3.5 shrink-0" aria-hidden />
+                <span className="max-w-[14rem] truncate" title={tab.title}>
+                  {tab.title}
+                </span>
               </button>
               <button
                 type="button"
@@ -194,6 +210,7 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
                   workspace={workspaceName}
                   token={token}
                   terminalId={tab.terminalId}
+                  command={tab.command}
                   active={tab.key === state.activeKey}
                   label={`Terminal: ${tab.title}`}
                   diagnose={diagnose}

@@ -17,6 +17,8 @@ export interface TerminalViewProps {
   token: string | null;
   /** The shell to reattach to, remembered by the tab; null opens a new one. */
   terminalId: string | null;
+  /** What a new terminal runs instead of a login shell (used only when terminalId is null). */
+  command?: readonly string[] | undefined;
   /** Whether this tab is the one showing (hidden tabs stay connected). */
   active: boolean;
   /** Accessible name of the terminal, e.g. "Terminal: Shell 1". */
@@ -53,7 +55,7 @@ const THEME: ITheme = {
   brightWhite: '#fafafa',
 };
 
-export default function TerminalView({ workspace, token, terminalId, active, label, onTerminalId, diagnose }: TerminalViewProps) {
+export default function TerminalView({ workspace, token, terminalId, command, active, label, onTerminalId, diagnose }: TerminalViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -67,6 +69,9 @@ export default function TerminalView({ workspace, token, terminalId, active, lab
   activeRef.current = active;
   // The id to attach to is read once, when the connection is made; later changes come from it.
   const initialTerminalId = useRef(terminalId);
+  const initialCommand = useRef(command ?? null);
+  // Whether what runs in this tab is a command rather than a login shell, for the exit message.
+  const [runsCommand, setRunsCommand] = useState(terminalId === null && (command?.length ?? 0) > 0);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -103,6 +108,7 @@ export default function TerminalView({ workspace, token, terminalId, active, lab
         workspace,
         token,
         terminalId: initialTerminalId.current,
+        command: initialTerminalId.current === null ? initialCommand.current : null,
         cols: term.cols,
         rows: term.rows,
         onOutput: (bytes) => term.write(bytes),
@@ -150,6 +156,7 @@ export default function TerminalView({ workspace, token, terminalId, active, lab
   }, [active]);
 
   const newShell = () => {
+    setRunsCommand(false);
     termRef.current?.focus();
     connectionRef.current?.startNewShell();
   };
@@ -163,12 +170,22 @@ export default function TerminalView({ workspace, token, terminalId, active, lab
         data-terminal-status={status.kind}
         className="absolute inset-0 m-2 mr-0 [&_.xterm]:h-full [&_.xterm-viewport]:!bg-transparent"
       />
-      <StatusOverlay status={status} onNewShell={newShell} onRetry={() => connectionRef.current?.retryNow()} />
+      <StatusOverlay status={status} runsCommand={runsCommand} onNewShell={newShell} onRetry={() => connectionRef.current?.retryNow()} />
     </div>
   );
 }
 
-function StatusOverlay({ status, onNewShell, onRetry }: { status: ConnectionStatus; onNewShell: () => void; onRetry: () => void }) {
+function StatusOverlay({
+  status,
+  runsCommand,
+  onNewShell,
+  onRetry,
+}: {
+  status: ConnectionStatus;
+  runsCommand: boolean;
+  onNewShell: () => void;
+  onRetry: () => void;
+}) {
   if (status.kind === 'open') return null;
   if (status.kind === 'connecting') {
     return (
@@ -187,8 +204,11 @@ function StatusOverlay({ status, onNewShell, onRetry }: { status: ConnectionStat
     status.kind === 'exited'
       ? {
           icon: SquareTerminal,
-          title: 'Shell exited',
-          detail: status.exitCode === null ? 'The shell has ended.' : `The shell ended with exit code ${status.exitCode}.`,
+          title: runsCommand ? 'Command exited' : 'Shell exited',
+          detail:
+            status.exitCode === null
+              ? `The ${runsCommand ? 'command' : 'shell'} has ended.`
+              : `The ${runsCommand ? 'command' : 'shell'} ended with exit code ${status.exitCode}.`,
         }
       : status.kind === 'stopped'
         ? { icon: CirclePower, title: 'Workspace stopped', detail: 'The workspace stopped or the agent shut down.' }

@@ -12,6 +12,7 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
 import { SessionsTab } from '@/features/sessions/sessions-tab';
 import { TerminalPanel } from '@/features/terminal/terminal-panel';
 import { formatDateTime, formatRelativeTime } from '@/lib/format';
+import { cn } from '@/lib/utils';
 
 import { useWorkspace } from './api';
 import { sshCommand } from './ssh';
@@ -21,7 +22,19 @@ import { WorkspaceActions } from './workspace-actions';
 export type WorkspaceTab = 'terminal' | 'sessions';
 
 /** One workspace: its facts on top, then the terminal or its sessions filling the rest. */
-export function WorkspacePage({ name, tab }: { name: string; tab: WorkspaceTab }) {
+export function WorkspacePage({
+  name,
+  tab,
+  sessionId,
+  messageId,
+}: {
+  name: string;
+  tab: WorkspaceTab;
+  /** With tab `sessions`: the session whose conversation shows. */
+  sessionId?: string | undefined;
+  /** A message of that session to show (a search hit). */
+  messageId?: string | undefined;
+}) {
   const workspace = useWorkspace(name);
   const navigate = useNavigate();
   const base = `/workspaces/${encodeURIComponent(name)}`;
@@ -50,8 +63,10 @@ export function WorkspacePage({ name, tab }: { name: string; tab: WorkspaceTab }
   const current = workspace.data;
 
   return (
-    // On wide screens the page is exactly the viewport's height, so the terminal can fill it.
-    <div className="flex min-h-0 flex-1 flex-col gap-5 md:h-[calc(100dvh-3.5rem-4rem)]">
+    // On wide screens the page is exactly the viewport's height, so the terminal can fill it and a
+    // long conversation or session list scrolls inside it. (As a flex item its height alone would
+    // give way to its content; the max-height holds.)
+    <div className="flex min-h-0 flex-1 flex-col gap-5 md:h-[calc(100dvh-3.5rem-4rem)] md:max-h-[calc(100dvh-3.5rem-4rem)]">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="grid min-w-0 gap-1">
           <Link to="/workspaces" className="inline-flex w-fit items-center gap-1 text-xs text-muted-foreground hover:text-foreground md:hidden">
@@ -73,14 +88,19 @@ export function WorkspacePage({ name, tab }: { name: string; tab: WorkspaceTab }
         </Alert>
       )}
 
-      <WorkspaceFacts workspace={current} />
+      {/* A conversation needs the height more than the facts do on a phone. */}
+      <WorkspaceFacts workspace={current} className={sessionId !== undefined ? 'max-md:hidden' : undefined} />
 
       <Tabs value={tab} onValueChange={(value) => navigate(`${base}/${value}`)} className="min-h-0 flex-1">
         <TabsList>
           <TabsTrigger value="terminal">
             <SquareTerminal /> Terminal
           </TabsTrigger>
-          <TabsTrigger value="sessions">
+          <TabsTrigger
+            value="sessions"
+            // From a conversation, the Sessions tab leads back to the list.
+            onClick={() => sessionId !== undefined && tab === 'sessions' && navigate(`${base}/sessions`)}
+          >
             <MessagesSquare /> Sessions
           </TabsTrigger>
         </TabsList>
@@ -88,18 +108,18 @@ export function WorkspacePage({ name, tab }: { name: string; tab: WorkspaceTab }
         <TabsContent value="terminal" forceMount hidden={tab !== 'terminal'} className="flex min-h-0 flex-col">
           <TerminalPanel workspace={current} />
         </TabsContent>
-        <TabsContent value="sessions">
-          <SessionsTab workspace={current} />
+        <TabsContent value="sessions" className="flex min-h-0 flex-col">
+          <SessionsTab workspace={current} sessionId={tab === 'sessions' ? sessionId : undefined} messageId={messageId} />
         </TabsContent>
       </Tabs>
     </div>
   );
 }
 
-function WorkspaceFacts({ workspace }: { workspace: Workspace }) {
+function WorkspaceFacts({ workspace, className }: { workspace: Workspace; className?: string | undefined }) {
   const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh) : null;
   return (
-    <dl className="grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]">
+    <dl className={cn('grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]', className)}>
       <Fact label="Image">
         <span className="font-mono text-xs">{workspace.image}</span>
       </Fact>
