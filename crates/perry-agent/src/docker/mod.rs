@@ -113,6 +113,15 @@ pub struct TtyExecStreams {
     pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
 }
 
+/// The multiplexed output of an attached exec without a TTY.
+type ExecStream = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<Item = Result<bollard::container::LogOutput, BollardError>> + Send,
+    >,
+>;
+/// The stdin of an attached exec.
+type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
 /// What a command run with [`Docker::exec_split`] printed, and how it ended.
 #[derive(Debug, Clone, Default)]
 pub struct SplitOutput {
@@ -494,6 +503,31 @@ impl Docker {
             .boxed())
     }
 
+    /// Creates an exec from `config` and starts it attached (not for TTY execs: see
+    /// [`Docker::start_tty_exec`]); returns the client, the exec's id, its multiplexed output and
+    /// its stdin.
+    async fn start_attached_exec(
+        &self,
+        container: &str,
+        config: CreateExecOptions<String>,
+    ) -> Result<(bollard::Docker, String, ExecStream, ExecInput), DockerError> {
+        let client = self.client().await?;
+        let exec = client
+            .create_exec(container, config)
+            .await
+            .map_err(DockerError::from)?;
+        match client
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(DockerError::from)?
+        {
+            StartExecResults::Attached { output, input } => Ok((client, exec.id, output, input)),
+            StartExecResults::Detached => Err(DockerError::Failed(
+                "Docker started the exec detached".to_owned(),
+            )),
+        }
+    }
+
     /// Runs `cmd` in a running container as `user` and waits for it to finish.
     pub async fn exec(
         &self,
@@ -508,26 +542,14 @@ impl Docker {
             attach_stderr: Some(true),
             ..Default::default()
         };
-        let client = self.client().await?;
-        let exec = client
-            .create_exec(container, config)
-            .await
-            .map_err(DockerError::from)?;
+        let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
         let mut output = String::new();
-        if let StartExecResults::Attached {
-            output: mut stream, ..
-        } = client
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(DockerError::from)?
-        {
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(DockerError::from)?;
-                output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
-            }
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(DockerError::from)?;
+            output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
         }
         let inspect = client
-            .inspect_exec(&exec.id)
+            .inspect_exec(&exec_id)
             .await
             .map_err(DockerError::from)?;
         Ok(ExecOutput {
@@ -587,38 +609,22 @@ impl Docker {
             attach_stderr: Some(true),
             ..Default::default()
         };
-        let client = self.client().await?;
-        let exec = client
-            .create_exec(container, config)
-            .await
-            .map_err(DockerError::from)?;
+        let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
         let mut output = SplitOutput::default();
-        if let StartExecResults::Attached {
-            output: mut stream, ..
-        } = client
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(DockerError::from)?
-        {
-            while let Some(chunk) = stream.next().await {
-                let (target, bytes) = match chunk.map_err(DockerError::from)? {
-                    bollard::container::LogOutput::StdOut { message } => {
-                        (&mut output.stdout, message)
-                    }
-                    bollard::container::LogOutput::StdErr { message } => {
-                        (&mut output.stderr, message)
-                    }
-                    _ => continue,
-                };
-                let room = limit.saturating_sub(target.len());
-                if bytes.len() > room {
-                    output.truncated = true;
-                }
-                target.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        while let Some(chunk) = stream.next().await {
+            let (target, bytes) = match chunk.map_err(DockerError::from)? {
+                bollard::container::LogOutput::StdOut { message } => (&mut output.stdout, message),
+                bollard::container::LogOutput::StdErr { message } => (&mut output.stderr, message),
+                _ => continue,
+            };
+            let room = limit.saturating_sub(target.len());
+            if bytes.len() > room {
+                output.truncated = true;
             }
+            target.extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
         let inspect = client
-            .inspect_exec(&exec.id)
+            .inspect_exec(&exec_id)
             .await
             .map_err(DockerError::from)?;
         output.exit_code = inspect.exit_code.unwrap_or(-1);
@@ -676,20 +682,7 @@ impl Docker {
             attach_stderr: Some(true),
             ..Default::default()
         };
-        let client = self.client().await?;
-        let exec = client
-            .create_exec(container, config)
-            .await
-            .map_err(DockerError::from)?;
-        let StartExecResults::Attached { output, input } = client
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(DockerError::from)?
-        else {
-            return Err(DockerError::Failed(
-                "Docker started the exec detached".to_owned(),
-            ));
-        };
+        let (_, exec_id, output, input) = self.start_attached_exec(container, config).await?;
         let label = cmd.join(" ");
         let stdout = output.filter_map(move |chunk| {
             let item = match chunk {
@@ -704,7 +697,7 @@ impl Docker {
             std::future::ready(item)
         });
         Ok(StdioExec {
-            exec_id: exec.id,
+            exec_id,
             stdout: Box::pin(stdout),
             stdin: input,
         })

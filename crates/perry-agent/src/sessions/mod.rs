@@ -13,7 +13,6 @@
 pub mod socket;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,7 +54,6 @@ pub struct SessionHub {
 #[derive(Debug)]
 pub struct WorkspaceSessions {
     pub workspace: String,
-    container: String,
     /// `None` until the first snapshot arrives.
     sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
     events: broadcast::Sender<SessionEvent>,
@@ -125,7 +123,6 @@ impl WorkspaceSessions {
         ));
         Arc::new(WorkspaceSessions {
             workspace: workspace.to_owned(),
-            container: container.to_owned(),
             sessions,
             events,
             calls,
@@ -256,11 +253,6 @@ impl WorkspaceSessions {
             _ => Err(unavailable()),
         }
     }
-
-    /// The container this index reads.
-    pub fn container(&self) -> &str {
-        &self.container
-    }
 }
 
 fn unexpected(result: WorkerResult) -> ApiError {
@@ -358,7 +350,7 @@ async fn converse(
     let mut exec = docker
         .start_stdio_exec(container, "workspace", &[&worker, "attach"])
         .await?;
-    let next_id = AtomicU64::new(1);
+    let mut next_id: u64 = 1;
     let mut pending: HashMap<u64, oneshot::Sender<WorkerResult>> = HashMap::new();
     let mut buffer: Vec<u8> = Vec::new();
     let mut greeted = false;
@@ -404,7 +396,8 @@ async fn converse(
             }
             call = calls.recv() => {
                 let Some((call, reply)) = call else { break Ok(()) };
-                let id = next_id.fetch_add(1, Ordering::Relaxed);
+                let id = next_id;
+                next_id += 1;
                 let mut line = match serde_json::to_vec(&WorkerRequest { id, call }) {
                     Ok(line) => line,
                     Err(error) => {

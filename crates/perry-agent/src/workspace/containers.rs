@@ -79,11 +79,6 @@ impl ContainerView {
         self.refresh().await
     }
 
-    /// Whether reads are answered from memory.
-    pub fn is_live(&self) -> bool {
-        lock(&self.current).containers.is_some()
-    }
-
     /// Asks Docker now and, while live, keeps the answer unless a newer one is already there.
     pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
         let listing = self.next_listing.fetch_add(1, Ordering::SeqCst);
