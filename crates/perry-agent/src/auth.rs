@@ -120,7 +120,7 @@ async fn check(agent: &Agent, request: Request, next: Next, allow_query: bool) -
 
 /// Requests with a missing or wrong token per client address. After [`AuthFailures::ALLOWED`]
 /// of them within [`AuthFailures::WINDOW`], the address gets 429 for the rest of the window: at
-/// most 20 guesses a minute against a 128-bit token, while a person who mistyped it is back in
+/// most 20 guesses a minute against a 256-bit token, while a person who mistyped it is back in
 /// a minute.
 #[derive(Debug, Default)]
 pub struct AuthFailures {

@@ -315,6 +315,18 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
             "BAD_REQUEST",
         ),
         (
+            "deep nesting",
+            post("workspaces/get")
+                .header("content-type", "application/json")
+                .body(format!(
+                    "{{\"json\": {{\"name\": {}1{}}}}}",
+                    "[".repeat(100_000),
+                    "]".repeat(100_000)
+                )),
+            400,
+            "BAD_REQUEST",
+        ),
+        (
             "not an envelope",
             post("workspaces/get").json(&json!([1, 2])),
             400,
