@@ -302,8 +302,10 @@ fn state_with(count: usize) -> Value {
                 image: image(),
                 ports: WorkspacePorts {
                     ssh: 2200 + index as u16,
+                    forwards: Vec::new(),
                 },
                 error: None,
+                clone: None,
             };
             (name, workspace)
         })

@@ -16,11 +16,17 @@ message: string, data: unknown, };
 
 export type WorkspaceStatus = "running" | "stopped" | "creating" | "error";
 
+export type PortForward = { hostPort: number, workspacePort: number, };
+
 export type WorkspacePorts = { 
 /**
  * The host port that forwards to the workspace's sshd.
  */
-ssh: number, };
+ssh: number, 
+/**
+ * Host ports the agent forwards into the workspace (`ports.*`), by host port.
+ */
+forwards?: Array<PortForward>, };
 
 export type Workspace = { name: string, status: WorkspaceStatus, containerId?: string, 
 /**
@@ -30,7 +36,29 @@ created: string, image: string, ports: WorkspacePorts,
 /**
  * Why the workspace is in `error`, when it is.
  */
+error?: string, 
+/**
+ * The repository cloned when the workspace was created, if one was asked for.
+ */
+clone?: CloneOutcome, };
+
+export type CloneOutcome = { url: string, 
+/**
+ * Where the repository is (or would have been) in the workspace.
+ */
+path: string, 
+/**
+ * git's own message when the clone failed; the workspace is usable either way.
+ */
 error?: string, };
+
+export type SyncItem = { what: string, 
+/**
+ * Why it could not be copied; absent when it was.
+ */
+error?: string, };
+
+export type SyncOutput = { items: Array<SyncItem>, };
 
 export type WorkspaceNameInput = { name: string, };
 
@@ -38,7 +66,12 @@ export type CreateWorkspaceInput = { name: string,
 /**
  * Image to run instead of the agent's configured `imageTag`.
  */
-image?: string, };
+image?: string, 
+/**
+ * A git URL cloned once into /home/workspace/<repo> as user `workspace`, with the synced
+ * credentials. A failed clone leaves the workspace running and says why in `clone.error`.
+ */
+clone?: string, };
 
 export type SuccessOutput = { success: boolean, };
 
@@ -152,6 +185,28 @@ export type TerminalControl = { "type": "resize", cols: number, rows: number, } 
  */
 offset: number, } | { "type": "dropped", bytes: number, };
 
+export type PortForwardStatus = { hostPort: number, workspacePort: number, 
+/**
+ * The agent listens on the host port: true only while the workspace runs.
+ */
+active: boolean, 
+/**
+ * Why the host port could not be bound when the workspace started.
+ */
+error?: string, };
+
+export type PortForwardRequest = { 
+/**
+ * The port to listen on (default: the same as `workspacePort`).
+ */
+hostPort?: number, workspacePort: number, };
+
+export type PortsListInput = { workspaceName: string, };
+
+export type PortsForwardInput = { workspaceName: string, forwards: Array<PortForwardRequest>, };
+
+export type PortsRemoveInput = { workspaceName: string, hostPorts: Array<number>, };
+
 export type SessionAgent = "claude-code" | "opencode" | "codex";
 
 export type SessionInfo = { sessionId: string, 
@@ -236,9 +291,14 @@ export const contract = {
     delete: oc.input(type<WorkspaceNameInput>()).output(type<SuccessOutput>()),
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
-    sync: oc.input(type<WorkspaceNameInput>()).output(type<void>()),
+    sync: oc.input(type<WorkspaceNameInput>()).output(type<SyncOutput>()),
     exec: oc.input(type<ExecInput>()).output(type<ExecOutput>()),
     logs: oc.input(type<LogsInput>()).output(type<LogsOutput>()),
+  },
+  ports: {
+    list: oc.input(type<PortsListInput>()).output(type<PortForwardStatus[]>()),
+    forward: oc.input(type<PortsForwardInput>()).output(type<PortForwardStatus[]>()),
+    remove: oc.input(type<PortsRemoveInput>()).output(type<PortForwardStatus[]>()),
   },
   terminals: {
     list: oc.input(type<TerminalsListInput>()).output(type<TerminalInfo[]>()),

@@ -6,6 +6,7 @@
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
+//! - [`ports`]: port forwards from host ports of the agent's machine into workspaces.
 //! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
 //! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
@@ -15,6 +16,7 @@
 pub mod auth;
 pub mod docker;
 pub mod error;
+pub mod ports;
 pub mod rpc;
 pub mod server;
 pub mod sessions;

@@ -16,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use crate::Agent;
 use crate::auth::{self, AuthSettings};
 use crate::docker::Docker;
+use crate::ports::{ForwardSettings, PortForwarder};
 use crate::rpc;
 use crate::sessions::{self, SessionHub};
 use crate::state::{ConfigFile, StateStore};
@@ -80,6 +81,8 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         ready_timeout: Duration::from_secs(config.ready_timeout_seconds),
         worker_binary: options.worker_binary.clone(),
         authorized_keys: host_public_keys(),
+        config_dir: options.config_dir.clone(),
+        host_home: std::env::var_os("HOME").map(PathBuf::from),
     };
     let terminals = Arc::new(TerminalManager::new(
         docker.clone(),
@@ -89,12 +92,20 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         },
     ));
     let sessions = Arc::new(SessionHub::new(docker.clone()));
+    let ports = Arc::new(PortForwarder::new(
+        docker.clone(),
+        ForwardSettings {
+            host: options.host.clone(),
+            ssh_port_range: config.ssh_port_range,
+        },
+    ));
     let workspaces = WorkspaceService::new(
         docker.clone(),
         state,
         terminals.clone(),
         sessions.clone(),
         settings,
+        ports,
     );
     if options.no_auth {
         tracing::warn!(
@@ -121,6 +132,10 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         .with_context(|| format!("cannot listen on {}:{port}", options.host))?;
     let address = listener.local_addr()?;
     tracing::info!("listening on http://{address}");
+    agent
+        .workspaces
+        .port_forwarder()
+        .set_agent_port(address.port());
 
     agent.workspaces.watch_containers();
     let background = agent.clone();
@@ -131,6 +146,11 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
                 // Workspaces made by an older agent get this agent's worker.
                 for workspace in &workspaces {
                     if workspace.status == perry_api::WorkspaceStatus::Running {
+                        // Forwards are state; their listeners died with the last agent.
+                        background
+                            .workspaces
+                            .restore_forwards(&workspace.name)
+                            .await;
                         let container = background.workspaces.container_name(&workspace.name);
                         background
                             .workspaces
@@ -265,4 +285,5 @@ async fn shutdown_signal(agent: Arc<Agent>) {
     // Upgraded sockets are not part of the HTTP server's graceful shutdown: close them here.
     agent.sessions.shut_down();
     agent.terminals.shut_down().await;
+    agent.workspaces.port_forwarder().shut_down().await;
 }

@@ -21,8 +21,10 @@ fn workspace(index: u32) -> Workspace {
         image: "workspace-base".into(),
         ports: WorkspacePorts {
             ssh: 2200 + (index % 200) as u16,
+            forwards: Vec::new(),
         },
         error: None,
+        clone: None,
     }
 }
 

@@ -10,11 +10,13 @@
 //! - [`agent`]: `agent.info` and `config.*` types.
 //! - [`sessions`]: coding-agent sessions, the `sessions.*` procedures and `/sessions` events.
 //! - [`terminal`]: terminals and the control messages of `/terminal/:workspace`.
+//! - [`ports`]: port forwards from the agent's machine into workspaces, the `ports.*` procedures.
 //! - [`worker`]: the line protocol between the agent and the perry-worker of a workspace.
 //! - [`procedures`]: the router's procedure names, one list for server and clients.
 
 pub mod agent;
 pub mod error;
+pub mod ports;
 pub mod procedures;
 pub mod sessions;
 pub mod terminal;
@@ -23,11 +25,16 @@ pub mod workspace;
 
 pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange, SetWorkerInput};
 pub use error::{ErrorCode, RpcError};
+pub use ports::{
+    PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
+    PortsRemoveInput,
+};
 pub use sessions::{SessionInfo, SessionsListInput};
 pub use terminal::{TerminalControl, TerminalInfo, TerminalKillInput, TerminalsListInput};
 pub use workspace::{
-    CreateWorkspaceInput, ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput, SuccessOutput,
-    Workspace, WorkspaceNameInput, WorkspacePorts, WorkspaceStatus,
+    CloneOutcome, CreateWorkspaceInput, ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput,
+    SuccessOutput, SyncItem, SyncOutput, Workspace, WorkspaceNameInput, WorkspacePorts,
+    WorkspaceStatus,
 };
 
 /// The TypeScript declarations of every wire type, in one file's text.
@@ -38,8 +45,12 @@ pub fn typescript_bindings() -> String {
         ErrorCode::decl(&cfg),
         RpcError::decl(&cfg),
         WorkspaceStatus::decl(&cfg),
+        PortForward::decl(&cfg),
         WorkspacePorts::decl(&cfg),
         Workspace::decl(&cfg),
+        CloneOutcome::decl(&cfg),
+        SyncItem::decl(&cfg),
+        SyncOutput::decl(&cfg),
         WorkspaceNameInput::decl(&cfg),
         CreateWorkspaceInput::decl(&cfg),
         SuccessOutput::decl(&cfg),
@@ -57,6 +68,11 @@ pub fn typescript_bindings() -> String {
         TerminalsListInput::decl(&cfg),
         TerminalKillInput::decl(&cfg),
         TerminalControl::decl(&cfg),
+        PortForwardStatus::decl(&cfg),
+        PortForwardRequest::decl(&cfg),
+        PortsListInput::decl(&cfg),
+        PortsForwardInput::decl(&cfg),
+        PortsRemoveInput::decl(&cfg),
     ];
     declarations.extend(sessions::typescript_declarations(&cfg));
     let mut out = String::from(

@@ -30,6 +30,10 @@ impl WorkspaceStatus {
 pub struct WorkspacePorts {
     /// The host port that forwards to the workspace's sshd.
     pub ssh: u16,
+    /// Host ports the agent forwards into the workspace (`ports.*`), by host port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<crate::ports::PortForward>>", optional)]
+    pub forwards: Vec<crate::ports::PortForward>,
 }
 
 /// A workspace as clients see it.
@@ -46,6 +50,45 @@ pub struct Workspace {
     pub image: String,
     pub ports: WorkspacePorts,
     /// Why the workspace is in `error`, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<String>,
+    /// The repository cloned when the workspace was created, if one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub clone: Option<CloneOutcome>,
+}
+
+/// How the clone asked for at create went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CloneOutcome {
+    pub url: String,
+    /// Where the repository is (or would have been) in the workspace.
+    pub path: String,
+    /// git's own message when the clone failed; the workspace is usable either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub error: Option<String>,
+}
+
+/// Output of `workspaces.sync`: one entry per thing copied into the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncOutput {
+    pub items: Vec<SyncItem>,
+}
+
+impl SyncOutput {
+    /// The items that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &SyncItem> {
+        self.items.iter().filter(|item| item.error.is_some())
+    }
+}
+
+/// One thing `workspaces.sync` copied, e.g. `~/.gitconfig → /home/workspace/.gitconfig`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncItem {
+    pub what: String,
+    /// Why it could not be copied; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub error: Option<String>,
@@ -67,6 +110,11 @@ pub struct CreateWorkspaceInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub image: Option<String>,
+    /// A git URL cloned once into /home/workspace/<repo> as user `workspace`, with the synced
+    /// credentials. A failed clone leaves the workspace running and says why in `clone.error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub clone: Option<String>,
 }
 
 /// Output of `workspaces.delete`.

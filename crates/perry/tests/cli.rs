@@ -646,3 +646,373 @@ fn perry_exec_and_logs_work_on_a_real_workspace() {
         text(&stopped.stderr)
     );
 }
+
+/// A git daemon on this host serving one repository, `demo`, with one commit; killed on drop.
+struct GitServer {
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+    /// `git://<host address>:<port>/demo.git`: reachable from inside workspaces.
+    url: String,
+}
+
+impl GitServer {
+    fn start() -> GitServer {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let status = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "git {args:?}: {}",
+                text(&status.stderr)
+            );
+        };
+        git(&["init", "-q", "src"]);
+        std::fs::write(dir.path().join("src/README"), "cloned by perry\n").unwrap();
+        git(&["-C", "src", "add", "README"]);
+        git(&["-C", "src", "commit", "-q", "-m", "first"]);
+        git(&["clone", "-q", "--bare", "src", "srv/demo.git"]);
+        // The host's own address: inside a workspace 172.17.0.1 is the inner dockerd's bridge.
+        let addresses = Command::new("hostname").arg("-I").output().unwrap();
+        let gateway = text(&addresses.stdout)
+            .split_whitespace()
+            .find(|address| address.parse::<std::net::Ipv4Addr>().is_ok())
+            .expect("the host has an IPv4 address")
+            .to_owned();
+        let port = free_port();
+        // git-daemon itself, not `git daemon`, which would leave it running when killed.
+        let exec_path = Command::new("git").arg("--exec-path").output().unwrap();
+        let daemon = std::path::PathBuf::from(text(&exec_path.stdout).trim()).join("git-daemon");
+        let child = Command::new(daemon)
+            .args([
+                "--export-all",
+                "--reuseaddr",
+                "--informative-errors",
+                &format!("--port={port}"),
+                &format!("--listen={gateway}"),
+                &format!("--base-path={}", dir.path().join("srv").display()),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect((gateway.as_str(), port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "git daemon did not listen"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        GitServer {
+            child,
+            _dir: dir,
+            url: format!("git://{gateway}:{port}/demo.git"),
+        }
+    }
+}
+
+impl Drop for GitServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes config.json's `credentials`, keeping the rest; the agent reads them at every sync.
+fn set_credentials(agent: &AgentProcess, credentials: Value) {
+    let path = agent.dir.path().join("config.json");
+    let mut config: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    config["credentials"] = credentials;
+    std::fs::write(&path, config.to_string()).unwrap();
+}
+
+#[test]
+fn sync_and_clone_bring_credentials_keys_git_config_and_a_repository_into_workspaces() {
+    let agent = AgentProcess::start("sync");
+    let git = GitServer::start();
+    let home = agent.home.path();
+    std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Perry Tester\n").unwrap();
+    std::fs::create_dir_all(home.join("keys")).unwrap();
+    std::fs::write(
+        home.join("keys/deploy"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a real key\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.join("tool/sub")).unwrap();
+    std::fs::write(home.join("tool/sub/settings.toml"), "a = 1\n").unwrap();
+    set_credentials(
+        &agent,
+        json!({
+            "env": {"PERRY_TEST_SECRET": "s3cret value", "QUOTED": "it's"},
+            "files": {"~/keys/deploy": "~/.ssh/deploy_key", "~/tool": "~/.config/tool"},
+        }),
+    );
+
+    // A bad URL is refused before anything is made.
+    let bad = agent.perry(&["start", "nope", "--clone=--upload-pack=touch /tmp/x"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("Cannot clone"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert!(listed(&agent).is_empty());
+
+    let started = assert_success(
+        &agent.perry(&["start", "box", "--clone", &git.url]),
+        "perry start --clone",
+    );
+    assert!(
+        started.contains(&format!("Cloned {} into /home/workspace/demo", git.url)),
+        "{started}"
+    );
+    let inside = |script: &str| {
+        assert_success(
+            &agent.perry(&["exec", "box", "--", "bash", "-lc", script]),
+            script,
+        )
+    };
+    assert_eq!(
+        inside("stat -c '%U %a' ~/.ssh/deploy_key ~/.ssh ~/.config/tool/sub/settings.toml"),
+        "workspace 600\nworkspace 700\nworkspace 644\n"
+    );
+    assert_eq!(inside("git config user.name"), "Perry Tester\n");
+    assert_eq!(
+        inside("ls ~/.ssh/*.pub"),
+        "/home/workspace/.ssh/id_ed25519.pub\n"
+    );
+    assert_eq!(
+        inside("echo \"$PERRY_TEST_SECRET|$QUOTED\""),
+        "s3cret value|it's\n"
+    );
+    assert_eq!(
+        inside("cat ~/demo/README; stat -c %U ~/demo; git -C ~/demo log --format=%s"),
+        "cloned by perry\nworkspace\nfirst\n"
+    );
+    // SSH sessions get the variables through pam_env, from /etc/environment.
+    let workspaces: Vec<Value> =
+        serde_json::from_str(&assert_success(&agent.perry(&["list", "--json"]), "list")).unwrap();
+    let port = workspaces[0]["ports"]["ssh"].as_u64().unwrap() as u16;
+    let login = ssh(&agent, port, &[], "echo \"$PERRY_TEST_SECRET\"");
+    assert_eq!(
+        text(&login.stdout),
+        "s3cret value\n",
+        "{}",
+        text(&login.stderr)
+    );
+
+    // A clone that fails leaves a running workspace and shows git's error.
+    let refused_url = git.url.replace("/demo.git", "/missing.git");
+    let failed = agent.perry(&["start", "other", "--clone", &refused_url]);
+    assert!(!failed.status.success());
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.contains("cloning") && stderr.contains("missing.git"),
+        "{stderr}"
+    );
+    assert!(listed(&agent).contains(&("other".to_owned(), "running".to_owned())));
+
+    // A variable removed from config.json leaves at the next sync; a missing file is reported.
+    set_credentials(
+        &agent,
+        json!({
+            "env": {"QUOTED": "changed"},
+            "files": {"~/keys/absent": "~/.ssh/absent"},
+        }),
+    );
+    let partial = agent.perry(&["sync", "box"]);
+    assert!(!partial.status.success());
+    let report = text(&partial.stdout);
+    assert!(
+        report.contains("✗ ~/keys/absent → /home/workspace/.ssh/absent")
+            && report.contains("does not exist"),
+        "{report}"
+    );
+    assert!(report.contains("✓ ~/.gitconfig"), "{report}");
+    assert_eq!(
+        inside("echo \"[$PERRY_TEST_SECRET]$QUOTED\""),
+        "[]changed\n"
+    );
+    assert_eq!(
+        inside("grep -c PERRY_TEST_SECRET /etc/environment || true"),
+        "0\n"
+    );
+
+    set_credentials(&agent, json!({"env": {"QUOTED": "again"}}));
+    let all = assert_success(&agent.perry(&["sync", "--all"]), "perry sync --all");
+    assert!(all.contains("Synced 2 of 2 workspaces"), "{all}");
+    let json: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["sync", "other", "--json"]),
+        "perry sync --json",
+    ))
+    .unwrap();
+    assert_eq!(json[0]["name"], "other");
+    assert!(json[0]["items"].as_array().unwrap().len() >= 3, "{json}");
+    let unknown = agent.perry(&["sync", "ghost"]);
+    assert!(text(&unknown.stderr).contains("does not exist"));
+}
+
+/// A free port on 127.0.0.1 outside the agent's SSH port range.
+fn free_forward_port(agent: &AgentProcess) -> u16 {
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(agent.dir.path().join("config.json")).unwrap())
+            .unwrap();
+    let range = &config["sshPortRange"];
+    let (start, end) = (
+        range["start"].as_u64().unwrap(),
+        range["end"].as_u64().unwrap(),
+    );
+    loop {
+        let port = free_port();
+        if !(start..=end).contains(&u64::from(port)) {
+            return port;
+        }
+    }
+}
+
+/// One HTTP/1.0 GET through 127.0.0.1:`port`, retried until `page` comes back.
+fn fetch_through(port: u16, page: &str) -> String {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let reply = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+            stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+            stream.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply)?;
+            Ok(reply)
+        });
+        match reply {
+            Ok(reply) if reply.contains(page) => return reply,
+            other => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "no {page:?} through port {port}: {other:?}"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        }
+    }
+}
+
+/// `perry ports`: add (`PORT`, `HOST:PORT`) and say where each is reachable, list as a table
+/// and as JSON, remove by host port; bad specs are usage errors, a taken port the server's
+/// conflict.
+#[test]
+fn perry_ports_adds_lists_and_removes_forwards() {
+    let agent = AgentProcess::start("ports");
+    assert_success(&agent.perry(&["start", "bench"]), "perry start");
+    let empty = assert_success(&agent.perry(&["ports", "bench"]), "perry ports (none)");
+    assert!(empty.contains("bench forwards no ports"), "{empty}");
+
+    assert_success(
+        &agent.perry(&[
+            "exec",
+            "bench",
+            "--",
+            "bash",
+            "-c",
+            "mkdir -p /tmp/site && echo cli-page > /tmp/site/index.html && cd /tmp/site && \
+             setsid nohup python3 -m http.server 5173 --bind 0.0.0.0 > /tmp/http.log 2>&1 < /dev/null &",
+        ]),
+        "start a server inside",
+    );
+    let host_port = free_forward_port(&agent);
+    let same_port = free_forward_port(&agent);
+    let spec = format!("{host_port}:5173");
+    let added = agent.perry(&["ports", "bench", &spec, &same_port.to_string()]);
+    let stdout = assert_success(&added, "perry ports add");
+    assert_eq!(
+        stdout,
+        format!("127.0.0.1:{host_port} → bench:5173\n127.0.0.1:{same_port} → bench:{same_port}\n")
+    );
+    assert!(
+        text(&added.stderr).contains("0.0.0.0"),
+        "the hint about listening on 0.0.0.0: {}",
+        text(&added.stderr)
+    );
+    assert!(fetch_through(host_port, "cli-page").starts_with("HTTP/1.0 200"));
+
+    let table = assert_success(&agent.perry(&["ports", "bench"]), "perry ports");
+    let lines: Vec<Vec<&str>> = table
+        .lines()
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    let mut expected = vec![
+        vec![
+            host_port.to_string(),
+            "5173".to_owned(),
+            "active".to_owned(),
+        ],
+        vec![
+            same_port.to_string(),
+            same_port.to_string(),
+            "active".to_owned(),
+        ],
+    ];
+    expected.sort_by_key(|row| row[0].parse::<u16>().unwrap());
+    assert_eq!(lines[0], ["HOST", "WORKSPACE", "STATUS"], "{table}");
+    assert_eq!(lines[1..], expected, "{table}");
+
+    let removed = assert_success(
+        &agent.perry(&["ports", "bench", "--remove", &same_port.to_string()]),
+        "perry ports --remove",
+    );
+    assert_eq!(
+        removed,
+        format!("bench no longer forwards host port(s) {same_port}.\n")
+    );
+    let listed: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["ports", "bench", "--json"]),
+        "perry ports --json",
+    ))
+    .unwrap();
+    assert_eq!(
+        listed,
+        json!([{"hostPort": host_port, "workspacePort": 5173, "active": true}])
+    );
+
+    for (spec, says) in [
+        ("80:abc", "\"abc\" is not a port number"),
+        ("70000", "70000 is not a port (ports go from 1 to 65535)"),
+        ("0", "port 0 cannot be forwarded"),
+    ] {
+        let bad = agent.perry(&["ports", "bench", spec]);
+        assert_eq!(bad.status.code(), Some(2), "a usage error for {spec}");
+        let stderr = text(&bad.stderr);
+        assert!(
+            stderr.contains(&format!("invalid value '{spec}'")) && stderr.contains(says),
+            "{spec}: {stderr}"
+        );
+    }
+    let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let held_port = held.local_addr().unwrap().port();
+    let taken = agent.perry(&["ports", "bench", &format!("{held_port}:5173")]);
+    assert!(!taken.status.success());
+    assert!(
+        text(&taken.stderr).contains(&format!(
+            "Host port {held_port} is in use by another process; pick another with "
+        )),
+        "{}",
+        text(&taken.stderr)
+    );
+    let unknown = agent.perry(&["ports", "ghost"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("does not exist"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    assert_success(&agent.perry(&["stop", "bench"]), "perry stop");
+    let table = assert_success(&agent.perry(&["ports", "bench"]), "perry ports (stopped)");
+    assert!(
+        table.contains("inactive (the workspace is not running)"),
+        "{table}"
+    );
+}

@@ -18,9 +18,9 @@ use bollard::models::{
     RestartPolicy, RestartPolicyNameEnum, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptionsBuilder, EventsOptionsBuilder, ListContainersOptionsBuilder,
-    RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder, StopContainerOptionsBuilder,
-    UploadToContainerOptionsBuilder,
+    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder, EventsOptionsBuilder,
+    ListContainersOptionsBuilder, RemoveContainerOptionsBuilder, RemoveVolumeOptionsBuilder,
+    StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
 use perry_api::DindMode;
@@ -450,6 +450,36 @@ impl Docker {
         }))
     }
 
+    /// The address of a running container on `network`; `None` when the container does not
+    /// exist, is not running or is not on that network.
+    pub async fn container_ip(
+        &self,
+        name: &str,
+        network: &str,
+    ) -> Result<Option<std::net::IpAddr>, DockerError> {
+        let inspect = match self
+            .call(|docker| async move { docker.inspect_container(name, None).await })
+            .await
+        {
+            Ok(inspect) => inspect,
+            Err(DockerError::NotFound(_)) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let running = inspect
+            .state
+            .and_then(|state| state.running)
+            .unwrap_or(false);
+        if !running {
+            return Ok(None);
+        }
+        Ok(inspect
+            .network_settings
+            .and_then(|settings| settings.networks)
+            .and_then(|mut networks| networks.remove(network))
+            .and_then(|endpoint| endpoint.ip_address)
+            .and_then(|address| address.parse().ok()))
+    }
+
     /// All containers (running or not) carrying `label=value`.
     pub async fn list_containers(
         &self,
@@ -757,6 +787,17 @@ impl Docker {
         let archive = archive
             .into_inner()
             .map_err(|error| DockerError::Failed(format!("cannot pack {file_name}: {error}")))?;
+        self.upload_archive(container, dir, archive).await
+    }
+
+    /// Unpacks a tar archive into a container (running or not) at `dir`, keeping the owners and
+    /// modes of its entries.
+    pub async fn upload_archive(
+        &self,
+        container: &str,
+        dir: &str,
+        archive: Vec<u8>,
+    ) -> Result<(), DockerError> {
         let options = UploadToContainerOptionsBuilder::default().path(dir).build();
         self.call(|docker| async move {
             docker
@@ -764,6 +805,44 @@ impl Docker {
                 .await
         })
         .await
+    }
+
+    /// The contents of one file in a container (running or not); `None` when it does not exist.
+    pub async fn read_file(
+        &self,
+        container: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, DockerError> {
+        let options = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let archive = self
+            .call(|docker| async move {
+                let mut stream = docker.download_from_container(container, Some(options));
+                let mut archive = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    archive.extend_from_slice(&chunk?);
+                }
+                Ok(archive)
+            })
+            .await;
+        let archive = match archive {
+            Ok(archive) => archive,
+            Err(DockerError::NotFound(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let unreadable = |error: std::io::Error| {
+            DockerError::Failed(format!("cannot read {path} from {container}: {error}"))
+        };
+        let mut reader = tar::Archive::new(archive.as_slice());
+        let mut entries = reader.entries().map_err(unreadable)?;
+        let Some(entry) = entries.next() else {
+            return Ok(None);
+        };
+        let mut entry = entry.map_err(unreadable)?;
+        let mut contents = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut contents).map_err(unreadable)?;
+        Ok(Some(contents))
     }
 
     /// Finds out whether this runtime grants `--privileged`, with a throwaway container of

@@ -149,7 +149,8 @@ mod tests {
             decoded,
             CreateWorkspaceInput {
                 name: "a".into(),
-                image: None
+                image: None,
+                clone: None,
             }
         );
     }

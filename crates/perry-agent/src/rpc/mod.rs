@@ -9,6 +9,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
+use perry_api::ports::{PortsForwardInput, PortsListInput, PortsRemoveInput};
 use perry_api::procedures::PROCEDURES;
 use perry_api::sessions::{
     DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT, SessionMessagesInput, SessionsSearchInput,
@@ -144,7 +145,11 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
         }
         "workspaces/create" => {
             let input: CreateWorkspaceInput = decode_input(input)?;
-            reply(workspaces.create(&input.name, input.image).await?)
+            reply(
+                workspaces
+                    .create(&input.name, input.image, input.clone)
+                    .await?,
+            )
         }
         "workspaces/delete" => {
             let input: WorkspaceNameInput = decode_input(input)?;
@@ -161,8 +166,7 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
         }
         "workspaces/sync" => {
             let input: WorkspaceNameInput = decode_input(input)?;
-            workspaces.sync(&input.name).await?;
-            undefined()
+            reply(workspaces.sync(&input.name).await?)
         }
         "workspaces/exec" => {
             let input: ExecInput = decode_input(input)?;
@@ -171,6 +175,26 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
         "workspaces/logs" => {
             let input: LogsInput = decode_input(input)?;
             reply(workspaces.logs(input).await?)
+        }
+        "ports/list" => {
+            let input: PortsListInput = decode_input(input)?;
+            reply(workspaces.list_forwards(&input.workspace_name)?)
+        }
+        "ports/forward" => {
+            let input: PortsForwardInput = decode_input(input)?;
+            reply(
+                workspaces
+                    .forward_ports(&input.workspace_name, input.forwards)
+                    .await?,
+            )
+        }
+        "ports/remove" => {
+            let input: PortsRemoveInput = decode_input(input)?;
+            reply(
+                workspaces
+                    .remove_forwards(&input.workspace_name, input.host_ports)
+                    .await?,
+            )
         }
         "terminals/list" => {
             let input: TerminalsListInput = decode_input(input)?;

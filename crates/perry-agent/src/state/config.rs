@@ -1,6 +1,7 @@
 //! `config.json`: the agent's settings. Written on first run with defaults and a fresh token;
 //! an existing file is respected, and keys Perry does not know survive every rewrite.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -47,6 +48,9 @@ pub struct ConfigFile {
     pub worker: Option<String>,
     #[serde(default)]
     pub auth: AuthSection,
+    /// What `workspaces.sync` puts into every workspace.
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    pub credentials: Credentials,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -59,6 +63,58 @@ pub struct AuthSection {
     pub token: Option<String>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// The `credentials` object of `config.json`: environment variables and files every workspace
+/// gets on create, on start and on `perry sync`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// Variables for every shell in the workspace (SSH and terminals), e.g. API keys.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
+    /// Host path (absolute or `~/…`) → path in the workspace (absolute or `~/…`, which is
+    /// /home/workspace). A directory is copied with everything in it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+}
+
+impl Credentials {
+    pub fn is_empty(&self) -> bool {
+        self.env.is_empty() && self.files.is_empty()
+    }
+
+    /// Checks names and values that could not be written safely into a workspace.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (name, value) in &self.env {
+            let name_ok = name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !name_ok {
+                bail!(
+                    "credentials.env: {name:?} is not a variable name (letters, digits and '_', not starting with a digit)"
+                );
+            }
+            if value.contains(['\n', '\r', '\0', '"']) {
+                bail!(
+                    "credentials.env: the value of {name} contains a newline, a NUL or a double quote, which /etc/environment cannot hold"
+                );
+            }
+        }
+        for (host, workspace) in &self.files {
+            for (which, path) in [("host", host), ("workspace", workspace)] {
+                let absolute = path.starts_with('/') || path.starts_with("~/");
+                let climbs = path.split('/').any(|part| part == "..");
+                if !absolute || climbs || path.trim_end_matches('/').len() < 2 {
+                    bail!(
+                        "credentials.files: the {which} path {path:?} must be absolute or start with ~/ and must not contain .."
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn default_port() -> u16 {
@@ -183,6 +239,7 @@ impl ConfigFile {
         if !(1024..=64 * 1024 * 1024).contains(&self.terminal_buffer_bytes) {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
+        self.credentials.validate()?;
         Ok(())
     }
 
@@ -261,6 +318,38 @@ mod tests {
         let reread = ConfigFile::read(dir.path()).unwrap().unwrap();
         assert_eq!(reread.token(), config.token());
         assert_eq!(reread.port, 9000);
+    }
+
+    #[test]
+    fn credentials_are_read_and_unsafe_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            ConfigFile::path(dir.path()),
+            r#"{"credentials": {"env": {"API_KEY": "k 1"}, "files": {"~/.ssh/id_ed25519": "~/.ssh/id_ed25519"}}}"#,
+        )
+        .unwrap();
+        let config = ConfigFile::read(dir.path()).unwrap().unwrap();
+        assert_eq!(config.credentials.env["API_KEY"], "k 1");
+        assert_eq!(
+            config.credentials.files["~/.ssh/id_ed25519"],
+            "~/.ssh/id_ed25519"
+        );
+        for (bad, expected) in [
+            (r#"{"env": {"1X": "v"}}"#, "not a variable name"),
+            (r#"{"env": {"X": "a\nb"}}"#, "newline"),
+            (r#"{"files": {"relative/path": "~/x"}}"#, "must be absolute"),
+            (
+                r#"{"files": {"~/x": "~/../../etc/shadow"}}"#,
+                "must not contain ..",
+            ),
+        ] {
+            let config = ConfigFile {
+                credentials: serde_json::from_str(bad).unwrap(),
+                ..ConfigFile::default()
+            };
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains(expected), "{bad}: {error}");
+        }
     }
 
     #[test]

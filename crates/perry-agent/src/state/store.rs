@@ -120,8 +120,12 @@ mod tests {
             container_id: Some("abc".into()),
             created: "2026-01-01T00:00:00Z".into(),
             image: "workspace-base".into(),
-            ports: WorkspacePorts { ssh: 2200 },
+            ports: WorkspacePorts {
+                ssh: 2200,
+                forwards: Vec::new(),
+            },
             error: None,
+            clone: None,
         }
     }
 

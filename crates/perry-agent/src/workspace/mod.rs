@@ -9,15 +9,20 @@
 
 mod containers;
 mod exec;
+mod forwards;
 mod name;
 mod ports;
+pub mod sync;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use perry_api::{DindMode, PortRange, Workspace, WorkspacePorts, WorkspaceStatus};
+use perry_api::{
+    CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspacePorts,
+    WorkspaceStatus,
+};
 use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
 
@@ -26,8 +31,9 @@ use crate::docker::{
     WORKSPACE_LABEL,
 };
 use crate::error::ApiError;
+use crate::ports::PortForwarder;
 use crate::sessions::SessionHub;
-use crate::state::StateStore;
+use crate::state::{ConfigFile, StateStore};
 use crate::terminal::TerminalManager;
 
 pub use containers::ContainerView;
@@ -57,6 +63,10 @@ pub struct WorkspaceSettings {
     pub worker_binary: Option<PathBuf>,
     /// Public keys authorized to SSH into workspaces as `workspace`.
     pub authorized_keys: String,
+    /// Where config.json is: its `credentials` are read anew on every sync.
+    pub config_dir: PathBuf,
+    /// The home of the user running the agent: its `~/.gitconfig` and `~/.ssh/*.pub` are synced.
+    pub host_home: Option<PathBuf>,
 }
 
 /// Creates and runs workspaces.
@@ -67,6 +77,8 @@ pub struct WorkspaceService {
     terminals: Arc<TerminalManager>,
     sessions: Arc<SessionHub>,
     settings: WorkspaceSettings,
+    /// The host ports forwarded into workspaces, bound while they run.
+    ports: Arc<PortForwarder>,
     worker_binary: Option<Arc<Vec<u8>>>,
     /// The worker binary's SHA-256 in hex, to tell whether a workspace has this agent's.
     worker_sha256: Option<String>,
@@ -115,6 +127,7 @@ impl WorkspaceService {
         terminals: Arc<TerminalManager>,
         sessions: Arc<SessionHub>,
         settings: WorkspaceSettings,
+        ports: Arc<PortForwarder>,
     ) -> WorkspaceService {
         let worker_binary = match &settings.worker_binary {
             Some(path) => match std::fs::read(path) {
@@ -147,6 +160,7 @@ impl WorkspaceService {
             terminals,
             sessions,
             settings,
+            ports,
             worker_binary,
             dind_mode: OnceCell::new(),
             name_locks: Mutex::new(HashMap::new()),
@@ -370,8 +384,12 @@ impl WorkspaceService {
                         .cloned()
                         .unwrap_or_else(now_rfc3339),
                     image: container.image.clone(),
-                    ports: WorkspacePorts { ssh },
+                    ports: WorkspacePorts {
+                        ssh,
+                        forwards: Vec::new(),
+                    },
                     error: None,
+                    clone: None,
                 })
             })
             .collect();
@@ -394,8 +412,13 @@ impl WorkspaceService {
     }
 
     /// Creates workspace `name` and waits until it is ready.
-    pub async fn create(&self, name: &str, image: Option<String>) -> Result<Workspace, ApiError> {
-        let outcome = self.create_serialized(name, image).await;
+    pub async fn create(
+        &self,
+        name: &str,
+        image: Option<String>,
+        clone: Option<String>,
+    ) -> Result<Workspace, ApiError> {
+        let outcome = self.create_serialized(name, image, clone).await;
         self.containers.refresh_after_change().await;
         outcome
     }
@@ -404,8 +427,13 @@ impl WorkspaceService {
         &self,
         name: &str,
         image: Option<String>,
+        clone: Option<String>,
     ) -> Result<Workspace, ApiError> {
         validate_name(name)?;
+        let clone = clone
+            .filter(|url| !url.trim().is_empty())
+            .map(|url| clone_target(url.trim()))
+            .transpose()?;
         let image = image
             .filter(|image| !image.trim().is_empty())
             .unwrap_or_else(|| self.settings.image.clone());
@@ -426,7 +454,12 @@ impl WorkspaceService {
         let record = self.reserve(name, &image, &BTreeSet::new())?;
         let mut made = MadeObjects::default();
         match self.provision(record, mode, &mut made).await {
-            Ok(workspace) => Ok(workspace),
+            Ok(workspace) => match clone {
+                Some(clone) if workspace.status == WorkspaceStatus::Running => {
+                    Ok(self.clone_repository(workspace, clone).await)
+                }
+                _ => Ok(workspace),
+            },
             Err(error) => {
                 tracing::warn!("creating workspace {name:?} failed, rolling back: {error}");
                 self.roll_back(name, made).await;
@@ -461,8 +494,12 @@ impl WorkspaceService {
                 container_id: None,
                 created: now_rfc3339(),
                 image: image.to_owned(),
-                ports: WorkspacePorts { ssh },
+                ports: WorkspacePorts {
+                    ssh,
+                    forwards: Vec::new(),
+                },
                 error: None,
+                clone: None,
             };
             state.workspaces.insert(name.to_owned(), record.clone());
             Ok(record)
@@ -513,7 +550,7 @@ impl WorkspaceService {
             }
         }
         let name = record.name.clone();
-        let ready = self.wait_until_ready(&record).await;
+        let ready = self.wait_until_ready_and_sync(&record).await;
         self.record_outcome(&name, record, ready)
     }
 
@@ -744,9 +781,10 @@ impl WorkspaceService {
             }
         }
         self.docker.start_container(&container_name).await?;
-        let ready = self.wait_until_ready(&record).await;
+        let ready = self.wait_until_ready_and_sync(&record).await;
         if ready.is_ok() {
             self.update_worker_if_changed(&container_name).await;
+            self.bind_forwards(&record).await;
         }
         self.record_outcome(name, record, ready)
     }
@@ -766,6 +804,7 @@ impl WorkspaceService {
         self.terminals
             .workspace_going_away(name, "workspace stopped");
         self.sessions.forget(name, "workspace stopped");
+        self.ports.close_workspace(name).await;
         match self
             .docker
             .stop_container(&container_name, STOP_GRACE)
@@ -804,6 +843,7 @@ impl WorkspaceService {
         self.terminals
             .workspace_going_away(name, "workspace deleted");
         self.sessions.forget(name, "workspace deleted");
+        self.ports.close_workspace(name).await;
         self.docker
             .remove_container(&self.container_name(name))
             .await?;
@@ -815,8 +855,9 @@ impl WorkspaceService {
         Ok(())
     }
 
-    /// Copies the current worker binary into the workspace again.
-    pub async fn sync(&self, name: &str) -> Result<(), ApiError> {
+    /// Copies the worker, the host's credentials, git config and public keys into the workspace
+    /// again. Each item says whether it made it; one failing does not stop the others.
+    pub async fn sync(&self, name: &str) -> Result<SyncOutput, ApiError> {
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
         self.require_record(name)?;
@@ -831,13 +872,196 @@ impl WorkspaceService {
                 "The container of {name:?} is missing; start the workspace to recreate it"
             )));
         }
-        self.copy_worker(&container_name).await
+        let mut items = Vec::new();
+        if self.worker_binary.is_some() {
+            items.push(SyncItem {
+                what: format!("perry-worker → {WORKER_DIR}/{WORKER_FILE}"),
+                error: self
+                    .copy_worker(&container_name)
+                    .await
+                    .err()
+                    .map(|error| error.to_string()),
+            });
+        }
+        items.extend(self.sync_credentials(&container_name).await);
+        Ok(SyncOutput { items })
+    }
+
+    /// Puts config.json's credentials and the host user's git config and public keys into a
+    /// container; says per item what failed rather than failing.
+    async fn sync_credentials(&self, container: &str) -> Vec<SyncItem> {
+        let credentials = match ConfigFile::read(&self.settings.config_dir) {
+            Ok(config) => config.unwrap_or_default().credentials,
+            Err(error) => {
+                return vec![SyncItem {
+                    what: "credentials from config.json".to_owned(),
+                    error: Some(format!("{error:#}")),
+                }];
+            }
+        };
+        let environment = self
+            .docker
+            .read_file(container, sync::ENVIRONMENT_FILE)
+            .await
+            .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
+            .map_err(|error| error.to_string());
+        let mut plan = sync::SyncPlan::new(
+            &credentials,
+            self.settings.host_home.as_deref(),
+            environment,
+        );
+        if plan.is_empty() {
+            return plan.items;
+        }
+        let uploaded = match plan.archive() {
+            Ok(archive) => self
+                .docker
+                .upload_archive(container, "/", archive)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(format!("cannot pack the files: {error}")),
+        };
+        if let Err(error) = uploaded {
+            tracing::warn!("sync into {container} failed: {error}");
+            plan.fail_all(&error);
+        }
+        plan.items
+    }
+
+    /// Waits for a started container to be ready while its credentials are synced; a sync that
+    /// fails is logged and leaves the workspace usable (`perry sync` says what failed).
+    async fn wait_until_ready_and_sync(&self, record: &Workspace) -> Result<(), String> {
+        let container = self.container_name(&record.name);
+        let (ready, synced) = tokio::join!(
+            self.wait_until_ready(record),
+            self.sync_credentials(&container)
+        );
+        for item in synced {
+            if let Some(error) = item.error {
+                tracing::warn!("sync of {} into {:?}: {error}", item.what, record.name);
+            }
+        }
+        ready
+    }
+
+    /// Clones the repository asked for at create, as user `workspace` in a login shell (so the
+    /// synced environment and keys apply). A failure is recorded on the workspace, which stays
+    /// usable.
+    async fn clone_repository(&self, mut record: Workspace, target: CloneTarget) -> Workspace {
+        let path = format!("{}/{}", sync::HOME, target.directory);
+        let command = [
+            "bash",
+            "-lc",
+            CLONE_SCRIPT,
+            "perry-clone",
+            &target.url,
+            &path,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let outcome = self
+            .exec(perry_api::ExecInput {
+                name: record.name.clone(),
+                command,
+                timeout_seconds: Some(CLONE_TIMEOUT_SECONDS),
+                user: None,
+                workdir: None,
+            })
+            .await;
+        let error = match outcome {
+            Ok(output) if output.exit_code == 0 => None,
+            Ok(output) => Some(
+                Some(output.stderr.trim())
+                    .filter(|stderr| !stderr.is_empty())
+                    .unwrap_or("git clone failed")
+                    .to_owned(),
+            ),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(error) = &error {
+            tracing::warn!(
+                "cloning {} into {:?} failed: {error}",
+                target.url,
+                record.name
+            );
+        }
+        record.clone = Some(CloneOutcome {
+            url: target.url,
+            path,
+            error,
+        });
+        let saved = self.state.update(|state| {
+            if let Some(stored) = state.workspaces.get_mut(&record.name) {
+                stored.clone = record.clone.clone();
+            }
+        });
+        if let Err(error) = saved {
+            tracing::error!("cannot record the clone of {:?}: {error:#}", record.name);
+        }
+        record
     }
 
     /// How many workspaces state.json holds.
     pub fn count(&self) -> usize {
         self.state.snapshot().workspaces.len()
     }
+}
+
+/// Seconds a clone at create may take.
+const CLONE_TIMEOUT_SECONDS: u32 = 600;
+/// `git clone -- "$1" "$2"` that never prompts (no terminal to answer) and leaves an existing
+/// directory alone (a home volume kept from before).
+const CLONE_SCRIPT: &str = "export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new'; \
+     if [ -e \"$2\" ]; then echo \"$2 exists already; not cloning\" >&2; exit 0; fi; \
+     git clone --quiet -- \"$1\" \"$2\"";
+
+/// A repository to clone and the directory it goes to under the home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CloneTarget {
+    url: String,
+    directory: String,
+}
+
+/// Checks a git URL and finds the directory git would clone it into: `https://host/o/repo.git`,
+/// `git@host:o/repo`, `ssh://…`, `git://…` and `file://…` all give `repo`.
+fn clone_target(url: &str) -> Result<CloneTarget, ApiError> {
+    let bad = |why: &str| {
+        ApiError::BadRequest(format!(
+            "Cannot clone {url:?}: {why}; give a git URL such as https://github.com/owner/repo.git or git@github.com:owner/repo.git"
+        ))
+    };
+    if url.starts_with('-') || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it must not start with '-' or contain spaces"));
+    }
+    let known_scheme = ["https://", "http://", "ssh://", "git://", "file://"]
+        .iter()
+        .any(|scheme| url.starts_with(scheme));
+    let scp_like = !url.contains("://")
+        && url.split_once(':').is_some_and(|(host, path)| {
+            !host.is_empty() && !host.contains('/') && !path.is_empty()
+        });
+    if !known_scheme && !scp_like {
+        return Err(bad("it is not a URL git can clone"));
+    }
+    let tail = url
+        .trim_end_matches('/')
+        .rsplit(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    let directory = tail.strip_suffix(".git").unwrap_or(tail);
+    let directory_ok = !directory.is_empty()
+        && directory != "."
+        && directory != ".."
+        && directory
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !directory_ok {
+        return Err(bad("its last part is not a usable directory name"));
+    }
+    Ok(CloneTarget {
+        url: url.to_owned(),
+        directory: directory.to_owned(),
+    })
 }
 
 fn is_port_clash(message: &str) -> bool {
@@ -871,5 +1095,39 @@ async fn ssh_banner(port: u16) -> Result<(), String> {
         _ => Err(format!(
             "sshd on port {port} accepted but sent no greeting yet"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_urls_give_the_directory_git_would_make_and_bad_ones_a_clear_error() {
+        for (url, directory) in [
+            ("https://github.com/owner/repo.git", "repo"),
+            ("https://github.com/owner/repo/", "repo"),
+            ("git@github.com:owner/my.repo.git", "my.repo"),
+            ("git@github.com:repo", "repo"),
+            ("ssh://git@host:2222/x/y-z.git", "y-z"),
+            ("git://172.17.0.1:9418/demo.git", "demo"),
+            ("file:///srv/git/demo", "demo"),
+        ] {
+            assert_eq!(clone_target(url).unwrap().directory, directory, "{url}");
+        }
+        for url in [
+            "--upload-pack=touch /tmp/x",
+            "https://host/a b",
+            "not a url",
+            "/local/path",
+            "https://host/..",
+            "https://host/$(id)",
+        ] {
+            let error = clone_target(url).unwrap_err();
+            assert!(
+                matches!(&error, ApiError::BadRequest(message) if message.contains("Cannot clone")),
+                "{url}: {error:?}"
+            );
+        }
     }
 }

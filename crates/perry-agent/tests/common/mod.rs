@@ -144,6 +144,26 @@ impl TestAgent {
             running.wait().await.unwrap();
         }
     }
+
+    /// Stops the agent gracefully and starts a new one on the same config dir (state.json,
+    /// config.json and Docker objects kept), as after a reboot or an upgrade.
+    pub async fn restart_agent(&mut self) {
+        self.stop_agent().await;
+        let running = start(AgentOptions {
+            config_dir: self.dir.path().to_path_buf(),
+            host: "127.0.0.1".to_owned(),
+            port: Some(0),
+            no_auth: false,
+            worker_binary: Some(worker_binary()),
+            web: Default::default(),
+        })
+        .await
+        .expect("the agent starts again");
+        self.url = format!("http://{}", running.address);
+        self.token = running.token.clone();
+        self.agent = running.agent.clone();
+        self.running = Some(running);
+    }
 }
 
 impl Drop for TestAgent {

@@ -10,10 +10,12 @@ mod info;
 mod list;
 mod logs;
 mod output;
+mod ports;
 mod sessions;
 mod shell;
 mod start;
 mod stop;
+mod sync;
 mod tui;
 
 use std::io::IsTerminal;
@@ -56,10 +58,15 @@ enum Command {
     Delete(delete::Args),
     /// Open a shell in a workspace (or run one command: `perry shell <name> -- cmd args`).
     Shell(shell::Args),
+    /// Copy credentials, git config, public keys and the worker into a workspace (or all).
+    Sync(sync::Args),
     /// Run one command in a workspace: its stdout, stderr and exit code (`-- cmd args`).
     Exec(exec::Args),
     /// The workspace container's own output (sshd, the inner dockerd, the worker).
     Logs(logs::Args),
+    /// List, add (`3000 8080:5173`) or remove (`--remove 8080`) host ports forwarded into a
+    /// workspace.
+    Ports(ports::Args),
     /// Coding-agent sessions of a workspace: the list, one conversation, or live changes.
     Sessions(sessions::Args),
     /// Workspaces, live, in a terminal UI (what `perry` alone opens in a terminal).
@@ -127,7 +134,9 @@ impl Cli {
             Command::Delete(args) => delete::run(&context, args).await,
             Command::Shell(args) => return shell::run(&context, args).await,
             Command::Exec(args) => return exec::run(&context, args).await,
+            Command::Sync(args) => sync::run(&context, args).await,
             Command::Logs(args) => logs::run(&context, args).await,
+            Command::Ports(args) => ports::run(&context, args).await,
             Command::Sessions(args) => sessions::run(&context, args).await,
             Command::Tui(args) => tui::run(&context, args).await,
             Command::Info(args) => info::run(&context, args).await,

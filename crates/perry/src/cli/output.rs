@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use perry_api::{Workspace, WorkspaceStatus};
+use perry_api::{PortForwardStatus, Workspace, WorkspaceStatus};
 use serde::Serialize;
 
 /// Prints `value` as pretty JSON.
@@ -55,6 +55,35 @@ pub fn workspace_table(workspaces: &[Workspace]) -> String {
         ]);
     }
     table.to_string()
+}
+
+/// The table `perry ports` prints: each forward and whether the agent listens on it now.
+pub fn forward_table(forwards: &[PortForwardStatus]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["HOST", "WORKSPACE", "STATUS"]);
+    for forward in forwards {
+        let status = match (&forward.error, forward.active) {
+            (Some(error), _) => paint("31", &format!("failed: {error}")),
+            (None, true) => paint("32", "active"),
+            (None, false) => paint("90", "inactive (the workspace is not running)"),
+        };
+        table.add_row([
+            forward.host_port.to_string(),
+            forward.workspace_port.to_string(),
+            status,
+        ]);
+    }
+    table.to_string()
+}
+
+/// `text` in the ANSI colour `code` when colour is on.
+fn paint(code: &str, text: &str) -> String {
+    if colour_enabled() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The host part of the agent's URL, for `ssh` hints.

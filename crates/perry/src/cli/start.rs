@@ -14,6 +14,10 @@ pub struct Args {
     /// Image for a new workspace (default: the agent's imageTag).
     #[arg(long)]
     image: Option<String>,
+    /// For a new workspace: clone this git repository into /home/workspace/<repo>, as user
+    /// `workspace` with the synced credentials.
+    #[arg(long, value_name = "GIT_URL")]
+    clone: Option<String>,
     /// Print JSON instead of a summary.
     #[arg(long)]
     json: bool,
@@ -32,11 +36,19 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
             client
                 .call(
                     "workspaces/create",
-                    json!({ "name": args.name, "image": args.image }),
+                    json!({ "name": args.name, "image": args.image, "clone": args.clone }),
                 )
                 .await?
         }
-        other => other?,
+        other => {
+            if args.clone.is_some() && !args.json {
+                eprintln!(
+                    "note: {} exists already; --clone only applies when a workspace is created (use `perry exec {} -- git clone <url>`)",
+                    args.name, args.name
+                );
+            }
+            other?
+        }
     };
     if args.json {
         output::print_json(&workspace)?;
@@ -48,6 +60,18 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     }
     if workspace.status == WorkspaceStatus::Error {
         bail!("workspace {} did not become ready", workspace.name);
+    }
+    if let Some(clone) = &workspace.clone {
+        match &clone.error {
+            None if !args.json => println!("Cloned {} into {}", clone.url, clone.path),
+            None => {}
+            Some(error) => bail!(
+                "cloning {} failed (the workspace is running; clone again with `perry exec {} -- git clone {}`):\n{error}",
+                clone.url,
+                workspace.name,
+                clone.url
+            ),
+        }
     }
     Ok(())
 }

@@ -17,8 +17,12 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         container_id: None,
         created: "2025-01-01T00:00:00Z".to_owned(),
         image: "workspace-base".to_owned(),
-        ports: WorkspacePorts { ssh: 2201 },
+        ports: WorkspacePorts {
+            ssh: 2201,
+            forwards: Vec::new(),
+        },
         error: None,
+        clone: None,
     }
 }
 
