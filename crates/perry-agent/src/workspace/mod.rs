@@ -582,8 +582,20 @@ impl WorkspaceService {
     /// Replaces the workspace's worker when it differs from this agent's (an agent upgraded
     /// since the workspace was made). A failure only costs the sessions view, so it is logged.
     pub async fn update_worker_if_changed(&self, container: &str) {
+        match self.sync_worker(container).await {
+            Ok(true) => {
+                tracing::info!("replaced the perry-worker of {container} with this agent's")
+            }
+            Ok(false) => {}
+            Err(error) => tracing::warn!("cannot update the perry-worker of {container}: {error}"),
+        }
+    }
+
+    /// Makes the workspace's worker this agent's: `true` when it had to be replaced. Replacing
+    /// restarts the worker, so an identical one is left running.
+    async fn sync_worker(&self, container: &str) -> Result<bool, ApiError> {
         let Some(expected) = &self.worker_sha256 else {
-            return;
+            return Ok(false);
         };
         let installed = self
             .docker
@@ -598,12 +610,10 @@ impl WorkspaceService {
             _ => None,
         };
         if current == Some(expected.as_str()) {
-            return;
+            return Ok(false);
         }
-        tracing::info!("replacing the perry-worker of {container} with this agent's");
-        if let Err(error) = self.copy_worker(container).await {
-            tracing::warn!("cannot update the perry-worker of {container}: {error}");
-        }
+        self.copy_worker(container).await?;
+        Ok(true)
     }
 
     /// Puts the worker binary into the container. A running worker keeps its file busy, so in a
@@ -874,13 +884,13 @@ impl WorkspaceService {
         }
         let mut items = Vec::new();
         if self.worker_binary.is_some() {
+            let synced = self.sync_worker(&container_name).await;
             items.push(SyncItem {
-                what: format!("perry-worker → {WORKER_DIR}/{WORKER_FILE}"),
-                error: self
-                    .copy_worker(&container_name)
-                    .await
-                    .err()
-                    .map(|error| error.to_string()),
+                what: match synced {
+                    Ok(false) => format!("perry-worker at {WORKER_DIR}/{WORKER_FILE} (up to date)"),
+                    _ => format!("perry-worker → {WORKER_DIR}/{WORKER_FILE}"),
+                },
+                error: synced.err().map(|error| error.to_string()),
             });
         }
         items.extend(self.sync_credentials(&container_name).await);
