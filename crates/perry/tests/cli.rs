@@ -550,6 +550,12 @@ fn perry_exec_and_logs_work_on_a_real_workspace() {
         "whoami; pwd",
     ]);
     assert_eq!(text(&root.stdout), "root\n/tmp\n", "{}", text(&root.stderr));
+    let home = agent.perry(&["exec", "runner", "--", "pwd"]);
+    assert_eq!(
+        text(&home.stdout),
+        "/home/workspace\n",
+        "commands start in the user's home"
+    );
 
     let json: Value = serde_json::from_str(&assert_success(
         &agent.perry(&["exec", "runner", "--json", "--", "id", "-un"]),
@@ -816,6 +822,11 @@ fn sync_and_clone_bring_credentials_keys_git_config_and_a_repository_into_worksp
         "{stderr}"
     );
     assert!(listed(&agent).contains(&("other".to_owned(), "running".to_owned())));
+    let restarted = assert_success(&agent.perry(&["start", "box"]), "perry start (existing)");
+    assert!(
+        !restarted.contains("Cloned"),
+        "a clone happens once: {restarted}"
+    );
 
     // A variable removed from config.json leaves at the next sync; a missing file is reported.
     set_credentials(

@@ -621,7 +621,7 @@ impl Docker {
         })
     }
 
-    /// Runs `cmd` to completion as `user` in `working_dir` (the user's home when `None`), with
+    /// Runs `cmd` to completion as `user` in `working_dir` (the image's when `None`), with
     /// stdout and stderr kept apart, each cut at `limit` bytes.
     pub async fn exec_split(
         &self,

@@ -54,7 +54,12 @@ impl WorkspaceService {
         let container = self.container_name(&input.name);
         self.require_running(&input.name, &container).await?;
         let pid_file = format!("/tmp/.perry-exec-{}.pid", random_id());
-        let cmd: Vec<String> = ["/bin/sh", "-c", RECORD_PID, &pid_file]
+        // Without a workdir Docker would use the image's (`/`): start in the user's home instead.
+        let script = match input.workdir {
+            Some(_) => RECORD_PID.to_owned(),
+            None => format!("cd \"$HOME\" 2>/dev/null; {RECORD_PID}"),
+        };
+        let cmd: Vec<String> = ["/bin/sh", "-c", &script, &pid_file]
             .into_iter()
             .map(str::to_owned)
             .chain(input.command.iter().cloned())

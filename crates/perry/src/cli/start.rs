@@ -28,6 +28,8 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let started: Result<Workspace, CallError> = client
         .call("workspaces/start", json!({ "name": args.name }))
         .await;
+    let created =
+        matches!(&started, Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound);
     let workspace = match started {
         Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound => {
             if !args.json {
@@ -61,7 +63,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     if workspace.status == WorkspaceStatus::Error {
         bail!("workspace {} did not become ready", workspace.name);
     }
-    if let Some(clone) = &workspace.clone {
+    if let Some(clone) = workspace.clone.as_ref().filter(|_| created) {
         match &clone.error {
             None if !args.json => println!("Cloned {} into {}", clone.url, clone.path),
             None => {}
