@@ -1,5 +1,9 @@
 //! The session index of one home directory: every session of Claude Code, OpenCode and Codex,
 //! kept current one changed file at a time.
+//!
+//! OpenCode keeps its sessions in files (before 1.2) or in its SQLite database (1.2 and later;
+//! the upgrade copies the files into it and leaves them). Both are read; a session found in both
+//! is listed once, from the database.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -12,6 +16,7 @@ use perry_api::sessions::{
 
 use crate::jsonl::{self, JsonlFile, LineParser};
 use crate::opencode::{self, OpencodeSession, StoragePath};
+use crate::opencode_db::{self, StoreError};
 use crate::{claude, codex, text};
 
 /// Where each tool keeps its sessions.
@@ -25,6 +30,8 @@ pub struct Roots {
     pub codex_session_index: PathBuf,
     /// `~/.local/share/opencode/storage`
     pub opencode_storage: PathBuf,
+    /// `~/.local/share/opencode/opencode.db`
+    pub opencode_db: PathBuf,
 }
 
 impl Roots {
@@ -36,6 +43,9 @@ impl Roots {
             codex_sessions: home.join(".codex/sessions"),
             codex_session_index: home.join(".codex/session_index.jsonl"),
             opencode_storage: home.join(".local/share/opencode/storage"),
+            opencode_db: home
+                .join(".local/share/opencode")
+                .join(opencode_db::FILE_NAME),
         }
     }
 
@@ -48,6 +58,22 @@ impl Roots {
             self.opencode_storage.join("message"),
         ]
     }
+
+    /// Single files to follow through their directory, watched without its subdirectories.
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        vec![self.codex_session_index.clone(), self.opencode_db.clone()]
+    }
+
+    /// Whether `path` is OpenCode's database or its write-ahead log, where OpenCode's commits
+    /// land while it runs.
+    pub fn is_opencode_db_file(&self, path: &Path) -> bool {
+        if path == self.opencode_db {
+            return true;
+        }
+        let mut wal = self.opencode_db.clone().into_os_string();
+        wal.push("-wal");
+        path.as_os_str() == wal
+    }
 }
 
 /// Counters for tests and figures.
@@ -59,6 +85,9 @@ pub struct IndexStats {
     pub sessions: usize,
     /// Lines (or OpenCode files) skipped because they were not JSON, over all sessions.
     pub corrupt_lines: u64,
+    /// Times OpenCode's database was read to bring the index up to date (a scan, or a change of
+    /// its files).
+    pub opencode_db_reads: u64,
 }
 
 /// Why a session lookup failed.
@@ -66,6 +95,7 @@ pub struct IndexStats {
 pub enum LookupError {
     UnknownSession,
     Io(io::Error),
+    Database(StoreError),
 }
 
 impl std::fmt::Display for LookupError {
@@ -73,16 +103,31 @@ impl std::fmt::Display for LookupError {
         match self {
             LookupError::UnknownSession => formatter.write_str("no session has that id"),
             LookupError::Io(error) => write!(formatter, "could not read the session: {error}"),
+            LookupError::Database(error) => {
+                write!(formatter, "could not read OpenCode's database: {error}")
+            }
         }
     }
 }
 
 impl std::error::Error for LookupError {}
 
+/// Where a session was found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    /// A file of its own: a Claude Code transcript, a Codex rollout, an OpenCode session file.
+    File(PathBuf),
+    /// A row of OpenCode's database, by session id.
+    OpencodeDb(String),
+}
+
 enum Source {
     Claude(JsonlFile),
     Codex(JsonlFile),
+    /// A session file of OpenCode's JSON storage.
     Opencode(OpencodeSession),
+    /// A session of OpenCode's database.
+    OpencodeDb(OpencodeSession),
 }
 
 struct Entry {
@@ -96,14 +141,38 @@ struct Entry {
 /// Every session found under one home directory.
 ///
 /// Keyed by each session's own file (a Claude Code transcript, a Codex rollout, an OpenCode
-/// session file). Memory per session is its metadata plus 16 bytes per message (a byte span of
-/// its lines); message bodies are read from disk when asked for.
+/// session file), or by id for a session of OpenCode's database. Memory per session is its
+/// metadata plus 16 bytes per message (a byte span of its lines); message bodies are read from
+/// disk when asked for.
 pub struct SessionIndex {
     roots: Roots,
-    sessions: HashMap<PathBuf, Entry>,
-    by_id: HashMap<String, PathBuf>,
+    sessions: HashMap<Key, Entry>,
+    by_id: HashMap<String, Key>,
     codex_thread_names: HashMap<String, String>,
+    opencode_db: OpencodeDbState,
     bytes_read: u64,
+}
+
+/// What the index remembers of OpenCode's database between reads.
+#[derive(Debug, Default)]
+struct OpencodeDbState {
+    /// The newest message rowid at the last read: sessions with rows above it gained messages.
+    newest_message_rowid: i64,
+    /// Reads so far, for [`IndexStats::opencode_db_reads`].
+    reads: u64,
+    /// The problem last logged, so that one cause is logged once, not at every change.
+    logged_problem: Option<String>,
+}
+
+/// Which sessions of OpenCode's database a read counts the messages of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recount {
+    /// Every session (a scan).
+    All,
+    /// New sessions, those whose `time_updated` moved, and those with new message rows. A
+    /// message deleted while its session row stays as it was is counted again at the next scan
+    /// (in the runs seen, OpenCode moved `time_updated` along with each message it wrote).
+    Changed,
 }
 
 const UNTITLED: &str = "Untitled session";
@@ -116,6 +185,7 @@ impl SessionIndex {
             sessions: HashMap::new(),
             by_id: HashMap::new(),
             codex_thread_names: HashMap::new(),
+            opencode_db: OpencodeDbState::default(),
             bytes_read: 0,
         }
     }
@@ -144,6 +214,9 @@ impl SessionIndex {
                 found.insert(path);
             }
         }
+        // The database before the files: a file whose session is also in the database is then
+        // hidden from its first look, with no added-then-removed churn.
+        self.refresh_opencode_db(Recount::All, &mut events);
         let opencode_sessions = roots.opencode_storage.join("session");
         for path in files_under(&opencode_sessions, 2) {
             if opencode::classify(&roots.opencode_storage, &path) == StoragePath::SessionFile {
@@ -151,14 +224,15 @@ impl SessionIndex {
                 found.insert(path);
             }
         }
-        let gone: Vec<PathBuf> = self
+        // Sessions of the database were brought up to date by `refresh_opencode_db` already.
+        let gone: Vec<Key> = self
             .sessions
             .keys()
-            .filter(|path| !found.contains(*path))
+            .filter(|key| matches!(key, Key::File(path) if !found.contains(path)))
             .cloned()
             .collect();
-        for path in gone {
-            self.remove(&path, &mut events);
+        for key in gone {
+            self.remove(&key, &mut events);
         }
         events
     }
@@ -170,6 +244,8 @@ impl SessionIndex {
         let roots = self.roots.clone();
         if path == roots.codex_session_index {
             self.reload_codex_thread_names(&mut events);
+        } else if roots.is_opencode_db_file(path) {
+            self.refresh_opencode_db(Recount::Changed, &mut events);
         } else if path.starts_with(&roots.claude_projects) {
             if claude::is_session_file(&roots.claude_projects, path) {
                 self.refresh_jsonl(path, SessionAgent::ClaudeCode, &mut events);
@@ -187,18 +263,45 @@ impl SessionIndex {
                 StoragePath::SessionFile => self.refresh_opencode(path, &mut events),
                 StoragePath::SessionDirectory => self.rescan_directory(path, &mut events),
                 StoragePath::Message { session_id } => {
-                    let session_file = self.by_id.get(&session_id).cloned().or_else(|| {
-                        opencode::find_session_file(&roots.opencode_storage, &session_id)
-                    });
+                    let session_file = match self.by_id.get(&session_id) {
+                        Some(Key::File(path)) => Some(path.clone()),
+                        _ => opencode::find_session_file(&roots.opencode_storage, &session_id),
+                    };
                     if let Some(session_file) = session_file {
                         self.refresh_opencode(&session_file, &mut events);
                     }
                 }
                 StoragePath::Other => {}
             }
-        } else if roots.trees().iter().any(|tree| tree.starts_with(path)) {
+        } else if roots
+            .trees()
+            .into_iter()
+            .chain(roots.watched_files())
+            .any(|target| target.starts_with(path))
+        {
             // An ancestor of a root appeared or vanished (e.g. `~/.codex`): look again.
             events = self.scan();
+        }
+        events
+    }
+
+    /// [`SessionIndex::apply`] for a batch of changed paths, reading OpenCode's database once
+    /// however many of its files changed.
+    pub fn apply_batch<'a>(
+        &mut self,
+        paths: impl IntoIterator<Item = &'a Path>,
+    ) -> Vec<SessionEvent> {
+        let mut events = Vec::new();
+        let mut database_changed = false;
+        for path in paths {
+            if self.roots.is_opencode_db_file(path) {
+                database_changed = true;
+            } else {
+                events.extend(self.apply(path));
+            }
+        }
+        if database_changed {
+            self.refresh_opencode_db(Recount::Changed, &mut events);
         }
         events
     }
@@ -229,32 +332,32 @@ impl SessionIndex {
 
     /// One listed session.
     pub fn get(&self, session_id: &str) -> Option<&SessionInfo> {
-        let path = self.by_id.get(session_id)?;
-        self.sessions.get(path)?.info.as_ref()
+        let key = self.by_id.get(session_id)?;
+        self.sessions.get(key)?.info.as_ref()
     }
 
     /// A page of a session's messages counted from the newest: `offset` newest messages are
     /// skipped, then up to `limit` older ones are returned, oldest first. Reads only the page's
-    /// own lines (Claude Code, Codex) or files (OpenCode).
+    /// own lines (Claude Code, Codex), files or rows (OpenCode).
     pub fn messages(
         &mut self,
         session_id: &str,
         limit: usize,
         offset: usize,
     ) -> Result<MessagesPage, LookupError> {
-        let path = self
+        let key = self
             .by_id
             .get(session_id)
             .ok_or(LookupError::UnknownSession)?;
-        let entry = self.sessions.get(path).ok_or(LookupError::UnknownSession)?;
+        let entry = self.sessions.get(key).ok_or(LookupError::UnknownSession)?;
         let Some(info) = &entry.info else {
             return Err(LookupError::UnknownSession);
         };
         let total = info.message_count as usize;
         let end = total.saturating_sub(offset);
         let start = end.saturating_sub(limit);
-        let messages = match &entry.source {
-            Source::Claude(file) | Source::Codex(file) => {
+        let messages = match (&entry.source, key) {
+            (Source::Claude(file) | Source::Codex(file), Key::File(path)) => {
                 let parse = parser(entry.agent);
                 let spans = file.spans.get(start..end).unwrap_or_default();
                 let (messages, bytes_read) =
@@ -262,7 +365,7 @@ impl SessionIndex {
                 self.bytes_read += bytes_read;
                 messages
             }
-            Source::Opencode(session) => {
+            (Source::Opencode(session), _) => {
                 let mut reader = opencode::Reader::default();
                 let messages = reader.messages(
                     &self.roots.opencode_storage,
@@ -271,6 +374,20 @@ impl SessionIndex {
                 );
                 self.bytes_read += reader.bytes_read;
                 messages
+            }
+            (Source::OpencodeDb(session), _) => {
+                let store = opencode_db::Store::open(&self.roots.opencode_db)
+                    .map_err(LookupError::Database)?
+                    .ok_or(LookupError::UnknownSession)?;
+                let messages = store
+                    .messages(&session.session_id, start..end)
+                    .map_err(LookupError::Database)?;
+                self.bytes_read += store.bytes_read();
+                messages
+            }
+            // Transcripts are always keyed by their file.
+            (Source::Claude(_) | Source::Codex(_), Key::OpencodeDb(_)) => {
+                return Err(LookupError::UnknownSession);
             }
         };
         Ok(MessagesPage {
@@ -320,10 +437,7 @@ impl SessionIndex {
     /// How many lines of a session were skipped as corrupt.
     pub fn corrupt_lines(&self, session_id: &str) -> Option<u64> {
         let entry = self.sessions.get(self.by_id.get(session_id)?)?;
-        Some(match &entry.source {
-            Source::Claude(file) | Source::Codex(file) => file.corrupt_lines,
-            Source::Opencode(session) => session.corrupt_files,
-        })
+        Some(entry.source.corrupt_lines())
     }
 
     /// Counters of the work done so far.
@@ -334,11 +448,9 @@ impl SessionIndex {
             corrupt_lines: self
                 .sessions
                 .values()
-                .map(|entry| match &entry.source {
-                    Source::Claude(file) | Source::Codex(file) => file.corrupt_lines,
-                    Source::Opencode(session) => session.corrupt_files,
-                })
+                .map(|entry| entry.source.corrupt_lines())
                 .sum(),
+            opencode_db_reads: self.opencode_db.reads,
         }
     }
 
@@ -360,14 +472,19 @@ impl SessionIndex {
     }
 
     fn search_messages(&mut self, session_id: &str, needle: &str) -> Option<(String, String)> {
-        let path = self.by_id.get(session_id)?.clone();
-        let entry = self.sessions.get(&path)?;
-        match &entry.source {
-            Source::Claude(file) | Source::Codex(file) => {
+        let key = self.by_id.get(session_id)?;
+        let entry = self.sessions.get(key)?;
+        let find = |messages: &[perry_api::sessions::Message]| {
+            messages.iter().find_map(|message| {
+                match_message(message, needle).map(|snippet| (message.id.clone(), snippet))
+            })
+        };
+        match (&entry.source, key) {
+            (Source::Claude(file) | Source::Codex(file), Key::File(path)) => {
                 let mut found = None;
                 let mut current_id = String::new();
                 let read = jsonl::for_each_piece(
-                    &path,
+                    path,
                     0,
                     file.offset,
                     parser(entry.agent),
@@ -383,53 +500,58 @@ impl SessionIndex {
                 self.bytes_read += read.unwrap_or(0);
                 found
             }
-            Source::Opencode(session) => {
+            (Source::Opencode(session), _) => {
                 let mut reader = opencode::Reader::default();
                 let count = session.message_count as usize;
                 let messages =
                     reader.messages(&self.roots.opencode_storage, &session.session_id, 0..count);
                 self.bytes_read += reader.bytes_read;
-                messages.iter().find_map(|message| {
-                    match_message(message, needle).map(|snippet| (message.id.clone(), snippet))
-                })
+                find(&messages)
             }
+            (Source::OpencodeDb(session), _) => {
+                let store = opencode_db::Store::open(&self.roots.opencode_db).ok()??;
+                let count = session.message_count as usize;
+                let messages = store.messages(&session.session_id, 0..count).ok()?;
+                self.bytes_read += store.bytes_read();
+                find(&messages)
+            }
+            (Source::Claude(_) | Source::Codex(_), Key::OpencodeDb(_)) => None,
         }
     }
 
     fn refresh_jsonl(&mut self, path: &Path, agent: SessionAgent, events: &mut Vec<SessionEvent>) {
+        let key = Key::File(path.to_path_buf());
         if !path.is_file() {
-            self.remove(path, events);
+            self.remove(&key, events);
             return;
         }
-        let entry = self
-            .sessions
-            .entry(path.to_path_buf())
-            .or_insert_with(|| Entry {
-                session_id: String::new(),
-                agent,
-                source: match agent {
-                    SessionAgent::Codex => Source::Codex(JsonlFile::default()),
-                    _ => Source::Claude(JsonlFile::default()),
-                },
-                info: None,
-            });
+        let entry = self.sessions.entry(key.clone()).or_insert_with(|| Entry {
+            session_id: String::new(),
+            agent,
+            source: match agent {
+                SessionAgent::Codex => Source::Codex(JsonlFile::default()),
+                _ => Source::Claude(JsonlFile::default()),
+            },
+            info: None,
+        });
         let (Source::Claude(file) | Source::Codex(file)) = &mut entry.source else {
             return;
         };
         match file.update(path, parser(agent)) {
             Ok(outcome) => self.bytes_read += outcome.bytes_read,
             Err(_) => {
-                self.remove(path, events);
+                self.remove(&key, events);
                 return;
             }
         }
-        self.describe(path, events);
+        self.describe(&key, events);
     }
 
     fn refresh_opencode(&mut self, session_file: &Path, events: &mut Vec<SessionEvent>) {
+        let key = Key::File(session_file.to_path_buf());
         let previous = self
             .sessions
-            .get(session_file)
+            .get(&key)
             .and_then(|entry| match &entry.source {
                 Source::Opencode(session) => Some(session.clone()),
                 _ => None,
@@ -445,48 +567,209 @@ impl SessionIndex {
             Ok(Some(session)) => session,
             // A sub-agent's session, a vanished file, or a first write caught half-done.
             Ok(None) | Err(_) => {
-                self.remove(session_file, events);
+                self.remove(&key, events);
                 return;
             }
         };
-        let entry = self
-            .sessions
-            .entry(session_file.to_path_buf())
-            .or_insert_with(|| Entry {
-                session_id: String::new(),
-                agent: SessionAgent::Opencode,
-                source: Source::Opencode(OpencodeSession::default()),
-                info: None,
-            });
+        let entry = self.sessions.entry(key.clone()).or_insert_with(|| Entry {
+            session_id: String::new(),
+            agent: SessionAgent::Opencode,
+            source: Source::Opencode(OpencodeSession::default()),
+            info: None,
+        });
         entry.source = Source::Opencode(session);
-        self.describe(session_file, events);
+        self.describe(&key, events);
     }
 
-    /// Recomputes the client view of the session at `path` and records what changed.
-    fn describe(&mut self, path: &Path, events: &mut Vec<SessionEvent>) {
-        let Some(entry) = self.sessions.get_mut(path) else {
+    /// Reads OpenCode's database and brings its sessions up to date. A database that cannot be
+    /// read is logged (once per cause); its sessions are kept while the cause may pass (a lock, a
+    /// read error) and dropped when it will not (tables this worker does not know).
+    fn refresh_opencode_db(&mut self, recount: Recount, events: &mut Vec<SessionEvent>) {
+        self.opencode_db.reads += 1;
+        let outcome = match opencode_db::Store::open(&self.roots.opencode_db) {
+            Ok(Some(store)) => {
+                let outcome = self.read_opencode_db(&store, recount, events);
+                self.bytes_read += store.bytes_read();
+                outcome
+            }
+            Ok(None) => {
+                self.keep_opencode_db_sessions(&HashSet::new(), events);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
+        let Err(error) = outcome else {
+            self.opencode_db.logged_problem = None;
             return;
         };
-        let session_id = match &entry.source {
-            Source::Claude(_) => claude::session_id(path).unwrap_or_default(),
-            Source::Codex(file) => codex::session_id_from_file_name(path)
+        if matches!(error, StoreError::Unsupported(_)) {
+            self.keep_opencode_db_sessions(&HashSet::new(), events);
+        }
+        let problem = error.to_string();
+        if self.opencode_db.logged_problem.as_ref() != Some(&problem) {
+            eprintln!(
+                "perry-worker: cannot list the sessions of OpenCode's database {}: {problem}",
+                self.roots.opencode_db.display()
+            );
+            self.opencode_db.logged_problem = Some(problem);
+        }
+    }
+
+    fn read_opencode_db(
+        &mut self,
+        store: &opencode_db::Store,
+        recount: Recount,
+        events: &mut Vec<SessionEvent>,
+    ) -> Result<(), StoreError> {
+        let rows = store.sessions()?;
+        let newest_message_rowid = store.newest_message_rowid()?;
+        let with_new_messages = match recount {
+            Recount::All => HashSet::new(),
+            Recount::Changed => {
+                store.sessions_with_messages_after(self.opencode_db.newest_message_rowid)?
+            }
+        };
+        let listed: HashSet<String> = rows.iter().map(|row| row.id.clone()).collect();
+        self.keep_opencode_db_sessions(&listed, events);
+        let mut twins = None;
+        for row in rows {
+            let key = Key::OpencodeDb(row.id.clone());
+            let previous = match self.sessions.get(&key).map(|entry| &entry.source) {
+                Some(Source::OpencodeDb(session)) => Some(session.clone()),
+                _ => None,
+            };
+            let is_new = previous.is_none();
+            let recount_this = recount == Recount::All
+                || with_new_messages.contains(&row.id)
+                || previous
+                    .as_ref()
+                    .is_none_or(|known| known.updated_millis != row.updated_millis);
+            let mut session = OpencodeSession {
+                title: text::single_line(&row.title, text::TITLE_MAX_CHARS),
+                directory: row.directory,
+                created_millis: row.created_millis,
+                updated_millis: row.updated_millis,
+                session_id: row.id,
+                // Counts and the first prompt carry over until the session changes.
+                ..previous.unwrap_or_default()
+            };
+            if recount_this {
+                let stats = store.message_stats(&session.session_id)?;
+                session.message_count = stats.count;
+                session.last_message_millis = stats.last_created_millis;
+                if session.message_count > 0
+                    && session.own_title().is_none()
+                    && session.first_user_text.is_none()
+                {
+                    session.first_user_text = store.first_user_text(&session.session_id)?;
+                }
+            }
+            let session_id = session.session_id.clone();
+            let entry = self.sessions.entry(key.clone()).or_insert_with(|| Entry {
+                session_id: String::new(),
+                agent: SessionAgent::Opencode,
+                source: Source::OpencodeDb(OpencodeSession::default()),
+                info: None,
+            });
+            entry.source = Source::OpencodeDb(session);
+            if is_new {
+                // Its file, if the upgrade left one, is hidden before the row is shown, so that
+                // the events coalesce into one update rather than cancel out.
+                self.describe_opencode_file(&mut twins, &session_id, events);
+            }
+            self.describe(&key, events);
+        }
+        self.opencode_db.newest_message_rowid = newest_message_rowid;
+        Ok(())
+    }
+
+    /// Removes the database's sessions not in `listed`; a file of the same session shows again.
+    fn keep_opencode_db_sessions(
+        &mut self,
+        listed: &HashSet<String>,
+        events: &mut Vec<SessionEvent>,
+    ) {
+        let gone: Vec<String> = self
+            .sessions
+            .keys()
+            .filter_map(|key| match key {
+                Key::OpencodeDb(id) if !listed.contains(id) => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut twins = None;
+        for session_id in gone {
+            self.remove(&Key::OpencodeDb(session_id.clone()), events);
+            self.describe_opencode_file(&mut twins, &session_id, events);
+        }
+    }
+
+    /// Describes again the OpenCode session file of `session_id`, if there is one, after the
+    /// database gained or lost that session. `files` caches the files by id for one read.
+    fn describe_opencode_file(
+        &mut self,
+        files: &mut Option<HashMap<String, Key>>,
+        session_id: &str,
+        events: &mut Vec<SessionEvent>,
+    ) {
+        let files = files.get_or_insert_with(|| {
+            self.sessions
+                .iter()
+                .filter_map(|(key, entry)| match (&entry.source, key) {
+                    (Source::Opencode(session), Key::File(_)) => {
+                        Some((session.session_id.clone(), key.clone()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        });
+        if let Some(key) = files.get(session_id).cloned() {
+            self.describe(&key, events);
+        }
+    }
+
+    /// Recomputes the client view of the session at `key` and records what changed.
+    fn describe(&mut self, key: &Key, events: &mut Vec<SessionEvent>) {
+        let Some(entry) = self.sessions.get(key) else {
+            return;
+        };
+        let session_id = match (&entry.source, key) {
+            (Source::Claude(_), Key::File(path)) => claude::session_id(path).unwrap_or_default(),
+            (Source::Codex(file), Key::File(path)) => codex::session_id_from_file_name(path)
                 .or_else(|| file.session_id.clone())
                 .or_else(|| claude::session_id(path))
                 .unwrap_or_default(),
-            Source::Opencode(session) => session.session_id.clone(),
+            (Source::Opencode(session) | Source::OpencodeDb(session), _) => {
+                session.session_id.clone()
+            }
+            (Source::Claude(_) | Source::Codex(_), Key::OpencodeDb(id)) => id.clone(),
+        };
+        // A session file that OpenCode also copied into its database is listed once, from there.
+        let shadowed = matches!(entry.source, Source::Opencode(_))
+            && self
+                .sessions
+                .contains_key(&Key::OpencodeDb(session_id.clone()));
+        let Some(entry) = self.sessions.get_mut(key) else {
+            return;
         };
         if entry.session_id != session_id {
             if self
                 .by_id
                 .get(&entry.session_id)
-                .is_some_and(|known| known == path)
+                .is_some_and(|known| known == key)
             {
                 self.by_id.remove(&entry.session_id);
             }
             entry.session_id.clone_from(&session_id);
-            self.by_id.insert(session_id.clone(), path.to_path_buf());
         }
-        let info = build_info(entry, &session_id, &self.codex_thread_names);
+        if !shadowed && self.by_id.get(&session_id) != Some(key) {
+            self.by_id.insert(session_id.clone(), key.clone());
+        }
+        let info = if shadowed {
+            None
+        } else {
+            build_info(entry, &session_id, &self.codex_thread_names)
+        };
         let before = std::mem::replace(&mut entry.info, info.clone());
         match (before, info) {
             (None, Some(session)) => events.push(SessionEvent::Added { session }),
@@ -501,14 +784,14 @@ impl SessionIndex {
         }
     }
 
-    fn remove(&mut self, path: &Path, events: &mut Vec<SessionEvent>) {
-        let Some(entry) = self.sessions.remove(path) else {
+    fn remove(&mut self, key: &Key, events: &mut Vec<SessionEvent>) {
+        let Some(entry) = self.sessions.remove(key) else {
             return;
         };
         if self
             .by_id
             .get(&entry.session_id)
-            .is_some_and(|known| known == path)
+            .is_some_and(|known| known == key)
         {
             self.by_id.remove(&entry.session_id);
         }
@@ -524,14 +807,16 @@ impl SessionIndex {
     /// what is no longer there.
     fn rescan_directory(&mut self, directory: &Path, events: &mut Vec<SessionEvent>) {
         let roots = self.roots.clone();
-        let vanished: Vec<PathBuf> = self
+        let vanished: Vec<Key> = self
             .sessions
             .keys()
-            .filter(|path| path.starts_with(directory) && !path.is_file())
+            .filter(|key| {
+                matches!(key, Key::File(path) if path.starts_with(directory) && !path.is_file())
+            })
             .cloned()
             .collect();
-        for path in vanished {
-            self.remove(&path, events);
+        for key in vanished {
+            self.remove(&key, events);
         }
         for path in files_under(directory, 4) {
             if claude::is_session_file(&roots.claude_projects, &path) {
@@ -557,14 +842,24 @@ impl SessionIndex {
             return;
         }
         self.codex_thread_names = names;
-        let codex_paths: Vec<PathBuf> = self
+        let codex_keys: Vec<Key> = self
             .sessions
             .iter()
             .filter(|(_, entry)| entry.agent == SessionAgent::Codex)
-            .map(|(path, _)| path.clone())
+            .map(|(key, _)| key.clone())
             .collect();
-        for path in codex_paths {
-            self.describe(&path, events);
+        for key in codex_keys {
+            self.describe(&key, events);
+        }
+    }
+}
+
+impl Source {
+    /// Lines (or OpenCode files) skipped as corrupt.
+    fn corrupt_lines(&self) -> u64 {
+        match self {
+            Source::Claude(file) | Source::Codex(file) => file.corrupt_lines,
+            Source::Opencode(session) | Source::OpencodeDb(session) => session.corrupt_files,
         }
     }
 }
@@ -602,7 +897,7 @@ fn build_info(
                 file.project_path.clone().unwrap_or_default(),
             )
         }
-        Source::Opencode(session) => {
+        Source::Opencode(session) | Source::OpencodeDb(session) => {
             if session.message_count == 0 {
                 return None;
             }

@@ -5,8 +5,8 @@
 //! - [`index`]: [`SessionIndex`], every session under one home directory: `scan`, `apply` (one
 //!   changed path → events), `list`, `messages`, `search`, `snapshot`.
 //! - [`watch`]: [`Watch`], inotify (through `notify`) feeding the index, debounced.
-//! - [`claude`], [`codex`], [`opencode`]: each tool's on-disk format (the module docs say where
-//!   the facts come from).
+//! - [`claude`], [`codex`], [`opencode`], [`opencode_db`]: each tool's on-disk format (the module
+//!   docs say where the facts come from); OpenCode's is JSON files before 1.2, SQLite since.
 //! - [`jsonl`]: incremental reading of append-only JSONL files (partial and corrupt lines, byte
 //!   spans of messages).
 //! - [`server`]: `serve` (the daemon: index + watcher on a private unix socket) and `attach`
@@ -61,12 +61,15 @@
 //!   peak RSS (release build).
 //! - An appended line is read alone; a page of messages reads only its own lines; a search reads
 //!   every session file whose title does not match (O(bytes on disk)).
+//! - OpenCode's database is read on each change of `opencode.db` or its WAL: the session table
+//!   through, then message counts only of the sessions that changed (from OpenCode's index).
 
 pub mod claude;
 pub mod codex;
 pub mod index;
 pub mod jsonl;
 pub mod opencode;
+pub mod opencode_db;
 pub mod server;
 pub mod text;
 pub mod time;

@@ -1,4 +1,5 @@
-//! OpenCode's JSON storage: `~/.local/share/opencode/storage/` (OpenCode before 1.2).
+//! OpenCode's JSON storage: `~/.local/share/opencode/storage/` (OpenCode before 1.2; see
+//! [`crate::opencode_db`] for the SQLite store since, which holds the same JSON shapes).
 //!
 //! One pretty-printed JSON file per object, at its key joined with `/` plus `.json`:
 //! - `session/<projectID>/<sessionID>.json`: `{id, projectID, directory, parentID?, title,
@@ -19,7 +20,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use perry_api::sessions::{Message, MessageRole};
+use perry_api::sessions::{Message, MessageRole, ToolCall};
 use serde_json::Value;
 
 use crate::text;
@@ -184,48 +185,23 @@ impl Reader {
             if message.get("role").and_then(Value::as_str) != Some("user") {
                 continue;
             }
-            let (text, _) = self.parts(storage, &file_stem(path));
-            if !text.trim().is_empty() {
-                return Some(text);
+            let body = self.parts(storage, &file_stem(path));
+            if !body.text.trim().is_empty() {
+                return Some(body.text);
             }
         }
         None
     }
 
-    /// The text and tool calls of a message, from its part files in order.
-    fn parts(
-        &mut self,
-        storage: &Path,
-        message_id: &str,
-    ) -> (String, Vec<perry_api::sessions::ToolCall>) {
-        let mut text = String::new();
-        let mut tool_calls = Vec::new();
+    /// What a message shows, from its part files in order.
+    fn parts(&mut self, storage: &Path, message_id: &str) -> MessageBody {
+        let mut body = MessageBody::default();
         for path in json_files_sorted(&storage.join("part").join(message_id)) {
-            let Ok(Some(part)) = self.json(&path) else {
-                continue;
-            };
-            match part.get("type").and_then(Value::as_str) {
-                Some("text") if part.get("synthetic").and_then(Value::as_bool) != Some(true) => {
-                    let piece = part.get("text").and_then(Value::as_str).unwrap_or_default();
-                    if !piece.is_empty() {
-                        if !text.is_empty() {
-                            text.push_str("\n\n");
-                        }
-                        text.push_str(piece);
-                    }
-                }
-                Some("tool") => {
-                    let name = part.get("tool").and_then(Value::as_str).unwrap_or("tool");
-                    let input = part
-                        .get("state")
-                        .and_then(|s| s.get("input"))
-                        .unwrap_or(&Value::Null);
-                    tool_calls.push(text::tool_call(name, input));
-                }
-                _ => {}
+            if let Ok(Some(part)) = self.json(&path) {
+                body.add_part(&part);
             }
         }
-        (text, tool_calls)
+        body
     }
 
     /// Messages `range` (indices in creation order) of a session.
@@ -240,27 +216,71 @@ impl Reader {
         for path in files.get(range).unwrap_or_default() {
             let message_id = file_stem(path);
             let info = self.json(path).ok().flatten().unwrap_or(Value::Null);
-            let role = match info.get("role").and_then(Value::as_str) {
-                Some("assistant") => MessageRole::Assistant,
-                Some("system") => MessageRole::System,
-                _ => MessageRole::User,
-            };
-            let created = info
-                .get("time")
-                .and_then(|t| t.get("created"))
-                .and_then(Value::as_i64);
-            let (text, tool_calls) = self.parts(storage, &message_id);
-            messages.push(Message {
-                id: message_id,
-                role,
-                text,
-                tool_calls,
-                timestamp: created
-                    .map(crate::time::format_rfc3339_millis)
-                    .unwrap_or_default(),
-            });
+            let body = self.parts(storage, &message_id);
+            messages.push(message(message_id, &info, body));
         }
         messages
+    }
+}
+
+/// What a message shows: its text parts joined, its tool parts summarised. The same part shapes
+/// are stored as files (before 1.2) and in the database's `part.data` (since).
+#[derive(Debug, Default)]
+pub struct MessageBody {
+    pub text: String,
+    pub tool_calls: Vec<ToolCall>,
+}
+
+impl MessageBody {
+    /// Adds one part (`{type, …}`); parts other than text and tool calls show nothing.
+    pub fn add_part(&mut self, part: &Value) {
+        match part.get("type").and_then(Value::as_str) {
+            // A synthetic text part is one the CLI added (an attached file's content), not what
+            // the person wrote.
+            Some("text") if part.get("synthetic").and_then(Value::as_bool) != Some(true) => {
+                let piece = part.get("text").and_then(Value::as_str).unwrap_or_default();
+                if !piece.is_empty() {
+                    if !self.text.is_empty() {
+                        self.text.push_str("\n\n");
+                    }
+                    self.text.push_str(piece);
+                }
+            }
+            Some("tool") => {
+                let name = part.get("tool").and_then(Value::as_str).unwrap_or("tool");
+                let input = part
+                    .get("state")
+                    .and_then(|state| state.get("input"))
+                    .unwrap_or(&Value::Null);
+                self.tool_calls.push(text::tool_call(name, input));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A message for clients from its id, its info (`{role, time: {created}, …}`) and its body.
+pub fn message(id: String, info: &Value, body: MessageBody) -> Message {
+    Message {
+        id,
+        role: message_role(info),
+        text: body.text,
+        tool_calls: body.tool_calls,
+        timestamp: info
+            .get("time")
+            .and_then(|time| time.get("created"))
+            .and_then(Value::as_i64)
+            .map(crate::time::format_rfc3339_millis)
+            .unwrap_or_default(),
+    }
+}
+
+/// The role in a message's info; anything unknown is shown as the person's.
+pub fn message_role(info: &Value) -> MessageRole {
+    match info.get("role").and_then(Value::as_str) {
+        Some("assistant") => MessageRole::Assistant,
+        Some("system") => MessageRole::System,
+        _ => MessageRole::User,
     }
 }
 

@@ -1,9 +1,11 @@
 //! Keeps a [`SessionIndex`] current from inotify (through `notify`), debounced.
 //!
-//! Each tool's tree (see [`Roots::trees`]) is watched recursively once it exists. A tree that
-//! does not exist yet (a tool not used yet) is waited for by watching its deepest existing
-//! ancestor, usually the home directory, non-recursively; when a path component appears the
-//! watches move down, and the index rescans so files created before the watch are not missed.
+//! Each tool's tree (see [`Roots::trees`]) is watched recursively once it exists, and the
+//! directories of single files ([`Roots::watched_files`]: Codex's thread names, OpenCode's
+//! database and its WAL) without their subdirectories. A directory that does not exist yet (a
+//! tool not used yet) is waited for by watching its deepest existing ancestor, usually the home
+//! directory, non-recursively; when a path component appears the watches move down, and the index
+//! rescans so files created before the watch are not missed.
 //!
 //! Events are gathered until [`WatchConfig::quiet`] passes without a new one (at most
 //! [`WatchConfig::max_delay`] after the first), then each changed path is applied once: a burst
@@ -17,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use notify::event::ModifyKind;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use perry_api::sessions::SessionEvent;
 
@@ -153,9 +156,7 @@ fn run(
             if appeared || batch.rescan {
                 events.extend(index.scan());
             }
-            for path in &batch.paths {
-                events.extend(index.apply(path));
-            }
+            events.extend(index.apply_batch(batch.paths.iter().map(PathBuf::as_path)));
         }
         let events = coalesce(events);
         if !events.is_empty() {
@@ -187,7 +188,14 @@ impl Batch {
                 if event.need_rescan() {
                     self.rescan = true;
                 }
-                if !matches!(event.kind, EventKind::Access(_)) {
+                // Opening, closing and metadata-only changes (owner, mode, times) change no
+                // session. SQLite run as root chowns OpenCode's WAL each time it opens it, so the
+                // worker's own reads of the database would otherwise wake the watcher again.
+                let content_unchanged = matches!(
+                    event.kind,
+                    EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+                );
+                if !content_unchanged {
                     self.paths.extend(event.paths);
                 }
                 true
@@ -197,7 +205,7 @@ impl Batch {
 }
 
 /// The watches in place: each tree recursively once it exists, else its deepest existing
-/// ancestor; `~/.codex` itself for `session_index.jsonl`.
+/// ancestor; the directory of each single file (`~/.codex`, `~/.local/share/opencode`) alone.
 struct Watches {
     watcher: RecommendedWatcher,
     roots: Roots,
@@ -214,8 +222,10 @@ impl Watches {
             .into_iter()
             .map(|tree| (tree, RecursiveMode::Recursive))
             .collect();
-        if let Some(codex_home) = self.roots.codex_session_index.parent() {
-            targets.push((codex_home.to_path_buf(), RecursiveMode::NonRecursive));
+        for file in self.roots.watched_files() {
+            if let Some(directory) = file.parent() {
+                targets.push((directory.to_path_buf(), RecursiveMode::NonRecursive));
+            }
         }
         let mut appeared = false;
         for (target, mode) in targets {

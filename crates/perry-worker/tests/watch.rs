@@ -156,3 +156,56 @@ fn codex_and_opencode_sessions_created_after_start_are_added() {
     assert_eq!(added, expected);
     watch.stop();
 }
+
+#[test]
+fn an_opencode_database_created_after_start_is_followed_through_its_wal() {
+    let home = Home::empty();
+    let (watch, events, index) = start(&home);
+    // ~/.local/share/opencode does not exist yet: OpenCode's first run makes it and the database.
+    let opencode = OpencodeDb::with_schema(home.path());
+    let noon = 1_767_268_800_000;
+    opencode.add_session("ses_live", None, "Live session", "/home/workspace/w", noon);
+    opencode.add_message("ses_live", "msg_1", "user", noon, &[opencode_text("Hello")]);
+    let SessionEvent::Added { session: added } = next_event(&events) else {
+        panic!("expected added");
+    };
+    assert_eq!(
+        (added.session_id.as_str(), added.message_count),
+        ("ses_live", 1)
+    );
+
+    opencode.add_message(
+        "ses_live",
+        "msg_2",
+        "assistant",
+        noon + 1_000,
+        &[opencode_text("Hi")],
+    );
+    let SessionEvent::Updated { session: updated } = next_event(&events) else {
+        panic!("expected updated");
+    };
+    assert_eq!(updated.message_count, 2);
+
+    opencode
+        .connection
+        .execute_batch(
+            "DELETE FROM part WHERE session_id = 'ses_live';
+             DELETE FROM message WHERE session_id = 'ses_live';
+             DELETE FROM session WHERE id = 'ses_live';",
+        )
+        .unwrap();
+    assert_eq!(
+        next_event(&events),
+        SessionEvent::Removed {
+            session_id: "ses_live".into(),
+            agent: SessionAgent::Opencode
+        }
+    );
+
+    // The worker's own reads (read-only, nothing written) must not wake the watcher again.
+    std::thread::sleep(Duration::from_millis(500));
+    let reads = index.lock().unwrap().stats().opencode_db_reads;
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(index.lock().unwrap().stats().opencode_db_reads, reads);
+    watch.stop();
+}
