@@ -8,7 +8,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 RELEASE := target/release
 PERRY := $(RELEASE)/perry
 
-.PHONY: build run test docker image ts-types bench lint
+.PHONY: build run test docker image ts-types bench lint fuzz
 
 # The perry binary with the web UI inside, and the worker linked statically so it runs in any image.
 build:
@@ -39,3 +39,9 @@ ts-types:
 
 bench: image
 	bench/run.sh
+
+# The fuzz target over the agent's request decoding, for FUZZ_SECONDS (60 by default).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/ensure-toolchain.sh
+	scripts/fuzz.sh $(FUZZ_SECONDS)

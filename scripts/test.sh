@@ -16,10 +16,24 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
   # Docker-heavy tests start Docker-in-Docker workspaces: 3 at a time fit 2 cores.
+  # .config/nextest.toml leaves out docker_faults (it stops dockerd): it runs alone below.
   cargo nextest run --workspace --locked --test-threads 3 --no-fail-fast
 else
-  cargo test --workspace --locked --no-fail-fast -- --test-threads 3
+  cargo test --workspace --locked --no-fail-fast -- --test-threads 3 --skip dockerd_stopped
 fi
+
+echo "== Docker fault tests (stop the machine's dockerd, so alone and after the others)"
+faults=0
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run -p perry --locked --test docker_faults --ignore-default-filter || faults=$?
+else
+  cargo test -p perry --locked --test docker_faults || faults=$?
+fi
+scripts/ensure-docker.sh
+[ "$faults" -eq 0 ] || exit "$faults"
+
+echo "== Fuzzing the RPC decoding and input checks (cargo-fuzz, ${FUZZ_SECONDS:-60} s)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 echo "== TypeScript client tests (@orpc/client against a real agent)"
 (

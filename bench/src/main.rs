@@ -178,6 +178,7 @@ async fn raw_floor_once(
         network: "bridge".to_owned(),
         volumes,
         ssh_host_port: 34_500 + index as u16,
+        limits: Default::default(),
     };
     docker.create_container(&spec, mode).await?;
     docker.start_container(&name).await?;
@@ -306,6 +307,7 @@ fn state_with(count: usize) -> Value {
                 },
                 error: None,
                 clone: None,
+                limits: None,
             };
             (name, workspace)
         })

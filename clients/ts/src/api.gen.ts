@@ -28,6 +28,20 @@ ssh: number,
  */
 forwards?: Array<PortForward>, };
 
+export type WorkspaceLimits = { 
+/**
+ * CPU time as a number of CPUs, e.g. 1.5 (Docker's `--cpus`).
+ */
+cpus?: number, 
+/**
+ * Memory in MiB; swap cannot add to it (Docker's `--memory` with `--memory-swap` equal).
+ */
+memoryMb?: number, 
+/**
+ * Processes and threads alive at once (Docker's `--pids-limit`): a fork bomb stops here.
+ */
+pids?: number, };
+
 export type Workspace = { name: string, status: WorkspaceStatus, containerId?: string, 
 /**
  * Creation time, RFC 3339 in UTC.
@@ -40,7 +54,12 @@ error?: string,
 /**
  * The repository cloned when the workspace was created, if one was asked for.
  */
-clone?: CloneOutcome, };
+clone?: CloneOutcome, 
+/**
+ * The limits its container runs with (absent fields: none); absent for workspaces made
+ * before Perry had limits.
+ */
+limits?: WorkspaceLimits, };
 
 export type CloneOutcome = { url: string, 
 /**
@@ -71,7 +90,11 @@ image?: string,
  * A git URL cloned once into /home/workspace/<repo> as user `workspace`, with the synced
  * credentials. A failed clone leaves the workspace running and says why in `clone.error`.
  */
-clone?: string, };
+clone?: string, 
+/**
+ * Limits instead of the agent's defaults (`limits` in config.json), field by field.
+ */
+limits?: WorkspaceLimits, };
 
 export type SuccessOutput = { success: boolean, };
 

@@ -9,7 +9,9 @@ import {
   type SessionInfo,
   type SessionsPage,
   type SuccessOutput,
+  type SyncOutput,
   type Workspace,
+  type WorkspaceLimits,
   type WorkspaceStatus,
 } from '../src/index.ts';
 
@@ -26,7 +28,7 @@ export const outputs: [
   Equals<Output<PerryClient['workspaces']['delete']>, SuccessOutput>,
   Equals<Output<PerryClient['workspaces']['start']>, Workspace>,
   Equals<Output<PerryClient['workspaces']['stop']>, Workspace>,
-  Equals<Output<PerryClient['workspaces']['sync']>, void>,
+  Equals<Output<PerryClient['workspaces']['sync']>, SyncOutput>,
   Equals<Output<PerryClient['sessions']['list']>, SessionsPage>,
   Equals<Output<PerryClient['agent']['info']>, AgentInfo>,
   Equals<Output<PerryClient['agent']['kill']>, void>,
@@ -37,7 +39,10 @@ export const outputs: [
 // Inputs that are objects stay objects with the generated keys.
 export const inputs: [
   Equals<Input<PerryClient['workspaces']['get']>, { name: string }>,
-  Equals<Input<PerryClient['workspaces']['create']>, { name: string; image?: string }>,
+  Equals<
+    Input<PerryClient['workspaces']['create']>,
+    { name: string; image?: string; clone?: string; limits?: WorkspaceLimits }
+  >,
   Equals<Input<PerryClient['config']['setWorker']>, { worker: string }>,
   Equals<Input<PerryClient['sessions']['list']>['workspaceName'], string>,
 ] = [true, true, true, true];

@@ -51,7 +51,7 @@ impl AuthSettings {
 
 /// The token a request presents: `Authorization: Bearer <token>`, or `?token=` where the client
 /// cannot set headers (browsers opening a WebSocket).
-fn presented_token(request: &Request, allow_query: bool) -> Option<String> {
+pub(crate) fn presented_token(request: &Request, allow_query: bool) -> Option<String> {
     if let Some(value) = request.headers().get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;

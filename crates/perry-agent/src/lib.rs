@@ -12,10 +12,13 @@
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
 //! - [`error`]: the API error type, one variant per oRPC code.
+//! - `fuzzing` (hidden): the request decoders and input checks, for the fuzz target in `fuzz/`.
 
 pub mod auth;
 pub mod docker;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ports;
 pub mod rpc;
 pub mod server;

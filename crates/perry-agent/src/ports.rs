@@ -549,6 +549,7 @@ mod tests {
             ports: WorkspacePorts { ssh, forwards },
             error: None,
             clone: None,
+            limits: None,
         }
     }
 

@@ -25,6 +25,7 @@ fn workspace(index: u32) -> Workspace {
         },
         error: None,
         clone: None,
+        limits: None,
     }
 }
 

@@ -33,8 +33,8 @@ pub use sessions::{SessionInfo, SessionsListInput};
 pub use terminal::{TerminalControl, TerminalInfo, TerminalKillInput, TerminalsListInput};
 pub use workspace::{
     CloneOutcome, CreateWorkspaceInput, ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput,
-    SuccessOutput, SyncItem, SyncOutput, Workspace, WorkspaceNameInput, WorkspacePorts,
-    WorkspaceStatus,
+    SuccessOutput, SyncItem, SyncOutput, Workspace, WorkspaceLimits, WorkspaceNameInput,
+    WorkspacePorts, WorkspaceStatus,
 };
 
 /// The TypeScript declarations of every wire type, in one file's text.
@@ -47,6 +47,7 @@ pub fn typescript_bindings() -> String {
         WorkspaceStatus::decl(&cfg),
         PortForward::decl(&cfg),
         WorkspacePorts::decl(&cfg),
+        WorkspaceLimits::decl(&cfg),
         Workspace::decl(&cfg),
         CloneOutcome::decl(&cfg),
         SyncItem::decl(&cfg),

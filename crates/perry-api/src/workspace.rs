@@ -37,7 +37,7 @@ pub struct WorkspacePorts {
 }
 
 /// A workspace as clients see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
     pub name: String,
@@ -57,6 +57,56 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub clone: Option<CloneOutcome>,
+    /// The limits its container runs with (absent fields: none); absent for workspaces made
+    /// before Perry had limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub limits: Option<WorkspaceLimits>,
+}
+
+/// CPU, memory and process limits of a workspace container. In `workspaces.create` and in
+/// config.json an absent field takes the default and `0` means no limit; on a workspace an
+/// absent field is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkspaceLimits {
+    /// CPU time as a number of CPUs, e.g. 1.5 (Docker's `--cpus`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cpus: Option<f64>,
+    /// Memory in MiB; swap cannot add to it (Docker's `--memory` with `--memory-swap` equal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub memory_mb: Option<u32>,
+    /// Processes and threads alive at once (Docker's `--pids-limit`): a fork bomb stops here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub pids: Option<u32>,
+}
+
+impl WorkspaceLimits {
+    /// Each field as given here, else as given in `fallback`.
+    pub fn or(self, fallback: WorkspaceLimits) -> WorkspaceLimits {
+        WorkspaceLimits {
+            cpus: self.cpus.or(fallback.cpus),
+            memory_mb: self.memory_mb.or(fallback.memory_mb),
+            pids: self.pids.or(fallback.pids),
+        }
+    }
+
+    /// The same limits with every `0` (no limit) left out.
+    pub fn without_zeros(self) -> WorkspaceLimits {
+        WorkspaceLimits {
+            cpus: self.cpus.filter(|cpus| *cpus != 0.0),
+            memory_mb: self.memory_mb.filter(|memory| *memory != 0),
+            pids: self.pids.filter(|pids| *pids != 0),
+        }
+    }
+
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == WorkspaceLimits::default()
+    }
 }
 
 /// How the clone asked for at create went.
@@ -102,7 +152,7 @@ pub struct WorkspaceNameInput {
 }
 
 /// Input of `workspaces.create`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWorkspaceInput {
     pub name: String,
@@ -115,6 +165,10 @@ pub struct CreateWorkspaceInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub clone: Option<String>,
+    /// Limits instead of the agent's defaults (`limits` in config.json), field by field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub limits: Option<WorkspaceLimits>,
 }
 
 /// Output of `workspaces.delete`.

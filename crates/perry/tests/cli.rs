@@ -1027,3 +1027,75 @@ fn perry_ports_adds_lists_and_removes_forwards() {
         "{table}"
     );
 }
+
+#[test]
+fn perry_start_limits_cpus_memory_and_pids_of_a_new_workspace() {
+    let agent = AgentProcess::start("limits");
+
+    // A size without a unit is refused by the CLI, a value below the minimum by the agent; in
+    // both cases nothing is made.
+    let no_unit = agent.perry(&["start", "capped", "--memory", "4096"]);
+    assert!(!no_unit.status.success());
+    assert!(
+        text(&no_unit.stderr).contains("no unit: write e.g. 512m or 4g"),
+        "{}",
+        text(&no_unit.stderr)
+    );
+    let too_few = agent.perry(&["start", "capped", "--pids", "10"]);
+    assert!(!too_few.status.success());
+    assert!(
+        text(&too_few.stderr).contains("pids must be at least 256"),
+        "{}",
+        text(&too_few.stderr)
+    );
+    assert!(listed(&agent).is_empty());
+
+    let stdout = assert_success(
+        &agent.perry(&[
+            "start", "capped", "--cpus", "1.5", "--memory", "1g", "--pids", "1024",
+        ]),
+        "perry start with limits",
+    );
+    assert!(
+        stdout.contains("Limits: 1.5 CPUs, 1024 MiB memory, 1024 processes"),
+        "{stdout}"
+    );
+    let workspaces: Vec<Value> = serde_json::from_str(&assert_success(
+        &agent.perry(&["list", "--json"]),
+        "perry list --json",
+    ))
+    .unwrap();
+    assert_eq!(
+        workspaces[0]["limits"],
+        json!({"cpus": 1.5, "memoryMb": 1024, "pids": 1024})
+    );
+
+    // What the workspace's processes are held to (cgroup v1, else v2).
+    let cgroup = assert_success(
+        &agent.perry(&[
+            "exec",
+            "capped",
+            "--",
+            "sh",
+            "-c",
+            "cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null \
+             || cat /sys/fs/cgroup/pids.max /sys/fs/cgroup/memory.max",
+        ]),
+        "perry exec cat cgroup limits",
+    );
+    assert_eq!(cgroup, "1024\n1073741824\n");
+
+    // The flags only apply when a workspace is made; an existing one says so and keeps its own.
+    let again = agent.perry(&["start", "capped", "--pids", "2048"]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("only apply when a workspace is created"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(
+        text(&again.stdout).contains("1024 processes"),
+        "{}",
+        text(&again.stdout)
+    );
+}

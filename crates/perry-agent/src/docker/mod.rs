@@ -23,10 +23,13 @@ use bollard::query_parameters::{
     StopContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
-use perry_api::DindMode;
+use perry_api::{DindMode, WorkspaceLimits};
 use tokio::sync::RwLock;
 
 pub use image_build::{BuildProgress, ImageBuild};
+
+/// How long [`Docker::remove_container`] waits for a removal someone else started.
+const REMOVAL_WAIT: Duration = Duration::from_secs(60);
 
 /// The label every Docker object of a workspace carries, with the workspace's name.
 pub const WORKSPACE_LABEL: &str = "dev.perry.workspace";
@@ -94,6 +97,8 @@ pub struct ContainerSpec {
     /// Volume name → mount point.
     pub volumes: Vec<(String, String)>,
     pub ssh_host_port: u16,
+    /// CPU, memory and process limits; an absent field is no limit.
+    pub limits: WorkspaceLimits,
 }
 
 /// An interactive command to start with [`Docker::start_tty_exec`].
@@ -159,6 +164,9 @@ pub struct ExecOutput {
 #[derive(Debug)]
 pub struct Docker {
     client: RwLock<Option<bollard::Docker>>,
+    /// Held while a network is looked up and created: Docker before API 1.44 lets two creates
+    /// of one name both succeed, and a name that matches two networks is unusable.
+    network_creation: tokio::sync::Mutex<()>,
 }
 
 impl Default for Docker {
@@ -172,6 +180,7 @@ impl Docker {
     pub fn new() -> Docker {
         Docker {
             client: RwLock::new(None),
+            network_creation: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -215,6 +224,26 @@ impl Docker {
         Ok(version.version.unwrap_or_else(|| "unknown".to_owned()))
     }
 
+    /// The CPUs and memory of the Docker host (the daemon's machine, which need not be ours).
+    pub async fn host_resources(
+        &self,
+    ) -> Result<crate::workspace::limits::HostResources, DockerError> {
+        let info = self
+            .call(|docker| async move { docker.info().await })
+            .await?;
+        Ok(crate::workspace::limits::HostResources {
+            cpus: info
+                .ncpu
+                .and_then(|cpus| u32::try_from(cpus).ok())
+                .unwrap_or(1),
+            memory_mb: info
+                .mem_total
+                .and_then(|bytes| u64::try_from(bytes).ok())
+                .unwrap_or(0)
+                / MIB,
+        })
+    }
+
     /// Whether an image with this tag exists locally.
     pub async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
         match self
@@ -253,6 +282,7 @@ impl Docker {
         name: &str,
         labels: HashMap<String, String>,
     ) -> Result<(), DockerError> {
+        let _one_at_a_time = self.network_creation.lock().await;
         match self
             .call(|docker| async move { docker.inspect_network(name, None).await })
             .await
@@ -343,8 +373,32 @@ impl Docker {
             .collect())
     }
 
-    /// Removes every container and volume labelled with `prefix`, and its network: everything
-    /// an agent with that `workspacePrefix` made. Tests and benchmarks clean up with it.
+    /// The networks carrying `label=value`, as (id, name): names need not be unique in Docker.
+    pub async fn list_networks(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<Vec<(String, String)>, DockerError> {
+        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let options = bollard::query_parameters::ListNetworksOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let networks = self
+            .call(|docker| async move { docker.list_networks(Some(options)).await })
+            .await?;
+        Ok(networks
+            .into_iter()
+            .map(|network| {
+                (
+                    network.id.unwrap_or_default(),
+                    network.name.unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
+    /// Removes every container, volume and network labelled with `prefix`: everything an agent
+    /// with that `workspacePrefix` made. Tests and benchmarks clean up with it.
     pub async fn remove_all_of_prefix(&self, prefix: &str) -> Result<(), DockerError> {
         for container in self.list_containers(PREFIX_LABEL, prefix).await? {
             self.remove_container(&container.id).await?;
@@ -352,7 +406,11 @@ impl Docker {
         for volume in self.list_volumes(PREFIX_LABEL, prefix).await? {
             self.remove_volume(&volume).await?;
         }
-        self.remove_network(&format!("{prefix}network")).await
+        // By id: a network name Docker let two creates take twice is ambiguous.
+        for (id, _) in self.list_networks(PREFIX_LABEL, prefix).await? {
+            self.remove_network(&id).await?;
+        }
+        Ok(())
     }
 
     /// Creates a workspace container in `mode`; returns its id.
@@ -407,16 +465,26 @@ impl Docker {
     }
 
     /// Removes a container, running or not; a missing one is fine.
+    /// Returns once the container is gone: when someone else is already removing it (such as
+    /// an agent killed in the middle of a delete), its name and volumes stay taken until Docker
+    /// is done, so this waits for that too.
     pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
-        let options = RemoveContainerOptionsBuilder::default().force(true).build();
-        match self
-            .call(|docker| async move { docker.remove_container(name, Some(options)).await })
-            .await
-        {
-            Ok(()) | Err(DockerError::NotFound(_)) => Ok(()),
-            // "removal already in progress": someone else is removing it.
-            Err(DockerError::Conflict(message)) if message.contains("in progress") => Ok(()),
-            Err(other) => Err(other),
+        let deadline = std::time::Instant::now() + REMOVAL_WAIT;
+        loop {
+            let options = RemoveContainerOptionsBuilder::default().force(true).build();
+            match self
+                .call(|docker| async move { docker.remove_container(name, Some(options)).await })
+                .await
+            {
+                Ok(()) | Err(DockerError::NotFound(_)) => return Ok(()),
+                // "removal of container … is already in progress"
+                Err(DockerError::Conflict(message))
+                    if message.contains("in progress") && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(other) => return Err(other),
+            }
         }
     }
 
@@ -862,11 +930,8 @@ impl Docker {
             network: "none".to_owned(),
             volumes: Vec::new(),
             ssh_host_port: 0,
+            limits: WorkspaceLimits::default(),
         };
-        self.remove_container(probe_name).await?;
-        let options = CreateContainerOptionsBuilder::default()
-            .name(probe_name)
-            .build();
         let mut host_config = workspace_host_config(&spec, DindMode::Privileged);
         host_config.port_bindings = None;
         host_config.restart_policy = None;
@@ -877,8 +942,28 @@ impl Docker {
             host_config: Some(host_config),
             ..Default::default()
         };
-        self.call(|docker| async move { docker.create_container(Some(options), body).await })
-            .await?;
+        // A probe of an agent killed a moment ago may still be in Docker's hands (its create or
+        // its removal still running): remove it, and again if its name is still taken.
+        let mut attempts = 0;
+        loop {
+            self.remove_container(probe_name).await?;
+            let options = CreateContainerOptionsBuilder::default()
+                .name(probe_name)
+                .build();
+            let body = body.clone();
+            match self
+                .call(|docker| async move { docker.create_container(Some(options), body).await })
+                .await
+            {
+                Ok(_) => break,
+                Err(DockerError::Conflict(message)) if attempts < 10 => {
+                    tracing::info!("the probe's name is still taken ({message}); trying again");
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(other) => return Err(other),
+            }
+        }
         let started = self.start_container(probe_name).await;
         self.remove_container(probe_name).await?;
         match started {
@@ -931,6 +1016,7 @@ fn workspace_host_config(spec: &ContainerSpec, mode: DindMode) -> HostConfig {
         ),
         ..Default::default()
     };
+    apply_limits(&mut host_config, &spec.limits);
     match mode {
         DindMode::Privileged => host_config.privileged = Some(true),
         DindMode::Capabilities => {
@@ -947,4 +1033,24 @@ fn workspace_host_config(spec: &ContainerSpec, mode: DindMode) -> HostConfig {
         }
     }
     host_config
+}
+
+/// Bytes in a MiB, the unit of `memoryMb`.
+const MIB: u64 = 1024 * 1024;
+
+/// Puts the limits into a container's HostConfig (fields Engine API 1.41 knows). Swap is
+/// limited to the memory limit, so swapping cannot stretch it.
+fn apply_limits(host_config: &mut HostConfig, limits: &WorkspaceLimits) {
+    if let Some(cpus) = limits.cpus {
+        // Float to integer casts saturate; the value was checked against the host's CPUs.
+        host_config.nano_cpus = Some((cpus * 1e9).round() as i64);
+    }
+    if let Some(memory_mb) = limits.memory_mb {
+        let bytes = i64::from(memory_mb) * MIB as i64;
+        host_config.memory = Some(bytes);
+        host_config.memory_swap = Some(bytes);
+    }
+    if let Some(pids) = limits.pids {
+        host_config.pids_limit = Some(i64::from(pids));
+    }
 }

@@ -151,6 +151,7 @@ mod tests {
                 name: "a".into(),
                 image: None,
                 clone: None,
+                limits: None,
             }
         );
     }

@@ -76,7 +76,7 @@ async fn call(
 }
 
 /// The input of a GET call, from `?data=<envelope JSON>`.
-fn decode_query(query: Option<&str>) -> Result<Value, ApiError> {
+pub(crate) fn decode_query(query: Option<&str>) -> Result<Value, ApiError> {
     let data = query.and_then(|query| {
         query
             .split('&')
@@ -147,7 +147,7 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
             let input: CreateWorkspaceInput = decode_input(input)?;
             reply(
                 workspaces
-                    .create(&input.name, input.image, input.clone)
+                    .create(&input.name, input.image, input.clone, input.limits)
                     .await?,
             )
         }

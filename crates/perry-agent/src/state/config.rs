@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use perry_api::{AgentConfig, PortRange};
+use perry_api::{AgentConfig, PortRange, WorkspaceLimits};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -51,6 +51,13 @@ pub struct ConfigFile {
     /// What `workspaces.sync` puts into every workspace.
     #[serde(default, skip_serializing_if = "Credentials::is_empty")]
     pub credentials: Credentials,
+    /// Limits of new workspaces where their create names none; a field left out takes
+    /// Perry's default ([`crate::workspace::limits::DEFAULT_LIMITS`]), `0` is no limit.
+    #[serde(
+        default = "default_limits",
+        skip_serializing_if = "WorkspaceLimits::is_empty"
+    )]
+    pub limits: WorkspaceLimits,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -137,6 +144,9 @@ fn default_terminal_grace_seconds() -> u64 {
 }
 fn default_terminal_buffer_bytes() -> usize {
     1024 * 1024
+}
+fn default_limits() -> WorkspaceLimits {
+    crate::workspace::limits::DEFAULT_LIMITS
 }
 
 impl Default for ConfigFile {
@@ -240,6 +250,8 @@ impl ConfigFile {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         self.credentials.validate()?;
+        crate::workspace::limits::check_limits(&self.limits)
+            .map_err(|why| anyhow::anyhow!("limits: {why}"))?;
         Ok(())
     }
 
@@ -348,6 +360,43 @@ mod tests {
                 ..ConfigFile::default()
             };
             let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains(expected), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn limits_default_to_a_pids_limit_are_written_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ConfigFile::load_or_create(dir.path()).unwrap();
+        assert_eq!(config.limits, crate::workspace::limits::DEFAULT_LIMITS);
+        let raw: Value =
+            serde_json::from_slice(&std::fs::read(ConfigFile::path(dir.path())).unwrap()).unwrap();
+        assert_eq!(raw["limits"], serde_json::json!({"pids": 8192}));
+
+        std::fs::write(
+            ConfigFile::path(dir.path()),
+            r#"{"limits": {"cpus": 1.5, "memoryMb": 4096}}"#,
+        )
+        .unwrap();
+        let config = ConfigFile::read(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            crate::workspace::limits::default_limits(config.limits),
+            WorkspaceLimits {
+                cpus: Some(1.5),
+                memory_mb: Some(4096),
+                pids: Some(8192),
+            },
+            "a field left out keeps Perry's default"
+        );
+        for (bad, expected) in [
+            (
+                r#"{"limits": {"memoryMb": 100}}"#,
+                "memoryMb must be at least 512",
+            ),
+            (r#"{"limits": {"memory": 4096}}"#, "unknown field `memory`"),
+        ] {
+            std::fs::write(ConfigFile::path(dir.path()), bad).unwrap();
+            let error = format!("{:#}", ConfigFile::read(dir.path()).unwrap_err());
             assert!(error.contains(expected), "{bad}: {error}");
         }
     }

@@ -126,6 +126,7 @@ mod tests {
             },
             error: None,
             clone: None,
+            limits: None,
         }
     }
 

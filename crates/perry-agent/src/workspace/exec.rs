@@ -23,7 +23,7 @@ const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; rm -f \"$0\"; exi
 const KILL_TREE: &str = "kill_tree() { for child in $(pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
      [ -f \"$0\" ] && kill_tree \"$(cat \"$0\")\"; rm -f \"$0\"";
 
-fn valid_user(user: &str) -> bool {
+pub(crate) fn valid_user(user: &str) -> bool {
     let mut bytes = user.bytes();
     matches!(bytes.next(), Some(b'a'..=b'z' | b'_'))
         && bytes.all(|byte| matches!(byte, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-'))

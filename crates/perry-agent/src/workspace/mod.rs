@@ -10,6 +10,7 @@
 mod containers;
 mod exec;
 mod forwards;
+pub mod limits;
 mod name;
 mod ports;
 pub mod sync;
@@ -20,8 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use perry_api::{
-    CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspacePorts,
-    WorkspaceStatus,
+    CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
+    WorkspacePorts, WorkspaceStatus,
 };
 use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
@@ -37,6 +38,7 @@ use crate::state::{ConfigFile, StateStore};
 use crate::terminal::TerminalManager;
 
 pub use containers::ContainerView;
+pub(crate) use exec::valid_user as valid_exec_user;
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
 
@@ -67,6 +69,8 @@ pub struct WorkspaceSettings {
     pub config_dir: PathBuf,
     /// The home of the user running the agent: its `~/.gitconfig` and `~/.ssh/*.pub` are synced.
     pub host_home: Option<PathBuf>,
+    /// The limits of a new workspace where its create names none ([`limits::default_limits`]).
+    pub limits: WorkspaceLimits,
 }
 
 /// Creates and runs workspaces.
@@ -390,6 +394,8 @@ impl WorkspaceService {
                     },
                     error: None,
                     clone: None,
+                    // Unknown: the container keeps whatever it has until it is recreated.
+                    limits: None,
                 })
             })
             .collect();
@@ -417,8 +423,9 @@ impl WorkspaceService {
         name: &str,
         image: Option<String>,
         clone: Option<String>,
+        limits: Option<WorkspaceLimits>,
     ) -> Result<Workspace, ApiError> {
-        let outcome = self.create_serialized(name, image, clone).await;
+        let outcome = self.create_serialized(name, image, clone, limits).await;
         self.containers.refresh_after_change().await;
         outcome
     }
@@ -428,12 +435,14 @@ impl WorkspaceService {
         name: &str,
         image: Option<String>,
         clone: Option<String>,
+        limits: Option<WorkspaceLimits>,
     ) -> Result<Workspace, ApiError> {
         validate_name(name)?;
         let clone = clone
             .filter(|url| !url.trim().is_empty())
             .map(|url| clone_target(url.trim()))
             .transpose()?;
+        let limits = self.limits_for(limits.unwrap_or_default()).await?;
         let image = image
             .filter(|image| !image.trim().is_empty())
             .unwrap_or_else(|| self.settings.image.clone());
@@ -451,7 +460,7 @@ impl WorkspaceService {
         }
         let mode = self.dind_mode_for(&image).await?;
         let _busy = self.mark_busy(name);
-        let record = self.reserve(name, &image, &BTreeSet::new())?;
+        let record = self.reserve(name, &image, limits, &BTreeSet::new())?;
         let mut made = MadeObjects::default();
         match self.provision(record, mode, &mut made).await {
             Ok(workspace) => match clone {
@@ -468,11 +477,32 @@ impl WorkspaceService {
         }
     }
 
+    /// The limits a new workspace gets: those asked for over the defaults, checked (also
+    /// against what the Docker host has) before anything is made.
+    async fn limits_for(&self, requested: WorkspaceLimits) -> Result<WorkspaceLimits, ApiError> {
+        limits::check_limits(&requested)
+            .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
+        let (effective, inherited) = limits::merge(requested, self.settings.limits);
+        if effective.cpus.is_none() && effective.memory_mb.is_none() {
+            return Ok(effective);
+        }
+        let host = self.docker.host_resources().await?;
+        limits::check_against_host(&requested.without_zeros(), &host)
+            .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
+        limits::check_against_host(&inherited, &host).map_err(|why| {
+            ApiError::BadRequest(format!(
+                "The default limits do not fit this Docker host: {why}; lower `limits` in the agent's config.json (and restart it), or give this workspace its own"
+            ))
+        })?;
+        Ok(effective)
+    }
+
     /// Records a new workspace in `creating` with a free SSH port (not one in `avoid`).
     fn reserve(
         &self,
         name: &str,
         image: &str,
+        limits: WorkspaceLimits,
         avoid: &BTreeSet<u16>,
     ) -> Result<Workspace, ApiError> {
         let range = self.settings.ssh_port_range;
@@ -500,6 +530,7 @@ impl WorkspaceService {
                 },
                 error: None,
                 clone: None,
+                limits: Some(limits),
             };
             state.workspaces.insert(name.to_owned(), record.clone());
             Ok(record)
@@ -531,10 +562,16 @@ impl WorkspaceService {
             record.container_id = Some(container_id.clone());
             match self.docker.start_container(&container_id).await {
                 Ok(()) => break,
-                // Someone else took the port between our check and Docker's bind: take another.
                 Err(DockerError::Failed(message))
-                    if tried_ports.len() < 3 && is_port_clash(&message) =>
+                    if tried_ports.len() >= 3 && is_port_clash(&message) =>
                 {
+                    tried_ports.insert(record.ports.ssh);
+                    return Err(ApiError::Conflict(format!(
+                        "Other processes took SSH ports {tried_ports:?} the moment the workspace started ({message}); try again, or free ports in sshPortRange"
+                    )));
+                }
+                // Someone else took the port between our check and Docker's bind: take another.
+                Err(DockerError::Failed(message)) if is_port_clash(&message) => {
                     tracing::warn!(
                         "SSH port {} was taken meanwhile ({message}); trying another",
                         record.ports.ssh
@@ -542,9 +579,7 @@ impl WorkspaceService {
                     tried_ports.insert(record.ports.ssh);
                     self.docker.remove_container(&container_id).await?;
                     made.container = None;
-                    self.state
-                        .update(|state| state.workspaces.remove(&record.name))?;
-                    record = self.reserve(&record.name, &record.image, &tried_ports)?;
+                    record = self.move_to_another_port(&record.name, &tried_ports)?;
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -552,6 +587,32 @@ impl WorkspaceService {
         let name = record.name.clone();
         let ready = self.wait_until_ready_and_sync(&record).await;
         self.record_outcome(&name, record, ready)
+    }
+
+    /// Gives a reserved workspace another free SSH port (not one in `avoid`) in one state write:
+    /// a crash in between never leaves its volumes without a record.
+    fn move_to_another_port(
+        &self,
+        name: &str,
+        avoid: &BTreeSet<u16>,
+    ) -> Result<Workspace, ApiError> {
+        let range = self.settings.ssh_port_range;
+        self.state.update(|state| {
+            let mut taken: BTreeSet<u16> = state.workspaces.values().map(|w| w.ports.ssh).collect();
+            taken.extend(avoid);
+            let Some(ssh) = allocate_port(range, &taken, host_port_is_free) else {
+                return Err(ApiError::Conflict(format!(
+                    "No other free SSH port left in {}-{} after {avoid:?} were taken; free ports or widen sshPortRange in config.json",
+                    range.start, range.end
+                )));
+            };
+            let record = state
+                .workspaces
+                .get_mut(name)
+                .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))?;
+            record.ports.ssh = ssh;
+            Ok(record.clone())
+        })?
     }
 
     async fn create_container(
@@ -572,6 +633,7 @@ impl WorkspaceService {
             network: self.network_name(),
             volumes: self.volumes(&record.name),
             ssh_host_port: record.ports.ssh,
+            limits: record.limits.unwrap_or_default(),
         };
         let container_id = self.docker.create_container(&spec, mode).await?;
         made.container = Some(container_id.clone());
@@ -1027,14 +1089,14 @@ const CLONE_SCRIPT: &str = "export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o
 
 /// A repository to clone and the directory it goes to under the home.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct CloneTarget {
+pub(crate) struct CloneTarget {
     url: String,
-    directory: String,
+    pub(crate) directory: String,
 }
 
 /// Checks a git URL and finds the directory git would clone it into: `https://host/o/repo.git`,
 /// `git@host:o/repo`, `ssh://…`, `git://…` and `file://…` all give `repo`.
-fn clone_target(url: &str) -> Result<CloneTarget, ApiError> {
+pub(crate) fn clone_target(url: &str) -> Result<CloneTarget, ApiError> {
     let bad = |why: &str| {
         ApiError::BadRequest(format!(
             "Cannot clone {url:?}: {why}; give a git URL such as https://github.com/owner/repo.git or git@github.com:owner/repo.git"

@@ -227,3 +227,50 @@ pub async fn exec(container: &str, user: &str, script: &str) -> (i64, String) {
 pub fn labels(prefix: &str) -> HashMap<String, String> {
     HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())])
 }
+
+/// Loads one of the host's images into a workspace's inner dockerd (there is no registry).
+pub async fn load_image_inside(container: &str, image: &str) {
+    use bollard::exec::{CreateExecOptions, StartExecResults};
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+
+    let docker = bollard::Docker::connect_with_defaults()
+        .unwrap()
+        .negotiate_version()
+        .await
+        .unwrap();
+    let exec = docker
+        .create_exec(
+            container,
+            CreateExecOptions::<String> {
+                cmd: Some(vec!["docker".into(), "load".into()]),
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = docker.start_exec(&exec.id, None).await.unwrap()
+    else {
+        panic!("exec did not attach");
+    };
+    let mut archive = docker.export_image(image);
+    while let Some(chunk) = archive.next().await {
+        input.write_all(&chunk.unwrap()).await.unwrap();
+    }
+    input.shutdown().await.unwrap();
+    drop(input);
+    let mut log = String::new();
+    while let Some(chunk) = output.next().await {
+        log.push_str(&chunk.unwrap().to_string());
+    }
+    assert!(
+        log.contains("Loaded image"),
+        "docker load of {image} inside {container} failed: {log}"
+    );
+}

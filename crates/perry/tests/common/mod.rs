@@ -40,6 +40,8 @@ pub struct AgentProcess {
     child: Option<Child>,
     pub stdout: Vec<String>,
     docker_host: Option<String>,
+    /// Where the agent's log (stderr) goes, appended over restarts; discarded when `None`.
+    pub log: Option<PathBuf>,
 }
 
 impl AgentProcess {
@@ -47,8 +49,17 @@ impl AgentProcess {
         Self::start_with_docker_host(tag, None)
     }
 
+    /// An agent that keeps its log in `agent.log` of its config dir, over restarts.
+    pub fn start_logged(tag: &str) -> AgentProcess {
+        Self::start_with(tag, None, true)
+    }
+
     /// An agent that reaches Docker at `docker_host` (e.g. a socket nobody listens on).
     pub fn start_with_docker_host(tag: &str, docker_host: Option<&str>) -> AgentProcess {
+        Self::start_with(tag, docker_host, false)
+    }
+
+    fn start_with(tag: &str, docker_host: Option<&str>, logged: bool) -> AgentProcess {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
         let range_start = 30_000 + (std::process::id() % 300) as u16 * 100;
@@ -74,7 +85,11 @@ impl AgentProcess {
             child: None,
             stdout: Vec::new(),
             docker_host: docker_host.map(str::to_owned),
+            log: None,
         };
+        if logged {
+            agent.log = Some(agent.dir.path().join("agent.log"));
+        }
         agent.spawn();
         agent
     }
@@ -97,7 +112,16 @@ impl AgentProcess {
             .env("HOME", self.home.path())
             .env("PERRY_WORKER_BINARY", worker_binary())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match &self.log {
+                Some(path) => Stdio::from(
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .unwrap(),
+                ),
+                None => Stdio::null(),
+            })
             .spawn()
             .unwrap();
         // The banner is printed once the port is bound.
@@ -113,6 +137,44 @@ impl AgentProcess {
         }
         std::thread::spawn(move || for _ in lines {});
         self.child = Some(child);
+    }
+
+    /// The agent's token, from its config.json.
+    pub fn token(&self) -> String {
+        let config: Value =
+            serde_json::from_slice(&std::fs::read(self.dir.path().join("config.json")).unwrap())
+                .unwrap();
+        config["auth"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Calls a procedure over HTTP with the agent's token; returns the HTTP status and the
+    /// `json` payload.
+    pub fn call(&self, path: &str, input: Value) -> (u16, Value) {
+        let url = format!("http://127.0.0.1:{}/rpc/{path}", self.port);
+        let token = self.token();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({ "json": input }))
+                    .send()
+                    .await
+                    .expect("the agent answers");
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.expect("the reply is JSON");
+                (status, body.get("json").cloned().unwrap_or(Value::Null))
+            })
+    }
+
+    /// Whether the agent process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| child.try_wait().unwrap().is_none())
     }
 
     pub fn perry(&self, args: &[&str]) -> Output {

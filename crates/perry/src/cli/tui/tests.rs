@@ -23,6 +23,7 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         },
         error: None,
         clone: None,
+        limits: None,
     }
 }
 
