@@ -7,6 +7,7 @@
 //! `perry-bench list` — workspaces.list latency with 100 workspaces in state.json.
 //! `perry-bench terminal` — keystroke echo and throughput through /terminal next to a raw exec,
 //!   and the agent's memory with 20 open terminals (see terminal.rs).
+//! `perry-bench terminal-echo` — the echo figures alone, quick to repeat while tuning.
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
@@ -114,6 +115,10 @@ impl Agent {
             bail!("{path}: {body}");
         }
         Ok(body["json"].clone())
+    }
+
+    fn config_dir(&self) -> &Path {
+        self._dir.path()
     }
 
     fn rss_kib(&self) -> anyhow::Result<u64> {
@@ -356,17 +361,18 @@ async fn main() -> anyhow::Result<()> {
         "create" => bench_create(runs).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
-        "terminal" => terminal::bench_terminal().await,
+        "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
+        "terminal-echo" => terminal::bench_terminal(terminal::Scope::EchoOnly).await,
         "sessions" => sessions::bench_sessions().await,
         "all" => {
             bench_idle().await?;
             bench_list(1000).await?;
-            terminal::bench_terminal().await?;
+            terminal::bench_terminal(terminal::Scope::Full).await?;
             sessions::bench_sessions().await?;
             bench_create(runs).await
         }
         other => {
-            bail!("unknown benchmark {other:?}: create, idle, list, terminal, sessions or all")
+            bail!("unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, sessions or all")
         }
     }
 }

@@ -165,22 +165,40 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         background.workspaces.detect_dind_mode_in_background().await;
     });
 
+    let local_socket = bind_local_socket(&options.config_dir);
     let app = router(agent.clone());
     let shutdown_agent = agent.clone();
     let server = tokio::spawn(async move {
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let local = local_socket.map(|(listener, path)| {
+            let mut stopped = stopped.clone();
+            let server = axum::serve(listener, app.clone().into_make_service())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|stopped| *stopped).await;
+                });
+            (tokio::spawn(server.into_future()), path)
+        });
         // Keystrokes are tiny writes that must leave at once: no Nagle delay on any connection.
         let listener = listener.tap_io(|stream| {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {error}");
             }
         });
-        axum::serve(
+        let served = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal(shutdown_agent))
+        .with_graceful_shutdown(async move {
+            shutdown_signal(shutdown_agent).await;
+            stopping.send_replace(true);
+        })
         .await
-        .context("the HTTP server failed")?;
+        .context("the HTTP server failed");
+        if let Some((local, path)) = local {
+            let _ = local.await;
+            let _ = std::fs::remove_file(path);
+        }
+        served?;
         tracing::info!("agent stopped");
         Ok(())
     });
@@ -223,6 +241,42 @@ pub fn router(agent: Arc<Agent>) -> Router {
 
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+/// The local socket's file name in the config dir.
+pub const LOCAL_SOCKET: &str = "agent.sock";
+
+/// Listens on `<config dir>/agent.sock` as well: the CLI on this machine talks to its agent
+/// through it, as the docker CLI does to dockerd. A Unix socket skips the loopback TCP stack
+/// (and Docker's iptables rules on it), which is a third of what the agent adds to a keystroke's
+/// echo. The file is the owner's alone (0600); requests still carry the token. Without it (a path
+/// too long for a socket, a file system that has none) the agent serves on TCP only.
+fn bind_local_socket(config_dir: &Path) -> Option<(tokio::net::UnixListener, PathBuf)> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = config_dir.join(LOCAL_SOCKET);
+    // Left by an agent that was killed; the instance lock says none is running now.
+    let _ = std::fs::remove_file(&path);
+    let bound = tokio::net::UnixListener::bind(&path).and_then(|listener| {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        Ok(listener)
+    });
+    match bound {
+        Ok(listener) => {
+            tracing::info!(
+                "listening on {} (for the CLI on this machine)",
+                path.display()
+            );
+            Some((listener, path))
+        }
+        Err(error) => {
+            tracing::warn!(
+                "cannot listen on {}: {error}; the CLI on this machine will use TCP",
+                path.display()
+            );
+            let _ = std::fs::remove_file(&path);
+            None
+        }
+    }
 }
 
 /// One agent per config dir: a second one would fight the first over state.json.

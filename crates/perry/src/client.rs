@@ -1,6 +1,6 @@
 //! The CLI's way to the agent: `client.json` and an oRPC client over HTTP.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use perry_agent::state::{ConfigFile, files};
@@ -9,9 +9,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-/// A WebSocket to the agent.
-pub type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// A WebSocket to the agent, over TCP or the agent's local socket.
+pub type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Connection>>;
+
+/// A byte stream to the agent.
+pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Connection for T {}
 
 /// `client.json`: where the CLI finds the agent when it is not on this machine.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -86,6 +89,9 @@ pub struct AgentClient {
     source: WorkerSource,
     token: Option<String>,
     http: reqwest::Client,
+    /// The agent's Unix socket, when the agent is this machine's own: requests and WebSockets
+    /// go through it instead of loopback TCP.
+    local_socket: Option<PathBuf>,
 }
 
 /// How long to wait for a TCP connection before saying the agent cannot be reached. Calls
@@ -116,12 +122,21 @@ impl AgentClient {
                 });
             (format!("localhost:{port}"), WorkerSource::LocalDefault)
         };
+        // This machine's agent also listens on a socket in its config dir. Only the default
+        // address uses it: an address given explicitly is taken at its word.
+        let local_socket = (source == WorkerSource::LocalDefault)
+            .then(|| config_dir.join(perry_agent::server::LOCAL_SOCKET))
+            .filter(|path| std::os::unix::net::UnixStream::connect(path).is_ok());
         let token = std::env::var("PERRY_TOKEN")
             .ok()
             .filter(|token| !token.is_empty())
             .or(client_file.token)
             .or_else(|| agent_config.map(|config| config.token().to_owned()));
-        Ok(AgentClient::new(&worker, source, token))
+        let client = AgentClient::new(&worker, source, token);
+        Ok(match local_socket {
+            Some(path) => client.through_local_socket(path),
+            None => client,
+        })
     }
 
     /// A client for the agent at `worker` (`host`, `host:port` or a URL), found through `source`.
@@ -146,7 +161,45 @@ impl AgentClient {
             source,
             token,
             http,
+            local_socket: None,
         }
+    }
+
+    /// This client, reaching its agent through the agent's Unix socket at `path`.
+    pub fn through_local_socket(mut self, path: PathBuf) -> AgentClient {
+        self.http = reqwest::Client::builder()
+            .unix_socket(path.as_path())
+            .build()
+            .unwrap_or_default();
+        self.local_socket = Some(path);
+        self
+    }
+
+    /// The agent's Unix socket, when this client goes through it.
+    pub fn local_socket(&self) -> Option<&Path> {
+        self.local_socket.as_deref()
+    }
+
+    /// Opens a byte stream to the agent for a WebSocket at `request`'s address.
+    async fn connect(
+        &self,
+        request: &tokio_tungstenite::tungstenite::handshake::client::Request,
+    ) -> std::io::Result<Box<dyn Connection>> {
+        if let Some(path) = &self.local_socket {
+            return Ok(Box::new(tokio::net::UnixStream::connect(path).await?));
+        }
+        let uri = request.uri();
+        let host = uri.host().unwrap_or("localhost").trim_matches(['[', ']']);
+        let port = uri.port_u16().unwrap_or(80);
+        let stream = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            tokio::net::TcpStream::connect((host, port)),
+        )
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connection timed out"))??;
+        // No Nagle delay: keystrokes are single bytes that must leave at once.
+        stream.set_nodelay(true)?;
+        Ok(Box::new(stream))
     }
 
     /// The error for an agent that did not answer at all: which address was tried, where that
@@ -188,8 +241,21 @@ impl AgentClient {
                 .context("the token is not a valid header value")?;
             request.headers_mut().insert("authorization", value);
         }
-        // No Nagle delay: keystrokes are single bytes that must leave at once.
-        match tokio_tungstenite::connect_async_with_config(request, None, true).await {
+        if request.uri().scheme_str() == Some("wss") {
+            anyhow::bail!(
+                "the agent at {} is behind TLS, which perry does not speak yet; reach it over Tailscale or SSH instead",
+                self.base_url
+            );
+        }
+        let connection = self
+            .connect(&request)
+            .await
+            .map_err(|error| self.unreachable(&error))?;
+        // tungstenite zero-fills its whole read buffer before every read (128 KiB by default),
+        // twice per keystroke's echo; 32 KiB still takes a 64 KiB output frame in two reads.
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(32 * 1024);
+        match tokio_tungstenite::client_async_with_config(request, connection, Some(config)).await {
             Ok((socket, _)) => Ok(socket),
             Err(WsError::Http(response)) => {
                 let status = response.status();

@@ -207,6 +207,72 @@ fn the_unreachable_error_names_the_address_where_it_came_from_and_how_to_change_
 }
 
 #[test]
+fn the_cli_on_the_agents_machine_goes_through_its_private_socket() {
+    use std::os::unix::fs::FileTypeExt;
+    let mut agent = AgentProcess::start("localsock");
+    let socket = agent.dir.path().join("agent.sock");
+    let metadata = std::fs::metadata(&socket).expect("the agent made its socket");
+    assert!(metadata.file_type().is_socket());
+    assert_eq!(metadata.mode() & 0o777, 0o600, "the owner's alone");
+
+    // config.json's port is not the one this agent listens on (--port): only the socket answers.
+    let through = format!("Through:     {}", socket.display());
+    let info = assert_success(
+        &agent.perry_local(&["info"]),
+        "perry info, no address given",
+    );
+    assert!(info.contains(&through), "{info}");
+    assert_success(
+        &agent.perry_local(&["list"]),
+        "perry list through the socket",
+    );
+    // An address given explicitly is taken at its word, over TCP.
+    let explicit = assert_success(&agent.perry(&["info"]), "perry info with PERRY_WORKER");
+    assert!(!explicit.contains("Through:"), "{explicit}");
+
+    // The socket asks for the token like the port does.
+    let wrong_token = Command::new(PERRY)
+        .args(["list"])
+        .env("PERRY_CONFIG_DIR", agent.dir.path())
+        .env_remove("PERRY_WORKER")
+        .env("PERRY_TOKEN", "not-the-token")
+        .output()
+        .unwrap();
+    assert!(!wrong_token.status.success());
+    assert!(
+        text(&wrong_token.stderr).contains("token"),
+        "{}",
+        text(&wrong_token.stderr)
+    );
+
+    assert!(agent.sigterm().success());
+    assert!(!socket.exists(), "a stopped agent removes its socket");
+
+    // A socket left by a killed agent is not used: the CLI goes to the config's port and says so.
+    let config_path = agent.dir.path().join("config.json");
+    let mut config: Value = serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
+    let config_port = free_port();
+    config["port"] = json!(config_port);
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    agent.spawn();
+    agent.sigkill();
+    assert!(socket.exists(), "SIGKILL leaves the socket file behind");
+    let stale = agent.perry_local(&["list"]);
+    assert!(!stale.status.success());
+    assert!(
+        text(&stale.stderr).contains(&format!(
+            "cannot reach the Perry agent at http://localhost:{config_port} (the default: this machine)"
+        )),
+        "{}",
+        text(&stale.stderr)
+    );
+    // The next agent replaces the stale file.
+    agent.spawn();
+    let info = assert_success(&agent.perry_local(&["info"]), "perry info after a restart");
+    assert!(info.contains(&through), "{info}");
+}
+
+#[test]
 fn worker_flag_wins_over_perry_worker_and_client_json_for_one_command() {
     let agent = AgentProcess::start("workerflag");
     let live = format!("127.0.0.1:{}", agent.port);

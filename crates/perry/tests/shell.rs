@@ -45,6 +45,23 @@ fn perry_shell_runs_one_command_and_returns_its_status() {
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stdout).contains("in cmd as workspace"));
 
+    // The same through the agent's local socket, as `perry shell` on the agent's machine goes.
+    let local = agent.perry_local(&[
+        "shell",
+        "cmd",
+        "--",
+        "sh",
+        "-c",
+        "echo local-$((2*21)); exit 4",
+    ]);
+    assert_eq!(
+        local.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+    assert!(String::from_utf8_lossy(&local.stdout).contains("local-42"));
+
     let missing = agent.perry(&["shell", "ghost"]);
     assert!(!missing.status.success());
     assert!(

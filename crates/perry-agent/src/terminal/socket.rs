@@ -18,6 +18,12 @@ use super::{Output, Terminal, TerminalRequest};
 use crate::Agent;
 use crate::error::ApiError;
 
+/// How much one read from a terminal socket takes. Input is keystrokes and pastes; tungstenite
+/// zero-fills its whole read buffer before every read (128 KiB by default, twice per keystroke:
+/// once for the frame, once to find the socket drained), which was a tenth of a keystroke's time
+/// in the agent.
+const INPUT_READ_BUFFER: usize = 8 * 1024;
+
 /// Upgrades to a terminal socket after the checks that must answer with an HTTP status.
 pub async fn handle(
     State(agent): State<Arc<Agent>>,
@@ -31,6 +37,7 @@ pub async fn handle(
             let agent = agent.clone();
             let since = query.get("since").and_then(|since| since.parse().ok());
             upgrade
+                .read_buffer_size(INPUT_READ_BUFFER)
                 .on_upgrade(move |socket| serve(agent, terminal, since, socket))
                 .into_response()
         }

@@ -19,6 +19,9 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         return output::print_json(&info);
     }
     println!("Agent:       {}", client.base_url());
+    if let Some(socket) = client.local_socket() {
+        println!("Through:     {} (this machine's agent)", socket.display());
+    }
     println!("Version:     {}", info.version);
     println!("Hostname:    {}", info.hostname);
     println!("Uptime:      {}", humanize_seconds(info.uptime));

@@ -187,6 +187,18 @@ impl AgentProcess {
             .unwrap()
     }
 
+    /// `perry` as a person on the agent's machine runs it: no address given, so the CLI finds
+    /// this agent through its config dir (and its local socket).
+    pub fn perry_local(&self, args: &[&str]) -> Output {
+        Command::new(PERRY)
+            .args(args)
+            .env("PERRY_CONFIG_DIR", self.dir.path())
+            .env_remove("PERRY_WORKER")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    }
+
     pub fn sigkill(&mut self) {
         let mut child = self.child.take().unwrap();
         child.kill().unwrap();
