@@ -7,7 +7,8 @@
 //! `perry-bench list` — workspaces.list latency with 100 workspaces in state.json.
 //! `perry-bench terminal` — keystroke echo and throughput through /terminal next to a raw exec,
 //!   and the agent's memory with 20 open terminals (see terminal.rs).
-//! `perry-bench terminal-echo` — the echo figures alone, quick to repeat while tuning.
+//! `perry-bench terminal-echo`, `terminal-flood` — the echo or throughput figures alone, quick
+//!   to repeat while tuning.
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
@@ -363,6 +364,7 @@ async fn main() -> anyhow::Result<()> {
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
         "terminal-echo" => terminal::bench_terminal(terminal::Scope::EchoOnly).await,
+        "terminal-flood" => terminal::bench_terminal(terminal::Scope::FloodOnly).await,
         "sessions" => sessions::bench_sessions().await,
         "all" => {
             bench_idle().await?;
@@ -372,7 +374,9 @@ async fn main() -> anyhow::Result<()> {
             bench_create(runs).await
         }
         other => {
-            bail!("unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, sessions or all")
+            bail!(
+                "unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, terminal-flood, sessions or all"
+            )
         }
     }
 }

@@ -261,8 +261,10 @@ async fn flood_seconds(pipe: &mut impl Pipe) -> anyhow::Result<f64> {
 pub enum Scope {
     /// Echo, throughput and memory.
     Full,
-    /// Echo alone: a minute instead of several, for tuning.
+    /// Echo alone: seconds instead of minutes, for tuning.
     EchoOnly,
+    /// Throughput alone, for tuning.
+    FloodOnly,
 }
 
 /// Echo times (ms, sorted) and flood times (s) of one way into the workspace.
@@ -274,9 +276,11 @@ struct Figures {
 
 impl Figures {
     async fn measure(&mut self, pipe: &mut impl Pipe, scope: Scope) -> anyhow::Result<()> {
-        self.echo.extend(echo_round_trips(pipe).await?);
-        self.echo.sort_by(f64::total_cmp);
-        if scope == Scope::Full {
+        if scope != Scope::FloodOnly {
+            self.echo.extend(echo_round_trips(pipe).await?);
+            self.echo.sort_by(f64::total_cmp);
+        }
+        if scope != Scope::EchoOnly {
             self.flood.push(flood_seconds(pipe).await?);
         }
         Ok(())
@@ -292,27 +296,35 @@ impl Figures {
 
     /// "echo p50 A×, throughput B×" of this path over `other`, each with its goal.
     fn ratio_to(&self, other: &Figures, echo_goal: &str, throughput_goal: &str) -> String {
-        let echo = format!("echo p50 {:.2}×{echo_goal}", self.echo_p50() / other.echo_p50());
-        if self.flood.is_empty() {
-            return echo;
+        let mut parts = Vec::new();
+        if !self.echo.is_empty() {
+            parts.push(format!(
+                "echo p50 {:.2}×{echo_goal}",
+                self.echo_p50() / other.echo_p50()
+            ));
         }
-        format!(
-            "{echo}, throughput {:.2}×{throughput_goal}",
-            self.mbps() / other.mbps()
-        )
+        if !self.flood.is_empty() {
+            parts.push(format!(
+                "throughput {:.2}×{throughput_goal}",
+                self.mbps() / other.mbps()
+            ));
+        }
+        parts.join(", ")
     }
 
     fn print(&self, name: &str) {
-        let throughput = if self.flood.is_empty() {
-            String::new()
-        } else {
-            format!("   throughput {:.0} MB/s", self.mbps())
-        };
-        println!(
-            "  {name:<28} echo p50 {:.3} ms  p95 {:.3} ms{throughput}",
-            self.echo_p50(),
-            percentile(&self.echo, 0.95),
-        );
+        let mut parts = Vec::new();
+        if !self.echo.is_empty() {
+            parts.push(format!(
+                "echo p50 {:.3} ms  p95 {:.3} ms",
+                self.echo_p50(),
+                percentile(&self.echo, 0.95)
+            ));
+        }
+        if !self.flood.is_empty() {
+            parts.push(format!("throughput {:.0} MB/s", self.mbps()));
+        }
+        println!("  {name:<28} {}", parts.join("   "));
     }
 }
 
@@ -355,8 +367,8 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
             figures[3].measure(&mut raw, scope).await?;
         }
         let [perry_cli, docker_cli, perry_ws, raw_exec] = &mut figures;
-        println!("terminal keystroke echo round trip, {} keystrokes each{}:", perry_cli.echo.len(),
-            if scope == Scope::Full { format!(", and {} MB of base64 output (best of 3)", FLOOD_BYTES / 1_000_000) } else { String::new() });
+        println!("terminal: {} keystrokes' echo round trip and the best of {} runs of {} MB of base64 output, per path:",
+            perry_cli.echo.len(), perry_cli.flood.len(), FLOOD_BYTES / 1_000_000);
         perry_cli.print("perry shell (in a pty)");
         docker_cli.print("docker exec -it (in a pty)");
         println!("  ratio perry shell / docker exec -it: {}", perry_cli.ratio_to(docker_cli, " (goal ≤ 1.2×)", " (goal ≥ 0.9×)"));
@@ -364,7 +376,7 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
         raw_exec.print("Engine API exec TTY (floor)");
         println!("  ratio /terminal / Engine API exec: {}", perry_ws.ratio_to(raw_exec, "", ""));
 
-        if scope == Scope::EchoOnly {
+        if scope != Scope::Full {
             return Ok(());
         }
         let rss_before = agent.rss_kib()?;
