@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
-import { errorCode, errorMessage } from '@/lib/errors';
+import { errorCode, errorMessage } from '@perry/client';
 import { cn } from '@/lib/utils';
 
 /** A friendly "nothing here yet" block with an optional call to action. */

@@ -1,6 +1,6 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 
-import { errorMessage, isRetryable, isUnauthorized } from './errors';
+import { errorMessage, isRetryable, isUnauthorized } from '@perry/client';
 
 declare module '@tanstack/react-query' {
   interface Register {

@@ -1,7 +1,7 @@
 import { TriangleAlert } from 'lucide-react';
 
 import { useWorkspaces } from '@/features/workspaces/api';
-import { errorCode, errorMessage } from '@/lib/errors';
+import { errorCode, errorMessage } from '@perry/client';
 
 /**
  * Docker being down makes every workspace action fail; say so once, on every page, instead of

@@ -10,7 +10,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Spinner } from '@/components/ui/spinner';
 import { createApiClient } from '@/lib/api';
-import { errorMessage, isUnauthorized } from '@/lib/errors';
+import { errorMessage, isUnauthorized } from '@perry/client';
 
 import { useAuth } from './auth-context';
 

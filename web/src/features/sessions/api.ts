@@ -4,7 +4,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 
 import { useAuth } from '@/features/auth/auth-context';
 import { useApi } from '@/lib/api';
-import { errorCode } from '@/lib/errors';
+import { errorCode } from '@perry/client';
 
 import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from './events';
 import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from './transcript';

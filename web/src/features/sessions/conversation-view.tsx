@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { CopyButton } from '@/components/copy-button';
 import { EmptyState, ErrorState, LoadingState } from '@/components/states';
 import { Button } from '@/components/ui/button';
-import { errorCode } from '@/lib/errors';
+import { errorCode } from '@perry/client';
 import { useNow } from '@/lib/use-now';
 
 import { AgentBadge } from './agents';

@@ -4,7 +4,7 @@ import { useLayoutEffect, useRef, useState } from 'react';
 
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
-import { errorMessage } from '@/lib/errors';
+import { errorMessage } from '@perry/client';
 import { formatDateTime } from '@/lib/format';
 import { cn } from '@/lib/utils';
 

@@ -10,7 +10,7 @@ import { Input } from '@/components/ui/input';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Spinner } from '@/components/ui/spinner';
 import { useStartWorkspace } from '@/features/workspaces/api';
-import { errorCode } from '@/lib/errors';
+import { errorCode } from '@perry/client';
 import { useNow } from '@/lib/use-now';
 import { cn } from '@/lib/utils';
 

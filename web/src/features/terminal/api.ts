@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { useApi } from '@/lib/api';
-import { errorCode } from '@/lib/errors';
+import { errorCode } from '@perry/client';
 
 export const terminalKeys = {
   list: (workspaceName: string) => ['terminals', workspaceName] as const,

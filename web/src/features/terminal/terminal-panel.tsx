@@ -17,7 +17,7 @@ import { useAuth } from '@/features/auth/auth-context';
 import { TOKEN_REFUSED_NOTICE } from '@/features/auth/auth-store';
 import { useStartWorkspace } from '@/features/workspaces/api';
 import { useApi } from '@/lib/api';
-import { errorCode } from '@/lib/errors';
+import { errorCode } from '@perry/client';
 import { formatRelativeTime } from '@/lib/format';
 import { cn, newId } from '@/lib/utils';
 

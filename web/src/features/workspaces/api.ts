@@ -3,7 +3,7 @@ import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient 
 import { toast } from 'sonner';
 
 import { useApi } from '@/lib/api';
-import { errorMessage, isUnauthorized } from '@/lib/errors';
+import { errorMessage, isUnauthorized } from '@perry/client';
 
 export const workspaceKeys = {
   list: ['workspaces'] as const,

@@ -16,10 +16,10 @@ import {
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Spinner } from '@/components/ui/spinner';
-import { errorMessage } from '@/lib/errors';
+import { errorMessage } from '@perry/client';
 
 import { useCreateWorkspace, watchCreateInDialog } from './api';
-import { validateWorkspaceName, WORKSPACE_NAME_RULE } from './name';
+import { validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
 
 /** The "New workspace" button and its dialog. */
 export function CreateWorkspaceDialog({ onCreated, trigger }: { onCreated?: (workspace: Workspace) => void; trigger?: ReactNode }) {

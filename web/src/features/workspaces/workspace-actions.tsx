@@ -18,7 +18,7 @@ import { cn } from '@/lib/utils';
 
 import { useStartWorkspace, useStopWorkspace } from './api';
 import { DeleteWorkspaceDialog } from './delete-workspace-dialog';
-import { sshCommand } from './ssh';
+import { sshCommand } from '@perry/client';
 
 /**
  * Start or stop (whichever applies) as a button, the rest in a menu. `compact` hides the button's
@@ -73,7 +73,7 @@ export function WorkspaceActions({
           )}
           <DropdownMenuItem
             onSelect={async () => {
-              if (await copyText(sshCommand(workspace.ports.ssh))) toast.success('SSH command copied');
+              if (await copyText(sshCommand(workspace.ports.ssh, window.location.hostname))) toast.success('SSH command copied');
             }}
           >
             <span aria-hidden className="w-4 text-center font-mono text-[10px] text-muted-foreground">ssh</span>

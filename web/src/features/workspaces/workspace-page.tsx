@@ -15,7 +15,7 @@ import { formatDateTime, formatRelativeTime } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
 import { useWorkspace } from './api';
-import { sshCommand } from './ssh';
+import { sshCommand } from '@perry/client';
 import { StatusBadge } from './status-badge';
 import { WorkspaceActions } from './workspace-actions';
 
@@ -117,7 +117,7 @@ export function WorkspacePage({
 }
 
 function WorkspaceFacts({ workspace, className }: { workspace: Workspace; className?: string | undefined }) {
-  const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh) : null;
+  const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh, window.location.hostname) : null;
   return (
     <dl className={cn('grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]', className)}>
       <Fact label="Image">

@@ -1,4 +1,6 @@
-import { ORPCError, type ErrorCode } from '@perry/client';
+import { ORPCError } from '@orpc/client';
+
+import type { ErrorCode } from './api.gen.ts';
 
 /**
  * The oRPC error code of a failed call, or undefined for anything else (a network failure, a bug).
@@ -21,6 +23,7 @@ export function isUnauthorized(error: unknown): boolean {
 /** A sentence for people: the server's own message when it sent one. */
 export function errorMessage(error: unknown): string {
   if (errorCode(error) !== undefined && error instanceof Error && error.message) return error.message;
+  // fetch fails with a TypeError when nothing answers (its message differs by platform).
   if (error instanceof TypeError) return 'Cannot reach the Perry agent. Is it running?';
   if (error instanceof Error && error.message) return error.message;
   return 'Something went wrong.';
