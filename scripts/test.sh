@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: Rust unit and integration tests (against the real Docker Engine and the real
 # workspace image), the TypeScript client tests against a real agent, then the web UI's unit
-# tests and its end-to-end tests in Chromium against a real agent.
+# tests and its end-to-end tests in Chromium against a real agent, and the phone app's tests.
 # Expects `make image` to have run (the Makefile's `test` target does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,13 @@ echo "== Web UI unit tests (Vitest)"
 scripts/ensure-browser.sh
 (
   cd web
+  npm test
+)
+
+echo "== Phone app tests (jest-expo: screens and hooks)"
+(
+  cd mobile
+  npm ci --no-audit --no-fund --loglevel=error
   npm test
 )
 

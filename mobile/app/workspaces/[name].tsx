@@ -1,0 +1,109 @@
+import { errorMessage, sshCommand } from '@perry/client';
+import * as Clipboard from 'expo-clipboard';
+import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
+import { useState } from 'react';
+import { ScrollView, StyleSheet, Text, View } from 'react-native';
+
+import { agentHost } from '../../src/agents/agent-url';
+import { useAgents } from '../../src/agents/agents-context';
+import { Button, ConfirmDialog, Notice } from '../../src/ui/controls';
+import { colors, spacing } from '../../src/ui/theme';
+import { StatusBadge } from '../../src/workspaces/status-badge';
+import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../src/workspaces/use-workspaces';
+
+/** One workspace: its status and SSH command, and start, stop and delete. */
+export default function WorkspaceScreen() {
+  const { name } = useLocalSearchParams<{ name: string }>();
+  const router = useRouter();
+  const { active } = useAgents();
+  const workspaces = useWorkspaces();
+  const action = useWorkspaceAction();
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const workspace = workspaces.data?.find((candidate) => candidate.name === name);
+
+  async function run(kind: WorkspaceAction) {
+    try {
+      await action.mutateAsync({ action: kind, name });
+      if (kind === 'delete') router.back();
+    } catch {
+      // Shown from action.error below.
+    }
+  }
+
+  if (!workspace) {
+    return (
+      <View style={styles.screen}>
+        <Stack.Screen options={{ title: name }} />
+        {workspaces.isLoading ? (
+          <Text style={styles.muted}>Loading…</Text>
+        ) : (
+          <Notice tone="error">{workspaces.error ? errorMessage(workspaces.error) : `There is no workspace ${name} on this agent.`}</Notice>
+        )}
+      </View>
+    );
+  }
+
+  const ssh = workspace.ports.ssh && active ? sshCommand(workspace.ports.ssh, agentHost(active.url)) : null;
+  const busy = action.isPending;
+  return (
+    <ScrollView style={styles.scroll} contentContainerStyle={styles.content}>
+      <Stack.Screen options={{ title: workspace.name }} />
+      <StatusBadge status={workspace.status} />
+      {ssh ? (
+        <View style={styles.card}>
+          <Text style={styles.label}>SSH</Text>
+          <Text selectable style={styles.code} testID="ssh-command">
+            {ssh}
+          </Text>
+          <Button
+            title={copied ? 'Copied' : 'Copy SSH command'}
+            kind="secondary"
+            onPress={async () => {
+              await Clipboard.setStringAsync(ssh);
+              setCopied(true);
+            }}
+          />
+        </View>
+      ) : null}
+      <View style={styles.card}>
+        <Text style={styles.label}>Created</Text>
+        <Text style={styles.value}>{workspace.created}</Text>
+        <Text style={styles.label}>Image</Text>
+        <Text style={styles.value}>{workspace.image}</Text>
+      </View>
+      {action.error ? <Notice tone="error">{errorMessage(action.error)}</Notice> : null}
+      <View style={styles.actions}>
+        {workspace.status === 'running' ? (
+          <Button title="Stop" kind="secondary" busy={busy} onPress={() => run('stop')} testID="stop" />
+        ) : (
+          <Button title="Start" busy={busy} onPress={() => run('start')} testID="start" />
+        )}
+        <Button title="Delete" kind="danger" disabled={busy} onPress={() => setConfirmingDelete(true)} testID="delete" />
+      </View>
+      <ConfirmDialog
+        visible={confirmingDelete}
+        title={`Delete ${workspace.name}?`}
+        message="Its container and its volumes (home directory and Docker data) are removed. This cannot be undone."
+        confirmTitle="Delete"
+        onCancel={() => setConfirmingDelete(false)}
+        onConfirm={() => {
+          setConfirmingDelete(false);
+          void run('delete');
+        }}
+      />
+    </ScrollView>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background, padding: spacing(5), gap: spacing(4) },
+  scroll: { flex: 1, backgroundColor: colors.background },
+  content: { padding: spacing(5), gap: spacing(4) },
+  muted: { color: colors.muted },
+  card: { backgroundColor: colors.surface, borderRadius: 10, padding: spacing(4), gap: spacing(2) },
+  label: { color: colors.muted, fontSize: 13, textTransform: 'uppercase', letterSpacing: 1 },
+  value: { color: colors.text, fontSize: 15 },
+  code: { color: colors.text, fontFamily: 'monospace', fontSize: 15 },
+  actions: { flexDirection: 'row', gap: spacing(3) },
+});

@@ -1,0 +1,93 @@
+import { errorMessage, type Workspace } from '@perry/client';
+import { Link, Stack, useRouter } from 'expo-router';
+import { FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from 'react-native';
+
+import { useAgents } from '../../src/agents/agents-context';
+import { Button, Notice } from '../../src/ui/controls';
+import { colors, spacing } from '../../src/ui/theme';
+import { StatusBadge } from '../../src/workspaces/status-badge';
+import { useWorkspaces } from '../../src/workspaces/use-workspaces';
+
+/** The active agent's workspaces with their live status; pull down to ask again at once. */
+export default function WorkspacesScreen() {
+  const router = useRouter();
+  const { active } = useAgents();
+  const workspaces = useWorkspaces();
+
+  return (
+    <View style={styles.screen}>
+      <Stack.Screen
+        options={{
+          title: active?.hostname ?? 'Workspaces',
+          headerRight: () => (
+            <Link href="/connect" style={styles.headerLink}>
+              Agents
+            </Link>
+          ),
+        }}
+      />
+      {workspaces.error ? (
+        <View style={styles.banner}>
+          <Notice tone="error">{errorMessage(workspaces.error)}</Notice>
+        </View>
+      ) : null}
+      <FlatList<Workspace>
+        data={workspaces.data ?? []}
+        keyExtractor={(workspace) => workspace.name}
+        refreshControl={
+          <RefreshControl
+            refreshing={workspaces.isRefetching && !workspaces.isLoading}
+            onRefresh={() => workspaces.refetch()}
+            tintColor={colors.accent}
+          />
+        }
+        contentContainerStyle={styles.list}
+        ListEmptyComponent={
+          workspaces.isLoading ? (
+            <Text style={styles.empty}>Loading…</Text>
+          ) : workspaces.error ? null : (
+            <Text style={styles.empty}>No workspaces yet. Create one below.</Text>
+          )
+        }
+        renderItem={({ item }) => (
+          <Pressable
+            accessibilityRole="button"
+            accessibilityLabel={`Workspace ${item.name}`}
+            style={({ pressed }) => [styles.row, pressed && styles.pressed]}
+            onPress={() => router.push({ pathname: '/workspaces/[name]', params: { name: item.name } })}
+          >
+            <View style={styles.rowMain}>
+              <Text style={styles.name}>{item.name}</Text>
+              <Text style={styles.meta}>{item.ports.ssh ? `ssh port ${item.ports.ssh}` : 'no ssh port'}</Text>
+            </View>
+            <StatusBadge status={item.status} />
+          </Pressable>
+        )}
+      />
+      <View style={styles.footer}>
+        <Button title="New workspace" onPress={() => router.push('/workspaces/new')} testID="new-workspace" />
+      </View>
+    </View>
+  );
+}
+
+const styles = StyleSheet.create({
+  screen: { flex: 1, backgroundColor: colors.background },
+  headerLink: { color: colors.accent, fontSize: 16, paddingHorizontal: spacing(2) },
+  banner: { padding: spacing(4), paddingBottom: 0 },
+  list: { padding: spacing(4), gap: spacing(2) },
+  empty: { color: colors.muted, textAlign: 'center', marginTop: spacing(10), fontSize: 15 },
+  row: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    padding: spacing(4),
+    borderRadius: 10,
+    backgroundColor: colors.surface,
+    gap: spacing(3),
+  },
+  pressed: { opacity: 0.8 },
+  rowMain: { flex: 1, gap: 2 },
+  name: { color: colors.text, fontSize: 17, fontWeight: '600' },
+  meta: { color: colors.muted, fontSize: 13 },
+  footer: { padding: spacing(4), borderTopWidth: 1, borderTopColor: colors.border },
+});

@@ -1,0 +1,98 @@
+import type { PerryClient } from '@perry/client';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+
+import { agentClient, type Fetch } from './check';
+import {
+  activeAgent,
+  forgetAgent,
+  NO_AGENTS,
+  parseSavedAgents,
+  saveAgent,
+  selectAgent,
+  type SavedAgent,
+  type SavedAgents,
+} from './saved-agents';
+import type { SecretStorage } from './storage';
+
+const STORAGE_KEY = 'perry.agents';
+
+interface AgentsState {
+  /** False until the saved agents have been read. */
+  loaded: boolean;
+  saved: SavedAgents;
+  active: SavedAgent | null;
+  /** A client for the active agent. */
+  client: PerryClient | null;
+  save(agent: SavedAgent): Promise<void>;
+  select(url: string): Promise<void>;
+  forget(url: string): Promise<void>;
+}
+
+const AgentsContext = createContext<AgentsState | null>(null);
+
+export function AgentsProvider({
+  storage,
+  fetchImpl,
+  children,
+}: {
+  storage: SecretStorage;
+  /** The fetch the clients use (tests pass a fake). */
+  fetchImpl?: Fetch;
+  children: ReactNode;
+}) {
+  const [saved, setSaved] = useState<SavedAgents>(NO_AGENTS);
+  const [loaded, setLoaded] = useState(false);
+
+  useEffect(() => {
+    let cancelled = false;
+    storage
+      .get(STORAGE_KEY)
+      .catch(() => null)
+      .then((text) => {
+        if (cancelled) return;
+        setSaved(parseSavedAgents(text));
+        setLoaded(true);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [storage]);
+
+  const update = useCallback(
+    async (change: (current: SavedAgents) => SavedAgents) => {
+      let next = NO_AGENTS;
+      setSaved((current) => {
+        next = change(current);
+        return next;
+      });
+      await storage.set(STORAGE_KEY, JSON.stringify(next));
+    },
+    [storage],
+  );
+
+  const active = activeAgent(saved);
+  const client = useMemo(
+    () => (active ? agentClient(active.url, active.token, fetchImpl) : null),
+    [active, fetchImpl],
+  );
+
+  const value = useMemo<AgentsState>(
+    () => ({
+      loaded,
+      saved,
+      active,
+      client,
+      save: (agent) => update((current) => saveAgent(current, agent)),
+      select: (url) => update((current) => selectAgent(current, url)),
+      forget: (url) => update((current) => forgetAgent(current, url)),
+    }),
+    [loaded, saved, active, client, update],
+  );
+  return <AgentsContext.Provider value={value}>{children}</AgentsContext.Provider>;
+}
+
+export function useAgents(): AgentsState {
+  const state = useContext(AgentsContext);
+  if (!state) throw new Error('useAgents needs an AgentsProvider');
+  return state;
+}
