@@ -54,6 +54,8 @@ echo "== Phone app tests (jest-expo: screens and hooks)"
   cd mobile
   npm ci --no-audit --no-fund --loglevel=error
   npm test
+  # The web export, for the end-to-end tests below (web/e2e/mobile-app.e2e.ts).
+  npm run --silent export:web >/dev/null
 )
 
 echo "== Web UI end-to-end tests (Chromium against a real agent and real Docker)"

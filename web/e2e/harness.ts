@@ -31,6 +31,8 @@ export interface AgentOptions {
   tag: string;
   /** state.json to start from (records whose containers do not exist show as `error`). */
   state?: unknown;
+  /** config.json's allowedOrigins: pages served from these may call the agent. */
+  allowedOrigins?: string[];
 }
 
 export interface RunningAgent {
@@ -77,6 +79,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       workspacePrefix: prefix,
       imageTag: process.env.PERRY_TEST_IMAGE ?? 'workspace-base',
       sshPortRange: { start: rangeStart, end: rangeStart + 99 },
+      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     }) + '\n',
   );
   if (options.state !== undefined) await writeFile(join(configDir, 'state.json'), JSON.stringify(options.state) + '\n');

@@ -219,7 +219,9 @@ pub fn router(agent: Arc<Agent>) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             agent.clone(),
             auth::require_token,
-        ));
+        ))
+        // Outside the token check: a browser's preflight carries no token.
+        .layer(cors_for_allowed_origins(agent.clone()));
     let sockets = Router::new()
         .route("/terminal/{workspace}", get(terminal::socket::handle))
         .route("/sessions/{workspace}", get(sessions::socket::handle))
@@ -237,6 +239,25 @@ pub fn router(agent: Arc<Agent>) -> Router {
         .merge(sockets)
         .merge(web)
         .with_state(agent)
+}
+
+/// Lets pages served elsewhere call `/rpc` when config.json's `allowedOrigins` lists their
+/// origin (the phone app's web build, a dev server); every other origin gets no CORS headers, so
+/// browsers keep other sites' pages from reading answers. The token is still required.
+fn cors_for_allowed_origins(agent: Arc<Agent>) -> tower_http::cors::CorsLayer {
+    use axum::http::{Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+            agent
+                .allowed_origins()
+                .iter()
+                .any(|allowed| allowed.trim_end_matches('/') == origin)
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

@@ -197,6 +197,60 @@ async fn repeated_wrong_tokens_from_one_address_are_throttled() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn only_allowed_origins_get_cors_headers_and_still_need_the_token() {
+    let app = "http://phone-app.test:8081";
+    let agent = TestAgent::start_with(
+        "cors",
+        TestAgentConfig {
+            extra: serde_json::Map::from_iter([("allowedOrigins".to_owned(), json!([app]))]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/rpc/agent/info", agent.url);
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type",
+            )
+            .send()
+    };
+    let allowed = preflight(app).await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(allowed.headers()["access-control-allow-origin"], app);
+    let headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(headers.contains("authorization"), "{headers}");
+
+    let foreign = preflight("http://evil.test").await.unwrap();
+    assert!(
+        foreign
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    let call = |token: &str| {
+        http.post(&url)
+            .header("origin", app)
+            .bearer_auth(token)
+            .json(&json!({}))
+            .send()
+    };
+    let answered = call(&agent.token).await.unwrap();
+    assert_eq!(answered.status(), 200);
+    assert_eq!(answered.headers()["access-control-allow-origin"], app);
+    let refused = call("wrong").await.unwrap();
+    assert_eq!(refused.status(), 401, "CORS does not replace the token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn health_answers_without_a_token() {
     let agent = TestAgent::start("health").await;
     let response = reqwest::get(format!("{}/health", agent.url)).await.unwrap();
