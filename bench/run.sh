@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints Perry's figures. Usage: bench/run.sh [create|idle|list|terminal|terminal-echo|terminal-flood|sessions|web|all]
+# Prints Perry's figures. Usage: bench/run.sh [create|idle|list|terminal|terminal-echo|terminal-flood|sessions|web|mobile|all]
 #   create, idle, list, terminal, sessions: bench/src (Rust, against a real agent and real Docker)
 #   web: first-load JavaScript and time to the workspace list in Chromium (web/bench)
+#   mobile: the phone app's web export size and time from connect to the list (web/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
@@ -9,5 +10,11 @@ if [ "$what" = web ] || [ "$what" = all ]; then
   scripts/ensure-browser.sh
   (cd web && PERRY_BIN="$PWD/../target/release/perry" npm run --silent bench)
   [ "$what" = web ] && exit 0
+fi
+if [ "$what" = mobile ] || [ "$what" = all ]; then
+  scripts/ensure-browser.sh
+  (cd mobile && npm ci --no-audit --no-fund --loglevel=error && npm run --silent export:web >/dev/null)
+  (cd web && PERRY_BIN="$PWD/../target/release/perry" npm run --silent bench:mobile)
+  [ "$what" = mobile ] && exit 0
 fi
 cargo run -q --release --locked -p perry-bench -- "$what"

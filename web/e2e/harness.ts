@@ -8,13 +8,13 @@
 // CHROMIUM            the browser (default /usr/bin/chromium)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer as createHttpServer, request, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium, type Browser } from 'playwright-core';
@@ -23,6 +23,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = resolve(here, '..');
 export const repoRoot = resolve(webRoot, '..');
 export const artifactsDir = join(webRoot, 'test-artifacts');
+/** The phone app's web export (`npm run export:web` in mobile/). */
+export const mobileDist = join(repoRoot, 'mobile', 'dist');
 
 export const perryBin = process.env.PERRY_BIN ? resolve(process.env.PERRY_BIN) : join(repoRoot, 'target', 'release', 'perry');
 export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -228,4 +230,34 @@ export async function launchBrowser(): Promise<Browser> {
 export async function ensureArtifactsDir(): Promise<string> {
   await mkdir(artifactsDir, { recursive: true });
   return artifactsDir;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.ttf': 'font/ttf',
+};
+
+/**
+ * Serves `dir` on 127.0.0.1:`port` from an origin of its own, as a phone app's requests come
+ * from outside the agent's; unknown paths get index.html, as a single-page router expects.
+ */
+export async function serveDirectory(dir: string, port: number): Promise<Server> {
+  const server = createHttpServer(async (incoming, response) => {
+    const path = normalize(decodeURIComponent(new URL(incoming.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(dir, path);
+    if (!existsSync(file) || path.endsWith('/')) file = join(dir, 'index.html');
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+  return server;
 }

@@ -8,17 +8,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, freePort, launchBrowser, repoRoot, startAgent, type RunningAgent } from './harness.ts';
+import { ensureArtifactsDir, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
 
 const PHONE = { width: 390, height: 844 };
-const distDir = join(repoRoot, 'mobile', 'dist');
 const workspaceName = `m-${randomBytes(3).toString('hex')}`;
 
 let agent: RunningAgent;
@@ -27,33 +25,6 @@ let page: Page;
 let server: Server;
 let appUrl = '';
 let artifacts = '';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.ttf': 'font/ttf',
-};
-
-/** Serves the export; unknown paths get index.html, as the single-page router expects. */
-async function serveExport(port: number): Promise<Server> {
-  const server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    let file = join(distDir, path);
-    if (!existsSync(file) || path.endsWith('/')) file = join(distDir, 'index.html');
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
-  return server;
-}
 
 async function containerRunning(name: string): Promise<boolean> {
   const { execFileSync } = await import('node:child_process');
@@ -66,11 +37,11 @@ async function shot(name: string): Promise<void> {
 
 describe('Perry phone app (web export)', { timeout: 600_000 }, () => {
   before(async () => {
-    if (!existsSync(join(distDir, 'index.html'))) throw new Error(`no ${distDir}: run npm run export:web in mobile/`);
+    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
     artifacts = await ensureArtifactsDir();
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
-    server = await serveExport(port);
+    server = await serveDirectory(mobileDist, port);
     agent = await startAgent({ tag: 'mobile', allowedOrigins: [appUrl] });
     await agent.rpc('workspaces/create', { name: workspaceName });
     browser = await launchBrowser();
