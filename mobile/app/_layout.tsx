@@ -1,20 +1,20 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { Stack } from 'expo-router';
 import { StatusBar } from 'expo-status-bar';
 import { useState } from 'react';
 
 import { AgentsProvider } from '../src/agents/agents-context';
-import { deviceStorage } from '../src/agents/storage';
+import { deviceCache, deviceSecrets } from '../src/agents/storage';
+import { createQueryClient } from '../src/query-client';
 import { colors } from '../src/ui/theme';
 
 export default function RootLayout() {
-  const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 2000 } } }),
-  );
-  const [storage] = useState(deviceStorage);
+  const [queryClient] = useState(() => createQueryClient());
+  const [storage] = useState(deviceSecrets);
+  const [cache] = useState(deviceCache);
   return (
     <QueryClientProvider client={queryClient}>
-      <AgentsProvider storage={storage}>
+      <AgentsProvider storage={storage} cache={cache}>
         <StatusBar style="light" />
         <Stack
           screenOptions={{

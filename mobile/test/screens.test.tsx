@@ -1,8 +1,8 @@
 // The app's screens in the expo-router test harness, with an in-memory store and a fake agent
 // behind fetch (the real agent is the web export's end-to-end test).
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { Slot } from 'expo-router';
-import { fireEvent, renderRouter, screen, waitFor } from 'expo-router/testing-library';
+import { act, fireEvent, renderRouter, screen, waitFor } from 'expo-router/testing-library';
 
 import ConnectScreen from '../app/connect';
 import Index from '../app/index';
@@ -10,7 +10,8 @@ import WorkspaceScreen from '../app/workspaces/[name]';
 import WorkspacesScreen from '../app/workspaces/index';
 import NewWorkspaceScreen from '../app/workspaces/new';
 import { AgentsProvider } from '../src/agents/agents-context';
-import type { SecretStorage } from '../src/agents/storage';
+import type { KeyValueStore } from '../src/agents/storage';
+import { createQueryClient } from '../src/query-client';
 
 const TOKEN = 'right-token';
 
@@ -44,7 +45,7 @@ function rpcError(status: number, code: string, message: string): Response {
 const INFO = { version: '0.1.0', hostname: 'devbox', uptime: 5, workspacesCount: 1, dockerVersion: '20.10', dindMode: 'capabilities' };
 const ALPHA = { name: 'alpha', status: 'running', created: '2026-11-26T10:00:00Z', image: 'workspace-base', ports: { ssh: 2201 } };
 
-function memoryStorage(initial: Record<string, string> = {}): SecretStorage & { values: Record<string, string> } {
+function memoryStorage(initial: Record<string, string> = {}): KeyValueStore & { values: Record<string, string> } {
   const values = { ...initial };
   return {
     values,
@@ -55,14 +56,14 @@ function memoryStorage(initial: Record<string, string> = {}): SecretStorage & { 
   };
 }
 
-function renderApp(storage: SecretStorage, fetchImpl: typeof fetch, initialUrl = '/') {
-  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initialUrl = '/', cache: KeyValueStore = memoryStorage()) {
+  const queryClient = createQueryClient(0);
   globalThis.fetch = fetchImpl;
   return renderRouter(
     {
       _layout: () => (
         <QueryClientProvider client={queryClient}>
-          <AgentsProvider storage={storage} fetchImpl={fetchImpl}>
+          <AgentsProvider storage={storage} cache={cache} fetchImpl={fetchImpl}>
             <Slot />
           </AgentsProvider>
         </QueryClientProvider>
@@ -180,5 +181,44 @@ describe('workspaces', () => {
     fireEvent.press(screen.getByText('Cancel'));
     await waitFor(() => expect(screen.queryByText('Delete alpha?')).toBeNull());
     expect(agent.calls).not.toContain('workspaces/delete');
+  });
+
+  it('keeps showing the last list, marked stale, when the agent stops answering, and disables actions', async () => {
+    let reachable = true;
+    const agent = fakeAgent({ 'workspaces/list': () => rpcOk([ALPHA]) });
+    const flaky = jest.fn(async (input: Request | string) => {
+      if (!reachable) throw new TypeError('Network request failed');
+      return agent.fetchImpl(input);
+    });
+    const cache = memoryStorage();
+    renderApp(memoryStorage({ 'perry.agents': saved() }), flaky as unknown as typeof fetch, '/', cache);
+    expect(await screen.findByText('running')).toBeTruthy();
+    expect(screen.getByTestId('new-workspace')).toBeEnabled();
+    reachable = false;
+    await act(async () => {
+      fireEvent(screen.getByTestId('workspace-list'), 'refresh');
+    });
+    expect(await screen.findByText(/Offline: the list as of \d\d:\d\d/)).toBeTruthy();
+    expect(screen.getByText('alpha')).toBeTruthy();
+    expect(screen.getByText('running?')).toBeTruthy();
+    expect(screen.getByTestId('new-workspace')).toBeDisabled();
+    fireEvent.press(screen.getByLabelText('Workspace alpha'));
+    expect(await screen.findByText(/Start, stop and delete need the agent/)).toBeTruthy();
+    expect(screen.getByTestId('stop')).toBeDisabled();
+    expect(screen.getByTestId('delete')).toBeDisabled();
+  });
+
+  it('shows the list kept on the device when the agent cannot be reached from the start', async () => {
+    const at = Date.now() - 60_000;
+    const cache = memoryStorage({
+      'perry.workspaces.http://devbox:7391': JSON.stringify({ workspaces: [{ ...ALPHA, name: 'kept' }], at }),
+    });
+    const unreachable = jest.fn(async () => {
+      throw new TypeError('Network request failed');
+    });
+    renderApp(memoryStorage({ 'perry.agents': saved() }), unreachable as unknown as typeof fetch, '/', cache);
+    expect(await screen.findByText('kept')).toBeTruthy();
+    expect(await screen.findByText(/Offline: the list as of/)).toBeTruthy();
+    expect(screen.getByText(/Cannot reach the Perry agent/)).toBeTruthy();
   });
 });

@@ -1,7 +1,7 @@
 // The phone app's web export (mobile/dist, from `npm run export:web` in mobile/) at phone size in
 // Debian's Chromium, against a real agent and real Docker: a wrong token, connecting with the
-// sign-in URL, the workspace list, stop and start (checked through Docker), delete after the
-// question. The export is served from its own origin, which the agent lists in allowedOrigins,
+// sign-in URL, the workspace list, stop and start (checked through Docker), the network gone and
+// back, delete after the question. The export is served from its own origin, which the agent lists in allowedOrigins,
 // as a phone app's requests come from outside the agent's origin. Screenshots land in
 // web/test-artifacts/mobile-*.png.
 
@@ -89,6 +89,24 @@ describe('Perry phone app (web export)', { timeout: 600_000 }, () => {
     await page.getByTestId('start').click();
     await page.getByTestId('stop').waitFor({ timeout: 120_000 });
     assert.equal(await containerRunning(workspaceName), true);
+  });
+
+  test('offline, the last list stays with its time and the actions are disabled; online again, it is live', async () => {
+    await page.context().setOffline(true);
+    // The next poll (every 5 s) fails.
+    await page.getByText(/Offline: this is how the workspace was at \d\d:\d\d/).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByTestId('stop').isDisabled(), true);
+    assert.equal(await page.getByTestId('delete').isDisabled(), true);
+    await shot('workspace-offline');
+    await page.goBack();
+    await page.getByText(/Offline: the list as of/).waitFor();
+    await page.getByLabel(`Workspace ${workspaceName}`).getByText('running?').waitFor();
+    await shot('workspaces-offline');
+    await page.context().setOffline(false);
+    await page.getByLabel(`Workspace ${workspaceName}`).getByText('running', { exact: true }).waitFor({ timeout: 20_000 });
+    assert.equal(await page.getByText(/Offline:/).count(), 0);
+    await page.getByLabel(`Workspace ${workspaceName}`).click();
+    await page.getByTestId('delete').waitFor();
   });
 
   test('deletes the workspace only after the question is answered', async () => {

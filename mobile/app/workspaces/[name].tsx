@@ -8,6 +8,7 @@ import { agentHost } from '../../src/agents/agent-url';
 import { useAgents } from '../../src/agents/agents-context';
 import { Button, ConfirmDialog, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
+import { formatSeen } from '../../src/workspaces/last-known';
 import { StatusBadge } from '../../src/workspaces/status-badge';
 import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../src/workspaces/use-workspaces';
 
@@ -20,7 +21,8 @@ export default function WorkspaceScreen() {
   const action = useWorkspaceAction();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [copied, setCopied] = useState(false);
-  const workspace = workspaces.data?.find((candidate) => candidate.name === name);
+  const workspace = workspaces.workspaces.find((candidate) => candidate.name === name);
+  const offline = workspaces.staleSince !== null;
 
   async function run(kind: WorkspaceAction) {
     try {
@@ -46,10 +48,17 @@ export default function WorkspaceScreen() {
 
   const ssh = workspace.ports.ssh && active ? sshCommand(workspace.ports.ssh, agentHost(active.url)) : null;
   const busy = action.isPending;
+  const inactive = busy || offline;
   return (
     <ScrollView style={styles.scroll} contentContainerStyle={styles.content}>
       <Stack.Screen options={{ title: workspace.name }} />
-      <StatusBadge status={workspace.status} />
+      <StatusBadge status={workspace.status} stale={offline} />
+      {workspaces.staleSince !== null ? (
+        <Notice tone="warning">
+          Offline: this is how the workspace was at {formatSeen(workspaces.staleSince)}. Start, stop and delete
+          need the agent: {errorMessage(workspaces.error)}
+        </Notice>
+      ) : null}
       {ssh ? (
         <View style={styles.card}>
           <Text style={styles.label}>SSH</Text>
@@ -75,11 +84,11 @@ export default function WorkspaceScreen() {
       {action.error ? <Notice tone="error">{errorMessage(action.error)}</Notice> : null}
       <View style={styles.actions}>
         {workspace.status === 'running' ? (
-          <Button title="Stop" kind="secondary" busy={busy} onPress={() => run('stop')} testID="stop" />
+          <Button title="Stop" kind="secondary" busy={busy} disabled={inactive} onPress={() => run('stop')} testID="stop" />
         ) : (
-          <Button title="Start" busy={busy} onPress={() => run('start')} testID="start" />
+          <Button title="Start" busy={busy} disabled={inactive} onPress={() => run('start')} testID="start" />
         )}
-        <Button title="Delete" kind="danger" disabled={busy} onPress={() => setConfirmingDelete(true)} testID="delete" />
+        <Button title="Delete" kind="danger" disabled={inactive} onPress={() => setConfirmingDelete(true)} testID="delete" />
       </View>
       <ConfirmDialog
         visible={confirmingDelete}

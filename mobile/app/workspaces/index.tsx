@@ -1,11 +1,12 @@
 import { errorMessage, type Workspace } from '@perry/client';
 import { Link, Stack, useRouter } from 'expo-router';
-import { FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from 'react-native';
+import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
 
 import { useAgents } from '../../src/agents/agents-context';
 import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { StatusBadge } from '../../src/workspaces/status-badge';
+import { formatSeen } from '../../src/workspaces/last-known';
 import { useWorkspaces } from '../../src/workspaces/use-workspaces';
 
 /** The active agent's workspaces with their live status; pull down to ask again at once. */
@@ -26,21 +27,23 @@ export default function WorkspacesScreen() {
           ),
         }}
       />
-      {workspaces.error ? (
+      {workspaces.staleSince !== null ? (
+        <View style={styles.banner}>
+          <Notice tone="warning">
+            Offline: the list as of {formatSeen(workspaces.staleSince)}. {errorMessage(workspaces.error)}
+          </Notice>
+        </View>
+      ) : workspaces.error ? (
         <View style={styles.banner}>
           <Notice tone="error">{errorMessage(workspaces.error)}</Notice>
         </View>
       ) : null}
       <FlatList<Workspace>
-        data={workspaces.data ?? []}
+        testID="workspace-list"
+        data={workspaces.workspaces}
         keyExtractor={(workspace) => workspace.name}
-        refreshControl={
-          <RefreshControl
-            refreshing={workspaces.isRefetching && !workspaces.isLoading}
-            onRefresh={() => workspaces.refetch()}
-            tintColor={colors.accent}
-          />
-        }
+        refreshing={workspaces.isRefetching && !workspaces.isLoading}
+        onRefresh={workspaces.refetch}
         contentContainerStyle={styles.list}
         ListEmptyComponent={
           workspaces.isLoading ? (
@@ -53,19 +56,24 @@ export default function WorkspacesScreen() {
           <Pressable
             accessibilityRole="button"
             accessibilityLabel={`Workspace ${item.name}`}
-            style={({ pressed }) => [styles.row, pressed && styles.pressed]}
+            style={({ pressed }) => [styles.row, workspaces.staleSince !== null && styles.stale, pressed && styles.pressed]}
             onPress={() => router.push({ pathname: '/workspaces/[name]', params: { name: item.name } })}
           >
             <View style={styles.rowMain}>
               <Text style={styles.name}>{item.name}</Text>
               <Text style={styles.meta}>{item.ports.ssh ? `ssh port ${item.ports.ssh}` : 'no ssh port'}</Text>
             </View>
-            <StatusBadge status={item.status} />
+            <StatusBadge status={item.status} stale={workspaces.staleSince !== null} />
           </Pressable>
         )}
       />
       <View style={styles.footer}>
-        <Button title="New workspace" onPress={() => router.push('/workspaces/new')} testID="new-workspace" />
+        <Button
+          title="New workspace"
+          onPress={() => router.push('/workspaces/new')}
+          disabled={workspaces.staleSince !== null}
+          testID="new-workspace"
+        />
       </View>
     </View>
   );
@@ -86,6 +94,7 @@ const styles = StyleSheet.create({
     gap: spacing(3),
   },
   pressed: { opacity: 0.8 },
+  stale: { opacity: 0.6 },
   rowMain: { flex: 1, gap: 2 },
   name: { color: colors.text, fontSize: 17, fontWeight: '600' },
   meta: { color: colors.muted, fontSize: 13 },

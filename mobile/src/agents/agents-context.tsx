@@ -12,7 +12,7 @@ import {
   type SavedAgent,
   type SavedAgents,
 } from './saved-agents';
-import type { SecretStorage } from './storage';
+import type { KeyValueStore } from './storage';
 
 const STORAGE_KEY = 'perry.agents';
 
@@ -23,6 +23,8 @@ interface AgentsState {
   active: SavedAgent | null;
   /** A client for the active agent. */
   client: PerryClient | null;
+  /** Where what agents said last is kept, for when they cannot be reached. */
+  cache: KeyValueStore;
   save(agent: SavedAgent): Promise<void>;
   select(url: string): Promise<void>;
   forget(url: string): Promise<void>;
@@ -32,10 +34,12 @@ const AgentsContext = createContext<AgentsState | null>(null);
 
 export function AgentsProvider({
   storage,
+  cache,
   fetchImpl,
   children,
 }: {
-  storage: SecretStorage;
+  storage: KeyValueStore;
+  cache: KeyValueStore;
   /** The fetch the clients use (tests pass a fake). */
   fetchImpl?: Fetch;
   children: ReactNode;
@@ -82,11 +86,12 @@ export function AgentsProvider({
       saved,
       active,
       client,
+      cache,
       save: (agent) => update((current) => saveAgent(current, agent)),
       select: (url) => update((current) => selectAgent(current, url)),
       forget: (url) => update((current) => forgetAgent(current, url)),
     }),
-    [loaded, saved, active, client, update],
+    [loaded, saved, active, client, cache, update],
   );
   return <AgentsContext.Provider value={value}>{children}</AgentsContext.Provider>;
 }

@@ -1,37 +1,40 @@
+import AsyncStorage from '@react-native-async-storage/async-storage';
 import * as SecureStore from 'expo-secure-store';
 import { Platform } from 'react-native';
 
-/** Where the app keeps its agents and their tokens. */
-export interface SecretStorage {
+/** Strings under keys, kept on the device. */
+export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
 }
 
 /**
- * The device's keychain (iOS) or keystore (Android) through expo-secure-store. In a browser
- * (the web export) there is none: the token stays in this site's localStorage, as the web UI
- * keeps it.
+ * Where agents and their tokens are kept: the device's keychain (iOS) or keystore (Android)
+ * through expo-secure-store. In a browser (the web export) there is none: the token stays in
+ * this site's localStorage, as the web UI keeps it.
  */
-export function deviceStorage(): SecretStorage {
+export function deviceSecrets(): KeyValueStore {
   if (Platform.OS !== 'web') {
     return {
       get: (key) => SecureStore.getItemAsync(key),
       set: (key, value) => SecureStore.setItemAsync(key, value),
     };
   }
+  return deviceCache();
+}
+
+/**
+ * Where what the agents last said is kept for when they cannot be reached (AsyncStorage:
+ * localStorage in a browser). Nothing secret goes here.
+ */
+export function deviceCache(): KeyValueStore {
   return {
-    async get(key) {
-      try {
-        return globalThis.localStorage?.getItem(key) ?? null;
-      } catch {
-        return null;
-      }
-    },
+    get: (key) => AsyncStorage.getItem(key).catch(() => null),
     async set(key, value) {
       try {
-        globalThis.localStorage?.setItem(key, value);
+        await AsyncStorage.setItem(key, value);
       } catch {
-        // Storage disabled: the agent works for this visit and is not remembered.
+        // A full or disabled store: the app works, it just cannot show this when offline.
       }
     },
   };

@@ -10,11 +10,13 @@ const tone: Record<WorkspaceStatus, string> = {
   error: colors.danger,
 };
 
-export function StatusBadge({ status }: { status: WorkspaceStatus }) {
+/** A workspace's status; `stale` when it is what the agent said last, not what it says now. */
+export function StatusBadge({ status, stale = false }: { status: WorkspaceStatus; stale?: boolean }) {
+  const color = stale ? colors.muted : tone[status];
   return (
-    <View style={[styles.badge, { borderColor: tone[status] }]} accessibilityLabel={`status ${status}`}>
-      <View style={[styles.dot, { backgroundColor: tone[status] }]} />
-      <Text style={[styles.text, { color: tone[status] }]}>{status}</Text>
+    <View style={[styles.badge, { borderColor: color }]} accessibilityLabel={`status ${status}${stale ? ' (stale)' : ''}`}>
+      <View style={[styles.dot, { backgroundColor: color }]} />
+      <Text style={[styles.text, { color }]}>{stale ? `${status}?` : status}</Text>
     </View>
   );
 }
