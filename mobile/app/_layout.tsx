@@ -25,6 +25,7 @@ export default function RootLayout() {
         >
           <Stack.Screen name="index" options={{ headerShown: false }} />
           <Stack.Screen name="connect" options={{ title: 'Agents' }} />
+          <Stack.Screen name="scan" options={{ title: 'Scan QR code' }} />
           <Stack.Screen name="workspaces/index" options={{ title: 'Workspaces' }} />
           <Stack.Screen name="workspaces/new" options={{ title: 'New workspace', presentation: 'modal' }} />
           <Stack.Screen name="workspaces/[name]" options={{ title: 'Workspace' }} />

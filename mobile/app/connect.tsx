@@ -2,9 +2,8 @@ import { useRouter } from 'expo-router';
 import { useState } from 'react';
 import { Pressable, ScrollView, StyleSheet, Text, View } from 'react-native';
 
-import { parseAgentAddress } from '../src/agents/agent-url';
 import { useAgents } from '../src/agents/agents-context';
-import { checkAgent, connectErrorMessage } from '../src/agents/check';
+import { useConnect } from '../src/agents/use-connect';
 import { Button, Field, Notice } from '../src/ui/controls';
 import { colors, spacing } from '../src/ui/theme';
 
@@ -15,36 +14,16 @@ import { colors, spacing } from '../src/ui/theme';
  */
 export default function ConnectScreen() {
   const router = useRouter();
-  const { saved, save, select, forget } = useAgents();
+  const { saved, select, forget } = useAgents();
+  const { connect, busy, failure, addressError, clearAddressError } = useConnect();
   const [address, setAddress] = useState('');
   const [token, setToken] = useState('');
-  const [addressError, setAddressError] = useState<string | null>(null);
-  const [failure, setFailure] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
-  async function connect() {
-    const parsed = parseAgentAddress(address);
-    if ('error' in parsed) {
-      setAddressError(parsed.error);
-      return;
-    }
-    const secret = (token.trim() || parsed.token) ?? '';
-    if (secret === '') {
-      setFailure('Paste the token too: perry agent run prints it as "Token:".');
-      return;
-    }
-    setBusy(true);
-    setFailure(null);
-    try {
-      const info = await checkAgent(parsed.url, secret);
-      await save({ url: parsed.url, token: secret, hostname: info.hostname });
+  async function submit() {
+    if (await connect(address, token)) {
       setAddress('');
       setToken('');
       router.replace('/workspaces');
-    } catch (error) {
-      setFailure(connectErrorMessage(error, parsed.url));
-    } finally {
-      setBusy(false);
     }
   }
 
@@ -53,7 +32,7 @@ export default function ConnectScreen() {
       <Text style={styles.title}>Connect to an agent</Text>
       <Text style={styles.hint}>
         On the machine that runs your workspaces, perry agent run prints a URL with the token in it: paste
-        it whole, or the address and the token apart.
+        it whole, or the address and the token apart, or scan the QR code on the agent page of its web UI.
       </Text>
       <Field
         label="Address"
@@ -61,7 +40,7 @@ export default function ConnectScreen() {
         value={address}
         onChangeText={(text) => {
           setAddress(text);
-          setAddressError(null);
+          clearAddressError();
         }}
         keyboardType="url"
         error={addressError}
@@ -74,10 +53,11 @@ export default function ConnectScreen() {
         onChangeText={setToken}
         secureTextEntry
         testID="token"
-        onSubmitEditing={connect}
+        onSubmitEditing={submit}
       />
       {failure ? <Notice tone="error">{failure}</Notice> : null}
-      <Button title="Connect" onPress={connect} busy={busy} testID="connect" />
+      <Button title="Connect" onPress={submit} busy={busy} testID="connect" />
+      <Button title="Scan the agent's QR code" kind="secondary" onPress={() => router.push('/scan')} testID="scan" />
 
       {saved.agents.length > 0 ? (
         <View style={styles.saved}>

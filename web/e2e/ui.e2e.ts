@@ -8,7 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 
 import { ensureArtifactsDir, execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
 
@@ -384,6 +386,14 @@ describe('Perry web UI', { timeout: 600_000 }, () => {
     for (const label of ['Uptime', 'Docker version', 'Docker-in-Docker mode']) {
       await page.getByRole('heading', { name: label }).waitFor();
     }
+    // The phone app's QR code, read back from the screen as a phone's camera would.
+    await page.getByRole('button', { name: 'Show QR code' }).click();
+    const qr = page.getByRole('img', { name: /QR code of/ });
+    await qr.waitFor();
+    const png = PNG.sync.read(await qr.screenshot());
+    const decoded = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+    assert.equal(decoded?.data, `${agent.baseUrl}/?token=${agent.token}`);
+    await page.getByText(/which a phone cannot reach/).waitFor();
     await shot(page, 'agent-desktop');
   });
 

@@ -10,6 +10,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { formatDuration } from '@/lib/format';
 
 import { useAgentConfig, useAgentInfo } from './api';
+import { PhoneQrCard } from './phone-qr';
 
 const DIND_MODES: Record<DindMode, { label: string; hint: string }> = {
   privileged: { label: 'Privileged', hint: 'Workspaces run as --privileged containers.' },
@@ -82,6 +83,7 @@ export function AgentPage() {
           )}
         </CardContent>
       </Card>
+      <PhoneQrCard />
     </div>
   );
 }

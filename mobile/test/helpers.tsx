@@ -1,0 +1,85 @@
+// Shared by the screen tests: the app's routes in the expo-router test harness, an in-memory
+// store and a fake agent behind fetch (the real agent is the web export's end-to-end test).
+import { QueryClientProvider } from '@tanstack/react-query';
+import { Slot } from 'expo-router';
+import { renderRouter } from 'expo-router/testing-library';
+
+import ConnectScreen from '../app/connect';
+import Index from '../app/index';
+import ScanScreen from '../app/scan';
+import WorkspaceScreen from '../app/workspaces/[name]';
+import WorkspacesScreen from '../app/workspaces/index';
+import NewWorkspaceScreen from '../app/workspaces/new';
+import { AgentsProvider } from '../src/agents/agents-context';
+import type { KeyValueStore } from '../src/agents/storage';
+import { createQueryClient } from '../src/query-client';
+
+export const TOKEN = 'right-token';
+
+/** A fake agent: answers oRPC calls from `routes`, 401 without the right token. */
+export function fakeAgent(routes: Record<string, () => Response | Promise<Response>>) {
+  const calls: string[] = [];
+  const fetchImpl = jest.fn(async (input: Request | string) => {
+    const request = typeof input === 'string' ? new Request(input) : input;
+    const path = new URL(request.url).pathname.replace(/^\/rpc\//, '');
+    calls.push(path);
+    if (request.headers.get('authorization') !== `Bearer ${TOKEN}`) {
+      return rpcError(401, 'UNAUTHORIZED', 'Missing or invalid token');
+    }
+    const route = routes[path];
+    return route ? route() : rpcError(404, 'NOT_FOUND', `no procedure ${path}`);
+  });
+  return { fetchImpl, calls };
+}
+
+export function rpcOk(value: unknown): Response {
+  return new Response(JSON.stringify({ json: value }), { status: 200, headers: { 'content-type': 'application/json' } });
+}
+
+export function rpcError(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify({ json: { defined: false, code, status, message } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+export const INFO = { version: '0.1.0', hostname: 'devbox', uptime: 5, workspacesCount: 1, dockerVersion: '20.10', dindMode: 'capabilities' };
+export const ALPHA = { name: 'alpha', status: 'running', created: '2026-11-26T10:00:00Z', image: 'workspace-base', ports: { ssh: 2201 } };
+
+export function memoryStorage(initial: Record<string, string> = {}): KeyValueStore & { values: Record<string, string> } {
+  const values = { ...initial };
+  return {
+    values,
+    get: async (key) => values[key] ?? null,
+    set: async (key, value) => {
+      values[key] = value;
+    },
+  };
+}
+
+export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initialUrl = '/', cache: KeyValueStore = memoryStorage()) {
+  const queryClient = createQueryClient(0);
+  globalThis.fetch = fetchImpl;
+  return renderRouter(
+    {
+      _layout: () => (
+        <QueryClientProvider client={queryClient}>
+          <AgentsProvider storage={storage} cache={cache} fetchImpl={fetchImpl}>
+            <Slot />
+          </AgentsProvider>
+        </QueryClientProvider>
+      ),
+      index: Index,
+      connect: ConnectScreen,
+      scan: ScanScreen,
+      'workspaces/index': WorkspacesScreen,
+      'workspaces/new': NewWorkspaceScreen,
+      'workspaces/[name]': WorkspaceScreen,
+    },
+    { initialUrl },
+  );
+}
+
+export const saved = (url = 'http://devbox:7391') =>
+  JSON.stringify({ agents: [{ url, token: TOKEN, hostname: 'devbox' }], active: url });
+
