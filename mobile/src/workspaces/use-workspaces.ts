@@ -1,4 +1,4 @@
-import { errorMessage, type Workspace } from '@perry/client';
+import type { Workspace } from '@perry/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 
@@ -102,4 +102,3 @@ export function useCreateWorkspace() {
   });
 }
 
-export { errorMessage };
