@@ -4,12 +4,10 @@ mod common;
 
 use std::time::Duration;
 
-use bollard::exec::{CreateExecOptions, StartExecResults};
-use futures_util::StreamExt;
 use perry_agent::docker::Docker;
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use common::{TestAgent, docker_objects, exec};
 
@@ -23,49 +21,6 @@ async fn ssh_greeting(port: u16) -> String {
         .unwrap()
         .unwrap();
     String::from_utf8_lossy(&greeting[..read]).into_owned()
-}
-
-/// Loads the host's debian:bookworm into the workspace's inner dockerd (there is no registry).
-async fn load_base_image_inside(container: &str) {
-    let docker = bollard::Docker::connect_with_defaults()
-        .unwrap()
-        .negotiate_version()
-        .await
-        .unwrap();
-    let exec = docker
-        .create_exec(
-            container,
-            CreateExecOptions::<String> {
-                cmd: Some(vec!["docker".into(), "load".into()]),
-                attach_stdin: Some(true),
-                attach_stdout: Some(true),
-                attach_stderr: Some(true),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    let StartExecResults::Attached {
-        mut output,
-        mut input,
-    } = docker.start_exec(&exec.id, None).await.unwrap()
-    else {
-        panic!("exec did not attach");
-    };
-    let mut image = docker.export_image("debian:bookworm");
-    while let Some(chunk) = image.next().await {
-        input.write_all(&chunk.unwrap()).await.unwrap();
-    }
-    input.shutdown().await.unwrap();
-    drop(input);
-    let mut log = String::new();
-    while let Some(chunk) = output.next().await {
-        log.push_str(&chunk.unwrap().to_string());
-    }
-    assert!(
-        log.contains("Loaded image"),
-        "docker load inside the workspace failed: {log}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -93,7 +48,8 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
         (0, "overlay2"),
         "docker info inside: {output}"
     );
-    load_base_image_inside(&container).await;
+    // There is no registry: the host's debian:bookworm goes into the inner dockerd.
+    common::load_image_inside(&container, "debian:bookworm").await;
     let (code, output) = exec(
         &container,
         "workspace",
