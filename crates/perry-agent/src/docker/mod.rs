@@ -358,7 +358,7 @@ impl Docker {
 
     /// Names of the volumes carrying `label=value`.
     pub async fn list_volumes(&self, label: &str, value: &str) -> Result<Vec<String>, DockerError> {
-        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let filters = label_filter(label, value);
         let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
             .filters(&filters)
             .build();
@@ -379,7 +379,7 @@ impl Docker {
         label: &str,
         value: &str,
     ) -> Result<Vec<(String, String)>, DockerError> {
-        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let filters = label_filter(label, value);
         let options = bollard::query_parameters::ListNetworksOptionsBuilder::default()
             .filters(&filters)
             .build();
@@ -554,7 +554,7 @@ impl Docker {
         label: &str,
         value: &str,
     ) -> Result<Vec<ContainerInfo>, DockerError> {
-        let filters = HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])]);
+        let filters = label_filter(label, value);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -1053,4 +1053,9 @@ fn apply_limits(host_config: &mut HostConfig, limits: &WorkspaceLimits) {
     if let Some(pids) = limits.pids {
         host_config.pids_limit = Some(i64::from(pids));
     }
+}
+
+/// Docker's list filter for objects carrying `label=value`.
+fn label_filter(label: &str, value: &str) -> HashMap<String, Vec<String>> {
+    HashMap::from([("label".to_owned(), vec![format!("{label}={value}")])])
 }
