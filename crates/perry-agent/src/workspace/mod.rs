@@ -448,10 +448,9 @@ impl WorkspaceService {
             .unwrap_or_else(|| self.settings.image.clone());
         let name_lock = self.name_lock(name);
         let _serialized = name_lock.lock().await;
+        // Checked here too, before the image check: a taken name is the answer that matters.
         if self.state.workspace(name).is_some() {
-            return Err(ApiError::Conflict(format!(
-                "Workspace {name:?} already exists"
-            )));
+            return Err(already_exists(name));
         }
         if !self.docker.image_exists(&image).await? {
             return Err(ApiError::PreconditionFailed(format!(
@@ -508,7 +507,7 @@ impl WorkspaceService {
         let range = self.settings.ssh_port_range;
         let reserved = self.state.update(|state| {
             if state.workspaces.contains_key(name) {
-                return Err(ApiError::Conflict(format!("Workspace {name:?} already exists")));
+                return Err(already_exists(name));
             }
             let mut taken: BTreeSet<u16> = state.workspaces.values().map(|w| w.ports.ssh).collect();
             taken.extend(avoid);
@@ -1168,6 +1167,11 @@ async fn ssh_banner(port: u16) -> Result<(), String> {
             "sshd on port {port} accepted but sent no greeting yet"
         )),
     }
+}
+
+/// The 409 for a create whose name is taken.
+fn already_exists(name: &str) -> ApiError {
+    ApiError::Conflict(format!("Workspace {name:?} already exists"))
 }
 
 #[cfg(test)]
