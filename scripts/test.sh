@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A clean clone builds once: incremental caches would only double target/'s size on disk.
+export CARGO_INCREMENTAL=0
 export PERRY_WORKER_BINARY="$PWD/target/release/perry-worker"
 [ -x "$PERRY_WORKER_BINARY" ] || { echo "test: $PERRY_WORKER_BINARY is missing; run make build" >&2; exit 1; }
 
