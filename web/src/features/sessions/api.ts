@@ -6,8 +6,8 @@ import { useAuth } from '@/features/auth/auth-context';
 import { useApi } from '@/lib/api';
 import { errorCode } from '@perry/client';
 
-import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from './events';
-import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from './transcript';
+import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from '@perry/client';
+import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from '@perry/client';
 
 /** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
 const LIST_LIMIT = 1000;

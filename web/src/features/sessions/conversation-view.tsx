@@ -12,7 +12,7 @@ import { useNow } from '@/lib/use-now';
 import { AgentBadge } from './agents';
 import { useTranscript } from './api';
 import { Conversation } from './conversation';
-import { hasOlder } from './transcript';
+import { hasOlder } from '@perry/client';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
 

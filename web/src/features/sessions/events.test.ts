@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@perry/client';
 import { describe, expect, it } from 'vitest';
 
-import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from './events';
+import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from '@perry/client';
 
 function session(id: string, lastActivity: string, extra: Partial<SessionInfo> = {}): SessionInfo {
   return {

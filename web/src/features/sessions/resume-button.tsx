@@ -6,7 +6,7 @@ import { Button, type ButtonProps } from '@/components/ui/button';
 import { openTerminalState } from '@/features/terminal/open-request';
 import { cn, newId } from '@/lib/utils';
 
-import { resumeTabTitle, resumeTerminalCommand } from './resume';
+import { resumeTabTitle, resumeTerminalCommand } from '@perry/client';
 
 /**
  * Opens a terminal tab in the workspace that continues `session` (its resume command, in its

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { resumeCommandLine, resumeTabTitle, resumeTerminalCommand, shellQuote } from './resume';
+import { resumeCommandLine, resumeTabTitle, resumeTerminalCommand, shellQuote } from '@perry/client';
 
 describe('shellQuote', () => {
   it('wraps in single quotes and escapes single quotes', () => {

@@ -16,7 +16,7 @@ import { cn } from '@/lib/utils';
 
 import { AGENT_ORDER, AGENTS, AgentBadge } from './agents';
 import { useDebounced, useSessions, useSessionSearch, type SessionsFeed } from './api';
-import { sessionKey } from './events';
+import { sessionKey } from '@perry/client';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
 

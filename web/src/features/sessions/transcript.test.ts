@@ -1,7 +1,7 @@
 import type { Message, MessagesPage } from '@perry/client';
 import { describe, expect, it } from 'vitest';
 
-import { addPage, EMPTY_TRANSCRIPT, hasOlder, olderPageRequest, pageStart, type Transcript } from './transcript';
+import { addPage, EMPTY_TRANSCRIPT, hasOlder, olderPageRequest, pageStart, type Transcript } from '@perry/client';
 
 const msg = (n: number, text = `m${n}`): Message => ({ id: `m${n}`, role: n % 2 ? 'assistant' : 'user', text, toolCalls: [], timestamp: '' });
 

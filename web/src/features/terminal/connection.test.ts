@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis } from './connection';
+import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis } from '@perry/client';
 
 /** Just enough of a WebSocket for TerminalConnection, driven by the test. */
 class FakeSocket {
@@ -60,7 +60,7 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
     createSocket: (url) => {
       const socket = new FakeSocket(url);
       sockets.push(socket);
-      return socket as unknown as WebSocket;
+      return socket;
     },
     schedule: (callback, ms) => {
       timers.push({ callback, ms });

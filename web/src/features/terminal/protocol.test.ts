@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './protocol';
+import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from '@perry/client';
 
 describe('terminalSocketUrl', () => {
   const base = { origin: 'http://box:7391', workspace: 'alpha', token: 'tok', cols: 120, rows: 40 };

@@ -22,7 +22,7 @@ import { formatRelativeTime } from '@/lib/format';
 import { cn, newId } from '@/lib/utils';
 
 import { useKillTerminal, useTerminals } from './api';
-import type { Diagnosis } from './connection';
+import type { Diagnosis } from '@perry/client';
 import { readOpenTerminalRequest } from './open-request';
 import { loadTabs, saveTabs, tabsReducer, type TerminalTab } from './tabs';
 

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
 
-import { TerminalConnection, type ConnectionStatus, type Diagnosis } from './connection';
+import { TerminalConnection, type ConnectionStatus, type Diagnosis } from '@perry/client';
 
 export interface TerminalViewProps {
   workspace: string;

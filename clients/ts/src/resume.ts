@@ -1,6 +1,6 @@
 // Resuming a session: the terminal command that continues it where it was started.
 
-import type { SessionInfo } from '@perry/client';
+import type { SessionInfo } from './api.gen.ts';
 
 /** `value` as one shell word: single quotes, each ' written as '\''. */
 export function shellQuote(value: string): string {

@@ -2,7 +2,7 @@
 // already shows, and stops for good when the shell exits or the workspace stops. Uses only the
 // WebSocket API, so it runs in a browser and in React Native alike.
 
-import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './protocol';
+import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './terminal-protocol.ts';
 
 export type ConnectionStatus =
   | { kind: 'connecting'; attempt: number }
@@ -39,14 +39,31 @@ export interface ConnectionOptions {
   diagnose(terminalId: string | null): Promise<Diagnosis>;
   /** Told before output of a different shell starts, so the screen can be cleared. */
   onNewShell?(): void;
-  createSocket?(url: string): WebSocket;
+  createSocket?(url: string): TerminalSocket;
   schedule?(callback: () => void, ms: number): () => void;
+}
+
+/** The part of the WebSocket API (browsers, React Native) a terminal uses. */
+export interface TerminalSocket {
+  readonly readyState: number;
+  binaryType: string;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+}
+
+/** The platform's WebSocket (a global in browsers and React Native, not in Node 20's types). */
+function platformSocket(url: string): TerminalSocket {
+  const WebSocketClass = (globalThis as unknown as { WebSocket: new (url: string) => TerminalSocket }).WebSocket;
+  return new WebSocketClass(url);
 }
 
 const encoder = new TextEncoder();
 
 export class TerminalConnection {
-  private socket: WebSocket | null = null;
+  private socket: TerminalSocket | null = null;
   private terminalId: string | null;
   private command: readonly string[] | null;
   private cols: number;
@@ -90,20 +107,20 @@ export class TerminalConnection {
       since,
       command: this.command,
     });
-    const socket = this.options.createSocket ? this.options.createSocket(url) : new WebSocket(url);
+    const socket = (this.options.createSocket ?? platformSocket)(url);
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
     let opened = false;
     socket.onopen = () => {
       opened = true;
     };
-    socket.onmessage = (event: MessageEvent) => {
+    socket.onmessage = (event) => {
       if (this.socket !== socket) return;
       // binaryType is 'arraybuffer', so anything that is not text is an ArrayBuffer.
       if (typeof event.data === 'string') this.onControl(event.data);
       else this.onBytes(new Uint8Array(event.data as ArrayBuffer));
     };
-    socket.onclose = (event: CloseEvent) => {
+    socket.onclose = (event) => {
       if (this.socket !== socket || this.disposed) return;
       this.socket = null;
       void this.onClose(event.code, event.reason, opened);

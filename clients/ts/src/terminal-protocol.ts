@@ -1,8 +1,7 @@
 // The terminal WebSocket protocol of the agent (`/terminal/<workspace>`), as pure functions:
-// no DOM and no React, so the logic is easy to test and could move to @perry/client for the
-// mobile app as it is.
+// no DOM and no React, shared by the web UI and the phone app.
 
-import type { TerminalControl } from '@perry/client';
+import type { TerminalControl } from './api.gen.ts';
 
 export interface TerminalUrlOptions {
   /** The page's origin, e.g. `https://box:7391`; http becomes ws, https becomes wss. */

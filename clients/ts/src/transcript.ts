@@ -4,7 +4,7 @@
 // absolute positions (0 = the first message of the session) and derives the offset of the next
 // older page from the total the agent last reported.
 
-import type { Message, MessagesPage } from '@perry/client';
+import type { Message, MessagesPage } from './api.gen.ts';
 
 export const MESSAGES_PAGE_SIZE = 50;
 

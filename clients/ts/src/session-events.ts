@@ -1,7 +1,7 @@
 // The `/sessions/<workspace>` socket's events applied to the cached list, as pure functions: no
-// React, no DOM, so they are easy to test (and could move to @perry/client for the mobile app).
+// React, no DOM, so they are easy to test (shared by the web UI and the phone app).
 
-import type { SessionAgent, SessionEvent, SessionInfo } from '@perry/client';
+import type { SessionAgent, SessionEvent, SessionInfo } from './api.gen.ts';
 
 const AGENTS: readonly SessionAgent[] = ['claude-code', 'opencode', 'codex'];
 
