@@ -1,6 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import assert from 'node:assert/strict';
+import { describe, mock, test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 
-import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis } from '@perry/client';
+import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis } from '../src/index.ts';
 
 /** Just enough of a WebSocket for TerminalConnection, driven by the test. */
 class FakeSocket {
@@ -45,7 +47,7 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
   const output: string[] = [];
   const ids: (string | null)[] = [];
   const timers: { callback: () => void; ms: number }[] = [];
-  const diagnose = vi.fn(async (_id: string | null) => diagnosis);
+  const diagnose = mock.fn(async (_id: string | null) => diagnosis);
   const connection = new TerminalConnection({
     origin: 'http://box:7391',
     workspace: 'alpha',
@@ -75,45 +77,47 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('TerminalConnection', () => {
-  it('opens a new shell, reports its id, shows output and sends keys as binary', () => {
+  test('opens a new shell, reports its id, shows output and sends keys as binary', () => {
     const t = setup();
     t.connection.connect();
-    expect(t.last().query()).toEqual({ token: 'tok', cols: '80', rows: '24' });
+    assert.deepEqual(t.last().query(), { token: 'tok', cols: '80', rows: '24' });
     t.last().open();
     t.last().attach('t-1');
     t.last().output('hello-42\r\n');
-    expect(t.ids).toEqual(['t-1']);
-    expect(t.output).toEqual(['hello-42\r\n']);
-    expect(t.statuses.at(-1)).toEqual({ kind: 'open' });
+    assert.deepEqual(t.ids, ['t-1']);
+    assert.deepEqual(t.output, ['hello-42\r\n']);
+    assert.deepEqual(t.statuses.at(-1), { kind: 'open' });
     t.connection.sendInput('ls\r');
     const sent = t.last().sent[0];
-    expect(ArrayBuffer.isView(sent)).toBe(true); // a binary frame, not text
-    expect(new TextDecoder().decode(sent as Uint8Array)).toBe('ls\r');
+    assert.equal(ArrayBuffer.isView(sent), true); // a binary frame, not text
+    assert.equal(new TextDecoder().decode(sent as Uint8Array), 'ls\r');
   });
 
-  it('reattaches to a remembered shell with a full replay (after a page reload)', () => {
+  test('reattaches to a remembered shell with a full replay (after a page reload)', () => {
     const t = setup({ terminalId: 't-7' });
     t.connection.connect();
-    expect(t.last().query()).toMatchObject({ terminal: 't-7' });
-    expect(t.last().query()).not.toHaveProperty('since');
+    assert.equal(t.last().query().terminal, 't-7');
+    assert.equal('since' in t.last().query(), false);
   });
 
-  it('after a drop, reconnects to the same shell asking only for unseen output', () => {
+  test('after a drop, reconnects to the same shell asking only for unseen output', () => {
     const t = setup();
     t.connection.connect();
     t.last().open();
     t.last().attach('t-1', 100);
     t.last().output('12345');
     t.last().serverClose(1006);
-    expect(t.statuses.at(-1)).toEqual({ kind: 'connecting', attempt: 1 });
-    expect(t.timers).toHaveLength(1);
-    expect(t.timers[0]!.ms).toBe(250);
+    assert.deepEqual(t.statuses.at(-1), { kind: 'connecting', attempt: 1 });
+    assert.equal(t.timers.length, 1);
+    assert.equal(t.timers[0]!.ms, 250);
     t.timers[0]!.callback();
-    expect(t.sockets).toHaveLength(2);
-    expect(t.last().query()).toMatchObject({ terminal: 't-1', since: '105' });
+    assert.equal(t.sockets.length, 2);
+    const query = t.last().query();
+    assert.equal(query.terminal, 't-1');
+    assert.equal(query.since, '105');
   });
 
-  it('counts skipped bytes when resuming', () => {
+  test('counts skipped bytes when resuming', () => {
     const t = setup();
     t.connection.connect();
     t.last().open();
@@ -122,101 +126,101 @@ describe('TerminalConnection', () => {
     t.last().onmessage?.({ data: '{"type":"dropped","bytes":1000}' });
     t.last().serverClose(1006);
     t.timers[0]!.callback();
-    expect(t.last().query().since).toBe('1002');
+    assert.equal(t.last().query().since, '1002');
   });
 
-  it('does not reconnect when the shell exits, and can start a new shell', () => {
+  test('does not reconnect when the shell exits, and can start a new shell', () => {
     const t = setup();
     t.connection.connect();
     t.last().open();
     t.last().attach('t-1');
     t.last().serverClose(1000, 'exit 3');
-    expect(t.statuses.at(-1)).toEqual({ kind: 'exited', exitCode: 3 });
-    expect(t.timers).toHaveLength(0);
-    expect(t.ids).toEqual(['t-1', null]);
+    assert.deepEqual(t.statuses.at(-1), { kind: 'exited', exitCode: 3 });
+    assert.equal(t.timers.length, 0);
+    assert.deepEqual(t.ids, ['t-1', null]);
     t.connection.startNewShell();
-    expect(t.sockets).toHaveLength(2);
-    expect(t.last().query()).not.toHaveProperty('terminal');
+    assert.equal(t.sockets.length, 2);
+    assert.equal('terminal' in t.last().query(), false);
   });
 
-  it('runs the tab\'s command in its first terminal only; after it exits a new shell is a login shell', () => {
+  test('runs the tab\'s command in its first terminal only; after it exits a new shell is a login shell', () => {
     const t = setup({ command: ['bash', '-lc', 'claude --resume s1'] });
     t.connection.connect();
-    expect(JSON.parse(t.last().query().cmd!)).toEqual(['bash', '-lc', 'claude --resume s1']);
+    assert.deepEqual(JSON.parse(t.last().query().cmd!), ['bash', '-lc', 'claude --resume s1']);
     t.last().open();
     t.last().attach('t-1');
     // A drop reattaches to the same terminal: the command is not run again.
     t.last().serverClose(1006);
     t.timers[0]!.callback();
-    expect(t.last().query()).toMatchObject({ terminal: 't-1' });
-    expect(t.last().query()).not.toHaveProperty('cmd');
+    assert.equal(t.last().query().terminal, 't-1');
+    assert.equal('cmd' in t.last().query(), false);
     t.last().open();
     t.last().attach('t-1');
     t.last().serverClose(1000, 'exit 0');
-    expect(t.statuses.at(-1)).toEqual({ kind: 'exited', exitCode: 0 });
+    assert.deepEqual(t.statuses.at(-1), { kind: 'exited', exitCode: 0 });
     t.connection.startNewShell();
-    expect(t.last().query()).not.toHaveProperty('cmd');
-    expect(t.last().query()).not.toHaveProperty('terminal');
+    assert.equal('cmd' in t.last().query(), false);
+    assert.equal('terminal' in t.last().query(), false);
   });
 
-  it('does not reconnect when the workspace stops', () => {
+  test('does not reconnect when the workspace stops', () => {
     const t = setup();
     t.connection.connect();
     t.last().open();
     t.last().attach('t-1');
     t.last().serverClose(1001, 'workspace stopped');
-    expect(t.statuses.at(-1)).toEqual({ kind: 'stopped' });
-    expect(t.timers).toHaveLength(0);
+    assert.deepEqual(t.statuses.at(-1), { kind: 'stopped' });
+    assert.equal(t.timers.length, 0);
   });
 
-  it('opens a fresh shell when the remembered one is gone (404 on reattach)', async () => {
+  test('opens a fresh shell when the remembered one is gone (404 on reattach)', async () => {
     const t = setup({ terminalId: 't-old' }, 'fresh');
     t.connection.connect();
     t.last().serverClose(1006); // refused before opening
     await flush();
-    expect(t.diagnose).toHaveBeenCalledWith('t-old');
-    expect(t.ids).toEqual([null]);
-    expect(t.sockets).toHaveLength(2);
-    expect(t.last().query()).not.toHaveProperty('terminal');
+    assert.ok(t.diagnose.mock.calls.some((call) => isDeepStrictEqual(call.arguments, ['t-old'])), 'diagnose was asked about t-old');
+    assert.deepEqual(t.ids, [null]);
+    assert.equal(t.sockets.length, 2);
+    assert.equal('terminal' in t.last().query(), false);
   });
 
-  it('says the workspace is stopped when the upgrade is refused for that reason (409)', async () => {
+  test('says the workspace is stopped when the upgrade is refused for that reason (409)', async () => {
     const t = setup({}, 'stopped');
     t.connection.connect();
     t.last().serverClose(1006);
     await flush();
-    expect(t.statuses.at(-1)).toEqual({ kind: 'stopped' });
-    expect(t.sockets).toHaveLength(1);
+    assert.deepEqual(t.statuses.at(-1), { kind: 'stopped' });
+    assert.equal(t.sockets.length, 1);
   });
 
-  it('sends resizes only while attached and only when the size changes', () => {
+  test('sends resizes only while attached and only when the size changes', () => {
     const t = setup();
     t.connection.connect();
     t.connection.resize(100, 30); // not attached yet: remembered for the URL
     t.last().open();
     t.last().attach('t-1', 0, { cols: 100, rows: 30 });
-    expect(t.last().sent).toEqual([]);
+    assert.deepEqual(t.last().sent, []);
     t.connection.resize(100, 30);
-    expect(t.last().sent).toEqual([]);
+    assert.deepEqual(t.last().sent, []);
     t.connection.resize(120, 30);
-    expect(t.last().sent).toEqual(['{"type":"resize","cols":120,"rows":30}']);
+    assert.deepEqual(t.last().sent, ['{"type":"resize","cols":120,"rows":30}']);
   });
 
-  it('gives a reattached shell our size when it differs', () => {
+  test('gives a reattached shell our size when it differs', () => {
     const t = setup({ terminalId: 't-1' });
     t.connection.connect();
     t.last().open();
     t.last().attach('t-1', 0, { cols: 200, rows: 50 });
-    expect(t.last().sent).toEqual(['{"type":"resize","cols":80,"rows":24}']);
+    assert.deepEqual(t.last().sent, ['{"type":"resize","cols":80,"rows":24}']);
   });
 
-  it('stops everything on dispose', () => {
+  test('stops everything on dispose', () => {
     const t = setup();
     t.connection.connect();
     t.last().open();
     t.connection.dispose();
-    expect(t.last().closedByClient).toBe(true);
+    assert.equal(t.last().closedByClient, true);
     t.last().serverClose(1006);
-    expect(t.timers).toHaveLength(0);
+    assert.equal(t.timers.length, 0);
   });
 });
