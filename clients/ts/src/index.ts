@@ -6,7 +6,7 @@ export { errorCode, errorMessage, isRetryable, isUnauthorized } from './errors.t
 export { sshCommand } from './ssh.ts';
 export { validateWorkspaceName, WORKSPACE_NAME_PATTERN, WORKSPACE_NAME_RULE } from './workspace-name.ts';
 export * from './terminal-protocol.ts';
-export { TerminalConnection } from './terminal-connection.ts';
+export { diagnoseRefusedTerminal, TerminalConnection } from './terminal-connection.ts';
 export type { ConnectionOptions, ConnectionStatus, Diagnosis, TerminalSocket } from './terminal-connection.ts';
 export * from './session-events.ts';
 export * from './transcript.ts';

@@ -99,3 +99,81 @@ export function sessionsSocketUrl(origin: string, workspaceName: string, token: 
   if (token) url.searchParams.set('token', token);
   return url.toString();
 }
+
+/**
+ * How a sessions list stays current: `live` the socket is open and its events arrive,
+ * `connecting` it is being opened (again), `polling` it could not be opened, so the caller asks
+ * for the list every few seconds meanwhile.
+ */
+export type SessionsFeed = 'live' | 'connecting' | 'polling';
+
+/** The part of the WebSocket API (browsers, React Native) the sessions feed uses. */
+export interface SessionsSocket {
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: (() => void) | null;
+  close(): void;
+}
+
+export interface WatchSessionsOptions {
+  origin: string;
+  workspaceName: string;
+  token: string | null;
+  onEvent(event: SessionEvent): void;
+  onFeed(feed: SessionsFeed): void;
+  /** After a drop of an open socket: events may have been missed, so ask for the list again. */
+  onGap?(): void;
+  createSocket?(url: string): SessionsSocket;
+}
+
+/**
+ * Follows `/sessions/<workspace>`: a snapshot, then one event per change; reconnects with
+ * backoff. Returns the function that stops it.
+ */
+export function watchSessions(options: WatchSessionsOptions): () => void {
+  const createSocket =
+    options.createSocket ??
+    ((url: string) => new (globalThis as unknown as { WebSocket: new (url: string) => SessionsSocket }).WebSocket(url));
+  let socket: SessionsSocket | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let attempt = 0;
+  let stopped = false;
+  const connect = () => {
+    const current = createSocket(sessionsSocketUrl(options.origin, options.workspaceName, options.token));
+    socket = current;
+    let opened = false;
+    current.onopen = () => {
+      opened = true;
+      attempt = 0;
+      options.onFeed('live');
+    };
+    current.onmessage = (message) => {
+      if (typeof message.data !== 'string') return;
+      const event = parseSessionEvent(message.data);
+      if (event) options.onEvent(event);
+    };
+    current.onclose = () => {
+      if (stopped || socket !== current) return;
+      socket = null;
+      // Never opened (refused: the workspace is stopping, its worker is starting, a proxy drops
+      // WebSockets): poll meanwhile. A drop after it was open: reconnect first.
+      options.onFeed(opened ? 'connecting' : 'polling');
+      if (opened) options.onGap?.();
+      timer = setTimeout(connect, sessionsReconnectDelay(attempt));
+      attempt += 1;
+    };
+  };
+  options.onFeed('connecting');
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    const current = socket;
+    socket = null;
+    if (current) {
+      current.onclose = null;
+      current.onmessage = null;
+      current.close();
+    }
+  };
+}

@@ -2,6 +2,8 @@
 // already shows, and stops for good when the shell exits or the workspace stops. Uses only the
 // WebSocket API, so it runs in a browser and in React Native alike.
 
+import type { PerryClient } from './client.ts';
+import { errorCode } from './errors.ts';
 import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './terminal-protocol.ts';
 
 export type ConnectionStatus =
@@ -269,5 +271,32 @@ export class TerminalConnection {
     socket.onmessage = null;
     socket.onclose = null;
     if (socket.readyState === 0 || socket.readyState === 1) socket.close(1000, 'client closed');
+  }
+}
+
+/**
+ * Why the agent refused a terminal's upgrade, asked through the API (a browser hides the HTTP
+ * status of a failed upgrade). `onUnauthorized` is told when the token itself was refused.
+ */
+export async function diagnoseRefusedTerminal(
+  api: PerryClient,
+  workspaceName: string,
+  terminalId: string | null,
+  onUnauthorized?: () => void,
+): Promise<Diagnosis> {
+  try {
+    const workspace = await api.workspaces.get({ name: workspaceName });
+    if (workspace.status !== 'running') return 'stopped';
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'UNAUTHORIZED') onUnauthorized?.();
+    return code === 'NOT_FOUND' ? 'gone' : 'retry';
+  }
+  if (terminalId === null) return 'retry';
+  try {
+    const open = await api.terminals.list({ workspaceName });
+    return open.some((terminal) => terminal.id === terminalId) ? 'retry' : 'fresh';
+  } catch {
+    return 'retry';
   }
 }

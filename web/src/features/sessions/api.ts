@@ -6,7 +6,7 @@ import { useAuth } from '@/features/auth/auth-context';
 import { useApi } from '@/lib/api';
 import { errorCode } from '@perry/client';
 
-import { applySessionEvent, parseSessionEvent, sessionsReconnectDelay, sessionsSocketUrl, sortSessions } from '@perry/client';
+import { applySessionEvent, sortSessions, watchSessions, type SessionsFeed } from '@perry/client';
 import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from '@perry/client';
 
 /** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
@@ -21,12 +21,7 @@ export const sessionKeys = {
   messages: (workspaceName: string, sessionId: string) => ['sessions', workspaceName, 'messages', sessionId] as const,
 };
 
-/**
- * How the list stays current: `live` the socket is open and its events update the cache,
- * `connecting` it is being opened (again), `polling` it could not be opened and the list is
- * asked for every few seconds instead.
- */
-export type SessionsFeed = 'live' | 'connecting' | 'polling';
+export type { SessionsFeed } from '@perry/client';
 
 /**
  * The workspace's sessions, newest first, live: `/sessions/<workspace>` sends a snapshot and then
@@ -55,24 +50,15 @@ function useSessionEvents(workspaceName: string, enabled: boolean, setFeed: (fee
   useEffect(() => {
     if (!enabled) return;
     const key = sessionKeys.list(workspaceName);
-    let socket: WebSocket | null = null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let attempt = 0;
     let stopped = false;
     let applying: Promise<void> = Promise.resolve();
-    const connect = () => {
-      const current = new WebSocket(sessionsSocketUrl(window.location.origin, workspaceName, token));
-      socket = current;
-      let opened = false;
-      current.onopen = () => {
-        opened = true;
-        attempt = 0;
-        setFeed('live');
-      };
-      current.onmessage = (message: MessageEvent) => {
-        if (typeof message.data !== 'string') return;
-        const event = parseSessionEvent(message.data);
-        if (!event) return;
+    const stop = watchSessions({
+      origin: window.location.origin,
+      workspaceName,
+      token,
+      onFeed: setFeed,
+      onGap: () => void queryClient.invalidateQueries({ queryKey: key }),
+      onEvent: (event) => {
         // In order, one after the other: a list fetch still under way would land after this
         // event with older news, so it is cancelled (and its revert done) before the event applies.
         applying = applying.then(async () => {
@@ -80,29 +66,11 @@ function useSessionEvents(workspaceName: string, enabled: boolean, setFeed: (fee
           if (stopped) return;
           queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event));
         });
-      };
-      current.onclose = () => {
-        if (stopped || socket !== current) return;
-        socket = null;
-        // Never opened (refused: the workspace is stopping, its worker is starting, a proxy
-        // drops WebSockets): poll meanwhile. A drop after it was open: reconnect first.
-        setFeed(opened ? 'connecting' : 'polling');
-        if (opened) void queryClient.invalidateQueries({ queryKey: key });
-        timer = setTimeout(connect, sessionsReconnectDelay(attempt));
-        attempt += 1;
-      };
-    };
-    setFeed('connecting');
-    connect();
+      },
+    });
     return () => {
       stopped = true;
-      clearTimeout(timer);
-      const current = socket as WebSocket | null;
-      if (current) {
-        current.onclose = null;
-        current.onmessage = null;
-        current.close();
-      }
+      stop();
     };
   }, [enabled, workspaceName, token, queryClient, setFeed]);
 }

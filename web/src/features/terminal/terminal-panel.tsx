@@ -1,4 +1,4 @@
-import type { Workspace } from '@perry/client';
+import { diagnoseRefusedTerminal, type Diagnosis, type Workspace } from '@perry/client';
 import { ChevronDown, Play, Plus, SquareTerminal, X } from 'lucide-react';
 import { lazy, Suspense, useCallback, useEffect, useReducer } from 'react';
 import { useLocation, useNavigate } from 'react-router';
@@ -17,12 +17,10 @@ import { useAuth } from '@/features/auth/auth-context';
 import { TOKEN_REFUSED_NOTICE } from '@/features/auth/auth-store';
 import { useStartWorkspace } from '@/features/workspaces/api';
 import { useApi } from '@/lib/api';
-import { errorCode } from '@perry/client';
 import { formatRelativeTime } from '@/lib/format';
 import { cn, newId } from '@/lib/utils';
 
 import { useKillTerminal, useTerminals } from './api';
-import type { Diagnosis } from '@perry/client';
 import { readOpenTerminalRequest } from './open-request';
 import { loadTabs, saveTabs, tabsReducer, type TerminalTab } from './tabs';
 
@@ -80,23 +78,8 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
   }, [request?.id]);
 
   const diagnose = useCallback(
-    async (terminalId: string | null): Promise<Diagnosis> => {
-      try {
-        const workspace = await api.workspaces.get({ name: workspaceName });
-        if (workspace.status !== 'running') return 'stopped';
-      } catch (error) {
-        const code = errorCode(error);
-        if (code === 'UNAUTHORIZED') signOut(TOKEN_REFUSED_NOTICE);
-        return code === 'NOT_FOUND' ? 'gone' : 'retry';
-      }
-      if (terminalId === null) return 'retry';
-      try {
-        const open = await api.terminals.list({ workspaceName });
-        return open.some((terminal) => terminal.id === terminalId) ? 'retry' : 'fresh';
-      } catch {
-        return 'retry';
-      }
-    },
+    (terminalId: string | null): Promise<Diagnosis> =>
+      diagnoseRefusedTerminal(api, workspaceName, terminalId, () => signOut(TOKEN_REFUSED_NOTICE)),
     [api, workspaceName, signOut],
   );
 
