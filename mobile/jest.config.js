@@ -4,6 +4,7 @@ const expo = require('jest-expo/jest-preset');
 module.exports = {
   preset: 'jest-expo',
   testMatch: ['<rootDir>/test/**/*.test.ts?(x)'],
+  setupFiles: ['<rootDir>/test/setup.ts'],
   // Modules imported from ../clients/ts find what they need here too.
   modulePaths: ['<rootDir>/node_modules'],
   transform: { ...expo.transform, '\\.mjs$': expo.transform['\\.[jt]sx?$'] },

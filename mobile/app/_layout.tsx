@@ -28,7 +28,10 @@ export default function RootLayout() {
           <Stack.Screen name="scan" options={{ title: 'Scan QR code' }} />
           <Stack.Screen name="workspaces/index" options={{ title: 'Workspaces' }} />
           <Stack.Screen name="workspaces/new" options={{ title: 'New workspace', presentation: 'modal' }} />
-          <Stack.Screen name="workspaces/[name]" options={{ title: 'Workspace' }} />
+          <Stack.Screen name="workspaces/[name]/index" options={{ title: 'Workspace' }} />
+          <Stack.Screen name="workspaces/[name]/terminal" options={{ title: 'Terminal' }} />
+          <Stack.Screen name="workspaces/[name]/sessions" options={{ title: 'Sessions' }} />
+          <Stack.Screen name="workspaces/[name]/session" options={{ title: 'Session' }} />
         </Stack>
       </AgentsProvider>
     </QueryClientProvider>

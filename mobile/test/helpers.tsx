@@ -7,7 +7,10 @@ import { renderRouter } from 'expo-router/testing-library';
 import ConnectScreen from '../app/connect';
 import Index from '../app/index';
 import ScanScreen from '../app/scan';
-import WorkspaceScreen from '../app/workspaces/[name]';
+import WorkspaceScreen from '../app/workspaces/[name]/index';
+import SessionScreen from '../app/workspaces/[name]/session';
+import SessionsScreen from '../app/workspaces/[name]/sessions';
+import TerminalScreen from '../app/workspaces/[name]/terminal';
 import WorkspacesScreen from '../app/workspaces/index';
 import NewWorkspaceScreen from '../app/workspaces/new';
 import { AgentsProvider } from '../src/agents/agents-context';
@@ -74,7 +77,10 @@ export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initi
       scan: ScanScreen,
       'workspaces/index': WorkspacesScreen,
       'workspaces/new': NewWorkspaceScreen,
-      'workspaces/[name]': WorkspaceScreen,
+      'workspaces/[name]/index': WorkspaceScreen,
+      'workspaces/[name]/terminal': TerminalScreen,
+      'workspaces/[name]/sessions': SessionsScreen,
+      'workspaces/[name]/session': SessionScreen,
     },
     { initialUrl },
   );
@@ -83,3 +89,59 @@ export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initi
 export const saved = (url = 'http://devbox:7391') =>
   JSON.stringify({ agents: [{ url, token: TOKEN, hostname: 'devbox' }], active: url });
 
+
+/** A WebSocket the test drives as the server: installed as the global one by `installFakeSockets`. */
+export class FakeSocket {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  binaryType = 'blob';
+  sent: (string | Uint8Array)[] = [];
+  closed = false;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.all.push(this);
+  }
+  send(data: string | Uint8Array) {
+    this.sent.push(data);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  text(value: unknown) {
+    this.onmessage?.({ data: JSON.stringify(value) });
+  }
+  bytes(text: string) {
+    this.onmessage?.({ data: new TextEncoder().encode(text).buffer });
+  }
+  serverClose(code: number, reason = '') {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+  get path(): string {
+    return new URL(this.url).pathname;
+  }
+  get query(): Record<string, string> {
+    return Object.fromEntries(new URL(this.url).searchParams);
+  }
+  /** What the client sent as binary frames, decoded. */
+  get input(): string {
+    return this.sent.filter((frame): frame is Uint8Array => typeof frame !== 'string').map((frame) => new TextDecoder().decode(frame)).join('');
+  }
+}
+
+export function installFakeSockets(): void {
+  FakeSocket.all = [];
+  (globalThis as unknown as { WebSocket: unknown }).WebSocket = FakeSocket;
+}
+
+/** The last socket opened to `path` (e.g. /terminal/alpha). */
+export function lastSocket(path: string): FakeSocket | undefined {
+  return [...FakeSocket.all].reverse().find((socket) => socket.path === path);
+}

@@ -133,7 +133,7 @@ describe('workspaces', () => {
   it('shows the list kept on the device when the agent cannot be reached from the start', async () => {
     const at = Date.now() - 60_000;
     const cache = memoryStorage({
-      'perry.workspaces.http://devbox:7391': JSON.stringify({ workspaces: [{ ...ALPHA, name: 'kept' }], at }),
+      'perry.workspaces.http://devbox:7391': JSON.stringify({ value: [{ ...ALPHA, name: 'kept' }], at }),
     });
     const unreachable = jest.fn(async () => {
       throw new TypeError('Network request failed');

@@ -6,7 +6,7 @@ import { useAgents } from '../../src/agents/agents-context';
 import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { StatusBadge } from '../../src/workspaces/status-badge';
-import { formatSeen } from '../../src/workspaces/last-known';
+import { formatSeen } from '../../src/offline/last-known';
 import { useWorkspaces } from '../../src/workspaces/use-workspaces';
 
 /** The active agent's workspaces with their live status; pull down to ask again at once. */

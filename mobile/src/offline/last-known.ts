@@ -1,28 +1,77 @@
-import type { Workspace } from '@perry/client';
+// What the agent said last, kept on the device (AsyncStorage; localStorage on web) so the app
+// still shows something, marked stale, when the agent cannot be reached.
+import type { UseQueryResult } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 
 import type { KeyValueStore } from '../agents/storage';
 
-/** The workspaces an agent listed last, and when. */
-export interface LastKnown {
-  workspaces: Workspace[];
-  /** Milliseconds since the epoch. */
+/** A value an agent gave, and when (milliseconds since the epoch). */
+export interface LastKnown<T> {
+  value: T;
   at: number;
 }
 
-const key = (agentUrl: string) => `perry.workspaces.${agentUrl}`;
-
-export async function readLastKnown(cache: KeyValueStore, agentUrl: string): Promise<LastKnown | null> {
+export async function readLastKnown<T>(cache: KeyValueStore, key: string, isValue: (value: unknown) => value is T): Promise<LastKnown<T> | null> {
   try {
-    const value = JSON.parse((await cache.get(key(agentUrl))) ?? 'null') as Partial<LastKnown> | null;
-    if (!value || !Array.isArray(value.workspaces) || typeof value.at !== 'number') return null;
-    return { workspaces: value.workspaces, at: value.at };
+    const stored = JSON.parse((await cache.get(key)) ?? 'null') as Partial<LastKnown<unknown>> | null;
+    if (!stored || typeof stored.at !== 'number' || !isValue(stored.value)) return null;
+    return { value: stored.value, at: stored.at };
   } catch {
     return null;
   }
 }
 
-export async function writeLastKnown(cache: KeyValueStore, agentUrl: string, lastKnown: LastKnown): Promise<void> {
-  await cache.set(key(agentUrl), JSON.stringify(lastKnown));
+export async function writeLastKnown<T>(cache: KeyValueStore, key: string, lastKnown: LastKnown<T>): Promise<void> {
+  await cache.set(key, JSON.stringify(lastKnown));
+}
+
+export const isArray = (value: unknown): value is never[] => Array.isArray(value);
+
+/** What a screen shows of a query that may fall back to the device's copy. */
+export interface WithLastKnown<T> {
+  /** The live answer, else the last one (this session's, or the device's). */
+  data: T | undefined;
+  /** Nothing to show yet: the first answer (or the device's copy) is on its way. */
+  isLoading: boolean;
+  /** When the agent cannot be reached: since when the data shown is what it said last. */
+  staleSince: number | null;
+}
+
+/**
+ * `query`'s data, kept on the device under `key` as it changes; while the query fails, the last
+ * data instead (this session's, else the device's), with its time.
+ */
+export function useWithLastKnown<T>(
+  query: UseQueryResult<T>,
+  cache: KeyValueStore,
+  key: string | null,
+  isValue: (value: unknown) => value is T,
+): WithLastKnown<T> {
+  const [cached, setCached] = useState<{ key: string; lastKnown: LastKnown<T> | null } | null>(null);
+  useEffect(() => {
+    if (!key) return;
+    let cancelled = false;
+    void readLastKnown(cache, key, isValue).then((lastKnown) => {
+      if (!cancelled) setCached({ key, lastKnown });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [cache, key, isValue]);
+
+  const failing = query.isError;
+  const data = query.data;
+  useEffect(() => {
+    if (key && data !== undefined && !failing) void writeLastKnown(cache, key, { value: data, at: Date.now() }).catch(() => undefined);
+  }, [cache, key, data, failing]);
+
+  const lastKnown = cached && cached.key === key ? cached.lastKnown : null;
+  const fallback = data !== undefined ? { value: data, at: query.dataUpdatedAt } : lastKnown;
+  return {
+    data: !failing && data !== undefined ? data : fallback?.value,
+    isLoading: query.isPending && lastKnown === null && !failing,
+    staleSince: failing && fallback ? fallback.at : null,
+  };
 }
 
 /** "12:03" today, else "26 Nov 12:03": when a stale list was current. */

@@ -1,9 +1,8 @@
 import type { Workspace } from '@perry/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 
 import { useAgents } from '../agents/agents-context';
-import { readLastKnown, writeLastKnown, type LastKnown } from './last-known';
+import { isArray, useWithLastKnown } from '../offline/last-known';
 
 /** How often the list asks the agent again while it is on screen. */
 export const WORKSPACES_POLL_MS = 5000;
@@ -33,39 +32,17 @@ export function useWorkspaces(): WorkspacesView {
   const url = active?.url;
   const query = useQuery({
     queryKey: ['workspaces', url],
-    queryFn: async (): Promise<Workspace[]> => {
-      if (!client || !url) return [];
-      const workspaces = [...(await client.workspaces.list())].sort((a, b) => a.name.localeCompare(b.name));
-      await writeLastKnown(cache, url, { workspaces, at: Date.now() });
-      return workspaces;
-    },
+    queryFn: async (): Promise<Workspace[]> => (client ? [...(await client.workspaces.list())].sort((a, b) => a.name.localeCompare(b.name)) : []),
     enabled: client !== null,
     refetchInterval: WORKSPACES_POLL_MS,
   });
-
-  const [cached, setCached] = useState<{ url: string; lastKnown: LastKnown | null } | null>(null);
-  useEffect(() => {
-    if (!url) return;
-    let cancelled = false;
-    void readLastKnown(cache, url).then((lastKnown) => {
-      if (!cancelled) setCached({ url, lastKnown });
-    });
-    return () => {
-      cancelled = true;
-    };
-  }, [cache, url]);
-  const lastKnown = cached?.url === url ? (cached?.lastKnown ?? null) : null;
-
-  const failing = query.isError;
-  const live = query.data !== undefined && !failing;
-  const fallback = query.data !== undefined ? { workspaces: query.data, at: query.dataUpdatedAt } : lastKnown;
-  const workspaces = live ? query.data : (fallback?.workspaces ?? []);
+  const shown = useWithLastKnown<Workspace[]>(query, cache, url ? `perry.workspaces.${url}` : null, isArray);
   return {
-    workspaces,
-    isLoading: query.isPending && lastKnown === null && !failing,
+    workspaces: shown.data ?? [],
+    isLoading: shown.isLoading,
     isRefetching: query.isRefetching,
     error: query.error,
-    staleSince: failing && fallback ? fallback.at : null,
+    staleSince: shown.staleSince,
     refetch: () => void query.refetch(),
   };
 }

@@ -4,13 +4,14 @@ import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
 import { ScrollView, StyleSheet, Text, View } from 'react-native';
 
-import { agentHost } from '../../src/agents/agent-url';
-import { useAgents } from '../../src/agents/agents-context';
-import { Button, ConfirmDialog, Notice } from '../../src/ui/controls';
-import { colors, spacing } from '../../src/ui/theme';
-import { formatSeen } from '../../src/workspaces/last-known';
-import { StatusBadge } from '../../src/workspaces/status-badge';
-import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../src/workspaces/use-workspaces';
+import { agentHost } from '../../../src/agents/agent-url';
+import { useAgents } from '../../../src/agents/agents-context';
+import { Button, ConfirmDialog, Notice } from '../../../src/ui/controls';
+import { colors, spacing } from '../../../src/ui/theme';
+import { formatSeen } from '../../../src/offline/last-known';
+import { useRunningTerminals } from '../../../src/terminal/use-running-terminals';
+import { StatusBadge } from '../../../src/workspaces/status-badge';
+import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../../src/workspaces/use-workspaces';
 
 /** One workspace: its status and SSH command, and start, stop and delete. */
 export default function WorkspaceScreen() {
@@ -23,6 +24,8 @@ export default function WorkspaceScreen() {
   const [copied, setCopied] = useState(false);
   const workspace = workspaces.workspaces.find((candidate) => candidate.name === name);
   const offline = workspaces.staleSince !== null;
+  const running = workspace?.status === 'running' && !offline;
+  const terminals = useRunningTerminals(name, running);
 
   async function run(kind: WorkspaceAction) {
     try {
@@ -59,6 +62,35 @@ export default function WorkspaceScreen() {
           need the agent: {errorMessage(workspaces.error)}
         </Notice>
       ) : null}
+      <View style={styles.card}>
+        <Text style={styles.label}>Terminal</Text>
+        {running ? null : <Text style={styles.muted}>{offline ? 'Needs the agent.' : 'Start the workspace to open a terminal.'}</Text>}
+        <Button
+          title="Open a terminal"
+          disabled={!running}
+          onPress={() => router.push({ pathname: '/workspaces/[name]/terminal', params: { name } })}
+          testID="open-terminal"
+        />
+        {running
+          ? (terminals.data ?? []).map((terminal, index) => (
+              <Button
+                key={terminal.id}
+                kind="secondary"
+                title={`Reattach shell ${index + 1} (${terminal.cols}×${terminal.rows}, ${terminal.clients === 0 ? 'detached' : `${terminal.clients} watching`})`}
+                onPress={() =>
+                  router.push({ pathname: '/workspaces/[name]/terminal', params: { name, terminal: terminal.id, title: `${name}: shell ${index + 1}` } })
+                }
+                testID={`reattach-${terminal.id}`}
+              />
+            ))
+          : null}
+      </View>
+      <Button
+        title="Coding agent sessions"
+        kind="secondary"
+        onPress={() => router.push({ pathname: '/workspaces/[name]/sessions', params: { name } })}
+        testID="open-sessions"
+      />
       {ssh ? (
         <View style={styles.card}>
           <Text style={styles.label}>SSH</Text>

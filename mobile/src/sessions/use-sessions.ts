@@ -1,0 +1,125 @@
+import {
+  addPage,
+  applySessionEvent,
+  EMPTY_TRANSCRIPT,
+  errorCode,
+  MESSAGES_PAGE_SIZE,
+  olderPageRequest,
+  sortSessions,
+  watchSessions,
+  type MessagesPage,
+  type SessionInfo,
+  type SessionsFeed,
+  type Transcript,
+} from '@perry/client';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+
+import { useAgents } from '../agents/agents-context';
+import { isArray, useWithLastKnown } from '../offline/last-known';
+
+/** Polling stands in for the socket only while it cannot be opened. */
+const POLL_MS = 5000;
+/** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
+const LIST_LIMIT = 1000;
+
+/**
+ * The workspace's coding-agent sessions, newest first and live: `/sessions/<workspace>` sends a
+ * snapshot and then one event per change, applied to the cached list as they come. Kept on the
+ * device, and shown from there (stale) when the agent cannot be reached.
+ */
+export function useSessions(workspaceName: string) {
+  const { active, client, cache } = useAgents();
+  const queryClient = useQueryClient();
+  const [feed, setFeed] = useState<SessionsFeed>('connecting');
+  const url = active?.url;
+  const token = active?.token ?? null;
+  const query = useQuery({
+    queryKey: ['sessions', url, workspaceName],
+    queryFn: async (): Promise<SessionInfo[]> =>
+      client ? sortSessions((await client.sessions.list({ workspaceName, limit: LIST_LIMIT })).sessions) : [],
+    enabled: client !== null,
+    // While the socket is open its events are the truth.
+    staleTime: feed === 'live' ? Infinity : 1000,
+    refetchInterval: feed === 'live' ? false : POLL_MS,
+  });
+
+  useEffect(() => {
+    if (!url) return;
+    const key = ['sessions', url, workspaceName];
+    return watchSessions({
+      origin: url,
+      workspaceName,
+      token,
+      onFeed: setFeed,
+      onGap: () => void queryClient.invalidateQueries({ queryKey: key }),
+      onEvent: (event) => queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event)),
+    });
+  }, [url, token, workspaceName, queryClient]);
+
+  const shown = useWithLastKnown<SessionInfo[]>(query, cache, url ? `perry.sessions.${url}.${workspaceName}` : null, isArray);
+  return {
+    sessions: shown.data ?? [],
+    isLoading: shown.isLoading,
+    staleSince: shown.staleSince,
+    error: query.error,
+    isRefetching: query.isRefetching,
+    refetch: () => void query.refetch(),
+    feed,
+  };
+}
+
+type TranscriptAction = { type: 'page'; page: MessagesPage; offset: number } | { type: 'reset' };
+
+function transcriptReducer(state: Transcript, action: TranscriptAction): Transcript {
+  return action.type === 'reset' ? EMPTY_TRANSCRIPT : addPage(state, action.page, action.offset);
+}
+
+/**
+ * One session's conversation: the newest page, asked again when `version` changes (the list
+ * saw the session move on), and older pages on demand, merged into one transcript.
+ */
+export function useTranscript(workspaceName: string, sessionId: string, version: string | undefined) {
+  const { active, client } = useAgents();
+  const [transcript, dispatch] = useReducer(transcriptReducer, EMPTY_TRANSCRIPT);
+  const newest = useQuery({
+    queryKey: ['sessions', active?.url, workspaceName, 'messages', sessionId],
+    queryFn: () => {
+      if (!client) throw new Error('No agent is connected.');
+      return client.sessions.messages({ workspaceName, sessionId, limit: MESSAGES_PAGE_SIZE, offset: 0 });
+    },
+    enabled: client !== null,
+    refetchInterval: false,
+    retry: (failureCount, error) => errorCode(error) === 'SERVICE_UNAVAILABLE' && failureCount < 3,
+  });
+  const { refetch } = newest;
+  useEffect(() => {
+    if (newest.data) dispatch({ type: 'page', page: newest.data, offset: 0 });
+  }, [newest.data]);
+
+  const seenVersion = useRef(version);
+  useEffect(() => {
+    if (version === undefined || version === seenVersion.current) return;
+    const first = seenVersion.current === undefined;
+    seenVersion.current = version;
+    if (!first) void refetch();
+  }, [version, refetch]);
+
+  const [older, setOlder] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const transcriptRef = useRef(transcript);
+  transcriptRef.current = transcript;
+  const loadOlder = useCallback(async () => {
+    const request = olderPageRequest(transcriptRef.current);
+    if (!request || !client) return;
+    setOlder({ loading: true, error: null });
+    try {
+      const page = await client.sessions.messages({ workspaceName, sessionId, ...request });
+      dispatch({ type: 'page', page, offset: request.offset });
+      setOlder({ loading: false, error: null });
+    } catch (error) {
+      setOlder({ loading: false, error });
+    }
+  }, [client, workspaceName, sessionId]);
+
+  return { newest, transcript, loadOlder, loadingOlder: older.loading, olderError: older.error };
+}

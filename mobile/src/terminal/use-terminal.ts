@@ -1,0 +1,157 @@
+import { diagnoseRefusedTerminal, TerminalConnection, type ConnectionStatus } from '@perry/client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import { useAgents } from '../agents/agents-context';
+import { bytesToBase64, type PageMessage } from './bridge';
+import type { BarKey } from './keys';
+import type { TerminalSurfaceHandle } from './terminal-surface';
+
+/** The command a route parameter carries (a JSON array of strings), or null. */
+export function commandParam(value: string | undefined): string[] | null {
+  if (!value) return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.length > 0 && parsed.every((part) => typeof part === 'string') ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Output is handed to the page at most this often: one bridge call per burst, not per frame. */
+const OUTPUT_FLUSH_MS = 8;
+
+export interface TerminalOptions {
+  workspace: string;
+  /** A running shell to reattach to; null opens a new one. */
+  terminalId: string | null;
+  /** What a new terminal runs instead of a login shell (resuming a session). */
+  command: readonly string[] | null;
+}
+
+/**
+ * One terminal screen: the socket to the agent (TerminalConnection from @perry/client, with its
+ * reconnects and replay), wired to the page that draws it, plus the key bar's Ctrl state.
+ */
+export function useTerminal({ workspace, terminalId, command }: TerminalOptions) {
+  const { active, client } = useAgents();
+  const surface = useRef<TerminalSurfaceHandle>(null);
+  const connection = useRef<TerminalConnection | null>(null);
+  const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
+  const [ctrl, setCtrl] = useState(false);
+  // Whether what runs is a command (resuming a session) rather than a login shell, for the exit message.
+  const [runsCommand, setRunsCommand] = useState(terminalId === null && (command?.length ?? 0) > 0);
+  const [currentId, setCurrentId] = useState(terminalId);
+  const currentIdRef = useRef(terminalId);
+  const commandRef = useRef(command);
+
+  const pending = useRef<Uint8Array[]>([]);
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const flush = useCallback(() => {
+    flushTimer.current = null;
+    const chunks = pending.current;
+    pending.current = [];
+    if (chunks.length === 0) return;
+    const size = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+    const joined = new Uint8Array(size);
+    let at = 0;
+    for (const chunk of chunks) {
+      joined.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    surface.current?.send({ type: 'output', data: bytesToBase64(joined) });
+  }, []);
+
+  const open = useCallback(
+    (cols: number, rows: number) => {
+      connection.current?.dispose();
+      if (!active || !client) {
+        setStatus({ kind: 'gone', message: 'No agent is connected.' });
+        return;
+      }
+      const attachTo = currentIdRef.current;
+      const next = new TerminalConnection({
+        origin: active.url,
+        workspace,
+        token: active.token,
+        terminalId: attachTo,
+        command: attachTo === null ? commandRef.current : null,
+        cols,
+        rows,
+        onOutput: (bytes) => {
+          pending.current.push(bytes);
+          flushTimer.current ??= setTimeout(flush, OUTPUT_FLUSH_MS);
+        },
+        onStatus: setStatus,
+        onTerminalId: (id) => {
+          currentIdRef.current = id;
+          setCurrentId(id);
+        },
+        onNewShell: () => surface.current?.send({ type: 'notice', text: 'new shell' }),
+        diagnose: (id) =>
+          diagnoseRefusedTerminal(client, workspace, id, () => {
+            connection.current?.dispose();
+            setStatus({ kind: 'gone', message: 'The agent refused this token. Connect to it again from Agents.' });
+          }),
+      });
+      connection.current = next;
+      commandRef.current = null;
+      next.connect();
+    },
+    [active, client, workspace, flush],
+  );
+
+  useEffect(
+    () => () => {
+      connection.current?.dispose();
+      connection.current = null;
+      if (flushTimer.current) clearTimeout(flushTimer.current);
+    },
+    [],
+  );
+
+  const onMessage = useCallback(
+    (message: PageMessage) => {
+      switch (message.type) {
+        case 'ready':
+          // The first time, or the page was reloaded (the OS dropped the WebView's process):
+          // attach again, and the agent replays the screen.
+          open(message.cols, message.rows);
+          break;
+        case 'input':
+          connection.current?.sendInput(message.data);
+          break;
+        case 'binary':
+          connection.current?.sendBinary(message.data);
+          break;
+        case 'resize':
+          connection.current?.resize(message.cols, message.rows);
+          break;
+        case 'ctrl':
+          setCtrl(message.on);
+          break;
+      }
+    },
+    [open],
+  );
+
+  return {
+    surface,
+    onMessage,
+    status,
+    terminalId: currentId,
+    ctrl,
+    pressKey: (key: BarKey) => surface.current?.send({ type: 'key', key }),
+    toggleCtrl: () => {
+      const on = !ctrl;
+      setCtrl(on);
+      surface.current?.send({ type: 'ctrl', on });
+    },
+    runsCommand,
+    newShell: () => {
+      setRunsCommand(false);
+      surface.current?.send({ type: 'focus' });
+      connection.current?.startNewShell();
+    },
+    retry: () => connection.current?.retryNow(),
+  };
+}

@@ -1,0 +1,6 @@
+// react-native-webview needs its native module, which jest has not: screens that hold a terminal
+// render a plain View in its place (the real page runs in Chromium, web/e2e/mobile-app.e2e.ts).
+jest.mock('react-native-webview', () => {
+  const { View } = jest.requireActual<typeof import('react-native')>('react-native');
+  return { WebView: View };
+});

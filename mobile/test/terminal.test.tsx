@@ -1,0 +1,141 @@
+// The terminal screen with its real connection logic against a fake socket; the page (xterm.js in
+// a WebView) is replaced by a stand-in that records what the app sends it. The real page is
+// driven in Chromium by web/e2e/mobile-app.e2e.ts.
+import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
+
+import type { HostMessage, PageMessage } from '../src/terminal/bridge';
+import { ALPHA, fakeAgent, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcOk, saved, TOKEN } from './helpers';
+
+const page: { onMessage: ((message: PageMessage) => void) | null; received: HostMessage[] } = { onMessage: null, received: [] };
+
+jest.mock('../src/terminal/terminal-surface', () => {
+  const { forwardRef, useImperativeHandle } = jest.requireActual<typeof import('react')>('react');
+  const { View } = jest.requireActual<typeof import('react-native')>('react-native');
+  return {
+    TerminalSurface: forwardRef(function FakeSurface(props: { onMessage(message: PageMessage): void }, ref) {
+      page.onMessage = props.onMessage;
+      useImperativeHandle(ref, () => ({ send: (message: HostMessage) => page.received.push(message) }));
+      return <View testID="terminal-surface" />;
+    }),
+  };
+});
+
+function fromPage(message: PageMessage) {
+  act(() => page.onMessage?.(message));
+}
+
+beforeEach(() => {
+  installFakeSockets();
+  page.onMessage = null;
+  page.received = [];
+});
+
+function renderTerminal(url: string) {
+  const agent = fakeAgent({ 'workspaces/list': () => rpcOk([ALPHA]), 'workspaces/get': () => rpcOk(ALPHA), 'terminals/list': () => rpcOk([]) });
+  renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, url);
+  return agent;
+}
+
+describe('terminal', () => {
+  it('connects once the page is ready, at its size, and passes output and keys both ways', async () => {
+    renderTerminal('/workspaces/alpha/terminal');
+    await screen.findByTestId('terminal-surface');
+    expect(lastSocket('/terminal/alpha')).toBeUndefined();
+    fromPage({ type: 'ready', cols: 46, rows: 30 });
+    const socket = lastSocket('/terminal/alpha');
+    expect(socket?.query).toEqual({ token: TOKEN, cols: '46', rows: '30' });
+    expect(screen.getByText('Connecting…')).toBeTruthy();
+
+    act(() => {
+      socket?.open();
+      socket?.text({ type: 'attached', id: 't-1', cols: 46, rows: 30, replayedBytes: 0, offset: 0 });
+      socket?.bytes('hello ');
+      socket?.bytes('phone');
+    });
+    await waitFor(() => expect(page.received).toContainEqual({ type: 'output', data: btoa('hello phone') }));
+    expect(screen.queryByText('Connecting…')).toBeNull();
+
+    fromPage({ type: 'input', data: 'ls\r' });
+    expect(socket?.input).toBe('ls\r');
+    fromPage({ type: 'resize', cols: 90, rows: 20 });
+    expect(socket?.sent).toContain(JSON.stringify({ type: 'resize', cols: 90, rows: 20 }));
+
+    fireEvent.press(screen.getByTestId('key-up'));
+    expect(page.received).toContainEqual({ type: 'key', key: 'up' });
+    fireEvent.press(screen.getByTestId('key-ctrl'));
+    expect(page.received).toContainEqual({ type: 'ctrl', on: true });
+    expect(screen.getByTestId('key-ctrl')).toBeSelected();
+    // The page used Ctrl up on the next key and says so.
+    fromPage({ type: 'ctrl', on: false });
+    expect(screen.getByTestId('key-ctrl')).not.toBeSelected();
+  });
+
+  it('says how the shell ended and opens a new one on request', async () => {
+    renderTerminal('/workspaces/alpha/terminal');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const first = lastSocket('/terminal/alpha');
+    act(() => {
+      first?.open();
+      first?.text({ type: 'attached', id: 't-1', cols: 80, rows: 24, replayedBytes: 0, offset: 0 });
+      first?.serverClose(1000, 'exit 3');
+    });
+    expect(await screen.findByText('The shell ended with exit code 3.')).toBeTruthy();
+    fireEvent.press(screen.getByText('New shell'));
+    const second = lastSocket('/terminal/alpha');
+    expect(second).not.toBe(first);
+    expect(second?.query.terminal).toBeUndefined();
+  });
+
+  it('reattaches to a running shell by its id', async () => {
+    renderTerminal('/workspaces/alpha/terminal?terminal=t-9');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    expect(lastSocket('/terminal/alpha')?.query.terminal).toBe('t-9');
+  });
+
+  it('runs the resume command of a session and calls it a command when it ends', async () => {
+    const cmd = JSON.stringify(['bash', '-lc', 'claude --resume s-1']);
+    renderTerminal(`/workspaces/alpha/terminal?cmd=${encodeURIComponent(cmd)}`);
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const socket = lastSocket('/terminal/alpha');
+    expect(socket?.query.cmd).toBe(cmd);
+    act(() => {
+      socket?.open();
+      socket?.text({ type: 'attached', id: 't-2', cols: 80, rows: 24, replayedBytes: 0, offset: 0 });
+      socket?.serverClose(1000, 'exit 1');
+    });
+    expect(await screen.findByText('The command ended with exit code 1.')).toBeTruthy();
+  });
+
+  it('says the workspace stopped when the agent closes with 1001', async () => {
+    renderTerminal('/workspaces/alpha/terminal');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const socket = lastSocket('/terminal/alpha');
+    act(() => {
+      socket?.open();
+      socket?.text({ type: 'attached', id: 't-1', cols: 80, rows: 24, replayedBytes: 0, offset: 0 });
+      socket?.serverClose(1001, 'workspace stopped');
+    });
+    expect(await screen.findByText('The workspace stopped or the agent shut down.')).toBeTruthy();
+  });
+
+  it('lists the workspace’s running shells on its screen and reattaches to one', async () => {
+    const shell = { id: 't-5', workspaceName: 'alpha', created: '2026-11-26T10:00:00Z', clients: 0, cols: 80, rows: 24, bufferedBytes: 120 };
+    const agent = fakeAgent({ 'workspaces/list': () => rpcOk([ALPHA]), 'terminals/list': () => rpcOk([shell]) });
+    const app = renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, '/workspaces/alpha');
+    fireEvent.press(await screen.findByText('Reattach shell 1 (80×24, detached)'));
+    await waitFor(() => expect(app.getPathname()).toBe('/workspaces/alpha/terminal'));
+    expect(app.getSearchParams().terminal).toBe('t-5');
+  });
+
+  it('offers no terminal while the workspace is stopped', async () => {
+    const agent = fakeAgent({ 'workspaces/list': () => rpcOk([{ ...ALPHA, status: 'stopped' }]), 'terminals/list': () => rpcOk([]) });
+    renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, '/workspaces/alpha');
+    expect(await screen.findByText('Start the workspace to open a terminal.')).toBeTruthy();
+    expect(screen.getByTestId('open-terminal')).toBeDisabled();
+    expect(agent.calls).not.toContain('terminals/list');
+  });
+});
