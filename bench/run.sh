@@ -2,7 +2,7 @@
 # Prints Perry's figures. Usage: bench/run.sh [create|idle|list|terminal|terminal-echo|terminal-flood|sessions|web|mobile|all]
 #   create, idle, list, terminal, sessions: bench/src (Rust, against a real agent and real Docker)
 #   web: first-load JavaScript and time to the workspace list in Chromium (web/bench)
-#   mobile: the phone app's web export size and time from connect to the list (web/bench)
+#   mobile: the phone app's web export size, connect to the list, open a terminal to its prompt (web/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"

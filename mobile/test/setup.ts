@@ -4,3 +4,7 @@ jest.mock('react-native-webview', () => {
   const { View } = jest.requireActual<typeof import('react-native')>('react-native');
   return { WebView: View };
 });
+
+// The page's HTML is loaded with import(), which jest's CommonJS modules cannot do; the stand-in
+// WebView above would not run it anyway.
+jest.mock('../src/terminal/page-html', () => ({ useTerminalPageHtml: () => '<!doctype html><title>terminal</title>' }));

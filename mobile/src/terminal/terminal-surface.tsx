@@ -1,11 +1,11 @@
 // The terminal page in a WebView (iOS, Android). terminal-surface.web.tsx is the same page in an
 // iframe for the web build; both take the same props and handle.
 import { forwardRef, useImperativeHandle, useRef } from 'react';
-import type { StyleProp, ViewStyle } from 'react-native';
+import { StyleSheet, View, type StyleProp, type ViewStyle } from 'react-native';
 import { WebView } from 'react-native-webview';
 
 import { parsePageMessage, type HostMessage, type PageMessage } from './bridge';
-import { TERMINAL_PAGE_HTML } from './page-html.generated';
+import { useTerminalPageHtml } from './page-html';
 
 export interface TerminalSurfaceHandle {
   send(message: HostMessage): void;
@@ -18,17 +18,19 @@ export interface TerminalSurfaceProps {
 
 export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurfaceProps>(function TerminalSurface({ onMessage, style }, ref) {
   const webView = useRef<WebView>(null);
+  const html = useTerminalPageHtml();
   useImperativeHandle(ref, () => ({
     send(message) {
       webView.current?.injectJavaScript(`window.perryReceive && window.perryReceive(${JSON.stringify(message)});true;`);
     },
   }));
+  if (html === null) return <View style={[styles.loading, style]} testID="terminal-surface" />;
   return (
     <WebView
       ref={webView}
       testID="terminal-surface"
       style={style}
-      source={{ html: TERMINAL_PAGE_HTML }}
+      source={{ html }}
       originWhitelist={['*']}
       onMessage={(event) => {
         const message = parsePageMessage(event.nativeEvent.data);
@@ -45,3 +47,5 @@ export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurface
     />
   );
 });
+
+const styles = StyleSheet.create({ loading: { flex: 1, backgroundColor: '#0a0a0b' } });

@@ -4,7 +4,7 @@ import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import { StyleSheet, View } from 'react-native';
 
 import { parsePageMessage } from './bridge';
-import { TERMINAL_PAGE_HTML } from './page-html.generated';
+import { useTerminalPageHtml } from './page-html';
 import type { TerminalSurfaceHandle, TerminalSurfaceProps } from './terminal-surface';
 
 export type { TerminalSurfaceHandle, TerminalSurfaceProps } from './terminal-surface';
@@ -13,6 +13,7 @@ export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurface
   const frame = useRef<HTMLIFrameElement>(null);
   const onMessageRef = useRef(onMessage);
   onMessageRef.current = onMessage;
+  const html = useTerminalPageHtml();
   useImperativeHandle(ref, () => ({
     send(message) {
       frame.current?.contentWindow?.postMessage(JSON.stringify(message), '*');
@@ -29,7 +30,9 @@ export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurface
   }, []);
   return (
     <View style={[styles.box, style]} testID="terminal-surface">
-      <iframe ref={frame} title="Terminal" srcDoc={TERMINAL_PAGE_HTML} style={{ border: 0, width: '100%', height: '100%', display: 'block' }} />
+      {html === null ? null : (
+        <iframe ref={frame} title="Terminal" srcDoc={html} style={{ border: 0, width: '100%', height: '100%', display: 'block' }} />
+      )}
     </View>
   );
 });
