@@ -61,6 +61,9 @@ function receive(message: HostMessage): void {
     case 'output':
       term.write(base64ToBytes(message.data));
       break;
+    case 'reset':
+      term.reset();
+      break;
     case 'notice':
       term.write(`\r\n\x1b[2m── ${message.text} ──\x1b[0m\r\n`);
       break;
@@ -87,6 +90,44 @@ window.addEventListener('message', (event) => {
   } catch {
     // Not ours.
   }
+});
+
+// Touch scrolling: xterm.js 6.0 has none (xterm.js issue 5489, fixed after 6.0). A vertical drag
+// scrolls the scrollback; in a full-screen program (the alternate screen: less, vim, htop) it sends
+// arrow keys, as a mouse wheel does there.
+let touchY: number | null = null;
+let dragged = 0;
+host.addEventListener(
+  'touchstart',
+  (event) => {
+    touchY = event.touches.length === 1 ? event.touches[0]!.clientY : null;
+    dragged = 0;
+  },
+  { passive: true },
+);
+host.addEventListener(
+  'touchmove',
+  (event) => {
+    if (touchY === null || event.touches.length !== 1) return;
+    const y = event.touches[0]!.clientY;
+    dragged += touchY - y;
+    touchY = y;
+    const lineHeight = host.clientHeight / term.rows;
+    const lines = Math.trunc(dragged / lineHeight);
+    if (lines === 0) return;
+    dragged -= lines * lineHeight;
+    event.preventDefault();
+    if (term.buffer.active.type === 'alternate') {
+      const key = keySequence(lines > 0 ? 'down' : 'up', term.modes.applicationCursorKeysMode);
+      post({ type: 'input', data: key.repeat(Math.abs(lines)) });
+    } else {
+      term.scrollLines(lines);
+    }
+  },
+  { passive: false },
+);
+host.addEventListener('touchend', () => {
+  touchY = null;
 });
 
 // Rotation, the keyboard opening, a split screen: the page resizes, the terminal follows.

@@ -1,7 +1,7 @@
 // The sessions screens against a fake agent (fetch) and a fake /sessions socket.
 import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 
-import { ALPHA, fakeAgent, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcOk, saved } from './helpers';
+import { ALPHA, fakeAgent, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcError, rpcOk, saved } from './helpers';
 
 const SESSION = {
   sessionId: 's-1',
@@ -70,8 +70,17 @@ describe('sessions', () => {
     renderApp(memoryStorage({ 'perry.agents': saved() }), unreachable as unknown as typeof fetch, '/workspaces/alpha/sessions', cache);
     expect(await screen.findByText(/Offline: the sessions as of/)).toBeTruthy();
     expect(screen.getByText('Fix the footer links')).toBeTruthy();
-    // The socket cannot open either.
-    act(() => lastSocket('/sessions/alpha')?.serverClose(1006));
-    expect(screen.getByText('Fix the footer links')).toBeTruthy();
+  });
+
+  it('says the workspace is stopped instead of calling the agent offline', async () => {
+    const agent = fakeAgent({
+      'workspaces/list': () => rpcOk([{ ...ALPHA, status: 'stopped' }]),
+      'sessions/list': () => rpcError(409, 'CONFLICT', 'Workspace alpha is not running: start it to see its sessions'),
+    });
+    const cache = memoryStorage({ 'perry.sessions.http://devbox:7391.alpha': JSON.stringify({ value: [SESSION], at: Date.now() }) });
+    renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, '/workspaces/alpha/sessions', cache);
+    expect(await screen.findByText(/is not running: start it/)).toBeTruthy();
+    expect(screen.queryByText(/Offline/)).toBeNull();
+    expect(screen.queryByText('Fix the footer links')).toBeNull();
   });
 });

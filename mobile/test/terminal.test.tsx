@@ -32,8 +32,8 @@ beforeEach(() => {
 
 function renderTerminal(url: string) {
   const agent = fakeAgent({ 'workspaces/list': () => rpcOk([ALPHA]), 'workspaces/get': () => rpcOk(ALPHA), 'terminals/list': () => rpcOk([]) });
-  renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, url);
-  return agent;
+  const app = renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, url);
+  return { agent, app };
 }
 
 describe('terminal', () => {
@@ -137,5 +137,60 @@ describe('terminal', () => {
     expect(await screen.findByText('Start the workspace to open a terminal.')).toBeTruthy();
     expect(screen.getByTestId('open-terminal')).toBeDisabled();
     expect(agent.calls).not.toContain('terminals/list');
+  });
+
+  it('closes the socket when the screen goes away', async () => {
+    const { app } = renderTerminal('/workspaces/alpha/terminal');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const socket = lastSocket('/terminal/alpha');
+    act(() => socket?.open());
+    app.unmount();
+    expect(socket?.closed).toBe(true);
+  });
+
+  it('a page loaded again before the shell attached still starts the command, on a clean screen', async () => {
+    const cmd = JSON.stringify(['bash', '-lc', 'claude --resume s-1']);
+    renderTerminal(`/workspaces/alpha/terminal?cmd=${encodeURIComponent(cmd)}`);
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const first = lastSocket('/terminal/alpha');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const second = lastSocket('/terminal/alpha');
+    expect(second).not.toBe(first);
+    expect(first?.closed).toBe(true);
+    expect(second?.query.cmd).toBe(cmd);
+    expect(page.received).toContainEqual({ type: 'reset' });
+    // Once attached, a later reload reattaches to that terminal instead of starting another.
+    act(() => {
+      second?.open();
+      second?.text({ type: 'attached', id: 't-7', cols: 80, rows: 24, replayedBytes: 0, offset: 0 });
+    });
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const third = lastSocket('/terminal/alpha');
+    expect(third?.query.terminal).toBe('t-7');
+    expect(third?.query.cmd).toBeUndefined();
+  });
+
+  it('opens a new shell when the one it reattached to is gone', async () => {
+    renderTerminal('/workspaces/alpha/terminal?terminal=t-old');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    const refused = lastSocket('/terminal/alpha');
+    expect(refused?.query.terminal).toBe('t-old');
+    // The upgrade is refused; the agent says the workspace runs and t-old is not among its shells.
+    act(() => refused?.serverClose(1006));
+    await waitFor(() => expect(lastSocket('/terminal/alpha')).not.toBe(refused));
+    expect(lastSocket('/terminal/alpha')?.query.terminal).toBeUndefined();
+  });
+
+  it('says so when the workspace was stopped while the terminal was away', async () => {
+    const agent = fakeAgent({ 'workspaces/list': () => rpcOk([ALPHA]), 'workspaces/get': () => rpcOk({ ...ALPHA, status: 'stopped' }) });
+    renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch, '/workspaces/alpha/terminal?terminal=t-1');
+    await screen.findByTestId('terminal-surface');
+    fromPage({ type: 'ready', cols: 80, rows: 24 });
+    act(() => lastSocket('/terminal/alpha')?.serverClose(1006));
+    expect(await screen.findByText('The workspace stopped or the agent shut down.')).toBeTruthy();
+    expect(agent.calls).toContain('workspaces/get');
   });
 });

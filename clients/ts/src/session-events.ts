@@ -2,6 +2,7 @@
 // React, no DOM, so they are easy to test (shared by the web UI and the phone app).
 
 import type { SessionAgent, SessionEvent, SessionInfo } from './api.gen.ts';
+import { closeQuietly } from './socket.ts';
 
 const AGENTS: readonly SessionAgent[] = ['claude-code', 'opencode', 'codex'];
 
@@ -109,10 +110,11 @@ export type SessionsFeed = 'live' | 'connecting' | 'polling';
 
 /** The part of the WebSocket API (browsers, React Native) the sessions feed uses. */
 export interface SessionsSocket {
+  readonly readyState: number;
   onopen: (() => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: (() => void) | null;
-  close(): void;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  close(code?: number, reason?: string): void;
 }
 
 export interface WatchSessionsOptions {
@@ -143,6 +145,7 @@ export function watchSessions(options: WatchSessionsOptions): () => void {
     socket = current;
     let opened = false;
     current.onopen = () => {
+      if (stopped) return;
       opened = true;
       attempt = 0;
       options.onFeed('live');
@@ -170,10 +173,6 @@ export function watchSessions(options: WatchSessionsOptions): () => void {
     clearTimeout(timer);
     const current = socket;
     socket = null;
-    if (current) {
-      current.onclose = null;
-      current.onmessage = null;
-      current.close();
-    }
+    if (current) closeQuietly(current);
   };
 }

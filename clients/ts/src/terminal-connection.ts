@@ -4,6 +4,7 @@
 
 import type { PerryClient } from './client.ts';
 import { errorCode } from './errors.ts';
+import { closeQuietly } from './socket.ts';
 import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './terminal-protocol.ts';
 
 export type ConnectionStatus =
@@ -267,10 +268,7 @@ export class TerminalConnection {
     const socket = this.socket;
     this.socket = null;
     if (!socket) return;
-    socket.onopen = null;
-    socket.onmessage = null;
-    socket.onclose = null;
-    if (socket.readyState === 0 || socket.readyState === 1) socket.close(1000, 'client closed');
+    closeQuietly(socket);
   }
 }
 

@@ -217,10 +217,31 @@ describe('TerminalConnection', () => {
   test('stops everything on dispose', () => {
     const t = setup();
     t.connection.connect();
-    t.last().open();
+    const socket = t.last();
+    socket.open();
+    const onclose = socket.onclose;
     t.connection.dispose();
-    assert.equal(t.last().closedByClient, true);
-    t.last().serverClose(1006);
+    assert.equal(socket.closedByClient, true);
+    // A close event that was already on its way when dispose ran schedules no reconnect.
+    onclose?.({ code: 1006, reason: '' });
     assert.equal(t.timers.length, 0);
+    assert.equal(t.sockets.length, 1);
+  });
+
+  test('a socket still connecting when the tab closes is closed once it opens', () => {
+    const t = setup();
+    t.connection.connect();
+    const socket = t.last();
+    socket.close = () => {
+      // React Native on Android: close() before the socket opened does nothing.
+      if (socket.readyState === 1) {
+        socket.closedByClient = true;
+        socket.readyState = 3;
+      }
+    };
+    t.connection.dispose();
+    assert.equal(socket.closedByClient, false);
+    socket.open();
+    assert.equal(socket.closedByClient, true);
   });
 });

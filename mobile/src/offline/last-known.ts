@@ -1,5 +1,6 @@
 // What the agent said last, kept on the device (AsyncStorage; localStorage on web) so the app
 // still shows something, marked stale, when the agent cannot be reached.
+import { isRetryable } from '@perry/client';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 
@@ -59,19 +60,23 @@ export function useWithLastKnown<T>(
     };
   }, [cache, key, isValue]);
 
-  const failing = query.isError;
+  // Stale means the agent could not be reached (or Docker behind it is down): an answer such as
+  // "this workspace is not running" is news, shown as an error, not an outage.
+  const failing = query.isError && isRetryable(query.error);
   const data = query.data;
+  const at = query.dataUpdatedAt;
   useEffect(() => {
-    if (key && data !== undefined && !failing) void writeLastKnown(cache, key, { value: data, at: Date.now() }).catch(() => undefined);
-  }, [cache, key, data, failing]);
+    if (key && data !== undefined && !query.isError) void writeLastKnown(cache, key, { value: data, at }).catch(() => undefined);
+  }, [cache, key, data, at, query.isError]);
 
   const lastKnown = cached && cached.key === key ? cached.lastKnown : null;
-  const fallback = data !== undefined ? { value: data, at: query.dataUpdatedAt } : lastKnown;
-  return {
-    data: !failing && data !== undefined ? data : fallback?.value,
-    isLoading: query.isPending && lastKnown === null && !failing,
-    staleSince: failing && fallback ? fallback.at : null,
-  };
+  if (failing) {
+    const fallback = data !== undefined ? { value: data, at: query.dataUpdatedAt } : lastKnown;
+    return { data: fallback?.value, isLoading: false, staleSince: fallback?.at ?? null };
+  }
+  if (query.isError) return { data, isLoading: false, staleSince: null };
+  // Loading: the device's copy meanwhile, as a start.
+  return { data: data ?? lastKnown?.value, isLoading: query.isPending && lastKnown === null, staleSince: null };
 }
 
 /** "12:03" today, else "26 Nov 12:03": when a stale list was current. */

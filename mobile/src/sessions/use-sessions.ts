@@ -18,6 +18,8 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { useAgents } from '../agents/agents-context';
 import { isArray, useWithLastKnown } from '../offline/last-known';
 
+const sessionsListKey = (url: string | undefined, workspaceName: string) => ['sessions', url, workspaceName, 'list'] as const;
+
 /** Polling stands in for the socket only while it cannot be opened. */
 const POLL_MS = 5000;
 /** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
@@ -35,26 +37,41 @@ export function useSessions(workspaceName: string) {
   const url = active?.url;
   const token = active?.token ?? null;
   const query = useQuery({
-    queryKey: ['sessions', url, workspaceName],
-    queryFn: async (): Promise<SessionInfo[]> =>
-      client ? sortSessions((await client.sessions.list({ workspaceName, limit: LIST_LIMIT })).sessions) : [],
+    queryKey: sessionsListKey(url, workspaceName),
+    queryFn: async ({ signal }): Promise<SessionInfo[]> =>
+      client ? sortSessions((await client.sessions.list({ workspaceName, limit: LIST_LIMIT }, { signal })).sessions) : [],
     enabled: client !== null,
-    // While the socket is open its events are the truth.
+    // While the socket is open its events are the truth; refetching would only race them.
     staleTime: feed === 'live' ? Infinity : 1000,
-    refetchInterval: feed === 'live' ? false : POLL_MS,
+    // Polling stands in only while the socket cannot be opened, and not for a stopped workspace.
+    refetchInterval: (q) => (feed === 'polling' && errorCode(q.state.error) !== 'CONFLICT' ? POLL_MS : false),
   });
 
   useEffect(() => {
     if (!url) return;
-    const key = ['sessions', url, workspaceName];
-    return watchSessions({
+    const key = sessionsListKey(url, workspaceName);
+    let stopped = false;
+    let applying: Promise<void> = Promise.resolve();
+    const stop = watchSessions({
       origin: url,
       workspaceName,
       token,
       onFeed: setFeed,
-      onGap: () => void queryClient.invalidateQueries({ queryKey: key }),
-      onEvent: (event) => queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event)),
+      onGap: () => void queryClient.invalidateQueries({ queryKey: key, exact: true }),
+      onEvent: (event) => {
+        // In order, one after the other: a list fetch still under way would land after this
+        // event with older news, so it is cancelled before the event applies.
+        applying = applying.then(async () => {
+          if (queryClient.isFetching({ queryKey: key, exact: true }) > 0) await queryClient.cancelQueries({ queryKey: key, exact: true });
+          if (stopped) return;
+          queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event));
+        });
+      },
     });
+    return () => {
+      stopped = true;
+      stop();
+    };
   }, [url, token, workspaceName, queryClient]);
 
   const shown = useWithLastKnown<SessionInfo[]>(query, cache, url ? `perry.sessions.${url}.${workspaceName}` : null, isArray);

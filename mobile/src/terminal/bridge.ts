@@ -20,6 +20,8 @@ export type PageMessage =
 export type HostMessage =
   /** Output of the shell, base64. */
   | { type: 'output'; data: string }
+  /** Clear the screen and scrollback: a whole replay follows. */
+  | { type: 'reset' }
   /** A notice line in the terminal's own colours, e.g. "new shell". */
   | { type: 'notice'; text: string }
   | { type: 'key'; key: BarKey }

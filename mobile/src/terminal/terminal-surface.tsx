@@ -1,6 +1,6 @@
 // The terminal page in a WebView (iOS, Android). terminal-surface.web.tsx is the same page in an
 // iframe for the web build; both take the same props and handle.
-import { forwardRef, useImperativeHandle, useRef } from 'react';
+import { forwardRef, useImperativeHandle, useRef, useState } from 'react';
 import { StyleSheet, View, type StyleProp, type ViewStyle } from 'react-native';
 import { WebView } from 'react-native-webview';
 
@@ -19,6 +19,10 @@ export interface TerminalSurfaceProps {
 export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurfaceProps>(function TerminalSurface({ onMessage, style }, ref) {
   const webView = useRef<WebView>(null);
   const html = useTerminalPageHtml();
+  // The OS may kill the WebView's process (iOS does in the background): a new view loads the
+  // page again, and its "ready" reattaches with the whole screen replayed.
+  const [generation, setGeneration] = useState(0);
+  const reload = () => setGeneration((current) => current + 1);
   useImperativeHandle(ref, () => ({
     send(message) {
       webView.current?.injectJavaScript(`window.perryReceive && window.perryReceive(${JSON.stringify(message)});true;`);
@@ -27,6 +31,7 @@ export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurface
   if (html === null) return <View style={[styles.loading, style]} testID="terminal-surface" />;
   return (
     <WebView
+      key={generation}
       ref={webView}
       testID="terminal-surface"
       style={style}
@@ -44,6 +49,8 @@ export const TerminalSurface = forwardRef<TerminalSurfaceHandle, TerminalSurface
       overScrollMode="never"
       setSupportMultipleWindows={false}
       javaScriptEnabled
+      onContentProcessDidTerminate={reload}
+      onRenderProcessGone={reload}
     />
   );
 });

@@ -33,7 +33,7 @@ export interface TerminalOptions {
  * reconnects and replay), wired to the page that draws it, plus the key bar's Ctrl state.
  */
 export function useTerminal({ workspace, terminalId, command }: TerminalOptions) {
-  const { active, client } = useAgents();
+  const { loaded, active, client } = useAgents();
   const surface = useRef<TerminalSurfaceHandle>(null);
   const connection = useRef<TerminalConnection | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
@@ -42,7 +42,10 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
   const [runsCommand, setRunsCommand] = useState(terminalId === null && (command?.length ?? 0) > 0);
   const [currentId, setCurrentId] = useState(terminalId);
   const currentIdRef = useRef(terminalId);
+  /** The command still to start: forgotten once the agent has attached a terminal for it. */
   const commandRef = useRef(command);
+  /** The page's size once it is ready; the socket opens when both it and the agent are there. */
+  const pageSize = useRef<{ cols: number; rows: number } | null>(null);
 
   const pending = useRef<Uint8Array[]>([]);
   const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -60,62 +63,80 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
     }
     surface.current?.send({ type: 'output', data: bytesToBase64(joined) });
   }, []);
+  const dropPendingOutput = useCallback(() => {
+    if (flushTimer.current) clearTimeout(flushTimer.current);
+    flushTimer.current = null;
+    pending.current = [];
+  }, []);
 
-  const open = useCallback(
-    (cols: number, rows: number) => {
-      connection.current?.dispose();
-      if (!active || !client) {
-        setStatus({ kind: 'gone', message: 'No agent is connected.' });
-        return;
-      }
-      const attachTo = currentIdRef.current;
-      const next = new TerminalConnection({
-        origin: active.url,
-        workspace,
-        token: active.token,
-        terminalId: attachTo,
-        command: attachTo === null ? commandRef.current : null,
-        cols,
-        rows,
-        onOutput: (bytes) => {
-          pending.current.push(bytes);
-          flushTimer.current ??= setTimeout(flush, OUTPUT_FLUSH_MS);
-        },
-        onStatus: setStatus,
-        onTerminalId: (id) => {
-          currentIdRef.current = id;
-          setCurrentId(id);
-        },
-        onNewShell: () => surface.current?.send({ type: 'notice', text: 'new shell' }),
-        diagnose: (id) =>
-          diagnoseRefusedTerminal(client, workspace, id, () => {
-            connection.current?.dispose();
-            setStatus({ kind: 'gone', message: 'The agent refused this token. Connect to it again from Agents.' });
-          }),
-      });
-      connection.current = next;
-      commandRef.current = null;
-      next.connect();
-    },
-    [active, client, workspace, flush],
-  );
+  const open = useCallback(() => {
+    if (connection.current) {
+      connection.current.dispose();
+      connection.current = null;
+      // The new connection replays the whole screen: start from a clean one.
+      surface.current?.send({ type: 'reset' });
+    }
+    // Output of the old connection must not reach a page that is about to get the whole replay.
+    dropPendingOutput();
+    const size = pageSize.current;
+    if (!size) return;
+    if (!active || !client) {
+      // Saved agents are still being read: this runs again when they are.
+      if (loaded) setStatus({ kind: 'gone', message: 'No agent is connected. Connect to one from Agents.' });
+      return;
+    }
+    const attachTo = currentIdRef.current;
+    const next: TerminalConnection = new TerminalConnection({
+      origin: active.url,
+      workspace,
+      token: active.token,
+      terminalId: attachTo,
+      command: attachTo === null ? commandRef.current : null,
+      cols: size.cols,
+      rows: size.rows,
+      onOutput: (bytes) => {
+        pending.current.push(bytes);
+        flushTimer.current ??= setTimeout(flush, OUTPUT_FLUSH_MS);
+      },
+      onStatus: setStatus,
+      onTerminalId: (id) => {
+        if (id !== null) commandRef.current = null;
+        currentIdRef.current = id;
+        setCurrentId(id);
+      },
+      onNewShell: () => surface.current?.send({ type: 'notice', text: 'new shell' }),
+      diagnose: (id) =>
+        diagnoseRefusedTerminal(client, workspace, id, () => {
+          next.dispose();
+          setStatus({ kind: 'gone', message: 'The agent refused this token. Connect to it again from Agents.' });
+        }),
+    });
+    connection.current = next;
+    next.connect();
+  }, [loaded, active, client, workspace, flush, dropPendingOutput]);
+
+  // The agent (or its token) arrived or changed after the page was ready: connect now.
+  useEffect(() => {
+    if (pageSize.current) open();
+  }, [open]);
 
   useEffect(
     () => () => {
       connection.current?.dispose();
       connection.current = null;
-      if (flushTimer.current) clearTimeout(flushTimer.current);
+      dropPendingOutput();
     },
-    [],
+    [dropPendingOutput],
   );
 
   const onMessage = useCallback(
     (message: PageMessage) => {
       switch (message.type) {
         case 'ready':
-          // The first time, or the page was reloaded (the OS dropped the WebView's process):
-          // attach again, and the agent replays the screen.
-          open(message.cols, message.rows);
+          // The first time, or the page was loaded again (its process died and the view was
+          // remounted): attach again, and the agent replays the screen.
+          pageSize.current = { cols: message.cols, rows: message.rows };
+          open();
           break;
         case 'input':
           connection.current?.sendInput(message.data);
@@ -124,6 +145,7 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
           connection.current?.sendBinary(message.data);
           break;
         case 'resize':
+          pageSize.current = { cols: message.cols, rows: message.rows };
           connection.current?.resize(message.cols, message.rows);
           break;
         case 'ctrl':

@@ -1,5 +1,7 @@
 import { Stack, useLocalSearchParams } from 'expo-router';
-import { KeyboardAvoidingView, Platform, Pressable, StyleSheet, Text, View } from 'react-native';
+import { HeaderHeightContext } from 'expo-router/react-navigation';
+import { useContext, useEffect, useState } from 'react';
+import { Keyboard, KeyboardAvoidingView, Platform, Pressable, StyleSheet, Text, View } from 'react-native';
 import { useSafeAreaInsets } from 'react-native-safe-area-context';
 import type { ConnectionStatus } from '@perry/client';
 
@@ -16,21 +18,38 @@ import { colors, spacing } from '../../../src/ui/theme';
 export default function TerminalScreen() {
   const params = useLocalSearchParams<{ name: string; terminal?: string; cmd?: string; title?: string }>();
   const insets = useSafeAreaInsets();
+  const headerHeight = useContext(HeaderHeightContext) ?? 0;
+  const keyboardOpen = useKeyboardOpen();
   const terminal = useTerminal({ workspace: params.name, terminalId: params.terminal || null, command: commandParam(params.cmd) });
   return (
     <KeyboardAvoidingView
       style={styles.screen}
-      behavior={Platform.OS === 'ios' ? 'padding' : undefined}
-      keyboardVerticalOffset={Platform.OS === 'ios' ? insets.top + 44 : 0}
+      // Android too: with edge-to-edge (Expo's default) the window no longer resizes for the keyboard.
+      behavior={Platform.OS === 'ios' ? 'padding' : 'height'}
+      keyboardVerticalOffset={headerHeight}
     >
       <Stack.Screen options={{ title: params.title || `${params.name}: shell` }} />
       <StatusLine status={terminal.status} runsCommand={terminal.runsCommand} onNewShell={terminal.newShell} onRetry={terminal.retry} />
       <TerminalSurface ref={terminal.surface} onMessage={terminal.onMessage} style={styles.surface} />
-      <View style={{ paddingBottom: insets.bottom }}>
+      {/* Above the keyboard the key bar needs no room for the home indicator. */}
+      <View style={{ paddingBottom: keyboardOpen ? 0 : insets.bottom }}>
         <KeyBar ctrl={terminal.ctrl} onKey={terminal.pressKey} onCtrl={terminal.toggleCtrl} />
       </View>
     </KeyboardAvoidingView>
   );
+}
+
+function useKeyboardOpen(): boolean {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const shown = Keyboard.addListener(Platform.OS === 'ios' ? 'keyboardWillShow' : 'keyboardDidShow', () => setOpen(true));
+    const hidden = Keyboard.addListener(Platform.OS === 'ios' ? 'keyboardWillHide' : 'keyboardDidHide', () => setOpen(false));
+    return () => {
+      shown.remove();
+      hidden.remove();
+    };
+  }, []);
+  return open;
 }
 
 function StatusLine({
