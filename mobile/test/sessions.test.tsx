@@ -1,7 +1,7 @@
 // The sessions screens against a fake agent (fetch) and a fake /sessions socket.
 import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 
-import { ALPHA, fakeAgent, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcError, rpcOk, saved } from './helpers';
+import { ALPHA, fakeAgent, FakeSocket, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcError, rpcOk, saved } from './helpers';
 
 const SESSION = {
   sessionId: 's-1',
@@ -45,6 +45,9 @@ describe('sessions', () => {
 
     fireEvent.press(screen.getByLabelText('Session Fix the footer links'));
     expect(await screen.findByText('Looking at footer.html.')).toBeTruthy();
+    // The conversation, over the list in the stack, shares the list's socket.
+    expect(FakeSocket.all.filter((open) => open.path === '/sessions/alpha')).toEqual([socket]);
+    expect(socket?.closed).toBe(false);
     expect(screen.getByText('Bash: grep -n href footer.html')).toBeTruthy();
     expect(screen.getByText("cd '/home/workspace/app' && claude --resume s-1")).toBeTruthy();
   });

@@ -12,7 +12,7 @@ import {
   type SessionsFeed,
   type Transcript,
 } from '@perry/client';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 
 import { useAgents } from '../agents/agents-context';
@@ -24,6 +24,85 @@ const sessionsListKey = (url: string | undefined, workspaceName: string) => ['se
 const POLL_MS = 5000;
 /** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
 const LIST_LIMIT = 1000;
+
+/** One socket per workspace, however many screens show its sessions (the list and a conversation). */
+interface Follower {
+  subscribers: Set<(feed: SessionsFeed) => void>;
+  feed: SessionsFeed;
+  stop(): void;
+  /** Set while nobody follows: the socket stays a moment for the next screen (list → conversation). */
+  closing: ReturnType<typeof setTimeout> | null;
+}
+
+/** How long a sessions socket outlives its last screen, so moving between screens keeps it. */
+const LINGER_MS = 2000;
+/** Per query client (an app has one; each test its own), per agent, token and workspace. */
+const followersByClient = new WeakMap<QueryClient, Map<string, Follower>>();
+
+/**
+ * Follows the workspace's `/sessions` socket into the cached list: the first caller opens it, the
+ * last one to leave closes it; each is told how the feed stands. Returns the function that leaves.
+ */
+function followSessions(
+  queryClient: QueryClient,
+  url: string,
+  token: string | null,
+  workspaceName: string,
+  onFeed: (feed: SessionsFeed) => void,
+): () => void {
+  const id = JSON.stringify([url, token, workspaceName]);
+  let followers = followersByClient.get(queryClient);
+  if (!followers) {
+    followers = new Map();
+    followersByClient.set(queryClient, followers);
+  }
+  const registry = followers;
+  let follower = registry.get(id);
+  if (!follower) {
+    const key = sessionsListKey(url, workspaceName);
+    let stopped = false;
+    let applying: Promise<void> = Promise.resolve();
+    const created: Follower = { subscribers: new Set(), feed: 'connecting', stop: () => undefined, closing: null };
+    const stopSocket = watchSessions({
+      origin: url,
+      workspaceName,
+      token,
+      onFeed: (feed) => {
+        created.feed = feed;
+        for (const subscriber of created.subscribers) subscriber(feed);
+      },
+      onGap: () => void queryClient.invalidateQueries({ queryKey: key, exact: true }),
+      onEvent: (event) => {
+        // In order, one after the other: a list fetch still under way would land after this
+        // event with older news, so it is cancelled before the event applies.
+        applying = applying.then(async () => {
+          if (queryClient.isFetching({ queryKey: key, exact: true }) > 0) await queryClient.cancelQueries({ queryKey: key, exact: true });
+          if (stopped) return;
+          queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event));
+        });
+      },
+    });
+    created.stop = () => {
+      stopped = true;
+      stopSocket();
+    };
+    follower = created;
+    registry.set(id, follower);
+  }
+  const current = follower;
+  if (current.closing) clearTimeout(current.closing);
+  current.closing = null;
+  current.subscribers.add(onFeed);
+  onFeed(current.feed);
+  return () => {
+    current.subscribers.delete(onFeed);
+    if (current.subscribers.size > 0) return;
+    current.closing = setTimeout(() => {
+      current.stop();
+      registry.delete(id);
+    }, LINGER_MS);
+  };
+}
 
 /**
  * The workspace's coding-agent sessions, newest first and live: `/sessions/<workspace>` sends a
@@ -49,29 +128,7 @@ export function useSessions(workspaceName: string) {
 
   useEffect(() => {
     if (!url) return;
-    const key = sessionsListKey(url, workspaceName);
-    let stopped = false;
-    let applying: Promise<void> = Promise.resolve();
-    const stop = watchSessions({
-      origin: url,
-      workspaceName,
-      token,
-      onFeed: setFeed,
-      onGap: () => void queryClient.invalidateQueries({ queryKey: key, exact: true }),
-      onEvent: (event) => {
-        // In order, one after the other: a list fetch still under way would land after this
-        // event with older news, so it is cancelled before the event applies.
-        applying = applying.then(async () => {
-          if (queryClient.isFetching({ queryKey: key, exact: true }) > 0) await queryClient.cancelQueries({ queryKey: key, exact: true });
-          if (stopped) return;
-          queryClient.setQueryData<SessionInfo[]>(key, (sessions) => applySessionEvent(sessions, event));
-        });
-      },
-    });
-    return () => {
-      stopped = true;
-      stop();
-    };
+    return followSessions(queryClient, url, token, workspaceName, setFeed);
   }, [url, token, workspaceName, queryClient]);
 
   const shown = useWithLastKnown<SessionInfo[]>(query, cache, url ? `perry.sessions.${url}.${workspaceName}` : null, isArray);
