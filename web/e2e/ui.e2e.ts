@@ -383,6 +383,10 @@ describe('Perry web UI', { timeout: 600_000 }, () => {
     await page.getByText(info.version, { exact: true }).waitFor();
     await page.getByText(info.hostname, { exact: true }).first().waitFor();
     if (info.dockerVersion) await page.getByText(info.dockerVersion, { exact: true }).waitFor();
+    // The port that answers (the test agent's is a free one, given with --port), not config.json's 7391.
+    const port = new URL(agent.baseUrl).port;
+    assert.notEqual(port, '7391');
+    await page.locator('dt', { hasText: /^Port$/ }).locator('xpath=following-sibling::dd').getByText(port, { exact: true }).waitFor();
     for (const label of ['Uptime', 'Docker version', 'Docker-in-Docker mode']) {
       await page.getByRole('heading', { name: label }).waitFor();
     }

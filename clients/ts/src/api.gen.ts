@@ -167,7 +167,11 @@ dindMode?: DindMode, };
 
 export type PortRange = { start: number, end: number, };
 
-export type AgentConfig = { port: number, workspacePrefix: string, imageTag: string, sshPortRange: PortRange, 
+export type AgentConfig = { 
+/**
+ * The port the agent listens on (`--port`, else config.json's).
+ */
+port: number, workspacePrefix: string, imageTag: string, sshPortRange: PortRange, 
 /**
  * The worker host clients were pointed at with `config.setWorker`, if any.
  */

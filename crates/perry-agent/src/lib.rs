@@ -70,10 +70,22 @@ pub struct Agent {
 impl Agent {
     /// The configuration as `config.get` shows it.
     pub fn public_config(&self) -> AgentConfig {
-        self.config
+        let config = self
+            .config
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .to_api(self.auth.enabled)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.shown_config(&config)
+    }
+
+    /// `config` without the token, and with the port the agent listens on: `--port` may have
+    /// replaced config.json's, and clients (the web UI's agent page) need the one that answers.
+    fn shown_config(&self, config: &ConfigFile) -> AgentConfig {
+        let mut shown = config.to_api(self.auth.enabled);
+        let listening = self.workspaces.port_forwarder().rules().agent_port;
+        if listening != 0 {
+            shown.port = listening;
+        }
+        shown
     }
 
     /// Browser origins besides the agent's own that may open terminals.
@@ -101,6 +113,6 @@ impl Agent {
         next.worker = Some(worker);
         next.save(&self.config_dir)?;
         *config = next;
-        Ok(config.to_api(self.auth.enabled))
+        Ok(self.shown_config(&config))
     }
 }

@@ -450,11 +450,16 @@ async fn config_never_shows_the_token_and_set_worker_persists() {
     let config: AgentConfig = serde_json::from_value(raw).unwrap();
     assert_eq!(config.workspace_prefix, agent.prefix);
     assert!(config.auth_enabled);
+    // The port that answers (the test agent listens on port 0, a free one), not config.json's.
+    let listening: u16 = agent.url.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(listening, 7391);
+    assert_eq!(config.port, listening);
 
     let updated: AgentConfig = agent
         .ok("config/setWorker", json!({"worker": "box.tailnet:7391"}))
         .await;
     assert_eq!(updated.worker.as_deref(), Some("box.tailnet:7391"));
+    assert_eq!(updated.port, listening);
     let path = agent.dir.path().join("config.json");
     let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(on_disk["worker"], "box.tailnet:7391");

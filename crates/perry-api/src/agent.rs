@@ -44,6 +44,7 @@ pub struct PortRange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentConfig {
+    /// The port the agent listens on (`--port`, else config.json's).
     pub port: u16,
     pub workspace_prefix: String,
     pub image_tag: String,

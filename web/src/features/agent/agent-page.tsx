@@ -66,7 +66,7 @@ export function AgentPage() {
           <CardTitle className="flex items-center gap-2">
             <Cpu className="size-4 text-muted-foreground" aria-hidden /> Configuration
           </CardTitle>
-          <CardDescription>From the agent’s config.json (the token is never sent).</CardDescription>
+          <CardDescription>From the agent’s config.json, with the port it listens on (the token is never sent).</CardDescription>
         </CardHeader>
         <CardContent>
           {config.isError ? (
