@@ -1,14 +1,15 @@
 // The terminal page: xterm.js, drawn inside a WebView on phones and an iframe on web. Built into
 // one HTML string by scripts/build-terminal-page.mjs. It talks only to the app (src/terminal/
-// bridge.ts), which owns the socket to the agent.
+// bridge.ts), which owns the socket to the agent. (Only the palette comes from @perry/client:
+// its index would bring the RPC client into the page.)
 import '@xterm/xterm/css/xterm.css';
 
+import { TERMINAL_THEME } from '@perry/client/terminal-theme';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 
 import { base64ToBytes, type HostMessage, type PageMessage } from '../src/terminal/bridge';
 import { keySequence, withCtrl } from '../src/terminal/keys';
-import { TERMINAL_THEME } from '../src/terminal/theme';
 
 declare global {
   interface Window {

@@ -11,3 +11,4 @@ export type { ConnectionOptions, ConnectionStatus, Diagnosis, TerminalSocket } f
 export * from './session-events.ts';
 export * from './transcript.ts';
 export * from './resume.ts';
+export { TERMINAL_THEME } from './terminal-theme.ts';

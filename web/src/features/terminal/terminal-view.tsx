@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
 
-import { TerminalConnection, type ConnectionStatus, type Diagnosis } from '@perry/client';
+import { TERMINAL_THEME, TerminalConnection, type ConnectionStatus, type Diagnosis } from '@perry/client';
 
 export interface TerminalViewProps {
   workspace: string;
@@ -29,31 +29,7 @@ export interface TerminalViewProps {
 
 const FONT_FAMILY = '"Geist Mono Variable", "DejaVu Sans Mono", ui-monospace, monospace';
 
-// One dark palette in both app themes: terminal programs assume a dark background more often
-// than not, and it reads as "the terminal" at a glance.
-const THEME: ITheme = {
-  background: '#0a0a0b',
-  foreground: '#e4e4e7',
-  cursor: '#e4e4e7',
-  cursorAccent: '#0a0a0b',
-  selectionBackground: '#3f3f46',
-  black: '#18181b',
-  red: '#f87171',
-  green: '#4ade80',
-  yellow: '#facc15',
-  blue: '#60a5fa',
-  magenta: '#c084fc',
-  cyan: '#22d3ee',
-  white: '#e4e4e7',
-  brightBlack: '#71717a',
-  brightRed: '#fca5a5',
-  brightGreen: '#86efac',
-  brightYellow: '#fde047',
-  brightBlue: '#93c5fd',
-  brightMagenta: '#d8b4fe',
-  brightCyan: '#67e8f9',
-  brightWhite: '#fafafa',
-};
+const THEME: ITheme = TERMINAL_THEME;
 
 export default function TerminalView({ workspace, token, terminalId, command, active, label, onTerminalId, diagnose }: TerminalViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);

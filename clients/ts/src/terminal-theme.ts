@@ -1,4 +1,6 @@
-// The terminal's palette, the same dark one as the web UI's terminal.
+// The terminals' one dark palette, for the web UI and the phone app: terminal programs assume a
+// dark background more often than not, and it reads as "the terminal" at a glance. The shape of
+// xterm.js's ITheme.
 export const TERMINAL_THEME = {
   background: '#0a0a0b',
   foreground: '#e4e4e7',
