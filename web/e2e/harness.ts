@@ -261,3 +261,41 @@ export async function serveDirectory(dir: string, port: number): Promise<Server>
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
   return server;
 }
+
+/**
+ * A Claude Code transcript, as the tool writes it: one JSON record per line under
+ * ~/.claude/projects/<cwd with / as ->/<session id>.jsonl, for a project in /home/workspace/app.
+ * `initial` holds two messages (the user's, which is the title, and the agent's reply with a Bash
+ * call); `appended` is a third, for the tests that watch the session move on.
+ */
+export function claudeTranscript(sessionId: string) {
+  const dir = '/home/workspace/.claude/projects/-home-workspace-app';
+  const title = 'Fix the footer links';
+  const line = (record: Record<string, unknown>): string => JSON.stringify({ sessionId, cwd: '/home/workspace/app', ...record }) + '\n';
+  const initial = [
+    line({ type: 'user', uuid: 'u1', parentUuid: null, timestamp: '2026-11-26T08:00:00.000Z', message: { role: 'user', content: title } }),
+    line({
+      type: 'assistant',
+      uuid: 'a1',
+      parentUuid: 'u1',
+      timestamp: '2026-11-26T08:00:04.000Z',
+      message: {
+        id: 'msg_a1',
+        type: 'message',
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Looking at footer.html.' },
+          { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'grep -n href footer.html' } },
+        ],
+      },
+    }),
+  ].join('');
+  const appended = line({
+    type: 'user',
+    uuid: 'u2',
+    parentUuid: 'a1',
+    timestamp: '2026-11-26T08:01:00.000Z',
+    message: { role: 'user', content: 'Also check the header links.' },
+  });
+  return { dir, file: `${dir}/${sessionId}.jsonl`, title, line, initial, appended };
+}

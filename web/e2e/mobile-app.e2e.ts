@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, execInContainer, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import { claudeTranscript, ensureArtifactsDir, execInContainer, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
 
 const PHONE = { width: 390, height: 844 };
 const workspaceName = `m-${randomBytes(3).toString('hex')}`;
@@ -95,14 +95,10 @@ async function openTerminals(): Promise<OpenTerminal[]> {
   return agent.rpc<OpenTerminal[]>('terminals/list', { workspaceName });
 }
 
-// A Claude Code transcript as the tool writes it (one JSON record per line), for the sessions screens.
+// A Claude Code transcript, for the sessions screens.
 const sessionId = '5f0c7a1e-2b7d-4c39-9d59-6f1f6f0a9b11';
-const transcriptDir = '/home/workspace/.claude/projects/-home-workspace-app';
-const transcriptFile = `${transcriptDir}/${sessionId}.jsonl`;
-const SESSION_TITLE = 'Fix the footer links';
-function transcriptLine(record: Record<string, unknown>): string {
-  return JSON.stringify({ sessionId, cwd: '/home/workspace/app', ...record }) + '\n';
-}
+const transcript = claudeTranscript(sessionId);
+const SESSION_TITLE = transcript.title;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(artifacts, `mobile-${name}.png`) });
@@ -246,35 +242,14 @@ describe('Perry phone app (web export)', { timeout: 600_000 }, () => {
   });
 
   test('sessions: the live list, the conversation, and resuming in a terminal', async () => {
-    await inWorkspace(
-      `mkdir -p ${transcriptDir} /home/workspace/app && cat > ${transcriptFile}`,
-      transcriptLine({ type: 'user', uuid: 'u1', parentUuid: null, timestamp: '2026-11-26T08:00:00.000Z', message: { role: 'user', content: SESSION_TITLE } }) +
-        transcriptLine({
-          type: 'assistant',
-          uuid: 'a1',
-          parentUuid: 'u1',
-          timestamp: '2026-11-26T08:00:04.000Z',
-          message: {
-            id: 'msg_a1',
-            type: 'message',
-            role: 'assistant',
-            content: [
-              { type: 'text', text: 'Looking at footer.html.' },
-              { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'grep -n href footer.html' } },
-            ],
-          },
-        }),
-    );
+    await inWorkspace(`mkdir -p ${transcript.dir} /home/workspace/app && cat > ${transcript.file}`, transcript.initial);
     await page.getByTestId('open-sessions').click();
     const row = page.getByLabel(`Session ${SESSION_TITLE}`);
     await row.waitFor({ timeout: 60_000 });
     await row.getByText('2 messages').waitFor();
     await page.getByText('Live').waitFor();
     // A new message in the transcript reaches the list over /sessions, without a reload.
-    await inWorkspace(
-      `cat >> ${transcriptFile}`,
-      transcriptLine({ type: 'user', uuid: 'u2', parentUuid: 'a1', timestamp: '2026-11-26T08:01:00.000Z', message: { role: 'user', content: 'Also check the header links.' } }),
-    );
+    await inWorkspace(`cat >> ${transcript.file}`, transcript.appended);
     await row.getByText('3 messages').waitFor({ timeout: 30_000 });
     await shot('sessions');
 

@@ -12,7 +12,7 @@ import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 
-import { ensureArtifactsDir, execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { claudeTranscript, ensureArtifactsDir, execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
@@ -25,40 +25,9 @@ let page: Page;
 let artifacts = '';
 const workspaceName = `e2e-${randomBytes(3).toString('hex')}`;
 
-// A Claude Code transcript, as the tool writes it: one JSON record per line under
-// ~/.claude/projects/<cwd with / as ->/<session id>.jsonl.
 const sessionId = randomUUID();
-const transcriptDir = '/home/workspace/.claude/projects/-home-workspace-app';
-const transcriptFile = `${transcriptDir}/${sessionId}.jsonl`;
-const SESSION_TITLE = 'Fix the footer links';
-function transcriptLine(record: Record<string, unknown>): string {
-  return JSON.stringify({ sessionId, cwd: '/home/workspace/app', ...record }) + '\n';
-}
-const TRANSCRIPT = [
-  transcriptLine({ type: 'user', uuid: 'u1', parentUuid: null, timestamp: '2026-11-26T08:00:00.000Z', message: { role: 'user', content: SESSION_TITLE } }),
-  transcriptLine({
-    type: 'assistant',
-    uuid: 'a1',
-    parentUuid: 'u1',
-    timestamp: '2026-11-26T08:00:04.000Z',
-    message: {
-      id: 'msg_a1',
-      type: 'message',
-      role: 'assistant',
-      content: [
-        { type: 'text', text: 'Looking at footer.html.' },
-        { type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'grep -n href footer.html' } },
-      ],
-    },
-  }),
-].join('');
-const APPENDED = transcriptLine({
-  type: 'user',
-  uuid: 'u2',
-  parentUuid: 'a1',
-  timestamp: '2026-11-26T08:01:00.000Z',
-  message: { role: 'user', content: 'Also check the header links.' },
-});
+const { dir: transcriptDir, file: transcriptFile, title: SESSION_TITLE, line: transcriptLine, initial: TRANSCRIPT, appended: APPENDED } =
+  claudeTranscript(sessionId);
 
 /** Runs a script in the test's workspace as user workspace. */
 function inWorkspace(script: string, input = ''): Promise<string> {
