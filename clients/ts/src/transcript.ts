@@ -68,3 +68,11 @@ export function olderPageRequest(transcript: Transcript, pageSize: number = MESS
   if (!hasOlder(transcript)) return null;
   return { offset: Math.max(0, transcript.total - transcript.oldestIndex), limit: Math.min(pageSize, transcript.oldestIndex) };
 }
+
+/** What happens to a held transcript: a page arrived (asked with `offset`), or start over. */
+export type TranscriptAction = { type: 'page'; page: MessagesPage; offset: number } | { type: 'reset' };
+
+/** The transcript after `action`, for useReducer. */
+export function transcriptReducer(state: Transcript, action: TranscriptAction): Transcript {
+  return action.type === 'reset' ? EMPTY_TRANSCRIPT : addPage(state, action.page, action.offset);
+}

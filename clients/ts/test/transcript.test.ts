@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import type { Message, MessagesPage, Transcript } from '../src/index.ts';
-import { addPage, EMPTY_TRANSCRIPT, hasOlder, olderPageRequest, pageStart } from '../src/index.ts';
+import { addPage, EMPTY_TRANSCRIPT, hasOlder, olderPageRequest, pageStart, transcriptReducer } from '../src/index.ts';
 
 const msg = (n: number, text = `m${n}`): Message => ({ id: `m${n}`, role: n % 2 ? 'assistant' : 'user', text, toolCalls: [], timestamp: '' });
 
@@ -74,4 +74,12 @@ describe('paging through a conversation', () => {
     assert.equal(pageStart(serve(120, 50, 50), 50), 20);
     assert.equal(pageStart(serve(10, 0, 50), 0), 0);
   });
+});
+
+test('transcriptReducer adds a page, and reset starts over', () => {
+  const page: MessagesPage = { messages: [msg(2, 'hi')], total: 1, hasMore: false };
+  const held = transcriptReducer(EMPTY_TRANSCRIPT, { type: 'page', page, offset: 0 });
+  assert.deepEqual(held, addPage(EMPTY_TRANSCRIPT, page, 0));
+  assert.equal(held.messages.length, 1);
+  assert.equal(transcriptReducer(held, { type: 'reset' }), EMPTY_TRANSCRIPT);
 });

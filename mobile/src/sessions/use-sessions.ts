@@ -1,16 +1,14 @@
 import {
-  addPage,
   applySessionEvent,
   EMPTY_TRANSCRIPT,
   errorCode,
   MESSAGES_PAGE_SIZE,
   olderPageRequest,
   sortSessions,
+  transcriptReducer,
   watchSessions,
-  type MessagesPage,
   type SessionInfo,
   type SessionsFeed,
-  type Transcript,
 } from '@perry/client';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
@@ -141,12 +139,6 @@ export function useSessions(workspaceName: string) {
     refetch: () => void query.refetch(),
     feed,
   };
-}
-
-type TranscriptAction = { type: 'page'; page: MessagesPage; offset: number } | { type: 'reset' };
-
-function transcriptReducer(state: Transcript, action: TranscriptAction): Transcript {
-  return action.type === 'reset' ? EMPTY_TRANSCRIPT : addPage(state, action.page, action.offset);
 }
 
 /**

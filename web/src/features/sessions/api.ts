@@ -1,4 +1,4 @@
-import type { MessagesPage, SessionInfo, SessionSearchHit } from '@perry/client';
+import type { SessionInfo, SessionSearchHit } from '@perry/client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 
@@ -7,7 +7,7 @@ import { useApi } from '@/lib/api';
 import { errorCode } from '@perry/client';
 
 import { applySessionEvent, sortSessions, watchSessions, type SessionsFeed } from '@perry/client';
-import { addPage, EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, type Transcript } from '@perry/client';
+import { EMPTY_TRANSCRIPT, MESSAGES_PAGE_SIZE, olderPageRequest, transcriptReducer } from '@perry/client';
 
 /** Enough for every session of a busy workspace; the socket's snapshot has them all anyway. */
 const LIST_LIMIT = 1000;
@@ -96,12 +96,6 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(timer);
   }, [value, ms]);
   return settled;
-}
-
-type TranscriptAction = { type: 'page'; page: MessagesPage; offset: number } | { type: 'reset' };
-
-function transcriptReducer(state: Transcript, action: TranscriptAction): Transcript {
-  return action.type === 'reset' ? EMPTY_TRANSCRIPT : addPage(state, action.page, action.offset);
 }
 
 /**
