@@ -1,12 +1,15 @@
-//! Arbitrary request bytes through what the agent's `/rpc` runs before a procedure does any
-//! work: the token lookup, the oRPC envelope (POST body with a content type, or GET `?data=`),
-//! the input type of one procedure, and that procedure's checks of the input. Nothing of it may
-//! panic, whatever the bytes; errors must turn into oRPC error replies.
+//! Arbitrary request bytes through exactly what the agent's `/rpc` runs before a procedure does
+//! any work: the token lookup of the auth middleware, then `perry_agent::rpc::decode` (the
+//! method, the content type, the oRPC envelope, the input's type and every check of the input
+//! that needs no Docker). Nothing of it may panic, whatever the bytes; errors must turn into
+//! oRPC error replies. There is no copy of the agent's checks here: a check added to the agent
+//! is fuzzed without a change to this file.
 //!
 //! The input's layout (the seeds in `fuzz/seeds/rpc_input` follow it):
 //! `[procedure] [n] [content-type: n bytes] [m] [authorization: m bytes] [body …]`, where
-//! `procedure` below 128 indexes `perry_api::procedures::PROCEDURES` (modulo its length). The
-//! body is decoded as a POST body and, when it is UTF-8, as a GET query string too.
+//! `procedure` below 128 indexes the procedure table (modulo its length); from 64 up to 127 the
+//! request is a GET instead of a POST. The body goes in as the POST body and, when it is UTF-8,
+//! as a query string for the token lookup.
 //!
 //! From 128 up, `procedure - 128` picks the procedure and the rest of the bytes build its input
 //! in the shape of its wire type (see `schema.rs`): raw bytes rarely spell a whole valid
@@ -17,28 +20,26 @@
 
 mod schema;
 
-use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::IntoResponse;
 use libfuzzer_sys::arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use perry_agent::error::ApiError;
 use perry_agent::fuzzing as agent;
-use perry_api::ports::{PortsForwardInput, PortsListInput, PortsRemoveInput};
-use perry_api::procedures::PROCEDURES;
-use perry_api::sessions::{SessionMessagesInput, SessionsSearchInput};
-use perry_api::{
-    CreateWorkspaceInput, ExecInput, LogsInput, PortForward, PortRange, SessionsListInput,
-    SetWorkerInput, TerminalKillInput, TerminalsListInput, Workspace, WorkspaceNameInput,
-    WorkspacePorts, WorkspaceStatus,
-};
-use serde::Serialize;
+use perry_api::procedures::{ProcedureTypes, procedure_types};
 use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| run(data));
+
+/// The procedure table with the TypeScript names of its types, which `schema` shapes inputs by.
+fn procedures() -> &'static [ProcedureTypes] {
+    static PROCEDURES: OnceLock<Vec<ProcedureTypes>> = OnceLock::new();
+    PROCEDURES.get_or_init(procedure_types)
+}
 
 fn run(data: &[u8]) {
     let mut bytes = data;
@@ -49,10 +50,16 @@ fn run(data: &[u8]) {
         structured(procedure - 128, bytes);
         return;
     }
+    let method = if procedure >= 64 {
+        Method::GET
+    } else {
+        Method::POST
+    };
     let content_type = take_sized(&mut bytes);
     let authorization = take_sized(&mut bytes);
     let body = bytes;
-    let path = PROCEDURES[usize::from(procedure) % PROCEDURES.len()].path;
+    let procedures = procedures();
+    let path = procedures[usize::from(procedure) % procedures.len()].path;
 
     let mut headers = HeaderMap::new();
     // Only valid header values reach the agent: hyper refuses the rest.
@@ -60,21 +67,17 @@ fn run(data: &[u8]) {
         headers.insert(header::CONTENT_TYPE, value);
     }
     let authorization = authorization.and_then(|bytes| HeaderValue::from_bytes(bytes).ok());
-    let query = std::str::from_utf8(body).ok();
-    token(authorization, query);
-
-    settle(agent::decode_envelope(&headers, body).and_then(|input| check(path, input)));
-    if let Some(query) = query {
-        settle(agent::decode_query(Some(query)).and_then(|input| check(path, input)));
-    }
+    token(authorization, std::str::from_utf8(body).ok());
+    settle(agent::decode_call(&method, path, &headers, body));
 }
 
 /// A procedure's input shaped like its wire type ([`schema`]), in an envelope that sometimes
 /// marks keys `undefined`, through the POST path.
 fn structured(procedure: u8, bytes: &[u8]) {
-    let procedure = &PROCEDURES[usize::from(procedure) % PROCEDURES.len()];
+    let procedures = procedures();
+    let procedure = &procedures[usize::from(procedure) % procedures.len()];
     let mut unstructured = Unstructured::new(bytes);
-    let Ok(input) = schema::input(&mut unstructured, procedure.input) else {
+    let Ok(input) = schema::input(&mut unstructured, &procedure.input) else {
         return;
     };
     let mut envelope = serde_json::Map::new();
@@ -99,7 +102,12 @@ fn structured(procedure: u8, bytes: &[u8]) {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    settle(agent::decode_envelope(&headers, &body).and_then(|input| check(procedure.path, input)));
+    settle(agent::decode_call(
+        &Method::POST,
+        procedure.path,
+        &headers,
+        &body,
+    ));
 }
 
 /// `count` bytes off the front of `bytes`, if there are that many.
@@ -133,145 +141,14 @@ fn token(authorization: Option<HeaderValue>, query: Option<&str>) {
 }
 
 /// Every error becomes the oRPC reply a client would get.
-fn settle(outcome: Result<(), ApiError>) {
-    if let Err(error) = outcome {
-        let _ = error.to_rpc();
-        let _ = error.into_response();
+fn settle<T: std::fmt::Debug>(outcome: Result<T, ApiError>) {
+    match outcome {
+        Ok(call) => {
+            let _ = format!("{call:?}");
+        }
+        Err(error) => {
+            let _ = error.to_rpc();
+            let _ = error.into_response();
+        }
     }
-}
-
-/// Decodes `input` as procedure `path` does and runs its checks that need no Docker.
-fn check(path: &str, input: Value) -> Result<(), ApiError> {
-    match path {
-        "workspaces/list" | "agent/info" | "agent/kill" | "config/get" => Ok(()),
-        "workspaces/get" | "workspaces/delete" | "workspaces/start" | "workspaces/stop"
-        | "workspaces/sync" => {
-            let input: WorkspaceNameInput = decoded(input)?;
-            agent::validate_name(&input.name)
-        }
-        "workspaces/create" => {
-            let input: CreateWorkspaceInput = decoded(input)?;
-            agent::validate_name(&input.name)?;
-            if let Some(url) = input
-                .clone
-                .as_deref()
-                .map(str::trim)
-                .filter(|url| !url.is_empty())
-            {
-                agent::clone_directory(url)?;
-            }
-            let requested = input.limits.unwrap_or_default();
-            agent::check_limits(&requested).map_err(ApiError::BadRequest)?;
-            let (effective, inherited) = agent::merge_limits(requested, agent::DEFAULT_LIMITS);
-            let host = agent::HostResources {
-                cpus: 2,
-                memory_mb: 4096,
-            };
-            agent::check_against_host(&requested.without_zeros(), &host)
-                .map_err(ApiError::BadRequest)?;
-            agent::check_against_host(&inherited, &host).map_err(ApiError::BadRequest)?;
-            let _ = agent::encode_output(&effective)?;
-            Ok(())
-        }
-        "workspaces/exec" => {
-            let input: ExecInput = decoded(input)?;
-            agent::validate_name(&input.name)?;
-            if let Some(user) = &input.user {
-                let _ = agent::valid_exec_user(user);
-            }
-            Ok(())
-        }
-        "workspaces/logs" => {
-            let input: LogsInput = decoded(input)?;
-            agent::validate_name(&input.name)?;
-            if let Some(since) = &input.since {
-                let _ = humantime::parse_rfc3339(since);
-            }
-            Ok(())
-        }
-        "ports/list" => {
-            let input: PortsListInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "ports/forward" => {
-            let input: PortsForwardInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)?;
-            let requested: Vec<PortForward> = input
-                .forwards
-                .into_iter()
-                .map(|request| request.forward())
-                .collect();
-            let rules = agent::ForwardRules {
-                agent_port: 7391,
-                ssh_port_range: PortRange {
-                    start: 2200,
-                    end: 2400,
-                },
-            };
-            let others = other_workspaces();
-            agent::check_forwards(&requested, &input.workspace_name, &rules, &others)?;
-            let _ = agent::merge_forwards(&others["other"].ports.forwards, &requested);
-            Ok(())
-        }
-        "ports/remove" => {
-            let input: PortsRemoveInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "terminals/list" => {
-            let input: TerminalsListInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "terminals/kill" => {
-            let input: TerminalKillInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "sessions/list" => {
-            let input: SessionsListInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "sessions/messages" => {
-            let input: SessionMessagesInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "sessions/search" => {
-            let input: SessionsSearchInput = decoded(input)?;
-            agent::validate_name(&input.workspace_name)
-        }
-        "config/setWorker" => {
-            let _: SetWorkerInput = decoded(input)?;
-            Ok(())
-        }
-        other => panic!(
-            "fuzz/fuzz_targets/rpc_input.rs does not know the input of procedure {other}: add it"
-        ),
-    }
-}
-
-/// The input decoded as the server decodes it, and encoded back as a reply would be.
-fn decoded<T: serde::de::DeserializeOwned + Serialize>(input: Value) -> Result<T, ApiError> {
-    let input: T = agent::decode_input(input)?;
-    let _ = agent::encode_output(&input)?;
-    Ok(input)
-}
-
-/// Another workspace with an SSH port and a forward, for the forward checks to run into.
-fn other_workspaces() -> BTreeMap<String, Workspace> {
-    let other = Workspace {
-        name: "other".to_owned(),
-        status: WorkspaceStatus::Running,
-        container_id: None,
-        created: "2026-01-01T00:00:00Z".to_owned(),
-        image: "workspace-base".to_owned(),
-        ports: WorkspacePorts {
-            ssh: 2201,
-            forwards: vec![PortForward {
-                host_port: 8080,
-                workspace_port: 80,
-            }],
-        },
-        error: None,
-        clone: None,
-        limits: None,
-    };
-    BTreeMap::from([("other".to_owned(), other)])
 }

@@ -35,6 +35,8 @@ export interface AgentOptions {
   state?: unknown;
   /** config.json's allowedOrigins: pages served from these may call the agent. */
   allowedOrigins?: string[];
+  /** Runs the agent with `--no-auth`. */
+  noAuth?: boolean;
 }
 
 export interface RunningAgent {
@@ -91,7 +93,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const env: NodeJS.ProcessEnv = { ...process.env, PERRY_CONFIG_DIR: configDir };
   delete env.PERRY_WEB_DIR;
   if (process.env.PERRY_E2E_WEB_DIR) env.PERRY_WEB_DIR = resolve(process.env.PERRY_E2E_WEB_DIR);
-  const child: ChildProcess = spawn(perryBin, ['agent', 'run', '--host', '127.0.0.1', '--port', String(port)], {
+  const args = ['agent', 'run', '--host', '127.0.0.1', '--port', String(port), ...(options.noAuth ? ['--no-auth'] : [])];
+  const child: ChildProcess = spawn(perryBin, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -195,6 +198,19 @@ function docker(method: string, path: string): Promise<{ status: number; body: s
   });
 }
 
+/** Docker's events (type and action, e.g. `container create`, `container exec_create: …`) of the objects labelled with `prefix`, between two Unix times. */
+export async function dockerEvents(prefix: string, since: number, until: number): Promise<string[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.perry.prefix=${prefix}`] }));
+  const { body } = await docker('GET', `/events?since=${since}&until=${until}&filters=${filters}`);
+  return body
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const event = JSON.parse(line) as { Type: string; Action: string };
+      return `${event.Type} ${event.Action}`;
+    });
+}
+
 /**
  * Whatever Docker objects still carry this run's prefix label once its agent is gone: a failed
  * delete's leftovers, and the workspaces' network, which the agent keeps for the next workspace.
@@ -209,7 +225,8 @@ async function removeDockerObjects(prefix: string): Promise<void> {
   for (const network of networks) await docker('DELETE', `/networks/${network.Id}`);
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** Chromium; `extraArgs` adds switches such as `--host-resolver-rules`. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium`);
   return await chromium.launch({
     executablePath: chromiumPath,
@@ -223,6 +240,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

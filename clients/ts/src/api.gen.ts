@@ -2,7 +2,7 @@
 
 import { oc, type } from '@orpc/contract';
 
-export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "TIMEOUT" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNPROCESSABLE_CONTENT" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "NOT_IMPLEMENTED" | "SERVICE_UNAVAILABLE";
+export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "TIMEOUT" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE_CONTENT" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "NOT_IMPLEMENTED" | "SERVICE_UNAVAILABLE";
 
 export type RpcError = { 
 /**
@@ -312,7 +312,7 @@ export type SessionEvent = { "type": "snapshot", sessions: Array<SessionInfo>, }
 
 export const contract = {
   workspaces: {
-    list: oc.input(type<void>()).output(type<Workspace[]>()),
+    list: oc.input(type<void>()).output(type<Array<Workspace>>()),
     get: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     create: oc.input(type<CreateWorkspaceInput>()).output(type<Workspace>()),
     delete: oc.input(type<WorkspaceNameInput>()).output(type<SuccessOutput>()),
@@ -323,18 +323,18 @@ export const contract = {
     logs: oc.input(type<LogsInput>()).output(type<LogsOutput>()),
   },
   ports: {
-    list: oc.input(type<PortsListInput>()).output(type<PortForwardStatus[]>()),
-    forward: oc.input(type<PortsForwardInput>()).output(type<PortForwardStatus[]>()),
-    remove: oc.input(type<PortsRemoveInput>()).output(type<PortForwardStatus[]>()),
+    list: oc.input(type<PortsListInput>()).output(type<Array<PortForwardStatus>>()),
+    forward: oc.input(type<PortsForwardInput>()).output(type<Array<PortForwardStatus>>()),
+    remove: oc.input(type<PortsRemoveInput>()).output(type<Array<PortForwardStatus>>()),
   },
   terminals: {
-    list: oc.input(type<TerminalsListInput>()).output(type<TerminalInfo[]>()),
+    list: oc.input(type<TerminalsListInput>()).output(type<Array<TerminalInfo>>()),
     kill: oc.input(type<TerminalKillInput>()).output(type<SuccessOutput>()),
   },
   sessions: {
     list: oc.input(type<SessionsListInput>()).output(type<SessionsPage>()),
     messages: oc.input(type<SessionMessagesInput>()).output(type<MessagesPage>()),
-    search: oc.input(type<SessionsSearchInput>()).output(type<SessionSearchHit[]>()),
+    search: oc.input(type<SessionsSearchInput>()).output(type<Array<SessionSearchHit>>()),
   },
   agent: {
     info: oc.input(type<void>()).output(type<AgentInfo>()),

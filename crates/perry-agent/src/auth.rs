@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -174,35 +174,6 @@ impl AuthFailures {
         }
         window.count += 1;
     }
-}
-
-/// Browsers send `Origin` with WebSocket requests and let any page open a socket to any host:
-/// without this check, a page the user visits could drive their terminals (cross-site WebSocket
-/// hijacking). Same-origin pages and configured origins pass; clients that send no Origin (the
-/// CLI) are not browsers and pass.
-pub fn check_origin(agent: &Agent, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return Ok(());
-    };
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    let host = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .unwrap_or_default();
-    let same_origin = origin
-        .split_once("://")
-        .is_some_and(|(_, authority)| !host.is_empty() && authority.eq_ignore_ascii_case(host));
-    if same_origin
-        || agent
-            .allowed_origins()
-            .iter()
-            .any(|allowed| allowed.trim_end_matches('/') == origin)
-    {
-        return Ok(());
-    }
-    Err(ApiError::Forbidden(format!(
-        "Origin {origin:?} may not open WebSockets on this agent; add it to allowedOrigins in config.json to allow it"
-    )))
 }
 
 #[cfg(test)]

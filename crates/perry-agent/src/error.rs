@@ -35,6 +35,8 @@ pub enum ApiError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     TooManyRequests(String),
     #[error("{0}")]
     NotImplemented(String),
@@ -57,6 +59,7 @@ impl ApiError {
             ApiError::Conflict(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
             ApiError::NotImplemented(_) => ErrorCode::NotImplemented,
             ApiError::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,

@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`server`]: the HTTP router, startup and graceful shutdown.
 //! - [`rpc`]: the oRPC endpoint at `/rpc` (codec and procedure dispatch).
+//! - [`guard`]: the Host and Origin checks in front of everything (DNS rebinding, other sites).
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
@@ -19,6 +20,7 @@ pub mod docker;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod ports;
 pub mod rpc;
 pub mod server;
@@ -56,6 +58,8 @@ pub struct Agent {
     pub auth: AuthSettings,
     /// Wrong-token attempts per address, for throttling.
     pub auth_failures: crate::auth::AuthFailures,
+    /// The names and addresses the agent answers to.
+    pub hosts: crate::guard::KnownHosts,
     pub docker: Arc<Docker>,
     pub workspaces: WorkspaceService,
     pub terminals: Arc<TerminalManager>,
@@ -88,12 +92,21 @@ impl Agent {
         shown
     }
 
-    /// Browser origins besides the agent's own that may open terminals.
+    /// Browser origins besides the agent's own whose pages may use the agent.
     pub fn allowed_origins(&self) -> Vec<String> {
         self.config
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .allowed_origins
+            .clone()
+    }
+
+    /// Host names besides its own that the agent answers to.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        self.config
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .allowed_hosts
             .clone()
     }
 

@@ -16,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use crate::Agent;
 use crate::auth::{self, AuthSettings};
 use crate::docker::Docker;
+use crate::guard;
 use crate::ports::{ForwardSettings, PortForwarder};
 use crate::rpc;
 use crate::sessions::{self, SessionHub};
@@ -118,6 +119,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         config_dir: options.config_dir.clone(),
         auth: AuthSettings::new(!options.no_auth, &token),
         auth_failures: Default::default(),
+        hosts: crate::guard::KnownHosts::new(&options.host),
         config: Mutex::new(config),
         docker,
         workspaces,
@@ -214,30 +216,33 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
 
 /// The agent's routes.
 pub fn router(agent: Arc<Agent>) -> Router {
+    use axum::middleware::from_fn_with_state;
     let api = Router::new()
         .route("/rpc/{*path}", any(rpc::handle))
-        .route_layer(axum::middleware::from_fn_with_state(
-            agent.clone(),
-            auth::require_token,
-        ))
+        .route_layer(from_fn_with_state(agent.clone(), auth::require_token))
         // Outside the token check: a browser's preflight carries no token.
         .layer(cors_for_allowed_origins(agent.clone()));
     let sockets = Router::new()
         .route("/terminal/{workspace}", get(terminal::socket::handle))
         .route("/sessions/{workspace}", get(sessions::socket::handle))
-        .route_layer(axum::middleware::from_fn_with_state(
+        .route_layer(from_fn_with_state(
             agent.clone(),
             auth::require_token_or_query,
         ));
+    // Outermost on what can act: another site's page is refused before anything else.
+    let actions = api.merge(sockets).layer(from_fn_with_state(
+        agent.clone(),
+        guard::require_allowed_origin,
+    ));
     let web_files = agent.web.clone();
     let web = Router::new()
         .fallback(move |method, uri, headers| web::serve(web_files.clone(), method, uri, headers))
         .layer(CompressionLayer::new());
     Router::new()
         .route("/health", get(health))
-        .merge(api)
-        .merge(sockets)
+        .merge(actions)
         .merge(web)
+        .layer(from_fn_with_state(agent.clone(), guard::require_known_host))
         .with_state(agent)
 }
 
@@ -255,7 +260,7 @@ fn cors_for_allowed_origins(agent: Arc<Agent>) -> tower_http::cors::CorsLayer {
                 .iter()
                 .any(|allowed| allowed.trim_end_matches('/') == origin)
         }))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600))
 }

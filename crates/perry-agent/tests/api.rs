@@ -36,15 +36,9 @@ enum Credentials {
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_matrix_over_every_route() {
     let agent = TestAgent::start("auth").await;
-    let mut routes: Vec<(String, reqwest::Method, bool)> = perry_api::procedures::PROCEDURES
+    let mut routes: Vec<(String, reqwest::Method, bool)> = perry_api::procedures::PATHS
         .iter()
-        .map(|procedure| {
-            (
-                format!("/rpc/{}", procedure.path),
-                reqwest::Method::POST,
-                true,
-            )
-        })
+        .map(|path| (format!("/rpc/{path}"), reqwest::Method::POST, true))
         .collect();
     routes.extend([
         ("/terminal/alpha".to_owned(), reqwest::Method::GET, true),
@@ -347,8 +341,29 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
             post("workspaces/get")
                 .header("content-type", "text/plain")
                 .body("{}"),
-            400,
-            "BAD_REQUEST",
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            "empty body without a content type",
+            post("workspaces/list"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            "a form's content type",
+            post("workspaces/delete")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("json=1"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            "GET with the input in the query",
+            http.get(format!("{}/rpc/config/get?data=%7B%7D", agent.url))
+                .bearer_auth(&agent.token),
+            405,
+            "METHOD_NOT_SUPPORTED",
         ),
         (
             "wrong type",
@@ -427,18 +442,99 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
     assert!(error["data"]["issues"][0]["message"].is_string(), "{error}");
 }
 
+/// Extra request headers, by name.
+type Headers = Vec<(&'static str, String)>;
+
+/// Another site's page, a rebound DNS name or a request a browser marks cross-site gets 403
+/// before the token is looked at; the agent's own origin, allowed origins and allowed host
+/// names pass. (web/e2e/cross-site.e2e.ts makes the same requests from a real page in Chromium.)
 #[tokio::test(flavor = "multi_thread")]
-async fn get_requests_with_data_query_work_like_posts() {
-    let agent = TestAgent::start("getq").await;
-    let response = reqwest::Client::new()
-        .get(format!("{}/rpc/config/get?data=%7B%7D", agent.url))
-        .bearer_auth(&agent.token)
+async fn other_sites_and_unknown_host_names_are_refused() {
+    let agent = TestAgent::start_with(
+        "guard",
+        TestAgentConfig {
+            extra: serde_json::Map::from_iter([
+                ("allowedOrigins".to_owned(), json!(["http://app.test:8081"])),
+                ("allowedHosts".to_owned(), json!(["box.tailnet.test"])),
+            ]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let host = agent.url.trim_start_matches("http://").to_owned();
+    let port = host.rsplit_once(':').unwrap().1.to_owned();
+    let list = |headers: Headers| {
+        let mut request = http
+            .post(format!("{}/rpc/workspaces/list", agent.url))
+            .bearer_auth(&agent.token)
+            .json(&json!({}));
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    let refused: Vec<(&str, Headers, &str)> = vec![
+        (
+            "another origin",
+            vec![("origin", "http://127.0.0.1:1".to_owned())],
+            "allowedOrigins",
+        ),
+        (
+            "a cross-site request without Origin",
+            vec![("sec-fetch-site", "cross-site".to_owned())],
+            "allowedOrigins",
+        ),
+        (
+            "a rebound host name",
+            vec![("host", format!("attacker.test:{port}"))],
+            "allowedHosts",
+        ),
+        (
+            "a rebound host name with a matching origin",
+            vec![
+                ("host", format!("attacker.test:{port}")),
+                ("origin", format!("http://attacker.test:{port}")),
+            ],
+            "allowedHosts",
+        ),
+    ];
+    for (case, headers, config_key) in refused {
+        let response = list(headers).await.unwrap();
+        assert_eq!(response.status(), 403, "{case}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["json"]["code"], "FORBIDDEN", "{case}");
+        let message = body["json"]["message"].as_str().unwrap();
+        assert!(message.contains(config_key), "{case}: {message}");
+    }
+    let allowed: Vec<(&str, Headers)> = vec![
+        ("no Origin (a CLI)", vec![]),
+        (
+            "the agent's own origin",
+            vec![("origin", format!("http://{host}"))],
+        ),
+        (
+            "an allowed origin",
+            vec![("origin", "http://app.test:8081".to_owned())],
+        ),
+        (
+            "an allowed host name",
+            vec![("host", format!("box.tailnet.test:{port}"))],
+        ),
+        ("localhost", vec![("host", format!("localhost:{port}"))]),
+    ];
+    for (case, headers) in allowed {
+        let response = list(headers).await.unwrap();
+        assert_eq!(response.status(), 200, "{case}");
+    }
+    // The web UI's files are not served under a rebound name either.
+    let page = http
+        .get(format!("{}/", agent.url))
+        .header("host", format!("attacker.test:{port}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["json"]["workspacePrefix"], agent.prefix.as_str());
+    assert_eq!(page.status(), 403);
 }
 
 #[tokio::test(flavor = "multi_thread")]

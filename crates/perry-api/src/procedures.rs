@@ -1,57 +1,162 @@
-//! The procedures of Perry's oRPC router: one list that the agent routes by and the TypeScript
-//! contract is generated from.
+//! The procedures of Perry's oRPC router, declared once: each one's path, input type and output
+//! type. From this one table come the agent's decoding of a call ([`Call::decode`]), the typed
+//! calls of the Rust client ([`Procedure`]) and the `@orpc/contract` contract of the TypeScript
+//! clients ([`typescript_contract`], from the Rust types themselves).
+//!
+//! **Architecture invariant:** a procedure exists when, and only when, it is listed in
+//! `procedures!` below. The agent's router matches [`Call`] exhaustively, so a procedure added
+//! here without a handler does not compile.
 
-/// One procedure: its path under `/rpc/` and its TypeScript input and output types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Procedure {
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::agent::{AgentConfig, AgentInfo, SetWorkerInput};
+use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
+use crate::sessions::{
+    MessagesPage, SessionMessagesInput, SessionSearchHit, SessionsListInput, SessionsPage,
+    SessionsSearchInput,
+};
+use crate::terminal::{TerminalInfo, TerminalKillInput, TerminalsListInput};
+use crate::workspace::{
+    CreateWorkspaceInput, ExecInput, ExecOutput, LogsInput, LogsOutput, SuccessOutput, SyncOutput,
+    Workspace, WorkspaceNameInput,
+};
+
+/// One procedure of the router: its path under `/rpc/` and the types of its input and output.
+/// Each procedure is a unit struct implementing this, so a client call is typed end to end:
+/// `client.call::<WorkspacesCreate>(&input)` returns a [`Workspace`].
+pub trait Procedure {
     /// Path segments joined by `/`, e.g. `workspaces/list` for `client.workspaces.list()`.
-    pub path: &'static str,
-    pub input: &'static str,
-    pub output: &'static str,
+    const PATH: &'static str;
+    type Input: Serialize + DeserializeOwned;
+    type Output: Serialize + DeserializeOwned;
 }
 
-const fn procedure(path: &'static str, input: &'static str, output: &'static str) -> Procedure {
-    Procedure {
-        path,
-        input,
-        output,
+/// The input and the output of a procedure that takes or returns nothing (TypeScript `void`).
+/// Any input decodes to it, as the router never looked at such inputs; it encodes as `null`,
+/// which oRPC reads as `undefined`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Void;
+
+impl Serialize for Void {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
     }
 }
 
-/// Every procedure the agent serves.
-pub const PROCEDURES: &[Procedure] = &[
-    procedure("workspaces/list", "void", "Workspace[]"),
-    procedure("workspaces/get", "WorkspaceNameInput", "Workspace"),
-    procedure("workspaces/create", "CreateWorkspaceInput", "Workspace"),
-    procedure("workspaces/delete", "WorkspaceNameInput", "SuccessOutput"),
-    procedure("workspaces/start", "WorkspaceNameInput", "Workspace"),
-    procedure("workspaces/stop", "WorkspaceNameInput", "Workspace"),
-    procedure("workspaces/sync", "WorkspaceNameInput", "SyncOutput"),
-    procedure("workspaces/exec", "ExecInput", "ExecOutput"),
-    procedure("workspaces/logs", "LogsInput", "LogsOutput"),
-    procedure("ports/list", "PortsListInput", "PortForwardStatus[]"),
-    procedure("ports/forward", "PortsForwardInput", "PortForwardStatus[]"),
-    procedure("ports/remove", "PortsRemoveInput", "PortForwardStatus[]"),
-    procedure("terminals/list", "TerminalsListInput", "TerminalInfo[]"),
-    procedure("terminals/kill", "TerminalKillInput", "SuccessOutput"),
-    procedure("sessions/list", "SessionsListInput", "SessionsPage"),
-    procedure("sessions/messages", "SessionMessagesInput", "MessagesPage"),
-    procedure(
-        "sessions/search",
-        "SessionsSearchInput",
-        "SessionSearchHit[]",
-    ),
-    procedure("agent/info", "void", "AgentInfo"),
-    procedure("agent/kill", "void", "void"),
-    procedure("config/get", "void", "AgentConfig"),
-    procedure("config/setWorker", "SetWorkerInput", "AgentConfig"),
-];
+impl<'de> Deserialize<'de> for Void {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Void, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Void)
+    }
+}
+
+impl ts_rs::TS for Void {
+    type WithoutGenerics = Void;
+    type OptionInnerType = Void;
+
+    fn name(_: &ts_rs::Config) -> String {
+        "void".to_owned()
+    }
+
+    fn inline(config: &ts_rs::Config) -> String {
+        Self::name(config)
+    }
+}
+
+/// One row of the table, for what is generated from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureTypes {
+    pub path: &'static str,
+    /// The TypeScript type of the input, as ts-rs names the Rust type.
+    pub input: String,
+    pub output: String,
+}
+
+macro_rules! procedures {
+    ($($(#[$doc:meta])* $name:ident = $path:literal : $input:ty => $output:ty;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+
+            impl Procedure for $name {
+                const PATH: &'static str = $path;
+                type Input = $input;
+                type Output = $output;
+            }
+        )*
+
+        /// A call of one procedure with its decoded input.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Call {
+            $($name($input),)*
+        }
+
+        /// The path of every procedure, in the table's order.
+        pub const PATHS: &[&str] = &[$($path,)*];
+
+        impl Call {
+            /// Decodes `input` as the input of the procedure at `path`: `None` when there is no
+            /// such procedure, the decoding error when the input does not fit its type.
+            pub fn decode(path: &str, input: Value) -> Option<Result<Call, serde_json::Error>> {
+                match path {
+                    $($path => Some(serde_json::from_value(input).map(Call::$name)),)*
+                    _ => None,
+                }
+            }
+
+            /// The path of the procedure this calls.
+            pub fn path(&self) -> &'static str {
+                match self {
+                    $(Call::$name(_) => $path,)*
+                }
+            }
+        }
+
+        /// Every procedure with the TypeScript names of its input and output types.
+        pub fn procedure_types() -> Vec<ProcedureTypes> {
+            use ts_rs::TS;
+            let config = ts_rs::Config::new();
+            vec![$(ProcedureTypes {
+                path: $path,
+                input: <$input as TS>::name(&config),
+                output: <$output as TS>::name(&config),
+            },)*]
+        }
+    };
+}
+
+procedures! {
+    WorkspacesList = "workspaces/list": Void => Vec<Workspace>;
+    WorkspacesGet = "workspaces/get": WorkspaceNameInput => Workspace;
+    WorkspacesCreate = "workspaces/create": CreateWorkspaceInput => Workspace;
+    WorkspacesDelete = "workspaces/delete": WorkspaceNameInput => SuccessOutput;
+    WorkspacesStart = "workspaces/start": WorkspaceNameInput => Workspace;
+    WorkspacesStop = "workspaces/stop": WorkspaceNameInput => Workspace;
+    WorkspacesSync = "workspaces/sync": WorkspaceNameInput => SyncOutput;
+    WorkspacesExec = "workspaces/exec": ExecInput => ExecOutput;
+    WorkspacesLogs = "workspaces/logs": LogsInput => LogsOutput;
+    PortsList = "ports/list": PortsListInput => Vec<PortForwardStatus>;
+    PortsForward = "ports/forward": PortsForwardInput => Vec<PortForwardStatus>;
+    PortsRemove = "ports/remove": PortsRemoveInput => Vec<PortForwardStatus>;
+    TerminalsList = "terminals/list": TerminalsListInput => Vec<TerminalInfo>;
+    TerminalsKill = "terminals/kill": TerminalKillInput => SuccessOutput;
+    SessionsList = "sessions/list": SessionsListInput => SessionsPage;
+    SessionsMessages = "sessions/messages": SessionMessagesInput => MessagesPage;
+    SessionsSearch = "sessions/search": SessionsSearchInput => Vec<SessionSearchHit>;
+    AgentInfoCall = "agent/info": Void => AgentInfo;
+    AgentKill = "agent/kill": Void => Void;
+    ConfigGet = "config/get": Void => AgentConfig;
+    ConfigSetWorker = "config/setWorker": SetWorkerInput => AgentConfig;
+}
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types
 /// `createORPCClient(new RPCLink(...))` through `ContractRouterClient<typeof contract>`.
 pub fn typescript_contract() -> String {
-    let mut groups: Vec<(&str, Vec<&Procedure>)> = Vec::new();
-    for procedure in PROCEDURES {
+    let procedures = procedure_types();
+    let mut groups: Vec<(&str, Vec<&ProcedureTypes>)> = Vec::new();
+    for procedure in &procedures {
         let (group, _) = procedure
             .path
             .split_once('/')
@@ -78,4 +183,30 @@ pub fn typescript_contract() -> String {
     }
     out.push_str("};\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_path_decodes_to_the_call_of_that_path() {
+        for path in PATHS {
+            // Not every input decodes from `{}`; the ones that do must land on their own path.
+            if let Some(Ok(call)) = Call::decode(path, json!({})) {
+                assert_eq!(call.path(), *path);
+            }
+        }
+        assert!(Call::decode("workspaces/nope", json!({})).is_none());
+    }
+
+    #[test]
+    fn void_inputs_take_anything_and_encode_as_null() {
+        assert_eq!(
+            Call::decode("workspaces/list", json!({"ignored": 1})).map(Result::ok),
+            Some(Some(Call::WorkspacesList(Void)))
+        );
+        assert_eq!(serde_json::to_value(Void).unwrap(), Value::Null);
+    }
 }

@@ -25,9 +25,12 @@ fn checked_in_typescript_types_match_the_rust_types() {
 #[test]
 fn every_type_named_by_a_procedure_is_declared() {
     let generated = perry_api::typescript_bindings();
-    for procedure in perry_api::procedures::PROCEDURES {
-        for type_name in [procedure.input, procedure.output] {
-            let base = type_name.trim_end_matches("[]");
+    for procedure in perry_api::procedures::procedure_types() {
+        for type_name in [&procedure.input, &procedure.output] {
+            let base = type_name
+                .strip_prefix("Array<")
+                .and_then(|inner| inner.strip_suffix('>'))
+                .unwrap_or(type_name);
             if ["void", "unknown"].contains(&base) {
                 continue;
             }

@@ -1,29 +1,25 @@
-//! The oRPC endpoint: `/rpc/<group>/<procedure>` → decode and check the input → the service →
-//! a typed reply. The procedure names come from [`perry_api::procedures::PROCEDURES`].
+//! The oRPC endpoint: `POST /rpc/<group>/<procedure>` → [`decode`] (the envelope, the input's
+//! type and every check that needs neither Docker nor state; pure, and what the fuzz target
+//! runs) → [`execute`] (the services) → a typed reply. The procedures are the ones
+//! [`perry_api::procedures`] declares.
 
 pub mod codec;
+mod validate;
 
 use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
-use perry_api::ports::{PortsForwardInput, PortsListInput, PortsRemoveInput};
-use perry_api::procedures::PROCEDURES;
-use perry_api::sessions::{
-    DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT, SessionMessagesInput, SessionsSearchInput,
-};
-use perry_api::{
-    AgentInfo, CreateWorkspaceInput, ExecInput, LogsInput, SessionsListInput, SetWorkerInput,
-    SuccessOutput, TerminalKillInput, TerminalsListInput, WorkspaceNameInput,
-};
+use perry_api::procedures::{Call, PATHS};
+use perry_api::sessions::{DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT};
+use perry_api::{AgentInfo, SuccessOutput};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::Agent;
 use crate::error::ApiError;
-use codec::{UNDEFINED_OUTPUT, decode_envelope, decode_input, encode_output, unwrap_envelope};
+use codec::{UNDEFINED_OUTPUT, decode_envelope, decode_input, encode_output};
 
 /// The largest request body the agent reads: inputs are small JSON objects.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -33,94 +29,63 @@ pub async fn handle(
     State(agent): State<Arc<Agent>>,
     method: Method,
     Path(path): Path<String>,
-    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    match call(&agent, &method, &path, query.as_deref(), &headers, body).await {
+    let outcome = async {
+        let body = read_body(&method, &path, body).await?;
+        execute(&agent, decode(&method, &path, &headers, &body)?).await
+    };
+    match outcome.await {
         Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-async fn call(
-    agent: &Agent,
+/// The body of a POST, at most [`MAX_BODY_BYTES`]; other methods are refused before it is read.
+async fn read_body(method: &Method, path: &str, body: Body) -> Result<Vec<u8>, ApiError> {
+    if method != Method::POST {
+        return Err(not_post(method, path));
+    }
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::PayloadTooLarge(format!(
+            "The request body is larger than {MAX_BODY_BYTES} bytes"
+        ))
+    })?;
+    Ok(bytes.to_vec())
+}
+
+fn not_post(method: &Method, path: &str) -> ApiError {
+    ApiError::MethodNotSupported(format!(
+        "{method} is not supported for /rpc/{path}; call procedures with POST"
+    ))
+}
+
+/// Everything the agent does with a request before any work: the procedure, the method, the
+/// content type, the oRPC envelope, the input's type and the input's checks. Pure: it needs no
+/// Docker, no state and no runtime, so the fuzz target runs exactly this.
+pub fn decode(
     method: &Method,
     path: &str,
-    query: Option<&str>,
     headers: &HeaderMap,
-    body: Body,
-) -> Result<Reply, ApiError> {
-    if !PROCEDURES.iter().any(|procedure| procedure.path == path) {
+    body: &[u8],
+) -> Result<Call, ApiError> {
+    if !PATHS.contains(&path) {
         return Err(ApiError::NotFound(format!(
             "There is no procedure at /rpc/{path}"
         )));
     }
-    let input = match *method {
-        Method::POST => {
-            let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-                ApiError::PayloadTooLarge(format!(
-                    "The request body is larger than {MAX_BODY_BYTES} bytes"
-                ))
-            })?;
-            decode_envelope(headers, &bytes)?
-        }
-        Method::GET => decode_query(query)?,
-        _ => {
-            return Err(ApiError::MethodNotSupported(format!(
-                "{method} is not supported for /rpc/{path}; use POST"
-            )));
-        }
-    };
-    dispatch(agent, path, input).await
-}
-
-/// The input of a GET call, from `?data=<envelope JSON>`.
-pub(crate) fn decode_query(query: Option<&str>) -> Result<Value, ApiError> {
-    let data = query.and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("data="))
-            .map(|data| data.to_owned())
-    });
-    let Some(data) = data else {
-        return Ok(Value::Null);
-    };
-    let decoded = percent_decode(&data).ok_or_else(|| {
-        ApiError::BadRequest(
-            "The data query parameter is not valid percent-encoded UTF-8".to_owned(),
-        )
-    })?;
-    let envelope: Value = serde_json::from_str(&decoded).map_err(|error| {
-        ApiError::BadRequest(format!(
-            "The data query parameter is not valid JSON: {error}"
-        ))
-    })?;
-    unwrap_envelope(envelope)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        match bytes[index] {
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                index += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                index += 1;
-            }
-            byte => {
-                out.push(byte);
-                index += 1;
-            }
-        }
+    if method != Method::POST {
+        return Err(not_post(method, path));
     }
-    String::from_utf8(out).ok()
+    let input = decode_input(decode_envelope(headers, body)?);
+    let call = Call::decode(path, input)
+        .expect("the path was checked above")
+        .map_err(|error| ApiError::InvalidInput {
+            issues: vec![error.to_string()],
+        })?;
+    validate::validate(&call)?;
+    Ok(call)
 }
 
 /// The encoded reply to a call.
@@ -130,79 +95,42 @@ fn reply<T: Serialize>(output: T) -> Result<Reply, ApiError> {
     encode_output(&output)
 }
 
-fn undefined() -> Result<Reply, ApiError> {
-    Ok(UNDEFINED_OUTPUT.to_vec())
-}
-
-/// Runs the procedure at `path` with `input`.
-async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiError> {
+/// Runs a decoded call. The match is exhaustive: a procedure without a handler does not compile.
+pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
     let workspaces = &agent.workspaces;
-    match path {
-        "workspaces/list" => reply(workspaces.list().await?),
-        "workspaces/get" => {
-            let input: WorkspaceNameInput = decode_input(input)?;
-            reply(workspaces.get(&input.name).await?)
-        }
-        "workspaces/create" => {
-            let input: CreateWorkspaceInput = decode_input(input)?;
-            reply(
-                workspaces
-                    .create(&input.name, input.image, input.clone, input.limits)
-                    .await?,
-            )
-        }
-        "workspaces/delete" => {
-            let input: WorkspaceNameInput = decode_input(input)?;
+    match call {
+        Call::WorkspacesList(_) => reply(workspaces.list().await?),
+        Call::WorkspacesGet(input) => reply(workspaces.get(&input.name).await?),
+        Call::WorkspacesCreate(input) => reply(
+            workspaces
+                .create(&input.name, input.image, input.clone, input.limits)
+                .await?,
+        ),
+        Call::WorkspacesDelete(input) => {
             workspaces.delete(&input.name).await?;
             reply(SuccessOutput { success: true })
         }
-        "workspaces/start" => {
-            let input: WorkspaceNameInput = decode_input(input)?;
-            reply(workspaces.start(&input.name).await?)
-        }
-        "workspaces/stop" => {
-            let input: WorkspaceNameInput = decode_input(input)?;
-            reply(workspaces.stop(&input.name).await?)
-        }
-        "workspaces/sync" => {
-            let input: WorkspaceNameInput = decode_input(input)?;
-            reply(workspaces.sync(&input.name).await?)
-        }
-        "workspaces/exec" => {
-            let input: ExecInput = decode_input(input)?;
-            reply(workspaces.exec(input).await?)
-        }
-        "workspaces/logs" => {
-            let input: LogsInput = decode_input(input)?;
-            reply(workspaces.logs(input).await?)
-        }
-        "ports/list" => {
-            let input: PortsListInput = decode_input(input)?;
-            reply(workspaces.list_forwards(&input.workspace_name)?)
-        }
-        "ports/forward" => {
-            let input: PortsForwardInput = decode_input(input)?;
-            reply(
-                workspaces
-                    .forward_ports(&input.workspace_name, input.forwards)
-                    .await?,
-            )
-        }
-        "ports/remove" => {
-            let input: PortsRemoveInput = decode_input(input)?;
-            reply(
-                workspaces
-                    .remove_forwards(&input.workspace_name, input.host_ports)
-                    .await?,
-            )
-        }
-        "terminals/list" => {
-            let input: TerminalsListInput = decode_input(input)?;
+        Call::WorkspacesStart(input) => reply(workspaces.start(&input.name).await?),
+        Call::WorkspacesStop(input) => reply(workspaces.stop(&input.name).await?),
+        Call::WorkspacesSync(input) => reply(workspaces.sync(&input.name).await?),
+        Call::WorkspacesExec(input) => reply(workspaces.exec(input).await?),
+        Call::WorkspacesLogs(input) => reply(workspaces.logs(input).await?),
+        Call::PortsList(input) => reply(workspaces.list_forwards(&input.workspace_name)?),
+        Call::PortsForward(input) => reply(
+            workspaces
+                .forward_ports(&input.workspace_name, input.forwards)
+                .await?,
+        ),
+        Call::PortsRemove(input) => reply(
+            workspaces
+                .remove_forwards(&input.workspace_name, input.host_ports)
+                .await?,
+        ),
+        Call::TerminalsList(input) => {
             workspaces.require_record(&input.workspace_name)?;
             reply(agent.terminals.list(&input.workspace_name))
         }
-        "terminals/kill" => {
-            let input: TerminalKillInput = decode_input(input)?;
+        Call::TerminalsKill(input) => {
             workspaces.require_record(&input.workspace_name)?;
             agent
                 .terminals
@@ -210,42 +138,30 @@ async fn dispatch(agent: &Agent, path: &str, input: Value) -> Result<Reply, ApiE
                 .await?;
             reply(SuccessOutput { success: true })
         }
-        "sessions/list" => {
-            let input: SessionsListInput = decode_input(input)?;
+        Call::SessionsList(input) => {
             let index = agent.sessions_of(&input.workspace_name).await?;
             let limit = input.limit.unwrap_or(DEFAULT_SESSIONS_LIMIT);
             let offset = input.offset.unwrap_or(0);
             reply(index.list(input.agent, limit, offset).await?)
         }
-        "sessions/messages" => {
-            let input: SessionMessagesInput = decode_input(input)?;
+        Call::SessionsMessages(input) => {
             let index = agent.sessions_of(&input.workspace_name).await?;
             let limit = input.limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
             let offset = input.offset.unwrap_or(0);
             reply(index.messages(&input.session_id, limit, offset).await?)
         }
-        "sessions/search" => {
-            let input: SessionsSearchInput = decode_input(input)?;
-            if input.query.trim().is_empty() {
-                return Err(ApiError::BadRequest("Give a search query".to_owned()));
-            }
+        Call::SessionsSearch(input) => {
             let index = agent.sessions_of(&input.workspace_name).await?;
             reply(index.search(&input.query, DEFAULT_SESSIONS_LIMIT).await?)
         }
-        "agent/info" => reply(agent_info(agent).await),
-        "agent/kill" => {
+        Call::AgentInfoCall(_) => reply(agent_info(agent).await),
+        Call::AgentKill(_) => {
             tracing::info!("agent.kill called: shutting down");
             agent.shutdown.notify_one();
-            undefined()
+            Ok(UNDEFINED_OUTPUT.to_vec())
         }
-        "config/get" => reply(agent.public_config()),
-        "config/setWorker" => {
-            let input: SetWorkerInput = decode_input(input)?;
-            reply(agent.set_worker(input.worker)?)
-        }
-        _ => Err(ApiError::NotFound(format!(
-            "There is no procedure at /rpc/{path}"
-        ))),
+        Call::ConfigGet(_) => reply(agent.public_config()),
+        Call::ConfigSetWorker(input) => reply(agent.set_worker(input.worker)?),
     }
 }
 
@@ -257,21 +173,5 @@ async fn agent_info(agent: &Agent) -> AgentInfo {
         workspaces_count: u32::try_from(agent.workspaces.count()).unwrap_or(u32::MAX),
         docker_version: agent.docker.version().await.ok(),
         dind_mode: agent.workspaces.dind_mode(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_decoding_handles_escapes_and_rejects_garbage() {
-        assert_eq!(
-            percent_decode("%7B%22json%22%3A1%7D").as_deref(),
-            Some("{\"json\":1}")
-        );
-        assert_eq!(percent_decode("a+b").as_deref(), Some("a b"));
-        assert_eq!(percent_decode("%zz"), None);
-        assert_eq!(percent_decode("%"), None);
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use perry_api::sessions::SessionEvent;
@@ -17,19 +16,14 @@ use super::WorkspaceSessions;
 use crate::Agent;
 use crate::error::ApiError;
 
-/// Upgrades after the checks that must answer with an HTTP status (origin, unknown or stopped
-/// workspace).
+/// Upgrades after the checks that must answer with an HTTP status (unknown or stopped
+/// workspace); the Origin was checked in front of every route that can act ([`crate::guard`]).
 pub async fn handle(
     State(agent): State<Arc<Agent>>,
     Path(workspace): Path<String>,
-    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let prepared = async {
-        crate::auth::check_origin(&agent, &headers)?;
-        agent.sessions_of(&workspace).await
-    };
-    match prepared.await {
+    match agent.sessions_of(&workspace).await {
         Ok(index) => upgrade
             .on_upgrade(move |socket| serve(index, socket))
             .into_response(),

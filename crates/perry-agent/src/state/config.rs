@@ -41,9 +41,14 @@ pub struct ConfigFile {
     /// Bytes of recent output each terminal keeps for replay.
     #[serde(default = "default_terminal_buffer_bytes")]
     pub terminal_buffer_bytes: usize,
-    /// Browser origins besides the agent's own that may open terminals.
+    /// Browser origins besides the agent's own whose pages may use the agent (the phone app's
+    /// web build, a dev server).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_origins: Vec<String>,
+    /// Host names besides this machine's own (and localhost) that the agent answers to, such as
+    /// a Tailscale MagicDNS name or a reverse proxy's name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_hosts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker: Option<String>,
     #[serde(default)]

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use perry_api::TerminalControl;
@@ -29,10 +28,9 @@ pub async fn handle(
     State(agent): State<Arc<Agent>>,
     Path(workspace): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    match prepare(&agent, &workspace, &query, &headers).await {
+    match prepare(&agent, &workspace, &query).await {
         Ok(terminal) => {
             let agent = agent.clone();
             let since = query.get("since").and_then(|since| since.parse().ok());
@@ -49,9 +47,7 @@ async fn prepare(
     agent: &Agent,
     workspace: &str,
     query: &HashMap<String, String>,
-    headers: &HeaderMap,
 ) -> Result<Arc<Terminal>, ApiError> {
-    crate::auth::check_origin(agent, headers)?;
     let record = agent.workspaces.get(workspace).await?;
     if record.status != perry_api::WorkspaceStatus::Running {
         return Err(ApiError::Conflict(format!(

@@ -30,27 +30,48 @@ pub(crate) fn valid_user(user: &str) -> bool {
         && user.len() <= 32
 }
 
+/// The checks of a `workspaces.exec` input that need no workspace: a command, a timeout in
+/// range, a user name that is a Linux user name.
+pub(crate) fn check_exec_input(input: &ExecInput) -> Result<(), ApiError> {
+    if input.command.first().is_none_or(String::is_empty) {
+        return Err(ApiError::BadRequest(
+            "Give the command to run, e.g. [\"ls\", \"-la\"]".to_owned(),
+        ));
+    }
+    let timeout = input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+    if !(1..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
+        return Err(ApiError::BadRequest(format!(
+            "timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"
+        )));
+    }
+    let user = input.user.as_deref().unwrap_or("workspace");
+    if !valid_user(user) {
+        return Err(ApiError::BadRequest(format!(
+            "Invalid user {user:?}: a Linux user name such as workspace or root"
+        )));
+    }
+    Ok(())
+}
+
+/// The `since` of a `workspaces.logs` input as a time, if it gives one.
+pub(crate) fn logs_since(input: &LogsInput) -> Result<Option<SystemTime>, ApiError> {
+    let Some(text) = input.since.as_deref() else {
+        return Ok(None);
+    };
+    humantime::parse_rfc3339(text).map(Some).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "since must be an RFC 3339 time such as 2026-01-01T00:00:00.123Z, not {text:?}"
+        ))
+    })
+}
+
 impl WorkspaceService {
     /// Runs one command in a running workspace and returns its exit code and output.
     pub async fn exec(&self, input: ExecInput) -> Result<ExecOutput, ApiError> {
         self.require_record(&input.name)?;
-        if input.command.is_empty() || input.command[0].is_empty() {
-            return Err(ApiError::BadRequest(
-                "Give the command to run, e.g. [\"ls\", \"-la\"]".to_owned(),
-            ));
-        }
+        check_exec_input(&input)?;
         let timeout = input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
-        if !(1..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
-            return Err(ApiError::BadRequest(format!(
-                "timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"
-            )));
-        }
         let user = input.user.as_deref().unwrap_or("workspace");
-        if !valid_user(user) {
-            return Err(ApiError::BadRequest(format!(
-                "Invalid user {user:?}: a Linux user name such as workspace or root"
-            )));
-        }
         let container = self.container_name(&input.name);
         self.require_running(&input.name, &container).await?;
         let pid_file = format!("/tmp/.perry-exec-{}.pid", random_id());
@@ -99,14 +120,7 @@ impl WorkspaceService {
     /// The workspace container's own output, optionally only what came after `since`.
     pub async fn logs(&self, input: LogsInput) -> Result<LogsOutput, ApiError> {
         self.require_record(&input.name)?;
-        let since = match input.since.as_deref() {
-            None => None,
-            Some(text) => Some(humantime::parse_rfc3339(text).map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "since must be an RFC 3339 time such as 2026-01-01T00:00:00.123Z, not {text:?}"
-                ))
-            })?),
-        };
+        let since = logs_since(&input)?;
         let tail = match (input.tail, since) {
             (Some(tail), _) => tail.clamp(1, MAX_TAIL),
             (None, Some(_)) => MAX_TAIL,

@@ -38,7 +38,7 @@ use crate::state::{ConfigFile, StateStore};
 use crate::terminal::TerminalManager;
 
 pub use containers::ContainerView;
-pub(crate) use exec::valid_user as valid_exec_user;
+pub(crate) use exec::{check_exec_input, logs_since};
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
 

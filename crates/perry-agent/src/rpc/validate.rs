@@ -1,0 +1,158 @@
+//! The checks of a call's input that need neither Docker nor state: names, the clone URL,
+//! limits, exec's command and user, logs' time, a search query. The services own each check
+//! (they are called from here, not copied); what needs the host or other workspaces (limits
+//! against the Docker host, forwards against other workspaces' ports) stays in the services.
+
+use perry_api::procedures::Call;
+
+use crate::error::ApiError;
+use crate::workspace::limits::check_limits;
+use crate::workspace::{check_exec_input, clone_target, logs_since, validate_name};
+
+/// Refuses a call whose input no workspace could satisfy.
+pub fn validate(call: &Call) -> Result<(), ApiError> {
+    match call {
+        Call::WorkspacesList(_)
+        | Call::AgentInfoCall(_)
+        | Call::AgentKill(_)
+        | Call::ConfigGet(_)
+        | Call::ConfigSetWorker(_) => Ok(()),
+        Call::WorkspacesGet(input)
+        | Call::WorkspacesDelete(input)
+        | Call::WorkspacesStart(input)
+        | Call::WorkspacesStop(input)
+        | Call::WorkspacesSync(input) => validate_name(&input.name),
+        Call::WorkspacesCreate(input) => {
+            validate_name(&input.name)?;
+            if let Some(url) = input.clone.as_deref().map(str::trim)
+                && !url.is_empty()
+            {
+                clone_target(url)?;
+            }
+            if let Some(limits) = &input.limits {
+                check_limits(limits)
+                    .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
+            }
+            Ok(())
+        }
+        Call::WorkspacesExec(input) => {
+            validate_name(&input.name)?;
+            check_exec_input(input)
+        }
+        Call::WorkspacesLogs(input) => {
+            validate_name(&input.name)?;
+            logs_since(input).map(|_| ())
+        }
+        Call::PortsList(input) => validate_name(&input.workspace_name),
+        Call::PortsForward(input) => validate_name(&input.workspace_name),
+        Call::PortsRemove(input) => validate_name(&input.workspace_name),
+        Call::TerminalsList(input) => validate_name(&input.workspace_name),
+        Call::TerminalsKill(input) => validate_name(&input.workspace_name),
+        Call::SessionsList(input) => validate_name(&input.workspace_name),
+        Call::SessionsMessages(input) => validate_name(&input.workspace_name),
+        Call::SessionsSearch(input) => {
+            validate_name(&input.workspace_name)?;
+            if input.query.trim().is_empty() {
+                return Err(ApiError::BadRequest("Give a search query".to_owned()));
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, Method, header};
+
+    use super::super::decode;
+    use crate::error::ApiError;
+
+    fn post(path: &str, body: &str) -> Result<perry_api::procedures::Call, ApiError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        decode(&Method::POST, path, &headers, body.as_bytes())
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_fail_validation_with_issues() {
+        for body in [
+            r#"{"json": {"name": "a", "extra": 1}}"#,
+            r#"{"json": {"name": 5}}"#,
+        ] {
+            let rpc = post("workspaces/create", body).unwrap_err().to_rpc();
+            assert_eq!(rpc.message, "Input validation failed");
+            assert_eq!(rpc.status, 400);
+            assert!(rpc.data["issues"][0]["message"].is_string());
+        }
+    }
+
+    #[test]
+    fn checks_that_need_no_docker_answer_before_any_work() {
+        for (path, body, expected) in [
+            (
+                "workspaces/get",
+                r#"{"json": {"name": "Bad Name"}}"#,
+                "name",
+            ),
+            (
+                "workspaces/create",
+                r#"{"json": {"name": "a", "clone": "--upload-pack=x"}}"#,
+                "clone",
+            ),
+            (
+                "workspaces/create",
+                r#"{"json": {"name": "a", "limits": {"pids": 3}}}"#,
+                "pids",
+            ),
+            (
+                "workspaces/exec",
+                r#"{"json": {"name": "a", "command": []}}"#,
+                "command",
+            ),
+            (
+                "workspaces/exec",
+                r#"{"json": {"name": "a", "command": ["id"], "user": "a;b"}}"#,
+                "user",
+            ),
+            (
+                "workspaces/logs",
+                r#"{"json": {"name": "a", "since": "yesterday"}}"#,
+                "since",
+            ),
+            (
+                "sessions/search",
+                r#"{"json": {"workspaceName": "a", "query": "  "}}"#,
+                "search query",
+            ),
+        ] {
+            let error = post(path, body).unwrap_err();
+            assert!(
+                matches!(error, ApiError::BadRequest(_)),
+                "{path} {body}: {error:?}"
+            );
+            assert!(
+                error.to_string().contains(expected),
+                "{path} {body}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_post_with_json_reaches_a_procedure() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
+        assert!(matches!(
+            decode(&Method::GET, "workspaces/list", &headers, b""),
+            Err(ApiError::MethodNotSupported(_))
+        ));
+        assert!(matches!(
+            decode(&Method::POST, "workspaces/list", &HeaderMap::new(), b""),
+            Err(ApiError::UnsupportedMediaType(_))
+        ));
+        assert!(matches!(
+            decode(&Method::POST, "workspaces/nope", &headers, b""),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(decode(&Method::POST, "workspaces/list", &headers, b"").is_ok());
+    }
+}
