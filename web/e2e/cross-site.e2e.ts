@@ -93,7 +93,7 @@ const ATTACK = `
     const outcome = await new Promise((done) => {
       const socket = new WebSocket(url);
       socket.onopen = () => {
-        socket.send('touch /tmp/pwned\r');
+        socket.send('touch /tmp/pwned\\r');
         setTimeout(() => done('opened'), 500);
       };
       socket.onerror = () => done('refused');
@@ -102,6 +102,21 @@ const ATTACK = `
   }
   return attempts;
 `;
+
+/**
+ * Waits until Docker has seen nothing of `prefix` for two whole seconds (the agent's start-up
+ * probe and a new workspace's readiness checks are over) and returns the time to watch from.
+ */
+async function quietDocker(prefix: string): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const since = Math.ceil(Date.now() / 1000);
+    await new Promise((done) => setTimeout(done, 3_000));
+    const until = Math.floor(Date.now() / 1000);
+    if ((await dockerEvents(prefix, since, until)).length === 0) return until;
+    if (Date.now() > deadline) throw new Error(`Docker did not go quiet for ${prefix}`);
+  }
+}
 
 async function checkAgentUnharmed(agent: RunningAgent, workspace: string | undefined, since: number): Promise<void> {
   const health = await fetch(`${agent.baseUrl}/health`);
@@ -147,7 +162,7 @@ describe('pages of other sites cannot act on the agent', { timeout: 300_000 }, (
       // With --no-auth the token protects nothing: give the attack a running workspace to hit.
       const workspace = `victim-${randomBytes(2).toString('hex')}`;
       if (noAuth) await agent.rpc('workspaces/create', { name: workspace });
-      const since = Math.floor(Date.now() / 1000);
+      const since = await quietDocker(agent.prefix);
 
       const page = await browser.newPage();
       await page.goto(attackerUrl);

@@ -198,7 +198,7 @@ function docker(method: string, path: string): Promise<{ status: number; body: s
   });
 }
 
-/** Docker's events (type and action, e.g. `container create`, `container exec_create: …`) of the objects labelled with `prefix`, between two Unix times. */
+/** Docker's events (type, action and name, e.g. `container create web-…-alpha`) of the objects labelled with `prefix`, between two Unix times. */
 export async function dockerEvents(prefix: string, since: number, until: number): Promise<string[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [`dev.perry.prefix=${prefix}`] }));
   const { body } = await docker('GET', `/events?since=${since}&until=${until}&filters=${filters}`);
@@ -206,8 +206,8 @@ export async function dockerEvents(prefix: string, since: number, until: number)
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const event = JSON.parse(line) as { Type: string; Action: string };
-      return `${event.Type} ${event.Action}`;
+      const event = JSON.parse(line) as { Type: string; Action: string; Actor?: { Attributes?: { name?: string } } };
+      return `${event.Type} ${event.Action} ${event.Actor?.Attributes?.name ?? ''}`.trim();
     });
 }
 
