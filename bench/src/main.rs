@@ -9,6 +9,8 @@
 //!   and the agent's memory with 20 open terminals (see terminal.rs).
 //! `perry-bench terminal-echo`, `terminal-flood` — the echo or throughput figures alone, quick
 //!   to repeat while tuning.
+//! `perry-bench terminal-load` — keystroke echo p99 while 50 workspaces (PERRY_BENCH_LOAD) are
+//!   created and deleted at once and every workspace is synced in a loop, next to idle.
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
@@ -365,6 +367,13 @@ async fn main() -> anyhow::Result<()> {
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
         "terminal-echo" => terminal::bench_terminal(terminal::Scope::EchoOnly).await,
         "terminal-flood" => terminal::bench_terminal(terminal::Scope::FloodOnly).await,
+        "terminal-load" => {
+            let load = std::env::var("PERRY_BENCH_LOAD")
+                .ok()
+                .and_then(|load| load.parse().ok())
+                .unwrap_or(50);
+            terminal::bench_echo_under_load(load).await
+        }
         "sessions" => sessions::bench_sessions().await,
         "all" => {
             bench_idle().await?;
@@ -375,7 +384,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, terminal-flood, sessions or all"
+                "unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
             )
         }
     }

@@ -403,3 +403,99 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
     remove_objects(&agent.prefix).await;
     result
 }
+
+/// Keystroke echo through `/terminal` while the agent is busy: `load` workspaces created and
+/// deleted at once, and `workspaces.sync` of every workspace over and over (what `perry sync
+/// --all` does), next to the same echo idle. State writes (flock + fsync), credential reads and
+/// Docker calls must not hold up a keystroke (goal: p99 under load within 2× of idle).
+pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
+    let agent = Agent::start("echoload", None)?;
+    let http = reqwest::Client::new();
+    let result = async {
+        agent
+            .call(&http, "workspaces/create", json!({"name": "echo"}))
+            .await?;
+        let mut terminal = open_perry(&agent, "echo").await?;
+        settle(&mut terminal).await?;
+        let idle = echo_round_trips(&mut terminal).await?;
+
+        let (url, token) = (agent.url.clone(), agent.token.clone());
+        let load_task = tokio::spawn(async move { run_load(&url, &token, load).await });
+        let mut busy = Vec::new();
+        let mut rounds = 0;
+        while !load_task.is_finished() {
+            busy.extend(echo_round_trips(&mut terminal).await?);
+            rounds += 1;
+        }
+        let (made, failed, syncs) = load_task.await??;
+        busy.sort_by(f64::total_cmp);
+        let (idle_p99, busy_p99) = (percentile(&idle, 0.99), percentile(&busy, 0.99));
+        println!(
+            "terminal echo under load: {load} concurrent create→delete ({made} made, {failed} failed) and {syncs} workspaces.sync calls"
+        );
+        println!(
+            "  idle:       p50 {:.2} ms   p99 {idle_p99:.2} ms   ({} keystrokes)",
+            percentile(&idle, 0.5),
+            idle.len()
+        );
+        println!(
+            "  under load: p50 {:.2} ms   p99 {busy_p99:.2} ms   ({} keystrokes in {rounds} rounds)",
+            percentile(&busy, 0.5),
+            busy.len()
+        );
+        println!(
+            "  p99 under load / idle: {:.2}× (goal ≤ 2×)",
+            busy_p99 / idle_p99
+        );
+        Ok::<_, anyhow::Error>(())
+    }
+    .await;
+    remove_objects(&agent.prefix).await;
+    result
+}
+
+/// `load` workspaces created and deleted concurrently, with `workspaces.sync` of every listed
+/// workspace looping until they are done. Returns (created, failed, sync calls).
+async fn run_load(url: &str, token: &str, load: usize) -> anyhow::Result<(usize, usize, usize)> {
+    let http = reqwest::Client::new();
+    let call = |path: &'static str, input: Value| {
+        http.post(format!("{url}/rpc/{path}"))
+            .bearer_auth(token)
+            .json(&json!({ "json": input }))
+            .send()
+    };
+    let churn = futures_util::future::join_all((0..load).map(|index| {
+        let name = format!("load{index}");
+        async move {
+            let created = call("workspaces/create", json!({ "name": name }))
+                .await
+                .is_ok_and(|response| response.status().is_success());
+            let _ = call("workspaces/delete", json!({ "name": name })).await;
+            created
+        }
+    }));
+    let syncs = std::sync::atomic::AtomicUsize::new(0);
+    let sync_all = async {
+        loop {
+            let listed: Value = match call("workspaces/list", json!(null)).await {
+                Ok(response) => response.json().await.unwrap_or(Value::Null),
+                Err(_) => Value::Null,
+            };
+            for workspace in listed["json"].as_array().into_iter().flatten() {
+                if workspace["status"] == "running" {
+                    let _ = call("workspaces/sync", json!({ "name": workspace["name"] })).await;
+                    syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        outcomes = churn => {
+            let made = outcomes.iter().filter(|made| **made).count();
+            let syncs = syncs.load(std::sync::atomic::Ordering::Relaxed);
+            Ok((made, outcomes.len() - made, syncs))
+        }
+        () = sync_all => unreachable!("the sync loop never ends"),
+    }
+}

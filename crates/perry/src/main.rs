@@ -22,11 +22,13 @@ fn main() -> std::process::ExitCode {
         )
         .with_target(false)
         .init();
-    // The agent serves many clients at once; every other command is one client whose latency
-    // (a keystroke's echo in `perry shell`) is best on one thread, with no handoffs between threads.
+    // The agent serves many clients at once: one worker per CPU (at least two, so a task that
+    // blocks in place always leaves one to the rest). Every other command is one client whose
+    // latency (a keystroke's echo in `perry shell`) is best on one thread, with no handoffs.
     let mut builder = if cli.runs_agent() {
+        let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let mut builder = tokio::runtime::Builder::new_multi_thread();
-        builder.worker_threads(2);
+        builder.worker_threads(cpus.max(2));
         builder
     } else {
         tokio::runtime::Builder::new_current_thread()

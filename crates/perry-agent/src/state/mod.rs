@@ -10,3 +10,17 @@ pub mod store;
 
 pub use config::ConfigFile;
 pub use store::{StateFile, StateStore};
+
+/// Runs file work (a lock, an fsync, reading credentials) without holding up the async runtime:
+/// on a multi-threaded runtime the thread hands its other tasks to the rest first
+/// (`block_in_place`), so a slow disk delays this caller only, never a terminal's keystrokes.
+/// Elsewhere (a current-thread runtime in tests, no runtime) it simply runs.
+pub fn off_the_runtime<R>(work: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}

@@ -28,7 +28,11 @@ pub struct StateFile {
 #[derive(Debug)]
 pub struct StateStore {
     path: PathBuf,
+    /// What readers see: held only to copy or swap, never across a file write.
     current: Mutex<StateFile>,
+    /// Held by one writer at a time for its whole read-change-write, so writes never interleave
+    /// and readers never wait on a disk.
+    writer: Mutex<()>,
 }
 
 impl StateStore {
@@ -61,6 +65,7 @@ impl StateStore {
         Ok(StateStore {
             path,
             current: Mutex::new(state),
+            writer: Mutex::new(()),
         })
     }
 
@@ -75,15 +80,22 @@ impl StateStore {
     }
 
     /// Applies `change` and writes the result; memory changes only when the write succeeded.
+    /// The write (file lock, fsync, rename) runs off the async runtime's threads.
     pub fn update<R>(&self, change: impl FnOnce(&mut StateFile) -> R) -> anyhow::Result<R> {
-        let mut current = self.lock();
-        let mut next = current.clone();
-        let result = change(&mut next);
-        if next != *current {
-            files::write_json_atomic(&self.path, &next)?;
-            *current = next;
-        }
-        Ok(result)
+        super::off_the_runtime(|| {
+            let _writer = self
+                .writer
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let current = self.snapshot();
+            let mut next = current.clone();
+            let result = change(&mut next);
+            if next != current {
+                files::write_json_atomic(&self.path, &next)?;
+                *self.lock() = next;
+            }
+            Ok(result)
+        })
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, StateFile> {

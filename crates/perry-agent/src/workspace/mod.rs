@@ -976,15 +976,20 @@ impl WorkspaceService {
             .await
             .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
             .map_err(|error| error.to_string());
-        let mut plan = sync::SyncPlan::new(
-            &credentials,
-            self.settings.host_home.as_deref(),
-            environment,
-        );
-        if plan.is_empty() {
+        // Reading the host's credential files and packing them is file work: off the runtime.
+        let (mut plan, archive) = crate::state::off_the_runtime(|| {
+            let plan = sync::SyncPlan::new(
+                &credentials,
+                self.settings.host_home.as_deref(),
+                environment,
+            );
+            let archive = (!plan.is_empty()).then(|| plan.archive());
+            (plan, archive)
+        });
+        let Some(archive) = archive else {
             return plan.items;
-        }
-        let uploaded = match plan.archive() {
+        };
+        let uploaded = match archive {
             Ok(archive) => self
                 .docker
                 .upload_archive(container, "/", archive)
