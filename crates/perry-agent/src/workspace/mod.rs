@@ -561,16 +561,14 @@ impl WorkspaceService {
             record.container_id = Some(container_id.clone());
             match self.docker.start_container(&container_id).await {
                 Ok(()) => break,
-                Err(DockerError::Failed(message))
-                    if tried_ports.len() >= 3 && is_port_clash(&message) =>
-                {
+                Err(DockerError::PortInUse(message)) if tried_ports.len() >= 3 => {
                     tried_ports.insert(record.ports.ssh);
                     return Err(ApiError::Conflict(format!(
                         "Other processes took SSH ports {tried_ports:?} the moment the workspace started ({message}); try again, or free ports in sshPortRange"
                     )));
                 }
                 // Someone else took the port between our check and Docker's bind: take another.
-                Err(DockerError::Failed(message)) if is_port_clash(&message) => {
+                Err(DockerError::PortInUse(message)) => {
                     tracing::warn!(
                         "SSH port {} was taken meanwhile ({message}); trying another",
                         record.ports.ssh
@@ -1133,10 +1131,6 @@ pub(crate) fn clone_target(url: &str) -> Result<CloneTarget, ApiError> {
         url: url.to_owned(),
         directory: directory.to_owned(),
     })
-}
-
-fn is_port_clash(message: &str) -> bool {
-    message.contains("port is already allocated") || message.contains("address already in use")
 }
 
 /// The name of a Docker-in-Docker mode, as logs and `agent.info` show it.
