@@ -5,6 +5,7 @@
 //! most), and again after the daemon went away, so the agent can start, and keep running, while
 //! Docker is down.
 
+mod dind_probe;
 mod error;
 mod image_build;
 mod raw_exec;
@@ -135,6 +136,8 @@ pub struct Docker {
     /// Held while a network is looked up and created: Docker before API 1.44 lets two creates
     /// of one name both succeed, and a name that matches two networks is unusable.
     network_creation: tokio::sync::Mutex<()>,
+    /// Held by the Docker-in-Docker probe: probes share one container name.
+    probing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Docker {
@@ -149,6 +152,7 @@ impl Docker {
         Docker {
             client: RwLock::new(None),
             network_creation: tokio::sync::Mutex::new(()),
+            probing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -882,72 +886,6 @@ impl Docker {
         let mut contents = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut contents).map_err(unreadable)?;
         Ok(Some(contents))
-    }
-
-    /// Finds out whether this runtime grants `--privileged`, with a throwaway container of
-    /// `image` that runs `true`. Runtimes without CAP_SYS_RESOURCE (some VMs) refuse it.
-    pub async fn detect_dind_mode(
-        &self,
-        image: &str,
-        probe_name: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<DindMode, DockerError> {
-        let spec = ContainerSpec {
-            name: probe_name.to_owned(),
-            hostname: "perry-probe".to_owned(),
-            image: image.to_owned(),
-            labels: labels.clone(),
-            env: Vec::new(),
-            network: "none".to_owned(),
-            volumes: Vec::new(),
-            ssh_host_port: 0,
-            limits: WorkspaceLimits::default(),
-        };
-        let mut host_config = workspace_host_config(&spec, DindMode::Privileged);
-        host_config.port_bindings = None;
-        host_config.restart_policy = None;
-        let body = ContainerCreateBody {
-            image: Some(image.to_owned()),
-            entrypoint: Some(vec!["true".to_owned()]),
-            labels: Some(labels),
-            host_config: Some(host_config),
-            ..Default::default()
-        };
-        // A probe of an agent killed a moment ago may still be in Docker's hands (its create or
-        // its removal still running): remove it, and again if its name is still taken.
-        let mut attempts = 0;
-        loop {
-            self.remove_container(probe_name).await?;
-            let options = CreateContainerOptionsBuilder::default()
-                .name(probe_name)
-                .build();
-            let body = body.clone();
-            match self
-                .call(|docker| async move { docker.create_container(Some(options), body).await })
-                .await
-            {
-                Ok(_) => break,
-                Err(DockerError::Conflict(message)) if attempts < 10 => {
-                    tracing::info!("the probe's name is still taken ({message}); trying again");
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        let started = self.start_container(probe_name).await;
-        self.remove_container(probe_name).await?;
-        match started {
-            Ok(()) => Ok(DindMode::Privileged),
-            // Docker answered, and refused the privileged container ("unable to apply caps").
-            Err(DockerError::Refused { message, .. }) => {
-                tracing::info!(
-                    "the runtime refused --privileged ({message}); workspaces get an explicit capability set"
-                );
-                Ok(DindMode::Capabilities)
-            }
-            Err(other) => Err(other),
-        }
     }
 }
 
