@@ -86,10 +86,14 @@ impl From<DockerError> for ApiError {
         match error {
             DockerError::Unavailable(_) => ApiError::ServiceUnavailable(error.to_string()),
             DockerError::NotFound(message) => ApiError::NotFound(format!("Docker: {message}")),
-            DockerError::Conflict(message) => ApiError::Conflict(format!("Docker: {message}")),
-            DockerError::Failed(message) => {
+            DockerError::Conflict(message) | DockerError::PortInUse(message) => {
+                ApiError::Conflict(format!("Docker: {message}"))
+            }
+            DockerError::RemovalInProgress(_) => ApiError::Conflict(error.to_string()),
+            DockerError::Refused { message, .. } | DockerError::Failed(message) => {
                 ApiError::Internal(anyhow::anyhow!("Docker refused: {message}"))
             }
+            DockerError::NotModified(_) => ApiError::Internal(anyhow::anyhow!("{error}")),
         }
     }
 }

@@ -18,23 +18,49 @@ use serde_json::{Value, json};
 use common::AgentProcess;
 
 /// Starts dockerd again when dropped, so a failing test never leaves the machine without it.
+/// Declared after the agent, so it is dropped first: the agent's cleanup (its container and
+/// volumes) needs dockerd back.
 struct DockerdComesBack;
 
 impl DockerdComesBack {
+    /// Starts dockerd and waits until it answers; returns how long that took.
     fn now(&self) -> Duration {
-        let began = Instant::now();
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ensure-docker.sh");
-        let status = Command::new(&script).status().unwrap();
-        assert!(status.success(), "{} failed: {status}", script.display());
-        began.elapsed()
+        bring_dockerd_back().unwrap_or_else(|problem| panic!("{problem}"))
     }
 }
 
 impl Drop for DockerdComesBack {
+    /// Never panics: a panic here, while a failing test unwinds, aborts the test binary before
+    /// the agent's cleanup runs, and leaves its container and volumes behind.
     fn drop(&mut self) {
-        self.now();
+        // A dockerd that is still stopping makes scripts/ensure-docker.sh wait for it and give
+        // up; the next attempt finds it gone and starts a new one.
+        let mut problems = Vec::new();
+        for _ in 0..3 {
+            match bring_dockerd_back() {
+                Ok(_) => return,
+                Err(problem) => problems.push(problem),
+            }
+        }
+        eprintln!(
+            "dockerd did not come back after the test: {}",
+            problems.join("; ")
+        );
     }
+}
+
+/// Runs scripts/ensure-docker.sh (starts dockerd unless it answers, then waits until it does);
+/// returns how long that took, or what went wrong. Never panics.
+fn bring_dockerd_back() -> Result<Duration, String> {
+    let began = Instant::now();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ensure-docker.sh");
+    let status = Command::new(&script)
+        .status()
+        .map_err(|error| format!("cannot run {}: {error}", script.display()))?;
+    if !status.success() {
+        return Err(format!("{} failed: {status}", script.display()));
+    }
+    Ok(began.elapsed())
 }
 
 /// Stops the local dockerd the way a service manager does (SIGTERM) and waits until it is gone;

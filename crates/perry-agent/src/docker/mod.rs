@@ -5,6 +5,8 @@
 //! most), and again after the daemon went away, so the agent can start, and keep running, while
 //! Docker is down.
 
+mod dind_probe;
+mod error;
 mod image_build;
 mod raw_exec;
 
@@ -26,6 +28,7 @@ use futures_util::StreamExt;
 use perry_api::{DindMode, WorkspaceLimits};
 use tokio::sync::RwLock;
 
+pub use error::DockerError;
 pub use image_build::{BuildProgress, ImageBuild};
 
 /// How long [`Docker::remove_container`] waits for a removal someone else started.
@@ -39,40 +42,6 @@ pub const PREFIX_LABEL: &str = "dev.perry.prefix";
 pub const CREATED_LABEL: &str = "dev.perry.created";
 /// The host port of the workspace's sshd.
 pub const SSH_PORT_LABEL: &str = "dev.perry.ssh-port";
-
-/// Why a Docker call failed, sorted by what the caller should tell a person.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum DockerError {
-    /// The daemon does not answer at all.
-    #[error("Docker is not answering ({0}); start the Docker daemon and try again")]
-    Unavailable(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    /// Docker answered with an error.
-    #[error("{0}")]
-    Failed(String),
-}
-
-impl From<BollardError> for DockerError {
-    fn from(error: BollardError) -> Self {
-        match error {
-            BollardError::DockerResponseServerError {
-                status_code: 404,
-                message,
-            } => DockerError::NotFound(message),
-            BollardError::DockerResponseServerError {
-                status_code: 409,
-                message,
-            } => DockerError::Conflict(message),
-            BollardError::DockerResponseServerError { message, .. } => DockerError::Failed(message),
-            BollardError::JsonDataError { message, .. } => DockerError::Failed(message),
-            BollardError::DockerStreamError { error } => DockerError::Failed(error),
-            other => DockerError::Unavailable(other.to_string()),
-        }
-    }
-}
 
 /// What Perry needs to know about one of its containers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +136,8 @@ pub struct Docker {
     /// Held while a network is looked up and created: Docker before API 1.44 lets two creates
     /// of one name both succeed, and a name that matches two networks is unusable.
     network_creation: tokio::sync::Mutex<()>,
+    /// Held by the Docker-in-Docker probe: probes share one container name.
+    probing: tokio::sync::Mutex<()>,
 }
 
 impl Default for Docker {
@@ -181,6 +152,7 @@ impl Docker {
         Docker {
             client: RwLock::new(None),
             network_creation: tokio::sync::Mutex::new(()),
+            probing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -437,14 +409,15 @@ impl Docker {
         Ok(response.id)
     }
 
-    /// Starts a container; one already running is fine.
+    /// Starts a container; one already running is fine (Docker answers 304 Not Modified).
+    /// A host port it publishes that someone else holds is [`DockerError::PortInUse`].
     pub async fn start_container(&self, name: &str) -> Result<(), DockerError> {
         match self
             .call(|docker| async move { docker.start_container(name, None).await })
             .await
         {
-            Err(DockerError::Failed(message)) if message.contains("already started") => Ok(()),
-            other => other,
+            Ok(()) | Err(DockerError::NotModified(_)) => Ok(()),
+            Err(other) => Err(other),
         }
     }
 
@@ -457,17 +430,16 @@ impl Docker {
             .await
         {
             // 304 Not Modified: it was not running.
-            Err(DockerError::Failed(message)) if message.is_empty() || message.contains("304") => {
-                Ok(())
-            }
-            other => other,
+            Ok(()) | Err(DockerError::NotModified(_)) => Ok(()),
+            Err(other) => Err(other),
         }
     }
 
     /// Removes a container, running or not; a missing one is fine.
     /// Returns once the container is gone: when someone else is already removing it (such as
     /// an agent killed in the middle of a delete), its name and volumes stay taken until Docker
-    /// is done, so this waits for that too.
+    /// is done, so this waits for that too ([`DockerError::RemovalInProgress`] if that takes
+    /// longer than a minute).
     pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
         let deadline = std::time::Instant::now() + REMOVAL_WAIT;
         loop {
@@ -477,11 +449,14 @@ impl Docker {
                 .await
             {
                 Ok(()) | Err(DockerError::NotFound(_)) => return Ok(()),
-                // "removal of container … is already in progress"
-                Err(DockerError::Conflict(message))
-                    if message.contains("in progress") && std::time::Instant::now() < deadline =>
-                {
+                // A forced removal conflicts only with what passes by itself: another removal of
+                // the same container still under way, or the container exiting just as Docker
+                // kills it. Either way, asking again is right.
+                Err(DockerError::Conflict(_)) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(DockerError::Conflict(_)) => {
+                    return Err(DockerError::RemovalInProgress(name.to_owned()));
                 }
                 Err(other) => return Err(other),
             }
@@ -911,71 +886,6 @@ impl Docker {
         let mut contents = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut contents).map_err(unreadable)?;
         Ok(Some(contents))
-    }
-
-    /// Finds out whether this runtime grants `--privileged`, with a throwaway container of
-    /// `image` that runs `true`. Runtimes without CAP_SYS_RESOURCE (some VMs) refuse it.
-    pub async fn detect_dind_mode(
-        &self,
-        image: &str,
-        probe_name: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<DindMode, DockerError> {
-        let spec = ContainerSpec {
-            name: probe_name.to_owned(),
-            hostname: "perry-probe".to_owned(),
-            image: image.to_owned(),
-            labels: labels.clone(),
-            env: Vec::new(),
-            network: "none".to_owned(),
-            volumes: Vec::new(),
-            ssh_host_port: 0,
-            limits: WorkspaceLimits::default(),
-        };
-        let mut host_config = workspace_host_config(&spec, DindMode::Privileged);
-        host_config.port_bindings = None;
-        host_config.restart_policy = None;
-        let body = ContainerCreateBody {
-            image: Some(image.to_owned()),
-            entrypoint: Some(vec!["true".to_owned()]),
-            labels: Some(labels),
-            host_config: Some(host_config),
-            ..Default::default()
-        };
-        // A probe of an agent killed a moment ago may still be in Docker's hands (its create or
-        // its removal still running): remove it, and again if its name is still taken.
-        let mut attempts = 0;
-        loop {
-            self.remove_container(probe_name).await?;
-            let options = CreateContainerOptionsBuilder::default()
-                .name(probe_name)
-                .build();
-            let body = body.clone();
-            match self
-                .call(|docker| async move { docker.create_container(Some(options), body).await })
-                .await
-            {
-                Ok(_) => break,
-                Err(DockerError::Conflict(message)) if attempts < 10 => {
-                    tracing::info!("the probe's name is still taken ({message}); trying again");
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        let started = self.start_container(probe_name).await;
-        self.remove_container(probe_name).await?;
-        match started {
-            Ok(()) => Ok(DindMode::Privileged),
-            Err(DockerError::Failed(message)) => {
-                tracing::info!(
-                    "the runtime refused --privileged ({message}); workspaces get an explicit capability set"
-                );
-                Ok(DindMode::Capabilities)
-            }
-            Err(other) => Err(other),
-        }
     }
 }
 

@@ -91,7 +91,12 @@ pub async fn start_attached(api_version: &str, exec_id: &str) -> Result<RawStrea
                 "the container is not running".to_owned(),
             ));
         }
-        status => return Err(DockerError::Failed(format!("exec start answered {status}"))),
+        status => {
+            return Err(DockerError::Refused {
+                status: status.as_u16(),
+                message: format!("exec start answered {status}"),
+            });
+        }
     }
     let upgraded = hyper::upgrade::on(response)
         .await

@@ -1,4 +1,5 @@
-//! `state.json`: the workspaces the user asked for. Only this module writes it.
+//! `state.json`: the workspaces the user asked for, and what the agent found out about its
+//! Docker daemon. Only this module writes it.
 //!
 //! The file is the memory of what the user wants; Docker is the truth for what runs. Every change
 //! is written through [`files::write_json_atomic`] before it becomes visible in memory, so a crash
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::Context;
-use perry_api::Workspace;
+use perry_api::{DindMode, Workspace};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -20,8 +21,20 @@ use super::files;
 pub struct StateFile {
     #[serde(default)]
     pub workspaces: BTreeMap<String, Workspace>,
+    /// The Docker-in-Docker mode the last probe found, and for which daemon.
+    #[serde(default, rename = "dindProbe", skip_serializing_if = "Option::is_none")]
+    pub dind_probe: Option<DindProbeResult>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// What the Docker-in-Docker probe found on one Docker daemon, so the agent probes once per
+/// daemon rather than at every start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DindProbeResult {
+    /// The daemon's identity ([`crate::docker::Docker::daemon_identity`]).
+    pub daemon: String,
+    pub mode: DindMode,
 }
 
 /// The state file and its in-memory copy, kept equal.
@@ -77,6 +90,25 @@ impl StateStore {
     /// The record of one workspace.
     pub fn workspace(&self, name: &str) -> Option<Workspace> {
         self.lock().workspaces.get(name).cloned()
+    }
+
+    /// The Docker-in-Docker mode a probe found on the daemon `daemon`, if one did.
+    pub fn remembered_dind_mode(&self, daemon: &str) -> Option<DindMode> {
+        self.lock()
+            .dind_probe
+            .as_ref()
+            .filter(|probe| probe.daemon == daemon)
+            .map(|probe| probe.mode)
+    }
+
+    /// Keeps what a probe found on `daemon` (in place of what an earlier one found elsewhere).
+    pub fn remember_dind_mode(&self, daemon: &str, mode: DindMode) -> anyhow::Result<()> {
+        self.update(|state| {
+            state.dind_probe = Some(DindProbeResult {
+                daemon: daemon.to_owned(),
+                mode,
+            })
+        })
     }
 
     /// Applies `change` and writes the result; memory changes only when the write succeeded.
@@ -167,6 +199,29 @@ mod tests {
         assert_eq!(aside.len(), 1);
         let kept = std::fs::read_to_string(dir.path().join(&aside[0])).unwrap();
         assert_eq!(kept, "{\"workspaces\": {\"half");
+    }
+
+    #[test]
+    fn a_probed_mode_is_remembered_for_its_daemon_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path()).unwrap();
+        assert_eq!(store.remembered_dind_mode("daemon-a 20.10"), None);
+        store
+            .remember_dind_mode("daemon-a 20.10", DindMode::Capabilities)
+            .unwrap();
+        let reopened = StateStore::open(dir.path()).unwrap();
+        assert_eq!(
+            reopened.remembered_dind_mode("daemon-a 20.10"),
+            Some(DindMode::Capabilities)
+        );
+        assert_eq!(reopened.remembered_dind_mode("daemon-a 24.0"), None);
+        assert_eq!(reopened.remembered_dind_mode("daemon-b 20.10"), None);
+        let raw: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("state.json")).unwrap()).unwrap();
+        assert_eq!(
+            raw["dindProbe"],
+            serde_json::json!({"daemon": "daemon-a 20.10", "mode": "capabilities"})
+        );
     }
 
     #[test]

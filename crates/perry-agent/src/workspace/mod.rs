@@ -242,37 +242,72 @@ impl WorkspaceService {
             .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))
     }
 
+    /// The probe container's name: one fixed name per prefix, so whatever a killed agent left
+    /// is found by the next.
+    fn probe_name(&self) -> String {
+        format!("{}dind-probe", self.settings.prefix)
+    }
+
+    /// The Docker-in-Docker mode: the one remembered for this Docker daemon, else what a probe
+    /// with `image` finds (then remembered in state.json).
     async fn dind_mode_for(&self, image: &str) -> Result<DindMode, ApiError> {
-        // One fixed name per prefix: a probe left behind by a killed agent is removed by the next.
-        let probe = format!("{}dind-probe", self.settings.prefix);
         let mode = self
             .dind_mode
             .get_or_try_init(|| async {
+                let daemon = self.docker.daemon_identity().await?;
+                if let Some(mode) = self.state.remembered_dind_mode(&daemon) {
+                    tracing::info!(
+                        "Docker-in-Docker mode: {} (found earlier on this Docker daemon)",
+                        dind_mode_name(mode)
+                    );
+                    return Ok(mode);
+                }
                 let mode = self
                     .docker
-                    .detect_dind_mode(image, &probe, self.prefix_labels())
+                    .detect_dind_mode(image, &self.probe_name(), self.prefix_labels())
                     .await?;
                 tracing::info!("Docker-in-Docker mode: {}", dind_mode_name(mode));
-                Ok::<_, DockerError>(mode)
+                if let Err(error) = self.state.remember_dind_mode(&daemon, mode) {
+                    tracing::warn!("cannot remember the Docker-in-Docker mode: {error:#}");
+                }
+                Ok::<_, ApiError>(mode)
             })
             .await?;
         Ok(*mode)
     }
 
-    /// Finds out the Docker-in-Docker mode now if the image is there, so `agent.info` can tell it
-    /// before the first workspace is made.
+    /// Finds out the Docker-in-Docker mode at startup, so `agent.info` can tell it before the
+    /// first workspace is made: remembered for this daemon, else probed if the image is there.
     pub async fn detect_dind_mode_in_background(&self) {
+        // The probe container of an agent killed in the middle of its probe.
+        match self.docker.remove_probe_container(&self.probe_name()).await {
+            // A Docker that does not answer is reported below.
+            Ok(()) | Err(DockerError::Unavailable(_)) => {}
+            Err(error) => tracing::warn!("cannot remove a probe container left behind: {error}"),
+        }
         let image = self.settings.image.clone();
-        match self.docker.image_exists(&image).await {
-            Ok(true) => {
-                if let Err(error) = self.dind_mode_for(&image).await {
-                    tracing::warn!("could not detect the Docker-in-Docker mode yet: {error}");
+        let remembered = match self.docker.daemon_identity().await {
+            Ok(daemon) => self.state.remembered_dind_mode(&daemon).is_some(),
+            Err(_) => false,
+        };
+        // A remembered mode needs no image; a probe does.
+        if !remembered {
+            match self.docker.image_exists(&image).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        "the workspace image {image:?} does not exist yet; run `perry build` before creating workspaces"
+                    );
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!("{error}");
+                    return;
                 }
             }
-            Ok(false) => tracing::warn!(
-                "the workspace image {image:?} does not exist yet; run `perry build` before creating workspaces"
-            ),
-            Err(error) => tracing::warn!("{error}"),
+        }
+        if let Err(error) = self.dind_mode_for(&image).await {
+            tracing::warn!("could not detect the Docker-in-Docker mode yet: {error}");
         }
     }
 
@@ -561,16 +596,14 @@ impl WorkspaceService {
             record.container_id = Some(container_id.clone());
             match self.docker.start_container(&container_id).await {
                 Ok(()) => break,
-                Err(DockerError::Failed(message))
-                    if tried_ports.len() >= 3 && is_port_clash(&message) =>
-                {
+                Err(DockerError::PortInUse(message)) if tried_ports.len() >= 3 => {
                     tried_ports.insert(record.ports.ssh);
                     return Err(ApiError::Conflict(format!(
                         "Other processes took SSH ports {tried_ports:?} the moment the workspace started ({message}); try again, or free ports in sshPortRange"
                     )));
                 }
                 // Someone else took the port between our check and Docker's bind: take another.
-                Err(DockerError::Failed(message)) if is_port_clash(&message) => {
+                Err(DockerError::PortInUse(message)) => {
                     tracing::warn!(
                         "SSH port {} was taken meanwhile ({message}); trying another",
                         record.ports.ssh
@@ -1138,10 +1171,6 @@ pub(crate) fn clone_target(url: &str) -> Result<CloneTarget, ApiError> {
         url: url.to_owned(),
         directory: directory.to_owned(),
     })
-}
-
-fn is_port_clash(message: &str) -> bool {
-    message.contains("port is already allocated") || message.contains("address already in use")
 }
 
 /// The name of a Docker-in-Docker mode, as logs and `agent.info` show it.

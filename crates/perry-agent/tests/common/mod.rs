@@ -274,3 +274,38 @@ pub async fn load_image_inside(container: &str, image: &str) {
         "docker load of {image} inside {container} failed: {log}"
     );
 }
+
+/// Removes every Docker object of `prefix` when dropped, for tests that make Docker objects
+/// without an agent. Never panics: it runs on a thread of its own with its own runtime, so it
+/// works while a failing test unwinds, inside or outside a runtime.
+pub struct RemoveOnDrop {
+    pub prefix: String,
+}
+
+impl RemoveOnDrop {
+    /// A guard over a fresh unique prefix.
+    pub fn new(tag: &str) -> RemoveOnDrop {
+        RemoveOnDrop {
+            prefix: unique_prefix(tag),
+        }
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let prefix = self.prefix.clone();
+        let cleanup =
+            std::thread::spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(remove_docker_objects(&prefix)),
+                    Err(error) => eprintln!("cleanup of {prefix}: no runtime: {error}"),
+                }
+            });
+        if cleanup.join().is_err() {
+            eprintln!("cleanup of {} panicked", self.prefix);
+        }
+    }
+}

@@ -170,6 +170,11 @@ impl AgentProcess {
             })
     }
 
+    /// The agent process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether the agent process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child
@@ -226,23 +231,56 @@ impl AgentProcess {
 }
 
 impl Drop for AgentProcess {
+    /// Never panics: it runs while a failing test unwinds, where a second panic aborts the whole
+    /// test binary before anything is cleaned up.
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let prefix = self.prefix.clone();
-        tokio::runtime::Runtime::new()
-            .unwrap()
-            .block_on(async move {
-                if let Err(error) = perry_agent::docker::Docker::new()
-                    .remove_all_of_prefix(&prefix)
-                    .await
-                {
-                    eprintln!("cleanup of {prefix}: {error}");
-                }
-            });
+        remove_docker_objects(&self.prefix);
     }
+}
+
+/// How long cleanup waits for a Docker daemon that does not answer (one a fault test stopped,
+/// coming back).
+const CLEANUP_WAIT_FOR_DOCKER: Duration = Duration::from_secs(90);
+
+/// Removes every container, volume and network carrying `prefix`'s label, waiting a while for a
+/// Docker daemon that does not answer. Never panics, and works in any context (inside a runtime,
+/// during a panic): it runs on a thread of its own with its own runtime, and reports what it
+/// could not do on stderr.
+pub fn remove_docker_objects(prefix: &str) {
+    let owned_prefix = prefix.to_owned();
+    let cleanup = std::thread::spawn(move || -> Result<(), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| format!("no runtime: {error}"))?;
+        runtime.block_on(async {
+            let docker = perry_agent::docker::Docker::new();
+            let deadline = Instant::now() + CLEANUP_WAIT_FOR_DOCKER;
+            loop {
+                match docker.remove_all_of_prefix(&owned_prefix).await {
+                    Ok(()) => return Ok(()),
+                    Err(perry_agent::docker::DockerError::Unavailable(_))
+                        if Instant::now() < deadline =>
+                    {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    Err(error) => return Err(error.to_string()),
+                }
+            }
+        })
+    });
+    let problem = match cleanup.join() {
+        Ok(Ok(())) => return,
+        Ok(Err(problem)) => problem,
+        Err(_) => "the cleanup thread panicked".to_owned(),
+    };
+    eprintln!(
+        "cleanup of {prefix}: {problem}; Docker objects labelled dev.perry.prefix={prefix} may be left"
+    );
 }
 
 pub fn text(bytes: &[u8]) -> String {
