@@ -13,6 +13,8 @@
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
 //! - [`error`]: the API error type, one variant per oRPC code.
+//! - [`limits`]: workspaces' CPU, memory and process limits (pure: checked by rpc, stored by
+//!   state, applied by docker, merged by workspace).
 //! - `fuzzing` (hidden): the request decoders and input checks, for the fuzz target in `fuzz/`.
 
 pub mod auth;
@@ -21,6 +23,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod guard;
+pub mod limits;
 pub mod ports;
 pub mod rpc;
 pub mod server;

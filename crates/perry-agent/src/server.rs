@@ -84,7 +84,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         authorized_keys: host_public_keys(),
         config_dir: options.config_dir.clone(),
         host_home: std::env::var_os("HOME").map(PathBuf::from),
-        limits: crate::workspace::limits::default_limits(config.limits),
+        limits: crate::limits::default_limits(config.limits),
     };
     let terminals = Arc::new(TerminalManager::new(
         docker.clone(),

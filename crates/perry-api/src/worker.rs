@@ -13,6 +13,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::sessions::{MessagesPage, SessionEvent, SessionSearchHit};
 
+/// The directory the agent copies the worker into, inside every workspace (on every user's
+/// PATH; image/entrypoint.sh starts it from there).
+pub const WORKER_DIR: &str = "/usr/local/bin";
+/// The worker's file name in [`WORKER_DIR`].
+pub const WORKER_FILE: &str = "perry-worker";
+/// The worker's whole path inside a workspace.
+pub const WORKER_PATH: &str = "/usr/local/bin/perry-worker";
+
 /// A call from the agent, one line on the worker's stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

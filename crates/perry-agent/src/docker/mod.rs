@@ -197,13 +197,11 @@ impl Docker {
     }
 
     /// The CPUs and memory of the Docker host (the daemon's machine, which need not be ours).
-    pub async fn host_resources(
-        &self,
-    ) -> Result<crate::workspace::limits::HostResources, DockerError> {
+    pub async fn host_resources(&self) -> Result<crate::limits::HostResources, DockerError> {
         let info = self
             .call(|docker| async move { docker.info().await })
             .await?;
-        Ok(crate::workspace::limits::HostResources {
+        Ok(crate::limits::HostResources {
             cpus: info
                 .ncpu
                 .and_then(|cpus| u32::try_from(cpus).ok())

@@ -6,7 +6,7 @@
 use perry_api::procedures::Call;
 
 use crate::error::ApiError;
-use crate::workspace::limits::check_limits;
+use crate::limits::check_limits;
 use crate::workspace::{check_exec_input, clone_target, logs_since, validate_name};
 
 /// Refuses a call whose input no workspace could satisfy.

@@ -26,7 +26,6 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::docker::{Docker, DockerError};
 use crate::error::ApiError;
-use crate::workspace::WORKER_DIR;
 
 /// How long a first call waits for a fresh connection's snapshot.
 const FIRST_SNAPSHOT_WAIT: Duration = Duration::from_secs(5);
@@ -346,9 +345,12 @@ async fn converse(
     events: &broadcast::Sender<SessionEvent>,
     calls: &mut mpsc::Receiver<(WorkerCall, oneshot::Sender<WorkerResult>)>,
 ) -> Result<(), DockerError> {
-    let worker = format!("{WORKER_DIR}/perry-worker");
     let mut exec = docker
-        .start_stdio_exec(container, "workspace", &[&worker, "attach"])
+        .start_stdio_exec(
+            container,
+            "workspace",
+            &[perry_api::worker::WORKER_PATH, "attach"],
+        )
         .await?;
     let mut next_id: u64 = 1;
     let mut pending: HashMap<u64, oneshot::Sender<WorkerResult>> = HashMap::new();

@@ -57,7 +57,7 @@ pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Credentials::is_empty")]
     pub credentials: Credentials,
     /// Limits of new workspaces where their create names none; a field left out takes
-    /// Perry's default ([`crate::workspace::limits::DEFAULT_LIMITS`]), `0` is no limit.
+    /// Perry's default ([`crate::limits::DEFAULT_LIMITS`]), `0` is no limit.
     #[serde(
         default = "default_limits",
         skip_serializing_if = "WorkspaceLimits::is_empty"
@@ -151,7 +151,7 @@ fn default_terminal_buffer_bytes() -> usize {
     1024 * 1024
 }
 fn default_limits() -> WorkspaceLimits {
-    crate::workspace::limits::DEFAULT_LIMITS
+    crate::limits::DEFAULT_LIMITS
 }
 
 impl Default for ConfigFile {
@@ -255,7 +255,7 @@ impl ConfigFile {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         self.credentials.validate()?;
-        crate::workspace::limits::check_limits(&self.limits)
+        crate::limits::check_limits(&self.limits)
             .map_err(|why| anyhow::anyhow!("limits: {why}"))?;
         Ok(())
     }
@@ -373,7 +373,7 @@ mod tests {
     fn limits_default_to_a_pids_limit_are_written_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let config = ConfigFile::load_or_create(dir.path()).unwrap();
-        assert_eq!(config.limits, crate::workspace::limits::DEFAULT_LIMITS);
+        assert_eq!(config.limits, crate::limits::DEFAULT_LIMITS);
         let raw: Value =
             serde_json::from_slice(&std::fs::read(ConfigFile::path(dir.path())).unwrap()).unwrap();
         assert_eq!(raw["limits"], serde_json::json!({"pids": 8192}));
@@ -385,7 +385,7 @@ mod tests {
         .unwrap();
         let config = ConfigFile::read(dir.path()).unwrap().unwrap();
         assert_eq!(
-            crate::workspace::limits::default_limits(config.limits),
+            crate::limits::default_limits(config.limits),
             WorkspaceLimits {
                 cpus: Some(1.5),
                 memory_mb: Some(4096),

@@ -10,7 +10,7 @@
 mod containers;
 mod exec;
 mod forwards;
-pub mod limits;
+
 mod name;
 mod ports;
 pub mod sync;
@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use perry_api::worker::{WORKER_DIR, WORKER_FILE, WORKER_PATH};
 use perry_api::{
     CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
     WorkspacePorts, WorkspaceStatus,
@@ -32,6 +33,7 @@ use crate::docker::{
     WORKSPACE_LABEL,
 };
 use crate::error::ApiError;
+use crate::limits;
 use crate::ports::PortForwarder;
 use crate::sessions::SessionHub;
 use crate::state::{ConfigFile, StateStore};
@@ -42,9 +44,6 @@ pub(crate) use exec::{check_exec_input, logs_since};
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
 
-/// Where the worker binary goes inside every workspace.
-pub const WORKER_DIR: &str = "/usr/local/bin";
-const WORKER_FILE: &str = "perry-worker";
 /// How long `docker stop` waits before it kills: the inner dockerd needs a moment to stop.
 /// The inner dockerd gives its own containers 10 s, so the outer stop waits longer than that.
 const STOP_GRACE: Duration = Duration::from_secs(30);
@@ -693,11 +692,7 @@ impl WorkspaceService {
         };
         let installed = self
             .docker
-            .exec(
-                container,
-                "root",
-                &["sha256sum", &format!("{WORKER_DIR}/{WORKER_FILE}")],
-            )
+            .exec(container, "root", &["sha256sum", WORKER_PATH])
             .await;
         let current = match &installed {
             Ok(output) if output.exit_code == 0 => output.output.split_whitespace().next(),
@@ -740,7 +735,7 @@ impl WorkspaceService {
                     "mv",
                     "-f",
                     &format!("{WORKER_DIR}/{temp_name}"),
-                    &format!("{WORKER_DIR}/{WORKER_FILE}"),
+                    WORKER_PATH,
                 ],
             )
             .await?;
@@ -981,8 +976,8 @@ impl WorkspaceService {
             let synced = self.sync_worker(&container_name).await;
             items.push(SyncItem {
                 what: match synced {
-                    Ok(false) => format!("perry-worker at {WORKER_DIR}/{WORKER_FILE} (up to date)"),
-                    _ => format!("perry-worker → {WORKER_DIR}/{WORKER_FILE}"),
+                    Ok(false) => format!("perry-worker at {WORKER_PATH} (up to date)"),
+                    _ => format!("perry-worker → {WORKER_PATH}"),
                 },
                 error: synced.err().map(|error| error.to_string()),
             });
