@@ -7,8 +7,7 @@
 //! ([`crate::rpc::codec`]), which an HTML form, an `<img>` or a `no-cors` fetch cannot send.
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
@@ -94,31 +93,29 @@ pub fn check_origin(headers: &HeaderMap, allowed_origins: &[String]) -> Result<(
     )))
 }
 
-/// The names and addresses this agent answers to. A browser only sends a Host that is not one
-/// of them when a name it resolved points at this machine without being this machine's name:
-/// that is DNS rebinding, and such a page would otherwise be same-origin with the agent.
+/// The names this agent answers to. A browser sends a Host that is not one of them only when a
+/// name it resolved points at this machine without being this machine's name: that is DNS
+/// rebinding, and such a page would otherwise be same-origin with the agent.
+///
+/// Any IP address passes: a browser sends an address as Host only when it connected to that
+/// address, so the page's origin is that address itself (the agent, or a NAT or proxy that
+/// forwards it to the agent), never a name an attacker controls. Checking addresses against the
+/// machine's interfaces would refuse exactly those forwarded addresses, and a bridge made after
+/// start (the workspaces' network, whose gateway is how workspaces reach the agent).
 #[derive(Debug)]
 pub struct KnownHosts {
     /// The host name of this machine and the `--host` the agent listens on, in lower case.
     names: Vec<String>,
-    /// This machine's interface addresses, read again when an unknown address shows up (a VPN
-    /// that came up after the agent started), at most once per [`KnownHosts::REFRESH`].
-    addresses: Mutex<(Vec<IpAddr>, Instant)>,
 }
 
 impl KnownHosts {
-    const REFRESH: Duration = Duration::from_secs(10);
-
     /// The hosts of an agent that listens on `listen_host`.
     pub fn new(listen_host: &str) -> KnownHosts {
         let mut names = vec![crate::host_name().to_ascii_lowercase()];
         if listen_host.parse::<IpAddr>().is_err() && !listen_host.is_empty() {
             names.push(listen_host.to_ascii_lowercase());
         }
-        KnownHosts {
-            names,
-            addresses: Mutex::new((interface_addresses(), Instant::now())),
-        }
+        KnownHosts { names }
     }
 
     /// Whether `host` (a Host header: a name or address, with or without a port) names this
@@ -126,14 +123,10 @@ impl KnownHosts {
     pub fn check(&self, host: &str, allowed: &[String]) -> Result<(), ApiError> {
         let name = host_without_port(host).to_ascii_lowercase();
         let name = name.trim_end_matches('.');
-        let known = match name.parse::<IpAddr>() {
-            Ok(address) => address.is_loopback() || self.is_own_address(address),
-            Err(_) => {
-                name == "localhost"
-                    || name.ends_with(".localhost")
-                    || self.names.iter().any(|known| known == name)
-            }
-        };
+        let known = name.parse::<IpAddr>().is_ok()
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || self.names.iter().any(|known| known == name);
         if known
             || allowed
                 .iter()
@@ -144,33 +137,6 @@ impl KnownHosts {
         Err(ApiError::Forbidden(format!(
             "This agent does not answer to the host name {name:?}; if that is its name, add it to allowedHosts in config.json"
         )))
-    }
-
-    fn is_own_address(&self, address: IpAddr) -> bool {
-        let mut addresses = self
-            .addresses
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if addresses.0.contains(&address) {
-            return true;
-        }
-        if addresses.1.elapsed() >= Self::REFRESH {
-            *addresses = (interface_addresses(), Instant::now());
-        }
-        addresses.0.contains(&address)
-    }
-}
-
-fn interface_addresses() -> Vec<IpAddr> {
-    match if_addrs::get_if_addrs() {
-        Ok(interfaces) => interfaces
-            .into_iter()
-            .map(|interface| interface.ip())
-            .collect(),
-        Err(error) => {
-            tracing::warn!("cannot list this machine's network addresses: {error}");
-            Vec::new()
-        }
     }
 }
 
@@ -198,13 +164,15 @@ mod tests {
     }
 
     #[test]
-    fn loopback_localhost_own_names_and_allowed_hosts_are_known() {
+    fn addresses_localhost_own_names_and_allowed_hosts_are_known() {
         let hosts = KnownHosts::new("0.0.0.0");
         let allowed = vec!["box.tailnet.ts.net".to_owned()];
         let own_name = format!("{}:7391", crate::host_name().to_uppercase());
         for host in [
             "127.0.0.1:7391",
             "127.0.0.2",
+            "192.0.2.1:7391",
+            "[fe80::1]:7391",
             "[::1]:7391",
             "localhost:7391",
             "app.localhost",
@@ -217,12 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn other_names_and_foreign_addresses_are_refused_with_the_config_key() {
+    fn other_names_are_refused_with_the_config_key() {
         let hosts = KnownHosts::new("0.0.0.0");
         for host in [
             "attacker.example:7391",
             "localhost.attacker.example",
-            "192.0.2.1:7391",
+            "127.0.0.1.attacker.example",
         ] {
             let error = hosts.check(host, &[]).unwrap_err();
             assert!(matches!(error, ApiError::Forbidden(_)), "{host}");
