@@ -97,7 +97,9 @@ impl Agent {
             .clone()
     }
 
-    /// Records the worker host clients should use, in config.json.
+    /// Records the worker host clients should use, in config.json. No procedure reaches it:
+    /// `config.setWorker` had no caller and left [`perry_api::procedures::PROCEDURES`], and this
+    /// goes with its last dispatch arm.
     pub fn set_worker(&self, worker: String) -> Result<AgentConfig, ApiError> {
         let worker = worker.trim().to_owned();
         if worker.is_empty() || worker.contains(char::is_whitespace) {
@@ -109,10 +111,10 @@ impl Agent {
             .config
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut next = config.clone();
-        next.worker = Some(worker);
-        next.save(&self.config_dir)?;
-        *config = next;
+        let written = ConfigFile::update(&self.config_dir, |object| {
+            object.insert("worker".to_owned(), worker.into());
+        })?;
+        config.worker = written.worker;
         Ok(self.shown_config(&config))
     }
 }

@@ -49,7 +49,7 @@ pub struct AgentConfig {
     pub workspace_prefix: String,
     pub image_tag: String,
     pub ssh_port_range: PortRange,
-    /// The worker host clients were pointed at with `config.setWorker`, if any.
+    /// `worker` of config.json, where a person noted the host clients should use, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub worker: Option<String>,
@@ -57,7 +57,8 @@ pub struct AgentConfig {
     pub auth_enabled: bool,
 }
 
-/// Input of `config.setWorker`.
+/// Input of the old `config.setWorker`, which no client called and no procedure serves: kept
+/// only until its last dispatch arm in the agent is gone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct SetWorkerInput {

@@ -64,7 +64,6 @@ pub fn typescript_bindings() -> String {
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),
-        SetWorkerInput::decl(&cfg),
         TerminalInfo::decl(&cfg),
         TerminalsListInput::decl(&cfg),
         TerminalKillInput::decl(&cfg),

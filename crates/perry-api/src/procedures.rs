@@ -44,7 +44,6 @@ pub const PROCEDURES: &[Procedure] = &[
     procedure("agent/info", "void", "AgentInfo"),
     procedure("agent/kill", "void", "void"),
     procedure("config/get", "void", "AgentConfig"),
-    procedure("config/setWorker", "SetWorkerInput", "AgentConfig"),
 ];
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types
