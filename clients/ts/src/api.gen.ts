@@ -248,7 +248,8 @@ lastActivity: string,
  */
 projectPath: string, 
 /**
- * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`.
+ * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`;
+ * empty when the session's id is not one its agent makes, so no command is offered.
  */
 resumeCommand: string, };
 
