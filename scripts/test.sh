@@ -11,6 +11,16 @@ export CARGO_INCREMENTAL=0
 export PERRY_WORKER_BINARY="$PWD/target/release/perry-worker"
 [ -x "$PERRY_WORKER_BINARY" ] || { echo "test: $PERRY_WORKER_BINARY is missing; run make build" >&2; exit 1; }
 
+# crates/perry/tests/agent_install.rs checks the units `perry agent install` writes with systemd's
+# own `systemd-analyze verify`: it needs Debian's systemd package, not a running systemd.
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "test: systemd-analyze is missing: install Debian's systemd package" >&2; exit 1; }
+  echo "test: installing systemd (for systemd-analyze)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends systemd >/dev/null
+fi
+
 echo "== Format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -173,15 +173,13 @@ export type AgentConfig = {
  */
 port: number, workspacePrefix: string, imageTag: string, sshPortRange: PortRange, 
 /**
- * The worker host clients were pointed at with `config.setWorker`, if any.
+ * `worker` of config.json, where a person noted the host clients should use, if any.
  */
 worker?: string, 
 /**
  * Whether requests need the bearer token.
  */
 authEnabled: boolean, };
-
-export type SetWorkerInput = { worker: string, };
 
 export type TerminalInfo = { 
 /**
@@ -250,7 +248,8 @@ lastActivity: string,
  */
 projectPath: string, 
 /**
- * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`.
+ * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`;
+ * empty when the session's id is not one its agent makes, so no command is offered.
  */
 resumeCommand: string, };
 
@@ -342,6 +341,5 @@ export const contract = {
   },
   config: {
     get: oc.input(type<void>()).output(type<AgentConfig>()),
-    setWorker: oc.input(type<SetWorkerInput>()).output(type<AgentConfig>()),
   },
 };

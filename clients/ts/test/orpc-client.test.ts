@@ -237,14 +237,6 @@ describe('@orpc/client against a real Perry agent', () => {
     await rejectsWith(() => client().workspaces.sync({ name: 'nope' }), { code: 'NOT_FOUND', status: 404 });
   });
 
-  test('config.setWorker() returns the config with the new worker, and it sticks', async () => {
-    const config = await client().config.setWorker({ worker: 'box:7391' });
-    assert.equal(config.worker, 'box:7391', wire());
-    assert.equal(config.workspacePrefix, workspacePrefix, wire());
-    const again = await client().config.get();
-    assert.equal(again.worker, 'box:7391', wire());
-  });
-
   test('raw: POST /rpc/nope/nope is a 404 oRPC error body with exactly the five keys', async () => {
     const response = await fetch(`${baseUrl}/rpc/nope/nope`, {
       method: 'POST',

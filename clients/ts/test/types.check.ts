@@ -33,8 +33,7 @@ export const outputs: [
   Equals<Output<PerryClient['agent']['info']>, AgentInfo>,
   Equals<Output<PerryClient['agent']['kill']>, void>,
   Equals<Output<PerryClient['config']['get']>, AgentConfig>,
-  Equals<Output<PerryClient['config']['setWorker']>, AgentConfig>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true];
 
 // Inputs that are objects stay objects with the generated keys.
 export const inputs: [
@@ -43,9 +42,8 @@ export const inputs: [
     Input<PerryClient['workspaces']['create']>,
     { name: string; image?: string; clone?: string; limits?: WorkspaceLimits }
   >,
-  Equals<Input<PerryClient['config']['setWorker']>, { worker: string }>,
   Equals<Input<PerryClient['sessions']['list']>['workspaceName'], string>,
-] = [true, true, true, true];
+] = [true, true, true];
 
 /** Never called: only its body's types matter. */
 export async function usage(): Promise<void> {
@@ -82,7 +80,7 @@ export async function usage(): Promise<void> {
   const versionNumber: number = info.version;
   void versionNumber;
 
-  const config: AgentConfig = await client.config.setWorker({ worker: 'box:7391' });
+  const config: AgentConfig = await client.config.get();
   const authEnabled: boolean = config.authEnabled;
   void authEnabled;
   // @ts-expect-error the config never carries the token

@@ -41,7 +41,6 @@ use perry_api::AgentConfig;
 
 use crate::auth::AuthSettings;
 use crate::docker::Docker;
-use crate::error::ApiError;
 use crate::state::ConfigFile;
 use crate::terminal::TerminalManager;
 use crate::workspace::WorkspaceService;
@@ -111,24 +110,5 @@ impl Agent {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .allowed_hosts
             .clone()
-    }
-
-    /// Records the worker host clients should use, in config.json.
-    pub fn set_worker(&self, worker: String) -> Result<AgentConfig, ApiError> {
-        let worker = worker.trim().to_owned();
-        if worker.is_empty() || worker.contains(char::is_whitespace) {
-            return Err(ApiError::BadRequest(format!(
-                "Invalid worker {worker:?}: give a host name or host:port without spaces"
-            )));
-        }
-        let mut config = self
-            .config
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut next = config.clone();
-        next.worker = Some(worker);
-        next.save(&self.config_dir)?;
-        *config = next;
-        Ok(self.shown_config(&config))
     }
 }

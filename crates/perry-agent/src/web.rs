@@ -64,20 +64,16 @@ impl WebFiles {
         match self {
             WebFiles::Embedded => {
                 let file = Embedded::get(path)?;
-                let etag = hex(&file.metadata.sha256_hash());
+                let etag = hex::encode(file.metadata.sha256_hash());
                 Some((file.data, etag))
             }
             WebFiles::Directory(dir) => {
                 let bytes = tokio::fs::read(dir.join(path)).await.ok()?;
-                let etag = hex(&Sha256::digest(&bytes));
+                let etag = hex::encode(Sha256::digest(&bytes));
                 Some((Cow::Owned(bytes), etag))
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A request path as a relative file path, or `None` when it tries to leave the web root.
@@ -134,7 +130,7 @@ pub async fn serve(files: WebFiles, method: Method, uri: Uri, headers: HeaderMap
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.split(',').any(|tag| tag.trim() == etag));
-    let mime = mime_type(&name);
+    let content_type = content_type(&name);
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else if method == Method::HEAD {
@@ -150,34 +146,25 @@ pub async fn serve(files: WebFiles, method: Method, uri: Uri, headers: HeaderMap
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         response_headers.insert(header::ETAG, etag);
     }
-    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    response_headers.insert(header::CONTENT_TYPE, content_type);
     for (name, value) in SECURITY_HEADERS {
         response_headers.insert(*name, HeaderValue::from_static(value));
     }
     response
 }
 
-/// The content type of a file the web build makes.
-fn mime_type(name: &str) -> &'static str {
-    let extension = name.rsplit('.').next().unwrap_or_default();
-    match extension {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" | "map" => "application/json",
-        "webmanifest" => "application/manifest+json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "ttf" => "font/ttf",
-        "txt" => "text/plain; charset=utf-8",
-        "wasm" => "application/wasm",
-        _ => "application/octet-stream",
-    }
+/// The content type of a file, by its extension; text in UTF-8, as the web build writes it.
+fn content_type(name: &str) -> HeaderValue {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    let essence = mime.essence_str();
+    let is_text = mime.type_() == mime_guess::mime::TEXT || essence == "application/javascript";
+    let value = if is_text {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence.to_owned()
+    };
+    HeaderValue::try_from(value)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"))
 }
 
 #[cfg(test)]
@@ -193,6 +180,23 @@ mod tests {
             relative_path(&"/assets/index-abc.js".parse().unwrap()).as_deref(),
             Some("assets/index-abc.js")
         );
+    }
+
+    #[test]
+    fn content_types_come_from_the_extension_and_text_is_utf8() {
+        for (name, expected) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("assets/index-abc.js", "text/javascript; charset=utf-8"),
+            ("assets/worker.mjs", "application/javascript; charset=utf-8"),
+            ("assets/index-abc.css", "text/css; charset=utf-8"),
+            ("manifest.webmanifest", "application/manifest+json"),
+            ("favicon.svg", "image/svg+xml"),
+            ("assets/font.woff2", "font/woff2"),
+            ("assets/module.wasm", "application/wasm"),
+            ("no-extension", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(name), expected, "{name}");
+        }
     }
 
     #[test]

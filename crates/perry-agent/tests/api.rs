@@ -538,7 +538,7 @@ async fn other_sites_and_unknown_host_names_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn config_never_shows_the_token_and_set_worker_persists() {
+async fn config_never_shows_the_token() {
     let agent = TestAgent::start("config").await;
     let (status, raw) = agent.call("config/get", Value::Null).await;
     assert_eq!(status, 200);
@@ -550,26 +550,55 @@ async fn config_never_shows_the_token_and_set_worker_persists() {
     let listening: u16 = agent.url.rsplit(':').next().unwrap().parse().unwrap();
     assert_ne!(listening, 7391);
     assert_eq!(config.port, listening);
+}
 
-    let updated: AgentConfig = agent
-        .ok("config/setWorker", json!({"worker": "box.tailnet:7391"}))
-        .await;
-    assert_eq!(updated.worker.as_deref(), Some("box.tailnet:7391"));
-    assert_eq!(updated.port, listening);
+/// config.json is the person's file: what they add or change by hand while the agent runs is
+/// never undone. No procedure writes it (`config.setWorker`, the one that did, from the copy
+/// loaded at start, had no caller and is gone); the agent's one write, a token for a file
+/// without one at start, changes nothing else.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persons_edits_to_config_json_survive_the_agent() {
+    let mut agent = TestAgent::start("cfgedit").await;
     let path = agent.dir.path().join("config.json");
-    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(on_disk["worker"], "box.tailnet:7391");
-    assert_eq!(
-        on_disk["auth"]["token"],
-        agent.token.as_str(),
-        "the token survives the rewrite"
-    );
-    assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+    let mut by_hand: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    by_hand["personalNote"] = json!({"why": "a key Perry does not know"});
+    by_hand["terminalGraceSeconds"] = json!(42);
+    by_hand["credentials"] = json!({"env": {"API_KEY": "added-by-hand"}});
+    by_hand["auth"]
+        .as_object_mut()
+        .unwrap()
+        .remove("token")
+        .expect("the agent wrote a token at start");
+    let written_by_hand = serde_json::to_vec_pretty(&by_hand).unwrap();
+    std::fs::write(&path, &written_by_hand).unwrap();
 
     let (status, error) = agent
-        .call("config/setWorker", json!({"worker": "has space"}))
+        .call("config/setWorker", json!({"worker": "box:7391"}))
         .await;
-    assert_eq!((status, error["code"].as_str()), (400, Some("BAD_REQUEST")));
+    assert_eq!((status, error["code"].as_str()), (404, Some("NOT_FOUND")));
+    // Every procedure but agent.kill, with an empty input: none of them touches the file.
+    for path in perry_api::procedures::PATHS {
+        if *path != "agent/kill" {
+            agent.call(path, json!({})).await;
+        }
+    }
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        written_by_hand,
+        "a procedure rewrote config.json"
+    );
+
+    agent.restart_agent().await;
+    let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut expected = by_hand.clone();
+    expected["auth"]["token"] = json!(agent.token);
+    assert_eq!(
+        on_disk, expected,
+        "the restart added the token and changed nothing else"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+    let config: AgentConfig = agent.ok("config/get", Value::Null).await;
+    assert_eq!(config.workspace_prefix, agent.prefix);
 }
 
 #[tokio::test(flavor = "multi_thread")]

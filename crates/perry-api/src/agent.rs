@@ -49,17 +49,10 @@ pub struct AgentConfig {
     pub workspace_prefix: String,
     pub image_tag: String,
     pub ssh_port_range: PortRange,
-    /// The worker host clients were pointed at with `config.setWorker`, if any.
+    /// `worker` of config.json, where a person noted the host clients should use, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub worker: Option<String>,
     /// Whether requests need the bearer token.
     pub auth_enabled: bool,
-}
-
-/// Input of `config.setWorker`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(deny_unknown_fields)]
-pub struct SetWorkerInput {
-    pub worker: String,
 }

@@ -23,7 +23,7 @@ pub mod terminal;
 pub mod worker;
 pub mod workspace;
 
-pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange, SetWorkerInput};
+pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange};
 pub use error::{ErrorCode, RpcError};
 pub use ports::{
     PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
@@ -64,7 +64,6 @@ pub fn typescript_bindings() -> String {
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),
-        SetWorkerInput::decl(&cfg),
         TerminalInfo::decl(&cfg),
         TerminalsListInput::decl(&cfg),
         TerminalKillInput::decl(&cfg),

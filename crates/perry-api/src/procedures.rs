@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::agent::{AgentConfig, AgentInfo, SetWorkerInput};
+use crate::agent::{AgentConfig, AgentInfo};
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
     MessagesPage, SessionMessagesInput, SessionSearchHit, SessionsListInput, SessionsPage,
@@ -148,7 +148,6 @@ procedures! {
     AgentInfoCall = "agent/info": Void => AgentInfo;
     AgentKill = "agent/kill": Void => Void;
     ConfigGet = "config/get": Void => AgentConfig;
-    ConfigSetWorker = "config/setWorker": SetWorkerInput => AgentConfig;
 }
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types

@@ -31,13 +31,34 @@ impl SessionAgent {
         }
     }
 
-    /// The shell command that continues a session of this agent in a terminal.
-    pub fn resume_command(self, session_id: &str) -> String {
+    /// Whether `session_id` has the shape of the ids this agent makes: a UUID for Claude Code
+    /// (the transcript's file name) and Codex (the end of the rollout's file name), `ses_` and
+    /// letters and digits for OpenCode. Anything else came from a file someone else named.
+    pub fn is_valid_session_id(self, session_id: &str) -> bool {
         match self {
-            SessionAgent::ClaudeCode => format!("claude --resume {session_id}"),
-            SessionAgent::Opencode => format!("opencode --session {session_id}"),
-            SessionAgent::Codex => format!("codex resume {session_id}"),
+            // 36 characters: the hyphenated form only, not the braced or URN ones.
+            SessionAgent::ClaudeCode | SessionAgent::Codex => {
+                session_id.len() == 36 && uuid::Uuid::try_parse(session_id).is_ok()
+            }
+            SessionAgent::Opencode => session_id.strip_prefix("ses_").is_some_and(|rest| {
+                (1..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+            }),
         }
+    }
+
+    /// The shell command that continues a session of this agent in a terminal, its id quoted
+    /// for the shell. `None` for an id this agent does not make ([`Self::is_valid_session_id`]):
+    /// a transcript named `x; rm -rf ~.jsonl` never becomes a command.
+    pub fn resume_command(self, session_id: &str) -> Option<String> {
+        if !self.is_valid_session_id(session_id) {
+            return None;
+        }
+        let id = shlex::try_quote(session_id).ok()?;
+        Some(match self {
+            SessionAgent::ClaudeCode => format!("claude --resume {id}"),
+            SessionAgent::Opencode => format!("opencode --session {id}"),
+            SessionAgent::Codex => format!("codex resume {id}"),
+        })
     }
 }
 
@@ -55,7 +76,8 @@ pub struct SessionInfo {
     pub last_activity: String,
     /// The directory the agent worked in; empty when the tool did not record it.
     pub project_path: String,
-    /// Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`.
+    /// Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`;
+    /// empty when the session's id is not one its agent makes, so no command is offered.
     pub resume_command: String,
 }
 
@@ -220,7 +242,8 @@ mod tests {
             last_activity: "2025-05-26T07:27:40.079Z".to_owned(),
             project_path: "/home/workspace/app".to_owned(),
             resume_command: SessionAgent::ClaudeCode
-                .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847"),
+                .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847")
+                .unwrap(),
         }
     }
 
@@ -250,17 +273,53 @@ mod tests {
     #[test]
     fn resume_commands_are_the_tools_own() {
         assert_eq!(
-            SessionAgent::ClaudeCode.resume_command("abc"),
-            "claude --resume abc"
+            SessionAgent::ClaudeCode
+                .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847")
+                .as_deref(),
+            Some("claude --resume 4f35e220-c435-4cf7-b9b9-f40426042847")
         );
         assert_eq!(
-            SessionAgent::Opencode.resume_command("ses_1"),
-            "opencode --session ses_1"
+            SessionAgent::Opencode
+                .resume_command("ses_5f1e2d3c4b5a6ffeABCDEFGHIJ")
+                .as_deref(),
+            Some("opencode --session ses_5f1e2d3c4b5a6ffeABCDEFGHIJ")
         );
         assert_eq!(
-            SessionAgent::Codex.resume_command("u-1"),
-            "codex resume u-1"
+            SessionAgent::Codex
+                .resume_command("019a2d7a-41c4-78b1-b7cc-a45d62a89cd5")
+                .as_deref(),
+            Some("codex resume 019a2d7a-41c4-78b1-b7cc-a45d62a89cd5")
         );
+    }
+
+    #[test]
+    fn ids_an_agent_does_not_make_get_no_resume_command() {
+        for agent in [
+            SessionAgent::ClaudeCode,
+            SessionAgent::Opencode,
+            SessionAgent::Codex,
+        ] {
+            for id in [
+                "x; rm -rf ~",
+                "$(reboot)",
+                "`id`",
+                "4f35e220-c435-4cf7-b9b9-f40426042847; rm -rf ~",
+                "{4f35e220-c435-4cf7-b9b9-f40426042847}",
+                "4f35e220c4354cf7b9b9f40426042847",
+                "ses_1 && reboot",
+                "ses_",
+                "ses_\u{0}",
+                "",
+            ] {
+                assert_eq!(agent.resume_command(id), None, "{agent:?} {id:?}");
+            }
+        }
+        assert_eq!(
+            SessionAgent::Opencode.resume_command("4f35e220-c435-4cf7-b9b9-f40426042847"),
+            None,
+            "each agent has its own shape"
+        );
+        assert_eq!(SessionAgent::ClaudeCode.resume_command("ses_1"), None);
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //!
 //! Sub-agent transcripts (`agent-*.jsonl`, or files in a session's own sub-directory) are not
 //! sessions of their own. The session id is the file's name: `claude --resume` looks it up by it.
+//! Claude Code names them by UUID; a file named otherwise is still listed, without a resume
+//! command (`SessionAgent::resume_command`), so no file name becomes a shell command.
 
 use std::path::Path;
 

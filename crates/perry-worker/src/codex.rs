@@ -16,7 +16,7 @@
 
 use std::path::Path;
 
-use perry_api::sessions::{Message, MessageRole, ToolCall};
+use perry_api::sessions::{Message, MessageRole, SessionAgent, ToolCall};
 use serde_json::Value;
 
 use crate::jsonl::{NotJson, ParsedLine, Piece, Record};
@@ -42,13 +42,9 @@ pub fn session_id_from_file_name(path: &Path) -> Option<String> {
     // The UUID is the last 36 characters: 8-4-4-4-12 hex digits.
     let start = stem.len().checked_sub(36)?;
     let candidate = stem.get(start..)?;
-    let looks_like_uuid = candidate
-        .char_indices()
-        .all(|(index, character)| match index {
-            8 | 13 | 18 | 23 => character == '-',
-            _ => character.is_ascii_hexdigit(),
-        });
-    looks_like_uuid.then(|| candidate.to_owned())
+    SessionAgent::Codex
+        .is_valid_session_id(candidate)
+        .then(|| candidate.to_owned())
 }
 
 /// Parses one line of a rollout.

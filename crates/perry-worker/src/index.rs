@@ -927,7 +927,7 @@ fn build_info(
         message_count: u32::try_from(message_count).unwrap_or(u32::MAX),
         last_activity: crate::time::format_rfc3339_millis(activity.unwrap_or(0)),
         project_path,
-        resume_command: entry.agent.resume_command(session_id),
+        resume_command: entry.agent.resume_command(session_id).unwrap_or_default(),
     })
 }
 

@@ -119,3 +119,71 @@ fn the_line_being_written_counts_once_its_newline_arrives() {
     assert_eq!(newest.messages[0].text, "Writing the server now.");
     assert_eq!(index.corrupt_lines(CLAUDE_CHAT), Some(1));
 }
+
+/// A file name is not a command: a transcript, rollout or OpenCode session whose id is not one
+/// its tool makes is listed, readable, and offered no resume command.
+#[test]
+fn sessions_whose_ids_are_not_the_tools_own_get_no_resume_command() {
+    let home = Home::empty();
+    let hostile = "x; rm -rf ~";
+    let claude = home.claude_file("-home-workspace-w", hostile);
+    std::fs::create_dir_all(claude.parent().unwrap()).unwrap();
+    append(
+        &claude,
+        &claude_user_line(hostile, "u-1", "hello", "2025-09-01T10:00:00.000Z"),
+    );
+    let codex = home.codex_file("2025/10/29", "2025-10-29T00-59-38", "$(reboot)");
+    std::fs::create_dir_all(codex.parent().unwrap()).unwrap();
+    append(
+        &codex,
+        &format!(
+            "{}\n{}\n",
+            serde_json::json!({"timestamp": "2025-10-29T00:59:38.000Z", "type": "session_meta",
+                "payload": {"id": "`reboot`", "cwd": "/home/workspace/w"}}),
+            serde_json::json!({"timestamp": "2025-10-29T00:59:39.000Z", "type": "response_item",
+                "payload": {"type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": "hello"}]}}),
+        ),
+    );
+    let db = OpencodeDb::with_schema(home.path());
+    db.add_session("ses_1; reboot", None, "Hostile", "/home/workspace/w", 1_000);
+    db.add_message(
+        "ses_1; reboot",
+        "msg_1",
+        "user",
+        1_000,
+        &[opencode_text("hello")],
+    );
+    let trusted = home.claude_file("-home-workspace-w", CLAUDE_CONFIG);
+    append(
+        &trusted,
+        &claude_user_line(CLAUDE_CONFIG, "u-2", "hi", "2025-09-01T10:00:00.000Z"),
+    );
+
+    let index = home.scanned_index();
+    let page = index.list(None, 100, 0);
+    let listed: Vec<(&str, SessionAgent, &str)> = page
+        .sessions
+        .iter()
+        .map(|s| (s.session_id.as_str(), s.agent, s.resume_command.as_str()))
+        .collect();
+    for (agent, id) in [
+        (SessionAgent::ClaudeCode, hostile),
+        (SessionAgent::Codex, "`reboot`"),
+        (SessionAgent::Opencode, "ses_1; reboot"),
+    ] {
+        assert!(
+            listed.contains(&(id, agent, "")),
+            "{agent:?} {id:?} is listed without a resume command: {listed:?}"
+        );
+    }
+    assert!(
+        listed.contains(&(
+            CLAUDE_CONFIG,
+            SessionAgent::ClaudeCode,
+            &format!("claude --resume {CLAUDE_CONFIG}")
+        )),
+        "{listed:?}"
+    );
+    assert_eq!(listed.len(), 4, "{listed:?}");
+}

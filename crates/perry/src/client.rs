@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use perry_agent::state::redact::{self, RedactedValues};
 use perry_agent::state::{ConfigFile, files};
 use perry_api::RpcError;
 use serde::de::DeserializeOwned;
@@ -16,8 +17,9 @@ pub type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Connection>>;
 pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Connection for T {}
 
-/// `client.json`: where the CLI finds the agent when it is not on this machine.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `client.json`: where the CLI finds the agent when it is not on this machine. Its `{:?}`
+/// hides the token and the values of keys Perry does not know.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClientFile {
     /// `host` or `host:port` of the agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -43,9 +45,35 @@ impl ClientFile {
         }
     }
 
-    /// Writes `client.json` atomically with mode 0600 (it may hold a token).
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        files::write_json_atomic(&Self::path(dir), self)
+    /// Changes `client.json` under its write lock (mode 0600: it may hold a token): `change`
+    /// edits the file's JSON as it is on disk at that moment, so whatever else it holds, a
+    /// person's edits included, stays. When the result is not a valid client.json nothing is
+    /// written.
+    pub fn update(dir: &Path, change: impl FnOnce(&mut Map<String, Value>)) -> anyhow::Result<()> {
+        let path = Self::path(dir);
+        files::update_json_object(&path, |object| {
+            change(object);
+            serde_json::from_value::<ClientFile>(Value::Object(object.clone()))
+                .with_context(|| format!("the change would make {} invalid", path.display()))?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for ClientFile {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ClientFile {
+            worker,
+            token,
+            unknown,
+        } = self;
+        formatter
+            .debug_struct("ClientFile")
+            .field("worker", worker)
+            .field("token", &redact::secret(token))
+            .field("unknown", &RedactedValues(unknown.keys()))
+            .finish()
     }
 }
 
@@ -82,8 +110,9 @@ impl WorkerSource {
     }
 }
 
-/// An oRPC client for one agent. Cloning is cheap and shares the connection pool.
-#[derive(Debug, Clone)]
+/// An oRPC client for one agent. Cloning is cheap and shares the connection pool. Its `{:?}`
+/// hides the token.
+#[derive(Clone)]
 pub struct AgentClient {
     base_url: String,
     source: WorkerSource,
@@ -92,6 +121,25 @@ pub struct AgentClient {
     /// The agent's Unix socket, when the agent is this machine's own: requests and WebSockets
     /// go through it instead of loopback TCP.
     local_socket: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for AgentClient {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let AgentClient {
+            base_url,
+            source,
+            token,
+            http: _,
+            local_socket,
+        } = self;
+        formatter
+            .debug_struct("AgentClient")
+            .field("base_url", base_url)
+            .field("source", source)
+            .field("token", &redact::secret(token))
+            .field("local_socket", local_socket)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How long to wait for a TCP connection before saying the agent cannot be reached. Calls
@@ -318,4 +366,70 @@ fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
         innermost = source;
     }
     innermost.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_token() {
+        let client_file: ClientFile = serde_json::from_value(json!({
+            "worker": "box:7391",
+            "token": "client-file-token-0123",
+            "apiPassword": "unknown-key-secret",
+        }))
+        .unwrap();
+        let client = AgentClient::new(
+            "box:7391",
+            WorkerSource::ClientFile,
+            Some("agent-client-token-0123".to_owned()),
+        );
+        let shown = format!("{client_file:?} {client_file:#?} {client:?} {client:#?}");
+        for secret in [
+            "client-file-token-0123",
+            "unknown-key-secret",
+            "agent-client-token-0123",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        for visible in ["box:7391", "apiPassword", "<redacted>"] {
+            assert!(shown.contains(visible), "{visible} missing from {shown}");
+        }
+    }
+
+    #[test]
+    fn an_update_keeps_what_a_person_wrote_since_the_file_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client.json");
+        std::fs::write(&path, r#"{"worker": "old:7391"}"#).unwrap();
+        let read = ClientFile::read(dir.path()).unwrap();
+        assert_eq!(read.worker.as_deref(), Some("old:7391"));
+        // By hand, after the CLI read the file.
+        std::fs::write(
+            &path,
+            r#"{"worker": "old:7391", "token": "t-by-hand", "note": 1}"#,
+        )
+        .unwrap();
+        ClientFile::update(dir.path(), |object| {
+            object.insert("worker".to_owned(), "new:7391".into());
+        })
+        .unwrap();
+        let on_disk: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            on_disk,
+            json!({"worker": "new:7391", "token": "t-by-hand", "note": 1})
+        );
+
+        let error = ClientFile::update(dir.path(), |object| {
+            object.insert("token".to_owned(), 42.into());
+        })
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("client.json"), "{error:#}");
+        assert_eq!(
+            serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()).unwrap(),
+            on_disk,
+            "an invalid change writes nothing"
+        );
+    }
 }

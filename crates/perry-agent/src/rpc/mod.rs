@@ -161,7 +161,6 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             Ok(UNDEFINED_OUTPUT.to_vec())
         }
         Call::ConfigGet(_) => reply(agent.public_config()),
-        Call::ConfigSetWorker(input) => reply(agent.set_worker(input.worker)?),
     }
 }
 

@@ -15,8 +15,7 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         Call::WorkspacesList(_)
         | Call::AgentInfoCall(_)
         | Call::AgentKill(_)
-        | Call::ConfigGet(_)
-        | Call::ConfigSetWorker(_) => Ok(()),
+        | Call::ConfigGet(_) => Ok(()),
         Call::WorkspacesGet(input)
         | Call::WorkspacesDelete(input)
         | Call::WorkspacesStart(input)

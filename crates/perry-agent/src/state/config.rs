@@ -2,6 +2,7 @@
 //! an existing file is respected, and keys Perry does not know survive every rewrite.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::files;
+use super::redact::{self, RedactedValues};
 
 /// The port the agent listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7391;
@@ -20,8 +22,9 @@ pub const DEFAULT_SSH_PORT_RANGE: PortRange = PortRange {
     end: 2400,
 };
 
-/// The contents of `config.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The contents of `config.json`. Its `{:?}` hides the token, the credentials and the values of
+/// keys Perry does not know.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigFile {
     #[serde(default = "default_port")]
@@ -69,7 +72,7 @@ pub struct ConfigFile {
 }
 
 /// The `auth` object of `config.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuthSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -79,7 +82,7 @@ pub struct AuthSection {
 
 /// The `credentials` object of `config.json`: environment variables and files every workspace
 /// gets on create, on start and on `perry sync`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     /// Variables for every shell in the workspace (SSH and terminals), e.g. API keys.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -88,6 +91,68 @@ pub struct Credentials {
     /// /home/workspace). A directory is copied with everything in it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for ConfigFile {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Taken apart field by field, so a new field does not compile until it is listed here.
+        let ConfigFile {
+            port,
+            workspace_prefix,
+            image_tag,
+            ssh_port_range,
+            ready_timeout_seconds,
+            terminal_grace_seconds,
+            terminal_buffer_bytes,
+            allowed_origins,
+            allowed_hosts,
+            worker,
+            auth,
+            credentials,
+            limits,
+            unknown,
+        } = self;
+        formatter
+            .debug_struct("ConfigFile")
+            .field("port", port)
+            .field("workspace_prefix", workspace_prefix)
+            .field("image_tag", image_tag)
+            .field("ssh_port_range", ssh_port_range)
+            .field("ready_timeout_seconds", ready_timeout_seconds)
+            .field("terminal_grace_seconds", terminal_grace_seconds)
+            .field("terminal_buffer_bytes", terminal_buffer_bytes)
+            .field("allowed_origins", allowed_origins)
+            .field("allowed_hosts", allowed_hosts)
+            .field("worker", worker)
+            .field("auth", auth)
+            .field("credentials", credentials)
+            .field("limits", limits)
+            .field("unknown", &RedactedValues(unknown.keys()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for AuthSection {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let AuthSection { token, unknown } = self;
+        formatter
+            .debug_struct("AuthSection")
+            .field("token", &redact::secret(token))
+            .field("unknown", &RedactedValues(unknown.keys()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The files' paths are no secret; what is in the variables is.
+        let Credentials { env, files } = self;
+        formatter
+            .debug_struct("Credentials")
+            .field("env", &RedactedValues(env.keys()))
+            .field("files", files)
+            .finish()
+    }
 }
 
 impl Credentials {
@@ -173,7 +238,7 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(bytes)
 }
 
 impl ConfigFile {
@@ -188,7 +253,18 @@ impl ConfigFile {
         let Some(bytes) = files::read_if_exists(&path)? else {
             return Ok(None);
         };
-        let config: ConfigFile = serde_json::from_slice(&bytes).with_context(|| {
+        let value: Value = serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not valid Perry config JSON; fix or remove it",
+                path.display()
+            )
+        })?;
+        Self::from_json(&path, value).map(Some)
+    }
+
+    /// The config in `value`, the JSON of the file at `path`, checked.
+    fn from_json(path: &Path, value: Value) -> anyhow::Result<ConfigFile> {
+        let config: ConfigFile = serde_json::from_value(value).with_context(|| {
             format!(
                 "{} is not valid Perry config JSON; fix or remove it",
                 path.display()
@@ -197,29 +273,55 @@ impl ConfigFile {
         config
             .validate()
             .with_context(|| format!("invalid setting in {}", path.display()))?;
-        Ok(Some(config))
-    }
-
-    /// Loads `config.json`, writing it first when absent and adding a token when it has none.
-    pub fn load_or_create(dir: &Path) -> anyhow::Result<ConfigFile> {
-        let path = Self::path(dir);
-        let mut config = Self::read(dir)?.unwrap_or_default();
-        let missing_token = config.auth.token.as_deref().is_none_or(str::is_empty);
-        if missing_token {
-            config.auth.token = Some(new_token());
-        }
-        let needs_write = missing_token || !path.exists();
-        if needs_write {
-            config.save(dir)?;
-        } else {
-            files::make_private(&path)?;
-        }
         Ok(config)
     }
 
-    /// Writes `config.json` atomically with mode 0600.
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        files::write_json_atomic(&Self::path(dir), self)
+    /// Loads `config.json`, writing it first when absent (Perry's defaults) and adding a token
+    /// when it has none. Nothing else in the file changes.
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<ConfigFile> {
+        let config = Self::update(dir, |object| {
+            let auth = object
+                .entry("auth")
+                .or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(auth) = auth else {
+                return;
+            };
+            let missing_token = match auth.get("token") {
+                None | Some(Value::Null) => true,
+                Some(Value::String(token)) => token.is_empty(),
+                Some(_) => false,
+            };
+            if missing_token {
+                auth.insert("token".to_owned(), Value::String(new_token()));
+            }
+        })?;
+        files::make_private(&Self::path(dir))?;
+        Ok(config)
+    }
+
+    /// The one way to change `config.json`: under its write lock, `change` edits the file's
+    /// JSON as it is on disk at that moment, so a setting or credential a person added by hand
+    /// while the agent ran is kept, and so is every key `change` leaves alone. A missing file
+    /// starts as Perry's defaults. When the result is not a valid config nothing is written.
+    /// Returns the config as written.
+    pub fn update(
+        dir: &Path,
+        change: impl FnOnce(&mut Map<String, Value>),
+    ) -> anyhow::Result<ConfigFile> {
+        let path = Self::path(dir);
+        let mut written = None;
+        files::update_json_object(&path, |object| {
+            if object.is_empty() {
+                let Value::Object(defaults) = serde_json::to_value(ConfigFile::default())? else {
+                    bail!("Perry's default config is not a JSON object");
+                };
+                *object = defaults;
+            }
+            change(object);
+            written = Some(Self::from_json(&path, Value::Object(object.clone()))?);
+            Ok(())
+        })?;
+        written.context("config.json was not read")
     }
 
     /// Checks the values a person may have typed by hand.
@@ -306,7 +408,7 @@ mod tests {
     }
 
     #[test]
-    fn existing_values_and_unknown_keys_survive_a_rewrite() {
+    fn existing_values_and_unknown_keys_survive_an_update() {
         let dir = tempfile::tempdir().unwrap();
         let path = ConfigFile::path(dir.path());
         std::fs::write(
@@ -314,17 +416,73 @@ mod tests {
             r#"{"port": 8000, "workspacePrefix": "dev-", "auth": {"token": "preset", "note": 1}, "future": [1, 2]}"#,
         )
         .unwrap();
-        let mut config = ConfigFile::load_or_create(dir.path()).unwrap();
+        let config = ConfigFile::load_or_create(dir.path()).unwrap();
         assert_eq!(config.port, 8000);
         assert_eq!(config.workspace_prefix, "dev-");
         assert_eq!(config.token(), "preset");
-        config.worker = Some("box:7391".into());
-        config.save(dir.path()).unwrap();
+        let updated = ConfigFile::update(dir.path(), |object| {
+            object.insert("worker".to_owned(), "box:7391".into());
+        })
+        .unwrap();
+        assert_eq!(updated.worker.as_deref(), Some("box:7391"));
         let raw: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        assert_eq!(raw["future"], serde_json::json!([1, 2]));
-        assert_eq!(raw["auth"]["note"], 1);
-        assert_eq!(raw["auth"]["token"], "preset");
+        assert_eq!(
+            raw,
+            serde_json::json!({
+                "port": 8000,
+                "workspacePrefix": "dev-",
+                "auth": {"token": "preset", "note": 1},
+                "future": [1, 2],
+                "worker": "box:7391",
+            }),
+            "only the updated key changed: no defaults were filled in"
+        );
+    }
+
+    #[test]
+    fn a_persons_edits_after_the_agent_loaded_the_file_survive_its_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = ConfigFile::path(dir.path());
+        let loaded = ConfigFile::load_or_create(dir.path()).unwrap();
+        // The person edits the file by hand while the agent runs with `loaded` in memory.
+        let mut by_hand: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        by_hand["credentials"] = serde_json::json!({"env": {"API_KEY": "added-by-hand"}});
+        by_hand["terminalGraceSeconds"] = 42.into();
+        by_hand["personalNote"] = "kept".into();
+        std::fs::write(&path, by_hand.to_string()).unwrap();
+
+        let updated = ConfigFile::update(dir.path(), |object| {
+            object.insert("worker".to_owned(), "box:7391".into());
+        })
+        .unwrap();
+        assert_eq!(updated.credentials.env["API_KEY"], "added-by-hand");
+        assert_eq!(updated.terminal_grace_seconds, 42);
+        assert_eq!(updated.token(), loaded.token());
+        let raw: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(raw["credentials"]["env"]["API_KEY"], "added-by-hand");
+        assert_eq!(raw["terminalGraceSeconds"], 42);
+        assert_eq!(raw["personalNote"], "kept");
         assert_eq!(raw["worker"], "box:7391");
+
+        // A restart keeps them too: the token is there, so nothing is written.
+        let reloaded = ConfigFile::load_or_create(dir.path()).unwrap();
+        assert_eq!(reloaded, updated);
+    }
+
+    #[test]
+    fn an_update_that_makes_the_config_invalid_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        ConfigFile::load_or_create(dir.path()).unwrap();
+        let before = std::fs::read(ConfigFile::path(dir.path())).unwrap();
+        let error = ConfigFile::update(dir.path(), |object| {
+            object.insert("workspacePrefix".to_owned(), "".into());
+        })
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("workspacePrefix"),
+            "{error:#}"
+        );
+        assert_eq!(std::fs::read(ConfigFile::path(dir.path())).unwrap(), before);
     }
 
     #[test]
@@ -335,6 +493,45 @@ mod tests {
         let reread = ConfigFile::read(dir.path()).unwrap().unwrap();
         assert_eq!(reread.token(), config.token());
         assert_eq!(reread.port, 9000);
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_token_or_credentials() {
+        let config: ConfigFile = serde_json::from_value(serde_json::json!({
+            "worker": "box:7391",
+            "auth": {"token": "token-0123456789abcdef", "hashSecret": "auth-unknown-secret"},
+            "credentials": {
+                "env": {"API_KEY": "sk-credential-value"},
+                "files": {"~/.ssh/id_ed25519": "~/.ssh/id_ed25519"}
+            },
+            "registryPassword": "unknown-key-secret"
+        }))
+        .unwrap();
+        for shown in [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            format!("{:?}", config.auth),
+            format!("{:?}", config.credentials),
+        ] {
+            for secret in [
+                "token-0123456789abcdef",
+                "auth-unknown-secret",
+                "sk-credential-value",
+                "unknown-key-secret",
+            ] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        let shown = format!("{config:?}");
+        for visible in [
+            "box:7391",
+            "API_KEY",
+            "~/.ssh/id_ed25519",
+            "registryPassword",
+            "<redacted>",
+        ] {
+            assert!(shown.contains(visible), "{visible} missing from {shown}");
+        }
     }
 
     #[test]

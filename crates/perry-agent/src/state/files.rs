@@ -7,8 +7,9 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// File mode of everything Perry writes under its config dir: it holds the auth token.
 pub const PRIVATE_FILE_MODE: u32 = 0o600;
@@ -67,6 +68,41 @@ pub fn write_bytes_atomic_locked(path: &Path, bytes: &[u8]) -> anyhow::Result<()
     Ok(())
 }
 
+/// Changes the JSON object in `path` under its write lock: reads the file as it is now (an
+/// absent file is an empty object), lets `change` edit it, and writes it back atomically when
+/// `change` changed anything or the file was absent. Keys `change` leaves alone stay exactly as
+/// the file has them, so what a person wrote into it since the caller last read it survives.
+/// When `change` fails, or the file is not a JSON object, nothing is written.
+pub fn update_json_object(
+    path: &Path,
+    change: impl FnOnce(&mut Map<String, Value>) -> anyhow::Result<()>,
+) -> anyhow::Result<Map<String, Value>> {
+    let _lock = lock_for_write(path)?;
+    let existing = read_if_exists(path)?;
+    let mut object = match &existing {
+        None => Map::new(),
+        Some(bytes) => match serde_json::from_slice(bytes) {
+            Ok(Value::Object(object)) => object,
+            Ok(_) => bail!(
+                "{} does not hold a JSON object; fix or remove it",
+                path.display()
+            ),
+            Err(error) => bail!(
+                "{} is not valid JSON ({error}); fix or remove it",
+                path.display()
+            ),
+        },
+    };
+    let before = object.clone();
+    change(&mut object)?;
+    if existing.is_none() || object != before {
+        let mut bytes = serde_json::to_vec_pretty(&object).context("cannot serialize JSON")?;
+        bytes.push(b'\n');
+        write_bytes_atomic_locked(path, &bytes)?;
+    }
+    Ok(object)
+}
+
 /// Makes sure `path` is readable by its owner only.
 pub fn make_private(path: &Path) -> anyhow::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(PRIVATE_FILE_MODE))
@@ -112,6 +148,76 @@ mod tests {
             leftovers.is_empty(),
             "temp files left behind: {leftovers:?}"
         );
+    }
+
+    #[test]
+    fn an_update_keeps_every_key_it_does_not_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"a": 1, "person": {"added": true}, "z": "last"}"#).unwrap();
+        update_json_object(&path, |object| {
+            object.insert("a".to_owned(), 2.into());
+            Ok(())
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"a": 2, "person": {"added": true}, "z": "last"})
+        );
+        assert!(
+            text.find("\"a\"") < text.find("\"z\""),
+            "the keys keep their order: {text}"
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn an_update_that_fails_or_finds_no_object_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"a": 1}"#).unwrap();
+        let error = update_json_object(&path, |object| {
+            object.insert("a".to_owned(), 2.into());
+            anyhow::bail!("refused")
+        })
+        .unwrap_err();
+        assert_eq!(error.to_string(), "refused");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), r#"{"a": 1}"#);
+        for bad in ["[1, 2]", "{not json"] {
+            std::fs::write(&path, bad).unwrap();
+            let error = update_json_object(&path, |_| Ok(()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("config.json") && error.contains("fix or remove it"),
+                "{error}"
+            );
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), bad);
+        }
+    }
+
+    #[test]
+    fn concurrent_updates_lose_none_of_each_others_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::thread::scope(|scope| {
+            for writer in 0..4 {
+                let path = &path;
+                scope.spawn(move || {
+                    for round in 0..25 {
+                        update_json_object(path, |object| {
+                            object.insert(format!("w{writer}-{round}"), round.into());
+                            Ok(())
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
+        let value: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(value.as_object().unwrap().len(), 100);
     }
 
     #[test]

@@ -152,7 +152,7 @@ fn new_terminal_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 12];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(bytes)
 }
 
 impl TerminalManager {

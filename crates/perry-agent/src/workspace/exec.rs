@@ -171,7 +171,7 @@ fn random_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 8];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(bytes)
 }
 
 #[cfg(test)]

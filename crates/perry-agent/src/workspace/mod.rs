@@ -150,10 +150,7 @@ impl WorkspaceService {
         };
         let worker_sha256 = worker_binary.as_ref().map(|binary| {
             use sha2::Digest;
-            sha2::Sha256::digest(binary.as_slice())
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect()
+            hex::encode(sha2::Sha256::digest(binary.as_slice()))
         });
         WorkspaceService {
             worker_sha256,

@@ -30,14 +30,31 @@ const BLOCK_END: &str = "# perry credentials: end";
 const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_SOURCE_ENTRIES: usize = 10_000;
 
-/// One file or directory to put into the workspace.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One file or directory to put into the workspace. Its `{:?}` gives the size of a file, not
+/// what is in it: those are keys and credentials.
+#[derive(Clone, PartialEq, Eq)]
 struct Entry {
     /// File contents; `None` for a directory.
     contents: Option<Vec<u8>>,
     mode: u32,
     /// Owned by `workspace` (else root).
     user_owned: bool,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Entry {
+            contents,
+            mode,
+            user_owned,
+        } = self;
+        formatter
+            .debug_struct("Entry")
+            .field("bytes", &contents.as_ref().map(Vec::len))
+            .field("mode", &format_args!("{mode:o}"))
+            .field("user_owned", user_owned)
+            .finish()
+    }
 }
 
 /// What one sync puts where, and the items to report.
@@ -405,6 +422,27 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn debug_output_of_a_plan_shows_paths_and_sizes_never_contents() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join("keys")).unwrap();
+        std::fs::write(home.path().join("keys/token"), "file-credential-value").unwrap();
+        let plan = SyncPlan::new(
+            &credentials(
+                &[("API_KEY", "env-credential-value")],
+                &[("~/keys", "~/keys")],
+            ),
+            Some(home.path()),
+            Ok("PATH=/usr/bin\n".to_owned()),
+        );
+        let shown = format!("{plan:?}");
+        assert!(shown.contains("/home/workspace/keys/token"), "{shown}");
+        assert!(shown.contains("bytes: Some(21)"), "{shown}");
+        for secret in ["file-credential-value", "env-credential-value"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use serde_json::json;
 use super::{Context, output};
 use crate::client::ClientFile;
 
-#[derive(Debug, Subcommand)]
+/// Its `{:?}` hides the token.
+#[derive(Subcommand)]
 pub enum Command {
     /// Point the CLI at the agent on <host> (host or host:port).
     Worker { host: String },
@@ -20,27 +21,45 @@ pub enum Command {
     },
 }
 
+impl std::fmt::Debug for Command {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Worker { host } => formatter
+                .debug_struct("Worker")
+                .field("host", host)
+                .finish(),
+            Command::Token { token: _ } => formatter
+                .debug_struct("Token")
+                .field("token", &perry_agent::state::redact::Redacted)
+                .finish(),
+            Command::Show { json } => formatter.debug_struct("Show").field("json", json).finish(),
+        }
+    }
+}
+
 pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
-    let mut client_file = ClientFile::read(&context.config_dir)?;
     match command {
         Command::Worker { host } => {
             let host = host.trim().to_owned();
             if host.is_empty() || host.contains(char::is_whitespace) {
                 anyhow::bail!("give the agent's host as host or host:port, without spaces");
             }
-            client_file.worker = Some(host.clone());
-            client_file.save(&context.config_dir)?;
+            ClientFile::update(&context.config_dir, |object| {
+                object.insert("worker".to_owned(), host.clone().into());
+            })?;
             println!("The CLI now talks to the agent at {host}.");
         }
         Command::Token { token } => {
-            client_file.token = Some(token.trim().to_owned());
-            client_file.save(&context.config_dir)?;
+            ClientFile::update(&context.config_dir, |object| {
+                object.insert("token".to_owned(), token.trim().into());
+            })?;
             println!(
                 "Token saved in {}.",
                 context.config_dir.join("client.json").display()
             );
         }
         Command::Show { json } => {
+            let client_file = ClientFile::read(&context.config_dir)?;
             let client = context.client()?;
             let summary = json!({
                 "configDir": context.config_dir,
@@ -55,4 +74,22 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[test]
+    fn debug_output_of_the_parsed_command_line_never_shows_the_token() {
+        let cli =
+            crate::cli::Cli::try_parse_from(["perry", "config", "token", "cli-token-0123456789"])
+                .unwrap();
+        let shown = format!("{cli:?} {cli:#?}");
+        assert!(!shown.contains("cli-token-0123456789"), "{shown}");
+        assert!(
+            shown.contains("Token") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+    }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use futures_util::{SinkExt, StreamExt};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use perry_api::TerminalControl;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
@@ -158,39 +159,36 @@ fn terminal_url(
     command: &[String],
     position: &Position,
 ) -> String {
-    let mut query = Vec::new();
+    let mut query = form_urlencoded::Serializer::new(String::new());
     match &position.terminal {
         Some(id) => {
-            query.push(format!("terminal={id}"));
-            query.push(format!("since={}", position.next_offset));
+            query.append_pair("terminal", id);
+            query.append_pair("since", &position.next_offset.to_string());
         }
         None => {
             if let Ok((cols, rows)) = crossterm::terminal::size() {
-                query.push(format!("cols={cols}&rows={rows}"));
+                query.append_pair("cols", &cols.to_string());
+                query.append_pair("rows", &rows.to_string());
             }
             if !command.is_empty() {
                 let json = serde_json::to_string(command).unwrap_or_default();
-                query.push(format!("cmd={}", percent_encode(&json)));
+                query.append_pair("cmd", &json);
             }
         }
     }
     client.websocket_url(&format!(
         "/terminal/{}?{}",
-        percent_encode(name),
-        query.join("&")
+        utf8_percent_encode(name, PATH_SEGMENT),
+        query.finish()
     ))
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
-}
+/// What a path segment keeps as it is: RFC 3986's unreserved characters.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 use crate::client::Socket;
 
@@ -344,5 +342,40 @@ impl Input {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::WorkerSource;
+
+    #[test]
+    fn the_terminal_url_carries_any_command_and_name_exactly() {
+        let client = AgentClient::new("box:7391", WorkerSource::Flag, None);
+        let command = vec![
+            "sh".to_owned(),
+            "-c".to_owned(),
+            "echo a+b & echo 'c d' # ü=%20".to_owned(),
+        ];
+        let new = Position {
+            terminal: None,
+            next_offset: 0,
+        };
+        let url = terminal_url(&client, "alpha beta/ü", &command, &new);
+        let (path, query) = url.split_once('?').unwrap();
+        assert_eq!(path, "ws://box:7391/terminal/alpha%20beta%2F%C3%BC");
+        let cmd = form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "cmd")
+            .map(|(_, value)| value.into_owned())
+            .unwrap();
+        assert_eq!(serde_json::from_str::<Vec<String>>(&cmd).unwrap(), command);
+
+        let again = Position {
+            terminal: Some("t1".to_owned()),
+            next_offset: 42,
+        };
+        let url = terminal_url(&client, "alpha", &command, &again);
+        assert_eq!(url, "ws://box:7391/terminal/alpha?terminal=t1&since=42");
     }
 }
