@@ -1,10 +1,12 @@
 //! Types of `agent.*` and `config.*`.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// How workspaces get the kernel rights their inner Docker daemon needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "lowercase")]
 pub enum DindMode {
     /// `--privileged`, the usual way.
@@ -15,7 +17,8 @@ pub enum DindMode {
 }
 
 /// What `agent.info` tells about the running agent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentInfo {
     pub version: String,
@@ -25,23 +28,25 @@ pub struct AgentInfo {
     pub workspaces_count: u32,
     /// The Docker Engine's version, absent while Docker does not answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub docker_version: Option<String>,
     /// Absent until the agent has found out (at the first workspace it starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub dind_mode: Option<DindMode>,
 }
 
 /// An inclusive range of host ports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct PortRange {
     pub start: u16,
     pub end: u16,
 }
 
 /// The agent's configuration as `config.get` shows it: never the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentConfig {
     /// The port the agent listens on (`--port`, else config.json's).
@@ -51,7 +56,7 @@ pub struct AgentConfig {
     pub ssh_port_range: PortRange,
     /// `worker` of config.json, where a person noted the host clients should use, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub worker: Option<String>,
     /// Whether requests need the bearer token.
     pub auth_enabled: bool,

@@ -1,10 +1,12 @@
 //! oRPC error codes and the body of a failed call.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// The oRPC error codes Perry uses, each with its HTTP status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     BadRequest,
@@ -69,7 +71,8 @@ impl ErrorCode {
 }
 
 /// The `json` of an oRPC error reply: exactly these five keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct RpcError {
     /// True when the procedure declares this error; Perry's typed errors are all defined.
     pub defined: bool,
@@ -77,7 +80,7 @@ pub struct RpcError {
     pub status: u16,
     /// A sentence a person can act on.
     pub message: String,
-    #[ts(type = "unknown")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub data: serde_json::Value,
 }
 

@@ -38,7 +38,9 @@ pub use workspace::{
 };
 
 /// The TypeScript declarations of every wire type, in one file's text.
+#[cfg(feature = "ts")]
 pub fn typescript_bindings() -> String {
+    #[cfg(feature = "ts")]
     use ts_rs::TS;
     let cfg = ts_rs::Config::new();
     let mut declarations = vec![

@@ -2,11 +2,13 @@
 //! the inputs of the `ports.*` procedures.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// One forward as stored with its workspace: connections to `hostPort` on the agent's listen
 /// address reach `workspacePort` of the workspace container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PortForward {
     pub host_port: u16,
@@ -14,7 +16,8 @@ pub struct PortForward {
 }
 
 /// A forward and whether the agent listens on its host port now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct PortForwardStatus {
     pub host_port: u16,
@@ -23,17 +26,18 @@ pub struct PortForwardStatus {
     pub active: bool,
     /// Why the host port could not be bound when the workspace started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
 }
 
 /// One forward asked for in `ports.forward`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortForwardRequest {
     /// The port to listen on (default: the same as `workspacePort`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub host_port: Option<u16>,
     pub workspace_port: u16,
 }
@@ -49,7 +53,8 @@ impl PortForwardRequest {
 }
 
 /// Input of `ports.list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortsListInput {
     pub workspace_name: String,
@@ -57,7 +62,8 @@ pub struct PortsListInput {
 
 /// Input of `ports.forward`: add forwards, or change the workspace port of a host port this
 /// workspace forwards already.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortsForwardInput {
     pub workspace_name: String,
@@ -65,7 +71,8 @@ pub struct PortsForwardInput {
 }
 
 /// Input of `ports.remove`: stop forwarding these host ports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortsRemoveInput {
     pub workspace_name: String,

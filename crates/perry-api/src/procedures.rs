@@ -51,6 +51,7 @@ impl<'de> Deserialize<'de> for Void {
     }
 }
 
+#[cfg(feature = "ts")]
 impl ts_rs::TS for Void {
     type WithoutGenerics = Void;
     type OptionInnerType = Void;
@@ -65,6 +66,7 @@ impl ts_rs::TS for Void {
 }
 
 /// One row of the table, for what is generated from it.
+#[cfg(feature = "ts")]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcedureTypes {
     pub path: &'static str,
@@ -115,8 +117,10 @@ macro_rules! procedures {
         }
 
         /// Every procedure with the TypeScript names of its input and output types.
+        #[cfg(feature = "ts")]
         pub fn procedure_types() -> Vec<ProcedureTypes> {
-            use ts_rs::TS;
+            #[cfg(feature = "ts")]
+use ts_rs::TS;
             let config = ts_rs::Config::new();
             vec![$(ProcedureTypes {
                 path: $path,
@@ -152,6 +156,7 @@ procedures! {
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types
 /// `createORPCClient(new RPCLink(...))` through `ContractRouterClient<typeof contract>`.
+#[cfg(feature = "ts")]
 pub fn typescript_contract() -> String {
     let procedures = procedure_types();
     let mut groups: Vec<(&str, Vec<&ProcedureTypes>)> = Vec::new();

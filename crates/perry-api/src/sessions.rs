@@ -5,6 +5,7 @@
 //! relays them unchanged.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// How many sessions `sessions.list` returns when the input names no `limit`.
@@ -13,7 +14,8 @@ pub const DEFAULT_SESSIONS_LIMIT: u32 = 100;
 pub const DEFAULT_MESSAGES_LIMIT: u32 = 50;
 
 /// The coding agent that wrote a session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum SessionAgent {
     ClaudeCode,
@@ -63,13 +65,14 @@ impl SessionAgent {
 }
 
 /// One coding-agent session found in a workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     pub session_id: String,
     /// The tool's own title where it keeps one, else the first user message, on one line.
     pub title: String,
-    #[ts(inline)]
+    #[cfg_attr(feature = "ts", ts(inline))]
     pub agent: SessionAgent,
     pub message_count: u32,
     /// RFC 3339 time of the last message.
@@ -82,7 +85,8 @@ pub struct SessionInfo {
 }
 
 /// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "lowercase")]
 pub enum MessageRole {
     User,
@@ -93,7 +97,8 @@ pub enum MessageRole {
 }
 
 /// A tool the agent called, summarised for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct ToolCall {
     pub name: String,
     /// At most 80 characters: the command of a shell call, the path of a file tool, …
@@ -101,11 +106,12 @@ pub struct ToolCall {
 }
 
 /// One message of a session's conversation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,
-    #[ts(inline)]
+    #[cfg_attr(feature = "ts", ts(inline))]
     pub role: MessageRole,
     pub text: String,
     pub tool_calls: Vec<ToolCall>,
@@ -114,24 +120,26 @@ pub struct Message {
 }
 
 /// Input of `sessions.list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionsListInput {
     pub workspace_name: String,
     /// Only sessions of this agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional, inline)]
+    #[cfg_attr(feature = "ts", ts(optional, inline))]
     pub agent: Option<SessionAgent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub limit: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub offset: Option<u32>,
 }
 
 /// Output of `sessions.list`: newest first by `lastActivity`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionsPage {
     pub sessions: Vec<SessionInfo>,
@@ -141,23 +149,25 @@ pub struct SessionsPage {
 }
 
 /// Input of `sessions.messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionMessagesInput {
     pub workspace_name: String,
     pub session_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub limit: Option<u32>,
     /// Messages to skip, counted from the newest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub offset: Option<u32>,
 }
 
 /// Output of `sessions.messages`: a page counted from the newest message, in conversation order
 /// (oldest of the page first).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MessagesPage {
     pub messages: Vec<Message>,
@@ -167,7 +177,8 @@ pub struct MessagesPage {
 }
 
 /// Input of `sessions.search`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionsSearchInput {
     pub workspace_name: String,
@@ -176,20 +187,22 @@ pub struct SessionsSearchInput {
 }
 
 /// One session that matches a search, with where it matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionSearchHit {
     pub session: SessionInfo,
     /// The message that matched; absent when the title matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub message_id: Option<String>,
     /// A short single-line excerpt around the first match.
     pub snippet: String,
 }
 
 /// One change of a workspace's session index, as sent on `/sessions/:workspace`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum SessionEvent {
     /// Every session, newest first: the first event of a stream.
@@ -205,13 +218,14 @@ pub enum SessionEvent {
     Removed {
         #[serde(rename = "sessionId")]
         session_id: String,
-        #[ts(inline)]
+        #[cfg_attr(feature = "ts", ts(inline))]
         agent: SessionAgent,
     },
 }
 
 /// The TypeScript declarations of this module's wire types, in dependency order, for
 /// [`crate::typescript_bindings`].
+#[cfg(feature = "ts")]
 pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
     vec![
         SessionAgent::decl(cfg),
@@ -397,6 +411,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "ts")]
     fn every_session_type_has_a_typescript_declaration() {
         let declarations = typescript_declarations(&ts_rs::Config::new()).join("\n");
         for name in [

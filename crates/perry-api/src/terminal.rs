@@ -1,10 +1,12 @@
 //! Terminals: shells in workspaces, reached over `/terminal/:workspace`.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// One open terminal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TerminalInfo {
     /// Pass as `?terminal=<id>` to reattach.
@@ -21,14 +23,16 @@ pub struct TerminalInfo {
 }
 
 /// Input of `terminals.list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalsListInput {
     pub workspace_name: String,
 }
 
 /// Input of `terminals.kill`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminalKillInput {
     pub workspace_name: String,
@@ -36,7 +40,8 @@ pub struct TerminalKillInput {
 }
 
 /// Control messages in text frames on `/terminal/:workspace`, both ways.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum TerminalControl {
     /// Client → agent: the terminal's size in cells.
@@ -50,7 +55,7 @@ pub enum TerminalControl {
         replayed_bytes: u32,
         /// Absolute output offset of the first byte this socket sends; a client that reconnects
         /// with `?since=<offset + bytes it got>` receives only what it has not seen.
-        #[ts(type = "number")]
+        #[cfg_attr(feature = "ts", ts(type = "number"))]
         offset: u64,
     },
     /// Agent → client: output this client was too slow to read was overwritten.

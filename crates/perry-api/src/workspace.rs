@@ -1,10 +1,12 @@
 //! Workspaces and the inputs of the `workspaces.*` procedures.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
 use ts_rs::TS;
 
 /// Where a workspace is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "lowercase")]
 pub enum WorkspaceStatus {
     Running,
@@ -26,24 +28,29 @@ impl WorkspaceStatus {
 }
 
 /// Host ports published for a workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct WorkspacePorts {
     /// The host port that forwards to the workspace's sshd.
     pub ssh: u16,
     /// Host ports the agent forwards into the workspace (`ports.*`), by host port.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[ts(as = "Option<Vec<crate::ports::PortForward>>", optional)]
+    #[cfg_attr(
+        feature = "ts",
+        ts(as = "Option<Vec<crate::ports::PortForward>>", optional)
+    )]
     pub forwards: Vec<crate::ports::PortForward>,
 }
 
 /// A workspace as clients see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
     pub name: String,
     pub status: WorkspaceStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub container_id: Option<String>,
     /// Creation time, RFC 3339 in UTC.
     pub created: String,
@@ -51,36 +58,37 @@ pub struct Workspace {
     pub ports: WorkspacePorts,
     /// Why the workspace is in `error`, when it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
     /// The repository cloned when the workspace was created, if one was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub clone: Option<CloneOutcome>,
     /// The limits its container runs with (absent fields: none); absent for workspaces made
     /// before Perry had limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub limits: Option<WorkspaceLimits>,
 }
 
 /// CPU, memory and process limits of a workspace container. In `workspaces.create` and in
 /// config.json an absent field takes the default and `0` means no limit; on a workspace an
 /// absent field is no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkspaceLimits {
     /// CPU time as a number of CPUs, e.g. 1.5 (Docker's `--cpus`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub cpus: Option<f64>,
     /// Memory in MiB; swap cannot add to it (Docker's `--memory` with `--memory-swap` equal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub memory_mb: Option<u32>,
     /// Processes and threads alive at once (Docker's `--pids-limit`): a fork bomb stops here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub pids: Option<u32>,
 }
 
@@ -110,19 +118,21 @@ impl WorkspaceLimits {
 }
 
 /// How the clone asked for at create went.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct CloneOutcome {
     pub url: String,
     /// Where the repository is (or would have been) in the workspace.
     pub path: String,
     /// git's own message when the clone failed; the workspace is usable either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
 }
 
 /// Output of `workspaces.sync`: one entry per thing copied into the workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SyncOutput {
     pub items: Vec<SyncItem>,
 }
@@ -135,50 +145,55 @@ impl SyncOutput {
 }
 
 /// One thing `workspaces.sync` copied, e.g. `~/.gitconfig → /home/workspace/.gitconfig`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SyncItem {
     pub what: String,
     /// Why it could not be copied; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
 }
 
 /// Input of the procedures that act on one workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceNameInput {
     pub name: String,
 }
 
 /// Input of `workspaces.create`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWorkspaceInput {
     pub name: String,
     /// Image to run instead of the agent's configured `imageTag`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub image: Option<String>,
     /// A git URL cloned once into /home/workspace/<repo> as user `workspace`, with the synced
     /// credentials. A failed clone leaves the workspace running and says why in `clone.error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub clone: Option<String>,
     /// Limits instead of the agent's defaults (`limits` in config.json), field by field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub limits: Option<WorkspaceLimits>,
 }
 
 /// Output of `workspaces.delete`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct SuccessOutput {
     pub success: bool,
 }
 
 /// Input of `workspaces.exec`: run one command to completion in a running workspace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ExecInput {
     pub name: String,
@@ -187,20 +202,21 @@ pub struct ExecInput {
     /// Seconds before the command is killed and the call answers TIMEOUT (default 60, at most
     /// 3600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub timeout_seconds: Option<u32>,
     /// Run as this user (default `workspace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub user: Option<String>,
     /// Working directory (default the user's home).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub workdir: Option<String>,
 }
 
 /// Output of `workspaces.exec`: stdout and stderr kept apart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ExecOutput {
     pub exit_code: i64,
@@ -212,33 +228,36 @@ pub struct ExecOutput {
 
 /// Input of `workspaces.logs`: the workspace container's own output (its entrypoint: sshd,
 /// the inner dockerd, the worker).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LogsInput {
     pub name: String,
     /// Only the last this many lines (default 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub tail: Option<u32>,
     /// Only lines after this time (RFC 3339, as returned in `until`): for following.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub since: Option<String>,
 }
 
 /// Output of `workspaces.logs`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LogsOutput {
     pub lines: Vec<LogLine>,
     /// The time of the last line (or the `since` given): pass it as `since` to get what follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub until: Option<String>,
 }
 
 /// One line of a workspace's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct LogLine {
     /// `stdout` or `stderr`.
     pub stream: String,
