@@ -1,5 +1,8 @@
 //! The agent's one API error type: each variant is an oRPC error code, and the reply a client
 //! gets is built here and nowhere else.
+//!
+//! **Architecture invariant:** every request-facing failure is an [`ApiError`]; `anyhow` stays
+//! inside and surfaces only as `INTERNAL_SERVER_ERROR`.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

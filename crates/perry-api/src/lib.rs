@@ -1,8 +1,9 @@
 //! Wire types shared by the Perry agent, the `perry` CLI and the worker.
 //!
-//! If a type is serialized onto the wire it lives here, and only here. The TypeScript clients get
-//! the same types from `clients/ts/src/api-types.ts`, generated from these definitions by
-//! [`typescript_bindings`]; a test fails when the checked-in file drifts.
+//! **Architecture invariant:** if a type is serialized onto the wire it lives here, and only
+//! here. The TypeScript clients get the same types from `clients/ts/src/api.gen.ts`, generated
+//! from these definitions by `typescript_bindings` (feature `ts`, `make ts-types`); a test fails
+//! when the checked-in file drifts.
 //!
 //! # Layout
 //! - [`error`]: oRPC error codes and the error body every failed call returns.

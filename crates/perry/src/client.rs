@@ -1,4 +1,8 @@
 //! The CLI's way to the agent: `client.json` and an oRPC client over HTTP.
+//!
+//! **Architecture invariant:** the CLI reaches workspaces only through the agent's `/rpc`,
+//! `/terminal` and `/sessions`; `perry agent run` and `perry build` are the only commands that
+//! use the agent library directly (they are the agent's own machine).
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,9 @@
 //! The one Docker adapter: everything Perry asks of the Docker Engine goes through here, over its
 //! API (bollard), never through the docker CLI.
 //!
+//! **Architecture invariant:** no other module of the agent names bollard or reads a Docker
+//! message's text; they see [`DockerError`] kinds and this module's own types.
+//!
 //! The client negotiates the API version with the daemon on first use (Docker 20.10 speaks 1.41 at
 //! most), and again after the daemon went away, so the agent can start, and keep running, while
 //! Docker is down.

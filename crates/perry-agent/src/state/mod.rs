@@ -1,5 +1,9 @@
 //! Perry's files under the config dir. Only this module writes them.
 //!
+//! **Architecture invariant:** every write is lock → re-read → change its own keys → temp file
+//! → fsync → rename → fsync dir, off the async runtime ([`off_the_runtime`]); memory changes only
+//! after the write succeeded, so a crash or a person's concurrent edit loses nothing.
+//!
 //! - [`files`]: locked, atomic JSON writes.
 //! - [`config`]: `config.json`, the agent's settings and token.
 //! - [`store`]: `state.json`, the workspaces the user asked for.
