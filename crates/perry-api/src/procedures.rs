@@ -1,7 +1,7 @@
 //! The procedures of Perry's oRPC router, declared once: each one's path, input type and output
 //! type. From this one table come the agent's decoding of a call ([`Call::decode`]), the typed
 //! calls of the Rust client ([`Procedure`]) and the `@orpc/contract` contract of the TypeScript
-//! clients ([`typescript_contract`], from the Rust types themselves).
+//! clients (`typescript_contract`, feature `ts`, from the Rust types themselves).
 //!
 //! **Architecture invariant:** a procedure exists when, and only when, it is listed in
 //! `procedures!` below. The agent's router matches [`Call`] exhaustively, so a procedure added
