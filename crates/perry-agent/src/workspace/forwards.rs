@@ -48,8 +48,7 @@ impl WorkspaceService {
             .into_iter()
             .map(PortForwardRequest::forward)
             .collect();
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         self.require_record(name)?;
         let rules = self.ports.rules();
         check_forwards(&requested, name, &rules, &self.state.snapshot().workspaces)?;
@@ -103,8 +102,7 @@ impl WorkspaceService {
                 "Give at least one host port to stop forwarding".to_owned(),
             ));
         }
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         let record = self.require_record(name)?;
         if let Some(unknown) = host_ports.iter().find(|port| {
             !record
@@ -141,8 +139,7 @@ impl WorkspaceService {
 
     /// Binds the forwards of a running workspace again when the agent starts.
     pub async fn restore_forwards(&self, name: &str) {
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         let Some(record) = self.state.workspace(name) else {
             return;
         };

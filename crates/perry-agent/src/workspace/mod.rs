@@ -202,11 +202,29 @@ impl WorkspaceService {
         format!("{}network", self.settings.prefix)
     }
 
-    fn name_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
-        lock(&self.name_locks)
+    /// Holds workspace `name`'s lock: create, start, stop, delete, sync and forward changes of
+    /// one workspace run one at a time.
+    async fn lock_name(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let name_lock = lock(&self.name_locks)
             .entry(name.to_owned())
             .or_default()
-            .clone()
+            .clone();
+        name_lock.lock_owned().await
+    }
+
+    /// `outcome`, once the container view has caught up with a change, so the caller of
+    /// create, start, stop or delete reads its own write.
+    async fn after_change<T>(&self, outcome: T) -> T {
+        self.containers.refresh_after_change().await;
+        outcome
+    }
+
+    /// Closes what clients have open on a workspace that stops or goes: its terminals and
+    /// sessions sockets (1001 with `reason`) and its port forwards.
+    async fn close_clients(&self, name: &str, reason: &str) {
+        self.terminals.workspace_going_away(name, reason);
+        self.sessions.forget(name, reason);
+        self.ports.close_workspace(name).await;
     }
 
     fn mark_busy(&self, name: &str) -> BusyGuard<'_> {
@@ -456,9 +474,8 @@ impl WorkspaceService {
         clone: Option<String>,
         limits: Option<WorkspaceLimits>,
     ) -> Result<Workspace, ApiError> {
-        let outcome = self.create_serialized(name, image, clone, limits).await;
-        self.containers.refresh_after_change().await;
-        outcome
+        self.after_change(self.create_serialized(name, image, clone, limits).await)
+            .await
     }
 
     async fn create_serialized(
@@ -477,8 +494,7 @@ impl WorkspaceService {
         let image = image
             .filter(|image| !image.trim().is_empty())
             .unwrap_or_else(|| self.settings.image.clone());
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         // Checked here too, before the image check: a taken name is the answer that matters.
         if self.state.workspace(name).is_some() {
             return Err(already_exists(name));
@@ -847,14 +863,11 @@ impl WorkspaceService {
     /// Starts a stopped workspace (recreating its container if it was removed) and waits until
     /// it is ready. Starting a running workspace is fine.
     pub async fn start(&self, name: &str) -> Result<Workspace, ApiError> {
-        let outcome = self.start_serialized(name).await;
-        self.containers.refresh_after_change().await;
-        outcome
+        self.after_change(self.start_serialized(name).await).await
     }
 
     async fn start_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
         let _busy = self.mark_busy(name);
@@ -887,20 +900,14 @@ impl WorkspaceService {
 
     /// Stops a workspace; stopping a stopped one is fine.
     pub async fn stop(&self, name: &str) -> Result<Workspace, ApiError> {
-        let outcome = self.stop_serialized(name).await;
-        self.containers.refresh_after_change().await;
-        outcome
+        self.after_change(self.stop_serialized(name).await).await
     }
 
     async fn stop_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
-        self.terminals
-            .workspace_going_away(name, "workspace stopped");
-        self.sessions.forget(name, "workspace stopped");
-        self.ports.close_workspace(name).await;
+        self.close_clients(name, "workspace stopped").await;
         match self
             .docker
             .stop_container(&container_name, STOP_GRACE)
@@ -927,19 +934,13 @@ impl WorkspaceService {
 
     /// Deletes a workspace: its container, both volumes and its record (which frees its port).
     pub async fn delete(&self, name: &str) -> Result<(), ApiError> {
-        let outcome = self.delete_serialized(name).await;
-        self.containers.refresh_after_change().await;
-        outcome
+        self.after_change(self.delete_serialized(name).await).await
     }
 
     async fn delete_serialized(&self, name: &str) -> Result<(), ApiError> {
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         self.require_record(name)?;
-        self.terminals
-            .workspace_going_away(name, "workspace deleted");
-        self.sessions.forget(name, "workspace deleted");
-        self.ports.close_workspace(name).await;
+        self.close_clients(name, "workspace deleted").await;
         self.docker
             .remove_container(&self.container_name(name))
             .await?;
@@ -954,8 +955,7 @@ impl WorkspaceService {
     /// Copies the worker, the host's credentials, git config and public keys into the workspace
     /// again. Each item says whether it made it; one failing does not stop the others.
     pub async fn sync(&self, name: &str) -> Result<SyncOutput, ApiError> {
-        let name_lock = self.name_lock(name);
-        let _serialized = name_lock.lock().await;
+        let _serialized = self.lock_name(name).await;
         self.require_record(name)?;
         let container_name = self.container_name(name);
         if self
