@@ -49,21 +49,37 @@ if ! command -v dockerd >/dev/null 2>&1; then
   command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after installing docker.io"
 fi
 
-# Start it unless one is already starting (e.g. a previous run still waiting, or the
-# package's postinst started it via systemd). A second dockerd would fight over
-# /var/lib/docker, so in that case only wait.
-started=""
-if pgrep -x dockerd >/dev/null 2>&1; then
-  started="(a dockerd was already running, not started by this script)"
+# This daemon's own pidfile tells whether it is still starting or stopping: other dockerds on the
+# machine (a test cluster's nodes, a rootless one) have their own, so a process name says nothing.
+# A second dockerd on the same pidfile would fight over /var/lib/docker, so while that pid lives
+# only wait; once it is gone (a daemon that was stopping), start one.
+if [ "$sock" = /var/run/docker.sock ]; then
+  pidfile=/var/run/docker.pid
 else
+  pidfile="${sock%.sock}.pid"
+fi
+daemon_alive() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null; }
+start_dockerd() {
   [ "$(id -u)" = 0 ] || die "dockerd is not running and we are not root"
   args=()
-  [ "$sock" = /var/run/docker.sock ] || args=(-H "unix://$sock")
+  [ "$sock" = /var/run/docker.sock ] || args=(-H "unix://$sock" --pidfile "$pidfile")
   setsid dockerd ${args[@]+"${args[@]}"} >"$LOG" 2>&1 < /dev/null &
+}
+
+started=""
+if daemon_alive; then
+  started="(the dockerd of $pidfile, pid $(cat "$pidfile"), was already running)"
+else
+  start_dockerd
 fi
 
 for _ in $(seq 1 "$WAIT_SECS"); do
   ping_docker && exit 0
+  if [ -n "$started" ] && ! daemon_alive; then
+    # The daemon that was there has exited (it was stopping): start ours now.
+    started=""
+    start_dockerd
+  fi
   sleep 1
 done
 
