@@ -58,10 +58,8 @@ export function useTranscript(
   }, [version, refetch]);
 
   const [older, setOlder] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
-  const transcriptRef = useRef(transcript);
-  transcriptRef.current = transcript;
   const loadOlder = useCallback(async () => {
-    const request = olderPageRequest(transcriptRef.current);
+    const request = olderPageRequest(transcript);
     if (!request || !client) return;
     setOlder({ loading: true, error: null });
     try {
@@ -71,7 +69,7 @@ export function useTranscript(
     } catch (error) {
       setOlder({ loading: false, error });
     }
-  }, [client, workspaceName, sessionId]);
+  }, [client, workspaceName, sessionId, transcript]);
 
   return { newest, transcript, loadOlder, loadingOlder: older.loading, olderError: older.error };
 }
