@@ -2,6 +2,7 @@
 # Every test: Rust unit and integration tests (against the real Docker Engine and the real
 # workspace image), the TypeScript client tests against a real agent, then the web UI's unit
 # tests and its end-to-end tests in Chromium against a real agent, and the phone app's tests.
+# Each TypeScript package is linted (ESLint) right after its install.
 # Expects `make image` to have run (the Makefile's `test` target does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,7 @@ echo "== TypeScript client tests (@orpc/client against a real agent)"
 (
   cd clients/ts
   npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent lint
   PERRY_BIN="$PWD/../../target/release/perry" npm test
 )
 
@@ -58,6 +60,8 @@ echo "== Web UI unit tests (Vitest)"
 scripts/ensure-browser.sh
 (
   cd web
+  # Installed by scripts/build-web.sh (make build).
+  npm run --silent lint
   npm test
 )
 
@@ -65,6 +69,7 @@ echo "== Phone app tests (jest-expo: screens and hooks)"
 (
   cd mobile
   npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent lint
   npm test
   # The web export, for the end-to-end tests below (web/e2e/mobile-app.e2e.ts).
   npm run --silent export:web >/dev/null

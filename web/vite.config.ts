@@ -29,6 +29,9 @@ export default defineConfig({
     // place inside web/node_modules lets web's own install provide them even when clients/ts has
     // never been installed on its own (a fresh CI checkout).
     preserveSymlinks: true,
+    // @perry/client/react imports React and React Query, which clients/ts installs too (for its own
+    // checks): the app must load its one copy of each, or hooks and the QueryClient context break.
+    dedupe: ['react', 'react-dom', '@tanstack/react-query'],
   },
   server: {
     proxy: {

@@ -221,7 +221,7 @@ export class TerminalConnection {
         this.scheduleReconnect();
         return;
       case 'refused': {
-        let diagnosis: Diagnosis = 'retry';
+        let diagnosis: Diagnosis;
         try {
           diagnosis = await this.options.diagnose(this.terminalId);
         } catch {

@@ -1,30 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ORPCError, watchSessions, type SessionEvent, type SessionsFeed, type SessionsSocket } from '../src/index.ts';
-
-/** A sessions socket the test drives as the server. */
-class FakeSocket implements SessionsSocket {
-  readyState = 0;
-  closes = 0;
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  constructor(readonly url: string) {}
-  close() {
-    this.closes += 1;
-    // React Native on Android: a close while connecting does nothing.
-    if (this.readyState === 1) this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.();
-  }
-  serverClose() {
-    this.readyState = 3;
-    this.onclose?.({ code: 1006, reason: '' });
-  }
-}
+import { ORPCError, watchSessions, type SessionEvent, type SessionsFeed } from '../src/index.ts';
+import { FakeSessionsSocket as FakeSocket } from './fake-sessions-socket.ts';
 
 function watch() {
   const sockets: FakeSocket[] = [];

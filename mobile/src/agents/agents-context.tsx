@@ -1,4 +1,5 @@
 import type { PerryClient } from '@perry/client';
+import type { AgentConnection } from '@perry/client/react';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 import { agentClient, type Fetch } from './check';
@@ -100,4 +101,10 @@ export function useAgents(): AgentsState {
   const state = useContext(AgentsContext);
   if (!state) throw new Error('useAgents needs an AgentsProvider');
   return state;
+}
+
+/** The active agent, as the shared hooks of @perry/client/react take it. */
+export function useAgentConnection(): AgentConnection {
+  const { active, client } = useAgents();
+  return { client, url: active?.url ?? null, token: active?.token ?? null };
 }

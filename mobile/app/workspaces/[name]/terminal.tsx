@@ -20,7 +20,11 @@ export default function TerminalScreen() {
   const insets = useSafeAreaInsets();
   const headerHeight = useContext(HeaderHeightContext) ?? 0;
   const keyboardOpen = useKeyboardOpen();
-  const terminal = useTerminal({ workspace: params.name, terminalId: params.terminal || null, command: commandParam(params.cmd) });
+  const { surface, onMessage, status, runsCommand, newShell, retry, ctrl, pressKey, toggleCtrl } = useTerminal({
+    workspace: params.name,
+    terminalId: params.terminal || null,
+    command: commandParam(params.cmd),
+  });
   return (
     <KeyboardAvoidingView
       style={styles.screen}
@@ -29,11 +33,11 @@ export default function TerminalScreen() {
       keyboardVerticalOffset={headerHeight}
     >
       <Stack.Screen options={{ title: params.title || `${params.name}: shell` }} />
-      <StatusLine status={terminal.status} runsCommand={terminal.runsCommand} onNewShell={terminal.newShell} onRetry={terminal.retry} />
-      <TerminalSurface ref={terminal.surface} onMessage={terminal.onMessage} style={styles.surface} />
+      <StatusLine status={status} runsCommand={runsCommand} onNewShell={newShell} onRetry={retry} />
+      <TerminalSurface ref={surface} onMessage={onMessage} style={styles.surface} />
       {/* Above the keyboard the key bar needs no room for the home indicator. */}
       <View style={{ paddingBottom: keyboardOpen ? 0 : insets.bottom }}>
-        <KeyBar ctrl={terminal.ctrl} onKey={terminal.pressKey} onCtrl={terminal.toggleCtrl} />
+        <KeyBar ctrl={ctrl} onKey={pressKey} onCtrl={toggleCtrl} />
       </View>
     </KeyboardAvoidingView>
   );

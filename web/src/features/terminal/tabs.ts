@@ -41,7 +41,7 @@ export function initialTabs(newKey: () => string): TerminalTabsState {
 }
 
 export function loadTabs(storage: Pick<Storage, 'getItem'>, workspace: string, newKey: () => string): TerminalTabsState {
-  let raw: string | null = null;
+  let raw: string | null;
   try {
     raw = storage.getItem(storageKey(workspace));
   } catch {

@@ -1,6 +1,6 @@
 import { diagnoseRefusedTerminal, type Diagnosis, type Workspace } from '@perry/client';
 import { ChevronDown, Play, Plus, SquareTerminal, X } from 'lucide-react';
-import { lazy, Suspense, useCallback, useEffect, useReducer } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useEffectEvent, useReducer } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 
 import { EmptyState } from '@/components/states';
@@ -70,12 +70,16 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
   const location = useLocation();
   const navigate = useNavigate();
   const request = readOpenTerminalRequest(location.state);
-  useEffect(() => {
+  const openRequested = useEffectEvent(() => {
     if (!request) return;
     dispatch({ type: 'add', key: request.id, title: request.title, command: request.command });
     void navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: null });
-    // The request's id identifies it; the rest of the location does not matter here.
-  }, [request?.id]);
+  });
+  // The request's id identifies it; the rest of the location does not matter here.
+  const requestId = request?.id;
+  useEffect(() => {
+    if (requestId !== undefined) openRequested();
+  }, [requestId]);
 
   const diagnose = useCallback(
     (terminalId: string | null): Promise<Diagnosis> =>

@@ -5,7 +5,7 @@ import '@xterm/xterm/css/xterm.css';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { CirclePower, RotateCw, SquareTerminal, Unplug } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
@@ -40,9 +40,12 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
 
   // The latest callbacks, read by the long-lived connection without reconnecting on each render.
   const callbacks = useRef({ onTerminalId, diagnose });
-  callbacks.current = { onTerminalId, diagnose };
   const activeRef = useRef(active);
-  activeRef.current = active;
+  // Updated after each render, before any effect of this render runs (refs are not written while rendering).
+  useLayoutEffect(() => {
+    callbacks.current = { onTerminalId, diagnose };
+    activeRef.current = active;
+  });
   // The id to attach to is read once, when the connection is made; later changes come from it.
   const initialTerminalId = useRef(terminalId);
   const initialCommand = useRef(command ?? null);

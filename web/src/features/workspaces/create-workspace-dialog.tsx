@@ -147,13 +147,13 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
 function useElapsedSeconds(running: boolean): number {
   const [elapsed, setElapsed] = useState(0);
   useEffect(() => {
-    if (!running) {
-      setElapsed(0);
-      return;
-    }
+    if (!running) return;
     const start = Date.now();
     const timer = setInterval(() => setElapsed(Math.floor((Date.now() - start) / 1000)), 1000);
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      setElapsed(0);
+    };
   }, [running]);
-  return elapsed;
+  return running ? elapsed : 0;
 }

@@ -1,0 +1,13 @@
+import type { PerryClient } from '../client.ts';
+
+/**
+ * The agent a hook talks to. The web UI has one (the agent that served the page); the phone app
+ * the active one of its saved agents, or none yet.
+ */
+export interface AgentConnection {
+  /** The typed client; null while no agent is connected, and then nothing is asked. */
+  client: PerryClient | null;
+  /** The agent's base URL: where sockets go, and part of every cache key (a device may know several agents). */
+  url: string | null;
+  token: string | null;
+}
