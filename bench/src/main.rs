@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use perry_agent::docker::{ContainerSpec, Docker, PREFIX_LABEL};
-use perry_api::{DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
+use perry_api::procedures::{AgentInfoCall, Procedure, Void, WorkspacesCreate, WorkspacesList};
+use perry_api::{CreateWorkspaceInput, DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
 use serde_json::{Value, json};
 
 pub fn repo_root() -> PathBuf {
@@ -34,6 +35,18 @@ pub fn repo_root() -> PathBuf {
 
 fn image() -> String {
     std::env::var("PERRY_BENCH_IMAGE").unwrap_or_else(|_| "workspace-base".to_owned())
+}
+
+/// The request for procedure `P` with `input` on the agent at `url`, as oRPC's RPCLink sends it.
+fn rpc_request<P: Procedure>(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    input: &P::Input,
+) -> reqwest::RequestBuilder {
+    http.post(format!("{url}/rpc/{}", P::PATH))
+        .bearer_auth(token)
+        .json(&json!({ "json": input }))
 }
 
 /// The release agent as a child process on a temp config dir.
@@ -100,24 +113,22 @@ impl Agent {
         })
     }
 
-    async fn call(
+    /// Calls procedure `P` and decodes its output.
+    async fn call<P: Procedure>(
         &self,
         http: &reqwest::Client,
-        path: &str,
-        input: Value,
-    ) -> anyhow::Result<Value> {
-        let response = http
-            .post(format!("{}/rpc/{path}", self.url))
-            .bearer_auth(&self.token)
-            .json(&json!({ "json": input }))
+        input: &P::Input,
+    ) -> anyhow::Result<P::Output> {
+        let response = rpc_request::<P>(http, &self.url, &self.token, input)
             .send()
             .await?;
         let status = response.status();
-        let body: Value = response.json().await?;
+        let mut body: Value = response.json().await?;
         if !status.is_success() {
-            bail!("{path}: {body}");
+            bail!("{}: {body}", P::PATH);
         }
-        Ok(body["json"].clone())
+        serde_json::from_value(body["json"].take())
+            .with_context(|| format!("unexpected reply for {}", P::PATH))
     }
 
     fn config_dir(&self) -> &Path {
@@ -213,13 +224,9 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
     // Let the agent detect the Docker-in-Docker mode first, as it does at startup.
     let mut mode = None;
     for _ in 0..200 {
-        let info = agent.call(&http, "agent/info", Value::Null).await?;
-        if let Some(found) = info.get("dindMode").and_then(Value::as_str) {
-            mode = Some(if found == "privileged" {
-                DindMode::Privileged
-            } else {
-                DindMode::Capabilities
-            });
+        let info = agent.call::<AgentInfoCall>(&http, &Void).await?;
+        if let Some(found) = info.dind_mode {
+            mode = Some(found);
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -230,15 +237,17 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
         for index in 0..runs {
             let started = Instant::now();
             let workspace = agent
-                .call(
+                .call::<WorkspacesCreate>(
                     &http,
-                    "workspaces/create",
-                    json!({"name": format!("w{index}")}),
+                    &CreateWorkspaceInput {
+                        name: format!("w{index}"),
+                        ..Default::default()
+                    },
                 )
                 .await?;
             perry.push(started.elapsed().as_secs_f64());
-            if workspace["status"] != "running" {
-                bail!("workspace not ready: {workspace}");
+            if workspace.status != WorkspaceStatus::Running {
+                bail!("workspace not ready: {workspace:?}");
             }
             floor.push(raw_floor_once(&docker, &agent.prefix, index, mode).await?);
         }
@@ -283,7 +292,7 @@ async fn bench_idle() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let idle = agent.rss_kib()?;
     for _ in 0..200 {
-        agent.call(&http, "workspaces/list", Value::Null).await?;
+        agent.call::<WorkspacesList>(&http, &Void).await?;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = agent.rss_kib()?;
@@ -326,17 +335,17 @@ fn state_with(count: usize) -> Value {
 async fn bench_list(calls: usize) -> anyhow::Result<()> {
     let agent = Agent::start("list", Some(state_with(100)))?;
     let http = reqwest::Client::new();
-    let listed = agent.call(&http, "workspaces/list", Value::Null).await?;
-    if listed.as_array().map(Vec::len) != Some(100) {
-        bail!("expected 100 workspaces, got {listed}");
+    let listed = agent.call::<WorkspacesList>(&http, &Void).await?;
+    if listed.len() != 100 {
+        bail!("expected 100 workspaces, got {}", listed.len());
     }
     for _ in 0..50 {
-        agent.call(&http, "workspaces/list", Value::Null).await?;
+        agent.call::<WorkspacesList>(&http, &Void).await?;
     }
     let mut millis = Vec::with_capacity(calls);
     for _ in 0..calls {
         let started = Instant::now();
-        agent.call(&http, "workspaces/list", Value::Null).await?;
+        agent.call::<WorkspacesList>(&http, &Void).await?;
         millis.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     millis.sort_by(f64::total_cmp);

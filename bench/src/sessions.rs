@@ -12,7 +12,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use perry_agent::docker::{Docker, StdioExec};
-use perry_api::sessions::SessionEvent;
+use perry_api::CreateWorkspaceInput;
+use perry_api::procedures::{
+    Procedure, SessionsList, SessionsMessages, SessionsSearch, WorkspacesCreate,
+};
+use perry_api::sessions::{
+    SessionEvent, SessionMessagesInput, SessionsListInput, SessionsSearchInput,
+};
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -48,7 +54,13 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let docker = Docker::new();
     agent
-        .call(&http, "workspaces/create", json!({ "name": WORKSPACE }))
+        .call::<WorkspacesCreate>(
+            &http,
+            &CreateWorkspaceInput {
+                name: WORKSPACE.to_owned(),
+                ..Default::default()
+            },
+        )
         .await?;
     let container = format!("{}{WORKSPACE}", agent.prefix);
     wait_for_total(agent, &http, 0, Duration::from_secs(60))
@@ -112,9 +124,13 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
         usage.rss_kib as f64 / 1024.0
     );
 
-    let list_input = json!({ "workspaceName": WORKSPACE, "limit": 100 });
-    timed_calls(agent, &http, "sessions/list", list_input.clone(), 50).await?;
-    let mut list = timed_calls(agent, &http, "sessions/list", list_input, LIST_CALLS).await?;
+    let list_input = SessionsListInput {
+        workspace_name: WORKSPACE.to_owned(),
+        limit: Some(100),
+        ..Default::default()
+    };
+    timed_calls::<SessionsList>(agent, &http, &list_input, 50).await?;
+    let mut list = timed_calls::<SessionsList>(agent, &http, &list_input, LIST_CALLS).await?;
     list.sort_by(f64::total_cmp);
     println!(
         "sessions: sessions.list (limit 100) with {SESSIONS} sessions, {LIST_CALLS} calls over HTTP keep-alive: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
@@ -122,22 +138,23 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
         percentile(&list, 0.95),
         percentile(&list, 0.99),
     );
-    let messages = timed_calls(
+    let messages = timed_calls::<SessionsMessages>(
         agent,
         &http,
-        "sessions/messages",
-        json!({ "workspaceName": WORKSPACE, "sessionId": generated_id(SESSIONS / 2) }),
+        &SessionMessagesInput {
+            workspace_name: WORKSPACE.to_owned(),
+            session_id: generated_id(SESSIONS / 2),
+            limit: None,
+            offset: None,
+        },
         QUERY_REPEATS,
     )
     .await?;
-    let search = timed_calls(
-        agent,
-        &http,
-        "sessions/search",
-        json!({ "workspaceName": WORKSPACE, "query": "needle-1777" }),
-        QUERY_REPEATS,
-    )
-    .await?;
+    let search_input = SessionsSearchInput {
+        workspace_name: WORKSPACE.to_owned(),
+        query: "needle-1777".to_owned(),
+    };
+    let search = timed_calls::<SessionsSearch>(agent, &http, &search_input, QUERY_REPEATS).await?;
     println!(
         "sessions: sessions.messages (one session, 50 messages max): first {:.2} ms, median of {QUERY_REPEATS} {:.2} ms; sessions.search over {SESSIONS} sessions: first {:.1} ms, median of {QUERY_REPEATS} {:.1} ms",
         messages[0],
@@ -145,16 +162,12 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
         search[0],
         median_of(&search),
     );
-    let found = agent
-        .call(
-            &http,
-            "sessions/search",
-            json!({ "workspaceName": WORKSPACE, "query": "needle-1777" }),
-        )
-        .await?;
-    let hits = found.as_array().map_or(0, Vec::len);
-    if hits != 1 {
-        bail!("the search should find one session, found {hits}: {found}");
+    let found = agent.call::<SessionsSearch>(&http, &search_input).await?;
+    if found.len() != 1 {
+        bail!(
+            "the search should find one session, found {}: {found:?}",
+            found.len()
+        );
     }
     Ok(())
 }
@@ -174,16 +187,14 @@ async fn wait_for_total(
 ) -> anyhow::Result<()> {
     let deadline = Instant::now() + patience;
     loop {
-        let last = match agent
-            .call(
-                http,
-                "sessions/list",
-                json!({ "workspaceName": WORKSPACE, "limit": 1 }),
-            )
-            .await
-        {
-            Ok(page) if page["total"].as_u64() == Some(total as u64) => return Ok(()),
-            Ok(page) => format!("total {}", page["total"]),
+        let input = SessionsListInput {
+            workspace_name: WORKSPACE.to_owned(),
+            limit: Some(1),
+            ..Default::default()
+        };
+        let last = match agent.call::<SessionsList>(http, &input).await {
+            Ok(page) if page.total as usize == total => return Ok(()),
+            Ok(page) => format!("total {}", page.total),
             Err(error) => error.to_string(),
         };
         if Instant::now() > deadline {
@@ -422,15 +433,15 @@ while [ "$i" -lt "$n" ]; do
 done
 "#;
 
-/// Times `calls` calls of one procedure over the shared keep-alive client; each time runs until
+/// Times `calls` calls of procedure `P` over the shared keep-alive client; each time runs until
 /// the whole body has arrived (not parsed). Milliseconds, in call order.
-async fn timed_calls(
+async fn timed_calls<P: Procedure>(
     agent: &Agent,
     http: &reqwest::Client,
-    path: &str,
-    input: Value,
+    input: &P::Input,
     calls: usize,
 ) -> anyhow::Result<Vec<f64>> {
+    let path = P::PATH;
     let url = format!("{}/rpc/{path}", agent.url);
     let body = json!({ "json": input }).to_string();
     let mut millis = Vec::with_capacity(calls);

@@ -10,12 +10,17 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use perry_agent::docker::{Docker, TtyExec};
-use serde_json::{Value, json};
+use perry_api::procedures::{
+    TerminalsList, Void, WorkspacesCreate, WorkspacesDelete, WorkspacesList, WorkspacesSync,
+};
+use perry_api::{
+    CreateWorkspaceInput, TerminalsListInput, Workspace, WorkspaceNameInput, WorkspaceStatus,
+};
 use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::{Agent, percentile, remove_objects};
+use crate::{Agent, percentile, remove_objects, rpc_request};
 
 /// Bytes of base64 the throughput run prints.
 const FLOOD_BYTES: u64 = 50_000_000;
@@ -333,7 +338,13 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let result = async {
         agent
-            .call(&http, "workspaces/create", json!({"name": "bench"}))
+            .call::<WorkspacesCreate>(
+                &http,
+                &CreateWorkspaceInput {
+                    name: "bench".to_owned(),
+                    ..Default::default()
+                },
+            )
             .await?;
         let container = format!("{}bench", agent.prefix);
         let docker = Docker::new();
@@ -388,12 +399,17 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
         let rss_after = agent.rss_kib()?;
-        let listed: Value = agent
-            .call(&http, "terminals/list", json!({"workspaceName": "bench"}))
+        let listed = agent
+            .call::<TerminalsList>(
+                &http,
+                &TerminalsListInput {
+                    workspace_name: "bench".to_owned(),
+                },
+            )
             .await?;
         println!(
             "agent RSS with {} open terminals: {:.1} MB ({:.1} MB before opening 20)",
-            listed.as_array().map_or(0, Vec::len),
+            listed.len(),
             rss_after as f64 / 1024.0,
             rss_before as f64 / 1024.0
         );
@@ -413,7 +429,13 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let result = async {
         agent
-            .call(&http, "workspaces/create", json!({"name": "echo"}))
+            .call::<WorkspacesCreate>(
+                &http,
+                &CreateWorkspaceInput {
+                    name: "echo".to_owned(),
+                    ..Default::default()
+                },
+            )
             .await?;
         let docker = Docker::new();
         let mut perry = open_perry(&agent, "echo").await?;
@@ -472,32 +494,50 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
 /// workspace looping until they are done. Returns (created, failed, sync calls).
 async fn run_load(url: &str, token: &str, load: usize) -> anyhow::Result<(usize, usize, usize)> {
     let http = reqwest::Client::new();
-    let call = |path: &'static str, input: Value| {
-        http.post(format!("{url}/rpc/{path}"))
-            .bearer_auth(token)
-            .json(&json!({ "json": input }))
-            .send()
-    };
     let churn = futures_util::future::join_all((0..load).map(|index| {
         let name = format!("load{index}");
+        let http = &http;
         async move {
-            let created = call("workspaces/create", json!({ "name": name }))
+            let create = CreateWorkspaceInput {
+                name: name.clone(),
+                ..Default::default()
+            };
+            let created = rpc_request::<WorkspacesCreate>(http, url, token, &create)
+                .send()
                 .await
                 .is_ok_and(|response| response.status().is_success());
-            let _ = call("workspaces/delete", json!({ "name": name })).await;
+            let delete = WorkspaceNameInput { name };
+            let _ = rpc_request::<WorkspacesDelete>(http, url, token, &delete)
+                .send()
+                .await;
             created
         }
     }));
     let syncs = std::sync::atomic::AtomicUsize::new(0);
     let sync_all = async {
         loop {
-            let listed: Value = match call("workspaces/list", json!(null)).await {
-                Ok(response) => response.json().await.unwrap_or(Value::Null),
-                Err(_) => Value::Null,
-            };
-            for workspace in listed["json"].as_array().into_iter().flatten() {
-                if workspace["status"] == "running" {
-                    let _ = call("workspaces/sync", json!({ "name": workspace["name"] })).await;
+            // A failed or odd reply lists nothing: the load goes on.
+            let listed: Vec<Workspace> =
+                match rpc_request::<WorkspacesList>(&http, url, token, &Void)
+                    .send()
+                    .await
+                {
+                    Ok(response) => response
+                        .json::<serde_json::Value>()
+                        .await
+                        .ok()
+                        .and_then(|mut body| serde_json::from_value(body["json"].take()).ok())
+                        .unwrap_or_default(),
+                    Err(_) => Vec::new(),
+                };
+            for workspace in listed {
+                if workspace.status == WorkspaceStatus::Running {
+                    let sync = WorkspaceNameInput {
+                        name: workspace.name,
+                    };
+                    let _ = rpc_request::<WorkspacesSync>(&http, url, token, &sync)
+                        .send()
+                        .await;
                     syncs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
             }

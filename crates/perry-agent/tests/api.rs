@@ -4,6 +4,7 @@ mod common;
 
 use std::os::unix::fs::MetadataExt;
 
+use perry_api::procedures::{AgentInfoCall, ConfigGet};
 use perry_api::{AgentConfig, AgentInfo, DindMode};
 use serde_json::{Value, json};
 
@@ -597,14 +598,14 @@ async fn a_persons_edits_to_config_json_survive_the_agent() {
         "the restart added the token and changed nothing else"
     );
     assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
-    let config: AgentConfig = agent.ok("config/get", Value::Null).await;
+    let config: AgentConfig = agent.ok::<ConfigGet>(Value::Null).await;
     assert_eq!(config.workspace_prefix, agent.prefix);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn agent_info_reports_docker_and_the_dind_mode() {
     let agent = TestAgent::start("info").await;
-    let mut info: AgentInfo = agent.ok("agent/info", Value::Null).await;
+    let mut info: AgentInfo = agent.ok::<AgentInfoCall>(Value::Null).await;
     assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
     assert!(!info.hostname.is_empty());
     assert!(
@@ -618,7 +619,7 @@ async fn agent_info_reports_docker_and_the_dind_mode() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        info = agent.ok("agent/info", Value::Null).await;
+        info = agent.ok::<AgentInfoCall>(Value::Null).await;
     }
     assert!(
         matches!(

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_api::procedures::WorkspacesList;
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
 
@@ -93,7 +94,7 @@ async fn concurrent_creates_with_distinct_names_all_succeed_with_distinct_ssh_po
         "{ports:?} in {range:?}"
     );
 
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
     assert_eq!(listed.len(), count);
     assert!(
         listed

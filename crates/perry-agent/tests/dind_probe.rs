@@ -10,6 +10,7 @@ use bollard::query_parameters::EventsOptionsBuilder;
 use common::TestAgent;
 use futures_util::StreamExt;
 use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_api::procedures::AgentInfoCall;
 use perry_api::{AgentInfo, DindMode};
 use serde_json::{Value, json};
 
@@ -77,7 +78,7 @@ fn remembered_probe(agent: &TestAgent) -> Value {
 async fn dind_mode_once_known(agent: &TestAgent) -> DindMode {
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
-        let info: AgentInfo = agent.ok("agent/info", json!({})).await;
+        let info: AgentInfo = agent.ok::<AgentInfoCall>(json!({})).await;
         if let Some(mode) = info.dind_mode {
             return mode;
         }

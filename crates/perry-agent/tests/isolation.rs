@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use perry_agent::auth::AuthFailures;
 use perry_agent::server::{RunningAgent, start};
 use perry_agent::{Agent, AgentOptions};
+use perry_api::procedures::WorkspacesCreate;
 use perry_api::{Workspace, WorkspaceStatus};
 use rand::Rng;
 use serde_json::{Value, json};
@@ -189,7 +190,7 @@ async fn host_docker() -> bollard::Docker {
 }
 
 async fn create_workspace(agent: &TestAgent, name: &str) -> Workspace {
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": name})).await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": name})).await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     created
 }

@@ -5,8 +5,9 @@
 mod common;
 
 use bollard::models::HostConfig;
+use perry_api::procedures::{WorkspacesCreate, WorkspacesGet, WorkspacesList, WorkspacesStart};
 use perry_api::{Workspace, WorkspaceLimits, WorkspaceStatus};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use common::{TestAgent, TestAgentConfig, docker_objects, exec};
 
@@ -114,16 +115,15 @@ async fn limits_given_at_create_reach_docker_and_the_cgroup_and_come_back_on_rec
     };
 
     let created: Workspace = agent
-        .ok(
-            "workspaces/create",
+        .ok::<WorkspacesCreate>(
             json!({"name": "capped", "limits": {"cpus": 1.5, "memoryMb": 1024, "pids": 512}}),
         )
         .await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     assert_eq!(created.limits, Some(asked));
-    let got: Workspace = agent.ok("workspaces/get", json!({"name": "capped"})).await;
+    let got: Workspace = agent.ok::<WorkspacesGet>(json!({"name": "capped"})).await;
     assert_eq!(got.limits, Some(asked), "workspaces.get shows them");
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", json!({})).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(json!({})).await;
     assert_eq!(listed[0].limits, Some(asked), "workspaces.list shows them");
 
     let config = host_config(&container).await;
@@ -165,9 +165,7 @@ async fn limits_given_at_create_reach_docker_and_the_cgroup_and_come_back_on_rec
         .remove_container(&container)
         .await
         .unwrap();
-    let started: Workspace = agent
-        .ok("workspaces/start", json!({"name": "capped"}))
-        .await;
+    let started: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "capped"})).await;
     assert_eq!(started.status, WorkspaceStatus::Running, "{started:?}");
     assert_eq!(started.limits, Some(asked));
     let config = host_config(&container).await;
@@ -279,7 +277,7 @@ async fn bad_limits_are_bad_requests_that_say_why_and_leave_nothing_behind() {
         let issue = error["data"]["issues"][0]["message"].as_str().unwrap();
         assert!(issue.contains(expected), "{issue}");
     }
-    let listed: Vec<Value> = agent.ok("workspaces/list", json!({})).await;
+    let listed = agent.ok::<WorkspacesList>(json!({})).await;
     assert!(listed.is_empty(), "{listed:?}");
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
     assert_eq!(agent.agent.workspaces.count(), 0, "no record is left");

@@ -5,6 +5,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use perry_api::procedures::{
+    PortsForward, PortsList, PortsRemove, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
+    WorkspacesGet, WorkspacesStart, WorkspacesStop,
+};
 use perry_api::{PortForward, PortForwardStatus, Workspace};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,13 +42,10 @@ async fn start_server(agent: &TestAgent, workspace: &str) {
          setsid nohup python3 -m http.server {SERVER_PORT} --bind 0.0.0.0 \
          > /tmp/http.log 2>&1 < /dev/null &"
     );
-    let output: Value = agent
-        .ok(
-            "workspaces/exec",
-            json!({"name": workspace, "command": ["bash", "-c", script]}),
-        )
+    let output = agent
+        .ok::<WorkspacesExec>(json!({"name": workspace, "command": ["bash", "-c", script]}))
         .await;
-    assert_eq!(output["exitCode"], 0, "{output}");
+    assert_eq!(output.exit_code, 0, "{output:?}");
 }
 
 /// One HTTP/1.0 GET of `/` through 127.0.0.1:`port`: the whole reply, or why there was none.
@@ -117,7 +118,7 @@ fn status(host_port: u16, workspace_port: u16, active: bool) -> PortForwardStatu
 
 async fn list(agent: &TestAgent, workspace: &str) -> Vec<PortForwardStatus> {
     agent
-        .ok("ports/list", json!({"workspaceName": workspace}))
+        .ok::<PortsList>(json!({"workspaceName": workspace}))
         .await
 }
 
@@ -143,16 +144,14 @@ async fn refused(agent: &TestAgent, path: &str, input: Value, code: &str) -> Str
 #[tokio::test(flavor = "multi_thread")]
 async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_delete() {
     let agent = TestAgent::start("ports").await;
-    let _: Workspace = agent.ok("workspaces/create", json!({"name": "web"})).await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "web"})).await;
     start_server(&agent, "web").await;
     assert!(list(&agent, "web").await.is_empty());
 
     // A forward of a running workspace listens at once and reaches the server inside.
     let port = free_port(&agent);
     let forwarded: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
-            json!({"workspaceName": "web", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
+        .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
         )
         .await;
     assert_eq!(forwarded, [status(port, SERVER_PORT, true)]);
@@ -162,15 +161,14 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
         stored_forwards(&agent, "web"),
         json!([{"hostPort": port, "workspacePort": SERVER_PORT}])
     );
-    let workspace: Workspace = agent.ok("workspaces/get", json!({"name": "web"})).await;
+    let workspace: Workspace = agent.ok::<WorkspacesGet>(json!({"name": "web"})).await;
     assert_eq!(workspace.ports.forwards, [forward(port, SERVER_PORT)]);
 
     // Without a host port the same port is used on both sides; forwarding it again is fine.
     let same = free_port(&agent);
     for _ in 0..2 {
         let forwarded: Vec<PortForwardStatus> = agent
-            .ok(
-                "ports/forward",
+            .ok::<PortsForward>(
                 json!({"workspaceName": "web", "forwards": [{"workspacePort": same}]}),
             )
             .await;
@@ -184,9 +182,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
 
     // Forwarding a host port of the workspace again changes where it goes.
     let retargeted: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
-            json!({"workspaceName": "web", "forwards": [{"hostPort": same, "workspacePort": SERVER_PORT}]}),
+        .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": same, "workspacePort": SERVER_PORT}]}),
         )
         .await;
     assert!(
@@ -198,10 +194,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     // Removing a forward closes its listener and the connections it carries.
     let idle = TcpStream::connect(("127.0.0.1", same)).await.unwrap();
     let remaining: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/remove",
-            json!({"workspaceName": "web", "hostPorts": [same]}),
-        )
+        .ok::<PortsRemove>(json!({"workspaceName": "web", "hostPorts": [same]}))
         .await;
     assert_eq!(remaining, [status(port, SERVER_PORT, true)]);
     assert_refused(same).await;
@@ -219,7 +212,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     );
 
     // A stopped workspace keeps its forwards, listed inactive, and nothing listens.
-    let _: Workspace = agent.ok("workspaces/stop", json!({"name": "web"})).await;
+    let _: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "web"})).await;
     assert_eq!(
         list(&agent, "web").await,
         [status(port, SERVER_PORT, false)]
@@ -228,9 +221,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     // A forward added while it is stopped is stored and waits for the start.
     let later = free_port(&agent);
     let forwarded: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
-            json!({"workspaceName": "web", "forwards": [{"hostPort": later, "workspacePort": SERVER_PORT}]}),
+        .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": later, "workspacePort": SERVER_PORT}]}),
         )
         .await;
     assert!(
@@ -244,7 +235,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     let squatter = std::net::TcpListener::bind(("127.0.0.1", later)).unwrap();
 
     // Started again, the first forward works without being added again.
-    let started: Workspace = agent.ok("workspaces/start", json!({"name": "web"})).await;
+    let started: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "web"})).await;
     assert_eq!(started.status, perry_api::WorkspaceStatus::Running);
     let listed = list(&agent, "web").await;
     let failed = listed
@@ -267,9 +258,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     fetch_page(port).await;
     drop(squatter);
     let forwarded: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
-            json!({"workspaceName": "web", "forwards": [{"hostPort": later, "workspacePort": SERVER_PORT}]}),
+        .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": later, "workspacePort": SERVER_PORT}]}),
         )
         .await;
     let mut expected = vec![
@@ -282,7 +271,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
 
     // Deleting the workspace closes its forwards; a new workspace of that name has none.
     let open = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let _: Value = agent.ok("workspaces/delete", json!({"name": "web"})).await;
+    agent.ok::<WorkspacesDelete>(json!({"name": "web"})).await;
     assert_refused(port).await;
     assert_refused(later).await;
     assert_closed(open, "a connection of a deleted workspace's forward").await;
@@ -298,12 +287,11 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_forwards_change_nothing() {
     let agent = TestAgent::start("portsbad").await;
-    let _: Workspace = agent.ok("workspaces/create", json!({"name": "one"})).await;
-    let _: Workspace = agent.ok("workspaces/create", json!({"name": "two"})).await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "one"})).await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "two"})).await;
     let kept = free_port(&agent);
     let _: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
+        .ok::<PortsForward>(
             json!({"workspaceName": "one", "forwards": [{"hostPort": kept, "workspacePort": 80}]}),
         )
         .await;
@@ -407,13 +395,11 @@ async fn refused_forwards_change_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn forwards_come_back_when_the_agent_restarts() {
     let mut agent = TestAgent::start("portsrestart").await;
-    let _: Workspace = agent.ok("workspaces/create", json!({"name": "keep"})).await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "keep"})).await;
     start_server(&agent, "keep").await;
     let port = free_port(&agent);
     let _: Vec<PortForwardStatus> = agent
-        .ok(
-            "ports/forward",
-            json!({"workspaceName": "keep", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
+        .ok::<PortsForward>(json!({"workspaceName": "keep", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
         )
         .await;
     fetch_page(port).await;

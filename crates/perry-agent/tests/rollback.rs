@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use futures_util::StreamExt;
 use perry_agent::docker::{PREFIX_LABEL, SSH_PORT_LABEL};
+use perry_api::procedures::{WorkspacesCreate, WorkspacesDelete, WorkspacesList};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
 
@@ -70,7 +71,7 @@ async fn a_volume_docker_cannot_make_rolls_the_create_back() {
         error["message"].as_str().unwrap().contains("zeta-docker"),
         "the message names the volume: {error}"
     );
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
     assert!(listed.is_empty(), "no record is left: {listed:?}");
     assert_eq!(
         docker_objects(&agent.prefix).await,
@@ -81,7 +82,7 @@ async fn a_volume_docker_cannot_make_rolls_the_create_back() {
     // Once Docker can make the volume, the same name works and gets the port the failed create
     // had reserved.
     drop(blocker);
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": "zeta"})).await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "zeta"})).await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     assert_eq!(created.ports.ssh, range.start);
     println!(
@@ -178,9 +179,7 @@ async fn an_ssh_port_taken_just_before_docker_binds_it_moves_the_workspace_to_an
             // Docker had bound the port before the thief: no clash happened. Try again.
             lost_races += 1;
             assert_eq!(status, 200, "{body}");
-            agent
-                .ok::<Value>("workspaces/delete", json!({"name": name}))
-                .await;
+            agent.ok::<WorkspacesDelete>(json!({"name": name})).await;
             continue;
         }
         assert_eq!(held.len(), 1, "the thief held the first port");
@@ -195,7 +194,7 @@ async fn an_ssh_port_taken_just_before_docker_binds_it_moves_the_workspace_to_an
         let (containers, volumes) = docker_objects(&agent.prefix).await;
         assert_eq!(containers, [agent.container(&name)]);
         assert_eq!(volumes.len(), 2, "{volumes:?}");
-        let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+        let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
         assert_eq!(
             listed
                 .iter()
@@ -232,9 +231,7 @@ async fn ssh_ports_taken_at_every_bind_roll_the_create_back_completely() {
             lost_races += 1;
             drop(thief);
             if status == 200 {
-                agent
-                    .ok::<Value>("workspaces/delete", json!({"name": name}))
-                    .await;
+                agent.ok::<WorkspacesDelete>(json!({"name": name})).await;
             }
             assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
             continue;
@@ -251,7 +248,7 @@ async fn ssh_ports_taken_at_every_bind_roll_the_create_back_completely() {
                 .contains("SSH ports"),
             "the error says the ports were taken: {body}"
         );
-        let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+        let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
         assert!(listed.is_empty(), "no record is left: {listed:?}");
         assert_eq!(
             docker_objects(&agent.prefix).await,
@@ -275,7 +272,7 @@ async fn an_ssh_port_a_foreign_process_listens_on_is_skipped() {
     let agent = TestAgent::start("portbusy").await;
     let range = agent.agent.workspaces.settings().ssh_port_range;
     let foreign = TcpListener::bind((Ipv4Addr::UNSPECIFIED, range.start)).unwrap();
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": "iota"})).await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "iota"})).await;
     assert_eq!(created.ports.ssh, range.start + 1);
     drop(foreign);
 }

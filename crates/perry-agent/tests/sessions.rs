@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestAgent, exec};
 use futures_util::StreamExt;
+use perry_api::procedures::{SessionsMessages, SessionsSearch, WorkspacesCreate, WorkspacesStop};
 use perry_api::sessions::{MessagesPage, SessionEvent, SessionSearchHit, SessionsPage};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
@@ -88,7 +89,7 @@ async fn next_event(socket: &mut Socket) -> SessionEvent {
 async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed() {
     let agent = TestAgent::start("sessions").await;
     let created: Workspace = agent
-        .ok("workspaces/create", json!({"name": "agentic"}))
+        .ok::<WorkspacesCreate>(json!({"name": "agentic"}))
         .await;
     assert_eq!(created.status, WorkspaceStatus::Running);
     let container = agent.container("agentic");
@@ -148,10 +149,7 @@ async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed
     assert!(!listed.has_more);
 
     let page: MessagesPage = agent
-        .ok(
-            "sessions/messages",
-            json!({"workspaceName": "agentic", "sessionId": SESSION_ID}),
-        )
+        .ok::<SessionsMessages>(json!({"workspaceName": "agentic", "sessionId": SESSION_ID}))
         .await;
     assert!(
         page.messages
@@ -167,10 +165,7 @@ async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed
     );
 
     let hits: Vec<SessionSearchHit> = agent
-        .ok(
-            "sessions/search",
-            json!({"workspaceName": "agentic", "query": "readme"}),
-        )
+        .ok::<SessionsSearch>(json!({"workspaceName": "agentic", "query": "readme"}))
         .await;
     assert_eq!(hits.len(), 1, "{hits:?}");
 
@@ -220,9 +215,7 @@ async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed
     assert_eq!(after.total, 0);
 
     // Stopping the workspace closes its socket with 1001.
-    let _: Workspace = agent
-        .ok("workspaces/stop", json!({"name": "agentic"}))
-        .await;
+    let _: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "agentic"})).await;
     let closed = loop {
         match tokio::time::timeout(Duration::from_secs(20), socket.next()).await {
             Ok(Some(Ok(Message::Close(frame)))) => break frame,
@@ -242,9 +235,7 @@ async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed
 #[tokio::test(flavor = "multi_thread")]
 async fn the_worker_listens_on_no_tcp_port() {
     let agent = TestAgent::start("workertcp").await;
-    let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "quiet"}))
-        .await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "quiet"})).await;
     let container = agent.container("quiet");
     // The index answers, so the worker is up and attached.
     list_until(&agent, "quiet", |_| true).await;

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use perry_api::procedures::{TerminalsList, WorkspacesCreate, WorkspacesStop};
 use perry_api::{TerminalControl, TerminalInfo, Workspace, WorkspaceStatus};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -117,9 +118,7 @@ impl Client {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exit() {
     let agent = TestAgent::start("term").await;
-    let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "shell"}))
-        .await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "shell"})).await;
 
     let mut client = connect(&agent, "shell", "cols=100&rows=30").await;
     client.send("echo hi-$((6*7))\n").await;
@@ -151,7 +150,7 @@ async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exi
     drop(client);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let terminals: Vec<TerminalInfo> = agent
-        .ok("terminals/list", json!({"workspaceName": "shell"}))
+        .ok::<TerminalsList>(json!({"workspaceName": "shell"}))
         .await;
     assert_eq!(terminals.len(), 1);
     assert_eq!(
@@ -185,7 +184,7 @@ async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exi
     assert_eq!(again.read_until_closed().await, (1000, "exit 3".to_owned()));
     assert_eq!(watcher.read_until_closed().await.0, 1000);
     let terminals: Vec<TerminalInfo> = agent
-        .ok("terminals/list", json!({"workspaceName": "shell"}))
+        .ok::<TerminalsList>(json!({"workspaceName": "shell"}))
         .await;
     assert!(terminals.is_empty());
 }
@@ -193,12 +192,12 @@ async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exi
 #[tokio::test(flavor = "multi_thread")]
 async fn stopping_a_workspace_closes_its_terminals_with_1001_and_refuses_new_ones() {
     let agent = TestAgent::start("termstop").await;
-    let _: Workspace = agent.ok("workspaces/create", json!({"name": "halt"})).await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "halt"})).await;
     let mut client = connect(&agent, "halt", "").await;
     client.send("echo ready\n").await;
     client.read_until("ready").await;
 
-    let stopped: Workspace = agent.ok("workspaces/stop", json!({"name": "halt"})).await;
+    let stopped: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "halt"})).await;
     assert_eq!(stopped.status, WorkspaceStatus::Stopped);
     assert_eq!(
         client.read_until_closed().await,
@@ -219,7 +218,7 @@ async fn stopping_a_workspace_closes_its_terminals_with_1001_and_refuses_new_one
 async fn terminal_sockets_need_the_token_and_a_trusted_origin() {
     let agent = TestAgent::start("termauth").await;
     let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "guarded"}))
+        .ok::<WorkspacesCreate>(json!({"name": "guarded"}))
         .await;
 
     let no_token = ws_url(&agent, "guarded", "").into_client_request().unwrap();
@@ -282,9 +281,7 @@ fn own_rss_kib() -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_reader_keeps_the_agents_memory_bounded() {
     let agent = TestAgent::start("termslow").await;
-    let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "flood"}))
-        .await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "flood"})).await;
     let mut client = connect(&agent, "flood", "").await;
     client.send("echo go\n").await;
     client.read_until("go").await;
@@ -297,7 +294,7 @@ async fn a_slow_reader_keeps_the_agents_memory_bounded() {
     tokio::time::sleep(Duration::from_secs(8)).await;
     let during = own_rss_kib();
     let terminals: Vec<TerminalInfo> = agent
-        .ok("terminals/list", json!({"workspaceName": "flood"}))
+        .ok::<TerminalsList>(json!({"workspaceName": "flood"}))
         .await;
     let buffered = terminals[0].buffered_bytes;
 
@@ -357,9 +354,7 @@ async fn a_terminal_without_clients_is_hung_up_after_its_grace_period() {
         },
     )
     .await;
-    let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "brief"}))
-        .await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "brief"})).await;
     let mut client = connect(&agent, "brief", "").await;
     client.send("echo here\n").await;
     client.read_until("here").await;
@@ -369,7 +364,7 @@ async fn a_terminal_without_clients_is_hung_up_after_its_grace_period() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let terminals: Vec<TerminalInfo> = agent
-            .ok("terminals/list", json!({"workspaceName": "brief"}))
+            .ok::<TerminalsList>(json!({"workspaceName": "brief"}))
             .await;
         if terminals.is_empty() {
             break;
@@ -409,7 +404,7 @@ async fn a_terminal_without_clients_is_hung_up_after_its_grace_period() {
 async fn terminals_kill_ends_the_shell_and_closes_its_sockets() {
     let agent = TestAgent::start("termkill").await;
     let _: Workspace = agent
-        .ok("workspaces/create", json!({"name": "victim"}))
+        .ok::<WorkspacesCreate>(json!({"name": "victim"}))
         .await;
     let mut client = connect(&agent, "victim", "").await;
     client.send("echo alive\n").await;
@@ -422,13 +417,13 @@ async fn terminals_kill_ends_the_shell_and_closes_its_sockets() {
         )
         .await;
     assert_eq!((status, error["code"].as_str()), (404, Some("NOT_FOUND")));
-    let killed: serde_json::Value = agent
-        .ok(
+    let killed = agent
+        .call(
             "terminals/kill",
             json!({"workspaceName": "victim", "id": client.id}),
         )
         .await;
-    assert_eq!(killed, json!({"success": true}));
+    assert_eq!(killed, (200, json!({"success": true})));
     let (code, reason) = client.read_until_closed().await;
     assert_eq!(
         (code, reason.as_str()),
@@ -436,7 +431,7 @@ async fn terminals_kill_ends_the_shell_and_closes_its_sockets() {
         "the shell died of SIGHUP (128 + 1)"
     );
     let terminals: Vec<TerminalInfo> = agent
-        .ok("terminals/list", json!({"workspaceName": "victim"}))
+        .ok::<TerminalsList>(json!({"workspaceName": "victim"}))
         .await;
     assert!(terminals.is_empty());
 }

@@ -5,6 +5,7 @@ mod common;
 use std::time::Duration;
 
 use perry_agent::docker::Docker;
+use perry_api::procedures::{WorkspacesCreate, WorkspacesList, WorkspacesStart, WorkspacesStop};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
@@ -28,9 +29,7 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     let agent = TestAgent::start("life").await;
     let container = agent.container("alpha");
 
-    let created: Workspace = agent
-        .ok("workspaces/create", json!({"name": "alpha"}))
-        .await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "alpha"})).await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     assert!(created.container_id.is_some());
     let range = agent.agent.workspaces.settings().ssh_port_range;
@@ -104,9 +103,9 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     // Files in /home/workspace survive stop and start.
     let (code, _) = exec(&container, "workspace", "echo kept > ~/proof.txt").await;
     assert_eq!(code, 0);
-    let stopped: Workspace = agent.ok("workspaces/stop", json!({"name": "alpha"})).await;
+    let stopped: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "alpha"})).await;
     assert_eq!(stopped.status, WorkspaceStatus::Stopped);
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
     assert_eq!(
         listed
             .iter()
@@ -114,13 +113,13 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
             .collect::<Vec<_>>(),
         [("alpha", WorkspaceStatus::Stopped)]
     );
-    let again: Workspace = agent.ok("workspaces/stop", json!({"name": "alpha"})).await;
+    let again: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "alpha"})).await;
     assert_eq!(
         again.status,
         WorkspaceStatus::Stopped,
         "stopping a stopped workspace is fine"
     );
-    let started: Workspace = agent.ok("workspaces/start", json!({"name": "alpha"})).await;
+    let started: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "alpha"})).await;
     assert_eq!(started.status, WorkspaceStatus::Running);
     assert_eq!(started.ports.ssh, created.ports.ssh);
     let (code, output) = exec(&container, "workspace", "cat ~/proof.txt").await;
@@ -134,10 +133,10 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
     assert_eq!(code, 0, "dockerd runs again after a restart: {output}");
 
     // Delete takes the container and both volumes.
-    let deleted: Value = agent
-        .ok("workspaces/delete", json!({"name": "alpha"}))
+    let deleted = agent
+        .call("workspaces/delete", json!({"name": "alpha"}))
         .await;
-    assert_eq!(deleted, json!({"success": true}));
+    assert_eq!(deleted, (200, json!({"success": true})));
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
     let (status, _) = agent.call("workspaces/get", json!({"name": "alpha"})).await;
     assert_eq!(status, 404);
@@ -152,7 +151,7 @@ async fn a_workspace_lives_through_create_stop_start_and_delete() {
 async fn list_until(agent: &TestAgent, done: impl Fn(&[Workspace]) -> bool) -> Vec<Workspace> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+        let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
         if done(&listed) || std::time::Instant::now() > deadline {
             return listed;
         }
@@ -164,7 +163,7 @@ async fn list_until(agent: &TestAgent, done: impl Fn(&[Workspace]) -> bool) -> V
 async fn docker_is_the_truth_for_what_runs() {
     let agent = TestAgent::start("truth").await;
     let docker = Docker::new();
-    let created: Workspace = agent.ok("workspaces/create", json!({"name": "beta"})).await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "beta"})).await;
     assert_eq!(created.status, WorkspaceStatus::Running);
     exec(
         &agent.container("beta"),
@@ -202,7 +201,7 @@ async fn docker_is_the_truth_for_what_runs() {
     );
 
     // Start recreates the container on the same volumes.
-    let started: Workspace = agent.ok("workspaces/start", json!({"name": "beta"})).await;
+    let started: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "beta"})).await;
     assert_eq!(started.status, WorkspaceStatus::Running, "{started:?}");
     let (code, output) = exec(&agent.container("beta"), "workspace", "cat ~/note.txt").await;
     assert_eq!((code, output.trim()), (0, "survives"));
@@ -223,7 +222,7 @@ async fn a_missing_image_says_to_run_perry_build_and_leaves_nothing() {
         error["message"].as_str().unwrap().contains("perry build"),
         "{error}"
     );
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
     assert!(listed.is_empty());
     assert_eq!(docker_objects(&agent.prefix).await, (vec![], vec![]));
 }
@@ -259,7 +258,7 @@ async fn a_create_that_fails_halfway_rolls_back_and_leaves_foreign_objects_alone
         .call("workspaces/create", json!({"name": "delta"}))
         .await;
     assert_eq!(status, 409, "{error}");
-    let listed: Vec<Workspace> = agent.ok("workspaces/list", Value::Null).await;
+    let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(Value::Null).await;
     assert!(listed.is_empty(), "no record is left: {listed:?}");
     let (containers, volumes) = docker_objects(&agent.prefix).await;
     assert_eq!(containers, [foreign], "the foreign container is untouched");
@@ -269,7 +268,7 @@ async fn a_create_that_fails_halfway_rolls_back_and_leaves_foreign_objects_alone
     );
     // The port it had reserved is free again: the next create gets the first port of the range.
     let created: Workspace = agent
-        .ok("workspaces/create", json!({"name": "epsilon"}))
+        .ok::<WorkspacesCreate>(json!({"name": "epsilon"}))
         .await;
     assert_eq!(
         created.ports.ssh,

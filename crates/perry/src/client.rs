@@ -10,9 +10,9 @@ use anyhow::Context;
 use perry_agent::state::redact::{self, RedactedValues};
 use perry_agent::state::{ConfigFile, files};
 use perry_api::RpcError;
-use serde::de::DeserializeOwned;
+use perry_api::procedures::Procedure;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// A WebSocket to the agent, over TCP or the agent's local socket.
 pub type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Connection>>;
@@ -323,14 +323,17 @@ impl AgentClient {
         }
     }
 
-    /// Calls procedure `path` (e.g. `workspaces/list`) with `input`.
-    pub async fn call<O: DeserializeOwned>(
-        &self,
-        path: &str,
-        input: Value,
-    ) -> Result<O, CallError> {
-        let url = format!("{}/rpc/{path}", self.base_url);
-        let mut request = self.http.post(&url).json(&json!({ "json": input }));
+    /// Calls procedure `P` with `input` and decodes its output as `P`'s output type, so a field
+    /// renamed in perry_api is a compile error here rather than a refusal at run time.
+    pub async fn call<P: Procedure>(&self, input: &P::Input) -> Result<P::Output, CallError> {
+        /// The oRPC request body; a `Void` input is `{"json": null}`, which oRPC reads as
+        /// `undefined`.
+        #[derive(Serialize)]
+        struct Envelope<'a, T> {
+            json: &'a T,
+        }
+        let url = format!("{}/rpc/{}", self.base_url, P::PATH);
+        let mut request = self.http.post(&url).json(&Envelope { json: input });
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
@@ -356,7 +359,8 @@ impl AgentClient {
         }
         serde_json::from_value(payload).map_err(|error| {
             CallError::Transport(anyhow::anyhow!(
-                "unexpected reply from the agent for {path}: {error}"
+                "unexpected reply from the agent for {}: {error}",
+                P::PATH
             ))
         })
     }
@@ -375,6 +379,7 @@ fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn debug_output_never_shows_the_token() {

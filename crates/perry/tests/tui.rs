@@ -1,5 +1,5 @@
-//! The TUI in a real terminal (tmux) against a real agent: live status, keys that stop, create
-//! and open a shell, and the terminal as it was after quitting.
+//! The TUI in a real terminal (tmux) against a real agent: live status, keys that stop, create,
+//! open a shell, show sessions, start and delete, and the terminal as it was after quitting.
 
 mod common;
 
@@ -45,6 +45,21 @@ fn the_tui_shows_live_status_acts_on_keys_and_restores_the_terminal() {
     // The window shrinks: the list is drawn again at the new size.
     tmux.resize(60, 15);
     tmux.wait_for_line(&["beta", "running"], Duration::from_secs(5));
+
+    // The sessions of the selected workspace, from the agent's sessions.list.
+    tmux.press(&["v"]);
+    tmux.wait_for("Sessions in beta");
+    tmux.wait_for("No coding-agent sessions in this workspace yet.");
+    tmux.press(&["Escape"]);
+
+    // Start the stopped one, then delete the other after saying yes.
+    tmux.press(&["k", "s"]);
+    tmux.wait_for_line(&["alpha", "running"], Duration::from_secs(30));
+    tmux.press(&["j", "d"]);
+    tmux.wait_for("Delete beta");
+    tmux.press(&["y"]);
+    tmux.wait_for("Deleted beta.");
+    assert_eq!(listed(&agent), [("alpha".to_owned(), "running".to_owned())]);
 
     tmux.press(&["q"]);
     let screen = tmux.wait_for("EXITED=0 icanon");

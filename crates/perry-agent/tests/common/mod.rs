@@ -11,8 +11,8 @@ use std::sync::Arc;
 use perry_agent::docker::{Docker, PREFIX_LABEL};
 use perry_agent::server::{RunningAgent, start};
 use perry_agent::{Agent, AgentOptions};
+use perry_api::procedures::Procedure;
 use rand::Rng;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 /// The image workspaces run in tests: the one `make image` builds.
@@ -125,8 +125,10 @@ impl TestAgent {
         (status, body.get("json").cloned().unwrap_or(Value::Null))
     }
 
-    /// Calls a procedure that must succeed and decodes its output.
-    pub async fn ok<T: DeserializeOwned>(&self, path: &str, input: Value) -> T {
+    /// Calls procedure `P`, which must succeed, and decodes its output. The input stays JSON,
+    /// as a client sends it.
+    pub async fn ok<P: Procedure>(&self, input: Value) -> P::Output {
+        let path = P::PATH;
         let (status, body) = self.call(path, input).await;
         assert_eq!(status, 200, "{path} failed: {body}");
         serde_json::from_value(body).unwrap_or_else(|error| panic!("{path} output: {error}"))

@@ -1,7 +1,7 @@
 //! `perry delete <name>`
 
-use perry_api::SuccessOutput;
-use serde_json::json;
+use perry_api::WorkspaceNameInput;
+use perry_api::procedures::WorkspacesDelete;
 
 use super::{Context, output};
 
@@ -15,9 +15,11 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let result: SuccessOutput = context
+    let result = context
         .client()?
-        .call("workspaces/delete", json!({ "name": args.name }))
+        .call::<WorkspacesDelete>(&WorkspaceNameInput {
+            name: args.name.clone(),
+        })
         .await?;
     if args.json {
         return output::print_json(&result);

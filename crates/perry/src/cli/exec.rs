@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use perry_api::{ErrorCode, ExecOutput};
-use serde_json::json;
+use perry_api::procedures::WorkspacesExec;
+use perry_api::{ErrorCode, ExecInput};
 
 use super::{Context, output};
 use crate::client::CallError;
@@ -36,17 +36,14 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<ExitCode> {
     let client = context.client()?;
-    let mut input = json!({"name": args.name, "command": args.command});
-    if let Some(timeout) = args.timeout {
-        input["timeoutSeconds"] = json!(timeout);
-    }
-    if let Some(user) = &args.user {
-        input["user"] = json!(user);
-    }
-    if let Some(workdir) = &args.workdir {
-        input["workdir"] = json!(workdir);
-    }
-    let result: ExecOutput = match client.call("workspaces/exec", input).await {
+    let input = ExecInput {
+        name: args.name,
+        command: args.command,
+        timeout_seconds: args.timeout,
+        user: args.user,
+        workdir: args.workdir,
+    };
+    let result = match client.call::<WorkspacesExec>(&input).await {
         Ok(result) => result,
         Err(CallError::Rpc(error)) if error.code == ErrorCode::Timeout => {
             eprintln!("perry: {}", error.message);

@@ -1,7 +1,6 @@
 //! `perry info`
 
-use perry_api::AgentInfo;
-use serde_json::Value;
+use perry_api::procedures::{AgentInfoCall, Void};
 
 use super::{Context, output};
 
@@ -14,7 +13,7 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let info: AgentInfo = client.call("agent/info", Value::Null).await?;
+    let info = client.call::<AgentInfoCall>(&Void).await?;
     if args.json {
         return output::print_json(&info);
     }

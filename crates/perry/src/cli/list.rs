@@ -1,7 +1,6 @@
 //! `perry list`
 
-use perry_api::Workspace;
-use serde_json::Value;
+use perry_api::procedures::{Void, WorkspacesList};
 
 use super::{Context, output};
 
@@ -13,10 +12,7 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let workspaces: Vec<Workspace> = context
-        .client()?
-        .call("workspaces/list", Value::Null)
-        .await?;
+    let workspaces = context.client()?.call::<WorkspacesList>(&Void).await?;
     if args.json {
         return output::print_json(&workspaces);
     }

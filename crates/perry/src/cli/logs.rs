@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use perry_api::LogsOutput;
-use serde_json::json;
+use perry_api::LogsInput;
+use perry_api::procedures::WorkspacesLogs;
 
 use super::{Context, output};
 
@@ -28,12 +28,13 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let mut input = json!({"name": args.name});
-    if let Some(tail) = args.tail {
-        input["tail"] = json!(tail);
-    }
+    let mut input = LogsInput {
+        name: args.name,
+        tail: args.tail,
+        since: None,
+    };
     loop {
-        let page: LogsOutput = client.call("workspaces/logs", input.clone()).await?;
+        let page = client.call::<WorkspacesLogs>(&input).await?;
         for line in &page.lines {
             if args.json {
                 println!("{}", serde_json::to_string(line)?);
@@ -50,7 +51,9 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
             return Ok(());
         }
         if let Some(until) = page.until {
-            input = json!({"name": args.name, "since": until});
+            // The next pages start where this one ended, without the tail.
+            input.tail = None;
+            input.since = Some(until);
         }
         tokio::time::sleep(FOLLOW_INTERVAL).await;
     }

@@ -1,8 +1,8 @@
 //! `perry ports <name> [[HOST:]PORT…] [--remove HOST_PORT…]`: list, add or remove the host ports
 //! the agent forwards into a workspace.
 
-use perry_api::{PortForwardRequest, PortForwardStatus};
-use serde_json::json;
+use perry_api::procedures::{PortsForward, PortsList, PortsRemove};
+use perry_api::{PortForwardRequest, PortsForwardInput, PortsListInput, PortsRemoveInput};
 
 use super::{Context, output};
 
@@ -56,23 +56,24 @@ fn parse_forward(spec: &str) -> Result<PortForwardRequest, String> {
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
     let name = args.name.as_str();
-    let forwards: Vec<PortForwardStatus> = if !args.remove.is_empty() {
+    let workspace_name = args.name.clone();
+    let forwards = if !args.remove.is_empty() {
         client
-            .call(
-                "ports/remove",
-                json!({"workspaceName": name, "hostPorts": args.remove}),
-            )
+            .call::<PortsRemove>(&PortsRemoveInput {
+                workspace_name,
+                host_ports: args.remove.clone(),
+            })
             .await?
     } else if !args.forwards.is_empty() {
         client
-            .call(
-                "ports/forward",
-                json!({"workspaceName": name, "forwards": args.forwards}),
-            )
+            .call::<PortsForward>(&PortsForwardInput {
+                workspace_name,
+                forwards: args.forwards.clone(),
+            })
             .await?
     } else {
         client
-            .call("ports/list", json!({"workspaceName": name}))
+            .call::<PortsList>(&PortsListInput { workspace_name })
             .await?
     };
     if args.json {

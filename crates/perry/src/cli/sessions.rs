@@ -2,9 +2,10 @@
 //! conversation, or (`--watch`) every change as it happens.
 
 use futures_util::StreamExt;
+use perry_api::procedures::{SessionsList, SessionsMessages, SessionsSearch};
 use perry_api::sessions::{
-    Message, MessageRole, MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit,
-    SessionsPage,
+    Message, MessageRole, SessionAgent, SessionEvent, SessionInfo, SessionMessagesInput,
+    SessionsListInput, SessionsSearchInput,
 };
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message as Frame;
@@ -45,11 +46,11 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         return watch(context, &args).await;
     }
     if let Some(query) = &args.search {
-        let hits: Vec<SessionSearchHit> = client
-            .call(
-                "sessions/search",
-                json!({"workspaceName": args.workspace, "query": query}),
-            )
+        let hits = client
+            .call::<SessionsSearch>(&SessionsSearchInput {
+                workspace_name: args.workspace.clone(),
+                query: query.clone(),
+            })
             .await?;
         if args.json {
             return output::print_json(&hits);
@@ -69,11 +70,13 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         return Ok(());
     }
     if let Some(session) = &args.session {
-        let page: MessagesPage = client
-            .call(
-                "sessions/messages",
-                json!({"workspaceName": args.workspace, "sessionId": session, "limit": args.limit}),
-            )
+        let page = client
+            .call::<SessionsMessages>(&SessionMessagesInput {
+                workspace_name: args.workspace.clone(),
+                session_id: session.clone(),
+                limit: Some(args.limit),
+                offset: None,
+            })
             .await?;
         if args.json {
             return output::print_json(&page);
@@ -89,11 +92,14 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let mut input = json!({"workspaceName": args.workspace, "limit": args.limit});
-    if let Some(agent) = args.agent {
-        input["agent"] = json!(agent);
-    }
-    let page: SessionsPage = client.call("sessions/list", input).await?;
+    let page = client
+        .call::<SessionsList>(&SessionsListInput {
+            workspace_name: args.workspace.clone(),
+            agent: args.agent,
+            limit: Some(args.limit),
+            offset: None,
+        })
+        .await?;
     if args.json {
         return output::print_json(&page);
     }

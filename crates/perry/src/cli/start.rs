@@ -1,8 +1,10 @@
 //! `perry start <name>`: starts a workspace, creating it first when it does not exist.
 
 use anyhow::bail;
-use perry_api::{ErrorCode, Workspace, WorkspaceLimits, WorkspaceStatus};
-use serde_json::json;
+use perry_api::procedures::{WorkspacesCreate, WorkspacesStart};
+use perry_api::{
+    CreateWorkspaceInput, ErrorCode, WorkspaceLimits, WorkspaceNameInput, WorkspaceStatus,
+};
 
 use super::{Context, output};
 use crate::client::CallError;
@@ -40,8 +42,10 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         pids: args.pids,
     };
     let limits = (!limits.is_empty()).then_some(limits);
-    let started: Result<Workspace, CallError> = client
-        .call("workspaces/start", json!({ "name": args.name }))
+    let started = client
+        .call::<WorkspacesStart>(&WorkspaceNameInput {
+            name: args.name.clone(),
+        })
         .await;
     let created =
         matches!(&started, Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound);
@@ -51,15 +55,12 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
                 eprintln!("Creating workspace {}…", args.name);
             }
             client
-                .call(
-                    "workspaces/create",
-                    json!({
-                        "name": args.name,
-                        "image": args.image,
-                        "clone": args.clone,
-                        "limits": limits,
-                    }),
-                )
+                .call::<WorkspacesCreate>(&CreateWorkspaceInput {
+                    name: args.name.clone(),
+                    image: args.image.clone(),
+                    clone: args.clone.clone(),
+                    limits,
+                })
                 .await?
         }
         other => {

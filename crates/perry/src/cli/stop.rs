@@ -1,7 +1,7 @@
 //! `perry stop <name>`
 
-use perry_api::Workspace;
-use serde_json::json;
+use perry_api::WorkspaceNameInput;
+use perry_api::procedures::WorkspacesStop;
 
 use super::{Context, output};
 
@@ -16,8 +16,8 @@ pub struct Args {
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let client = context.client()?;
-    let workspace: Workspace = client
-        .call("workspaces/stop", json!({ "name": args.name }))
+    let workspace = client
+        .call::<WorkspacesStop>(&WorkspaceNameInput { name: args.name })
         .await?;
     if args.json {
         return output::print_json(&workspace);

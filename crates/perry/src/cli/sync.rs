@@ -2,9 +2,9 @@
 //! `credentials`), git config, public keys and the worker into workspaces again.
 
 use anyhow::bail;
-use perry_api::{SyncOutput, Workspace, WorkspaceStatus};
+use perry_api::procedures::{Void, WorkspacesList, WorkspacesSync};
+use perry_api::{SyncOutput, WorkspaceNameInput, WorkspaceStatus};
 use serde::Serialize;
-use serde_json::json;
 
 use super::{Context, output};
 
@@ -50,7 +50,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     let names: Vec<String> = match args.name {
         Some(name) => vec![name],
         None => {
-            let workspaces: Vec<Workspace> = client.call("workspaces/list", json!(null)).await?;
+            let workspaces = client.call::<WorkspacesList>(&Void).await?;
             workspaces
                 .into_iter()
                 .filter(|workspace| workspace.status == WorkspaceStatus::Running)
@@ -60,10 +60,8 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     };
     let mut outcomes = Vec::new();
     for name in names {
-        let result = match client
-            .call::<SyncOutput>("workspaces/sync", json!({ "name": name }))
-            .await
-        {
+        let input = WorkspaceNameInput { name };
+        let result = match client.call::<WorkspacesSync>(&input).await {
             Ok(output) => OutcomeResult::Synced(output),
             // One workspace failing must not hide the others' results under --all.
             Err(error) if args.all => OutcomeResult::Failed {
@@ -71,7 +69,10 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
             },
             Err(error) => return Err(error.into()),
         };
-        outcomes.push(Outcome { name, result });
+        outcomes.push(Outcome {
+            name: input.name,
+            result,
+        });
     }
     if args.json {
         output::print_json(&outcomes)?;

@@ -3,8 +3,8 @@
 //! tests drive the whole behaviour with values they build.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use perry_api::sessions::{SessionInfo, SessionsPage};
 use perry_api::{AgentInfo, Workspace, WorkspaceStatus};
-use serde_json::Value;
 
 /// What the user asked the agent to do to one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,16 +16,6 @@ pub enum Action {
 }
 
 impl Action {
-    /// The procedure that does it.
-    pub fn procedure(self) -> &'static str {
-        match self {
-            Action::Create => "workspaces/create",
-            Action::Start => "workspaces/start",
-            Action::Stop => "workspaces/stop",
-            Action::Delete => "workspaces/delete",
-        }
-    }
-
     /// What is shown while it runs: "creating", "starting", …
     pub fn in_progress(self) -> &'static str {
         match self {
@@ -66,11 +56,12 @@ pub enum Effect {
 pub enum Outcome {
     Listed(Result<Vec<Workspace>, String>),
     Info(Result<AgentInfo, String>),
-    /// `action` on `name` finished; `Ok(None)` for a delete.
+    /// `action` on `name` finished; `Ok(None)` for a delete. (Boxed: a workspace is by far
+    /// the largest reply.)
     Done {
         action: Action,
         name: String,
-        result: Result<Option<Workspace>, String>,
+        result: Result<Option<Box<Workspace>>, String>,
     },
     Sessions {
         workspace: String,
@@ -86,8 +77,7 @@ pub enum Outcome {
 /// What `sessions.list` answered.
 #[derive(Debug)]
 pub enum SessionsReply {
-    /// The sessions, in whatever shape this agent sends (a list, or a page with `sessions`).
-    Listed(Value),
+    Listed(SessionsPage),
     /// The agent does not discover sessions (it answered NOT_IMPLEMENTED).
     NotImplemented,
     Failed(String),
@@ -122,36 +112,7 @@ pub enum Sessions {
     /// The agent cannot list sessions yet.
     Unavailable,
     Failed(String),
-    Loaded(Vec<SessionRow>),
-}
-
-/// One session, as much of it as the table shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionRow {
-    pub id: String,
-    pub title: String,
-    pub agent: String,
-    pub message_count: String,
-    pub last_activity: String,
-}
-
-impl SessionRow {
-    /// Reads the fields the table shows and ignores the rest, so the TUI keeps working while
-    /// the session type grows.
-    fn from_value(value: &Value) -> SessionRow {
-        let text = |key: &str| match &value[key] {
-            Value::String(text) => text.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        SessionRow {
-            id: text("sessionId"),
-            title: text("title"),
-            agent: text("agent"),
-            message_count: text("messageCount"),
-            last_activity: text("lastActivity"),
-        }
-    }
+    Loaded(Vec<SessionInfo>),
 }
 
 /// How important a line in the status bar is.
@@ -402,7 +363,7 @@ impl App {
                 self.message = Some(match result {
                     Ok(Some(workspace)) => {
                         let message = done_message(&workspace);
-                        self.upsert(workspace);
+                        self.upsert(*workspace);
                         message
                     }
                     Ok(None) => {
@@ -425,7 +386,7 @@ impl App {
                     return Vec::new();
                 }
                 self.sessions = match result {
-                    SessionsReply::Listed(value) => Sessions::Loaded(session_rows(&value)),
+                    SessionsReply::Listed(page) => Sessions::Loaded(page.sessions),
                     SessionsReply::NotImplemented => Sessions::Unavailable,
                     SessionsReply::Failed(error) => Sessions::Failed(error),
                 };
@@ -517,17 +478,4 @@ fn done_message(workspace: &Workspace) -> (Level, String) {
             format!("{} is {}.", workspace.name, status.as_str()),
         ),
     }
-}
-
-/// The rows of a `sessions.list` reply: a list of sessions, or a page that holds one.
-fn session_rows(reply: &Value) -> Vec<SessionRow> {
-    let sessions = match reply {
-        Value::Array(sessions) => sessions.as_slice(),
-        Value::Object(page) => page
-            .get("sessions")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice),
-        _ => &[],
-    };
-    sessions.iter().map(SessionRow::from_value).collect()
 }

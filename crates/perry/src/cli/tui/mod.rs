@@ -18,10 +18,15 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
-use perry_api::{AgentInfo, ErrorCode, SuccessOutput, Workspace};
+use perry_api::procedures::{
+    AgentInfoCall, SessionsList, Void, WorkspacesCreate, WorkspacesDelete, WorkspacesList,
+    WorkspacesStart, WorkspacesStop,
+};
+use perry_api::{
+    CreateWorkspaceInput, ErrorCode, SessionsListInput, Workspace, WorkspaceNameInput,
+};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use self::app::{Action, App, Effect, Outcome, SessionsReply};
@@ -131,13 +136,13 @@ fn spawn_call(client: &AgentClient, outcomes: &mpsc::UnboundedSender<Outcome>, e
         let outcome = match effect {
             Effect::Refresh => Outcome::Listed(
                 client
-                    .call::<Vec<Workspace>>("workspaces/list", Value::Null)
+                    .call::<WorkspacesList>(&Void)
                     .await
                     .map_err(|error| error.to_string()),
             ),
             Effect::LoadInfo => Outcome::Info(
                 client
-                    .call::<AgentInfo>("agent/info", Value::Null)
+                    .call::<AgentInfoCall>(&Void)
                     .await
                     .map_err(|error| error.to_string()),
             ),
@@ -146,15 +151,20 @@ fn spawn_call(client: &AgentClient, outcomes: &mpsc::UnboundedSender<Outcome>, e
                 Outcome::Done {
                     action,
                     name,
-                    result: result.map_err(|error| error.to_string()),
+                    result: result
+                        .map(|workspace| workspace.map(Box::new))
+                        .map_err(|error| error.to_string()),
                 }
             }
             Effect::LoadSessions(workspace) => {
                 let reply = client
-                    .call::<Value>("sessions/list", json!({ "workspaceName": workspace }))
+                    .call::<SessionsList>(&SessionsListInput {
+                        workspace_name: workspace.clone(),
+                        ..Default::default()
+                    })
                     .await;
                 let result = match reply {
-                    Ok(value) => SessionsReply::Listed(value),
+                    Ok(page) => SessionsReply::Listed(page),
                     Err(CallError::Rpc(error)) if error.code == ErrorCode::NotImplemented => {
                         SessionsReply::NotImplemented
                     }
@@ -170,19 +180,27 @@ fn spawn_call(client: &AgentClient, outcomes: &mpsc::UnboundedSender<Outcome>, e
     });
 }
 
+/// Calls the procedure that does `action` to `name`: the workspace after it, `None` once deleted.
 async fn run_action(
     client: &AgentClient,
     action: Action,
     name: &str,
 ) -> Result<Option<Workspace>, CallError> {
-    let input = json!({ "name": name });
-    if action == Action::Delete {
-        client
-            .call::<SuccessOutput>(action.procedure(), input)
-            .await?;
-        return Ok(None);
+    let name = WorkspaceNameInput {
+        name: name.to_owned(),
+    };
+    match action {
+        Action::Create => {
+            let input = CreateWorkspaceInput {
+                name: name.name,
+                ..Default::default()
+            };
+            client.call::<WorkspacesCreate>(&input).await.map(Some)
+        }
+        Action::Start => client.call::<WorkspacesStart>(&name).await.map(Some),
+        Action::Stop => client.call::<WorkspacesStop>(&name).await.map(Some),
+        Action::Delete => client.call::<WorkspacesDelete>(&name).await.map(|_| None),
     }
-    client.call(action.procedure(), input).await.map(Some)
 }
 
 /// The terminal in raw mode on the alternate screen, given back as it was when dropped (and on

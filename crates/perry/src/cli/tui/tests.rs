@@ -2,6 +2,7 @@
 //! ratatui's test backend and read back as text.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use perry_api::sessions::SessionsPage;
 use perry_api::{AgentInfo, Workspace, WorkspacePorts, WorkspaceStatus};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -123,7 +124,7 @@ fn stop_marks_the_workspace_busy_until_the_reply_and_then_shows_the_new_status()
     let follow_up = app.apply(Outcome::Done {
         action: Action::Stop,
         name: "alpha".to_owned(),
-        result: Ok(Some(workspace("alpha", WorkspaceStatus::Stopped))),
+        result: Ok(Some(Box::new(workspace("alpha", WorkspaceStatus::Stopped)))),
     });
     assert_eq!(follow_up, [Effect::Refresh]);
     let lines = screen(&app, 100, 20);
@@ -183,7 +184,7 @@ fn create_checks_the_name_as_it_is_typed_and_only_sends_a_valid_one() {
     app.apply(Outcome::Done {
         action: Action::Create,
         name: "gamma".to_owned(),
-        result: Ok(Some(workspace("gamma", WorkspaceStatus::Running))),
+        result: Ok(Some(Box::new(workspace("gamma", WorkspaceStatus::Running)))),
     });
     assert!(!app.is_busy());
     assert!(line_with(&screen(&app, 100, 20), "gamma").contains("running"));
@@ -297,20 +298,28 @@ fn the_sessions_view_says_when_the_agent_cannot_list_sessions() {
 }
 
 #[test]
-fn the_sessions_view_lists_sessions_from_a_list_or_a_page() {
+fn the_sessions_view_lists_the_sessions_of_a_page() {
     let mut app = listed_app();
     press(&mut app, KeyCode::Char('v'));
-    let session = json!({
-        "sessionId": "abc123",
-        "title": "Fix the flaky test",
-        "agent": "claude-code",
-        "messageCount": 12,
-        "lastActivity": "2025-01-02T03:04:05Z",
-        "somethingNew": {"ignored": true},
-    });
+    // As the agent sends it; a field this CLI does not know yet is ignored.
+    let page: SessionsPage = serde_json::from_value(json!({
+        "sessions": [{
+            "sessionId": "abc123",
+            "title": "Fix the flaky test",
+            "agent": "claude-code",
+            "messageCount": 12,
+            "lastActivity": "2025-01-02T03:04:05Z",
+            "projectPath": "/home/workspace/app",
+            "resumeCommand": "claude --resume abc123",
+            "somethingNew": {"ignored": true},
+        }],
+        "total": 1,
+        "hasMore": false,
+    }))
+    .unwrap();
     app.apply(Outcome::Sessions {
         workspace: "alpha".to_owned(),
-        result: SessionsReply::Listed(json!({"sessions": [session], "total": 1, "hasMore": false})),
+        result: SessionsReply::Listed(page),
     });
     let lines = screen(&app, 100, 20);
     let row = line_with(&lines, "Fix the flaky test");
@@ -321,7 +330,11 @@ fn the_sessions_view_lists_sessions_from_a_list_or_a_page() {
 
     app.apply(Outcome::Sessions {
         workspace: "alpha".to_owned(),
-        result: SessionsReply::Listed(json!([])),
+        result: SessionsReply::Listed(SessionsPage {
+            sessions: Vec::new(),
+            total: 0,
+            has_more: false,
+        }),
     });
     assert_eq!(app.sessions, Sessions::Loaded(Vec::new()));
     // A reply for a workspace no longer on screen is dropped.

@@ -224,10 +224,10 @@ fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &
                 rows.iter().map(|row| {
                     Row::new([
                         row.title.clone(),
-                        row.agent.clone(),
-                        row.message_count.clone(),
+                        row.agent.as_str().to_owned(),
+                        row.message_count.to_string(),
                         row.last_activity.clone(),
-                        row.id.clone(),
+                        row.session_id.clone(),
                     ])
                 }),
                 [
