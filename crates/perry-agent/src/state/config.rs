@@ -53,6 +53,9 @@ pub struct ConfigFile {
     pub worker: Option<String>,
     #[serde(default)]
     pub auth: AuthSection,
+    /// Serve HTTPS with this certificate and key (`perry agent run --tls-cert/--tls-key` win).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFiles>,
     /// What `workspaces.sync` puts into every workspace.
     #[serde(default, skip_serializing_if = "Credentials::is_empty")]
     pub credentials: Credentials,
@@ -75,6 +78,14 @@ pub struct AuthSection {
     pub token: Option<String>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// The `tls` object of `config.json`: PEM files of the certificate (chain, leaf first) and of its
+/// private key, such as `tailscale cert` writes. Relative paths are taken from the config dir.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The `credentials` object of `config.json`: environment variables and files every workspace
