@@ -174,7 +174,7 @@ fn an_agent_with_tls_cert_and_key_serves_the_cli_over_https_and_wss_once_it_trus
 }
 
 #[test]
-fn tls_in_config_json_serves_https_and_a_stalled_handshake_holds_up_no_one() {
+fn tls_from_config_json_serves_beside_stalled_handshakes_and_throttles_by_address() {
     let pki = TestPki::new();
     let mut agent = AgentProcess::start_logged("tlsconf");
     agent.sigterm();
@@ -224,6 +224,26 @@ fn tls_in_config_json_serves_https_and_a_stalled_handshake_holds_up_no_one() {
     // The local CLI on the agent's machine takes the plain local socket, whatever the port speaks.
     let local = agent.perry_local(&["list", "--json"]);
     assert_eq!(assert_success(&local, "perry list (local)").trim(), "[]");
+
+    // Wrong tokens over TLS count against the client's address as over plain HTTP (the peer
+    // address reaches the throttle through the TLS listener): then even the right one is refused.
+    let https = format!("https://localhost:{}", agent.port);
+    for _ in 0..20 {
+        let wrong = perry_at(client.path(), &https, "wrong", Some(&pki.ca), &["list"]);
+        assert_refused_with(&wrong, "a wrong token", "UNAUTHORIZED");
+    }
+    let locked = perry_at(
+        client.path(),
+        &https,
+        &agent.token(),
+        Some(&pki.ca),
+        &["list"],
+    );
+    assert_refused_with(
+        &locked,
+        "the right token after 20 wrong ones",
+        "TOO_MANY_REQUESTS",
+    );
 }
 
 #[test]
