@@ -27,6 +27,8 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== Rust tests"
+# crates/perry/tests/tls.rs runs the CLI through a real nginx that terminates TLS.
+scripts/ensure-nginx.sh
 if cargo nextest --version >/dev/null 2>&1; then
   # Docker-heavy tests start Docker-in-Docker workspaces: 3 at a time fit 2 cores.
   # .config/nextest.toml leaves out docker_faults (it stops dockerd): it runs alone below.

@@ -16,6 +16,13 @@ describe('parseAgentAddress', () => {
     expect(parseAgentAddress('http://devbox:7391/?token=abc123')).toEqual({ url: 'http://devbox:7391', token: 'abc123' });
   });
 
+  it('keeps https and the port of the URL an agent serving TLS prints', () => {
+    expect(parseAgentAddress('https://box.tail1234.ts.net:7391/?token=abc123')).toEqual({
+      url: 'https://box.tail1234.ts.net:7391',
+      token: 'abc123',
+    });
+  });
+
   it.each([
     ['', /Enter the agent's address/],
     ['ftp://devbox', /Use http:\/\/ or https:\/\//],

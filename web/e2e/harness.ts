@@ -7,9 +7,10 @@
 //                     embedded in the binary; for iterating on web/ without rebuilding the agent
 // CHROMIUM            the browser (default /usr/bin/chromium)
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, request, type Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -37,6 +38,18 @@ export interface AgentOptions {
   allowedOrigins?: string[];
   /** Runs the agent with `--no-auth`. */
   noAuth?: boolean;
+  /** Serves HTTPS with this certificate (`--tls-cert/--tls-key`); the harness trusts its CA. */
+  tls?: TestCertificates;
+}
+
+/** PEM files of a test CA and a server certificate it signed for 127.0.0.1 and localhost. */
+export interface TestCertificates {
+  ca: string;
+  cert: string;
+  key: string;
+  /** base64 SHA-256 of the server certificate's public key, as Chromium's
+   * `--ignore-certificate-errors-spki-list` takes it: that one certificate is trusted, no other. */
+  spki: string;
 }
 
 export interface RunningAgent {
@@ -89,11 +102,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.state !== undefined) await writeFile(join(configDir, 'state.json'), JSON.stringify(options.state) + '\n');
 
   const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const fetch = options.tls ? fetchTrusting(await readFile(options.tls.ca)) : globalThis.fetch;
   const env: NodeJS.ProcessEnv = { ...process.env, PERRY_CONFIG_DIR: configDir };
   delete env.PERRY_WEB_DIR;
   if (process.env.PERRY_E2E_WEB_DIR) env.PERRY_WEB_DIR = resolve(process.env.PERRY_E2E_WEB_DIR);
-  const args = ['agent', 'run', '--host', '127.0.0.1', '--port', String(port), ...(options.noAuth ? ['--no-auth'] : [])];
+  const args = [
+    'agent',
+    'run',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    ...(options.noAuth ? ['--no-auth'] : []),
+    ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
+  ];
   const child: ChildProcess = spawn(perryBin, args, {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,6 +186,51 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     rpc,
     shutdown,
   };
+}
+
+/** The part of a fetch Response the harness reads. */
+interface JsonResponse {
+  ok: boolean;
+  status: number;
+  json(): Promise<unknown>;
+}
+
+/** A fetch for an https agent whose certificate `ca` signed: Node's own fetch takes no CA. */
+function fetchTrusting(ca: Buffer) {
+  return (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<JsonResponse> =>
+    new Promise((resolveFetch, reject) => {
+      const call = httpsRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => {
+          const status = response.statusCode ?? 0;
+          resolveFetch({ ok: status >= 200 && status < 300, status, json: async () => JSON.parse(body) as unknown });
+        });
+      });
+      call.on('error', reject);
+      call.end(init.body);
+    });
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((done, reject) => {
+    execFile(command, args, (error, _stdout, stderr) => (error ? reject(new Error(`${command} ${args.join(' ')}: ${stderr}`)) : done()));
+  });
+}
+
+/** A CA and a server certificate it signed for 127.0.0.1 and localhost, made with openssl in `dir`. */
+export async function makeTestCertificates(dir: string): Promise<TestCertificates> {
+  const file = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=Perry e2e CA']);
+  await run('openssl', ['req', ...ec, '-keyout', file('key.pem'), '-out', file('cert.csr'), '-subj', '/CN=localhost']);
+  await writeFile(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await run('openssl', [
+    'x509', '-req', '-in', file('cert.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+    '-out', file('cert.pem'), '-days', '2', '-extfile', file('ext.cnf'),
+  ]);
+  const spkiDer = new X509Certificate(await readFile(file('cert.pem'))).publicKey.export({ type: 'spki', format: 'der' });
+  return { ca: file('ca.pem'), cert: file('cert.pem'), key: file('key.pem'), spki: createHash('sha256').update(spkiDer).digest('base64') };
 }
 
 /**

@@ -118,6 +118,18 @@ impl KnownHosts {
         KnownHosts { names }
     }
 
+    /// These hosts, answering to `names` as well (the DNS names of the agent's certificate).
+    /// Wildcard names are left out: they name other machines too.
+    pub fn also_named<'a>(mut self, names: impl IntoIterator<Item = &'a String>) -> KnownHosts {
+        for name in names {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if !name.starts_with("*.") && !self.names.contains(&name) {
+                self.names.push(name);
+            }
+        }
+        self
+    }
+
     /// Whether `host` (a Host header: a name or address, with or without a port) names this
     /// agent; `allowed` is config.json's `allowedHosts`.
     pub fn check(&self, host: &str, allowed: &[String]) -> Result<(), ApiError> {
@@ -161,6 +173,17 @@ mod tests {
             headers.insert(*name, value.parse().unwrap());
         }
         headers
+    }
+
+    #[test]
+    fn the_names_of_the_agents_certificate_are_known_but_not_its_wildcards() {
+        let names = [
+            "Box.Tail1234.ts.net.".to_owned(),
+            "*.tail1234.ts.net".to_owned(),
+        ];
+        let hosts = KnownHosts::new("0.0.0.0").also_named(&names);
+        assert!(hosts.check("box.tail1234.ts.net:7391", &[]).is_ok());
+        assert!(hosts.check("other.tail1234.ts.net:7391", &[]).is_err());
     }
 
     #[test]

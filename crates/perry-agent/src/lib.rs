@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`server`]: the HTTP router, startup and graceful shutdown.
 //! - [`rpc`]: the oRPC endpoint at `/rpc` (codec and procedure dispatch).
+//! - [`tls`]: HTTPS on the agent's port (certificate, key, handshakes).
 //! - [`guard`]: the Host and Origin checks in front of everything (DNS rebinding, other sites).
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
@@ -30,6 +31,7 @@ pub mod server;
 pub mod sessions;
 pub mod state;
 pub mod terminal;
+pub mod tls;
 pub mod web;
 pub mod workspace;
 

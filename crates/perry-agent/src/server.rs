@@ -20,8 +20,10 @@ use crate::guard;
 use crate::ports::{ForwardSettings, PortForwarder};
 use crate::rpc;
 use crate::sessions::{self, SessionHub};
+use crate::state::config::TlsFiles;
 use crate::state::{ConfigFile, StateStore};
 use crate::terminal::{self, TerminalManager, TerminalSettings};
+use crate::tls::{self, ServerTls, TlsListener};
 use crate::web::{self, WebFiles};
 use crate::workspace::{WorkspaceService, WorkspaceSettings};
 
@@ -38,6 +40,8 @@ pub struct AgentOptions {
     pub worker_binary: Option<PathBuf>,
     /// Where the web UI comes from.
     pub web: WebFiles,
+    /// Serve HTTPS with these files (`--tls-cert/--tls-key`); else config.json's `tls`, else HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 /// A started agent: its address, its state, and the server task.
@@ -45,6 +49,8 @@ pub struct RunningAgent {
     pub address: SocketAddr,
     pub agent: Arc<Agent>,
     pub token: String,
+    /// The certificate the port serves HTTPS with; `None`: plain HTTP.
+    pub tls: Option<Arc<ServerTls>>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
     /// Reconciliation and Docker-in-Docker detection at startup.
     startup: tokio::task::JoinHandle<()>,
@@ -73,6 +79,18 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
     let instance_lock = lock_instance(&options.config_dir)?;
     let config = ConfigFile::load_or_create(&options.config_dir)?;
     let token = config.token().to_owned();
+    // A missing file or a key that is not the certificate's stops the start, before anything
+    // is bound or made.
+    let tls_files = options.tls.clone().or_else(|| {
+        config
+            .tls
+            .as_ref()
+            .map(|files| tls::resolve_in(files, &options.config_dir))
+    });
+    let tls = match tls_files {
+        Some(files) => Some(Arc::new(ServerTls::load(&files)?)),
+        None => None,
+    };
     let state = Arc::new(StateStore::open(&options.config_dir)?);
     let docker = Arc::new(Docker::new());
     let settings = WorkspaceSettings {
@@ -119,7 +137,9 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         config_dir: options.config_dir.clone(),
         auth: AuthSettings::new(!options.no_auth, &token),
         auth_failures: Default::default(),
-        hosts: crate::guard::KnownHosts::new(&options.host),
+        // A name the certificate holds is this machine's (it has the key), as `--host` is.
+        hosts: crate::guard::KnownHosts::new(&options.host)
+            .also_named(tls.iter().flat_map(|tls| tls.names())),
         config: Mutex::new(config),
         docker,
         workspaces,
@@ -134,7 +154,24 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         .await
         .with_context(|| format!("cannot listen on {}:{port}", options.host))?;
     let address = listener.local_addr()?;
-    tracing::info!("listening on http://{address}");
+    let listener = match &tls {
+        Some(tls) => {
+            tracing::info!(
+                "listening on https://{address} (TLS is on: certificate {} for {})",
+                tls.cert_path().display(),
+                if tls.names().is_empty() {
+                    "no DNS name".to_owned()
+                } else {
+                    tls.names().join(", ")
+                }
+            );
+            PublicListener::Tls(TlsListener::new(listener, tls)?)
+        }
+        None => {
+            tracing::info!("listening on http://{address}");
+            PublicListener::Plain(listener)
+        }
+    };
     agent
         .workspaces
         .port_forwarder()
@@ -180,21 +217,33 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
                 });
             (tokio::spawn(server.into_future()), path)
         });
-        // Keystrokes are tiny writes that must leave at once: no Nagle delay on any connection.
-        let listener = listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {error}");
-            }
-        });
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let shutdown = async move {
             shutdown_signal(shutdown_agent).await;
             stopping.send_replace(true);
-        })
-        .await
+        };
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = match listener {
+            PublicListener::Plain(listener) => {
+                // Keystrokes are tiny writes that must leave at once: no Nagle delay on any
+                // connection.
+                let listener = listener.tap_io(|stream| {
+                    if let Err(error) = stream.set_nodelay(true) {
+                        tracing::debug!("cannot set TCP_NODELAY: {error}");
+                    }
+                });
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            PublicListener::Tls(listener) => {
+                // The TLS listener sets TCP_NODELAY before the handshake. `tap_io` is here for
+                // the peer address: axum hands any TapIo listener's address to ConnectInfo
+                // (the auth throttle counts by it).
+                axum::serve(listener.tap_io(|_| {}), service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        }
         .context("the HTTP server failed");
         if let Some((local, path)) = local {
             let _ = local.await;
@@ -208,10 +257,17 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         address,
         agent,
         token,
+        tls,
         server,
         startup,
         _instance_lock: instance_lock,
     })
+}
+
+/// What the agent's port accepts connections with.
+enum PublicListener {
+    Plain(TcpListener),
+    Tls(TlsListener),
 }
 
 /// The agent's routes.

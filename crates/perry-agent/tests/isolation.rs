@@ -472,6 +472,7 @@ impl ExposedAgent {
             no_auth: false,
             worker_binary: Some(worker_binary()),
             web: Default::default(),
+            tls: None,
         })
         .await
         .expect("the agent starts");

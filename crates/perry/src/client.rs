@@ -5,6 +5,7 @@
 //! use the agent library directly (they are the agent's own machine).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use perry_agent::state::redact::{self, RedactedValues};
@@ -30,6 +31,10 @@ pub struct ClientFile {
     pub worker: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// A CA certificate (PEM) trusted for https agents besides the system's store
+    /// (`perry config ca`): for an agent whose certificate a private CA signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<PathBuf>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
 }
@@ -70,12 +75,14 @@ impl std::fmt::Debug for ClientFile {
         let ClientFile {
             worker,
             token,
+            ca,
             unknown,
         } = self;
         formatter
             .debug_struct("ClientFile")
             .field("worker", worker)
             .field("token", &redact::secret(token))
+            .field("ca", ca)
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }
@@ -122,6 +129,8 @@ pub struct AgentClient {
     source: WorkerSource,
     token: Option<String>,
     http: reqwest::Client,
+    /// TLS for an https agent (WebSockets; `http` has its own copy).
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// The agent's Unix socket, when the agent is this machine's own: requests and WebSockets
     /// go through it instead of loopback TCP.
     local_socket: Option<PathBuf>,
@@ -134,6 +143,7 @@ impl std::fmt::Debug for AgentClient {
             source,
             token,
             http: _,
+            tls: _,
             local_socket,
         } = self;
         formatter
@@ -160,6 +170,7 @@ impl AgentClient {
         let environment = std::env::var("PERRY_WORKER")
             .ok()
             .filter(|worker| !worker.is_empty());
+        let ca_file = client_file.ca.clone();
         let (worker, source) = if let Some(worker) = worker_flag {
             (worker.to_owned(), WorkerSource::Flag)
         } else if let Some(worker) = environment {
@@ -172,7 +183,14 @@ impl AgentClient {
                 .map_or(perry_agent::state::config::DEFAULT_PORT, |config| {
                     config.port
                 });
-            (format!("localhost:{port}"), WorkerSource::LocalDefault)
+            let scheme = match agent_config.as_ref().and_then(|config| config.tls.as_ref()) {
+                Some(_) => "https",
+                None => "http",
+            };
+            (
+                format!("{scheme}://localhost:{port}"),
+                WorkerSource::LocalDefault,
+            )
         };
         // This machine's agent also listens on a socket in its config dir. Only the default
         // address uses it: an address given explicitly is taken at its word.
@@ -184,7 +202,7 @@ impl AgentClient {
             .filter(|token| !token.is_empty())
             .or(client_file.token)
             .or_else(|| agent_config.map(|config| config.token().to_owned()));
-        let client = AgentClient::new(&worker, source, token);
+        let client = AgentClient::new(&worker, source, token, ca_file.as_deref())?;
         Ok(match local_socket {
             Some(path) => client.through_local_socket(path),
             None => client,
@@ -192,7 +210,14 @@ impl AgentClient {
     }
 
     /// A client for the agent at `worker` (`host`, `host:port` or a URL), found through `source`.
-    pub fn new(worker: &str, source: WorkerSource, token: Option<String>) -> AgentClient {
+    /// An https agent's certificate must chain to the system's store (or `SSL_CERT_FILE`) or to
+    /// the CA in `ca_file`.
+    pub fn new(
+        worker: &str,
+        source: WorkerSource,
+        token: Option<String>,
+        ca_file: Option<&Path>,
+    ) -> anyhow::Result<AgentClient> {
         let worker = worker.trim().trim_end_matches('/');
         let base_url = if worker.starts_with("http://") || worker.starts_with("https://") {
             worker.to_owned()
@@ -204,17 +229,23 @@ impl AgentClient {
                 perry_agent::state::config::DEFAULT_PORT
             )
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        AgentClient {
+        let tls = if base_url.starts_with("https://") {
+            Some(Arc::new(tls_config(ca_file)?))
+        } else {
+            None
+        };
+        let mut http = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT);
+        if let Some(tls) = &tls {
+            http = http.use_preconfigured_tls(rustls::ClientConfig::clone(tls));
+        }
+        Ok(AgentClient {
             base_url,
             source,
             token,
-            http,
+            http: http.build().unwrap_or_default(),
+            tls,
             local_socket: None,
-        }
+        })
     }
 
     /// This client, reaching its agent through the agent's Unix socket at `path`.
@@ -223,6 +254,10 @@ impl AgentClient {
             .unix_socket(path.as_path())
             .build()
             .unwrap_or_default();
+        // The socket is the owner's alone and speaks plain HTTP, whatever the port speaks
+        // (reqwest would start TLS on it for an https URL).
+        self.tls = None;
+        self.base_url = self.base_url.replacen("https://", "http://", 1);
         self.local_socket = Some(path);
         self
     }
@@ -242,7 +277,9 @@ impl AgentClient {
         }
         let uri = request.uri();
         let host = uri.host().unwrap_or("localhost").trim_matches(['[', ']']);
-        let port = uri.port_u16().unwrap_or(80);
+        let port = uri
+            .port_u16()
+            .unwrap_or(if self.tls.is_some() { 443 } else { 80 });
         let stream = tokio::time::timeout(
             CONNECT_TIMEOUT,
             tokio::net::TcpStream::connect((host, port)),
@@ -251,12 +288,26 @@ impl AgentClient {
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "connection timed out"))??;
         // No Nagle delay: keystrokes are single bytes that must leave at once.
         stream.set_nodelay(true)?;
+        let Some(tls) = &self.tls else {
+            return Ok(Box::new(stream));
+        };
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        let handshake = tokio_rustls::TlsConnector::from(tls.clone()).connect(name, stream);
+        let stream = tokio::time::timeout(CONNECT_TIMEOUT, handshake)
+            .await
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake timed out")
+            })??;
         Ok(Box::new(stream))
     }
 
     /// The error for an agent that did not answer at all: which address was tried, where that
     /// address came from, and how to point the CLI elsewhere.
     pub fn unreachable(&self, cause: &(dyn std::error::Error + 'static)) -> anyhow::Error {
+        if let Some(error) = tls_error_in(cause) {
+            return self.tls_failed(error);
+        }
         anyhow::anyhow!(
             "cannot reach the Perry agent at {} ({}): {}.\n\
              Start it there with `perry agent run`, or point the CLI at another agent with \
@@ -264,6 +315,37 @@ impl AgentClient {
             self.base_url,
             self.source.describe(),
             innermost_cause(cause)
+        )
+    }
+
+    /// The error for a TLS connection that failed, with the change that fixes it.
+    fn tls_failed(&self, error: &rustls::Error) -> anyhow::Error {
+        use rustls::CertificateError;
+        let base_url = &self.base_url;
+        let advice = match error {
+            rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
+            | rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                ..
+            }) => "Use a name the certificate holds: `perry config worker https://<name>:<port>`"
+                .to_owned(),
+            rustls::Error::InvalidCertificate(
+                CertificateError::Expired | CertificateError::ExpiredContext { .. },
+            ) => "Renew the agent's certificate (e.g. `tailscale cert`) and restart the agent"
+                .to_owned(),
+            rustls::Error::InvalidCertificate(_) => {
+                "If a CA of your own signed the agent's certificate, trust it with \
+                 `perry config ca <file>` (or point SSL_CERT_FILE at it)"
+                    .to_owned()
+            }
+            rustls::Error::InvalidMessage(_) => format!(
+                "The agent speaks plain HTTP there: use `perry config worker {}`",
+                base_url.replacen("https://", "http://", 1)
+            ),
+            _ => "Check the agent's certificate and key".to_owned(),
+        };
+        anyhow::anyhow!(
+            "TLS with the Perry agent at {base_url} ({}) failed: {error}.\n{advice}.",
+            self.source.describe(),
         )
     }
 
@@ -292,12 +374,6 @@ impl AgentClient {
                 .parse()
                 .context("the token is not a valid header value")?;
             request.headers_mut().insert("authorization", value);
-        }
-        if request.uri().scheme_str() == Some("wss") {
-            anyhow::bail!(
-                "the agent at {} is behind TLS, which perry does not speak yet; reach it over Tailscale or SSH instead",
-                self.base_url
-            );
         }
         let connection = self
             .connect(&request)
@@ -366,6 +442,83 @@ impl AgentClient {
     }
 }
 
+/// Reads a CA file for `perry config ca`: PEM with at least one certificate.
+pub fn read_ca_file(
+    path: &Path,
+) -> anyhow::Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| anyhow::anyhow!("{} is not valid PEM: {error}", path.display()))?;
+    if certificates.is_empty() {
+        anyhow::bail!(
+            "{} holds no certificate (-----BEGIN CERTIFICATE-----); give the CA's certificate in PEM",
+            path.display()
+        );
+    }
+    Ok(certificates)
+}
+
+/// The certificates of the system's store, read once: `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+/// set, else the distribution's bundle (/etc/ssl/certs).
+fn system_roots() -> &'static [rustls::pki_types::CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<rustls::pki_types::CertificateDer<'static>>> =
+        std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        for error in &loaded.errors {
+            tracing::debug!("system CA certificates: {error}");
+        }
+        loaded.certs
+    })
+}
+
+/// TLS for an https agent: the system's roots and the CA in `ca_file`.
+fn tls_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(system_roots().iter().cloned());
+    if let Some(path) = ca_file {
+        for certificate in read_ca_file(path)? {
+            roots.add(certificate).with_context(|| {
+                format!(
+                    "the CA certificate in {} cannot be used (set another with `perry config ca <file>`)",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    Ok(
+        rustls::ClientConfig::builder_with_provider(perry_agent::tls::crypto_provider())
+            .with_safe_default_protocol_versions()
+            .context("rustls offers no TLS version")?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+/// The rustls error somewhere in `error`'s chain. An `io::Error` hides the error it wraps from
+/// `source()` (it returns that error's own source, and hyper-rustls wraps rustls' io::Error in
+/// another), so each one is opened with `get_ref` instead.
+fn tls_error_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = match error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => error.source(),
+        };
+    }
+    None
+}
+
 /// The last error in `error`'s source chain: for a refused connection reqwest says "error
 /// sending request for url (…)" and only its innermost source says "Connection refused".
 fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
@@ -393,7 +546,9 @@ mod tests {
             "box:7391",
             WorkerSource::ClientFile,
             Some("agent-client-token-0123".to_owned()),
-        );
+            None,
+        )
+        .unwrap();
         let shown = format!("{client_file:?} {client_file:#?} {client:?} {client:#?}");
         for secret in [
             "client-file-token-0123",

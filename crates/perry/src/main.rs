@@ -22,6 +22,8 @@ fn main() -> std::process::ExitCode {
         )
         .with_target(false)
         .init();
+    // One TLS implementation for the agent's HTTPS and the CLI's https/wss: rustls on ring.
+    perry_agent::tls::install_crypto_provider();
     // The agent serves many clients at once: one worker per CPU (at least two, so a task that
     // blocks in place always leaves one to the rest). Every other command is one client whose
     // latency (a keystroke's echo in `perry shell`) is best on one thread, with no handoffs.

@@ -56,6 +56,9 @@ pub struct ConfigFile {
     pub worker: Option<String>,
     #[serde(default)]
     pub auth: AuthSection,
+    /// Serve HTTPS with this certificate and key (`perry agent run --tls-cert/--tls-key` win).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFiles>,
     /// What `workspaces.sync` puts into every workspace.
     #[serde(default, skip_serializing_if = "Credentials::is_empty")]
     pub credentials: Credentials,
@@ -78,6 +81,14 @@ pub struct AuthSection {
     pub token: Option<String>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// The `tls` object of `config.json`: PEM files of the certificate (chain, leaf first) and of its
+/// private key, such as `tailscale cert` writes. Relative paths are taken from the config dir.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The `credentials` object of `config.json`: environment variables and files every workspace
@@ -106,6 +117,7 @@ impl fmt::Debug for ConfigFile {
             terminal_buffer_bytes,
             allowed_origins,
             allowed_hosts,
+            tls,
             worker,
             auth,
             credentials,
@@ -123,6 +135,7 @@ impl fmt::Debug for ConfigFile {
             .field("terminal_buffer_bytes", terminal_buffer_bytes)
             .field("allowed_origins", allowed_origins)
             .field("allowed_hosts", allowed_hosts)
+            .field("tls", tls)
             .field("worker", worker)
             .field("auth", auth)
             .field("credentials", credentials)

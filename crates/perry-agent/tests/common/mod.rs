@@ -87,6 +87,7 @@ impl TestAgent {
             no_auth: options.no_auth,
             worker_binary: Some(worker_binary()),
             web: options.web.clone(),
+            tls: None,
         })
         .await
         .expect("the agent starts");
@@ -158,6 +159,7 @@ impl TestAgent {
             no_auth: false,
             worker_binary: Some(worker_binary()),
             web: Default::default(),
+            tls: None,
         })
         .await
         .expect("the agent starts again");

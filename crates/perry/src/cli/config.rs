@@ -1,4 +1,6 @@
-//! `perry config worker|token|show`: where the CLI finds the agent (client.json).
+//! `perry config worker|token|ca|show`: where the CLI finds the agent (client.json).
+
+use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::json;
@@ -9,10 +11,20 @@ use crate::client::ClientFile;
 /// Its `{:?}` hides the token.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Point the CLI at the agent on <host> (host or host:port).
+    /// Point the CLI at the agent on <host> (host, host:port, or https://host:port for an agent
+    /// that serves HTTPS).
     Worker { host: String },
     /// Set the token the CLI sends (from the agent's config.json).
     Token { token: String },
+    /// Trust the CA certificate in <file> (PEM) for https agents, besides the system's store:
+    /// for an agent whose certificate a CA of your own signed.
+    Ca {
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        file: Option<PathBuf>,
+        /// Trust the system's store alone again.
+        #[arg(long)]
+        clear: bool,
+    },
     /// Show where the CLI finds the agent.
     Show {
         /// Print JSON.
@@ -31,6 +43,11 @@ impl std::fmt::Debug for Command {
             Command::Token { token: _ } => formatter
                 .debug_struct("Token")
                 .field("token", &perry_agent::state::redact::Redacted)
+                .finish(),
+            Command::Ca { file, clear } => formatter
+                .debug_struct("Ca")
+                .field("file", file)
+                .field("clear", clear)
                 .finish(),
             Command::Show { json } => formatter.debug_struct("Show").field("json", json).finish(),
         }
@@ -58,6 +75,27 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
                 context.config_dir.join("client.json").display()
             );
         }
+        Command::Ca { file: None, .. } => {
+            ClientFile::update(&context.config_dir, |object| {
+                object.remove("ca");
+            })?;
+            println!("The CLI now trusts the system's CA certificates alone.");
+        }
+        Command::Ca {
+            file: Some(file), ..
+        } => {
+            // Checked now, so a wrong file is found here rather than at the next connection.
+            let certificates = crate::client::read_ca_file(&file)?;
+            let file = std::path::absolute(&file)?;
+            ClientFile::update(&context.config_dir, |object| {
+                object.insert("ca".to_owned(), file.display().to_string().into());
+            })?;
+            println!(
+                "The CLI now trusts {} certificate(s) from {} for https agents.",
+                certificates.len(),
+                file.display()
+            );
+        }
         Command::Show { json } => {
             let client_file = ClientFile::read(&context.config_dir)?;
             let client = context.client()?;
@@ -65,12 +103,16 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
                 "configDir": context.config_dir,
                 "agent": client.base_url(),
                 "tokenConfigured": client_file.token.is_some() || std::env::var_os("PERRY_TOKEN").is_some(),
+                "ca": client_file.ca,
             });
             if json {
                 return output::print_json(&summary);
             }
             println!("Config dir:  {}", context.config_dir.display());
             println!("Agent:       {}", client.base_url());
+            if let Some(ca) = &client_file.ca {
+                println!("CA:          {}", ca.display());
+            }
         }
     }
     Ok(())

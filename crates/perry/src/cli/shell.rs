@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn the_terminal_url_carries_any_command_and_name_exactly() {
-        let client = AgentClient::new("box:7391", WorkerSource::Flag, None);
+        let client = AgentClient::new("box:7391", WorkerSource::Flag, None, None).unwrap();
         let command = vec![
             "sh".to_owned(),
             "-c".to_owned(),

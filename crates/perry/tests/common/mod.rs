@@ -42,6 +42,8 @@ pub struct AgentProcess {
     docker_host: Option<String>,
     /// Where the agent's log (stderr) goes, appended over restarts; discarded when `None`.
     pub log: Option<PathBuf>,
+    /// More arguments for `perry agent run` (e.g. `--tls-cert`).
+    pub agent_args: Vec<String>,
 }
 
 impl AgentProcess {
@@ -54,12 +56,27 @@ impl AgentProcess {
         Self::start_with(tag, None, true)
     }
 
+    /// A logged agent started with more arguments for `perry agent run`.
+    pub fn start_with_args(tag: &str, args: &[&str]) -> AgentProcess {
+        let mut agent = Self::new(tag, None, true);
+        agent.agent_args = args.iter().map(|arg| (*arg).to_owned()).collect();
+        agent.spawn();
+        agent
+    }
+
     /// An agent that reaches Docker at `docker_host` (e.g. a socket nobody listens on).
     pub fn start_with_docker_host(tag: &str, docker_host: Option<&str>) -> AgentProcess {
         Self::start_with(tag, docker_host, false)
     }
 
     fn start_with(tag: &str, docker_host: Option<&str>, logged: bool) -> AgentProcess {
+        let mut agent = Self::new(tag, docker_host, logged);
+        agent.spawn();
+        agent
+    }
+
+    /// The agent's config dir, config.json and $HOME, not yet started.
+    fn new(tag: &str, docker_host: Option<&str>, logged: bool) -> AgentProcess {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
         let range_start = 30_000 + (std::process::id() % 300) as u16 * 100;
@@ -86,11 +103,11 @@ impl AgentProcess {
             stdout: Vec::new(),
             docker_host: docker_host.map(str::to_owned),
             log: None,
+            agent_args: Vec::new(),
         };
         if logged {
             agent.log = Some(agent.dir.path().join("agent.log"));
         }
-        agent.spawn();
         agent
     }
 
@@ -108,6 +125,7 @@ impl AgentProcess {
                 "--port",
                 &self.port.to_string(),
             ])
+            .args(&self.agent_args)
             .env("PERRY_CONFIG_DIR", self.dir.path())
             .env("HOME", self.home.path())
             .env("PERRY_WORKER_BINARY", worker_binary())

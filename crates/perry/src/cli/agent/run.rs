@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use perry_agent::AgentOptions;
+use perry_agent::state::config::TlsFiles;
 
 use crate::cli::Context;
 
@@ -17,6 +18,13 @@ pub struct Args {
     /// Serve without a token. Anyone who reaches the port controls your workspaces.
     #[arg(long)]
     no_auth: bool,
+    /// Serve HTTPS with this certificate (PEM, chain with the leaf first), e.g. from
+    /// `tailscale cert`. Default: `tls.cert` in config.json, else plain HTTP.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
@@ -27,15 +35,31 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         no_auth: args.no_auth,
         worker_binary: worker_binary(),
         web: perry_agent::web::WebFiles::from_env(),
+        tls: match args.tls_cert.zip(args.tls_key) {
+            // Absolute, so the log and any error name the files wherever the agent was started.
+            Some((cert, key)) => Some(TlsFiles {
+                cert: std::path::absolute(cert)?,
+                key: std::path::absolute(key)?,
+            }),
+            None => None,
+        },
     };
     let running = perry_agent::server::start(options).await?;
-    let hostname = perry_agent::host_name();
+    // Over HTTPS the browser must use a name the certificate holds.
+    let (scheme, hostname) = match &running.tls {
+        Some(tls) => (
+            "https",
+            tls.url_host()
+                .map_or_else(perry_agent::host_name, str::to_owned),
+        ),
+        None => ("http", perry_agent::host_name()),
+    };
     let port = running.address.port();
     println!("Perry agent {} is running.", env!("CARGO_PKG_VERSION"));
-    println!("  API:    http://{hostname}:{port}/rpc");
+    println!("  API:    {scheme}://{hostname}:{port}/rpc");
     if running.agent.auth.enabled {
         println!(
-            "  Open:   http://{hostname}:{port}/?token={}",
+            "  Open:   {scheme}://{hostname}:{port}/?token={}",
             running.token
         );
         println!("  Token:  {}", running.token);
