@@ -157,8 +157,12 @@ pub struct ExecState {
 #[derive(Debug, Clone)]
 pub struct ExecOutput {
     pub exit_code: i64,
+    /// Its stdout and stderr together, cut at [`EXEC_OUTPUT_LIMIT`] bytes.
     pub output: String,
 }
+
+/// How much output of a command run with [`Docker::exec`] is kept.
+pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
 
 /// The Docker Engine, reached through its API.
 #[derive(Debug)]
@@ -641,10 +645,12 @@ impl Docker {
             ..Default::default()
         };
         let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
-        let mut output = String::new();
+        // What runs in a workspace may print without end: keep the start, drain the rest.
+        let mut output = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(DockerError::from)?;
-            output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            let chunk = chunk.map_err(DockerError::from)?.into_bytes();
+            let room = EXEC_OUTPUT_LIMIT.saturating_sub(output.len());
+            output.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
         let inspect = client
             .inspect_exec(&exec_id)
@@ -652,7 +658,7 @@ impl Docker {
             .map_err(DockerError::from)?;
         Ok(ExecOutput {
             exit_code: inspect.exit_code.unwrap_or(-1),
-            output,
+            output: String::from_utf8_lossy(&output).into_owned(),
         })
     }
 
@@ -876,11 +882,22 @@ impl Docker {
     }
 
     /// The contents of one file in a container (running or not); `None` when it does not exist.
+    /// A file larger than `limit` bytes is an error: the download stops there, so a huge file
+    /// (or one that never ends) costs no more than `limit`.
     pub async fn read_file(
         &self,
         container: &str,
         path: &str,
+        limit: u64,
     ) -> Result<Option<Vec<u8>>, DockerError> {
+        // The archive is the file plus its tar headers (a long name or PAX header adds a few
+        // blocks) and the two zero blocks that end it.
+        const TAR_OVERHEAD: u64 = 64 * 1024;
+        let too_large = || {
+            DockerError::Failed(format!(
+                "{path} in {container} is larger than {limit} bytes, the most Perry reads of it"
+            ))
+        };
         let options = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
@@ -890,12 +907,16 @@ impl Docker {
                 let mut archive = Vec::new();
                 while let Some(chunk) = stream.next().await {
                     archive.extend_from_slice(&chunk?);
+                    if archive.len() as u64 > limit.saturating_add(TAR_OVERHEAD) {
+                        return Ok(None);
+                    }
                 }
-                Ok(archive)
+                Ok(Some(archive))
             })
             .await;
         let archive = match archive {
-            Ok(archive) => archive,
+            Ok(Some(archive)) => archive,
+            Ok(None) => return Err(too_large()),
             Err(DockerError::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
@@ -907,9 +928,13 @@ impl Docker {
         let Some(entry) = entries.next() else {
             return Ok(None);
         };
-        let mut entry = entry.map_err(unreadable)?;
+        let entry = entry.map_err(unreadable)?;
+        if entry.size() > limit {
+            return Err(too_large());
+        }
         let mut contents = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut contents).map_err(unreadable)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(entry, limit), &mut contents)
+            .map_err(unreadable)?;
         Ok(Some(contents))
     }
 

@@ -11,8 +11,9 @@ use crate::error::ApiError;
 /// The timeout when the call names none.
 const DEFAULT_TIMEOUT_SECONDS: u32 = 60;
 const MAX_TIMEOUT_SECONDS: u32 = 3600;
-/// Bytes kept per stream; the rest is dropped and the output says so.
-const OUTPUT_LIMIT: usize = 4 * 1024 * 1024;
+/// Bytes kept per stream; the rest is drained and dropped, and the output says so. A command
+/// may print without end, and a reply of NUL bytes grows sixfold as JSON (`\u0000`).
+const OUTPUT_LIMIT: usize = 1024 * 1024;
 const DEFAULT_TAIL: u32 = 200;
 const MAX_TAIL: u32 = 10_000;
 
@@ -76,8 +77,8 @@ impl WorkspaceService {
                 let output = output?;
                 Ok(ExecOutput {
                     exit_code: output.exit_code,
-                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    stdout: text(output.stdout),
+                    stderr: text(output.stderr),
                     truncated: output.truncated,
                 })
             }
@@ -151,6 +152,12 @@ impl WorkspaceService {
             "Workspace {name:?} is not running; start it first"
         )))
     }
+}
+
+/// Output as text without a second copy when it is UTF-8 already (it may be cut mid-character).
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 fn random_id() -> String {

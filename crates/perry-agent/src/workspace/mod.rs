@@ -972,7 +972,11 @@ impl WorkspaceService {
         };
         let environment = self
             .docker
-            .read_file(container, sync::ENVIRONMENT_FILE)
+            .read_file(
+                container,
+                sync::ENVIRONMENT_FILE,
+                sync::ENVIRONMENT_FILE_MAX_BYTES,
+            )
             .await
             .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
             .map_err(|error| error.to_string());
