@@ -18,11 +18,12 @@ const DEFAULT_TAIL: u32 = 200;
 const MAX_TAIL: u32 = 10_000;
 
 /// Runs the command as a child of a shell that records its own pid, so a command that runs past
-/// its timeout can be killed with everything it started.
-const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; rm -f \"$0\"; exit $status";
-/// Kills a process tree from its root's pid file, children first.
-const KILL_TREE: &str = "kill_tree() { for child in $(pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
-     [ -f \"$0\" ] && kill_tree \"$(cat \"$0\")\"; rm -f \"$0\"";
+/// its timeout can be killed with everything it started. The tools the agent itself needs are
+/// named by absolute path, never found through the workspace's PATH.
+const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; /usr/bin/rm -f \"$0\"; exit $status";
+/// Kills a process tree from its root's pid file, children first (run as root).
+const KILL_TREE: &str = "kill_tree() { for child in $(/usr/bin/pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
+     [ -f \"$0\" ] && kill_tree \"$(/usr/bin/cat \"$0\")\"; /usr/bin/rm -f \"$0\"";
 
 pub(crate) fn valid_user(user: &str) -> bool {
     let mut bytes = user.bytes();

@@ -663,7 +663,7 @@ impl WorkspaceService {
             .exec(
                 container,
                 "root",
-                &["sha256sum", &format!("{WORKER_DIR}/{WORKER_FILE}")],
+                &["/usr/bin/sha256sum", &format!("{WORKER_DIR}/{WORKER_FILE}")],
             )
             .await;
         let current = match &installed {
@@ -704,7 +704,7 @@ impl WorkspaceService {
                 container,
                 "root",
                 &[
-                    "mv",
+                    "/usr/bin/mv",
                     "-f",
                     &format!("{WORKER_DIR}/{temp_name}"),
                     &format!("{WORKER_DIR}/{WORKER_FILE}"),
@@ -723,7 +723,11 @@ impl WorkspaceService {
             .exec(
                 container,
                 "root",
-                &["sh", "-c", "pkill -TERM -x perry-worker; true"],
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "/usr/bin/pkill -TERM -x perry-worker; true",
+                ],
             )
             .await?;
         Ok(())
@@ -766,7 +770,12 @@ impl WorkspaceService {
                     .exec(
                         &container,
                         "root",
-                        &["docker", "version", "--format", "{{.Server.Version}}"],
+                        &[
+                            "/usr/bin/docker",
+                            "version",
+                            "--format",
+                            "{{.Server.Version}}",
+                        ],
                     )
                     .await
                 {
@@ -1025,7 +1034,7 @@ impl WorkspaceService {
     async fn clone_repository(&self, mut record: Workspace, target: CloneTarget) -> Workspace {
         let path = format!("{}/{}", sync::HOME, target.directory);
         let command = [
-            "bash",
+            "/bin/bash",
             "-lc",
             CLONE_SCRIPT,
             "perry-clone",
