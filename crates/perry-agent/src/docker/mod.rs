@@ -83,6 +83,8 @@ pub struct ContainerInfo {
     pub running: bool,
     pub image: String,
     pub labels: HashMap<String, String>,
+    /// Its address on each network it is attached to, by network name.
+    pub addresses: HashMap<String, std::net::IpAddr>,
 }
 
 /// Everything that makes a workspace container.
@@ -506,6 +508,9 @@ impl Docker {
             Err(other) => return Err(other),
         };
         let config = inspect.config.unwrap_or_default();
+        let networks = inspect
+            .network_settings
+            .and_then(|settings| settings.networks);
         Ok(Some(ContainerInfo {
             id: inspect.id.unwrap_or_default(),
             name: inspect
@@ -519,37 +524,8 @@ impl Docker {
                 .unwrap_or(false),
             image: config.image.unwrap_or_default(),
             labels: config.labels.unwrap_or_default(),
+            addresses: addresses(networks),
         }))
-    }
-
-    /// The address of a running container on `network`; `None` when the container does not
-    /// exist, is not running or is not on that network.
-    pub async fn container_ip(
-        &self,
-        name: &str,
-        network: &str,
-    ) -> Result<Option<std::net::IpAddr>, DockerError> {
-        let inspect = match self
-            .call(|docker| async move { docker.inspect_container(name, None).await })
-            .await
-        {
-            Ok(inspect) => inspect,
-            Err(DockerError::NotFound(_)) => return Ok(None),
-            Err(other) => return Err(other),
-        };
-        let running = inspect
-            .state
-            .and_then(|state| state.running)
-            .unwrap_or(false);
-        if !running {
-            return Ok(None);
-        }
-        Ok(inspect
-            .network_settings
-            .and_then(|settings| settings.networks)
-            .and_then(|mut networks| networks.remove(network))
-            .and_then(|endpoint| endpoint.ip_address)
-            .and_then(|address| address.parse().ok()))
     }
 
     /// All containers (running or not) carrying `label=value`.
@@ -582,6 +558,11 @@ impl Docker {
                 ),
                 image: container.image.unwrap_or_default(),
                 labels: container.labels.unwrap_or_default(),
+                addresses: addresses(
+                    container
+                        .network_settings
+                        .and_then(|settings| settings.networks),
+                ),
             })
             .collect())
     }
@@ -1002,6 +983,17 @@ impl Docker {
             Err(other) => Err(other),
         }
     }
+}
+
+/// A container's address on each of its networks (Docker gives "" where it has none).
+fn addresses(
+    networks: Option<HashMap<String, bollard::models::EndpointSettings>>,
+) -> HashMap<String, std::net::IpAddr> {
+    networks
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(network, endpoint)| Some((network, endpoint.ip_address?.parse().ok()?)))
+        .collect()
 }
 
 fn ignore_not_found(result: Result<(), DockerError>) -> Result<(), DockerError> {
