@@ -119,7 +119,7 @@ workdir?: string, };
 
 export type ExecOutput = { exitCode: bigint, stdout: string, stderr: string, 
 /**
- * Output past the limit (4 MiB per stream) was dropped.
+ * Output past the limit (1 MiB per stream) was dropped.
  */
 truncated: boolean, };
 

@@ -6,6 +6,10 @@
 //! module holds what runs: one listener task per forward while its workspace runs, and the
 //! connections of each forward in that task's [`JoinSet`], so closing a forward (remove, stop,
 //! delete, agent shutdown) closes its connections too. The workspace service decides when.
+//!
+//! A connection costs no Docker call: the container's address comes from the agent's live view
+//! of its containers ([`ContainerView`]). A forward relays at most
+//! [`MAX_CONNECTIONS_PER_FORWARD`] connections at once; more are closed as soon as they come.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -20,6 +24,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use crate::docker::Docker;
 use crate::error::ApiError;
+use crate::workspace::ContainerView;
 
 /// How long a relayed connection waits for the workspace to accept it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,6 +32,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const SUGGESTION_SPAN: u16 = 100;
 /// How long the accept loop rests after a failed accept (e.g. out of file descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Connections one forward relays at once; each holds two sockets and two copy buffers.
+pub const MAX_CONNECTIONS_PER_FORWARD: usize = 256;
 
 /// What the forwarder needs from the agent's configuration.
 #[derive(Debug, Clone)]
@@ -38,11 +45,14 @@ pub struct ForwardSettings {
 }
 
 /// Where a forward's connections go: a workspace container on Perry's network.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ForwardTarget {
     pub workspace: String,
     pub container: String,
     pub network: String,
+    /// Where each connection reads the container's address now (it changes when the container
+    /// is recreated).
+    pub containers: Arc<ContainerView>,
 }
 
 /// The host ports a forward may not take: the agent's own and the SSH range.
@@ -170,7 +180,6 @@ impl ActiveForward {
 /// The running forwards of every workspace.
 #[derive(Debug)]
 pub struct PortForwarder {
-    docker: Arc<Docker>,
     settings: ForwardSettings,
     /// The agent's own port, known once it listens (a test agent asks for port 0).
     agent_port: AtomicU16,
@@ -179,10 +188,11 @@ pub struct PortForwarder {
 }
 
 impl PortForwarder {
-    /// A forwarder with nothing forwarded yet.
-    pub fn new(docker: Arc<Docker>, settings: ForwardSettings) -> PortForwarder {
+    /// A forwarder with nothing forwarded yet. Connections find their container through the
+    /// [`ForwardTarget`]'s view, not through `_docker`, which is still taken so that the agent's
+    /// wiring (server.rs) did not have to change with this.
+    pub fn new(_docker: Arc<Docker>, settings: ForwardSettings) -> PortForwarder {
         PortForwarder {
-            docker,
             settings,
             agent_port: AtomicU16::new(0),
             forwards: Mutex::new(HashMap::new()),
@@ -283,7 +293,6 @@ impl PortForwarder {
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(accept_loop(
             listener,
-            self.docker.clone(),
             target.clone(),
             workspace_port.clone(),
             stopped,
@@ -418,22 +427,45 @@ async fn close_all(closing: Vec<Listening>) {
 }
 
 /// Accepts connections until told to stop, then closes the listener and every connection.
+/// Past [`MAX_CONNECTIONS_PER_FORWARD`] open ones, a new connection is closed at once; that is
+/// logged once per burst.
 async fn accept_loop(
     listener: TcpListener,
-    docker: Arc<Docker>,
     target: ForwardTarget,
     workspace_port: Arc<AtomicU16>,
     mut stop: oneshot::Receiver<()>,
 ) {
     let mut connections = JoinSet::new();
+    let mut refused: u64 = 0;
     loop {
         tokio::select! {
             // A stop message or a dropped sender: either way this forward is over.
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
                 Ok((client, peer)) => {
+                    while connections.try_join_next().is_some() {}
+                    if connections.len() >= MAX_CONNECTIONS_PER_FORWARD {
+                        drop(client);
+                        if refused == 0 {
+                            tracing::warn!(
+                                "forward of {}:{} has {MAX_CONNECTIONS_PER_FORWARD} connections open: closing new ones until some end",
+                                target.workspace,
+                                workspace_port.load(Ordering::Relaxed)
+                            );
+                        }
+                        refused += 1;
+                        continue;
+                    }
+                    if refused > 0 {
+                        tracing::info!(
+                            "forward of {}:{} takes connections again ({refused} closed meanwhile)",
+                            target.workspace,
+                            workspace_port.load(Ordering::Relaxed)
+                        );
+                        refused = 0;
+                    }
                     let port = workspace_port.load(Ordering::Relaxed);
-                    connections.spawn(relay(client, peer, docker.clone(), target.clone(), port));
+                    connections.spawn(relay(client, peer, target.clone(), port));
                 }
                 Err(error) => {
                     tracing::warn!("accepting a forwarded connection failed: {error}");
@@ -448,18 +480,13 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
-/// Relays one connection to the workspace container's `port`, looked up now: the container's
-/// address changes when it is recreated.
-async fn relay(
-    mut client: TcpStream,
-    peer: SocketAddr,
-    docker: Arc<Docker>,
-    target: ForwardTarget,
-    port: u16,
-) {
+/// Relays one connection to the workspace container's `port`, at the address the container has
+/// now: it changes when the container is recreated.
+async fn relay(mut client: TcpStream, peer: SocketAddr, target: ForwardTarget, port: u16) {
     set_nodelay(&client);
-    let address = match docker
-        .container_ip(&target.container, &target.network)
+    let address = match target
+        .containers
+        .address(&target.container, &target.network)
         .await
     {
         Ok(Some(address)) => address,

@@ -222,7 +222,7 @@ pub struct ExecOutput {
     pub exit_code: i64,
     pub stdout: String,
     pub stderr: String,
-    /// Output past the limit (4 MiB per stream) was dropped.
+    /// Output past the limit (1 MiB per stream) was dropped.
     pub truncated: bool,
 }
 

@@ -55,6 +55,8 @@ pub struct ContainerInfo {
     pub running: bool,
     pub image: String,
     pub labels: HashMap<String, String>,
+    /// Its address on each network it is attached to, by network name.
+    pub addresses: HashMap<String, std::net::IpAddr>,
 }
 
 /// Everything that makes a workspace container.
@@ -129,8 +131,12 @@ pub struct ExecState {
 #[derive(Debug, Clone)]
 pub struct ExecOutput {
     pub exit_code: i64,
+    /// Its stdout and stderr together, cut at [`EXEC_OUTPUT_LIMIT`] bytes.
     pub output: String,
 }
+
+/// How much output of a command run with [`Docker::exec`] is kept.
+pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
 
 /// The Docker Engine, reached through its API.
 #[derive(Debug)]
@@ -478,6 +484,9 @@ impl Docker {
             Err(other) => return Err(other),
         };
         let config = inspect.config.unwrap_or_default();
+        let networks = inspect
+            .network_settings
+            .and_then(|settings| settings.networks);
         Ok(Some(ContainerInfo {
             id: inspect.id.unwrap_or_default(),
             name: inspect
@@ -491,37 +500,8 @@ impl Docker {
                 .unwrap_or(false),
             image: config.image.unwrap_or_default(),
             labels: config.labels.unwrap_or_default(),
+            addresses: addresses(networks),
         }))
-    }
-
-    /// The address of a running container on `network`; `None` when the container does not
-    /// exist, is not running or is not on that network.
-    pub async fn container_ip(
-        &self,
-        name: &str,
-        network: &str,
-    ) -> Result<Option<std::net::IpAddr>, DockerError> {
-        let inspect = match self
-            .call(|docker| async move { docker.inspect_container(name, None).await })
-            .await
-        {
-            Ok(inspect) => inspect,
-            Err(DockerError::NotFound(_)) => return Ok(None),
-            Err(other) => return Err(other),
-        };
-        let running = inspect
-            .state
-            .and_then(|state| state.running)
-            .unwrap_or(false);
-        if !running {
-            return Ok(None);
-        }
-        Ok(inspect
-            .network_settings
-            .and_then(|settings| settings.networks)
-            .and_then(|mut networks| networks.remove(network))
-            .and_then(|endpoint| endpoint.ip_address)
-            .and_then(|address| address.parse().ok()))
     }
 
     /// All containers (running or not) carrying `label=value`.
@@ -554,6 +534,11 @@ impl Docker {
                 ),
                 image: container.image.unwrap_or_default(),
                 labels: container.labels.unwrap_or_default(),
+                addresses: addresses(
+                    container
+                        .network_settings
+                        .and_then(|settings| settings.networks),
+                ),
             })
             .collect())
     }
@@ -617,10 +602,12 @@ impl Docker {
             ..Default::default()
         };
         let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
-        let mut output = String::new();
+        // What runs in a workspace may print without end: keep the start, drain the rest.
+        let mut output = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(DockerError::from)?;
-            output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            let chunk = chunk.map_err(DockerError::from)?.into_bytes();
+            let room = EXEC_OUTPUT_LIMIT.saturating_sub(output.len());
+            output.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
         let inspect = client
             .inspect_exec(&exec_id)
@@ -628,7 +615,7 @@ impl Docker {
             .map_err(DockerError::from)?;
         Ok(ExecOutput {
             exit_code: inspect.exit_code.unwrap_or(-1),
-            output,
+            output: String::from_utf8_lossy(&output).into_owned(),
         })
     }
 
@@ -852,11 +839,22 @@ impl Docker {
     }
 
     /// The contents of one file in a container (running or not); `None` when it does not exist.
+    /// A file larger than `limit` bytes is an error: the download stops there, so a huge file
+    /// (or one that never ends) costs no more than `limit`.
     pub async fn read_file(
         &self,
         container: &str,
         path: &str,
+        limit: u64,
     ) -> Result<Option<Vec<u8>>, DockerError> {
+        // The archive is the file plus its tar headers (a long name or PAX header adds a few
+        // blocks) and the two zero blocks that end it.
+        const TAR_OVERHEAD: u64 = 64 * 1024;
+        let too_large = || {
+            DockerError::Failed(format!(
+                "{path} in {container} is larger than {limit} bytes, the most Perry reads of it"
+            ))
+        };
         let options = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
@@ -866,12 +864,16 @@ impl Docker {
                 let mut archive = Vec::new();
                 while let Some(chunk) = stream.next().await {
                     archive.extend_from_slice(&chunk?);
+                    if archive.len() as u64 > limit.saturating_add(TAR_OVERHEAD) {
+                        return Ok(None);
+                    }
                 }
-                Ok(archive)
+                Ok(Some(archive))
             })
             .await;
         let archive = match archive {
-            Ok(archive) => archive,
+            Ok(Some(archive)) => archive,
+            Ok(None) => return Err(too_large()),
             Err(DockerError::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
@@ -883,11 +885,26 @@ impl Docker {
         let Some(entry) = entries.next() else {
             return Ok(None);
         };
-        let mut entry = entry.map_err(unreadable)?;
+        let entry = entry.map_err(unreadable)?;
+        if entry.size() > limit {
+            return Err(too_large());
+        }
         let mut contents = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut contents).map_err(unreadable)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(entry, limit), &mut contents)
+            .map_err(unreadable)?;
         Ok(Some(contents))
     }
+}
+
+/// A container's address on each of its networks (Docker gives "" where it has none).
+fn addresses(
+    networks: Option<HashMap<String, bollard::models::EndpointSettings>>,
+) -> HashMap<String, std::net::IpAddr> {
+    networks
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(network, endpoint)| Some((network, endpoint.ip_address?.parse().ok()?)))
+        .collect()
 }
 
 fn ignore_not_found(result: Result<(), DockerError>) -> Result<(), DockerError> {

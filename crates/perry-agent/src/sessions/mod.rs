@@ -7,12 +7,18 @@
 //! `/sessions/:workspace` socket. Messages and search are asked of the worker, which reads the
 //! files. A broken connection is retried while the workspace runs.
 //!
+//! Whatever the worker prints is untrusted (the workspace's user is root there): a line longer
+//! than [`MAX_WORKER_LINE_BYTES`] is dropped without being held, logged and counted.
+//!
 //! # Layout
+//! - `lines`: splitting the worker's output into lines of bounded length.
 //! - [`socket`]: the `/sessions/:workspace` WebSocket endpoint.
 
+mod lines;
 pub mod socket;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,8 +30,13 @@ use perry_api::worker::{WorkerCall, WorkerOutput, WorkerRequest, WorkerResult};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use self::lines::{LineSplitter, Piece};
 use crate::docker::{Docker, DockerError};
 use crate::error::ApiError;
+
+/// The longest line the agent takes from a worker; a longer one is dropped. A snapshot of
+/// about 20,000 sessions, or a page of messages with a few long pasted prompts, still fits.
+pub const MAX_WORKER_LINE_BYTES: usize = 8 * 1024 * 1024;
 
 /// How long a first call waits for a fresh connection's snapshot.
 const FIRST_SNAPSHOT_WAIT: Duration = Duration::from_secs(5);
@@ -42,6 +53,11 @@ const RETRY_DELAYS: &[Duration] = &[
 /// Events a slow socket may fall behind before it gets a fresh snapshot instead.
 const EVENT_BACKLOG: usize = 256;
 
+/// What a call to the worker gets back: its result, or why there is none.
+type Reply = Result<WorkerResult, ApiError>;
+/// Calls on their way to the worker's connection.
+type Calls = mpsc::Receiver<(WorkerCall, oneshot::Sender<Reply>)>;
+
 /// The session indexes of all running workspaces.
 #[derive(Debug)]
 pub struct SessionHub {
@@ -56,8 +72,10 @@ pub struct WorkspaceSessions {
     /// `None` until the first snapshot arrives.
     sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
     events: broadcast::Sender<SessionEvent>,
-    calls: mpsc::Sender<(WorkerCall, oneshot::Sender<WorkerResult>)>,
+    calls: mpsc::Sender<(WorkerCall, oneshot::Sender<Reply>)>,
     connection: tokio::task::AbortHandle,
+    /// Lines of the worker dropped for being longer than [`MAX_WORKER_LINE_BYTES`].
+    dropped_lines: Arc<AtomicU64>,
     /// Set once when the index goes away; its sockets close (1001) with this reason.
     closed: watch::Sender<Option<String>>,
 }
@@ -113,11 +131,15 @@ impl WorkspaceSessions {
         let (calls, call_receiver) = mpsc::channel(64);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let sessions = watch::Sender::new(None);
+        let dropped_lines = Arc::new(AtomicU64::new(0));
         let connection = tokio::spawn(keep_connected(
             docker,
             container.to_owned(),
-            sessions.clone(),
-            events.clone(),
+            Relay {
+                sessions: sessions.clone(),
+                events: events.clone(),
+                dropped_lines: dropped_lines.clone(),
+            },
             call_receiver,
         ));
         Arc::new(WorkspaceSessions {
@@ -126,8 +148,15 @@ impl WorkspaceSessions {
             events,
             calls,
             connection: connection.abort_handle(),
+            dropped_lines,
             closed: watch::Sender::new(None),
         })
+    }
+
+    /// How many lines of the worker were dropped for being longer than
+    /// [`MAX_WORKER_LINE_BYTES`] since the index was made.
+    pub fn dropped_lines(&self) -> u64 {
+        self.dropped_lines.load(Ordering::Relaxed)
     }
 
     fn close(&self, reason: &str) {
@@ -248,7 +277,7 @@ impl WorkspaceSessions {
             .await
             .map_err(|_| unavailable())?;
         match tokio::time::timeout(REPLY_TIMEOUT, answer).await {
-            Ok(Ok(result)) => Ok(result),
+            Ok(Ok(reply)) => reply,
             _ => Err(unavailable()),
         }
     }
@@ -313,17 +342,18 @@ fn apply(sessions: &mut Option<HashMap<String, SessionInfo>>, event: &SessionEve
     }
 }
 
-/// Keeps one connection to the worker up for as long as the index lives.
-async fn keep_connected(
-    docker: Arc<Docker>,
-    container: String,
+/// Where a connection puts what the worker says.
+struct Relay {
     sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
     events: broadcast::Sender<SessionEvent>,
-    mut calls: mpsc::Receiver<(WorkerCall, oneshot::Sender<WorkerResult>)>,
-) {
+    dropped_lines: Arc<AtomicU64>,
+}
+
+/// Keeps one connection to the worker up for as long as the index lives.
+async fn keep_connected(docker: Arc<Docker>, container: String, relay: Relay, mut calls: Calls) {
     let mut failures = 0usize;
     loop {
-        match converse(&docker, &container, &sessions, &events, &mut calls).await {
+        match converse(&docker, &container, &relay, &mut calls).await {
             Ok(()) => failures = 0,
             Err(error) => {
                 if failures == 2 {
@@ -337,13 +367,87 @@ async fn keep_connected(
     }
 }
 
+/// One connection's state: what it has been asked and whether the worker said hello.
+struct Conversation<'a> {
+    container: &'a str,
+    relay: &'a Relay,
+    pending: HashMap<u64, oneshot::Sender<Reply>>,
+    greeted: bool,
+}
+
+impl Conversation<'_> {
+    fn take(&mut self, piece: Piece) {
+        match piece {
+            Piece::Line(line) => self.take_line(&line),
+            Piece::TooLong { head, bytes } => self.drop_line(&head, bytes),
+        }
+    }
+
+    fn take_line(&mut self, line: &[u8]) {
+        let output = match serde_json::from_slice::<WorkerOutput>(line) {
+            Ok(output) => output,
+            Err(error) => {
+                let shown = &line[..line.len().min(lines::HEAD_BYTES)];
+                tracing::debug!(
+                    "{}: unreadable worker line ({error}): {}",
+                    self.container,
+                    String::from_utf8_lossy(shown)
+                );
+                return;
+            }
+        };
+        match output {
+            WorkerOutput::Hello { version } => {
+                self.greeted = true;
+                tracing::debug!("{}: perry-worker {version} attached", self.container);
+            }
+            WorkerOutput::Event { event } => {
+                self.relay
+                    .sessions
+                    .send_modify(|sessions| apply(sessions, &event));
+                let _ = self.relay.events.send(event);
+            }
+            WorkerOutput::Reply { id, result } => {
+                if let Some(reply) = self.pending.remove(&id) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+        }
+    }
+
+    /// A line over the limit went by: count it, and fail the call it answered, if it was a
+    /// reply, rather than let the caller wait for nothing.
+    fn drop_line(&mut self, head: &[u8], bytes: u64) {
+        let dropped = self.relay.dropped_lines.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::warn!(
+            "{}: dropped a perry-worker line of {bytes} bytes, more than the {} MiB the agent takes ({dropped} dropped so far)",
+            self.container,
+            MAX_WORKER_LINE_BYTES / (1024 * 1024)
+        );
+        let Some(reply) = reply_id(head).and_then(|id| self.pending.remove(&id)) else {
+            return;
+        };
+        let _ = reply.send(Err(ApiError::PayloadTooLarge(format!(
+            "The answer of the workspace's perry-worker was {bytes} bytes, more than the {} MiB the agent takes; ask for fewer messages (a smaller limit)",
+            MAX_WORKER_LINE_BYTES / (1024 * 1024)
+        ))));
+    }
+}
+
+/// The id of a reply from the first bytes of its line: the worker writes the tag and the id
+/// first (`{"type":"reply","id":7,…`).
+fn reply_id(head: &[u8]) -> Option<u64> {
+    let rest = head.strip_prefix(br#"{"type":"reply","id":"#)?;
+    let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
 /// One connection: relays calls to the worker and its events into the index, until it breaks.
 async fn converse(
     docker: &Docker,
     container: &str,
-    sessions: &watch::Sender<Option<HashMap<String, SessionInfo>>>,
-    events: &broadcast::Sender<SessionEvent>,
-    calls: &mut mpsc::Receiver<(WorkerCall, oneshot::Sender<WorkerResult>)>,
+    relay: &Relay,
+    calls: &mut Calls,
 ) -> Result<(), DockerError> {
     let mut exec = docker
         .start_stdio_exec(
@@ -353,9 +457,13 @@ async fn converse(
         )
         .await?;
     let mut next_id: u64 = 1;
-    let mut pending: HashMap<u64, oneshot::Sender<WorkerResult>> = HashMap::new();
-    let mut buffer: Vec<u8> = Vec::new();
-    let mut greeted = false;
+    let mut conversation = Conversation {
+        container,
+        relay,
+        pending: HashMap::new(),
+        greeted: false,
+    };
+    let mut splitter = LineSplitter::new(MAX_WORKER_LINE_BYTES);
     let outcome = loop {
         tokio::select! {
             chunk = exec.stdout.next() => {
@@ -366,35 +474,7 @@ async fn converse(
                         "the perry-worker connection ended".to_owned(),
                     )),
                 };
-                buffer.extend_from_slice(&chunk);
-                while let Some(newline) = buffer.iter().position(|byte| *byte == b'\n') {
-                    let line: Vec<u8> = buffer.drain(..=newline).collect();
-                    let output = match serde_json::from_slice::<WorkerOutput>(&line) {
-                        Ok(output) => output,
-                        Err(error) => {
-                            tracing::debug!(
-                                "{container}: unreadable worker line ({error}): {}",
-                                String::from_utf8_lossy(&line).trim_end()
-                            );
-                            continue;
-                        }
-                    };
-                    match output {
-                        WorkerOutput::Hello { version } => {
-                            greeted = true;
-                            tracing::debug!("{container}: perry-worker {version} attached");
-                        }
-                        WorkerOutput::Event { event } => {
-                            sessions.send_modify(|sessions| apply(sessions, &event));
-                            let _ = events.send(event);
-                        }
-                        WorkerOutput::Reply { id, result } => {
-                            if let Some(reply) = pending.remove(&id) {
-                                let _ = reply.send(result);
-                            }
-                        }
-                    }
-                }
+                splitter.push(&chunk, |piece| conversation.take(piece));
             }
             call = calls.recv() => {
                 let Some((call, reply)) = call else { break Ok(()) };
@@ -403,25 +483,45 @@ async fn converse(
                 let mut line = match serde_json::to_vec(&WorkerRequest { id, call }) {
                     Ok(line) => line,
                     Err(error) => {
-                        let _ = reply.send(WorkerResult::Failed { message: error.to_string() });
+                        let _ = reply.send(Ok(WorkerResult::Failed { message: error.to_string() }));
                         continue;
                     }
                 };
                 line.push(b'\n');
                 if let Err(error) = exec.stdin.write_all(&line).await {
-                    let _ = reply.send(WorkerResult::Failed { message: error.to_string() });
+                    let _ = reply.send(Ok(WorkerResult::Failed { message: error.to_string() }));
                     break Err(DockerError::Failed(format!("cannot write to the perry-worker: {error}")));
                 }
                 let _ = exec.stdin.flush().await;
-                pending.insert(id, reply);
+                conversation.pending.insert(id, reply);
             }
         }
     };
-    for (_, reply) in pending.drain() {
-        let _ = reply.send(WorkerResult::Failed {
+    for (_, reply) in conversation.pending.drain() {
+        let _ = reply.send(Ok(WorkerResult::Failed {
             message: "the connection to the perry-worker broke".to_owned(),
-        });
+        }));
     }
     // A connection that got as far as the hello worked; only failures to connect back off.
-    if greeted { Ok(()) } else { outcome }
+    if conversation.greeted {
+        Ok(())
+    } else {
+        outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_of_a_dropped_reply_is_read_from_its_head() {
+        assert_eq!(
+            reply_id(br#"{"type":"reply","id":42,"result":{"kind"#),
+            Some(42)
+        );
+        assert_eq!(reply_id(br#"{"type":"event","event":{}}"#), None);
+        assert_eq!(reply_id(b"xxxxxxxx"), None);
+        assert_eq!(reply_id(br#"{"type":"reply","id":"#), None);
+    }
 }

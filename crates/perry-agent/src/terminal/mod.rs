@@ -342,13 +342,17 @@ impl TerminalManager {
         }
         let signal = |name: &str| {
             format!(
-                "kill -{name} \"$(cat {0})\" 2>/dev/null; true",
+                "kill -{name} \"$(/usr/bin/cat {0})\" 2>/dev/null; true",
                 pid_file(&terminal.id)
             )
         };
         let _ = self
             .docker
-            .exec(&terminal.container, "root", &["sh", "-c", &signal("HUP")])
+            .exec(
+                &terminal.container,
+                "root",
+                &["/bin/sh", "-c", &signal("HUP")],
+            )
             .await;
         let mut closed = terminal.closed.subscribe();
         if tokio::time::timeout(Duration::from_secs(2), closed.wait_for(Option::is_some))
@@ -357,13 +361,17 @@ impl TerminalManager {
         {
             let _ = self
                 .docker
-                .exec(&terminal.container, "root", &["sh", "-c", &signal("KILL")])
+                .exec(
+                    &terminal.container,
+                    "root",
+                    &["/bin/sh", "-c", &signal("KILL")],
+                )
                 .await;
         }
-        let remove = format!("rm -f {}", pid_file(&terminal.id));
+        let remove = format!("/usr/bin/rm -f {}", pid_file(&terminal.id));
         let _ = self
             .docker
-            .exec(&terminal.container, "root", &["sh", "-c", &remove])
+            .exec(&terminal.container, "root", &["/bin/sh", "-c", &remove])
             .await;
     }
 

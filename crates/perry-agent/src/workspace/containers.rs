@@ -79,6 +79,21 @@ impl ContainerView {
         self.refresh().await
     }
 
+    /// The address of container `name` on `network` while it runs; `None` when it does not exist,
+    /// does not run or is not on that network. From memory while live (a port forward asks this
+    /// for every connection it accepts), else from Docker.
+    pub async fn address(
+        &self,
+        name: &str,
+        network: &str,
+    ) -> Result<Option<std::net::IpAddr>, DockerError> {
+        let containers = self.containers().await?;
+        Ok(containers
+            .iter()
+            .find(|container| container.name == name && container.running)
+            .and_then(|container| container.addresses.get(network).copied()))
+    }
+
     /// Asks Docker now and, while live, keeps the answer unless a newer one is already there.
     pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
         let listing = self.next_listing.fetch_add(1, Ordering::SeqCst);

@@ -11,17 +11,19 @@ use crate::error::ApiError;
 /// The timeout when the call names none.
 const DEFAULT_TIMEOUT_SECONDS: u32 = 60;
 const MAX_TIMEOUT_SECONDS: u32 = 3600;
-/// Bytes kept per stream; the rest is dropped and the output says so.
-const OUTPUT_LIMIT: usize = 4 * 1024 * 1024;
+/// Bytes kept per stream; the rest is drained and dropped, and the output says so. A command
+/// may print without end, and a reply of NUL bytes grows sixfold as JSON (`\u0000`).
+const OUTPUT_LIMIT: usize = 1024 * 1024;
 const DEFAULT_TAIL: u32 = 200;
 const MAX_TAIL: u32 = 10_000;
 
 /// Runs the command as a child of a shell that records its own pid, so a command that runs past
-/// its timeout can be killed with everything it started.
-const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; rm -f \"$0\"; exit $status";
-/// Kills a process tree from its root's pid file, children first.
-const KILL_TREE: &str = "kill_tree() { for child in $(pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
-     [ -f \"$0\" ] && kill_tree \"$(cat \"$0\")\"; rm -f \"$0\"";
+/// its timeout can be killed with everything it started. The tools the agent itself needs are
+/// named by absolute path, never found through the workspace's PATH.
+const RECORD_PID: &str = "echo $$ > \"$0\"; \"$@\"; status=$?; /usr/bin/rm -f \"$0\"; exit $status";
+/// Kills a process tree from its root's pid file, children first (run as root).
+const KILL_TREE: &str = "kill_tree() { for child in $(/usr/bin/pgrep -P \"$1\"); do kill_tree \"$child\"; done; kill -KILL \"$1\" 2>/dev/null; }; \
+     [ -f \"$0\" ] && kill_tree \"$(/usr/bin/cat \"$0\")\"; /usr/bin/rm -f \"$0\"";
 
 pub(crate) fn valid_user(user: &str) -> bool {
     let mut bytes = user.bytes();
@@ -97,8 +99,8 @@ impl WorkspaceService {
                 let output = output?;
                 Ok(ExecOutput {
                     exit_code: output.exit_code,
-                    stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                    stdout: text(output.stdout),
+                    stderr: text(output.stderr),
                     truncated: output.truncated,
                 })
             }
@@ -165,6 +167,12 @@ impl WorkspaceService {
             "Workspace {name:?} is not running; start it first"
         )))
     }
+}
+
+/// Output as text without a second copy when it is UTF-8 already (it may be cut mid-character).
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 fn random_id() -> String {

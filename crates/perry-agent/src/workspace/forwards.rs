@@ -21,6 +21,7 @@ impl WorkspaceService {
             workspace: name.to_owned(),
             container: self.container_name(name),
             network: self.network_name(),
+            containers: self.containers.clone(),
         }
     }
 

@@ -705,7 +705,7 @@ impl WorkspaceService {
         };
         let installed = self
             .docker
-            .exec(container, "root", &["sha256sum", WORKER_PATH])
+            .exec(container, "root", &["/usr/bin/sha256sum", WORKER_PATH])
             .await;
         let current = match &installed {
             Ok(output) if output.exit_code == 0 => output.output.split_whitespace().next(),
@@ -745,7 +745,7 @@ impl WorkspaceService {
                 container,
                 "root",
                 &[
-                    "mv",
+                    "/usr/bin/mv",
                     "-f",
                     &format!("{WORKER_DIR}/{temp_name}"),
                     WORKER_PATH,
@@ -764,7 +764,11 @@ impl WorkspaceService {
             .exec(
                 container,
                 "root",
-                &["sh", "-c", "pkill -TERM -x perry-worker; true"],
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "/usr/bin/pkill -TERM -x perry-worker; true",
+                ],
             )
             .await?;
         Ok(())
@@ -807,7 +811,12 @@ impl WorkspaceService {
                     .exec(
                         &container,
                         "root",
-                        &["docker", "version", "--format", "{{.Server.Version}}"],
+                        &[
+                            "/usr/bin/docker",
+                            "version",
+                            "--format",
+                            "{{.Server.Version}}",
+                        ],
                     )
                     .await
                 {
@@ -997,7 +1006,11 @@ impl WorkspaceService {
         };
         let environment = self
             .docker
-            .read_file(container, sync::ENVIRONMENT_FILE)
+            .read_file(
+                container,
+                sync::ENVIRONMENT_FILE,
+                sync::ENVIRONMENT_FILE_MAX_BYTES,
+            )
             .await
             .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
             .map_err(|error| error.to_string());
@@ -1051,7 +1064,7 @@ impl WorkspaceService {
     async fn clone_repository(&self, mut record: Workspace, target: CloneTarget) -> Workspace {
         let path = format!("{}/{}", sync::HOME, target.directory);
         let command = [
-            "bash",
+            "/bin/bash",
             "-lc",
             CLONE_SCRIPT,
             "perry-clone",

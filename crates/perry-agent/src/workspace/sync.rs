@@ -22,6 +22,8 @@ pub const HOME: &str = "/home/workspace";
 const USER_ID: u64 = 1000;
 /// Where the environment block lives for pam_env.
 pub const ENVIRONMENT_FILE: &str = "/etc/environment";
+/// The most of [`ENVIRONMENT_FILE`] the agent reads back: the workspace may have made it huge.
+pub const ENVIRONMENT_FILE_MAX_BYTES: u64 = 1024 * 1024;
 const PROFILE_SCRIPT: &str = "/etc/profile.d/perry-credentials.sh";
 const BLOCK_BEGIN: &str =
     "# perry credentials: begin (config.json credentials.env; `perry sync` rewrites this block)";

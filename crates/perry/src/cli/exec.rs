@@ -58,7 +58,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<ExitCode> {
         std::io::stderr().write_all(result.stderr.as_bytes())?;
         if result.truncated {
             eprintln!(
-                "perry: the output was longer than the agent keeps (4 MiB per stream) and was cut"
+                "perry: the output was longer than the agent keeps (1 MiB per stream) and was cut"
             );
         }
     }
