@@ -22,7 +22,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::docker::Docker;
 use crate::error::ApiError;
 use crate::workspace::ContainerView;
 
@@ -191,7 +190,7 @@ impl PortForwarder {
     /// A forwarder with nothing forwarded yet. Connections find their container through the
     /// [`ForwardTarget`]'s view, not through `_docker`, which is still taken so that the agent's
     /// wiring (server.rs) did not have to change with this.
-    pub fn new(_docker: Arc<Docker>, settings: ForwardSettings) -> PortForwarder {
+    pub fn new(settings: ForwardSettings) -> PortForwarder {
         PortForwarder {
             settings,
             agent_port: AtomicU16::new(0),
@@ -675,13 +674,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_host_port_another_process_holds_is_a_conflict_suggesting_a_free_one() {
-        let forwarder = PortForwarder::new(
-            Arc::new(Docker::new()),
-            ForwardSettings {
-                host: "127.0.0.1".to_owned(),
-                ssh_port_range: RULES.ssh_port_range,
-            },
-        );
+        let forwarder = PortForwarder::new(ForwardSettings {
+            host: "127.0.0.1".to_owned(),
+            ssh_port_range: RULES.ssh_port_range,
+        });
         let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = held.local_addr().unwrap().port();
         let error = forwarder

@@ -112,13 +112,10 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         },
     ));
     let sessions = Arc::new(SessionHub::new(docker.clone()));
-    let ports = Arc::new(PortForwarder::new(
-        docker.clone(),
-        ForwardSettings {
-            host: options.host.clone(),
-            ssh_port_range: config.ssh_port_range,
-        },
-    ));
+    let ports = Arc::new(PortForwarder::new(ForwardSettings {
+        host: options.host.clone(),
+        ssh_port_range: config.ssh_port_range,
+    }));
     let workspaces = WorkspaceService::new(
         docker.clone(),
         state,
