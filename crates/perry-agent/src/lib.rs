@@ -10,6 +10,8 @@
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
 //! - [`ports`]: port forwards from host ports of the agent's machine into workspaces.
 //! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
+//! - [`containers`]: the live view of the agent's containers, fed by Docker's events (for
+//!   listing workspaces and for port forwards' addresses).
 //! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
@@ -19,6 +21,7 @@
 //! - `fuzzing` (hidden): the request decoders and input checks, for the fuzz target in `fuzz/`.
 
 pub mod auth;
+pub mod containers;
 pub mod docker;
 pub mod error;
 #[doc(hidden)]

@@ -22,8 +22,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::containers::ContainerView;
 use crate::error::ApiError;
-use crate::workspace::ContainerView;
 
 /// How long a relayed connection waits for the workspace to accept it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);

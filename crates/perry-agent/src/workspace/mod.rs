@@ -7,7 +7,6 @@
 //! Operations on one workspace are serialized by a per-name lock; operations on different
 //! workspaces run side by side. A create that fails takes back everything it made.
 
-mod containers;
 mod exec;
 mod forwards;
 
@@ -39,7 +38,7 @@ use crate::sessions::SessionHub;
 use crate::state::{ConfigFile, StateStore};
 use crate::terminal::TerminalManager;
 
-pub use containers::ContainerView;
+pub use crate::containers::ContainerView;
 pub(crate) use exec::{check_exec_input, logs_since};
 pub use name::{NAME_RULE, validate_name};
 pub use ports::{allocate_port, host_port_is_free};
