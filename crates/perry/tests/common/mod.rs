@@ -79,7 +79,8 @@ impl AgentProcess {
     fn new(tag: &str, docker_host: Option<&str>, logged: bool) -> AgentProcess {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
-        let range_start = 30_000 + (std::process::id() % 300) as u16 * 100;
+        // Below Linux's ephemeral ports (32768 and up), which connections of other tests take.
+        let range_start = 10_000 + (std::process::id() % 227) as u16 * 100;
         let config = json!({
             "workspacePrefix": prefix,
             "imageTag": std::env::var("PERRY_TEST_IMAGE").unwrap_or_else(|_| "workspace-base".into()),
