@@ -107,21 +107,6 @@ fn allow_open_files(wanted: u64) {
     setrlimit(Resource::RLIMIT_NOFILE, wanted, hard).unwrap();
 }
 
-/// A port nothing on the host listens on now, outside the agent's SSH range.
-fn free_port(agent: &TestAgent) -> u16 {
-    let range = agent.agent.workspaces.settings().ssh_port_range;
-    loop {
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !(range.start..=range.end).contains(&port) {
-            return port;
-        }
-    }
-}
-
 /// Calls `workspaces.list` until told to stop; every call must succeed.
 fn keep_listing(agent: &TestAgent, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
     let (url, token) = (agent.url.clone(), agent.token.clone());
@@ -288,7 +273,7 @@ async fn a_hostile_workspace_cannot_run_the_agent_out_of_memory() {
     )
     .await;
     assert_eq!(code, 0, "{output}");
-    let host_port = free_port(&agent);
+    let host_port = agent.free_host_port();
     let forwarded: Vec<PortForwardStatus> = agent
         .ok::<PortsForward>(json!({"workspaceName": WORKSPACE,
                    "forwards": [{"hostPort": host_port, "workspacePort": ECHO_PORT}]}))

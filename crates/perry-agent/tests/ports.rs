@@ -20,21 +20,6 @@ use common::TestAgent;
 const PAGE: &str = "hello-through-the-forward";
 const SERVER_PORT: u16 = 5173;
 
-/// A port nothing on the host listens on now, outside the agent's SSH range.
-fn free_port(agent: &TestAgent) -> u16 {
-    let range = agent.agent.workspaces.settings().ssh_port_range;
-    loop {
-        let port = std::net::TcpListener::bind(("127.0.0.1", 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        if !(range.start..=range.end).contains(&port) {
-            return port;
-        }
-    }
-}
-
 /// Starts `python3 -m http.server` on 0.0.0.0:5173 inside the workspace, in the background.
 async fn start_server(agent: &TestAgent, workspace: &str) {
     let script = format!(
@@ -149,7 +134,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     assert!(list(&agent, "web").await.is_empty());
 
     // A forward of a running workspace listens at once and reaches the server inside.
-    let port = free_port(&agent);
+    let port = agent.free_host_port();
     let forwarded: Vec<PortForwardStatus> = agent
         .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
         )
@@ -165,7 +150,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     assert_eq!(workspace.ports.forwards, [forward(port, SERVER_PORT)]);
 
     // Without a host port the same port is used on both sides; forwarding it again is fine.
-    let same = free_port(&agent);
+    let same = agent.free_host_port();
     for _ in 0..2 {
         let forwarded: Vec<PortForwardStatus> = agent
             .ok::<PortsForward>(
@@ -219,7 +204,7 @@ async fn a_forward_reaches_a_server_in_the_workspace_through_stop_start_and_dele
     );
     assert_refused(port).await;
     // A forward added while it is stopped is stored and waits for the start.
-    let later = free_port(&agent);
+    let later = agent.free_host_port();
     let forwarded: Vec<PortForwardStatus> = agent
         .ok::<PortsForward>(json!({"workspaceName": "web", "forwards": [{"hostPort": later, "workspacePort": SERVER_PORT}]}),
         )
@@ -289,7 +274,7 @@ async fn refused_forwards_change_nothing() {
     let agent = TestAgent::start("portsbad").await;
     let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "one"})).await;
     let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "two"})).await;
-    let kept = free_port(&agent);
+    let kept = agent.free_host_port();
     let _: Vec<PortForwardStatus> = agent
         .ok::<PortsForward>(
             json!({"workspaceName": "one", "forwards": [{"hostPort": kept, "workspacePort": 80}]}),
@@ -301,7 +286,7 @@ async fn refused_forwards_change_nothing() {
     // of several, none is added (the free one is not left listening either).
     let held = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let held_port = held.local_addr().unwrap().port();
-    let free = free_port(&agent);
+    let free = agent.free_host_port();
     let message = refused(
         &agent,
         "ports/forward",
@@ -397,7 +382,7 @@ async fn forwards_come_back_when_the_agent_restarts() {
     let mut agent = TestAgent::start("portsrestart").await;
     let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "keep"})).await;
     start_server(&agent, "keep").await;
-    let port = free_port(&agent);
+    let port = agent.free_host_port();
     let _: Vec<PortForwardStatus> = agent
         .ok::<PortsForward>(json!({"workspaceName": "keep", "forwards": [{"hostPort": port, "workspacePort": SERVER_PORT}]}),
         )

@@ -143,6 +143,22 @@ impl TestAgent {
         format!("{}{name}", self.prefix)
     }
 
+    /// A port nothing on the host listens on now, outside this agent's SSH range: for a
+    /// forward's host port.
+    pub fn free_host_port(&self) -> u16 {
+        let range = self.agent.workspaces.settings().ssh_port_range;
+        loop {
+            let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            if !(range.start..=range.end).contains(&port) {
+                return port;
+            }
+        }
+    }
+
     /// Stops the agent (gracefully) but keeps its config dir and Docker objects.
     pub async fn stop_agent(&mut self) {
         if let Some(running) = self.running.take() {
