@@ -131,6 +131,22 @@ impl Agent {
             .with_context(|| format!("unexpected reply for {}", P::PATH))
     }
 
+    /// Creates workspace `name` with the agent's defaults and waits for its answer.
+    async fn create_workspace(
+        &self,
+        http: &reqwest::Client,
+        name: String,
+    ) -> anyhow::Result<perry_api::Workspace> {
+        self.call::<WorkspacesCreate>(
+            http,
+            &CreateWorkspaceInput {
+                name,
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
     fn config_dir(&self) -> &Path {
         self._dir.path()
     }
@@ -236,15 +252,7 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
     let result: anyhow::Result<()> = async {
         for index in 0..runs {
             let started = Instant::now();
-            let workspace = agent
-                .call::<WorkspacesCreate>(
-                    &http,
-                    &CreateWorkspaceInput {
-                        name: format!("w{index}"),
-                        ..Default::default()
-                    },
-                )
-                .await?;
+            let workspace = agent.create_workspace(&http, format!("w{index}")).await?;
             perry.push(started.elapsed().as_secs_f64());
             if workspace.status != WorkspaceStatus::Running {
                 bail!("workspace not ready: {workspace:?}");

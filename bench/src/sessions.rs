@@ -12,10 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use perry_agent::docker::{Docker, StdioExec};
-use perry_api::CreateWorkspaceInput;
-use perry_api::procedures::{
-    Procedure, SessionsList, SessionsMessages, SessionsSearch, WorkspacesCreate,
-};
+use perry_api::procedures::{Procedure, SessionsList, SessionsMessages, SessionsSearch};
 use perry_api::sessions::{
     SessionEvent, SessionMessagesInput, SessionsListInput, SessionsSearchInput,
 };
@@ -53,15 +50,7 @@ pub async fn bench_sessions() -> anyhow::Result<()> {
 async fn run(agent: &Agent) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let docker = Docker::new();
-    agent
-        .call::<WorkspacesCreate>(
-            &http,
-            &CreateWorkspaceInput {
-                name: WORKSPACE.to_owned(),
-                ..Default::default()
-            },
-        )
-        .await?;
+    agent.create_workspace(&http, WORKSPACE.to_owned()).await?;
     let container = format!("{}{WORKSPACE}", agent.prefix);
     wait_for_total(agent, &http, 0, Duration::from_secs(60))
         .await

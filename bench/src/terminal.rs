@@ -338,13 +338,7 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let result = async {
         agent
-            .call::<WorkspacesCreate>(
-                &http,
-                &CreateWorkspaceInput {
-                    name: "bench".to_owned(),
-                    ..Default::default()
-                },
-            )
+            .create_workspace(&http, "bench".to_owned())
             .await?;
         let container = format!("{}bench", agent.prefix);
         let docker = Docker::new();
@@ -429,13 +423,7 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let result = async {
         agent
-            .call::<WorkspacesCreate>(
-                &http,
-                &CreateWorkspaceInput {
-                    name: "echo".to_owned(),
-                    ..Default::default()
-                },
-            )
+            .create_workspace(&http, "echo".to_owned())
             .await?;
         let docker = Docker::new();
         let mut perry = open_perry(&agent, "echo").await?;
