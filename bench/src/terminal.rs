@@ -441,11 +441,19 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
         // does to an echo (2 cores also run dockerd and every booting workspace).
         let mut busy = [Vec::new(), Vec::new()];
         let mut rounds = 0;
-        while !load_task.is_finished() {
+        let started = std::time::Instant::now();
+        let cpu_before = agent.cpu_seconds()?;
+        // At least one round, so a load that ends at once still leaves samples to rank.
+        loop {
             busy[0].extend(echo_round_trips(&mut perry).await?);
             busy[1].extend(echo_round_trips(&mut raw).await?);
             rounds += 1;
+            if load_task.is_finished() {
+                break;
+            }
         }
+        let agent_cpu = agent.cpu_seconds()? - cpu_before;
+        let wall = started.elapsed().as_secs_f64();
         let (made, failed, syncs) = load_task.await??;
         for samples in &mut busy {
             samples.sort_by(f64::total_cmp);
@@ -460,6 +468,10 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
                 percentile(samples, 0.99)
             );
         };
+        println!(
+            "  the agent used {agent_cpu:.1} s of CPU in {wall:.1} s ({:.0}% of one core)",
+            agent_cpu / wall * 100.0
+        );
         line("/terminal idle", &idle[0]);
         line("/terminal under load", &busy[0]);
         line("Engine API exec idle (floor)", &idle[1]);
