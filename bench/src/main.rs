@@ -24,7 +24,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use perry_agent::docker::{ContainerSpec, Docker, PREFIX_LABEL};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{ContainerSpec, Docker, PREFIX_LABEL};
 use perry_api::procedures::{AgentInfoCall, Procedure, Void, WorkspacesCreate, WorkspacesList};
 use perry_api::{CreateWorkspaceInput, DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
 use serde_json::{Value, json};

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
-use perry_agent::docker::{Docker, StdioExec};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, StdioExec};
 use perry_api::procedures::{Procedure, SessionsList, SessionsMessages, SessionsSearch};
 use perry_api::sessions::{
     SessionEvent, SessionMessagesInput, SessionsListInput, SessionsSearchInput,

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use perry_agent::docker::{Docker, TtyExec};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, TtyExec};
 use perry_api::procedures::{
     TerminalsList, Void, WorkspacesCreate, WorkspacesDelete, WorkspacesList, WorkspacesSync,
 };

@@ -348,15 +348,16 @@ describe('Perry web UI', { timeout: 600_000 }, () => {
   test('the agent page shows version, hostname, uptime, Docker and DinD mode', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agent' }).click();
     await page.getByRole('heading', { name: 'Agent', exact: true }).waitFor();
-    const info = await agent.rpc<{ version: string; hostname: string; dockerVersion?: string }>('agent/info');
+    const info = await agent.rpc<{ version: string; hostname: string; engine?: { kind: string; version?: string } }>('agent/info');
     await page.getByText(info.version, { exact: true }).waitFor();
     await page.getByText(info.hostname, { exact: true }).first().waitFor();
-    if (info.dockerVersion) await page.getByText(info.dockerVersion, { exact: true }).waitFor();
+    assert.equal(info.engine?.kind, 'docker');
+    if (info.engine?.version) await page.getByText(`docker ${info.engine.version}`, { exact: true }).waitFor();
     // The port that answers (the test agent's is a free one, given with --port), not config.json's 7391.
     const port = new URL(agent.baseUrl).port;
     assert.notEqual(port, '7391');
     await page.locator('dt', { hasText: /^Port$/ }).locator('xpath=following-sibling::dd').getByText(port, { exact: true }).waitFor();
-    for (const label of ['Uptime', 'Docker version', 'Docker-in-Docker mode']) {
+    for (const label of ['Uptime', 'Engine', 'Docker-in-Docker mode']) {
       await page.getByRole('heading', { name: label }).waitFor();
     }
     // The phone app's QR code, read back from the screen as a phone's camera would.

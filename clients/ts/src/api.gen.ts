@@ -151,6 +151,20 @@ until?: string, };
 
 export type DindMode = "privileged" | "capabilities";
 
+export type EngineInfo = { 
+/**
+ * `docker` or `kubernetes`.
+ */
+kind: string, 
+/**
+ * The engine's version, absent while it does not answer.
+ */
+version?: string, 
+/**
+ * Where workspaces go: Docker's endpoint, or the cluster's server and namespace.
+ */
+location: string, };
+
 export type AgentInfo = { version: string, hostname: string, 
 /**
  * Seconds since the agent started.
@@ -163,7 +177,11 @@ dockerVersion?: string,
 /**
  * Absent until the agent has found out (at the first workspace it starts).
  */
-dindMode?: DindMode, };
+dindMode?: DindMode, 
+/**
+ * The engine that runs the workspaces (absent from agents before it was added).
+ */
+engine?: EngineInfo, };
 
 export type PortRange = { start: number, end: number, };
 

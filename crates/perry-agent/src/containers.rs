@@ -7,28 +7,21 @@
 //! before it returns, so a client reads its own writes; changes made outside Perry show up as soon
 //! as their event arrives.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 
-use crate::docker::{ContainerInfo, Docker, DockerError, PREFIX_LABEL};
+use crate::engine::{ContainerInfo, Engine, EngineError};
 
-/// Container events that change what a list shows. Exec events, which every terminal and
-/// readiness probe makes, are left out.
-const STATUS_EVENTS: &[&str] = &[
-    "create", "start", "restart", "stop", "die", "kill", "destroy", "rename", "pause", "unpause",
-    "oom",
-];
 /// How long the watcher waits before it subscribes again after the stream broke.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
 
 /// The containers carrying `dev.perry.prefix=<prefix>`.
 #[derive(Debug)]
 pub struct ContainerView {
-    docker: Arc<Docker>,
+    engine: Arc<dyn Engine>,
     prefix: String,
     /// Numbers every Docker listing in the order it was asked for.
     next_listing: AtomicU64,
@@ -61,9 +54,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl ContainerView {
     /// A view that is not live until [`ContainerView::watch`] connects it.
-    pub fn new(docker: Arc<Docker>, prefix: String) -> Arc<ContainerView> {
+    pub fn new(engine: Arc<dyn Engine>, prefix: String) -> Arc<ContainerView> {
         Arc::new(ContainerView {
-            docker,
+            engine,
             prefix,
             next_listing: AtomicU64::new(1),
             current: Mutex::new(Current::default()),
@@ -72,7 +65,7 @@ impl ContainerView {
     }
 
     /// The containers: from memory while live, else from Docker.
-    pub async fn containers(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
+    pub async fn containers(&self) -> Result<Arc<Vec<ContainerInfo>>, EngineError> {
         if let Some(containers) = &lock(&self.current).containers {
             return Ok(containers.clone());
         }
@@ -86,7 +79,7 @@ impl ContainerView {
         &self,
         name: &str,
         network: &str,
-    ) -> Result<Option<std::net::IpAddr>, DockerError> {
+    ) -> Result<Option<std::net::IpAddr>, EngineError> {
         let containers = self.containers().await?;
         Ok(containers
             .iter()
@@ -95,13 +88,9 @@ impl ContainerView {
     }
 
     /// Asks Docker now and, while live, keeps the answer unless a newer one is already there.
-    pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, DockerError> {
+    pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, EngineError> {
         let listing = self.next_listing.fetch_add(1, Ordering::SeqCst);
-        let containers = Arc::new(
-            self.docker
-                .list_containers(PREFIX_LABEL, &self.prefix)
-                .await?,
-        );
+        let containers = Arc::new(self.engine.list_containers(&self.prefix).await?);
         let mut current = lock(&self.current);
         if current.containers.is_some() && listing > current.listing {
             current.containers = Some(containers.clone());
@@ -146,7 +135,7 @@ async fn follow_events(view: Weak<ContainerView>) {
     let mut reported_outage = false;
     loop {
         let Some(strong) = view.upgrade() else { return };
-        let (docker, prefix) = (strong.docker.clone(), strong.prefix.clone());
+        let (engine, prefix) = (strong.engine.clone(), strong.prefix.clone());
         drop(strong);
         // Events since a second ago are replayed, so nothing that happens between the listing
         // below and the moment Docker registers the subscription is missed.
@@ -155,22 +144,11 @@ async fn follow_events(view: Weak<ContainerView>) {
             .unwrap_or_default()
             .as_secs()
             .saturating_sub(1);
-        let filters = HashMap::from([
-            ("type", vec!["container".to_owned()]),
-            ("label", vec![format!("{PREFIX_LABEL}={prefix}")]),
-            (
-                "event",
-                STATUS_EVENTS
-                    .iter()
-                    .map(|event| (*event).to_owned())
-                    .collect(),
-            ),
-        ]);
-        let subscribed = match docker.container_events(since, &filters).await {
+        let subscribed = match engine.container_changes(since, &prefix).await {
             Ok(events) => match view.upgrade() {
                 Some(strong) => {
                     let listing = strong.next_listing.fetch_add(1, Ordering::SeqCst);
-                    match docker.list_containers(PREFIX_LABEL, &prefix).await {
+                    match engine.list_containers(&prefix).await {
                         Ok(containers) => {
                             strong.go_live(containers, listing);
                             Ok(events)

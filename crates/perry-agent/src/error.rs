@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use perry_api::{ErrorCode, RpcError};
 use serde_json::json;
 
-use crate::docker::DockerError;
+use crate::engine::EngineError;
 
 /// A failed API call, as the client will see it.
 #[derive(Debug, thiserror::Error)]
@@ -84,19 +84,19 @@ impl ApiError {
     }
 }
 
-impl From<DockerError> for ApiError {
-    fn from(error: DockerError) -> Self {
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
         match error {
-            DockerError::Unavailable(_) => ApiError::ServiceUnavailable(error.to_string()),
-            DockerError::NotFound(message) => ApiError::NotFound(format!("Docker: {message}")),
-            DockerError::Conflict(message) | DockerError::PortInUse(message) => {
+            EngineError::Unavailable(_) => ApiError::ServiceUnavailable(error.to_string()),
+            EngineError::NotFound(message) => ApiError::NotFound(format!("Docker: {message}")),
+            EngineError::Conflict(message) | EngineError::PortInUse(message) => {
                 ApiError::Conflict(format!("Docker: {message}"))
             }
-            DockerError::RemovalInProgress(_) => ApiError::Conflict(error.to_string()),
-            DockerError::Refused { message, .. } | DockerError::Failed(message) => {
+            EngineError::RemovalInProgress(_) => ApiError::Conflict(error.to_string()),
+            EngineError::Refused { message, .. } | EngineError::Failed(message) => {
                 ApiError::Internal(anyhow::anyhow!("Docker refused: {message}"))
             }
-            DockerError::NotModified(_) => ApiError::Internal(anyhow::anyhow!("{error}")),
+            EngineError::NotModified(_) => ApiError::Internal(anyhow::anyhow!("{error}")),
         }
     }
 }

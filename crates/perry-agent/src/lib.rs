@@ -10,19 +10,20 @@
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
 //! - [`ports`]: port forwards from host ports of the agent's machine into workspaces.
 //! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
-//! - [`containers`]: the live view of the agent's containers, fed by Docker's events (for
+//! - [`containers`]: the live view of the agent's containers, fed by the engine's events (for
 //!   listing workspaces and for port forwards' addresses).
-//! - [`docker`]: the one adapter to the Docker Engine API. Nothing else talks to Docker.
+//! - [`engine`]: what runs workspaces, behind one trait ([`engine::Engine`]): the Docker Engine
+//!   ([`engine::docker`]). Nothing else talks to an engine.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
 //! - [`error`]: the API error type, one variant per oRPC code.
 //! - [`limits`]: workspaces' CPU, memory and process limits (pure: checked by rpc, stored by
-//!   state, applied by docker, merged by workspace).
+//!   state, applied by the engine, merged by workspace).
 //! - `fuzzing` (hidden): the request decoders and input checks, for the fuzz target in `fuzz/`.
 
 pub mod auth;
 pub mod containers;
-pub mod docker;
+pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -45,7 +46,7 @@ use std::time::Instant;
 use perry_api::AgentConfig;
 
 use crate::auth::AuthSettings;
-use crate::docker::Docker;
+use crate::engine::Engine;
 use crate::state::ConfigFile;
 use crate::terminal::TerminalManager;
 use crate::workspace::WorkspaceService;
@@ -67,7 +68,7 @@ pub struct Agent {
     pub auth_failures: crate::auth::AuthFailures,
     /// The names and addresses the agent answers to.
     pub hosts: crate::guard::KnownHosts,
-    pub docker: Arc<Docker>,
+    pub engine: Arc<dyn Engine>,
     pub workspaces: WorkspaceService,
     pub terminals: Arc<TerminalManager>,
     pub sessions: Arc<crate::sessions::SessionHub>,

@@ -15,7 +15,6 @@ use tower_http::compression::CompressionLayer;
 
 use crate::Agent;
 use crate::auth::{self, AuthSettings};
-use crate::docker::Docker;
 use crate::guard;
 use crate::ports::{ForwardSettings, PortForwarder};
 use crate::rpc;
@@ -92,7 +91,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         None => None,
     };
     let state = Arc::new(StateStore::open(&options.config_dir)?);
-    let docker = Arc::new(Docker::new());
+    let engine = crate::engine::from_config(&config.engine)?;
     let settings = WorkspaceSettings {
         prefix: config.workspace_prefix.clone(),
         image: config.image_tag.clone(),
@@ -105,19 +104,19 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         limits: crate::limits::default_limits(config.limits),
     };
     let terminals = Arc::new(TerminalManager::new(
-        docker.clone(),
+        engine.clone(),
         TerminalSettings {
             grace: Duration::from_secs(config.terminal_grace_seconds),
             buffer_bytes: config.terminal_buffer_bytes,
         },
     ));
-    let sessions = Arc::new(SessionHub::new(docker.clone()));
+    let sessions = Arc::new(SessionHub::new(engine.clone()));
     let ports = Arc::new(PortForwarder::new(ForwardSettings {
         host: options.host.clone(),
         ssh_port_range: config.ssh_port_range,
     }));
     let workspaces = WorkspaceService::new(
-        docker.clone(),
+        engine.clone(),
         state,
         terminals.clone(),
         sessions.clone(),
@@ -138,7 +137,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         hosts: crate::guard::KnownHosts::new(&options.host)
             .also_named(tls.iter().flat_map(|tls| tls.names())),
         config: Mutex::new(config),
-        docker,
+        engine,
         workspaces,
         terminals,
         sessions,

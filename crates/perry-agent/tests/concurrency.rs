@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_agent::engine::docker::{Docker, PREFIX_LABEL};
 use perry_api::procedures::WorkspacesList;
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};

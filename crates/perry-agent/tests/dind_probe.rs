@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bollard::query_parameters::EventsOptionsBuilder;
 use common::TestAgent;
 use futures_util::StreamExt;
-use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, PREFIX_LABEL};
 use perry_api::procedures::AgentInfoCall;
 use perry_api::{AgentInfo, DindMode};
 use serde_json::{Value, json};
@@ -60,7 +61,7 @@ async fn container_events_since(prefix: &str, since_nanos: i128) -> Vec<(String,
 /// Every container carrying `prefix`'s label, the probe included.
 async fn containers_of(prefix: &str) -> Vec<String> {
     Docker::new()
-        .list_containers(PREFIX_LABEL, prefix)
+        .list_containers(prefix)
         .await
         .unwrap()
         .into_iter()

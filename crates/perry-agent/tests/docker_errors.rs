@@ -1,5 +1,5 @@
 //! What the Docker adapter makes of the real daemon's error answers: each kind of
-//! [`DockerError`] comes from Docker's HTTP status (and, for a failed port bind, the one message
+//! [`EngineError`] comes from Docker's HTTP status (and, for a failed port bind, the one message
 //! classified in `docker/`), never from callers reading message text.
 //!
 //! The containers are small (`debian:bookworm` running `sleep infinity`), made with bollard
@@ -14,7 +14,8 @@ use std::time::Duration;
 use bollard::models::{ContainerCreateBody, HostConfig, PortBinding};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
 use common::{RemoveOnDrop, labels};
-use perry_agent::docker::{ContainerSpec, Docker, DockerError};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{ContainerSpec, Docker, EngineError};
 use perry_api::{DindMode, WorkspaceLimits};
 
 /// A small image every machine that runs these tests has (ENVIRONMENT.md: it is imported first).
@@ -76,9 +77,9 @@ async fn is_running(docker: &Docker, name: &str) -> bool {
 /// success; any error it gives must be the 304 kind.
 fn assert_not_modified(raw: Result<(), bollard::errors::Error>) {
     if let Err(error) = raw {
-        let error = DockerError::from(error);
+        let error = EngineError::from(error);
         assert!(
-            matches!(error, DockerError::NotModified(_)),
+            matches!(error, EngineError::NotModified(_)),
             "Docker's 304 must be NotModified: {error:?}"
         );
     }
@@ -132,17 +133,17 @@ async fn a_removed_container_is_not_found_and_removing_it_again_is_fine() {
         .await
         .unwrap_err();
     assert!(
-        matches!(DockerError::from(raw), DockerError::NotFound(_)),
+        matches!(EngineError::from(raw), EngineError::NotFound(_)),
         "a second removal answers 404"
     );
     let started = docker.start_container(&name).await;
     assert!(
-        matches!(started, Err(DockerError::NotFound(_))),
+        matches!(started, Err(EngineError::NotFound(_))),
         "{started:?}"
     );
     let stopped = docker.stop_container(&name, Duration::from_secs(1)).await;
     assert!(
-        matches!(stopped, Err(DockerError::NotFound(_))),
+        matches!(stopped, Err(EngineError::NotFound(_))),
         "{stopped:?}"
     );
 }
@@ -166,9 +167,9 @@ async fn a_removal_already_under_way_is_waited_for() {
     .await;
     let mut conflicts = 0;
     for answer in raw {
-        match answer.map_err(DockerError::from) {
-            Ok(()) | Err(DockerError::NotFound(_)) => {}
-            Err(DockerError::Conflict(_)) => conflicts += 1,
+        match answer.map_err(EngineError::from) {
+            Ok(()) | Err(EngineError::NotFound(_)) => {}
+            Err(EngineError::Conflict(_)) => conflicts += 1,
             Err(other) => panic!("a racing removal answered {other:?}"),
         }
     }
@@ -204,7 +205,7 @@ async fn publishing_a_port_another_process_holds_is_port_in_use() {
 
     let started = docker.start_container(&name).await;
     assert!(
-        matches!(started, Err(DockerError::PortInUse(_))),
+        matches!(started, Err(EngineError::PortInUse(_))),
         "{started:?}"
     );
     drop(holder);
@@ -225,7 +226,7 @@ async fn publishing_a_port_another_container_holds_is_port_in_use() {
 
     let started = docker.start_container(&second).await;
     assert!(
-        matches!(started, Err(DockerError::PortInUse(_))),
+        matches!(started, Err(EngineError::PortInUse(_))),
         "{started:?}"
     );
 }
@@ -249,9 +250,9 @@ async fn a_taken_name_and_an_exec_in_a_stopped_container_are_conflicts() {
     };
     let created = docker.create_container(&spec, DindMode::Capabilities).await;
     assert!(
-        matches!(created, Err(DockerError::Conflict(_))),
+        matches!(created, Err(EngineError::Conflict(_))),
         "{created:?}"
     );
     let exec = docker.exec(&name, "root", &["true"]).await;
-    assert!(matches!(exec, Err(DockerError::Conflict(_))), "{exec:?}");
+    assert!(matches!(exec, Err(EngineError::Conflict(_))), "{exec:?}");
 }

@@ -161,7 +161,8 @@ async fn limits_given_at_create_reach_docker_and_the_cgroup_and_come_back_on_rec
     assert_eq!((code, output.trim()), (0, "still-here"));
 
     // A container removed behind Perry's back comes back with the same limits.
-    perry_agent::docker::Docker::new()
+    use perry_agent::engine::Engine as _;
+    perry_agent::engine::docker::Docker::new()
         .remove_container(&container)
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 //! The agent's modules form layers: no module reaches, through `crate::…` paths, a module that
 //! reaches it back. (The crate root's `Agent`, which the request handlers take, is not a module.)
-//! A shared piece belongs below both users, e.g. `limits` under `state`, `docker` and
+//! A shared piece belongs below both users, e.g. `limits` under `state`, `engine` and
 //! `workspace`, or in `perry_api` (the worker's path inside a workspace).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,7 +62,7 @@ fn module_graph() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn no_module_reaches_a_module_that_reaches_it_back() {
     let graph = module_graph();
-    assert!(graph.contains_key("workspace") && graph.contains_key("docker"));
+    assert!(graph.contains_key("workspace") && graph.contains_key("engine"));
     let reachable = |start: &str| {
         let mut seen = BTreeSet::new();
         let mut stack = vec![start.to_owned()];

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use futures_util::StreamExt;
-use perry_agent::docker::{PREFIX_LABEL, SSH_PORT_LABEL};
+use perry_agent::engine::docker::{PREFIX_LABEL, SSH_PORT_LABEL};
 use perry_api::procedures::{WorkspacesCreate, WorkspacesDelete, WorkspacesList};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};

@@ -4,7 +4,8 @@ mod common;
 
 use std::time::Duration;
 
-use perry_agent::docker::Docker;
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::Docker;
 use perry_api::procedures::{WorkspacesCreate, WorkspacesList, WorkspacesStart, WorkspacesStop};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};

@@ -16,6 +16,21 @@ pub enum DindMode {
     Capabilities,
 }
 
+/// The engine as `agent.info` tells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct EngineInfo {
+    /// `docker` or `kubernetes`.
+    pub kind: String,
+    /// The engine's version, absent while it does not answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub version: Option<String>,
+    /// Where workspaces go: Docker's endpoint, or the cluster's server and namespace.
+    pub location: String,
+}
+
 /// What `agent.info` tells about the running agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
@@ -34,6 +49,10 @@ pub struct AgentInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub dind_mode: Option<DindMode>,
+    /// The engine that runs the workspaces (absent from agents before it was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub engine: Option<EngineInfo>,
 }
 
 /// An inclusive range of host ports.

@@ -24,7 +24,7 @@ pub mod terminal;
 pub mod worker;
 pub mod workspace;
 
-pub use agent::{AgentConfig, AgentInfo, DindMode, PortRange};
+pub use agent::{AgentConfig, AgentInfo, DindMode, EngineInfo, PortRange};
 pub use error::{ErrorCode, RpcError};
 pub use ports::{
     PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
@@ -64,6 +64,7 @@ pub fn typescript_bindings() -> String {
         LogLine::decl(&cfg),
         LogsOutput::decl(&cfg),
         DindMode::decl(&cfg),
+        EngineInfo::decl(&cfg),
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),

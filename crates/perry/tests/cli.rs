@@ -80,7 +80,7 @@ fn the_core_flow_works_from_the_cli_and_survives_sigkill_of_the_agent() {
 
     let info = assert_success(&agent.perry(&["info"]), "perry info");
     assert!(
-        info.contains("Docker:") && info.contains("DinD mode:"),
+        info.contains("Engine:      docker ") && info.contains("DinD mode:"),
         "{info}"
     );
 

@@ -12,7 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use perry_agent::docker::{Docker, PREFIX_LABEL, WORKSPACE_LABEL};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, PREFIX_LABEL, WORKSPACE_LABEL};
 use perry_api::Workspace;
 use serde_json::{Value, json};
 
@@ -265,7 +266,7 @@ async fn check_after_restart(shared: &Shared, agent: &AgentProcess, docker: &Doc
         .collect();
     let probe = format!("{}dind-probe", agent.prefix);
     let containers: Vec<_> = docker
-        .list_containers(PREFIX_LABEL, &agent.prefix)
+        .list_containers(&agent.prefix)
         .await
         .unwrap()
         .into_iter()
@@ -503,7 +504,7 @@ fn workspaces_survive_sigkill_of_the_agent_at_random_moments_during_creates_and_
     let deadline = Instant::now() + Duration::from_secs(30);
     let (containers, volumes, networks) = loop {
         let containers: Vec<String> = runtime
-            .block_on(docker.list_containers(PREFIX_LABEL, &agent.prefix))
+            .block_on(docker.list_containers(&agent.prefix))
             .unwrap()
             .into_iter()
             .map(|container| container.name)

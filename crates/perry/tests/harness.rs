@@ -5,7 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, PREFIX_LABEL};
 use serde_json::{Value, json};
 
 use common::AgentProcess;
@@ -19,7 +20,7 @@ fn docker_objects(prefix: &str) -> Vec<String> {
     runtime.block_on(async {
         let docker = Docker::new();
         let mut names: Vec<String> = docker
-            .list_containers(PREFIX_LABEL, prefix)
+            .list_containers(prefix)
             .await
             .unwrap()
             .into_iter()

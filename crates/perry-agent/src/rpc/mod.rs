@@ -165,12 +165,20 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
 }
 
 async fn agent_info(agent: &Agent) -> AgentInfo {
+    let engine_version = agent.engine.version().await.ok();
+    let kind = agent.engine.kind();
     AgentInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         hostname: crate::host_name(),
         uptime: agent.started.elapsed().as_secs_f64(),
         workspaces_count: u32::try_from(agent.workspaces.count()).unwrap_or(u32::MAX),
-        docker_version: agent.docker.version().await.ok(),
+        // Kept for clients from before `engine`.
+        docker_version: engine_version.clone().filter(|_| kind == "docker"),
         dind_mode: agent.workspaces.dind_mode(),
+        engine: Some(perry_api::EngineInfo {
+            kind: kind.to_owned(),
+            version: engine_version,
+            location: agent.engine.location(),
+        }),
     }
 }

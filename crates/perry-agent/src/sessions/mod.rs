@@ -31,7 +31,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use self::lines::{LineSplitter, Piece};
-use crate::docker::{Docker, DockerError};
+use crate::engine::{Engine, EngineError};
 use crate::error::ApiError;
 
 /// The longest line the agent takes from a worker; a longer one is dropped. A snapshot of
@@ -61,7 +61,7 @@ type Calls = mpsc::Receiver<(WorkerCall, oneshot::Sender<Reply>)>;
 /// The session indexes of all running workspaces.
 #[derive(Debug)]
 pub struct SessionHub {
-    docker: Arc<Docker>,
+    engine: Arc<dyn Engine>,
     indexes: Mutex<HashMap<String, Arc<WorkspaceSessions>>>,
 }
 
@@ -93,9 +93,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl SessionHub {
-    pub fn new(docker: Arc<Docker>) -> SessionHub {
+    pub fn new(engine: Arc<dyn Engine>) -> SessionHub {
         SessionHub {
-            docker,
+            engine,
             indexes: Mutex::new(HashMap::new()),
         }
     }
@@ -106,7 +106,7 @@ impl SessionHub {
         if let Some(index) = indexes.get(workspace) {
             return index.clone();
         }
-        let index = WorkspaceSessions::connect(self.docker.clone(), workspace, container);
+        let index = WorkspaceSessions::connect(self.engine.clone(), workspace, container);
         indexes.insert(workspace.to_owned(), index.clone());
         index
     }
@@ -127,13 +127,17 @@ impl SessionHub {
 }
 
 impl WorkspaceSessions {
-    fn connect(docker: Arc<Docker>, workspace: &str, container: &str) -> Arc<WorkspaceSessions> {
+    fn connect(
+        engine: Arc<dyn Engine>,
+        workspace: &str,
+        container: &str,
+    ) -> Arc<WorkspaceSessions> {
         let (calls, call_receiver) = mpsc::channel(64);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         let sessions = watch::Sender::new(None);
         let dropped_lines = Arc::new(AtomicU64::new(0));
         let connection = tokio::spawn(keep_connected(
-            docker,
+            engine,
             container.to_owned(),
             Relay {
                 sessions: sessions.clone(),
@@ -350,10 +354,15 @@ struct Relay {
 }
 
 /// Keeps one connection to the worker up for as long as the index lives.
-async fn keep_connected(docker: Arc<Docker>, container: String, relay: Relay, mut calls: Calls) {
+async fn keep_connected(
+    engine: Arc<dyn Engine>,
+    container: String,
+    relay: Relay,
+    mut calls: Calls,
+) {
     let mut failures = 0usize;
     loop {
-        match converse(&docker, &container, &relay, &mut calls).await {
+        match converse(engine.as_ref(), &container, &relay, &mut calls).await {
             Ok(()) => failures = 0,
             Err(error) => {
                 if failures == 2 {
@@ -444,12 +453,12 @@ fn reply_id(head: &[u8]) -> Option<u64> {
 
 /// One connection: relays calls to the worker and its events into the index, until it breaks.
 async fn converse(
-    docker: &Docker,
+    engine: &dyn Engine,
     container: &str,
     relay: &Relay,
     calls: &mut Calls,
-) -> Result<(), DockerError> {
-    let mut exec = docker
+) -> Result<(), EngineError> {
+    let mut exec = engine
         .start_stdio_exec(
             container,
             "workspace",
@@ -470,7 +479,7 @@ async fn converse(
                 let chunk = match chunk {
                     Some(Ok(chunk)) => chunk,
                     Some(Err(error)) => break Err(error),
-                    None => break Err(DockerError::Failed(
+                    None => break Err(EngineError::Failed(
                         "the perry-worker connection ended".to_owned(),
                     )),
                 };
@@ -490,7 +499,7 @@ async fn converse(
                 line.push(b'\n');
                 if let Err(error) = exec.stdin.write_all(&line).await {
                     let _ = reply.send(Ok(WorkerResult::Failed { message: error.to_string() }));
-                    break Err(DockerError::Failed(format!("cannot write to the perry-worker: {error}")));
+                    break Err(EngineError::Failed(format!("cannot write to the perry-worker: {error}")));
                 }
                 let _ = exec.stdin.flush().await;
                 conversation.pending.insert(id, reply);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::files;
+use crate::engine::EngineConfig;
 use super::redact::{self, RedactedValues};
 
 /// The port the agent listens on unless told otherwise.
@@ -69,10 +70,14 @@ pub struct ConfigFile {
         skip_serializing_if = "WorkspaceLimits::is_empty"
     )]
     pub limits: WorkspaceLimits,
+    /// Which engine runs the workspaces: Docker unless this says Kubernetes.
+    #[serde(default, skip_serializing_if = "EngineConfig::is_docker")]
+    pub engine: EngineConfig,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
 }
+
 
 /// The `auth` object of `config.json`.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -122,6 +127,7 @@ impl fmt::Debug for ConfigFile {
             auth,
             credentials,
             limits,
+            engine,
             unknown,
         } = self;
         formatter
@@ -140,6 +146,7 @@ impl fmt::Debug for ConfigFile {
             .field("auth", auth)
             .field("credentials", credentials)
             .field("limits", limits)
+            .field("engine", engine)
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }
@@ -397,6 +404,36 @@ impl ConfigFile {
 mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn the_engine_is_docker_unless_config_json_names_kubernetes_with_known_keys() {
+        let read = |text: &str| serde_json::from_str::<ConfigFile>(text);
+        assert_eq!(read("{}").unwrap().engine, EngineConfig::Docker);
+        assert_eq!(
+            read(r#"{"engine": {"kind": "docker"}}"#).unwrap().engine,
+            EngineConfig::Docker
+        );
+        let EngineConfig::Kubernetes(kubernetes) = read(
+            r#"{"engine": {"kind": "kubernetes", "namespace": "team", "storageClass": "fast",
+                "nodeSelector": {"perry": "yes"}}}"#,
+        )
+        .unwrap()
+        .engine
+        else {
+            panic!("not kubernetes");
+        };
+        assert_eq!(kubernetes.namespace.as_deref(), Some("team"));
+        assert_eq!(kubernetes.storage_class.as_deref(), Some("fast"));
+        assert_eq!(kubernetes.node_selector["perry"], "yes");
+        // A misspelt key is an error that names it, not a setting silently ignored.
+        let error = read(r#"{"engine": {"kind": "kubernetes", "namespce": "x"}}"#).unwrap_err();
+        assert!(error.to_string().contains("namespce"), "{error}");
+        let error = read(r#"{"engine": {"kind": "podman"}}"#).unwrap_err();
+        assert!(error.to_string().contains("podman"), "{error}");
+        // Docker, the default, is not written back.
+        let written = serde_json::to_value(read("{}").unwrap()).unwrap();
+        assert!(written.get("engine").is_none(), "{written}");
+    }
 
     #[test]
     fn first_run_writes_defaults_with_a_long_token_and_mode_600() {

@@ -32,7 +32,7 @@ pub struct StateFile {
 /// daemon rather than at every start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DindProbeResult {
-    /// The daemon's identity ([`crate::docker::Docker::daemon_identity`]).
+    /// The daemon's identity ([`crate::engine::Docker::daemon_identity`]).
     pub daemon: String,
     pub mode: DindMode,
 }

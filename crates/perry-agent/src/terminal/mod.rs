@@ -23,7 +23,7 @@ use perry_api::TerminalInfo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 
-use crate::docker::{Docker, DockerError, TtyExec};
+use crate::engine::{Engine, EngineError, TtyExec};
 use crate::error::ApiError;
 use ring::Ring;
 
@@ -76,7 +76,7 @@ pub struct TerminalRequest {
 /// Every terminal of every workspace.
 #[derive(Debug)]
 pub struct TerminalManager {
-    docker: Arc<Docker>,
+    engine: Arc<dyn Engine>,
     settings: TerminalSettings,
     terminals: Mutex<HashMap<String, Arc<Terminal>>>,
 }
@@ -157,9 +157,9 @@ fn new_terminal_id() -> String {
 
 impl TerminalManager {
     /// A manager that starts execs through `docker`.
-    pub fn new(docker: Arc<Docker>, settings: TerminalSettings) -> TerminalManager {
+    pub fn new(engine: Arc<dyn Engine>, settings: TerminalSettings) -> TerminalManager {
         TerminalManager {
-            docker,
+            engine,
             settings,
             terminals: Mutex::new(HashMap::new()),
         }
@@ -195,7 +195,7 @@ impl TerminalManager {
             "COLORTERM=truecolor".to_owned(),
         ];
         let streams = self
-            .docker
+            .engine
             .start_tty_exec(TtyExec {
                 container,
                 user: "workspace",
@@ -230,7 +230,7 @@ impl TerminalManager {
         let sized_by_client = request.cols.is_some() || request.rows.is_some();
         if sized_by_client
             && let Err(error) = self
-                .docker
+                .engine
                 .resize_exec(&terminal.exec_id, size.0, size.1)
                 .await
         {
@@ -282,7 +282,7 @@ impl TerminalManager {
     /// Why an exec's output ended: its shell exited (1000), or its workspace stopped (1001).
     async fn reason_for_end(&self, terminal: &Terminal) -> CloseReason {
         let container_running = matches!(
-            self.docker.inspect_container(&terminal.container).await,
+            self.engine.inspect_container(&terminal.container).await,
             Ok(Some(info)) if info.running
         );
         if !container_running {
@@ -290,7 +290,7 @@ impl TerminalManager {
         }
         // Docker records the exit code a moment after the stream ends.
         for _ in 0..20 {
-            match self.docker.exec_state(&terminal.exec_id).await {
+            match self.engine.exec_state(&terminal.exec_id).await {
                 Ok(state) if !state.running => return CloseReason::exited(state.exit_code),
                 Ok(_) => tokio::time::sleep(Duration::from_millis(25)).await,
                 Err(_) => break,
@@ -334,7 +334,7 @@ impl TerminalManager {
         if let Some(reason) = reason {
             lock(&terminal.state).close_reason.get_or_insert(reason);
         }
-        let Ok(state) = self.docker.exec_state(&terminal.exec_id).await else {
+        let Ok(state) = self.engine.exec_state(&terminal.exec_id).await else {
             return;
         };
         if !state.running {
@@ -347,7 +347,7 @@ impl TerminalManager {
             )
         };
         let _ = self
-            .docker
+            .engine
             .exec(
                 &terminal.container,
                 "root",
@@ -360,7 +360,7 @@ impl TerminalManager {
             .is_err()
         {
             let _ = self
-                .docker
+                .engine
                 .exec(
                     &terminal.container,
                     "root",
@@ -370,7 +370,7 @@ impl TerminalManager {
         }
         let remove = format!("/usr/bin/rm -f {}", pid_file(&terminal.id));
         let _ = self
-            .docker
+            .engine
             .exec(&terminal.container, "root", &["/bin/sh", "-c", &remove])
             .await;
     }
@@ -437,10 +437,10 @@ impl TerminalManager {
         terminal: &Terminal,
         cols: u16,
         rows: u16,
-    ) -> Result<(), DockerError> {
+    ) -> Result<(), EngineError> {
         let (cols, rows) = (cols.clamp(1, 1000), rows.clamp(1, 1000));
         lock(&terminal.state).size = (cols, rows);
-        self.docker.resize_exec(&terminal.exec_id, cols, rows).await
+        self.engine.resize_exec(&terminal.exec_id, cols, rows).await
     }
 }
 

@@ -87,7 +87,7 @@ impl WorkspaceService {
             .map(str::to_owned)
             .chain(input.command.iter().cloned())
             .collect();
-        let run = self.docker.exec_split(
+        let run = self.engine.exec_split(
             &container,
             user,
             input.workdir.as_deref(),
@@ -106,7 +106,7 @@ impl WorkspaceService {
             }
             Err(_) => {
                 let killed = self
-                    .docker
+                    .engine
                     .exec(&container, "root", &["/bin/sh", "-c", KILL_TREE, &pid_file])
                     .await;
                 if let Err(error) = killed {
@@ -135,7 +135,7 @@ impl WorkspaceService {
         });
         let container = self.container_name(&input.name);
         let raw = self
-            .docker
+            .engine
             .container_logs(&container, tail, since_seconds)
             .await?;
         // Docker's `since` counts whole seconds: drop the lines of that second already seen.
@@ -156,7 +156,7 @@ impl WorkspaceService {
     /// Conflict unless the workspace's container runs.
     async fn require_running(&self, name: &str, container: &str) -> Result<(), ApiError> {
         let running = self
-            .docker
+            .engine
             .inspect_container(container)
             .await?
             .is_some_and(|info| info.running);

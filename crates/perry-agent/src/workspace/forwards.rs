@@ -55,7 +55,7 @@ impl WorkspaceService {
         check_forwards(&requested, name, &rules, &self.state.snapshot().workspaces)?;
         let target = self.forward_target(name);
         let running = self
-            .docker
+            .engine
             .inspect_container(&target.container)
             .await?
             .is_some_and(|container| container.running);
@@ -148,7 +148,7 @@ impl WorkspaceService {
             return;
         }
         let running = self
-            .docker
+            .engine
             .inspect_container(&self.container_name(name))
             .await
             .is_ok_and(|container| container.is_some_and(|container| container.running));

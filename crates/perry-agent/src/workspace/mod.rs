@@ -27,8 +27,8 @@ use perry_api::{
 use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
 
-use crate::docker::{
-    CREATED_LABEL, ContainerInfo, ContainerSpec, Docker, DockerError, PREFIX_LABEL, SSH_PORT_LABEL,
+use crate::engine::{
+    CREATED_LABEL, ContainerInfo, ContainerSpec, Engine, EngineError, PREFIX_LABEL, SSH_PORT_LABEL,
     WORKSPACE_LABEL,
 };
 use crate::error::ApiError;
@@ -74,7 +74,7 @@ pub struct WorkspaceSettings {
 /// Creates and runs workspaces.
 #[derive(Debug)]
 pub struct WorkspaceService {
-    docker: Arc<Docker>,
+    engine: Arc<dyn Engine>,
     state: Arc<StateStore>,
     terminals: Arc<TerminalManager>,
     sessions: Arc<SessionHub>,
@@ -124,7 +124,7 @@ fn now_rfc3339() -> String {
 impl WorkspaceService {
     /// A service over `docker` and `state` with `settings`.
     pub fn new(
-        docker: Arc<Docker>,
+        engine: Arc<dyn Engine>,
         state: Arc<StateStore>,
         terminals: Arc<TerminalManager>,
         sessions: Arc<SessionHub>,
@@ -153,8 +153,8 @@ impl WorkspaceService {
         });
         WorkspaceService {
             worker_sha256,
-            containers: ContainerView::new(docker.clone(), settings.prefix.clone()),
-            docker,
+            containers: ContainerView::new(engine.clone(), settings.prefix.clone()),
+            engine,
             state,
             terminals,
             sessions,
@@ -267,7 +267,7 @@ impl WorkspaceService {
         let mode = self
             .dind_mode
             .get_or_try_init(|| async {
-                let daemon = self.docker.daemon_identity().await?;
+                let daemon = self.engine.identity().await?;
                 if let Some(mode) = self.state.remembered_dind_mode(&daemon) {
                     tracing::info!(
                         "Docker-in-Docker mode: {} (found earlier on this Docker daemon)",
@@ -276,7 +276,7 @@ impl WorkspaceService {
                     return Ok(mode);
                 }
                 let mode = self
-                    .docker
+                    .engine
                     .detect_dind_mode(image, &self.probe_name(), self.prefix_labels())
                     .await?;
                 tracing::info!("Docker-in-Docker mode: {}", dind_mode_name(mode));
@@ -293,19 +293,19 @@ impl WorkspaceService {
     /// first workspace is made: remembered for this daemon, else probed if the image is there.
     pub async fn detect_dind_mode_in_background(&self) {
         // The probe container of an agent killed in the middle of its probe.
-        match self.docker.remove_probe_container(&self.probe_name()).await {
+        match self.engine.remove_probe(&self.probe_name()).await {
             // A Docker that does not answer is reported below.
-            Ok(()) | Err(DockerError::Unavailable(_)) => {}
+            Ok(()) | Err(EngineError::Unavailable(_)) => {}
             Err(error) => tracing::warn!("cannot remove a probe container left behind: {error}"),
         }
         let image = self.settings.image.clone();
-        let remembered = match self.docker.daemon_identity().await {
+        let remembered = match self.engine.identity().await {
             Ok(daemon) => self.state.remembered_dind_mode(&daemon).is_some(),
             Err(_) => false,
         };
         // A remembered mode needs no image; a probe does.
         if !remembered {
-            match self.docker.image_exists(&image).await {
+            match self.engine.image_exists(&image).await {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(
@@ -352,7 +352,7 @@ impl WorkspaceService {
     pub async fn get(&self, name: &str) -> Result<Workspace, ApiError> {
         let record = self.require_record(name)?;
         let container = self
-            .docker
+            .engine
             .inspect_container(&self.container_name(name))
             .await?;
         let busy = lock(&self.busy).clone();
@@ -498,7 +498,7 @@ impl WorkspaceService {
         if self.state.workspace(name).is_some() {
             return Err(already_exists(name));
         }
-        if !self.docker.image_exists(&image).await? {
+        if !self.engine.image_exists(&image).await? {
             return Err(ApiError::PreconditionFailed(format!(
                 "The workspace image {image:?} does not exist on this Docker host; run `perry build` on the agent's machine first"
             )));
@@ -531,7 +531,7 @@ impl WorkspaceService {
         if effective.cpus.is_none() && effective.memory_mb.is_none() {
             return Ok(effective);
         }
-        let host = self.docker.host_resources().await?;
+        let host = self.engine.host_resources().await?;
         limits::check_against_host(&requested.without_zeros(), &host)
             .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
         limits::check_against_host(&inherited, &host).map_err(|why| {
@@ -590,14 +590,14 @@ impl WorkspaceService {
         mode: DindMode,
         made: &mut MadeObjects,
     ) -> Result<Workspace, ApiError> {
-        self.docker
-            .ensure_network(&self.network_name(), self.prefix_labels())
+        self.engine
+            .prepare(&self.network_name(), self.prefix_labels())
             .await?;
         let labels = self.object_labels(&record);
         for (volume, _) in self.volumes(&record.name) {
             // A volume that exists already is someone's data: use it, but never remove it.
-            if !self.docker.volume_exists(&volume).await? {
-                self.docker.create_volume(&volume, labels.clone()).await?;
+            if !self.engine.volume_exists(&volume).await? {
+                self.engine.create_volume(&volume, labels.clone()).await?;
                 made.volumes.push(volume);
             }
         }
@@ -605,22 +605,22 @@ impl WorkspaceService {
         loop {
             let container_id = self.create_container(&record, mode, made).await?;
             record.container_id = Some(container_id.clone());
-            match self.docker.start_container(&container_id).await {
+            match self.engine.start_container(&container_id).await {
                 Ok(()) => break,
-                Err(DockerError::PortInUse(message)) if tried_ports.len() >= 3 => {
+                Err(EngineError::PortInUse(message)) if tried_ports.len() >= 3 => {
                     tried_ports.insert(record.ports.ssh);
                     return Err(ApiError::Conflict(format!(
                         "Other processes took SSH ports {tried_ports:?} the moment the workspace started ({message}); try again, or free ports in sshPortRange"
                     )));
                 }
                 // Someone else took the port between our check and Docker's bind: take another.
-                Err(DockerError::PortInUse(message)) => {
+                Err(EngineError::PortInUse(message)) => {
                     tracing::warn!(
                         "SSH port {} was taken meanwhile ({message}); trying another",
                         record.ports.ssh
                     );
                     tried_ports.insert(record.ports.ssh);
-                    self.docker.remove_container(&container_id).await?;
+                    self.engine.remove_container(&container_id).await?;
                     made.container = None;
                     record = self.move_to_another_port(&record.name, &tried_ports)?;
                 }
@@ -678,7 +678,7 @@ impl WorkspaceService {
             ssh_host_port: record.ports.ssh,
             limits: record.limits.unwrap_or_default(),
         };
-        let container_id = self.docker.create_container(&spec, mode).await?;
+        let container_id = self.engine.create_container(&spec, mode).await?;
         made.container = Some(container_id.clone());
         self.copy_worker(&container_id).await?;
         Ok(container_id)
@@ -703,7 +703,7 @@ impl WorkspaceService {
             return Ok(false);
         };
         let installed = self
-            .docker
+            .engine
             .exec(container, "root", &["/usr/bin/sha256sum", WORKER_PATH])
             .await;
         let current = match &installed {
@@ -724,22 +724,22 @@ impl WorkspaceService {
             return Ok(());
         };
         let running = self
-            .docker
+            .engine
             .inspect_container(container)
             .await?
             .is_some_and(|info| info.running);
         if !running {
-            self.docker
+            self.engine
                 .upload_file(container, WORKER_DIR, WORKER_FILE, binary, 0o755)
                 .await?;
             return Ok(());
         }
         let temp_name = format!(".{WORKER_FILE}.new");
-        self.docker
+        self.engine
             .upload_file(container, WORKER_DIR, &temp_name, binary, 0o755)
             .await?;
         let output = self
-            .docker
+            .engine
             .exec(
                 container,
                 "root",
@@ -759,7 +759,7 @@ impl WorkspaceService {
         }
         // The daemon still runs the old binary: stop it, and the entrypoint's supervisor starts
         // the new one (its connections to the agent are re-established by the agent).
-        self.docker
+        self.engine
             .exec(
                 container,
                 "root",
@@ -806,7 +806,7 @@ impl WorkspaceService {
         loop {
             if !dockerd_ready {
                 match self
-                    .docker
+                    .engine
                     .exec(
                         &container,
                         "root",
@@ -826,7 +826,7 @@ impl WorkspaceService {
                             output.output.trim()
                         )
                     }
-                    Err(DockerError::Conflict(message)) => {
+                    Err(EngineError::Conflict(message)) => {
                         return Err(format!(
                             "the workspace container stopped while starting ({message}); see `docker logs {container}`"
                         ));
@@ -854,12 +854,12 @@ impl WorkspaceService {
     /// record with its port. Objects that existed before are left alone.
     async fn roll_back(&self, name: &str, made: MadeObjects) {
         if let Some(container) = made.container
-            && let Err(error) = self.docker.remove_container(&container).await
+            && let Err(error) = self.engine.remove_container(&container).await
         {
             tracing::error!("rollback of {name:?}: cannot remove its container: {error}");
         }
         for volume in made.volumes {
-            if let Err(error) = self.docker.remove_volume(&volume).await {
+            if let Err(error) = self.engine.remove_volume(&volume).await {
                 tracing::error!("rollback of {name:?}: cannot remove volume {volume}: {error}");
             }
         }
@@ -879,10 +879,10 @@ impl WorkspaceService {
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
         let _busy = self.mark_busy(name);
-        match self.docker.inspect_container(&container_name).await? {
+        match self.engine.inspect_container(&container_name).await? {
             Some(container) => record.container_id = Some(container.id),
             None => {
-                if !self.docker.image_exists(&record.image).await? {
+                if !self.engine.image_exists(&record.image).await? {
                     return Err(ApiError::PreconditionFailed(format!(
                         "The container of {name:?} is gone and its image {:?} does not exist; run `perry build` first",
                         record.image
@@ -890,14 +890,14 @@ impl WorkspaceService {
                 }
                 let mode = self.dind_mode_for(&record.image).await?;
                 tracing::info!("recreating the missing container of workspace {name:?}");
-                self.docker
-                    .ensure_network(&self.network_name(), self.prefix_labels())
+                self.engine
+                    .prepare(&self.network_name(), self.prefix_labels())
                     .await?;
                 let mut made = MadeObjects::default();
                 record.container_id = Some(self.create_container(&record, mode, &mut made).await?);
             }
         }
-        self.docker.start_container(&container_name).await?;
+        self.engine.start_container(&container_name).await?;
         let ready = self.wait_until_ready_and_sync(&record).await;
         if ready.is_ok() {
             self.update_worker_if_changed(&container_name).await;
@@ -917,12 +917,12 @@ impl WorkspaceService {
         let container_name = self.container_name(name);
         self.close_clients(name, "workspace stopped").await;
         match self
-            .docker
+            .engine
             .stop_container(&container_name, STOP_GRACE)
             .await
         {
             // A missing container is stopped enough; list will say it is missing.
-            Ok(()) | Err(DockerError::NotFound(_)) => {}
+            Ok(()) | Err(EngineError::NotFound(_)) => {}
             Err(error) => return Err(error.into()),
         }
         record.status = WorkspaceStatus::Stopped;
@@ -934,7 +934,7 @@ impl WorkspaceService {
 
     async fn get_locked(&self, record: Workspace) -> Result<Workspace, ApiError> {
         let container = self
-            .docker
+            .engine
             .inspect_container(&self.container_name(&record.name))
             .await?;
         Ok(self.observed(record, container.as_ref(), &HashSet::new()))
@@ -949,11 +949,11 @@ impl WorkspaceService {
         let _serialized = self.lock_name(name).await;
         self.require_record(name)?;
         self.close_clients(name, "workspace deleted").await;
-        self.docker
+        self.engine
             .remove_container(&self.container_name(name))
             .await?;
         for (volume, _) in self.volumes(name) {
-            self.docker.remove_volume(&volume).await?;
+            self.engine.remove_volume(&volume).await?;
         }
         self.state.update(|state| state.workspaces.remove(name))?;
         lock(&self.name_locks).remove(name);
@@ -967,7 +967,7 @@ impl WorkspaceService {
         self.require_record(name)?;
         let container_name = self.container_name(name);
         if self
-            .docker
+            .engine
             .inspect_container(&container_name)
             .await?
             .is_none()
@@ -1004,7 +1004,7 @@ impl WorkspaceService {
             }
         };
         let environment = self
-            .docker
+            .engine
             .read_file(
                 container,
                 sync::ENVIRONMENT_FILE,
@@ -1028,7 +1028,7 @@ impl WorkspaceService {
         };
         let uploaded = match archive {
             Ok(archive) => self
-                .docker
+                .engine
                 .upload_archive(container, "/", archive)
                 .await
                 .map_err(|error| error.to_string()),

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use perry_agent::docker::{Docker, PREFIX_LABEL};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{Docker, PREFIX_LABEL};
 use perry_agent::server::{RunningAgent, start};
 use perry_agent::{Agent, AgentOptions};
 use perry_api::procedures::Procedure;
@@ -224,7 +225,7 @@ pub async fn docker_objects(prefix: &str) -> (Vec<String>, Vec<String>) {
     let docker = Docker::new();
     let probe = format!("{prefix}dind-probe");
     let mut containers: Vec<String> = docker
-        .list_containers(PREFIX_LABEL, prefix)
+        .list_containers(prefix)
         .await
         .unwrap()
         .into_iter()

@@ -1,6 +1,7 @@
 //! `perry build`: builds the workspace image through this machine's Docker Engine API.
 
-use perry_agent::docker::{BuildProgress, Docker, ImageBuild};
+use perry_agent::engine::Engine as _;
+use perry_agent::engine::docker::{BuildProgress, Docker, ImageBuild};
 use perry_agent::state::ConfigFile;
 
 use super::Context;

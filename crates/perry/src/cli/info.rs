@@ -25,10 +25,19 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     println!("Hostname:    {}", info.hostname);
     println!("Uptime:      {}", humanize_seconds(info.uptime));
     println!("Workspaces:  {}", info.workspaces_count);
-    println!(
-        "Docker:      {}",
-        info.docker_version.as_deref().unwrap_or("not answering")
-    );
+    match &info.engine {
+        Some(engine) => println!(
+            "Engine:      {} {} ({})",
+            engine.kind,
+            engine.version.as_deref().unwrap_or("not answering"),
+            engine.location
+        ),
+        // An agent from before `engine`: it only knew Docker.
+        None => println!(
+            "Engine:      docker {}",
+            info.docker_version.as_deref().unwrap_or("not answering")
+        ),
+    }
     println!(
         "DinD mode:   {}",
         info.dind_mode

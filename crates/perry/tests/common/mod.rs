@@ -277,12 +277,12 @@ pub fn remove_docker_objects(prefix: &str) {
             .build()
             .map_err(|error| format!("no runtime: {error}"))?;
         runtime.block_on(async {
-            let docker = perry_agent::docker::Docker::new();
+            let docker = perry_agent::engine::docker::Docker::new();
             let deadline = Instant::now() + CLEANUP_WAIT_FOR_DOCKER;
             loop {
                 match docker.remove_all_of_prefix(&owned_prefix).await {
                     Ok(()) => return Ok(()),
-                    Err(perry_agent::docker::DockerError::Unavailable(_))
+                    Err(perry_agent::engine::docker::EngineError::Unavailable(_))
                         if Instant::now() < deadline =>
                     {
                         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -35,13 +35,15 @@ export function AgentPage() {
           <Stat icon={Boxes} label="Workspaces" value={info.data?.workspacesCount} />
           <Stat
             icon={Container}
-            label="Docker version"
+            label="Engine"
             value={
               info.data &&
-              (info.data.dockerVersion ? (
-                <span className="font-mono">{info.data.dockerVersion}</span>
+              (engineVersion(info.data) ? (
+                <span className="font-mono" title={info.data.engine?.location}>
+                  {engineKind(info.data)} {engineVersion(info.data)}
+                </span>
               ) : (
-                <Badge variant="warning">Docker not answering</Badge>
+                <Badge variant="warning">{engineKind(info.data)} not answering</Badge>
               ))
             }
           />
@@ -86,6 +88,15 @@ export function AgentPage() {
       <PhoneQrCard />
     </div>
   );
+}
+
+/** The engine's kind; agents from before `engine` only knew Docker. */
+function engineKind(info: AgentInfo): string {
+  return info.engine?.kind ?? 'docker';
+}
+
+function engineVersion(info: AgentInfo): string | undefined {
+  return info.engine ? info.engine.version : info.dockerVersion;
 }
 
 function Stat({ icon: Icon, label, value, hint }: { icon: LucideIcon; label: string; value: ReactNode; hint?: string | undefined }) {

@@ -37,6 +37,11 @@ fn listed_app() -> App {
         uptime: 5.0,
         workspaces_count: 2,
         docker_version: Some("27.3.1".to_owned()),
+        engine: Some(perry_api::EngineInfo {
+            kind: "docker".to_owned(),
+            version: Some("27.3.1".to_owned()),
+            location: "unix:///var/run/docker.sock".to_owned(),
+        }),
         dind_mode: None,
     })));
     app.apply(Outcome::Listed(Ok(vec![

@@ -118,8 +118,12 @@ fn info_line<'a>(app: &'a App, palette: &Palette) -> Line<'a> {
                 "  host {}  v{}",
                 info.hostname, info.version
             )));
-            let docker = info.docker_version.as_deref().unwrap_or("not answering");
-            spans.push(Span::raw(format!("  Docker {docker}")));
+            let (kind, version) = match &info.engine {
+                Some(engine) => (engine.kind.as_str(), engine.version.as_deref()),
+                None => ("docker", info.docker_version.as_deref()),
+            };
+            let version = version.unwrap_or("not answering");
+            spans.push(Span::raw(format!("  {kind} {version}")));
         }
         None if app.connection_error.is_some() => {
             spans.push(Span::styled("  not reachable", palette.error));

@@ -1,8 +1,8 @@
-//! The one Docker adapter: everything Perry asks of the Docker Engine goes through here, over its
-//! API (bollard), never through the docker CLI.
+//! The Docker engine: everything Perry asks of the Docker Engine goes through here, over its API
+//! (bollard), never through the docker CLI.
 //!
 //! **Architecture invariant:** no other module of the agent names bollard or reads a Docker
-//! message's text; they see [`DockerError`] kinds and this module's own types.
+//! message's text; they see [`EngineError`] kinds and the engine's types.
 //!
 //! The client negotiates the API version with the daemon on first use (Docker 20.10 speaks 1.41 at
 //! most), and again after the daemon went away, so the agent can start, and keep running, while
@@ -31,66 +31,16 @@ use futures_util::StreamExt;
 use perry_api::{DindMode, WorkspaceLimits};
 use tokio::sync::RwLock;
 
-pub use error::DockerError;
 pub use image_build::{BuildProgress, ImageBuild};
+
+pub use super::{
+    CREATED_LABEL, ContainerInfo, ContainerSpec, EXEC_OUTPUT_LIMIT, Engine, EngineError,
+    ExecOutput, ExecState, PREFIX_LABEL, SSH_PORT_LABEL, SplitOutput, StdioExec, TtyExec,
+    TtyExecStreams, WORKSPACE_LABEL,
+};
 
 /// How long [`Docker::remove_container`] waits for a removal someone else started.
 const REMOVAL_WAIT: Duration = Duration::from_secs(60);
-
-/// The label every Docker object of a workspace carries, with the workspace's name.
-pub const WORKSPACE_LABEL: &str = "dev.perry.workspace";
-/// The label that ties a workspace's objects to one agent's `workspacePrefix`.
-pub const PREFIX_LABEL: &str = "dev.perry.prefix";
-/// Creation time of the workspace, RFC 3339.
-pub const CREATED_LABEL: &str = "dev.perry.created";
-/// The host port of the workspace's sshd.
-pub const SSH_PORT_LABEL: &str = "dev.perry.ssh-port";
-
-/// What Perry needs to know about one of its containers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContainerInfo {
-    pub id: String,
-    /// Name without the leading `/`.
-    pub name: String,
-    pub running: bool,
-    pub image: String,
-    pub labels: HashMap<String, String>,
-    /// Its address on each network it is attached to, by network name.
-    pub addresses: HashMap<String, std::net::IpAddr>,
-}
-
-/// Everything that makes a workspace container.
-#[derive(Debug, Clone)]
-pub struct ContainerSpec {
-    pub name: String,
-    pub hostname: String,
-    pub image: String,
-    pub labels: HashMap<String, String>,
-    pub env: Vec<String>,
-    pub network: String,
-    /// Volume name → mount point.
-    pub volumes: Vec<(String, String)>,
-    pub ssh_host_port: u16,
-    /// CPU, memory and process limits; an absent field is no limit.
-    pub limits: WorkspaceLimits,
-}
-
-/// An interactive command to start with [`Docker::start_tty_exec`].
-#[derive(Debug, Clone, Copy)]
-pub struct TtyExec<'a> {
-    pub container: &'a str,
-    pub user: &'a str,
-    pub working_dir: &'a str,
-    pub cmd: &'a [String],
-    pub env: &'a [String],
-}
-
-/// The streams of a running TTY exec: raw bytes both ways.
-pub struct TtyExecStreams {
-    pub exec_id: String,
-    pub output: std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>,
-    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-}
 
 /// The multiplexed output of an attached exec without a TTY.
 type ExecStream = std::pin::Pin<
@@ -101,52 +51,21 @@ type ExecStream = std::pin::Pin<
 /// The stdin of an attached exec.
 type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
 
-/// What a command run with [`Docker::exec_split`] printed, and how it ended.
-#[derive(Debug, Clone, Default)]
-pub struct SplitOutput {
-    pub exit_code: i64,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub truncated: bool,
-}
-
-/// The streams of a running exec without a TTY.
-pub struct StdioExec {
-    pub exec_id: String,
-    pub stdout: std::pin::Pin<
-        Box<dyn futures_util::Stream<Item = Result<hyper::body::Bytes, DockerError>> + Send>,
-    >,
-    pub stdin: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
-}
-
-/// What Docker says about an exec.
-#[derive(Debug, Clone, Copy)]
-pub struct ExecState {
-    pub running: bool,
-    pub pid: i64,
-    pub exit_code: Option<i64>,
-}
-
-/// The result of a command run to completion in a container.
-#[derive(Debug, Clone)]
-pub struct ExecOutput {
-    pub exit_code: i64,
-    /// Its stdout and stderr together, cut at [`EXEC_OUTPUT_LIMIT`] bytes.
-    pub output: String,
-}
-
-/// How much output of a command run with [`Docker::exec`] is kept.
-pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
-
+/// Container events that change what a list shows. Exec events, which every terminal and
+/// readiness probe makes, are left out.
+const STATUS_EVENTS: &[&str] = &[
+    "create", "start", "restart", "stop", "die", "kill", "destroy", "rename", "pause", "unpause",
+    "oom",
+];
 /// The Docker Engine, reached through its API.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Docker {
-    client: RwLock<Option<bollard::Docker>>,
+    client: std::sync::Arc<RwLock<Option<bollard::Docker>>>,
     /// Held while a network is looked up and created: Docker before API 1.44 lets two creates
     /// of one name both succeed, and a name that matches two networks is unusable.
-    network_creation: tokio::sync::Mutex<()>,
+    network_creation: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Held by the Docker-in-Docker probe: probes share one container name.
-    probing: tokio::sync::Mutex<()>,
+    probing: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Default for Docker {
@@ -159,13 +78,13 @@ impl Docker {
     /// A handle that connects on first use (`DOCKER_HOST`, else the local socket).
     pub fn new() -> Docker {
         Docker {
-            client: RwLock::new(None),
-            network_creation: tokio::sync::Mutex::new(()),
-            probing: tokio::sync::Mutex::new(()),
+            client: std::sync::Arc::new(RwLock::new(None)),
+            network_creation: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            probing: std::sync::Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
-    async fn client(&self) -> Result<bollard::Docker, DockerError> {
+    async fn client(&self) -> Result<bollard::Docker, EngineError> {
         if let Some(client) = self.client.read().await.as_ref() {
             return Ok(client.clone());
         }
@@ -174,65 +93,27 @@ impl Docker {
             return Ok(client.clone());
         }
         let client = bollard::Docker::connect_with_defaults()
-            .map_err(|error| DockerError::Unavailable(error.to_string()))?
+            .map_err(error::unavailable)?
             .negotiate_version()
             .await
-            .map_err(|error| DockerError::Unavailable(error.to_string()))?;
+            .map_err(error::unavailable)?;
         *slot = Some(client.clone());
         Ok(client)
     }
 
     /// Runs `call` on the client; a daemon that stopped answering makes the next call negotiate
     /// anew (it may come back as a different version).
-    async fn call<T, F, Fut>(&self, call: F) -> Result<T, DockerError>
+    async fn call<T, F, Fut>(&self, call: F) -> Result<T, EngineError>
     where
         F: FnOnce(bollard::Docker) -> Fut,
         Fut: Future<Output = Result<T, BollardError>>,
     {
         let client = self.client().await?;
-        let result = call(client).await.map_err(DockerError::from);
-        if let Err(DockerError::Unavailable(_)) = &result {
+        let result = call(client).await.map_err(EngineError::from);
+        if let Err(EngineError::Unavailable(_)) = &result {
             *self.client.write().await = None;
         }
         result
-    }
-
-    /// The Engine's version, e.g. `20.10.24+dfsg1`.
-    pub async fn version(&self) -> Result<String, DockerError> {
-        let version = self
-            .call(|docker| async move { docker.version().await })
-            .await?;
-        Ok(version.version.unwrap_or_else(|| "unknown".to_owned()))
-    }
-
-    /// The CPUs and memory of the Docker host (the daemon's machine, which need not be ours).
-    pub async fn host_resources(&self) -> Result<crate::limits::HostResources, DockerError> {
-        let info = self
-            .call(|docker| async move { docker.info().await })
-            .await?;
-        Ok(crate::limits::HostResources {
-            cpus: info
-                .ncpu
-                .and_then(|cpus| u32::try_from(cpus).ok())
-                .unwrap_or(1),
-            memory_mb: info
-                .mem_total
-                .and_then(|bytes| u64::try_from(bytes).ok())
-                .unwrap_or(0)
-                / MIB,
-        })
-    }
-
-    /// Whether an image with this tag exists locally.
-    pub async fn image_exists(&self, image: &str) -> Result<bool, DockerError> {
-        match self
-            .call(|docker| async move { docker.inspect_image(image).await })
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(DockerError::NotFound(_)) => Ok(false),
-            Err(other) => Err(other),
-        }
     }
 
     /// A label of an image, if the image exists and has it.
@@ -240,7 +121,7 @@ impl Docker {
         &self,
         image: &str,
         label: &str,
-    ) -> Result<Option<String>, DockerError> {
+    ) -> Result<Option<String>, EngineError> {
         match self
             .call(|docker| async move { docker.inspect_image(image).await })
             .await
@@ -249,94 +130,21 @@ impl Docker {
                 .config
                 .and_then(|config| config.labels)
                 .and_then(|mut labels| labels.remove(label))),
-            Err(DockerError::NotFound(_)) => Ok(None),
-            Err(other) => Err(other),
-        }
-    }
-
-    /// Creates the bridge network if it does not exist. Containers on it cannot talk to each
-    /// other (no inter-container communication): workspaces are isolated from one another.
-    pub async fn ensure_network(
-        &self,
-        name: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<(), DockerError> {
-        let _one_at_a_time = self.network_creation.lock().await;
-        match self
-            .call(|docker| async move { docker.inspect_network(name, None).await })
-            .await
-        {
-            Ok(_) => return Ok(()),
-            Err(DockerError::NotFound(_)) => {}
-            Err(other) => return Err(other),
-        }
-        let request = NetworkCreateRequest {
-            name: name.to_owned(),
-            driver: Some("bridge".to_owned()),
-            labels: Some(labels),
-            options: Some(HashMap::from([(
-                "com.docker.network.bridge.enable_icc".to_owned(),
-                "false".to_owned(),
-            )])),
-            ..Default::default()
-        };
-        match self
-            .call(|docker| async move { docker.create_network(request).await })
-            .await
-        {
-            // Another create won the race: the network is there, which is all we wanted.
-            Ok(_) | Err(DockerError::Conflict(_)) => Ok(()),
+            Err(EngineError::NotFound(_)) => Ok(None),
             Err(other) => Err(other),
         }
     }
 
     /// Removes a network; a missing one is fine.
-    pub async fn remove_network(&self, name: &str) -> Result<(), DockerError> {
+    pub async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
         ignore_not_found(
             self.call(|docker| async move { docker.remove_network(name).await })
                 .await,
         )
     }
 
-    /// Creates a named volume (idempotent in Docker: an existing volume is returned as is).
-    pub async fn create_volume(
-        &self,
-        name: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<(), DockerError> {
-        let request = VolumeCreateRequest {
-            name: Some(name.to_owned()),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        self.call(|docker| async move { docker.create_volume(request).await })
-            .await?;
-        Ok(())
-    }
-
-    /// Whether a volume with this name exists.
-    pub async fn volume_exists(&self, name: &str) -> Result<bool, DockerError> {
-        match self
-            .call(|docker| async move { docker.inspect_volume(name).await })
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(DockerError::NotFound(_)) => Ok(false),
-            Err(other) => Err(other),
-        }
-    }
-
-    /// Removes a volume; a missing one is fine.
-    pub async fn remove_volume(&self, name: &str) -> Result<(), DockerError> {
-        let options = RemoveVolumeOptionsBuilder::default().force(true).build();
-        ignore_not_found(
-            self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
-                .await,
-        )
-    }
-
     /// Names of the volumes carrying `label=value`.
-    pub async fn list_volumes(&self, label: &str, value: &str) -> Result<Vec<String>, DockerError> {
+    pub async fn list_volumes(&self, label: &str, value: &str) -> Result<Vec<String>, EngineError> {
         let filters = label_filter(label, value);
         let options = bollard::query_parameters::ListVolumesOptionsBuilder::default()
             .filters(&filters)
@@ -357,7 +165,7 @@ impl Docker {
         &self,
         label: &str,
         value: &str,
-    ) -> Result<Vec<(String, String)>, DockerError> {
+    ) -> Result<Vec<(String, String)>, EngineError> {
         let filters = label_filter(label, value);
         let options = bollard::query_parameters::ListNetworksOptionsBuilder::default()
             .filters(&filters)
@@ -378,8 +186,8 @@ impl Docker {
 
     /// Removes every container, volume and network labelled with `prefix`: everything an agent
     /// with that `workspacePrefix` made. Tests and benchmarks clean up with it.
-    pub async fn remove_all_of_prefix(&self, prefix: &str) -> Result<(), DockerError> {
-        for container in self.list_containers(PREFIX_LABEL, prefix).await? {
+    pub async fn remove_all_of_prefix(&self, prefix: &str) -> Result<(), EngineError> {
+        for container in self.list_containers(prefix).await? {
             self.remove_container(&container.id).await?;
         }
         for volume in self.list_volumes(PREFIX_LABEL, prefix).await? {
@@ -392,12 +200,176 @@ impl Docker {
         Ok(())
     }
 
+    /// Creates an exec from `config` and starts it attached (not for TTY execs: see
+    /// [`Docker::start_tty_exec`]); returns the client, the exec's id, its multiplexed output and
+    /// its stdin.
+    async fn start_attached_exec(
+        &self,
+        container: &str,
+        config: CreateExecOptions<String>,
+    ) -> Result<(bollard::Docker, String, ExecStream, ExecInput), EngineError> {
+        let client = self.client().await?;
+        let exec = client
+            .create_exec(container, config)
+            .await
+            .map_err(EngineError::from)?;
+        match client
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(EngineError::from)?
+        {
+            StartExecResults::Attached { output, input } => Ok((client, exec.id, output, input)),
+            StartExecResults::Detached => Err(EngineError::Failed(
+                "Docker started the exec detached".to_owned(),
+            )),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Engine for Docker {
+    fn kind(&self) -> &'static str {
+        "docker"
+    }
+
+    fn location(&self) -> String {
+        std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_owned())
+    }
+
+    async fn identity(&self) -> Result<String, EngineError> {
+        self.daemon_identity().await
+    }
+
+    async fn detect_dind_mode(
+        &self,
+        image: &str,
+        probe_name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<DindMode, EngineError> {
+        self.probe_in_own_task(image, probe_name, labels).await
+    }
+
+    async fn remove_probe(&self, probe_name: &str) -> Result<(), EngineError> {
+        self.remove_probe_container(probe_name).await
+    }
+
+    /// The Engine's version, e.g. `20.10.24+dfsg1`.
+    async fn version(&self) -> Result<String, EngineError> {
+        let version = self
+            .call(|docker| async move { docker.version().await })
+            .await?;
+        Ok(version.version.unwrap_or_else(|| "unknown".to_owned()))
+    }
+
+    /// The CPUs and memory of the Docker host (the daemon's machine, which need not be ours).
+    async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError> {
+        let info = self
+            .call(|docker| async move { docker.info().await })
+            .await?;
+        Ok(crate::limits::HostResources {
+            cpus: info
+                .ncpu
+                .and_then(|cpus| u32::try_from(cpus).ok())
+                .unwrap_or(1),
+            memory_mb: info
+                .mem_total
+                .and_then(|bytes| u64::try_from(bytes).ok())
+                .unwrap_or(0)
+                / MIB,
+        })
+    }
+
+    /// Whether an image with this tag exists locally.
+    async fn image_exists(&self, image: &str) -> Result<bool, EngineError> {
+        match self
+            .call(|docker| async move { docker.inspect_image(image).await })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(EngineError::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates the bridge network if it does not exist. Containers on it cannot talk to each
+    /// other (no inter-container communication): workspaces are isolated from one another.
+    async fn prepare(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), EngineError> {
+        let _one_at_a_time = self.network_creation.lock().await;
+        match self
+            .call(|docker| async move { docker.inspect_network(name, None).await })
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(EngineError::NotFound(_)) => {}
+            Err(other) => return Err(other),
+        }
+        let request = NetworkCreateRequest {
+            name: name.to_owned(),
+            driver: Some("bridge".to_owned()),
+            labels: Some(labels),
+            options: Some(HashMap::from([(
+                "com.docker.network.bridge.enable_icc".to_owned(),
+                "false".to_owned(),
+            )])),
+            ..Default::default()
+        };
+        match self
+            .call(|docker| async move { docker.create_network(request).await })
+            .await
+        {
+            // Another create won the race: the network is there, which is all we wanted.
+            Ok(_) | Err(EngineError::Conflict(_)) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Creates a named volume (idempotent in Docker: an existing volume is returned as is).
+    async fn create_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), EngineError> {
+        let request = VolumeCreateRequest {
+            name: Some(name.to_owned()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.call(|docker| async move { docker.create_volume(request).await })
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a volume with this name exists.
+    async fn volume_exists(&self, name: &str) -> Result<bool, EngineError> {
+        match self
+            .call(|docker| async move { docker.inspect_volume(name).await })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(EngineError::NotFound(_)) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Removes a volume; a missing one is fine.
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        let options = RemoveVolumeOptionsBuilder::default().force(true).build();
+        ignore_not_found(
+            self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
+                .await,
+        )
+    }
+
     /// Creates a workspace container in `mode`; returns its id.
-    pub async fn create_container(
+    async fn create_container(
         &self,
         spec: &ContainerSpec,
         mode: DindMode,
-    ) -> Result<String, DockerError> {
+    ) -> Result<String, EngineError> {
         let options = CreateContainerOptionsBuilder::default()
             .name(&spec.name)
             .build();
@@ -417,19 +389,19 @@ impl Docker {
     }
 
     /// Starts a container; one already running is fine (Docker answers 304 Not Modified).
-    /// A host port it publishes that someone else holds is [`DockerError::PortInUse`].
-    pub async fn start_container(&self, name: &str) -> Result<(), DockerError> {
+    /// A host port it publishes that someone else holds is [`EngineError::PortInUse`].
+    async fn start_container(&self, name: &str) -> Result<(), EngineError> {
         match self
             .call(|docker| async move { docker.start_container(name, None).await })
             .await
         {
-            Ok(()) | Err(DockerError::NotModified(_)) => Ok(()),
+            Ok(()) | Err(EngineError::NotModified(_)) => Ok(()),
             Err(other) => Err(other),
         }
     }
 
     /// Stops a container, giving it `grace` to shut down; a stopped one is fine.
-    pub async fn stop_container(&self, name: &str, grace: Duration) -> Result<(), DockerError> {
+    async fn stop_container(&self, name: &str, grace: Duration) -> Result<(), EngineError> {
         let seconds = i32::try_from(grace.as_secs()).unwrap_or(i32::MAX);
         let options = StopContainerOptionsBuilder::default().t(seconds).build();
         match self
@@ -437,7 +409,7 @@ impl Docker {
             .await
         {
             // 304 Not Modified: it was not running.
-            Ok(()) | Err(DockerError::NotModified(_)) => Ok(()),
+            Ok(()) | Err(EngineError::NotModified(_)) => Ok(()),
             Err(other) => Err(other),
         }
     }
@@ -445,9 +417,9 @@ impl Docker {
     /// Removes a container, running or not; a missing one is fine.
     /// Returns once the container is gone: when someone else is already removing it (such as
     /// an agent killed in the middle of a delete), its name and volumes stay taken until Docker
-    /// is done, so this waits for that too ([`DockerError::RemovalInProgress`] if that takes
+    /// is done, so this waits for that too ([`EngineError::RemovalInProgress`] if that takes
     /// longer than a minute).
-    pub async fn remove_container(&self, name: &str) -> Result<(), DockerError> {
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
         let deadline = std::time::Instant::now() + REMOVAL_WAIT;
         loop {
             let options = RemoveContainerOptionsBuilder::default().force(true).build();
@@ -455,15 +427,15 @@ impl Docker {
                 .call(|docker| async move { docker.remove_container(name, Some(options)).await })
                 .await
             {
-                Ok(()) | Err(DockerError::NotFound(_)) => return Ok(()),
+                Ok(()) | Err(EngineError::NotFound(_)) => return Ok(()),
                 // A forced removal conflicts only with what passes by itself: another removal of
                 // the same container still under way, or the container exiting just as Docker
                 // kills it. Either way, asking again is right.
-                Err(DockerError::Conflict(_)) if std::time::Instant::now() < deadline => {
+                Err(EngineError::Conflict(_)) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                Err(DockerError::Conflict(_)) => {
-                    return Err(DockerError::RemovalInProgress(name.to_owned()));
+                Err(EngineError::Conflict(_)) => {
+                    return Err(EngineError::RemovalInProgress(name.to_owned()));
                 }
                 Err(other) => return Err(other),
             }
@@ -471,16 +443,13 @@ impl Docker {
     }
 
     /// One container by name or id, `None` when it does not exist.
-    pub async fn inspect_container(
-        &self,
-        name: &str,
-    ) -> Result<Option<ContainerInfo>, DockerError> {
+    async fn inspect_container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
         let inspect = match self
             .call(|docker| async move { docker.inspect_container(name, None).await })
             .await
         {
             Ok(inspect) => inspect,
-            Err(DockerError::NotFound(_)) => return Ok(None),
+            Err(EngineError::NotFound(_)) => return Ok(None),
             Err(other) => return Err(other),
         };
         let config = inspect.config.unwrap_or_default();
@@ -505,12 +474,8 @@ impl Docker {
     }
 
     /// All containers (running or not) carrying `label=value`.
-    pub async fn list_containers(
-        &self,
-        label: &str,
-        value: &str,
-    ) -> Result<Vec<ContainerInfo>, DockerError> {
-        let filters = label_filter(label, value);
+    async fn list_containers(&self, prefix: &str) -> Result<Vec<ContainerInfo>, EngineError> {
+        let filters = label_filter(PREFIX_LABEL, prefix);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -543,57 +508,41 @@ impl Docker {
             .collect())
     }
 
-    /// Docker's events since `since` (Unix seconds) matching `filters`, one `()` per event: the
-    /// caller only needs to know that something changed. Ends with an error when Docker goes away.
-    pub async fn container_events(
+    async fn container_changes(
         &self,
         since: u64,
-        filters: &HashMap<&str, Vec<String>>,
-    ) -> Result<futures_util::stream::BoxStream<'static, Result<(), DockerError>>, DockerError>
+        prefix: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<(), EngineError>>, EngineError>
     {
+        let filters = HashMap::from([
+            ("type", vec!["container".to_owned()]),
+            ("label", vec![format!("{PREFIX_LABEL}={prefix}")]),
+            (
+                "event",
+                STATUS_EVENTS
+                    .iter()
+                    .map(|event| (*event).to_owned())
+                    .collect(),
+            ),
+        ]);
         let client = self.client().await?;
         let options = EventsOptionsBuilder::default()
             .since(&since.to_string())
-            .filters(filters)
+            .filters(&filters)
             .build();
         Ok(client
             .events(Some(options))
-            .map(|event| event.map(|_| ()).map_err(DockerError::from))
+            .map(|event| event.map(|_| ()).map_err(EngineError::from))
             .boxed())
     }
 
-    /// Creates an exec from `config` and starts it attached (not for TTY execs: see
-    /// [`Docker::start_tty_exec`]); returns the client, the exec's id, its multiplexed output and
-    /// its stdin.
-    async fn start_attached_exec(
-        &self,
-        container: &str,
-        config: CreateExecOptions<String>,
-    ) -> Result<(bollard::Docker, String, ExecStream, ExecInput), DockerError> {
-        let client = self.client().await?;
-        let exec = client
-            .create_exec(container, config)
-            .await
-            .map_err(DockerError::from)?;
-        match client
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(DockerError::from)?
-        {
-            StartExecResults::Attached { output, input } => Ok((client, exec.id, output, input)),
-            StartExecResults::Detached => Err(DockerError::Failed(
-                "Docker started the exec detached".to_owned(),
-            )),
-        }
-    }
-
     /// Runs `cmd` in a running container as `user` and waits for it to finish.
-    pub async fn exec(
+    async fn exec(
         &self,
         container: &str,
         user: &str,
         cmd: &[&str],
-    ) -> Result<ExecOutput, DockerError> {
+    ) -> Result<ExecOutput, EngineError> {
         let config = CreateExecOptions {
             cmd: Some(cmd.iter().map(|part| (*part).to_owned()).collect()),
             user: Some(user.to_owned()),
@@ -605,14 +554,14 @@ impl Docker {
         // What runs in a workspace may print without end: keep the start, drain the rest.
         let mut output = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(DockerError::from)?.into_bytes();
+            let chunk = chunk.map_err(EngineError::from)?.into_bytes();
             let room = EXEC_OUTPUT_LIMIT.saturating_sub(output.len());
             output.extend_from_slice(&chunk[..chunk.len().min(room)]);
         }
         let inspect = client
             .inspect_exec(&exec_id)
             .await
-            .map_err(DockerError::from)?;
+            .map_err(EngineError::from)?;
         Ok(ExecOutput {
             exit_code: inspect.exit_code.unwrap_or(-1),
             output: String::from_utf8_lossy(&output).into_owned(),
@@ -622,10 +571,7 @@ impl Docker {
     /// Starts an interactive command with a TTY in a running container; returns the exec's id
     /// and its raw byte stream (output out, keystrokes in). The output ends when the command
     /// exits.
-    pub async fn start_tty_exec(
-        &self,
-        request: TtyExec<'_>,
-    ) -> Result<TtyExecStreams, DockerError> {
+    async fn start_tty_exec(&self, request: TtyExec<'_>) -> Result<TtyExecStreams, EngineError> {
         let config = CreateExecOptions {
             cmd: Some(request.cmd.to_vec()),
             user: Some(request.user.to_owned()),
@@ -641,7 +587,7 @@ impl Docker {
         let exec = client
             .create_exec(request.container, config)
             .await
-            .map_err(DockerError::from)?;
+            .map_err(EngineError::from)?;
         let api_version = client.client_version().to_string();
         let stream = raw_exec::start_attached(&api_version, &exec.id).await?;
         let (output, input) = tokio::io::split(stream);
@@ -654,14 +600,14 @@ impl Docker {
 
     /// Runs `cmd` to completion as `user` in `working_dir` (the image's when `None`), with
     /// stdout and stderr kept apart, each cut at `limit` bytes.
-    pub async fn exec_split(
+    async fn exec_split(
         &self,
         container: &str,
         user: &str,
         working_dir: Option<&str>,
         cmd: &[String],
         limit: usize,
-    ) -> Result<SplitOutput, DockerError> {
+    ) -> Result<SplitOutput, EngineError> {
         let config = CreateExecOptions {
             cmd: Some(cmd.to_vec()),
             user: Some(user.to_owned()),
@@ -673,7 +619,7 @@ impl Docker {
         let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
         let mut output = SplitOutput::default();
         while let Some(chunk) = stream.next().await {
-            let (target, bytes) = match chunk.map_err(DockerError::from)? {
+            let (target, bytes) = match chunk.map_err(EngineError::from)? {
                 bollard::container::LogOutput::StdOut { message } => (&mut output.stdout, message),
                 bollard::container::LogOutput::StdErr { message } => (&mut output.stderr, message),
                 _ => continue,
@@ -687,19 +633,19 @@ impl Docker {
         let inspect = client
             .inspect_exec(&exec_id)
             .await
-            .map_err(DockerError::from)?;
+            .map_err(EngineError::from)?;
         output.exit_code = inspect.exit_code.unwrap_or(-1);
         Ok(output)
     }
 
     /// The container's own output: the last `tail` lines, or those since `since_seconds`
     /// (Unix time), each with Docker's RFC 3339 timestamp.
-    pub async fn container_logs(
+    async fn container_logs(
         &self,
         container: &str,
         tail: u32,
         since_seconds: Option<i64>,
-    ) -> Result<Vec<(String, String, String)>, DockerError> {
+    ) -> Result<Vec<(String, String, String)>, EngineError> {
         let mut options = bollard::query_parameters::LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
@@ -713,7 +659,7 @@ impl Docker {
         let mut stream = client.logs(container, Some(options));
         let mut lines = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let (name, message) = match chunk.map_err(DockerError::from)? {
+            let (name, message) = match chunk.map_err(EngineError::from)? {
                 bollard::container::LogOutput::StdOut { message } => ("stdout", message),
                 bollard::container::LogOutput::StdErr { message } => ("stderr", message),
                 _ => continue,
@@ -729,12 +675,12 @@ impl Docker {
     /// Starts a command without a TTY with stdin attached; returns its stdout as a stream of
     /// byte chunks (stderr goes to the agent's log) and its stdin. For line protocols, such as
     /// the one the perry-worker speaks.
-    pub async fn start_stdio_exec(
+    async fn start_stdio_exec(
         &self,
         container: &str,
         user: &str,
         cmd: &[&str],
-    ) -> Result<StdioExec, DockerError> {
+    ) -> Result<StdioExec, EngineError> {
         let config = CreateExecOptions {
             cmd: Some(cmd.iter().map(|part| (*part).to_owned()).collect()),
             user: Some(user.to_owned()),
@@ -753,7 +699,7 @@ impl Docker {
                     None
                 }
                 Ok(_) => None,
-                Err(error) => Some(Err(DockerError::from(error))),
+                Err(error) => Some(Err(EngineError::from(error))),
             };
             std::future::ready(item)
         });
@@ -765,12 +711,7 @@ impl Docker {
     }
 
     /// Sets the TTY size of an exec.
-    pub async fn resize_exec(
-        &self,
-        exec_id: &str,
-        cols: u16,
-        rows: u16,
-    ) -> Result<(), DockerError> {
+    async fn resize_exec(&self, exec_id: &str, cols: u16, rows: u16) -> Result<(), EngineError> {
         let options = bollard::query_parameters::ResizeExecOptionsBuilder::default()
             .w(i32::from(cols))
             .h(i32::from(rows))
@@ -780,7 +721,7 @@ impl Docker {
     }
 
     /// Whether an exec still runs, its process id in the container and its exit code.
-    pub async fn exec_state(&self, exec_id: &str) -> Result<ExecState, DockerError> {
+    async fn exec_state(&self, exec_id: &str) -> Result<ExecState, EngineError> {
         let inspect = self
             .call(|docker| async move { docker.inspect_exec(exec_id).await })
             .await?;
@@ -791,44 +732,14 @@ impl Docker {
         })
     }
 
-    /// Puts one file into a container (running or not) at `dir/file_name` with `mode`.
-    pub async fn upload_file(
-        &self,
-        container: &str,
-        dir: &str,
-        file_name: &str,
-        contents: &[u8],
-        mode: u32,
-    ) -> Result<(), DockerError> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(mode);
-        header.set_uid(0);
-        header.set_gid(0);
-        header.set_mtime(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_secs())
-                .unwrap_or(0),
-        );
-        let mut archive = tar::Builder::new(Vec::new());
-        archive
-            .append_data(&mut header, file_name, contents)
-            .map_err(|error| DockerError::Failed(format!("cannot pack {file_name}: {error}")))?;
-        let archive = archive
-            .into_inner()
-            .map_err(|error| DockerError::Failed(format!("cannot pack {file_name}: {error}")))?;
-        self.upload_archive(container, dir, archive).await
-    }
-
     /// Unpacks a tar archive into a container (running or not) at `dir`, keeping the owners and
     /// modes of its entries.
-    pub async fn upload_archive(
+    async fn upload_archive(
         &self,
         container: &str,
         dir: &str,
         archive: Vec<u8>,
-    ) -> Result<(), DockerError> {
+    ) -> Result<(), EngineError> {
         let options = UploadToContainerOptionsBuilder::default().path(dir).build();
         self.call(|docker| async move {
             docker
@@ -841,17 +752,17 @@ impl Docker {
     /// The contents of one file in a container (running or not); `None` when it does not exist.
     /// A file larger than `limit` bytes is an error: the download stops there, so a huge file
     /// (or one that never ends) costs no more than `limit`.
-    pub async fn read_file(
+    async fn read_file(
         &self,
         container: &str,
         path: &str,
         limit: u64,
-    ) -> Result<Option<Vec<u8>>, DockerError> {
+    ) -> Result<Option<Vec<u8>>, EngineError> {
         // The archive is the file plus its tar headers (a long name or PAX header adds a few
         // blocks) and the two zero blocks that end it.
         const TAR_OVERHEAD: u64 = 64 * 1024;
         let too_large = || {
-            DockerError::Failed(format!(
+            EngineError::Failed(format!(
                 "{path} in {container} is larger than {limit} bytes, the most Perry reads of it"
             ))
         };
@@ -874,11 +785,11 @@ impl Docker {
         let archive = match archive {
             Ok(Some(archive)) => archive,
             Ok(None) => return Err(too_large()),
-            Err(DockerError::NotFound(_)) => return Ok(None),
+            Err(EngineError::NotFound(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
         let unreadable = |error: std::io::Error| {
-            DockerError::Failed(format!("cannot read {path} from {container}: {error}"))
+            EngineError::Failed(format!("cannot read {path} from {container}: {error}"))
         };
         let mut reader = tar::Archive::new(archive.as_slice());
         let mut entries = reader.entries().map_err(unreadable)?;
@@ -907,9 +818,9 @@ fn addresses(
         .collect()
 }
 
-fn ignore_not_found(result: Result<(), DockerError>) -> Result<(), DockerError> {
+fn ignore_not_found(result: Result<(), EngineError>) -> Result<(), EngineError> {
     match result {
-        Err(DockerError::NotFound(_)) => Ok(()),
+        Err(EngineError::NotFound(_)) => Ok(()),
         other => other,
     }
 }

@@ -11,10 +11,10 @@ use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::{Docker, DockerError};
+use super::{Docker, EngineError};
 
-const DOCKERFILE: &str = include_str!("../../../../image/Dockerfile");
-const ENTRYPOINT: &str = include_str!("../../../../image/entrypoint.sh");
+const DOCKERFILE: &str = include_str!("../../../../../image/Dockerfile");
+const ENTRYPOINT: &str = include_str!("../../../../../image/entrypoint.sh");
 /// Where Debian keeps certificates added by the administrator.
 const HOST_EXTRA_CA_DIR: &str = "/usr/local/share/ca-certificates";
 /// The image label that records which inputs an image was built from.
@@ -112,7 +112,7 @@ fn read_ca_certificates(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
 
 impl Docker {
     /// Whether `build.tag` exists and was built from exactly these inputs.
-    pub async fn image_is_current(&self, build: &ImageBuild) -> Result<bool, DockerError> {
+    pub async fn image_is_current(&self, build: &ImageBuild) -> Result<bool, EngineError> {
         let label = self.image_label(&build.tag, IMAGE_HASH_LABEL).await?;
         Ok(label.as_deref() == Some(build.input_hash().as_str()))
     }
@@ -122,9 +122,9 @@ impl Docker {
         &self,
         build: &ImageBuild,
         mut progress: impl FnMut(BuildProgress),
-    ) -> Result<(), DockerError> {
+    ) -> Result<(), EngineError> {
         let context = build.context_tar().map_err(|error| {
-            DockerError::Failed(format!("cannot pack the build context: {error}"))
+            EngineError::Failed(format!("cannot pack the build context: {error}"))
         })?;
         let build_args = HashMap::from([("BASE_IMAGE", build.base_image.as_str())]);
         let labels = HashMap::from([(IMAGE_HASH_LABEL, build.input_hash())]);
@@ -141,9 +141,9 @@ impl Docker {
         let mut stream =
             client.build_image(options, None, Some(bollard::body_full(context.into())));
         while let Some(item) = stream.next().await {
-            let info = item.map_err(DockerError::from)?;
+            let info = item.map_err(EngineError::from)?;
             if let Some(detail) = info.error_detail {
-                return Err(DockerError::Failed(format!(
+                return Err(EngineError::Failed(format!(
                     "image build failed: {}",
                     detail.message.unwrap_or_default()
                 )));

@@ -11,7 +11,7 @@ use hyper::{Request, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::DockerError;
+use super::EngineError;
 
 /// Both directions of an attached TTY exec.
 pub type RawStream = TokioIo<hyper::upgrade::Upgraded>;
@@ -22,7 +22,7 @@ enum Endpoint {
     Tcp(String),
 }
 
-fn endpoint() -> Result<Endpoint, DockerError> {
+fn endpoint() -> Result<Endpoint, EngineError> {
     let host = std::env::var("DOCKER_HOST").unwrap_or_default();
     if host.is_empty() {
         return Ok(Endpoint::Unix("/var/run/docker.sock".to_owned()));
@@ -33,13 +33,13 @@ fn endpoint() -> Result<Endpoint, DockerError> {
     if let Some(address) = host.strip_prefix("tcp://") {
         return Ok(Endpoint::Tcp(address.to_owned()));
     }
-    Err(DockerError::Failed(format!(
+    Err(EngineError::Failed(format!(
         "DOCKER_HOST {host:?} is not unix:// or tcp://"
     )))
 }
 
-async fn connect() -> Result<Box<dyn Io>, DockerError> {
-    let unavailable = |error: std::io::Error| DockerError::Unavailable(error.to_string());
+async fn connect() -> Result<Box<dyn Io>, EngineError> {
+    let unavailable = |error: std::io::Error| super::error::unavailable(error);
     Ok(match endpoint()? {
         Endpoint::Unix(path) => Box::new(
             tokio::net::UnixStream::connect(path)
@@ -60,11 +60,11 @@ trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 
 /// Starts exec `exec_id` (created with a TTY) and returns its raw stream.
-pub async fn start_attached(api_version: &str, exec_id: &str) -> Result<RawStream, DockerError> {
+pub async fn start_attached(api_version: &str, exec_id: &str) -> Result<RawStream, EngineError> {
     let io = TokioIo::new(connect().await?);
     let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
         .await
-        .map_err(|error| DockerError::Unavailable(error.to_string()))?;
+        .map_err(super::error::unavailable)?;
     tokio::spawn(async move {
         if let Err(error) = connection.with_upgrades().await {
             tracing::debug!("exec attach connection ended: {error}");
@@ -78,21 +78,21 @@ pub async fn start_attached(api_version: &str, exec_id: &str) -> Result<RawStrea
         .body(Full::new(Bytes::from_static(
             br#"{"Detach":false,"Tty":true}"#,
         )))
-        .map_err(|error| DockerError::Failed(error.to_string()))?;
+        .map_err(|error| EngineError::Failed(error.to_string()))?;
     let response = sender
         .send_request(request)
         .await
-        .map_err(|error| DockerError::Unavailable(error.to_string()))?;
+        .map_err(super::error::unavailable)?;
     match response.status() {
         StatusCode::SWITCHING_PROTOCOLS | StatusCode::OK => {}
-        StatusCode::NOT_FOUND => return Err(DockerError::NotFound(format!("no exec {exec_id}"))),
+        StatusCode::NOT_FOUND => return Err(EngineError::NotFound(format!("no exec {exec_id}"))),
         StatusCode::CONFLICT => {
-            return Err(DockerError::Conflict(
+            return Err(EngineError::Conflict(
                 "the container is not running".to_owned(),
             ));
         }
         status => {
-            return Err(DockerError::Refused {
+            return Err(EngineError::Refused {
                 status: status.as_u16(),
                 message: format!("exec start answered {status}"),
             });
@@ -100,6 +100,6 @@ pub async fn start_attached(api_version: &str, exec_id: &str) -> Result<RawStrea
     }
     let upgraded = hyper::upgrade::on(response)
         .await
-        .map_err(|error| DockerError::Failed(format!("exec attach did not upgrade: {error}")))?;
+        .map_err(|error| EngineError::Failed(format!("exec attach did not upgrade: {error}")))?;
     Ok(TokioIo::new(upgraded))
 }

@@ -6,19 +6,18 @@
 //! the container when even the task is dropped half-way, as when the runtime shuts down.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::CreateContainerOptionsBuilder;
 use perry_api::{DindMode, WorkspaceLimits};
 
-use super::{ContainerSpec, Docker, DockerError, workspace_host_config};
+use super::{ContainerSpec, Docker, Engine, EngineError, workspace_host_config};
 
 impl Docker {
     /// Who the daemon is: its ID, version and kernel. A probe's result holds for the daemon that
     /// gave it; another daemon (or this one upgraded, or on another kernel) is probed again.
-    pub async fn daemon_identity(&self) -> Result<String, DockerError> {
+    pub async fn daemon_identity(&self) -> Result<String, EngineError> {
         let info = self
             .call(|docker| async move { docker.info().await })
             .await?;
@@ -34,23 +33,23 @@ impl Docker {
     /// `probe_name` of `image` that runs `true`. Runtimes without CAP_SYS_RESOURCE (some VMs)
     /// refuse it. The container is gone when this returns, and also when this future is dropped
     /// before it returns: the probe goes on in its own task and removes it.
-    pub async fn detect_dind_mode(
-        self: &Arc<Self>,
+    pub(super) async fn probe_in_own_task(
+        &self,
         image: &str,
         probe_name: &str,
         labels: HashMap<String, String>,
-    ) -> Result<DindMode, DockerError> {
+    ) -> Result<DindMode, EngineError> {
         let docker = self.clone();
         let image = image.to_owned();
         let probe_name = probe_name.to_owned();
         tokio::spawn(async move { docker.probe(&image, &probe_name, labels).await })
             .await
-            .map_err(|error| DockerError::Failed(format!("the probe's task ended: {error}")))?
+            .map_err(|error| EngineError::Failed(format!("the probe's task ended: {error}")))?
     }
 
     /// Removes the probe container an agent killed in the middle of its probe left behind;
     /// waits for a probe of this agent that is using the name.
-    pub async fn remove_probe_container(&self, probe_name: &str) -> Result<(), DockerError> {
+    pub async fn remove_probe_container(&self, probe_name: &str) -> Result<(), EngineError> {
         let _one_probe_at_a_time = self.probing.lock().await;
         self.remove_container(probe_name).await
     }
@@ -60,7 +59,7 @@ impl Docker {
         image: &str,
         probe_name: &str,
         labels: HashMap<String, String>,
-    ) -> Result<DindMode, DockerError> {
+    ) -> Result<DindMode, EngineError> {
         let _one_probe_at_a_time = self.probing.lock().await;
         let guard = ProbeContainerGuard {
             name: Some(probe_name.to_owned()),
@@ -77,7 +76,7 @@ impl Docker {
         image: &str,
         probe_name: &str,
         labels: HashMap<String, String>,
-    ) -> Result<DindMode, DockerError> {
+    ) -> Result<DindMode, EngineError> {
         let spec = ContainerSpec {
             name: probe_name.to_owned(),
             hostname: "perry-probe".to_owned(),
@@ -113,7 +112,7 @@ impl Docker {
                 .await
             {
                 Ok(_) => break,
-                Err(DockerError::Conflict(message)) if attempts < 10 => {
+                Err(EngineError::Conflict(message)) if attempts < 10 => {
                     tracing::info!("the probe's name is still taken ({message}); trying again");
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -124,7 +123,7 @@ impl Docker {
         match self.start_container(probe_name).await {
             Ok(()) => Ok(DindMode::Privileged),
             // Docker answered, and refused the privileged container ("unable to apply caps").
-            Err(DockerError::Refused { message, .. }) => {
+            Err(EngineError::Refused { message, .. }) => {
                 tracing::info!(
                     "the runtime refused --privileged ({message}); workspaces get an explicit capability set"
                 );
@@ -158,9 +157,9 @@ impl Drop for ProbeContainerGuard {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|error| DockerError::Failed(format!("no runtime: {error}")))?;
+                .map_err(|error| EngineError::Failed(format!("no runtime: {error}")))?;
             runtime.block_on(Docker::new().remove_container(&name))?;
-            Ok::<_, DockerError>(name)
+            Ok::<_, EngineError>(name)
         });
         match removal.join() {
             Ok(Ok(name)) => tracing::info!("removed the interrupted probe container {name}"),

@@ -1,0 +1,361 @@
+//! The engines that run workspaces: the Docker Engine ([`docker`]) and Kubernetes. Everything
+//! above this module (workspace, terminal, sessions, ports, the container view) asks an
+//! [`Engine`] and never knows which one runs a workspace.
+//!
+//! **Architecture invariant:** only the engine modules talk to an engine (bollard for Docker);
+//! no other module names bollard or reads an engine's message text: they see [`EngineError`]
+//! kinds and the types here.
+
+pub mod docker;
+mod error;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use std::collections::BTreeMap;
+
+use perry_api::{DindMode, WorkspaceLimits};
+use serde::{Deserialize, Serialize};
+
+pub use error::EngineError;
+
+
+/// Which engine runs the agent's workspaces: config.json's `engine`, `{"kind": "docker"}` when
+/// absent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum EngineConfig {
+    /// The Docker Engine on the agent's machine (`DOCKER_HOST`, else the local socket).
+    #[default]
+    Docker,
+    /// A Kubernetes cluster: each workspace a pod with two PersistentVolumeClaims.
+    Kubernetes(Box<KubernetesConfig>),
+}
+
+/// Where and how workspaces run on Kubernetes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// The namespace of every workspace object (`perry` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The kubeconfig file; absent: the agent's ServiceAccount inside a cluster, else
+    /// `$KUBECONFIG` or `~/.kube/config`, as kubectl finds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<String>,
+    /// The kubeconfig context (its current one when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// The StorageClass of the workspaces' claims (the cluster's default when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// The size each claim asks for (`10Gi` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<String>,
+    /// The image new workspaces run, as the cluster's nodes name it (config.json's `imageTag`
+    /// when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// `Always`, `IfNotPresent` (when absent) or `Never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    /// A RuntimeClass for the pods (e.g. sysbox), which then get no added rights of Perry's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_class_name: Option<String>,
+    /// Labels a node must have to run workspaces.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+}
+
+impl EngineConfig {
+    pub(crate) fn is_docker(&self) -> bool {
+        *self == EngineConfig::Docker
+    }
+}
+
+/// The engine config.json's `engine` names.
+pub fn from_config(config: &EngineConfig) -> anyhow::Result<std::sync::Arc<dyn Engine>> {
+    match config {
+        EngineConfig::Docker => Ok(std::sync::Arc::new(docker::Docker::new())),
+        EngineConfig::Kubernetes(_) => anyhow::bail!(
+            "config.json asks for the Kubernetes engine, which this build of Perry does not have yet; remove `engine` (or set {{\"kind\": \"docker\"}}) to use Docker"
+        ),
+    }
+}
+
+/// The label every engine object of a workspace (container or pod, volume or claim, network) carries, with the workspace's name.
+pub const WORKSPACE_LABEL: &str = "dev.perry.workspace";
+/// The label that ties a workspace's objects to one agent's `workspacePrefix`.
+pub const PREFIX_LABEL: &str = "dev.perry.prefix";
+/// Creation time of the workspace, RFC 3339.
+pub const CREATED_LABEL: &str = "dev.perry.created";
+/// The host port of the workspace's sshd.
+pub const SSH_PORT_LABEL: &str = "dev.perry.ssh-port";
+
+/// What Perry needs to know about one of its containers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// Name without the leading `/`.
+    pub name: String,
+    pub running: bool,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+    /// Its address on each network it is attached to, by network name.
+    pub addresses: HashMap<String, std::net::IpAddr>,
+}
+
+/// Everything that makes a workspace container.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub hostname: String,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+    pub env: Vec<String>,
+    pub network: String,
+    /// Volume name → mount point.
+    pub volumes: Vec<(String, String)>,
+    pub ssh_host_port: u16,
+    /// CPU, memory and process limits; an absent field is no limit.
+    pub limits: WorkspaceLimits,
+}
+
+/// An interactive command to start with [`Engine::start_tty_exec`].
+#[derive(Debug, Clone, Copy)]
+pub struct TtyExec<'a> {
+    pub container: &'a str,
+    pub user: &'a str,
+    pub working_dir: &'a str,
+    pub cmd: &'a [String],
+    pub env: &'a [String],
+}
+
+/// The streams of a running TTY exec: raw bytes both ways.
+pub struct TtyExecStreams {
+    pub exec_id: String,
+    pub output: std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>>,
+    pub input: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// What a command run with [`Engine::exec_split`] printed, and how it ended.
+#[derive(Debug, Clone, Default)]
+pub struct SplitOutput {
+    pub exit_code: i64,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub truncated: bool,
+}
+
+/// The streams of a running exec without a TTY.
+pub struct StdioExec {
+    pub exec_id: String,
+    pub stdout: std::pin::Pin<
+        Box<dyn futures_util::Stream<Item = Result<hyper::body::Bytes, EngineError>> + Send>,
+    >,
+    pub stdin: std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>,
+}
+
+/// What the engine says about an exec.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecState {
+    pub running: bool,
+    pub pid: i64,
+    pub exit_code: Option<i64>,
+}
+
+/// The result of a command run to completion in a container.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub exit_code: i64,
+    /// Its stdout and stderr together, cut at [`EXEC_OUTPUT_LIMIT`] bytes.
+    pub output: String,
+}
+
+/// How much output of a command run with [`Engine::exec`] is kept.
+pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// What runs workspaces. One workspace is one container (Docker) or one pod (Kubernetes), with
+/// two volumes (home and the inner Docker's data); names are the agent's prefix plus the
+/// workspace's name, and every object carries [`PREFIX_LABEL`].
+#[async_trait::async_trait]
+pub trait Engine: std::fmt::Debug + Send + Sync {
+    /// `docker` or `kubernetes`, as `agent.info` tells it.
+    fn kind(&self) -> &'static str;
+
+    /// Where workspaces go, for people: Docker's endpoint, a cluster's server and namespace.
+    fn location(&self) -> String;
+
+    /// The engine's version, e.g. Docker's `20.10.24+dfsg1`.
+    async fn version(&self) -> Result<String, EngineError>;
+
+    /// Who answers: a Docker-in-Docker probe's result holds for the engine that gave it.
+    async fn identity(&self) -> Result<String, EngineError>;
+
+    /// The CPUs and memory a workspace can have at most.
+    async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError>;
+
+    /// Whether the image is there to run.
+    async fn image_exists(&self, image: &str) -> Result<bool, EngineError>;
+
+    /// Finds out how a workspace's inner Docker daemon gets its rights here, with a throwaway
+    /// container (or pod) `probe_name` of `image` that is gone when this returns, also when the
+    /// future is dropped before.
+    async fn detect_dind_mode(
+        &self,
+        image: &str,
+        probe_name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<DindMode, EngineError>;
+
+    /// Removes the probe an agent killed in the middle of its probe left behind.
+    async fn remove_probe(&self, probe_name: &str) -> Result<(), EngineError>;
+
+    /// Makes what all workspaces share (Docker: their network) when it is missing.
+    async fn prepare(
+        &self,
+        network: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), EngineError>;
+
+    async fn volume_exists(&self, name: &str) -> Result<bool, EngineError>;
+
+    /// Creates a volume (a claim on Kubernetes); an existing one is left as it is.
+    async fn create_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<(), EngineError>;
+
+    /// Removes a volume; a missing one is fine.
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
+
+    /// Creates a workspace's container in `mode`, not started; returns its id.
+    async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        mode: DindMode,
+    ) -> Result<String, EngineError>;
+
+    /// Starts a container; one already running is fine. A host port it publishes that someone
+    /// else holds is [`EngineError::PortInUse`].
+    async fn start_container(&self, name: &str) -> Result<(), EngineError>;
+
+    /// Stops a container, giving it `grace` to shut down; a stopped one is fine.
+    async fn stop_container(&self, name: &str, grace: Duration) -> Result<(), EngineError>;
+
+    /// Removes a container, running or not, and waits until it is gone; a missing one is fine.
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError>;
+
+    /// One container by name or id, `None` when it does not exist.
+    async fn inspect_container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError>;
+
+    /// All containers (running or not) of the agent with `prefix`.
+    async fn list_containers(&self, prefix: &str) -> Result<Vec<ContainerInfo>, EngineError>;
+
+    /// The engine's own events about the containers of `prefix` since `since` (Unix seconds),
+    /// one `()` per change: the caller only needs to know that something changed. Ends with an
+    /// error when the engine goes away.
+    async fn container_changes(
+        &self,
+        since: u64,
+        prefix: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<(), EngineError>>, EngineError>;
+
+    /// Runs `cmd` in a running container as `user` and waits for it to finish; stdout and
+    /// stderr together, cut at [`EXEC_OUTPUT_LIMIT`].
+    async fn exec(
+        &self,
+        container: &str,
+        user: &str,
+        cmd: &[&str],
+    ) -> Result<ExecOutput, EngineError>;
+
+    /// Runs `cmd` to completion as `user` in `working_dir` (the image's when `None`), with
+    /// stdout and stderr kept apart, each cut at `limit` bytes (the rest is drained).
+    async fn exec_split(
+        &self,
+        container: &str,
+        user: &str,
+        working_dir: Option<&str>,
+        cmd: &[String],
+        limit: usize,
+    ) -> Result<SplitOutput, EngineError>;
+
+    /// Starts an interactive command with a TTY; its raw byte streams (output out, keystrokes
+    /// in). The output ends when the command exits.
+    async fn start_tty_exec(&self, request: TtyExec<'_>) -> Result<TtyExecStreams, EngineError>;
+
+    /// Sets the TTY size of an exec.
+    async fn resize_exec(&self, exec_id: &str, cols: u16, rows: u16) -> Result<(), EngineError>;
+
+    /// Whether an exec still runs, and how it ended.
+    async fn exec_state(&self, exec_id: &str) -> Result<ExecState, EngineError>;
+
+    /// Starts a command without a TTY with stdin attached: its stdout as byte chunks (stderr
+    /// goes to the agent's log) and its stdin. For line protocols, such as the worker's.
+    async fn start_stdio_exec(
+        &self,
+        container: &str,
+        user: &str,
+        cmd: &[&str],
+    ) -> Result<StdioExec, EngineError>;
+
+    /// The container's own output: the last `tail` lines, or those since `since_seconds` (Unix
+    /// time), each as (stream, RFC 3339 time, text).
+    async fn container_logs(
+        &self,
+        container: &str,
+        tail: u32,
+        since_seconds: Option<i64>,
+    ) -> Result<Vec<(String, String, String)>, EngineError>;
+
+    /// Unpacks a tar archive into a container at `dir`, keeping its entries' owners and modes.
+    async fn upload_archive(
+        &self,
+        container: &str,
+        dir: &str,
+        archive: Vec<u8>,
+    ) -> Result<(), EngineError>;
+
+    /// The contents of one file in a container; `None` when it does not exist. A file larger
+    /// than `limit` bytes is an error, and costs no more than `limit` to find out.
+    async fn read_file(
+        &self,
+        container: &str,
+        path: &str,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, EngineError>;
+
+    /// Puts one file into a container at `dir/file_name` with `mode`, owned by root.
+    async fn upload_file(
+        &self,
+        container: &str,
+        dir: &str,
+        file_name: &str,
+        contents: &[u8],
+        mode: u32,
+    ) -> Result<(), EngineError> {
+        let archive = one_file_archive(file_name, contents, mode)
+            .map_err(|error| EngineError::Failed(format!("cannot pack {file_name}: {error}")))?;
+        self.upload_archive(container, dir, archive).await
+    }
+}
+
+/// A tar archive of one file owned by root.
+fn one_file_archive(file_name: &str, contents: &[u8], mode: u32) -> std::io::Result<Vec<u8>> {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(contents.len() as u64);
+    header.set_mode(mode);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_mtime(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or(0),
+    );
+    let mut archive = tar::Builder::new(Vec::new());
+    archive.append_data(&mut header, file_name, contents)?;
+    archive.into_inner()
+}
