@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 
-use crate::engine::{ContainerInfo, Engine, EngineError};
+use crate::engine::{Connection, ContainerInfo, Engine, EngineError};
 
 /// How long the watcher waits before it subscribes again after the stream broke.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
@@ -72,19 +72,26 @@ impl ContainerView {
         self.refresh().await
     }
 
-    /// The address of container `name` on `network` while it runs; `None` when it does not exist,
-    /// does not run or is not on that network. From memory while live (a port forward asks this
-    /// for every connection it accepts), else from Docker.
-    pub async fn address(
+    /// A connection to `port` of container `name` while it runs; `None` when it does not exist
+    /// or does not run. The container is looked up in memory while live (a port forward asks
+    /// for every connection it accepts), else asked of the engine.
+    pub async fn connect(
         &self,
         name: &str,
         network: &str,
-    ) -> Result<Option<std::net::IpAddr>, EngineError> {
+        port: u16,
+    ) -> Result<Option<Box<dyn Connection>>, EngineError> {
         let containers = self.containers().await?;
-        Ok(containers
+        let Some(container) = containers
             .iter()
             .find(|container| container.name == name && container.running)
-            .and_then(|container| container.addresses.get(network).copied()))
+        else {
+            return Ok(None);
+        };
+        self.engine
+            .connect(container, network, port)
+            .await
+            .map(Some)
     }
 
     /// Asks Docker now and, while live, keeps the answer unless a newer one is already there.

@@ -479,42 +479,25 @@ async fn accept_loop(
     connections.shutdown().await;
 }
 
-/// Relays one connection to the workspace container's `port`, at the address the container has
-/// now: it changes when the container is recreated.
+/// Relays one connection to the workspace container's `port`, where the container is now: it
+/// moves when the container is recreated.
 async fn relay(mut client: TcpStream, peer: SocketAddr, target: ForwardTarget, port: u16) {
     set_nodelay(&client);
-    let address = match target
+    let connect = target
         .containers
-        .address(&target.container, &target.network)
-        .await
-    {
-        Ok(Some(address)) => address,
-        Ok(None) => {
+        .connect(&target.container, &target.network, port);
+    let mut upstream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
+        Ok(Ok(Some(upstream))) => upstream,
+        Ok(Ok(None)) => {
             tracing::debug!(
-                "connection from {peer} to {}:{port}: the workspace is not running on {}",
-                target.workspace,
-                target.network
-            );
-            return;
-        }
-        Err(error) => {
-            tracing::debug!(
-                "connection from {peer} to {}:{port}: {error}",
+                "connection from {peer} to {}:{port}: the workspace is not running",
                 target.workspace
             );
             return;
         }
-    };
-    let mut upstream = match tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        TcpStream::connect((address, port)),
-    )
-    .await
-    {
-        Ok(Ok(upstream)) => upstream,
         Ok(Err(error)) => {
             tracing::debug!(
-                "connection from {peer} to {}:{port} closed: nothing accepts it there ({error})",
+                "connection from {peer} to {}:{port} closed: {error}",
                 target.workspace
             );
             return;
@@ -528,7 +511,6 @@ async fn relay(mut client: TcpStream, peer: SocketAddr, target: ForwardTarget, p
             return;
         }
     };
-    set_nodelay(&upstream);
     if let Err(error) = tokio::io::copy_bidirectional(&mut client, &mut upstream).await {
         tracing::debug!(
             "connection from {peer} to {}:{port} ended: {error}",

@@ -91,7 +91,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         None => None,
     };
     let state = Arc::new(StateStore::open(&options.config_dir)?);
-    let engine = crate::engine::from_config(&config.engine)?;
+    let engine = crate::engine::from_config(&config.engine).await?;
     let settings = WorkspaceSettings {
         prefix: config.workspace_prefix.clone(),
         image: config.image_tag.clone(),

@@ -8,6 +8,7 @@
 
 pub mod docker;
 mod error;
+pub mod kubernetes;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,7 +19,6 @@ use perry_api::{DindMode, WorkspaceLimits};
 use serde::{Deserialize, Serialize};
 
 pub use error::EngineError;
-
 
 /// Which engine runs the agent's workspaces: config.json's `engine`, `{"kind": "docker"}` when
 /// absent.
@@ -74,13 +74,13 @@ impl EngineConfig {
 }
 
 /// The engine config.json's `engine` names.
-pub fn from_config(config: &EngineConfig) -> anyhow::Result<std::sync::Arc<dyn Engine>> {
-    match config {
-        EngineConfig::Docker => Ok(std::sync::Arc::new(docker::Docker::new())),
-        EngineConfig::Kubernetes(_) => anyhow::bail!(
-            "config.json asks for the Kubernetes engine, which this build of Perry does not have yet; remove `engine` (or set {{\"kind\": \"docker\"}}) to use Docker"
-        ),
-    }
+pub async fn from_config(config: &EngineConfig) -> anyhow::Result<std::sync::Arc<dyn Engine>> {
+    Ok(match config {
+        EngineConfig::Docker => std::sync::Arc::new(docker::Docker::new()),
+        EngineConfig::Kubernetes(kubernetes) => {
+            std::sync::Arc::new(kubernetes::Kubernetes::connect(kubernetes).await?)
+        }
+    })
 }
 
 /// The label every engine object of a workspace (container or pod, volume or claim, network) carries, with the workspace's name.
@@ -327,6 +327,15 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
         limit: u64,
     ) -> Result<Option<Vec<u8>>, EngineError>;
 
+    /// Opens a connection to `port` of a running container: to its address on `network`
+    /// (Docker), or through the API server (Kubernetes). Port forwards and SSH use it.
+    async fn connect(
+        &self,
+        container: &ContainerInfo,
+        network: &str,
+        port: u16,
+    ) -> Result<Box<dyn Connection>, EngineError>;
+
     /// Puts one file into a container at `dir/file_name` with `mode`, owned by root.
     async fn upload_file(
         &self,
@@ -341,6 +350,11 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
         self.upload_archive(container, dir, archive).await
     }
 }
+
+/// A byte stream both ways to a port of a workspace.
+pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Connection for T {}
 
 /// A tar archive of one file owned by root.
 fn one_file_archive(file_name: &str, contents: &[u8], mode: u32) -> std::io::Result<Vec<u8>> {

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::files;
-use crate::engine::EngineConfig;
 use super::redact::{self, RedactedValues};
+use crate::engine::EngineConfig;
 
 /// The port the agent listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7391;
@@ -77,7 +77,6 @@ pub struct ConfigFile {
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
 }
-
 
 /// The `auth` object of `config.json`.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]

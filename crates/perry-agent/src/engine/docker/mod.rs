@@ -749,6 +749,28 @@ impl Engine for Docker {
         .await
     }
 
+    async fn connect(
+        &self,
+        container: &ContainerInfo,
+        network: &str,
+        port: u16,
+    ) -> Result<Box<dyn super::Connection>, EngineError> {
+        let address = container.addresses.get(network).ok_or_else(|| {
+            EngineError::Conflict(format!("{} is not running on {network}", container.name))
+        })?;
+        let stream = tokio::net::TcpStream::connect((*address, port))
+            .await
+            .map_err(|error| {
+                EngineError::Failed(format!(
+                    "nothing accepts connections on port {port} of {} ({error})",
+                    container.name
+                ))
+            })?;
+        // Small writes (keystrokes, dev-server pushes) leave at once.
+        let _ = stream.set_nodelay(true);
+        Ok(Box::new(stream))
+    }
+
     /// The contents of one file in a container (running or not); `None` when it does not exist.
     /// A file larger than `limit` bytes is an error: the download stops there, so a huge file
     /// (or one that never ends) costs no more than `limit`.
