@@ -47,6 +47,23 @@ fi
 scripts/ensure-docker.sh
 [ "$faults" -eq 0 ] || exit "$faults"
 
+echo "== Kubernetes engine tests (a real two-node cluster on this machine, scripts/kubernetes/)"
+# Built once into ~/.cache (about 5 minutes cold), started for these tests and stopped after,
+# leaving the machine as it was.
+trap 'scripts/kubernetes/cluster.sh down' EXIT
+cluster=$(scripts/kubernetes/cluster.sh up | tail -1)
+export PERRY_TEST_KUBECONFIG="${cluster#KUBECONFIG=}"
+kubernetes=0
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run -p perry-agent --locked --test kubernetes --ignore-default-filter \
+    --test-threads 2 --no-fail-fast || kubernetes=$?
+else
+  cargo test -p perry-agent --locked --test kubernetes || kubernetes=$?
+fi
+scripts/kubernetes/cluster.sh down
+trap - EXIT
+[ "$kubernetes" -eq 0 ] || exit "$kubernetes"
+
 echo "== Fuzzing the RPC decoding and input checks (cargo-fuzz, ${FUZZ_SECONDS:-60} s)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 

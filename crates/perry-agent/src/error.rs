@@ -88,13 +88,27 @@ impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
         match error {
             EngineError::Unavailable(_) => ApiError::ServiceUnavailable(error.to_string()),
-            EngineError::NotFound(message) => ApiError::NotFound(format!("Docker: {message}")),
+            EngineError::NotFound(message) => ApiError::NotFound(format!("Engine: {message}")),
             EngineError::Conflict(message) | EngineError::PortInUse(message) => {
-                ApiError::Conflict(format!("Docker: {message}"))
+                ApiError::Conflict(format!("Engine: {message}"))
             }
             EngineError::RemovalInProgress(_) => ApiError::Conflict(error.to_string()),
+            // A policy or quota that says no, a request the engine cannot take, an engine that
+            // cannot place the workspace now: each told as such (Kubernetes says all three).
+            EngineError::Refused {
+                status: 403,
+                message,
+            } => ApiError::Forbidden(format!("The engine refused: {message}")),
+            EngineError::Refused {
+                status: 400 | 422,
+                message,
+            } => ApiError::BadRequest(format!("The engine refused: {message}")),
+            EngineError::Refused {
+                status: 503,
+                message,
+            } => ApiError::ServiceUnavailable(format!("The engine cannot do it now: {message}")),
             EngineError::Refused { message, .. } | EngineError::Failed(message) => {
-                ApiError::Internal(anyhow::anyhow!("Docker refused: {message}"))
+                ApiError::Internal(anyhow::anyhow!("The engine refused: {message}"))
             }
             EngineError::NotModified(_) => ApiError::Internal(anyhow::anyhow!("{error}")),
         }
