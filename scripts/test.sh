@@ -56,7 +56,7 @@ export PERRY_TEST_KUBECONFIG="${cluster#KUBECONFIG=}"
 kubernetes=0
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run -p perry-agent --locked --test kubernetes --ignore-default-filter \
-    --test-threads 2 --no-fail-fast || kubernetes=$?
+    --test-threads 1 --no-fail-fast || kubernetes=$?
 else
   cargo test -p perry-agent --locked --test kubernetes || kubernetes=$?
 fi

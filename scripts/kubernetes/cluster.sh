@@ -6,7 +6,8 @@
 #                             KUBECONFIG=<path> on its last line
 #   cluster.sh down           stops all of it and puts the machine back as it was: processes,
 #                             mounts, iptables rules and the sysctls the kubelet changes
-#   cluster.sh stop-node N    kills node N's kubelet (the node goes NotReady, as a lost node)
+#   cluster.sh stop-node N    kills node N's kubelet (the node goes NotReady; its pods run on)
+#   cluster.sh lose-node N    kills its kubelet and its containers, as when the machine dies
 #   cluster.sh start-node N   starts it again
 #   cluster.sh status         what runs
 #
@@ -330,9 +331,16 @@ case "${1:-}" in
   stop-node)
     stop_process "node${2:?node number}-kubelet" 2
     ;;
+  lose-node)
+    stop_process "node${2:?node number}-kubelet" 2
+    node_docker "$2" ps -q | xargs -r docker -H "unix://$STATE/node$2/docker.sock" kill >/dev/null
+    ;;
   start-node)
     BIN=$("$HERE/ensure-kubernetes.sh")
-    start_kubelet "${2:?node number}"
+    pid_file="$STATE/pids/node${2:?node number}-kubelet.pid"
+    if ! { [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; }; then
+      start_kubelet "$2"
+    fi
     wait_for "node $2" 60 node_ready "$2"
     ;;
   status)
@@ -342,5 +350,5 @@ case "${1:-}" in
       if kill -0 "$(cat "$pid")" 2>/dev/null; then echo "$name running"; else echo "$name dead"; fi
     done
     ;;
-  *) echo "usage: $0 up|down|status|stop-node N|start-node N" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|stop-node N|lose-node N|start-node N" >&2; exit 2 ;;
 esac

@@ -14,8 +14,11 @@ VERSION="1.20.5+really1.20.2-1.1+deb12u1"
 CACHE="${PERRY_K8S_CACHE:-$HOME/.cache/perry/kubernetes}/$VERSION"
 BIN="$CACHE/bin"
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl pause)
+# Changes when the way the binaries are built changes, so a cache from before is built again.
+RECIPE=2
 
 have_all() {
+  [ "$(cat "$BIN/.recipe" 2>/dev/null)" = "$RECIPE" ] || return 1
   for binary in "${BINARIES[@]}"; do [ -x "$BIN/$binary" ] || return 1; done
 }
 if have_all; then
@@ -95,20 +98,23 @@ if [ ! -f "$WORK/.generated" ]; then
   touch "$WORK/.generated"
 fi
 mkdir -p "$BIN"
+[ "$(cat "$BIN/.recipe" 2>/dev/null)" = "$RECIPE" ] || rm -f "$BIN"/kube* "$BIN/pause"
+# In GOPATH mode the version variables live under the tree's vendor/ path.
+VERSION_PKG=k8s.io/kubernetes/vendor/k8s.io/component-base/version
 for component in kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl; do
   [ -x "$BIN/$component" ] && continue
   log "building $component"
   started=$(date +%s)
   go build -o "$BIN/$component.tmp" -ldflags "-s -w \
-    -X k8s.io/component-base/version.gitVersion=v1.20.2 \
-    -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=20 \
-    -X k8s.io/client-go/pkg/version.gitVersion=v1.20.2" "./cmd/$component" >&2
+    -X $VERSION_PKG.gitVersion=v1.20.2 -X $VERSION_PKG.gitMajor=1 -X $VERSION_PKG.gitMinor=20 \
+    -X $VERSION_PKG.gitTreeState=clean" "./cmd/$component" >&2
   mv "$BIN/$component.tmp" "$BIN/$component"
   log "built $component in $(( $(date +%s) - started )) s"
 done
 if [ ! -x "$BIN/pause" ]; then
   gcc -Os -static -o "$BIN/pause" build/pause/linux/pause.c
 fi
+echo "$RECIPE" >"$BIN/.recipe"
 have_all
 # Only the binaries are needed from now on: the tree and Go's build cache are 2 GB.
 rm -rf "$WORK/gopath" "$WORK/gocache"

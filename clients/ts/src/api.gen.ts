@@ -14,7 +14,7 @@ defined: boolean, code: ErrorCode, status: number,
  */
 message: string, data: unknown, };
 
-export type WorkspaceStatus = "running" | "stopped" | "creating" | "error";
+export type WorkspaceStatus = "running" | "stopped" | "creating" | "error" | "unreachable";
 
 export type PortForward = { hostPort: number, workspacePort: number, };
 

@@ -13,18 +13,21 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolumeClaim, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use perry_api::procedures::{
-    AgentInfoCall, PortsForward, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
-    WorkspacesLogs, WorkspacesStart, WorkspacesStop, WorkspacesSync,
+    AgentInfoCall, PortsForward, SessionsList, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
+    WorkspacesList, WorkspacesLogs, WorkspacesStart, WorkspacesStop, WorkspacesSync,
 };
+use perry_api::sessions::SessionsPage;
 use perry_api::{AgentInfo, ExecOutput, SyncOutput, Workspace, WorkspaceStatus};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use common::{TestAgent, TestAgentConfig};
+
+const SESSION_ID: &str = "6f1c3a52-9d0e-4b8e-a7a4-2f59d1c0b7e3";
 
 /// The test cluster's kubeconfig.
 fn kubeconfig() -> String {
@@ -94,17 +97,23 @@ impl Drop for TestNamespace {
 
 /// An agent whose engine is the test cluster, in `namespace`.
 async fn agent_on(namespace: &TestNamespace, tag: &str) -> TestAgent {
+    agent_with(namespace, tag, json!({})).await
+}
+
+/// An agent on the test cluster with engine settings `more` besides the test's own.
+async fn agent_with(namespace: &TestNamespace, tag: &str, more: serde_json::Value) -> TestAgent {
+    let mut engine = json!({
+        "kind": "kubernetes",
+        "kubeconfig": kubeconfig(),
+        "namespace": namespace.name,
+        "imagePullPolicy": "Never",
+        "volumeSize": "1Gi",
+    });
+    for (key, value) in more.as_object().into_iter().flatten() {
+        engine[key] = value.clone();
+    }
     let mut extra = serde_json::Map::new();
-    extra.insert(
-        "engine".to_owned(),
-        json!({
-            "kind": "kubernetes",
-            "kubeconfig": kubeconfig(),
-            "namespace": namespace.name,
-            "imagePullPolicy": "Never",
-            "volumeSize": "1Gi",
-        }),
-    );
+    extra.insert("engine".to_owned(), engine);
     TestAgent::start_with(
         tag,
         TestAgentConfig {
@@ -286,6 +295,32 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         .await;
     assert!(!logs.lines.is_empty(), "{logs:?}");
 
+    // A coding agent's transcript written in the pod shows as a session, through the worker.
+    let line = json!({"parentUuid": null, "isSidechain": false, "userType": "external",
+        "cwd": "/home/workspace/app", "sessionId": SESSION_ID, "version": "2.0.14",
+        "type": "user", "message": {"role": "user", "content": "hello from the pod"},
+        "uuid": "u1", "timestamp": "2026-12-05T02:00:00.000Z"})
+    .to_string();
+    let written = run(&agent, "alpha", "workspace", &format!(
+        "mkdir -p ~/.claude/projects/-home-workspace-app && printf '%s\\n' '{line}' > ~/.claude/projects/-home-workspace-app/{SESSION_ID}.jsonl"
+    )).await;
+    assert_eq!(written.exit_code, 0, "{written:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let page: SessionsPage = agent
+            .ok::<SessionsList>(json!({"workspaceName": "alpha"}))
+            .await;
+        if page
+            .sessions
+            .iter()
+            .any(|session| session.session_id == SESSION_ID)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no session listed: {page:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
     // Stop keeps the claims and the files in them; start brings them back.
     run(&agent, "alpha", "workspace", "echo kept > ~/note.txt").await;
     let stopped: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "alpha"})).await;
@@ -339,4 +374,215 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
     }
     let (status, body) = agent.call("workspaces/get", json!({"name": "alpha"})).await;
     assert_eq!(status, 404, "{body}");
+}
+
+/// The cluster script, for killing and starting a node's kubelet.
+fn cluster(args: &[&str]) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts/kubernetes/cluster.sh");
+    let status = std::process::Command::new(script)
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cluster.sh {args:?}");
+}
+
+/// Marks a node (un)schedulable, as `kubectl cordon` does.
+async fn cordon(node: &str, unschedulable: bool) {
+    let nodes: Api<Node> = Api::all(client().await);
+    let patch = json!({"spec": {"unschedulable": unschedulable}});
+    nodes
+        .patch(node, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+}
+
+/// Puts the cluster back as the other tests expect it (both nodes up and schedulable),
+/// however this test ends.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        cluster(&["start-node", "1"]);
+        cluster(&["start-node", "2"]);
+        let _ = std::thread::spawn(|| {
+            tokio::runtime::Runtime::new().unwrap().block_on(async {
+                cordon("localhost", false).await;
+                cordon("127.0.0.2", false).await;
+            });
+        })
+        .join();
+    }
+}
+
+async fn pod_node(namespace: &TestNamespace, set: &str) -> String {
+    let pod = namespace.pods().get(&format!("{set}-0")).await.unwrap();
+    pod.spec.and_then(|spec| spec.node_name).unwrap()
+}
+
+async fn status_until(agent: &TestAgent, name: &str, wanted: WorkspaceStatus) -> Workspace {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let listed: Vec<Workspace> = agent.ok::<WorkspacesList>(json!({})).await;
+        let workspace = listed
+            .into_iter()
+            .find(|workspace| workspace.name == name)
+            .unwrap();
+        if workspace.status == wanted {
+            return workspace;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still {workspace:?}, not {wanted:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workspace_starts_where_its_storage_goes_and_follows_a_lost_node() {
+    let namespace = TestNamespace::new("nodes").await;
+    let agent = agent_on(&namespace, "k8snodes").await;
+    let created: Workspace = agent
+        .ok::<WorkspacesCreate>(json!({"name": "roam", "limits": {"cpus": 1, "memoryMb": 2048}}))
+        .await;
+    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    let set = agent.container("roam");
+    // Limits are the pod's limits; it asks the scheduler for less.
+    let resources = namespace
+        .sets()
+        .get(&set)
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .template
+        .spec
+        .unwrap()
+        .containers[0]
+        .resources
+        .clone()
+        .unwrap();
+    // (The API server writes 2048Mi as 2Gi.)
+    assert_eq!(resources.limits.unwrap()["memory"].0, "2Gi");
+    assert_eq!(resources.requests.unwrap()["cpu"].0, "100m");
+    run(&agent, "roam", "workspace", "echo travels > ~/note.txt").await;
+
+    // Stopped on one node and started when only the other can take it: the claims go along.
+    let first = pod_node(&namespace, &set).await;
+    let (other, other_number) = if first == "localhost" {
+        ("127.0.0.2", "2")
+    } else {
+        ("localhost", "1")
+    };
+    let _restore = Restore;
+    cordon(&first, true).await;
+    let _: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "roam"})).await;
+    let started: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "roam"})).await;
+    assert_eq!(started.status, WorkspaceStatus::Running, "{started:?}");
+    assert_eq!(pod_node(&namespace, &set).await, other);
+    let note = run(&agent, "roam", "workspace", "cat ~/note.txt").await;
+    assert_eq!(note.stdout, "travels\n", "{note:?}");
+    cordon(&first, false).await;
+
+    // Its node is lost (kubelet and containers gone, as when the machine dies): the
+    // workspace turns unreachable, and a start moves it back where its storage is.
+    cordon(other, true).await;
+    cluster(&["lose-node", other_number]);
+    let lost = status_until(&agent, "roam", WorkspaceStatus::Unreachable).await;
+    assert!(
+        lost.error.as_deref().is_some_and(|why| why.contains(other)),
+        "{lost:?}"
+    );
+    let moved: Workspace = agent.ok::<WorkspacesStart>(json!({"name": "roam"})).await;
+    assert_eq!(moved.status, WorkspaceStatus::Running, "{moved:?}");
+    assert_eq!(pod_node(&namespace, &set).await, first);
+    let note = run(&agent, "roam", "workspace", "cat ~/note.txt").await;
+    assert_eq!(note.stdout, "travels\n", "{note:?}");
+    cluster(&["start-node", other_number]);
+    cordon(other, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restarted_agent_finds_its_workspaces_from_the_clusters_labels() {
+    let namespace = TestNamespace::new("restart").await;
+    let mut agent = agent_on(&namespace, "k8sre").await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "kept"})).await;
+    agent.stop_agent().await;
+    // state.json gone too: only the cluster knows the workspace now.
+    std::fs::remove_file(agent.dir.path().join("state.json")).unwrap();
+    agent.restart_agent().await;
+    let found = status_until(&agent, "kept", WorkspaceStatus::Running).await;
+    assert_eq!(found.ports.ssh, created.ports.ssh);
+    assert_eq!(found.created, created.created);
+    // Its SSH port is published again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut ssh) = tokio::net::TcpStream::connect(("127.0.0.1", found.ports.ssh)).await {
+            let mut greeting = [0u8; 4];
+            if tokio::time::timeout(Duration::from_secs(5), ssh.read_exact(&mut greeting))
+                .await
+                .is_ok_and(|read| read.is_ok())
+            {
+                assert_eq!(&greeting, b"SSH-");
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "SSH is not published again");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_are_told_as_they_are_and_leave_nothing_behind() {
+    let namespace = TestNamespace::new("faults").await;
+    // No node has this label: the scheduler cannot place the pod.
+    let agent = agent_with(
+        &namespace,
+        "k8sfault",
+        json!({"nodeSelector": {"perry-test": "nowhere"}}),
+    )
+    .await;
+    let (status, body) = agent
+        .call("workspaces/create", json!({"name": "stuck"}))
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("no node can run")),
+        "{body}"
+    );
+    assert!(
+        namespace
+            .sets()
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !namespace
+        .claims()
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the claims of a failed create stay"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // An image no node has, with a policy of never pulling: told before anything is made.
+    let (status, body) = agent
+        .call(
+            "workspaces/create",
+            json!({"name": "noimage", "image": "perry-test/none:1"}),
+        )
+        .await;
+    assert_eq!(status, 412, "{body}");
 }

@@ -13,6 +13,9 @@ pub enum WorkspaceStatus {
     Stopped,
     Creating,
     Error,
+    /// The engine cannot reach it now (Kubernetes: its node stopped answering); `error` says
+    /// why. A start moves it to a node that works, where its storage allows.
+    Unreachable,
 }
 
 impl WorkspaceStatus {
@@ -23,6 +26,7 @@ impl WorkspaceStatus {
             WorkspaceStatus::Stopped => "stopped",
             WorkspaceStatus::Creating => "creating",
             WorkspaceStatus::Error => "error",
+            WorkspaceStatus::Unreachable => "unreachable",
         }
     }
 }

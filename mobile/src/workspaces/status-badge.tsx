@@ -8,6 +8,7 @@ const tone: Record<WorkspaceStatus, string> = {
   stopped: colors.muted,
   creating: colors.warning,
   error: colors.danger,
+  unreachable: colors.warning,
 };
 
 /** A workspace's status; `stale` when it is what the agent said last, not what it says now. */

@@ -103,6 +103,9 @@ pub struct ContainerInfo {
     pub labels: HashMap<String, String>,
     /// Its address on each network it is attached to, by network name.
     pub addresses: HashMap<String, std::net::IpAddr>,
+    /// Why the engine cannot reach it now, when it cannot (a Kubernetes pod whose node stopped
+    /// answering); it may still run there.
+    pub unreachable: Option<String>,
 }
 
 /// Everything that makes a workspace container.

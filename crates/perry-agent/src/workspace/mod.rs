@@ -371,6 +371,11 @@ impl WorkspaceService {
             return record;
         }
         match container {
+            Some(container) if container.unreachable.is_some() => {
+                record.container_id = Some(container.id.clone());
+                record.status = WorkspaceStatus::Unreachable;
+                record.error = container.unreachable.clone();
+            }
             Some(container) => {
                 record.container_id = Some(container.id.clone());
                 if record.status != WorkspaceStatus::Error || container.running {

@@ -32,6 +32,7 @@ pub fn status(status: WorkspaceStatus) -> String {
         WorkspaceStatus::Stopped => "90",
         WorkspaceStatus::Creating => "33",
         WorkspaceStatus::Error => "31",
+        WorkspaceStatus::Unreachable => "35",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }

@@ -113,6 +113,9 @@ export default function WorkspaceScreen() {
         <Text style={styles.label}>Image</Text>
         <Text style={styles.value}>{workspace.image}</Text>
       </View>
+      {workspace.error && (workspace.status === 'error' || workspace.status === 'unreachable') ? (
+        <Notice tone={workspace.status === 'unreachable' ? 'warning' : 'error'}>{workspace.error}</Notice>
+      ) : null}
       {action.error ? <Notice tone="error">{errorMessage(action.error)}</Notice> : null}
       <View style={styles.actions}>
         {workspace.status === 'running' ? (

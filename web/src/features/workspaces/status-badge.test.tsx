@@ -10,6 +10,7 @@ describe('StatusBadge', () => {
     ['stopped', 'Stopped'],
     ['creating', 'Creating'],
     ['error', 'Error'],
+    ['unreachable', 'Unreachable'],
   ])('shows %s as "%s"', (status, label) => {
     const { container } = render(<StatusBadge status={status} />);
     expect(screen.getByText(label)).toBeInTheDocument();
@@ -29,13 +30,13 @@ describe('StatusBadge', () => {
   });
 
   it('colours differ per status', () => {
-    const classes = (['running', 'stopped', 'creating', 'error'] as const).map((status) => {
+    const classes = (['running', 'stopped', 'creating', 'error', 'unreachable'] as const).map((status) => {
       const { container, unmount } = render(<StatusBadge status={status} />);
       const className = container.querySelector('[data-status]')?.className ?? '';
       unmount();
       return className;
     });
-    expect(new Set(classes).size).toBe(4);
+    expect(new Set(classes).size).toBe(5);
   });
 });
 

@@ -9,6 +9,7 @@ const STATUS: Record<WorkspaceStatus, { label: string; variant: NonNullable<Badg
   stopped: { label: 'Stopped', variant: 'muted', dot: 'bg-muted-foreground/60' },
   creating: { label: 'Creating', variant: 'info', dot: 'bg-info' },
   error: { label: 'Error', variant: 'destructive', dot: 'bg-destructive' },
+  unreachable: { label: 'Unreachable', variant: 'warning', dot: 'bg-warning' },
 };
 
 export function statusLabel(status: WorkspaceStatus): string {

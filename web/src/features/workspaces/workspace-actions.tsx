@@ -41,7 +41,8 @@ export function WorkspaceActions({
   const [deleting, setDeleting] = useState(false);
   const busy = start.isPending || stop.isPending;
   const canStop = workspace.status === 'running';
-  const canStart = workspace.status === 'stopped' || workspace.status === 'error';
+  // Starting an unreachable workspace moves it to a node that answers.
+  const canStart = workspace.status === 'stopped' || workspace.status === 'error' || workspace.status === 'unreachable';
   const labelClass = cn(compact && 'sr-only sm:not-sr-only');
 
   return (

@@ -80,10 +80,10 @@ export function WorkspacePage({
         <WorkspaceActions workspace={current} showOpen={false} onDeleted={() => navigate('/workspaces')} />
       </div>
 
-      {current.status === 'error' && current.error && (
+      {(current.status === 'error' || current.status === 'unreachable') && current.error && (
         <Alert variant="destructive">
           <CircleAlert />
-          <AlertTitle>This workspace has a problem</AlertTitle>
+          <AlertTitle>{current.status === 'unreachable' ? 'This workspace cannot be reached' : 'This workspace has a problem'}</AlertTitle>
           <AlertDescription>{current.error}</AlertDescription>
         </Alert>
       )}

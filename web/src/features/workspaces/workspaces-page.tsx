@@ -128,7 +128,7 @@ function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeh
             {workspace.name}
           </Link>
         )}
-        {workspace.status === 'error' && workspace.error && (
+        {(workspace.status === 'error' || workspace.status === 'unreachable') && workspace.error && (
           <p className="mt-0.5 max-w-xs truncate text-xs text-destructive" title={workspace.error}>
             {workspace.error}
           </p>

@@ -470,6 +470,7 @@ impl Engine for Docker {
             image: config.image.unwrap_or_default(),
             labels: config.labels.unwrap_or_default(),
             addresses: addresses(networks),
+            unreachable: None,
         }))
     }
 
@@ -504,6 +505,7 @@ impl Engine for Docker {
                         .network_settings
                         .and_then(|settings| settings.networks),
                 ),
+                unreachable: None,
             })
             .collect())
     }

@@ -221,6 +221,41 @@ impl Kubernetes {
         }
     }
 
+    /// Removes the pod of a workspace whose node stopped answering, so its StatefulSet makes
+    /// it anew where its claims can be mounted. Kubernetes does not do this by itself (a node
+    /// that is only cut off may still run the pod, and two pods must not share the inner
+    /// Docker's claim); a person asking to start it again is the word that it may.
+    async fn move_off_a_lost_node(&self, name: &str) -> Result<(), EngineError> {
+        let pod_name = Self::pod_name(name);
+        let Some(pod) = self.pods().get_opt(&pod_name).await.map_err(from_kube)? else {
+            return Ok(());
+        };
+        let Some(why) = objects::unreachable(&pod) else {
+            return Ok(());
+        };
+        tracing::warn!("{name}: {why}; removing its pod so it starts elsewhere");
+        let force = DeleteParams::default().grace_period(0);
+        ignore_not_found(
+            self.pods()
+                .delete(&pod_name, &force)
+                .await
+                .map(drop)
+                .map_err(from_kube),
+        )?;
+        // Its StatefulSet makes a pod of the same name at once: wait for this one, by uid.
+        let deadline = Instant::now() + POD_WAIT;
+        loop {
+            let now = self.pods().get_opt(&pod_name).await.map_err(from_kube)?;
+            if now.is_none_or(|now| now.metadata.uid != pod.metadata.uid) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(EngineError::RemovalInProgress(pod_name));
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     /// Waits until the workspace's pod is gone.
     async fn wait_pod_gone(&self, name: &str, wait: Duration) -> Result<(), EngineError> {
         let deadline = Instant::now() + wait;
@@ -284,12 +319,28 @@ impl Kubernetes {
             Err(error) => return Err(from_kube(error)),
         }
         let deadline = Instant::now() + POD_WAIT;
+        let mut unschedulable_since = None;
         let outcome = loop {
             let Some(pod) = self.pods().get_opt(probe_name).await.map_err(from_kube)? else {
                 break Err(EngineError::Failed("the probe pod vanished".to_owned()));
             };
+            let unschedulable = objects::pending_reason(&pod);
             match objects::probe_outcome(&pod) {
                 Some(ran) => break Ok(ran),
+                None if unschedulable.is_some()
+                    && unschedulable_since
+                        .get_or_insert_with(Instant::now)
+                        .elapsed()
+                        > UNSCHEDULABLE_GRACE =>
+                {
+                    break Err(EngineError::Refused {
+                        status: 503,
+                        message: format!(
+                            "no node can run a workspace now: {}",
+                            unschedulable.unwrap_or_default()
+                        ),
+                    });
+                }
                 None if Instant::now() > deadline => {
                     break Err(EngineError::Failed(format!(
                         "the Docker-in-Docker probe pod did not finish within {} s: {}",
@@ -468,6 +519,7 @@ impl Engine for Kubernetes {
             self.published.publish(self.pods(), name, port).await?;
         }
         self.scale(name, 1).await?;
+        self.move_off_a_lost_node(name).await?;
         self.wait_running(name).await?;
         self.put_pending_uploads(name).await
     }

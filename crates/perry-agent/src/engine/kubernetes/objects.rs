@@ -360,6 +360,7 @@ pub(super) fn container_info(set: &StatefulSet, pod: Option<&Pod>) -> ContainerI
         .unwrap_or(0)
         > 0;
     let running = wanted && pod.is_some_and(|pod| pod_progress(pod) == PodProgress::Running);
+    let unreachable = pod.and_then(unreachable);
     let image = set
         .spec
         .as_ref()
@@ -378,7 +379,42 @@ pub(super) fn container_info(set: &StatefulSet, pod: Option<&Pod>) -> ContainerI
         image,
         labels: perry_labels(set.metadata.annotations.as_ref()),
         addresses,
+        unreachable,
     }
+}
+
+/// Why a pod cannot be reached, when its node stopped answering: the node controller then
+/// marks the pod not ready although its container last ran (and deletes it later, which a
+/// node that does not answer never completes).
+pub(super) fn unreachable(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    let ran = status.container_statuses.iter().flatten().any(|container| {
+        container
+            .state
+            .as_ref()
+            .is_some_and(|state| state.running.is_some())
+    });
+    let not_ready = status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|condition| condition.type_ == "Ready" && condition.status == "False")?;
+    if !ran {
+        return None;
+    }
+    let node = pod
+        .spec
+        .as_ref()
+        .and_then(|spec| spec.node_name.clone())
+        .unwrap_or_else(|| "its node".to_owned());
+    Some(format!(
+        "node {node} does not answer ({}); start the workspace to move it to a node that does",
+        not_ready
+            .message
+            .clone()
+            .or_else(|| not_ready.reason.clone())
+            .unwrap_or_else(|| "not ready".to_owned())
+    ))
 }
 
 /// CPUs in a Kubernetes quantity (`4`, `3500m`), whole ones.

@@ -102,7 +102,7 @@ impl Palette {
             WorkspaceStatus::Running => self.running,
             WorkspaceStatus::Stopped => self.stopped,
             WorkspaceStatus::Creating => self.creating,
-            WorkspaceStatus::Error => self.error,
+            WorkspaceStatus::Error | WorkspaceStatus::Unreachable => self.error,
         }
     }
 }
