@@ -586,3 +586,83 @@ async fn faults_are_told_as_they_are_and_leave_nothing_behind() {
         .await;
     assert_eq!(status, 412, "{body}");
 }
+
+/// The test cluster's kubectl, from the cache `ensure-kubernetes.sh` keeps.
+fn kubectl(args: &[&str], input: Option<&str>) -> (bool, String) {
+    use std::io::Write as _;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts/kubernetes/ensure-kubernetes.sh");
+    let bin = std::process::Command::new(script).output().unwrap();
+    let bin = String::from_utf8(bin.stdout).unwrap();
+    let mut child = std::process::Command::new(format!("{}/kubectl", bin.trim()))
+        .arg("--kubeconfig")
+        .arg(kubeconfig())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = input {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_in_cluster_manifests_apply_and_allow_the_engine_exactly_its_namespace() {
+    use perry_agent::engine::kubernetes::manifests::{ROLE_RULES, agent_manifests};
+    let namespace = TestNamespace {
+        name: format!("perry-incluster-{:06}", rand::random::<u32>() % 1_000_000),
+        client: client().await,
+    };
+    let (applied, output) = kubectl(
+        &["apply", "-f", "-"],
+        Some(&agent_manifests(&namespace.name, "perry-agent:test")),
+    );
+    assert!(applied, "{output}");
+    let account = format!("system:serviceaccount:{}:perry-agent", namespace.name);
+    // `kubectl auth can-i VERB RESOURCE [--subresource=S]` as the agent's ServiceAccount.
+    let can = |verb: &str, resource: &str, in_namespace: &str| {
+        let (resource, subresource) = match resource.split_once('/') {
+            Some((resource, sub)) => (resource, format!("--subresource={sub}")),
+            None => (resource, String::new()),
+        };
+        let mut args = vec![
+            "auth",
+            "can-i",
+            verb,
+            resource,
+            "-n",
+            in_namespace,
+            "--as",
+            &account,
+        ];
+        if !subresource.is_empty() {
+            args.push(&subresource);
+        }
+        kubectl(&args, None).1.trim() == "yes"
+    };
+    for (group, resource, verbs) in ROLE_RULES {
+        let qualified = match (*group, resource.split_once('/')) {
+            ("", _) => (*resource).to_owned(),
+            (group, None) => format!("{resource}.{group}"),
+            (group, Some((kind, sub))) => format!("{kind}.{group}/{sub}"),
+        };
+        for verb in *verbs {
+            assert!(can(verb, &qualified, &namespace.name), "{verb} {qualified}");
+        }
+    }
+    // Nothing beyond: no secrets, no other namespace, no nodes to change.
+    assert!(!can("get", "secrets", &namespace.name));
+    assert!(!can("create", "pods", "default"));
+    assert!(!can("delete", "nodes", &namespace.name));
+}

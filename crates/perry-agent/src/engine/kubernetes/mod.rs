@@ -24,6 +24,7 @@
 //! when it starts.
 
 mod exec;
+pub mod manifests;
 mod objects;
 mod publish;
 

@@ -24,9 +24,39 @@ pub struct Args {
     /// Print JSON instead of a summary.
     #[arg(long)]
     json: bool,
+    /// Print the manifests that run the agent inside a Kubernetes cluster instead (its
+    /// workspaces then are pods in one namespace, with a ServiceAccount limited to it); apply
+    /// them with `kubectl apply -f -`.
+    #[arg(long)]
+    kubernetes: bool,
+    /// The namespace of the agent and its workspaces, with --kubernetes.
+    #[arg(long, default_value = "perry", requires = "kubernetes")]
+    namespace: String,
+    /// The agent's image, as the cluster's nodes pull it, with --kubernetes: any image with
+    /// `perry` and `perry-worker` on its PATH.
+    #[arg(long, default_value = concat!("perry-agent:", env!("CARGO_PKG_VERSION")), requires = "kubernetes")]
+    image: String,
 }
 
 pub fn run(context: &Context, args: Args) -> anyhow::Result<()> {
+    if args.kubernetes {
+        // A namespace is a DNS label, as a workspace name is.
+        perry_agent::workspace::validate_name(&args.namespace).map_err(|_| {
+            anyhow::anyhow!(
+                "Invalid namespace {:?}: use {}",
+                args.namespace,
+                perry_agent::workspace::NAME_RULE
+            )
+        })?;
+        print!(
+            "{}",
+            perry_agent::engine::kubernetes::manifests::agent_manifests(
+                &args.namespace,
+                &args.image
+            )
+        );
+        return Ok(());
+    }
     let scope = Scope::from_user_flag(args.user);
     let spec = UnitSpec::for_this_machine(scope, &context.config_dir, args.host, args.port)?;
     let unit = spec.unit_text()?;
