@@ -11,10 +11,14 @@
 //!   to repeat while tuning.
 //! `perry-bench terminal-load` — keystroke echo p99 while 50 workspaces (PERRY_BENCH_LOAD) are
 //!   created and deleted at once and every workspace is synced in a loop, next to idle.
+//! `perry-bench kubernetes` — on the test cluster (`KUBECONFIG`): create → ready next to
+//!   `kubectl apply` of the same objects, list with 100 workspaces, keystroke echo through the
+//!   exec API next to `kubectl exec -it` (see kubernetes.rs).
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
 
+mod kubernetes;
 mod sessions;
 mod terminal;
 
@@ -61,15 +65,23 @@ struct Agent {
 
 impl Agent {
     fn start(tag: &str, state: Option<Value>) -> anyhow::Result<Agent> {
+        Self::start_with(tag, state, json!({}))
+    }
+
+    /// An agent with `extra` keys in its config.json (e.g. another engine).
+    fn start_with(tag: &str, state: Option<Value>, extra: Value) -> anyhow::Result<Agent> {
         let dir = tempfile::tempdir()?;
         let prefix = format!("bench-{tag}-{}-", std::process::id());
         let token = "bench-token-0123456789abcdef0123456789abcdef".to_owned();
-        let config = json!({
+        let mut config = json!({
             "workspacePrefix": prefix,
             "imageTag": image(),
             "sshPortRange": {"start": 34000, "end": 34199},
             "auth": {"token": token},
         });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            config[key] = value.clone();
+        }
         std::fs::write(dir.path().join("config.json"), config.to_string())?;
         if let Some(state) = state {
             std::fs::write(dir.path().join("state.json"), state.to_string())?;
@@ -396,6 +408,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match which.as_str() {
         "create" => bench_create(runs).await,
+        "kubernetes" => kubernetes::bench_kubernetes(runs.min(3)).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
@@ -418,7 +431,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
+                "unknown benchmark {other:?}: create, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
             )
         }
     }
