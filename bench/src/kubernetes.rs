@@ -257,7 +257,7 @@ async fn measure(
     let sets: Api<StatefulSet> = Api::namespaced(client.clone(), namespace);
     let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), namespace);
     let template: Value = serde_json::from_str(&set)?;
-    let existing = sets.list(&ListParams::default()).await?.items.len();
+    let existing = agent.call::<WorkspacesList>(&http, &Void).await?.len();
     for index in existing..100 {
         let name = format!("list{index:03}");
         let mut object = renamed(

@@ -408,7 +408,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match which.as_str() {
         "create" => bench_create(runs).await,
-        "kubernetes" => kubernetes::bench_kubernetes(runs.min(3)).await,
+        "kubernetes" => kubernetes::bench_kubernetes(runs).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
