@@ -142,8 +142,12 @@ node_docker() { docker -H "unix://$STATE/node$1/docker.sock" "${@:2}"; }
 start_node_docker() {
   local n=$1 dir="$STATE/node$1"
   mkdir -p "$dir/exec" "$NODES_DIR/node$n/docker"
+  # A bridge of its own that pods never use (they get CNI's): with `--bridge none`, dockerd
+  # deletes the interface named docker0 at start, which is the machine's own dockerd's.
+  ip link add "perry-nd$n" type bridge 2>/dev/null || true
+  ip addr replace "10.89.$n.1/24" dev "perry-nd$n"
   spawn "node$n-dockerd" dockerd --data-root "$NODES_DIR/node$n/docker" --exec-root "$dir/exec" \
-    --host "unix://$dir/docker.sock" --pidfile "$dir/docker.pid" --bridge none \
+    --host "unix://$dir/docker.sock" --pidfile "$dir/docker.pid" --bridge "perry-nd$n" \
     --iptables=false --ip-masq=false --ip-forward=false
   wait_for "node $n dockerd" 60 node_docker "$n" version
 }
@@ -287,7 +291,10 @@ down_quietly() {
   mount | awk -v state="$STATE" '$3 ~ "^"state {print $3}' | sort -r | while read -r point; do
     umount -l "$point" 2>/dev/null || true
   done
-  for n in 1 2; do ip link delete "cni-perry$n" 2>/dev/null || true; done
+  for n in 1 2; do
+    ip link delete "cni-perry$n" 2>/dev/null || true
+    ip link delete "perry-nd$n" 2>/dev/null || true
+  done
   if [ -f "$STATE/forward-chain" ]; then
     local chain
     chain=$(cat "$STATE/forward-chain")
