@@ -17,7 +17,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dockerApi, prefixFilter, startTestAgent, type HarnessFetch } from '@perry/client/testing';
+import { dockerApi, prefixFilter, startTestAgent, type HarnessFetch, type TestAgent } from '@perry/client/testing';
 import { chromium, type Browser } from 'playwright-core';
 
 export { freePort } from '@perry/client/testing';
@@ -54,19 +54,8 @@ export interface TestCertificates {
   spki: string;
 }
 
-export interface RunningAgent {
-  baseUrl: string;
-  token: string;
-  prefix: string;
-  configDir: string;
-  /** The `Open: http://…/?token=…` line the agent printed. */
-  printedUrl: () => string | undefined;
-  log: () => string;
-  /** Calls a procedure with the agent's token, as `@orpc/client` would. */
-  rpc<T = unknown>(path: string, input?: unknown): Promise<T>;
-  /** Deletes every workspace this agent lists, then stops it and removes its config dir. */
-  shutdown(): Promise<void>;
-}
+/** A test agent, with the `Open: http://…/?token=…` line it printed. */
+export type RunningAgent = TestAgent & { printedUrl: () => string | undefined };
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -85,16 +74,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     https: options.tls !== undefined,
     ...(options.tls ? { fetch: fetchTrusting(await readFile(options.tls.ca)) } : {}),
   });
-  return {
-    baseUrl: agent.baseUrl,
-    token: agent.token,
-    prefix: agent.prefix,
-    configDir: agent.configDir,
-    printedUrl: () => /Open:\s+(\S+)/.exec(agent.log())?.[1],
-    log: agent.log,
-    rpc: agent.rpc,
-    shutdown: agent.shutdown,
-  };
+  return { ...agent, printedUrl: () => /Open:\s+(\S+)/.exec(agent.log())?.[1] };
 }
 
 /** A fetch for an https agent whose certificate `ca` signed: Node's own fetch takes no CA. */
