@@ -20,7 +20,7 @@ mod terminal;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -28,7 +28,9 @@ use perry_agent::engine::Engine as _;
 use perry_agent::engine::docker::{ContainerSpec, Docker};
 use perry_api::procedures::{AgentInfoCall, Procedure, Void, WorkspacesCreate, WorkspacesList};
 use perry_api::{CreateWorkspaceInput, DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
-use perry_test_support::{free_port, labels, remove_docker_objects, ssh_port_range_start};
+use perry_test_support::{
+    agent_run_command, free_port, labels, remove_docker_objects, ssh_port_range_start,
+};
 use serde_json::{Value, json};
 
 pub use perry_test_support::repo_root;
@@ -72,20 +74,7 @@ impl Agent {
         }
         let port = free_port();
         let root = repo_root();
-        let child = Command::new(root.join("target/release/perry"))
-            .args([
-                "agent",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .env("PERRY_CONFIG_DIR", dir.path())
-            .env(
-                "PERRY_WORKER_BINARY",
-                root.join("target/release/perry-worker"),
-            )
+        let child = agent_run_command(&root.join("target/release/perry"), dir.path(), port)
             .env("PERRY_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use perry_agent::engine::docker::{Docker, EngineError, PREFIX_LABEL};
@@ -85,6 +86,18 @@ pub fn write_config(
         config[key] = value;
     }
     std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+}
+
+/// `perry agent run` of `perry` (a binary path) on `config_dir` and 127.0.0.1:`port`, with the
+/// test worker binary; the caller adds arguments, environment and stdio, and spawns it.
+pub fn agent_run_command(perry: &Path, config_dir: &Path, port: u16) -> Command {
+    let mut command = Command::new(perry);
+    command
+        .args(["agent", "run", "--host", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .env("PERRY_CONFIG_DIR", config_dir)
+        .env("PERRY_WORKER_BINARY", worker_binary());
+    command
 }
 
 /// Waits until something listens on `port` of 127.0.0.1; false after `timeout`.

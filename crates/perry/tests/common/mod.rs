@@ -8,7 +8,7 @@
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -104,23 +104,14 @@ impl AgentProcess {
     }
 
     pub fn spawn(&mut self) {
-        let mut command = Command::new(PERRY);
+        let mut command =
+            perry_test_support::agent_run_command(Path::new(PERRY), self.dir.path(), self.port);
         if let Some(docker_host) = &self.docker_host {
             command.env("DOCKER_HOST", docker_host);
         }
         let mut child = command
-            .args([
-                "agent",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &self.port.to_string(),
-            ])
             .args(&self.agent_args)
-            .env("PERRY_CONFIG_DIR", self.dir.path())
             .env("HOME", self.home.path())
-            .env("PERRY_WORKER_BINARY", worker_binary())
             .stdout(Stdio::piped())
             .stderr(match &self.log {
                 Some(path) => Stdio::from(
