@@ -11,10 +11,14 @@
 //!   to repeat while tuning.
 //! `perry-bench terminal-load` — keystroke echo p99 while 50 workspaces (PERRY_BENCH_LOAD) are
 //!   created and deleted at once and every workspace is synced in a loop, next to idle.
+//! `perry-bench kubernetes` — on the test cluster (`KUBECONFIG`): create → ready next to
+//!   `kubectl apply` of the same objects, list with 100 workspaces, keystroke echo through the
+//!   exec API next to `kubectl exec -it` (see kubernetes.rs).
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
 
+mod kubernetes;
 mod sessions;
 mod terminal;
 
@@ -62,11 +66,16 @@ struct Agent {
 
 impl Agent {
     fn start(tag: &str, state: Option<Value>) -> anyhow::Result<Agent> {
+        Self::start_with(tag, state, json!({}))
+    }
+
+    /// An agent with `extra` keys in its config.json (e.g. another engine).
+    fn start_with(tag: &str, state: Option<Value>, extra: Value) -> anyhow::Result<Agent> {
         let dir = tempfile::tempdir()?;
         let prefix = format!("bench-{tag}-{}-", std::process::id());
         let token = "bench-token-0123456789abcdef0123456789abcdef".to_owned();
         let ssh_ports = ssh_port_range_start();
-        let mut extra = serde_json::Map::new();
+        let mut extra = extra.as_object().cloned().unwrap_or_default();
         extra.insert("auth".to_owned(), json!({"token": token}));
         perry_test_support::write_config(dir.path(), &prefix, &image(), ssh_ports, extra);
         if let Some(state) = state {
@@ -366,6 +375,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match which.as_str() {
         "create" => bench_create(runs).await,
+        "kubernetes" => kubernetes::bench_kubernetes(runs).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
@@ -388,7 +398,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, idle, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
+                "unknown benchmark {other:?}: create, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
             )
         }
     }

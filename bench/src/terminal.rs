@@ -30,7 +30,7 @@ const KEYSTROKES: usize = 300;
 
 /// One side of the comparison: send bytes, receive bytes.
 #[allow(async_fn_in_trait)]
-trait Pipe {
+pub(crate) trait Pipe {
     async fn send(&mut self, bytes: &[u8]) -> anyhow::Result<()>;
     async fn receive(&mut self) -> anyhow::Result<Vec<u8>>;
 
@@ -63,7 +63,7 @@ trait Pipe {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct PerryTerminal {
+pub(crate) struct PerryTerminal {
     socket: Socket,
 }
 
@@ -87,14 +87,14 @@ impl Pipe for PerryTerminal {
 }
 
 /// A command in a pseudo-terminal of its own, read on a thread (the master blocks).
-struct PtyProcess {
+pub(crate) struct PtyProcess {
     child: std::process::Child,
     writer: std::fs::File,
     output: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
 }
 
 impl PtyProcess {
-    fn spawn(
+    pub(crate) fn spawn(
         program: &std::path::Path,
         args: &[&str],
         envs: &[(&str, String)],
@@ -185,7 +185,7 @@ impl Pipe for RawExec {
     }
 }
 
-async fn open_perry(agent: &Agent, workspace: &str) -> anyhow::Result<PerryTerminal> {
+pub(crate) async fn open_perry(agent: &Agent, workspace: &str) -> anyhow::Result<PerryTerminal> {
     let url = format!(
         "{}/terminal/{workspace}?cols=200&rows=50",
         agent.url.replace("http://", "ws://")
@@ -224,14 +224,14 @@ async fn open_raw(docker: &Docker, container: &str) -> anyhow::Result<RawExec> {
 }
 
 /// Prepares a shell for measuring: `cat` echoing keystrokes through the TTY's line discipline.
-async fn settle(pipe: &mut impl Pipe) -> anyhow::Result<()> {
+pub(crate) async fn settle(pipe: &mut impl Pipe) -> anyhow::Result<()> {
     pipe.send(b"export PS1='$ '; echo settled-$((1+1))\n")
         .await?;
     pipe.receive_until(b"settled-2").await?;
     Ok(())
 }
 
-async fn echo_round_trips(pipe: &mut impl Pipe) -> anyhow::Result<Vec<f64>> {
+pub(crate) async fn echo_round_trips(pipe: &mut impl Pipe) -> anyhow::Result<Vec<f64>> {
     pipe.send(b"cat\n").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut millis = Vec::with_capacity(KEYSTROKES);

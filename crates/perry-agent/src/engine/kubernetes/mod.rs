@@ -51,6 +51,8 @@ pub const PREFIX_HASH_LABEL: &str = "dev.perry.prefix-hash";
 const CONTAINER: &str = "workspace";
 /// How long a start waits for the pod to run, and a stop or removal for it to go.
 const POD_WAIT: Duration = Duration::from_secs(180);
+/// How often a pod is looked at while it starts or goes (a GET, cheap next to a start).
+const POD_POLL: Duration = Duration::from_millis(100);
 /// How long a pod may stay unschedulable before a start says so (the cluster keeps trying).
 const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(20);
 
@@ -218,7 +220,7 @@ impl Kubernetes {
                     POD_WAIT.as_secs()
                 )));
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(POD_POLL).await;
         }
     }
 
@@ -253,7 +255,7 @@ impl Kubernetes {
             if Instant::now() > deadline {
                 return Err(EngineError::RemovalInProgress(pod_name));
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(POD_POLL).await;
         }
     }
 
@@ -270,7 +272,7 @@ impl Kubernetes {
             if Instant::now() > deadline {
                 return Err(EngineError::RemovalInProgress(Self::pod_name(name)));
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(POD_POLL).await;
         }
         Ok(())
     }
@@ -349,7 +351,7 @@ impl Kubernetes {
                         objects::pending_reason(&pod).unwrap_or_default()
                     )));
                 }
-                None => tokio::time::sleep(Duration::from_millis(250)).await,
+                None => tokio::time::sleep(POD_POLL).await,
             }
         };
         self.remove_probe(probe_name).await?;
