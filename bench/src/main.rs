@@ -22,21 +22,22 @@ mod kubernetes;
 mod sessions;
 mod terminal;
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use perry_agent::engine::Engine as _;
-use perry_agent::engine::docker::{ContainerSpec, Docker, PREFIX_LABEL};
+use perry_agent::engine::docker::{ContainerSpec, Docker};
 use perry_api::procedures::{AgentInfoCall, Procedure, Void, WorkspacesCreate, WorkspacesList};
 use perry_api::{CreateWorkspaceInput, DindMode, Workspace, WorkspacePorts, WorkspaceStatus};
+use perry_test_support::{
+    agent_run_command, free_port, labels, remove_docker_objects, ssh_port_range_start,
+};
 use serde_json::{Value, json};
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+pub use perry_test_support::repo_root;
 
 fn image() -> String {
     std::env::var("PERRY_BENCH_IMAGE").unwrap_or_else(|_| "workspace-base".to_owned())
@@ -49,9 +50,7 @@ fn rpc_request<P: Procedure>(
     token: &str,
     input: &P::Input,
 ) -> reqwest::RequestBuilder {
-    http.post(format!("{url}/rpc/{}", P::PATH))
-        .bearer_auth(token)
-        .json(&json!({ "json": input }))
+    perry_test_support::rpc_request(http, url, Some(token), P::PATH, input)
 }
 
 /// The release agent as a child process on a temp config dir.
@@ -60,6 +59,8 @@ struct Agent {
     url: String,
     token: String,
     prefix: String,
+    /// The first of the agent's 100 SSH ports.
+    ssh_ports: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -73,55 +74,31 @@ impl Agent {
         let dir = tempfile::tempdir()?;
         let prefix = format!("bench-{tag}-{}-", std::process::id());
         let token = "bench-token-0123456789abcdef0123456789abcdef".to_owned();
-        let mut config = json!({
-            "workspacePrefix": prefix,
-            "imageTag": image(),
-            "sshPortRange": {"start": 34000, "end": 34199},
-            "auth": {"token": token},
-        });
-        for (key, value) in extra.as_object().into_iter().flatten() {
-            config[key] = value.clone();
-        }
-        std::fs::write(dir.path().join("config.json"), config.to_string())?;
+        let ssh_ports = ssh_port_range_start();
+        let mut extra = extra.as_object().cloned().unwrap_or_default();
+        extra.insert("auth".to_owned(), json!({"token": token}));
+        perry_test_support::write_config(dir.path(), &prefix, &image(), ssh_ports, extra);
         if let Some(state) = state {
             std::fs::write(dir.path().join("state.json"), state.to_string())?;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port();
         let root = repo_root();
-        let child = Command::new(root.join("target/release/perry"))
-            .args([
-                "agent",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .env("PERRY_CONFIG_DIR", dir.path())
-            .env(
-                "PERRY_WORKER_BINARY",
-                root.join("target/release/perry-worker"),
-            )
+        let child = agent_run_command(&root.join("target/release/perry"), dir.path(), port)
             .env("PERRY_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .context("run `make build` first: target/release/perry is missing")?;
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                bail!("the agent did not start listening");
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if !perry_test_support::wait_for_port(port, Duration::from_secs(20)) {
+            bail!("the agent did not start listening");
         }
         Ok(Agent {
             child,
             url,
             token,
             prefix,
+            ssh_ports,
             _dir: dir,
         })
     }
@@ -132,16 +109,9 @@ impl Agent {
         http: &reqwest::Client,
         input: &P::Input,
     ) -> anyhow::Result<P::Output> {
-        let response = rpc_request::<P>(http, &self.url, &self.token, input)
-            .send()
-            .await?;
-        let status = response.status();
-        let mut body: Value = response.json().await?;
-        if !status.is_success() {
-            bail!("{}: {body}", P::PATH);
-        }
-        serde_json::from_value(body["json"].take())
-            .with_context(|| format!("unexpected reply for {}", P::PATH))
+        perry_test_support::call::<P>(http, &self.url, &self.token, input)
+            .await
+            .map_err(anyhow::Error::msg)
     }
 
     /// Creates workspace `name` with the agent's defaults and waits for its answer.
@@ -201,12 +171,6 @@ impl Drop for Agent {
     }
 }
 
-async fn remove_objects(prefix: &str) {
-    if let Err(error) = Docker::new().remove_all_of_prefix(prefix).await {
-        eprintln!("cleanup of {prefix}: {error}");
-    }
-}
-
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -220,11 +184,12 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
 async fn raw_floor_once(
     docker: &Docker,
     prefix: &str,
+    ssh_host_port: u16,
     index: usize,
     mode: DindMode,
 ) -> anyhow::Result<f64> {
     let name = format!("{prefix}raw{index}");
-    let labels = HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())]);
+    let labels = labels(prefix);
     let started = Instant::now();
     let volumes = vec![
         (format!("{name}-home"), "/home/workspace".to_owned()),
@@ -241,7 +206,7 @@ async fn raw_floor_once(
         env: Vec::new(),
         network: "bridge".to_owned(),
         volumes,
-        ssh_host_port: 34_500 + index as u16,
+        ssh_host_port,
         limits: Default::default(),
     };
     docker.create_container(&spec, mode).await?;
@@ -286,12 +251,14 @@ async fn bench_create(runs: usize) -> anyhow::Result<()> {
             if workspace.status != WorkspaceStatus::Running {
                 bail!("workspace not ready: {workspace:?}");
             }
-            floor.push(raw_floor_once(&docker, &agent.prefix, index, mode).await?);
+            // The ports after the agent's range: below the ephemeral ones, like the agent's.
+            let port = agent.ssh_ports + 100 + index as u16;
+            floor.push(raw_floor_once(&docker, &agent.prefix, port, index, mode).await?);
         }
         Ok(())
     }
     .await;
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     result?;
     let (perry_median, floor_median) = (median(&mut perry), median(&mut floor));
     println!(
@@ -333,7 +300,7 @@ async fn bench_idle() -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let after = agent.rss_kib()?;
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     println!(
         "agent RSS idle after start: {:.1} MB (goal ≤ 15 MB)",
         idle as f64 / 1024.0
@@ -386,7 +353,7 @@ async fn bench_list(calls: usize) -> anyhow::Result<()> {
         millis.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     millis.sort_by(f64::total_cmp);
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     println!(
         "workspaces.list with 100 workspaces in state, {calls} calls over HTTP keep-alive: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms (goal p50 ≤ 2 ms)",
         percentile(&millis, 0.5),

@@ -22,7 +22,8 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::{Agent, percentile, remove_objects};
+use crate::{Agent, percentile};
+use perry_test_support::remove_docker_objects;
 
 const WORKSPACE: &str = "bench";
 /// The transcript the latency samples append to.
@@ -44,7 +45,7 @@ type Socket =
 pub async fn bench_sessions() -> anyhow::Result<()> {
     let agent = Agent::start("sess", None)?;
     let result = run(&agent).await;
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     result
 }
 

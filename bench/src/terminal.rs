@@ -21,7 +21,8 @@ use tokio::io::AsyncWriteExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::{Agent, percentile, remove_objects, rpc_request};
+use crate::{Agent, percentile, rpc_request};
+use perry_test_support::remove_docker_objects;
 
 /// Bytes of base64 the throughput run prints.
 const FLOOD_BYTES: u64 = 50_000_000;
@@ -411,7 +412,7 @@ pub async fn bench_terminal(scope: Scope) -> anyhow::Result<()> {
         Ok::<_, anyhow::Error>(())
     }
     .await;
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     result
 }
 
@@ -487,7 +488,7 @@ pub async fn bench_echo_under_load(load: usize) -> anyhow::Result<()> {
         Ok::<_, anyhow::Error>(())
     }
     .await;
-    remove_objects(&agent.prefix).await;
+    remove_docker_objects(&agent.prefix);
     result
 }
 

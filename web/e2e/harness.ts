@@ -1,5 +1,6 @@
-// Shared by the e2e suite and the benchmark: a real `perry agent run` on its own temp config dir,
-// port, token, workspace prefix and SSH port range, and Debian's Chromium driven by playwright-core.
+// Shared by the e2e suite and the benchmark: a real `perry agent run` (from @perry/client/testing,
+// which clients/ts's tests use too: its own temp config dir, port, token, workspace prefix and SSH
+// port range) with what only the browser tests need, and Debian's Chromium driven by playwright-core.
 //
 // PERRY_BIN           the perry binary (default <repo>/target/release/perry)
 // PERRY_TEST_IMAGE    the workspace image (default workspace-base)
@@ -7,18 +8,19 @@
 //                     embedded in the binary; for iterating on web/ without rebuilding the agent
 // CHROMIUM            the browser (default /usr/bin/chromium)
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createHttpServer, request, type Server } from 'node:http';
+import { execFile, spawn } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { dockerApi, prefixFilter, startTestAgent, type HarnessFetch, type TestAgent } from '@perry/client/testing';
 import { chromium, type Browser } from 'playwright-core';
+
+export { freePort } from '@perry/client/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = resolve(here, '..');
@@ -52,152 +54,32 @@ export interface TestCertificates {
   spki: string;
 }
 
-export interface RunningAgent {
-  baseUrl: string;
-  token: string;
-  prefix: string;
-  configDir: string;
-  /** The `Open: http://…/?token=…` line the agent printed. */
-  printedUrl: () => string | undefined;
-  log: () => string;
-  /** Calls a procedure with the agent's token, as `@orpc/client` would. */
-  rpc<T = unknown>(path: string, input?: unknown): Promise<T>;
-  /** Deletes every workspace this agent lists, then stops it and removes its config dir. */
-  shutdown(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('no port'));
-        return;
-      }
-      server.close(() => resolvePort(address.port));
-    });
-  });
-}
+/** A test agent, with the `Open: http://…/?token=…` line it printed. */
+export type RunningAgent = TestAgent & { printedUrl: () => string | undefined };
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  if (!existsSync(perryBin)) throw new Error(`no perry binary at ${perryBin}: run 'make build' or set PERRY_BIN`);
-  const token = randomBytes(24).toString('hex');
-  const prefix = `web${options.tag}-${randomBytes(3).toString('hex')}-`;
-  const configDir = await mkdtemp(join(tmpdir(), `perry-web-${options.tag}-`));
-  // A random block of 100 SSH ports so parallel suites and the developer's own agent never collide.
-  const rangeStart = 40_000 + Math.floor(Math.random() * 200) * 100;
-  await writeFile(
-    join(configDir, 'config.json'),
-    JSON.stringify({
-      auth: { token },
-      workspacePrefix: prefix,
-      imageTag: process.env.PERRY_TEST_IMAGE ?? 'workspace-base',
-      sshPortRange: { start: rangeStart, end: rangeStart + 99 },
-      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
-    }) + '\n',
-  );
-  if (options.state !== undefined) await writeFile(join(configDir, 'state.json'), JSON.stringify(options.state) + '\n');
-
-  const port = await freePort();
-  const baseUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
-  const fetch = options.tls ? fetchTrusting(await readFile(options.tls.ca)) : globalThis.fetch;
-  const env: NodeJS.ProcessEnv = { ...process.env, PERRY_CONFIG_DIR: configDir };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.PERRY_WEB_DIR;
   if (process.env.PERRY_E2E_WEB_DIR) env.PERRY_WEB_DIR = resolve(process.env.PERRY_E2E_WEB_DIR);
-  const args = [
-    'agent',
-    'run',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    ...(options.noAuth ? ['--no-auth'] : []),
-    ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
-  ];
-  const child: ChildProcess = spawn(perryBin, args, {
+  const agent = await startTestAgent({
+    tag: `web${options.tag}`,
+    bin: perryBin,
+    config: options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {},
+    state: options.state,
+    args: [
+      ...(options.noAuth ? ['--no-auth'] : []),
+      ...(options.tls ? ['--tls-cert', options.tls.cert, '--tls-key', options.tls.key] : []),
+    ],
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    https: options.tls !== undefined,
+    ...(options.tls ? { fetch: fetchTrusting(await readFile(options.tls.ca)) } : {}),
   });
-  let log = '';
-  child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-
-  async function rpc<T>(path: string, input?: unknown): Promise<T> {
-    const response = await fetch(`${baseUrl}/rpc/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(input === undefined ? {} : { json: input }),
-    });
-    const body = (await response.json()) as { json?: unknown };
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(body)}`);
-    return body.json as T;
-  }
-
-  async function shutdown(): Promise<void> {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        const workspaces = await rpc<{ name: string }[]>('workspaces/list');
-        for (const workspace of workspaces) {
-          await rpc('workspaces/delete', { name: workspace.name }).catch((error: unknown) => {
-            console.error(`cleanup: could not delete ${workspace.name}: ${String(error)}`);
-          });
-        }
-      } catch (error) {
-        console.error(`cleanup: could not list workspaces: ${String(error)}`);
-      }
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await removeDockerObjects(prefix).catch((error: unknown) => console.error(`cleanup: ${String(error)}`));
-    await rm(configDir, { recursive: true, force: true });
-  }
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await rm(configDir, { recursive: true, force: true });
-      throw new Error(`the agent exited before it was healthy:\n${log}`);
-    }
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await shutdown();
-      throw new Error(`the agent was not healthy within 30 s:\n${log}`);
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-
-  return {
-    baseUrl,
-    token,
-    prefix,
-    configDir,
-    printedUrl: () => /Open:\s+(\S+)/.exec(log)?.[1],
-    log: () => log,
-    rpc,
-    shutdown,
-  };
-}
-
-/** The part of a fetch Response the harness reads. */
-interface JsonResponse {
-  ok: boolean;
-  status: number;
-  json(): Promise<unknown>;
+  return { ...agent, printedUrl: () => /Open:\s+(\S+)/.exec(agent.log())?.[1] };
 }
 
 /** A fetch for an https agent whose certificate `ca` signed: Node's own fetch takes no CA. */
-function fetchTrusting(ca: Buffer) {
-  return (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<JsonResponse> =>
+function fetchTrusting(ca: Buffer): HarnessFetch {
+  return (url, init = {}) =>
     new Promise((resolveFetch, reject) => {
       const call = httpsRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, ca }, (response) => {
         let body = '';
@@ -252,24 +134,9 @@ export async function execInContainer(container: string, script: string, input =
   });
 }
 
-/** One call to the Docker Engine API on its unix socket (DOCKER_HOST=unix://… honoured). */
-function docker(method: string, path: string): Promise<{ status: number; body: string }> {
-  const socketPath = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
-  return new Promise((resolveCall, reject) => {
-    const call = request({ socketPath, method, path }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolveCall({ status: response.statusCode ?? 0, body }));
-    });
-    call.on('error', reject);
-    call.end();
-  });
-}
-
 /** Docker's events (type, action and name, e.g. `container create web-…-alpha`) of the objects labelled with `prefix`, between two Unix times. */
 export async function dockerEvents(prefix: string, since: number, until: number): Promise<string[]> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.perry.prefix=${prefix}`] }));
-  const { body } = await docker('GET', `/events?since=${since}&until=${until}&filters=${filters}`);
+  const { body } = await dockerApi('GET', `/events?since=${since}&until=${until}&filters=${prefixFilter(prefix)}`);
   return body
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -277,20 +144,6 @@ export async function dockerEvents(prefix: string, since: number, until: number)
       const event = JSON.parse(line) as { Type: string; Action: string; Actor?: { Attributes?: { name?: string } } };
       return `${event.Type} ${event.Action} ${event.Actor?.Attributes?.name ?? ''}`.trim();
     });
-}
-
-/**
- * Whatever Docker objects still carry this run's prefix label once its agent is gone: a failed
- * delete's leftovers, and the workspaces' network, which the agent keeps for the next workspace.
- */
-async function removeDockerObjects(prefix: string): Promise<void> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.perry.prefix=${prefix}`] }));
-  const containers = JSON.parse((await docker('GET', `/containers/json?all=1&filters=${filters}`)).body) as { Id: string }[];
-  for (const container of containers) await docker('DELETE', `/containers/${container.Id}?force=1&v=1`);
-  const volumes = (JSON.parse((await docker('GET', `/volumes?filters=${filters}`)).body) as { Volumes: { Name: string }[] | null }).Volumes ?? [];
-  for (const volume of volumes) await docker('DELETE', `/volumes/${encodeURIComponent(volume.Name)}`);
-  const networks = JSON.parse((await docker('GET', `/networks?filters=${filters}`)).body) as { Id: string }[];
-  for (const network of networks) await docker('DELETE', `/networks/${network.Id}`);
 }
 
 /** Chromium; `extraArgs` adds switches such as `--host-resolver-rules`. */

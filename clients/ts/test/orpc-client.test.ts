@@ -1,37 +1,21 @@
 // The real @orpc/client against a real `perry agent run`: the agent must speak oRPC's RPC
-// protocol exactly as the client expects it. The agent is started here with its own config dir,
-// token and workspace prefix, so nothing collides with a real agent or real workspaces.
+// protocol exactly as the client expects it. The agent is started by @perry/client/testing with
+// its own config dir, token and workspace prefix, so nothing collides with a real agent or real
+// workspaces.
 //
-// PERRY_BIN overrides the binary (default: <repo>/target/debug/perry).
+// PERRY_BIN overrides the binary (default: <repo>/target/release/perry, else target/debug).
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { ORPCError } from '@orpc/client';
 
-import { createPerryClient, type ErrorCode, type PerryClient } from '../src/index.ts';
+import { type ErrorCode, type PerryClient } from '../src/index.ts';
+import { startTestAgent, type TestAgent } from '../src/testing.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..', '..');
-const bin = process.env.PERRY_BIN ? resolve(process.env.PERRY_BIN) : join(repoRoot, 'target', 'debug', 'perry');
-
-const token = randomBytes(24).toString('hex');
-const workspacePrefix = `tsclient-${randomBytes(4).toString('hex')}-`;
-
-let configDir = '';
-let port = 0;
+let agent: TestAgent;
+let token = '';
 let baseUrl = '';
-let agent: ChildProcess | undefined;
-let agentExit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
-let agentLog = '';
 
 /** The last HTTP exchange of a traced client, for failure messages that show the wire. */
 interface Exchange {
@@ -66,7 +50,7 @@ function wire(): string {
 }
 
 function client(options: { token?: string } = { token }): PerryClient {
-  return createPerryClient({ url: baseUrl, token: options.token, fetch: tracingFetch });
+  return agent.client({ token: options.token, fetch: tracingFetch });
 }
 
 /** Asserts that `call` rejects with the ORPCError the agent sent (not one the client made up). */
@@ -94,66 +78,13 @@ async function rejectsWith(
   return error;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('no port'));
-        return;
-      }
-      server.close(() => resolvePort(address.port));
-    });
-  });
-}
-
-async function waitForHealth(deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    if (agent?.exitCode !== null || agent.signalCode !== null) {
-      throw new Error(`the agent exited before it was healthy (code ${agent?.exitCode}):\n${agentLog}`);
-    }
-    try {
-      const response = await fetch(`${baseUrl}/health`);
-      if (response.status === 200) return;
-      lastError = `HTTP ${response.status}`;
-    } catch (error) {
-      lastError = String(error);
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`the agent was not healthy within ${deadlineMs} ms (${lastError}):\n${agentLog}`);
-}
-
 before(async () => {
-  assert.ok(existsSync(bin), `no perry binary at ${bin}: run 'cargo build -p perry -p perry-worker' or set PERRY_BIN`);
-  configDir = await mkdtemp(join(tmpdir(), 'perry-tsclient-'));
-  await writeFile(join(configDir, 'config.json'), JSON.stringify({ auth: { token }, workspacePrefix }) + '\n');
-  port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['agent', 'run', '--host', '127.0.0.1', '--port', String(port)], {
-    env: { ...process.env, PERRY_CONFIG_DIR: configDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  agent = child;
-  agentExit = new Promise((done) => child.once('exit', (code, signal) => done({ code, signal })));
-  child.stdout?.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
-  await waitForHealth(20_000);
+  agent = await startTestAgent({ tag: 'client' });
+  ({ token, baseUrl } = agent);
 });
 
 after(async () => {
-  if (agent && agentExit) {
-    if (agent.exitCode === null && agent.signalCode === null) agent.kill('SIGTERM');
-    const timeout = setTimeout(() => agent?.kill('SIGKILL'), 10_000);
-    await agentExit;
-    clearTimeout(timeout);
-  }
-  if (configDir) await rm(configDir, { recursive: true, force: true });
+  await agent?.stop();
 });
 
 describe('@orpc/client against a real Perry agent', () => {
@@ -172,7 +103,7 @@ describe('@orpc/client against a real Perry agent', () => {
 
   test('config.get() returns the written config without the token', async () => {
     const config = await client().config.get();
-    assert.equal(config.workspacePrefix, workspacePrefix, wire());
+    assert.equal(config.workspacePrefix, agent.prefix, wire());
     assert.equal(config.authEnabled, true, wire());
     assert.ok(Number.isInteger(config.port), wire());
     assert.equal(typeof config.imageTag, 'string', wire());
@@ -261,10 +192,10 @@ describe('@orpc/client against a real Perry agent', () => {
     const result = await client().agent.kill();
     assert.equal(result, undefined, wire());
     const exited = await Promise.race([
-      agentExit,
+      agent.exited,
       new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 10_000)),
     ]);
-    assert.notEqual(exited, 'timeout', `the agent did not exit after agent.kill():\n${agentLog}`);
-    assert.deepEqual(exited, { code: 0, signal: null }, agentLog);
+    assert.notEqual(exited, 'timeout', `the agent did not exit after agent.kill():\n${agent.log()}`);
+    assert.deepEqual(exited, { code: 0, signal: null }, agent.log());
   });
 });

@@ -6,18 +6,14 @@
 mod common;
 
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use perry_agent::auth::AuthFailures;
-use perry_agent::server::{RunningAgent, start};
-use perry_agent::{Agent, AgentOptions};
 use perry_api::procedures::WorkspacesCreate;
 use perry_api::{Workspace, WorkspaceStatus};
-use rand::Rng;
 use serde_json::{Value, json};
 
-use common::{TestAgent, exec, remove_docker_objects, test_image, unique_prefix, worker_binary};
+use common::{TestAgent, TestAgentConfig, exec};
 
 /// Ports a workspace could hope to find open on another one or on the host: sshd, the Docker
 /// Engine's TCP ports (plain, TLS, swarm), the agent's default port and common dev servers.
@@ -441,89 +437,6 @@ async fn a_workspace_reaches_no_service_of_another_workspace() {
     );
 }
 
-/// An agent that listens on every interface, as `perry agent run` does by default, so that
-/// workspaces can reach its port through their bridge gateway. (The shared test agent listens
-/// on 127.0.0.1.) Removes everything of its prefix when dropped.
-struct ExposedAgent {
-    prefix: String,
-    port: u16,
-    token: String,
-    agent: Arc<Agent>,
-    http: reqwest::Client,
-    running: Option<RunningAgent>,
-    _dir: tempfile::TempDir,
-}
-
-impl ExposedAgent {
-    async fn start(tag: &str) -> ExposedAgent {
-        let dir = tempfile::tempdir().unwrap();
-        let prefix = unique_prefix(tag);
-        let range_start: u16 = 30_000 + rand::rng().random_range(0..300u16) * 100;
-        let config = json!({
-            "workspacePrefix": prefix,
-            "imageTag": test_image(),
-            "sshPortRange": {"start": range_start, "end": range_start + 99},
-        });
-        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-        let running = start(AgentOptions {
-            config_dir: dir.path().to_path_buf(),
-            host: "0.0.0.0".to_owned(),
-            port: Some(0),
-            no_auth: false,
-            worker_binary: Some(worker_binary()),
-            web: Default::default(),
-            tls: None,
-        })
-        .await
-        .expect("the agent starts");
-        ExposedAgent {
-            prefix,
-            port: running.address.port(),
-            token: running.token.clone(),
-            agent: running.agent.clone(),
-            http: reqwest::Client::new(),
-            running: Some(running),
-            _dir: dir,
-        }
-    }
-
-    /// Calls a procedure from this host (127.0.0.1) with `token`; returns the HTTP status and
-    /// the `json` payload.
-    async fn call(&self, path: &str, input: Value, token: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("http://127.0.0.1:{}/rpc/{path}", self.port))
-            .bearer_auth(token)
-            .json(&json!({ "json": input }))
-            .send()
-            .await
-            .expect("the agent answers");
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.expect("the reply is JSON");
-        (status, body.get("json").cloned().unwrap_or(Value::Null))
-    }
-}
-
-impl Drop for ExposedAgent {
-    fn drop(&mut self) {
-        let prefix = self.prefix.clone();
-        let running = self.running.take();
-        std::thread::spawn(move || {
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(async move {
-                    if let Some(running) = running {
-                        running.agent.shutdown.notify_one();
-                        let _ = running.wait().await;
-                    }
-                    remove_docker_objects(&prefix).await;
-                });
-        })
-        .join()
-        .unwrap();
-    }
-}
-
 /// Runs `requests` (name, curl arguments) from inside the workspace against `base`, one after
 /// the other; returns each one's HTTP status ("000" when there was no answer).
 async fn curl_statuses(container: &str, base: &str, requests: &[(&str, String)]) -> Vec<String> {
@@ -545,13 +458,20 @@ async fn curl_statuses(container: &str, base: &str, requests: &[(&str, String)])
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_agent_answers_a_workspace_only_with_its_token() {
-    let agent = ExposedAgent::start("iso-api").await;
+    let agent = TestAgent::start_with(
+        "iso-api",
+        TestAgentConfig {
+            host: Some("0.0.0.0".to_owned()),
+            ..Default::default()
+        },
+    )
+    .await;
     let (status, body) = agent
-        .call("workspaces/create", json!({"name": "caller"}), &agent.token)
+        .call("workspaces/create", json!({"name": "caller"}))
         .await;
     assert_eq!(status, 200, "{body}");
     let container = format!("{}caller", agent.prefix);
-    let base = format!("http://{}:{}", gateway(&container).await, agent.port);
+    let base = format!("http://{}:{}", gateway(&container).await, agent.port());
 
     // The token is not given to workspaces: not in the container's environment, not in any
     // process's environment, not in a file under /etc, /home, /tmp or /run.
@@ -642,9 +562,7 @@ async fn the_agent_answers_a_workspace_only_with_its_token() {
         "the workspace is locked out after {} failures: {statuses:?}",
         AuthFailures::ALLOWED
     );
-    let (status, body) = agent
-        .call("workspaces/list", Value::Null, &agent.token)
-        .await;
+    let (status, body) = agent.call("workspaces/list", Value::Null).await;
     assert_eq!(
         status, 200,
         "the owner's own address must not be locked out: {body}"
@@ -659,7 +577,7 @@ async fn the_agent_answers_a_workspace_only_with_its_token() {
 
     println!(
         "isolation: agent on 0.0.0.0:{} reached from the workspace at {base}: {} requests without a valid token -> {} x 401 (health 200), with the token -> 200; token found in 0 places inside",
-        agent.port,
+        agent.port(),
         unauthenticated.len() - 1,
         failures
     );

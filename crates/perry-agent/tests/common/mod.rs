@@ -1,11 +1,10 @@
 //! The one harness for tests against the real Docker Engine: an agent on a temp config dir and
 //! a free port, with a unique workspace prefix, that removes every container, volume and network
-//! it made when dropped.
+//! it made when dropped. What perry's tests and the benchmark use too (config, calls, cleanup)
+//! is in the perry-test-support crate; this module adds the in-process agent.
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use perry_agent::engine::Engine as _;
@@ -13,34 +12,14 @@ use perry_agent::engine::docker::{Docker, PREFIX_LABEL};
 use perry_agent::server::{RunningAgent, start};
 use perry_agent::{Agent, AgentOptions};
 use perry_api::procedures::Procedure;
-use rand::Rng;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-/// The image workspaces run in tests: the one `make image` builds.
-pub fn test_image() -> String {
-    std::env::var("PERRY_TEST_IMAGE").unwrap_or_else(|_| "workspace-base".to_owned())
-}
-
-/// The static worker binary `make build` leaves in target/release.
-pub fn worker_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("PERRY_WORKER_BINARY") {
-        return PathBuf::from(path);
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for profile in ["release", "debug"] {
-        let path = root.join("target").join(profile).join("perry-worker");
-        if path.exists() {
-            return path;
-        }
-    }
-    panic!("no perry-worker binary: run `make build` first");
-}
-
-/// A unique prefix so parallel tests never touch each other's objects.
-pub fn unique_prefix(tag: &str) -> String {
-    let suffix: u32 = rand::rng().random_range(0..1_000_000);
-    format!("pt{suffix:06}-{tag}-")
-}
+// Not every test binary uses each of these.
+#[allow(unused_imports)]
+pub use perry_test_support::{
+    RemoveOnDrop, free_port, labels, remove_docker_objects, ssh_port_range_start, test_image,
+    unique_prefix, worker_binary,
+};
 
 /// An agent running in this process against the real Docker Engine.
 pub struct TestAgent {
@@ -60,6 +39,9 @@ pub struct TestAgentConfig {
     /// Where the web UI comes from (the embedded build unless a test says otherwise).
     pub web: perry_agent::web::WebFiles,
     pub extra: serde_json::Map<String, Value>,
+    /// The address the agent listens on (127.0.0.1 unless a test says otherwise); calls go to
+    /// 127.0.0.1 either way.
+    pub host: Option<String>,
 }
 
 impl TestAgent {
@@ -71,32 +53,23 @@ impl TestAgent {
     pub async fn start_with(tag: &str, options: TestAgentConfig) -> TestAgent {
         let dir = tempfile::tempdir().unwrap();
         let prefix = unique_prefix(tag);
-        // Below Linux's ephemeral ports (32768 and up): a test that opens thousands of
-        // connections takes those, and a taken port at the range's start fails the tests that
-        // expect the first SSH port.
-        let range_start: u16 = 10_000 + rand::rng().random_range(0..227u16) * 100;
-        let mut config = json!({
-            "workspacePrefix": prefix,
-            "imageTag": test_image(),
-            "sshPortRange": {"start": range_start, "end": range_start + 99},
-        });
-        for (key, value) in options.extra {
-            config[key] = value;
-        }
-        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
-        let running = start(AgentOptions {
-            config_dir: dir.path().to_path_buf(),
-            host: "127.0.0.1".to_owned(),
-            port: Some(0),
-            no_auth: options.no_auth,
-            worker_binary: Some(worker_binary()),
-            web: options.web.clone(),
-            tls: None,
-        })
+        perry_test_support::write_config(
+            dir.path(),
+            &prefix,
+            &test_image(),
+            ssh_port_range_start(),
+            options.extra,
+        );
+        let running = start(agent_options(
+            dir.path(),
+            options.host.as_deref().unwrap_or("127.0.0.1"),
+            options.no_auth,
+            options.web,
+        ))
         .await
         .expect("the agent starts");
         TestAgent {
-            url: format!("http://{}", running.address),
+            url: format!("http://127.0.0.1:{}", running.address.port()),
             token: running.token.clone(),
             prefix,
             agent: running.agent.clone(),
@@ -117,26 +90,22 @@ impl TestAgent {
         input: Value,
         token: Option<&str>,
     ) -> (u16, Value) {
-        let mut request = self
-            .http
-            .post(format!("{}/rpc/{path}", self.url))
-            .json(&json!({ "json": input }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("the agent answers");
-        let status = response.status().as_u16();
-        let body: Value = response.json().await.expect("the reply is JSON");
-        (status, body.get("json").cloned().unwrap_or(Value::Null))
+        perry_test_support::rpc_call(&self.http, &self.url, token, path, &input)
+            .await
+            .expect("the agent answers with JSON")
     }
 
     /// Calls procedure `P`, which must succeed, and decodes its output. The input stays JSON,
     /// as a client sends it.
     pub async fn ok<P: Procedure>(&self, input: Value) -> P::Output {
-        let path = P::PATH;
-        let (status, body) = self.call(path, input).await;
-        assert_eq!(status, 200, "{path} failed: {body}");
-        serde_json::from_value(body).unwrap_or_else(|error| panic!("{path} output: {error}"))
+        perry_test_support::call::<P>(&self.http, &self.url, &self.token, &input)
+            .await
+            .unwrap_or_else(|error| panic!("{error}"))
+    }
+
+    /// The port the agent listens on.
+    pub fn port(&self) -> u16 {
+        self.url.rsplit_once(':').unwrap().1.parse().unwrap()
     }
 
     /// The container name of workspace `name`.
@@ -172,50 +141,58 @@ impl TestAgent {
     /// config.json and Docker objects kept), as after a reboot or an upgrade.
     pub async fn restart_agent(&mut self) {
         self.stop_agent().await;
-        let running = start(AgentOptions {
-            config_dir: self.dir.path().to_path_buf(),
-            host: "127.0.0.1".to_owned(),
-            port: Some(0),
-            no_auth: false,
-            worker_binary: Some(worker_binary()),
-            web: Default::default(),
-            tls: None,
-        })
+        let running = start(agent_options(
+            self.dir.path(),
+            "127.0.0.1",
+            false,
+            Default::default(),
+        ))
         .await
         .expect("the agent starts again");
-        self.url = format!("http://{}", running.address);
+        self.url = format!("http://127.0.0.1:{}", running.address.port());
         self.token = running.token.clone();
         self.agent = running.agent.clone();
         self.running = Some(running);
     }
 }
 
-impl Drop for TestAgent {
-    fn drop(&mut self) {
-        let prefix = self.prefix.clone();
-        let running = self.running.take();
-        // Drop cannot await: stop the agent (waiting for its startup work, which may be making a
-        // probe container) and clean up on a thread with its own runtime.
-        std::thread::spawn(move || {
-            tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(async move {
-                    if let Some(running) = running {
-                        running.agent.shutdown.notify_one();
-                        let _ = running.wait().await;
-                    }
-                    remove_docker_objects(&prefix).await;
-                });
-        })
-        .join()
-        .unwrap();
+/// The options of a test agent on `config_dir`, on a free port of `host`.
+fn agent_options(
+    config_dir: &std::path::Path,
+    host: &str,
+    no_auth: bool,
+    web: perry_agent::web::WebFiles,
+) -> AgentOptions {
+    AgentOptions {
+        config_dir: config_dir.to_path_buf(),
+        host: host.to_owned(),
+        port: Some(0),
+        no_auth,
+        worker_binary: Some(worker_binary()),
+        web,
+        tls: None,
     }
 }
 
-/// Removes every container, volume and network carrying `prefix`'s label.
-pub async fn remove_docker_objects(prefix: &str) {
-    if let Err(error) = Docker::new().remove_all_of_prefix(prefix).await {
-        eprintln!("cleanup of {prefix}: {error}");
+impl Drop for TestAgent {
+    /// Never panics (see perry_test_support): stops the agent, waiting for its startup work
+    /// (which may be making a probe container), on a thread with its own runtime, then removes
+    /// the prefix's Docker objects.
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let stopped = std::thread::spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Runtime::new() {
+                    runtime.block_on(async move {
+                        running.agent.shutdown.notify_one();
+                        let _ = running.wait().await;
+                    });
+                }
+            });
+            if stopped.join().is_err() {
+                eprintln!("stopping the agent of {} panicked", self.prefix);
+            }
+        }
+        remove_docker_objects(&self.prefix);
     }
 }
 
@@ -245,11 +222,6 @@ pub async fn exec(container: &str, user: &str, script: &str) -> (i64, String) {
         .await
         .unwrap();
     (output.exit_code, output.output)
-}
-
-/// Labels helper for tests that make Docker objects themselves.
-pub fn labels(prefix: &str) -> HashMap<String, String> {
-    HashMap::from([(PREFIX_LABEL.to_owned(), prefix.to_owned())])
 }
 
 /// Loads one of the host's images into a workspace's inner dockerd (there is no registry).
@@ -297,39 +269,4 @@ pub async fn load_image_inside(container: &str, image: &str) {
         log.contains("Loaded image"),
         "docker load of {image} inside {container} failed: {log}"
     );
-}
-
-/// Removes every Docker object of `prefix` when dropped, for tests that make Docker objects
-/// without an agent. Never panics: it runs on a thread of its own with its own runtime, so it
-/// works while a failing test unwinds, inside or outside a runtime.
-pub struct RemoveOnDrop {
-    pub prefix: String,
-}
-
-impl RemoveOnDrop {
-    /// A guard over a fresh unique prefix.
-    pub fn new(tag: &str) -> RemoveOnDrop {
-        RemoveOnDrop {
-            prefix: unique_prefix(tag),
-        }
-    }
-}
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let prefix = self.prefix.clone();
-        let cleanup =
-            std::thread::spawn(move || {
-                match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime.block_on(remove_docker_objects(&prefix)),
-                    Err(error) => eprintln!("cleanup of {prefix}: no runtime: {error}"),
-                }
-            });
-        if cleanup.join().is_err() {
-            eprintln!("cleanup of {} panicked", self.prefix);
-        }
-    }
 }

@@ -1,34 +1,26 @@
 //! The harness for tests of the `perry` binary: the agent as a real process on a temp config
 //! dir and a free port, with a unique prefix, cleaned up (process and Docker objects) on drop.
+//! The config, calls and cleanup come from the perry-test-support crate, shared with
+//! perry-agent's tests and the benchmark.
 
 #![allow(dead_code)]
 
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+// Not every test binary uses each of these.
+#[allow(unused_imports)]
+pub use perry_test_support::{
+    free_port, remove_docker_objects, ssh_port_range_start, test_image, worker_binary,
+};
 
 pub const PERRY: &str = env!("CARGO_BIN_EXE_perry");
-
-pub fn worker_binary() -> PathBuf {
-    std::env::var_os("PERRY_WORKER_BINARY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/release/perry-worker")
-        })
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// An agent process on a temp config dir, killed and cleaned up on drop.
 pub struct AgentProcess {
@@ -79,14 +71,13 @@ impl AgentProcess {
     fn new(tag: &str, docker_host: Option<&str>, logged: bool) -> AgentProcess {
         let dir = tempfile::tempdir().unwrap();
         let prefix = format!("pc{}-{tag}-", std::process::id() % 100_000);
-        // Below Linux's ephemeral ports (32768 and up), which connections of other tests take.
-        let range_start = 10_000 + (std::process::id() % 227) as u16 * 100;
-        let config = json!({
-            "workspacePrefix": prefix,
-            "imageTag": std::env::var("PERRY_TEST_IMAGE").unwrap_or_else(|_| "workspace-base".into()),
-            "sshPortRange": {"start": range_start, "end": range_start + 99},
-        });
-        std::fs::write(dir.path().join("config.json"), config.to_string()).unwrap();
+        perry_test_support::write_config(
+            dir.path(),
+            &prefix,
+            &test_image(),
+            ssh_port_range_start(),
+            Default::default(),
+        );
         let home = tempfile::tempdir().unwrap();
         std::fs::create_dir(home.path().join(".ssh")).unwrap();
         let keygen = Command::new("ssh-keygen")
@@ -113,23 +104,14 @@ impl AgentProcess {
     }
 
     pub fn spawn(&mut self) {
-        let mut command = Command::new(PERRY);
+        let mut command =
+            perry_test_support::agent_run_command(Path::new(PERRY), self.dir.path(), self.port);
         if let Some(docker_host) = &self.docker_host {
             command.env("DOCKER_HOST", docker_host);
         }
         let mut child = command
-            .args([
-                "agent",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &self.port.to_string(),
-            ])
             .args(&self.agent_args)
-            .env("PERRY_CONFIG_DIR", self.dir.path())
             .env("HOME", self.home.path())
-            .env("PERRY_WORKER_BINARY", worker_binary())
             .stdout(Stdio::piped())
             .stderr(match &self.log {
                 Some(path) => Stdio::from(
@@ -169,24 +151,17 @@ impl AgentProcess {
     /// Calls a procedure over HTTP with the agent's token; returns the HTTP status and the
     /// `json` payload.
     pub fn call(&self, path: &str, input: Value) -> (u16, Value) {
-        let url = format!("http://127.0.0.1:{}/rpc/{path}", self.port);
+        let url = format!("http://127.0.0.1:{}", self.port);
         let token = self.token();
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
             .block_on(async move {
-                let response = reqwest::Client::new()
-                    .post(url)
-                    .bearer_auth(token)
-                    .json(&json!({ "json": input }))
-                    .send()
-                    .await
-                    .expect("the agent answers");
-                let status = response.status().as_u16();
-                let body: Value = response.json().await.expect("the reply is JSON");
-                (status, body.get("json").cloned().unwrap_or(Value::Null))
+                let http = reqwest::Client::new();
+                perry_test_support::rpc_call(&http, &url, Some(&token), path, &input).await
             })
+            .expect("the agent answers with JSON")
     }
 
     /// The agent process's id, while it runs.
@@ -259,47 +234,6 @@ impl Drop for AgentProcess {
         }
         remove_docker_objects(&self.prefix);
     }
-}
-
-/// How long cleanup waits for a Docker daemon that does not answer (one a fault test stopped,
-/// coming back).
-const CLEANUP_WAIT_FOR_DOCKER: Duration = Duration::from_secs(90);
-
-/// Removes every container, volume and network carrying `prefix`'s label, waiting a while for a
-/// Docker daemon that does not answer. Never panics, and works in any context (inside a runtime,
-/// during a panic): it runs on a thread of its own with its own runtime, and reports what it
-/// could not do on stderr.
-pub fn remove_docker_objects(prefix: &str) {
-    let owned_prefix = prefix.to_owned();
-    let cleanup = std::thread::spawn(move || -> Result<(), String> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| format!("no runtime: {error}"))?;
-        runtime.block_on(async {
-            let docker = perry_agent::engine::docker::Docker::new();
-            let deadline = Instant::now() + CLEANUP_WAIT_FOR_DOCKER;
-            loop {
-                match docker.remove_all_of_prefix(&owned_prefix).await {
-                    Ok(()) => return Ok(()),
-                    Err(perry_agent::engine::docker::EngineError::Unavailable(_))
-                        if Instant::now() < deadline =>
-                    {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                    Err(error) => return Err(error.to_string()),
-                }
-            }
-        })
-    });
-    let problem = match cleanup.join() {
-        Ok(Ok(())) => return,
-        Ok(Err(problem)) => problem,
-        Err(_) => "the cleanup thread panicked".to_owned(),
-    };
-    eprintln!(
-        "cleanup of {prefix}: {problem}; Docker objects labelled dev.perry.prefix={prefix} may be left"
-    );
 }
 
 pub fn text(bytes: &[u8]) -> String {
