@@ -257,9 +257,11 @@ STORAGE
 
 down_quietly() {
   [ -d "$STATE" ] || return 0
-  BIN=${BIN:-$("$HERE/ensure-kubernetes.sh")}
+  # Never a build here: after an `up` that failed building there is nothing of it to stop.
+  BIN=${BIN:-$("$HERE/ensure-kubernetes.sh" --cached || true)}
   # Pods first, while the kubelets can still tear their networks down.
-  if [ -f "$STATE/pids/apiserver.pid" ] && kill -0 "$(cat "$STATE/pids/apiserver.pid")" 2>/dev/null; then
+  if [ -n "$BIN" ] && [ -f "$STATE/pids/apiserver.pid" ] \
+     && kill -0 "$(cat "$STATE/pids/apiserver.pid")" 2>/dev/null; then
     timeout 60 "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig" delete pods --all -A \
       --grace-period 0 --force --wait=false >/dev/null 2>&1 || true
     for _ in $(seq 60); do
