@@ -74,6 +74,7 @@ spec:
     image: $IMAGE
     imagePullPolicy: Never
     securityContext: $security
+    # Ready means the inner dockerd has made its socket (as the engine waits for it).
     readinessProbe:
       exec: {command: [test, -S, /var/run/docker.sock]}
       periodSeconds: 1
@@ -133,6 +134,10 @@ else
 fi
 inner_docker
 first_node=$(k get pod workspace -o jsonpath='{.spec.nodeName}')
+# The image's entrypoint says when a step of its setup failed (cgroups, sshd, dockerd).
+complaints=$(k logs workspace | grep -Ei 'cannot|failed|invalid|exited' || true)
+[ -z "$complaints" ] || log "entrypoint complained: $complaints"
+log "cgroup mounts in the pod: $(k exec workspace -- sh -c "grep -c ' - cgroup .* rw' /proc/self/mountinfo; grep ' /sys/fs/cgroup/' /proc/self/mountinfo | grep -c ' ro,' || true" | paste -sd' ') (rw, ro)"
 
 # A one-binary image: busybox-static as /bin/busybox and /bin/sh.
 tiny=$(mktemp -d)
