@@ -285,8 +285,10 @@ down_quietly() {
   stop_process controller-manager
   stop_process apiserver
   stop_process etcd
-  # Mounts left under the state dir (container layers, network namespaces, kubelet volumes).
-  mount | awk -v state="$STATE" '$3 ~ "^"state {print $3}' | sort -r | while read -r point; do
+  # Mounts left under the state dir (container layers, network namespaces, kubelet volumes) and
+  # the nodes' data roots (a dockerd bind-mounts its own, and leaves it when it is killed).
+  mount | awk -v state="$STATE/" -v nodes="$NODES_DIR/" \
+    'index($3 "/", state) == 1 || index($3 "/", nodes) == 1 {print $3}' | sort -r | while read -r point; do
     umount -l "$point" 2>/dev/null || true
   done
   for n in 1 2; do ip link delete "cni-perry$n" 2>/dev/null || true; done
