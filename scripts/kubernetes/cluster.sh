@@ -261,9 +261,11 @@ STORAGE
 
 down_quietly() {
   [ -d "$STATE" ] || return 0
-  BIN=${BIN:-$("$HERE/ensure-kubernetes.sh")}
+  # Never a build here: after an `up` that failed building there is nothing of it to stop.
+  BIN=${BIN:-$("$HERE/ensure-kubernetes.sh" --cached || true)}
   # Pods first, while the kubelets can still tear their networks down.
-  if [ -f "$STATE/pids/apiserver.pid" ] && kill -0 "$(cat "$STATE/pids/apiserver.pid")" 2>/dev/null; then
+  if [ -n "$BIN" ] && [ -f "$STATE/pids/apiserver.pid" ] \
+     && kill -0 "$(cat "$STATE/pids/apiserver.pid")" 2>/dev/null; then
     timeout 60 "$BIN/kubectl" --kubeconfig "$STATE/kubeconfig" delete pods --all -A \
       --grace-period 0 --force --wait=false >/dev/null 2>&1 || true
     for _ in $(seq 60); do
@@ -287,8 +289,10 @@ down_quietly() {
   stop_process controller-manager
   stop_process apiserver
   stop_process etcd
-  # Mounts left under the state dir (container layers, network namespaces, kubelet volumes).
-  mount | awk -v state="$STATE" '$3 ~ "^"state {print $3}' | sort -r | while read -r point; do
+  # Mounts left under the state dir (container layers, network namespaces, kubelet volumes) and
+  # the nodes' data roots (a dockerd bind-mounts its own, and leaves it when it is killed).
+  mount | awk -v state="$STATE/" -v nodes="$NODES_DIR/" \
+    'index($3 "/", state) == 1 || index($3 "/", nodes) == 1 {print $3}' | sort -r | while read -r point; do
     umount -l "$point" 2>/dev/null || true
   done
   for n in 1 2; do

@@ -6,6 +6,10 @@
 # Prints the directory of the binaries (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubelet, kubectl, pause) on its last line.
 #
+#   ensure-kubernetes.sh            builds what is missing (cold: about 4.5 min), prints the dir
+#   ensure-kubernetes.sh --cached   builds nothing: prints the dir if the build is there, else
+#                                   fails (for `cluster.sh down`, which must not start a build)
+#
 # The source comes through a private apt configuration (a deb-src twin of this machine's own
 # Debian sources, with lists and cache of its own), so the system's apt setup is not touched.
 set -euo pipefail
@@ -25,6 +29,7 @@ if have_all; then
   echo "$BIN"
   exit 0
 fi
+[ "${1:-}" != --cached ] || exit 1
 
 log() { echo "ensure-kubernetes: $*" >&2; }
 
