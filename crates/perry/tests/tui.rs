@@ -51,6 +51,8 @@ fn the_tui_shows_live_status_acts_on_keys_and_restores_the_terminal() {
     tmux.wait_for("Sessions in beta");
     tmux.wait_for("No coding-agent sessions in this workspace yet.");
     tmux.press(&["Escape"]);
+    // Wait for the list before the next key: an Escape and a letter read together are Alt+letter.
+    tmux.wait_for("Workspaces (");
 
     // Start the stopped one, then delete the other after saying yes.
     tmux.press(&["k", "s"]);
