@@ -12,7 +12,27 @@ defined: boolean, code: ErrorCode, status: number,
 /**
  * A sentence a person can act on.
  */
-message: string, data: unknown, };
+message: string, 
+/**
+ * What a program can act on, when the error is about a workspace or a field of the input.
+ */
+data: ErrorData | null, };
+
+export type ErrorData = { 
+/**
+ * The workspace the error is about (e.g. the one that does not exist).
+ */
+workspace?: string, 
+/**
+ * What is wrong with the input, field by field, in the shape oRPC's own validation uses.
+ */
+issues?: Array<Issue>, };
+
+export type Issue = { message: string, 
+/**
+ * Where in the input, e.g. `["limits", "cpus"]`; empty for the input as a whole.
+ */
+path: Array<string>, };
 
 export type WorkspaceStatus = "running" | "stopped" | "creating" | "error" | "unreachable";
 

@@ -1,6 +1,6 @@
 import { ORPCError } from '@orpc/client';
 
-import type { ErrorCode } from './api.gen.ts';
+import type { ErrorCode, ErrorData, Issue } from './api.gen.ts';
 
 /**
  * The oRPC error code of a failed call, or undefined for anything else (a network failure, a bug).
@@ -14,6 +14,30 @@ export function errorCode(error: unknown): ErrorCode | undefined {
     if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code as ErrorCode;
   }
   return undefined;
+}
+
+/** The structured part of a failed call (which workspace, which fields), when the agent sent one. */
+export function errorData(error: unknown): ErrorData | undefined {
+  if (errorCode(error) === undefined) return undefined;
+  const data = (error as { data?: unknown }).data;
+  return typeof data === 'object' && data !== null ? (data as ErrorData) : undefined;
+}
+
+/** The workspace a NOT_FOUND says does not exist (not a session or a terminal in it). */
+export function missingWorkspace(error: unknown): string | undefined {
+  return errorCode(error) === 'NOT_FOUND' ? errorData(error)?.workspace : undefined;
+}
+
+/**
+ * What is wrong with each field of the input, keyed by its path (`name`, `limits.cpus`,
+ * `command.0`), for a form to show beside the field; '' keys the input as a whole.
+ */
+export function fieldErrors(error: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of errorData(error)?.issues ?? ([] as Issue[])) {
+    fields[issue.path.join('.')] ??= issue.message;
+  }
+  return fields;
 }
 
 export function isUnauthorized(error: unknown): boolean {

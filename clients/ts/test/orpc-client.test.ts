@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { ORPCError } from '@orpc/client';
 
-import { type ErrorCode, type PerryClient } from '../src/index.ts';
+import { errorData, fieldErrors, missingWorkspace, type ErrorCode, type PerryClient } from '../src/index.ts';
 import { startTestAgent, type TestAgent } from '../src/testing.ts';
 
 let agent: TestAgent;
@@ -124,28 +124,40 @@ describe('@orpc/client against a real Perry agent', () => {
     assert.equal(new URL(lastExchange?.url ?? '').pathname, '/rpc/workspaces/list');
   });
 
-  test('workspaces.get() of an unknown workspace rejects with NOT_FOUND 404', async () => {
-    await rejectsWith(() => client().workspaces.get({ name: 'does-not-exist' }), {
+  test('workspaces.get() of an unknown workspace rejects with NOT_FOUND 404 naming the workspace', async () => {
+    const error = await rejectsWith(() => client().workspaces.get({ name: 'does-not-exist' }), {
       code: 'NOT_FOUND',
       status: 404,
     });
+    assert.equal(missingWorkspace(error), 'does-not-exist', wire());
   });
 
-  test('workspaces.create() with an invalid name rejects with BAD_REQUEST', async () => {
-    await rejectsWith(() => client().workspaces.create({ name: 'Bad_Name' }), {
+  test('terminals.kill() in an unknown workspace names the workspace; a NOT_FOUND without it is no missing workspace', async () => {
+    const error = await rejectsWith(() => client().terminals.kill({ workspaceName: 'does-not-exist', id: 'x' }), {
+      code: 'NOT_FOUND',
+      status: 404,
+    });
+    assert.equal(missingWorkspace(error), 'does-not-exist', wire());
+    assert.equal(missingWorkspace(new ORPCError('NOT_FOUND', { message: 'no terminal x' })), undefined);
+  });
+
+  test('workspaces.create() with an invalid name rejects with BAD_REQUEST on the name field', async () => {
+    const error = await rejectsWith(() => client().workspaces.create({ name: 'Bad_Name' }), {
       code: 'BAD_REQUEST',
       status: 400,
       message: /lowercase/,
     });
+    assert.deepEqual(Object.keys(fieldErrors(error)), ['name'], wire());
+    assert.match(fieldErrors(error).name ?? '', /lowercase/);
   });
 
-  test('an input of the wrong shape rejects with BAD_REQUEST "Input validation failed" and issues', async () => {
+  test('an input of the wrong shape rejects with BAD_REQUEST "Input validation failed" and where', async () => {
     const error = await rejectsWith(
-      () => client().workspaces.get({ nom: 'x' } as unknown as { name: string }),
+      () => client().workspaces.create({ name: 'a', limits: { cpus: 'two' } } as unknown as { name: string }),
       { code: 'BAD_REQUEST', status: 400, message: /^Input validation failed$/ },
     );
-    const data = error.data as { issues?: unknown };
-    assert.ok(Array.isArray(data?.issues) && data.issues.length > 0, `data.issues${wire()}`);
+    assert.deepEqual(errorData(error)?.issues?.[0]?.path, ['limits', 'cpus'], wire());
+    assert.match(fieldErrors(error)['limits.cpus'] ?? '', /invalid type/, wire());
   });
 
   test('a client without a token is rejected with UNAUTHORIZED 401', async () => {

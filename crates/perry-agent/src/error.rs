@@ -6,7 +6,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use perry_api::{ErrorCode, RpcError};
+use perry_api::{ErrorCode, ErrorData, Issue, RpcError};
 use serde_json::json;
 
 use crate::engine::EngineError;
@@ -18,7 +18,18 @@ pub enum ApiError {
     BadRequest(String),
     /// The input did not match the procedure's input type.
     #[error("Input validation failed")]
-    InvalidInput { issues: Vec<String> },
+    InvalidInput { issues: Vec<Issue> },
+    /// One field of the input has a value no workspace could take (a name, a URL, a limit).
+    #[error("{message}")]
+    InvalidField {
+        field: &'static str,
+        message: String,
+    },
+    #[error("Workspace {0:?} does not exist")]
+    WorkspaceNotFound(String),
+    /// A create whose name is taken: a conflict about that workspace and the input's name.
+    #[error("Workspace {0:?} already exists")]
+    WorkspaceExists(String),
     #[error(
         "Missing or wrong token: send 'Authorization: Bearer <token>' (the token is in the agent's config.json)"
     )]
@@ -53,13 +64,15 @@ impl ApiError {
     /// The oRPC code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::BadRequest(_) | ApiError::InvalidInput { .. } => ErrorCode::BadRequest,
+            ApiError::BadRequest(_)
+            | ApiError::InvalidInput { .. }
+            | ApiError::InvalidField { .. } => ErrorCode::BadRequest,
             ApiError::Unauthorized => ErrorCode::Unauthorized,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
-            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::NotFound(_) | ApiError::WorkspaceNotFound(_) => ErrorCode::NotFound,
             ApiError::MethodNotSupported(_) => ErrorCode::MethodNotSupported,
             ApiError::Timeout(_) => ErrorCode::Timeout,
-            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::Conflict(_) | ApiError::WorkspaceExists(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
@@ -73,14 +86,40 @@ impl ApiError {
     /// The error body of the oRPC reply.
     pub fn to_rpc(&self) -> RpcError {
         let mut error = RpcError::new(self.code(), self.to_string());
-        if let ApiError::InvalidInput { issues } = self {
-            let issues: Vec<_> = issues
-                .iter()
-                .map(|message| json!({ "message": message }))
-                .collect();
-            error.data = json!({ "issues": issues });
-        }
+        error.data = match self {
+            ApiError::InvalidInput { issues } => Some(ErrorData {
+                issues: issues.clone(),
+                ..ErrorData::default()
+            }),
+            ApiError::InvalidField { field, message } => Some(ErrorData {
+                issues: vec![Issue {
+                    message: message.clone(),
+                    path: vec![(*field).to_owned()],
+                }],
+                ..ErrorData::default()
+            }),
+            ApiError::WorkspaceNotFound(name) => Some(ErrorData {
+                workspace: Some(name.clone()),
+                ..ErrorData::default()
+            }),
+            ApiError::WorkspaceExists(name) => Some(ErrorData {
+                workspace: Some(name.clone()),
+                issues: vec![Issue {
+                    message: self.to_string(),
+                    path: vec!["name".to_owned()],
+                }],
+            }),
+            _ => None,
+        };
         error
+    }
+
+    /// This error, told as a problem with `field` of the input when it is a bad request.
+    pub fn in_field(self, field: &'static str) -> ApiError {
+        match self {
+            ApiError::BadRequest(message) => ApiError::InvalidField { field, message },
+            other => other,
+        }
     }
 }
 

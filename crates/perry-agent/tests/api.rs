@@ -310,7 +310,13 @@ async fn unknown_workspaces_are_not_found() {
         assert_eq!(status, 404, "{procedure}: {error}");
         assert_eq!(error["code"], "NOT_FOUND");
         assert!(error["message"].as_str().unwrap().contains("ghost"));
+        // Which workspace is missing, for a client to act on without reading the message.
+        assert_eq!(error["data"], json!({"workspace": "ghost"}), "{procedure}");
     }
+    // An unknown procedure is not found too, but it names no workspace.
+    let (status, error) = agent.call("nope/nope", json!({})).await;
+    assert_eq!(status, 404);
+    assert_eq!(error["data"], Value::Null, "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -441,6 +447,13 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
     let (_, error) = agent.call("workspaces/get", json!({"name": 5})).await;
     assert_eq!(error["message"], "Input validation failed");
     assert!(error["data"]["issues"][0]["message"].is_string(), "{error}");
+    assert_eq!(error["data"]["issues"][0]["path"], json!(["name"]), "{error}");
+    // A value no workspace can have names its field as well.
+    let (_, error) = agent
+        .call("workspaces/create", json!({"name": "a", "limits": {"pids": 3}}))
+        .await;
+    assert_eq!(error["code"], "BAD_REQUEST", "{error}");
+    assert_eq!(error["data"]["issues"][0]["path"], json!(["limits"]), "{error}");
 }
 
 /// Extra request headers, by name.

@@ -80,8 +80,63 @@ pub struct RpcError {
     pub status: u16,
     /// A sentence a person can act on.
     pub message: String,
-    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
-    pub data: serde_json::Value,
+    /// What a program can act on, when the error is about a workspace or a field of the input.
+    #[serde(default)]
+    pub data: Option<ErrorData>,
+}
+
+/// The structured part of an error: which workspace it is about, which fields of the input are
+/// wrong. Clients act on these (a page of a deleted workspace says so; a form marks the field)
+/// instead of reading the message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorData {
+    /// The workspace the error is about (e.g. the one that does not exist).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub workspace: Option<String>,
+    /// What is wrong with the input, field by field, in the shape oRPC's own validation uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<Vec<Issue>>"))]
+    pub issues: Vec<Issue>,
+}
+
+/// One problem with a call's input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct Issue {
+    pub message: String,
+    /// Where in the input, e.g. `["limits", "cpus"]`; empty for the input as a whole.
+    #[serde(default)]
+    pub path: Vec<String>,
+}
+
+impl Issue {
+    /// The path as a person reads it: `limits.cpus`, `command[0]`.
+    pub fn path_text(&self) -> String {
+        let mut text = String::new();
+        for segment in &self.path {
+            if segment.parse::<usize>().is_ok() {
+                text.push_str(&format!("[{segment}]"));
+            } else {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(segment);
+            }
+        }
+        text
+    }
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.path_text() {
+            path if path.is_empty() => f.write_str(&self.message),
+            path => write!(f, "{path}: {}", self.message),
+        }
+    }
 }
 
 impl RpcError {
@@ -92,15 +147,76 @@ impl RpcError {
             code,
             status: code.status(),
             message: message.into(),
-            data: serde_json::Value::Null,
+            data: None,
         }
+    }
+
+    /// The workspace a NOT_FOUND says does not exist (not an engine object or a session in it).
+    pub fn missing_workspace(&self) -> Option<&str> {
+        (self.code == ErrorCode::NotFound)
+            .then(|| self.data.as_ref()?.workspace.as_deref())
+            .flatten()
+    }
+
+    /// The issues of a rejected input, none for other errors.
+    pub fn issues(&self) -> &[Issue] {
+        self.data.as_ref().map_or(&[], |data| &data.issues)
     }
 }
 
 impl std::fmt::Display for RpcError {
+    /// The message, then the issues that are not already the message, then the code.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.code.as_str())
+        f.write_str(&self.message)?;
+        let mut separator = ": ";
+        for issue in self.issues() {
+            if issue.message != self.message {
+                write!(f, "{separator}{issue}")?;
+                separator = "; ";
+            }
+        }
+        write!(f, " ({})", self.code.as_str())
     }
 }
 
 impl std::error::Error for RpcError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_reads_with_its_issues_and_decodes_without_data() {
+        let mut error = RpcError::new(ErrorCode::BadRequest, "Input validation failed");
+        error.data = Some(ErrorData {
+            workspace: None,
+            issues: vec![
+                Issue {
+                    message: "invalid type: string \"x\", expected f64".to_owned(),
+                    path: vec!["limits".to_owned(), "cpus".to_owned()],
+                },
+                Issue {
+                    message: "must not be empty".to_owned(),
+                    path: vec!["command".to_owned(), "0".to_owned()],
+                },
+            ],
+        });
+        assert_eq!(
+            error.to_string(),
+            "Input validation failed: limits.cpus: invalid type: string \"x\", expected f64; command[0]: must not be empty (BAD_REQUEST)"
+        );
+        let wire = serde_json::to_value(&error).unwrap();
+        assert_eq!(wire["data"]["issues"][0]["path"][1], "cpus");
+        assert!(wire["data"].get("workspace").is_none());
+
+        // oRPC sends `data` as null or leaves it out when there is none.
+        for body in [
+            serde_json::json!({"defined": true, "code": "NOT_FOUND", "status": 404, "message": "gone", "data": null}),
+            serde_json::json!({"defined": false, "code": "NOT_FOUND", "status": 404, "message": "gone"}),
+        ] {
+            let error: RpcError = serde_json::from_value(body).unwrap();
+            assert_eq!(error.data, None);
+            assert_eq!(error.to_string(), "gone (NOT_FOUND)");
+        }
+    }
+}

@@ -25,7 +25,7 @@ pub mod worker;
 pub mod workspace;
 
 pub use agent::{AgentConfig, AgentInfo, DindMode, EngineInfo, PortRange};
-pub use error::{ErrorCode, RpcError};
+pub use error::{ErrorCode, ErrorData, Issue, RpcError};
 pub use ports::{
     PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
     PortsRemoveInput,
@@ -47,6 +47,8 @@ pub fn typescript_bindings() -> String {
     let mut declarations = vec![
         ErrorCode::decl(&cfg),
         RpcError::decl(&cfg),
+        ErrorData::decl(&cfg),
+        Issue::decl(&cfg),
         WorkspaceStatus::decl(&cfg),
         PortForward::decl(&cfg),
         WorkspacePorts::decl(&cfg),

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::agent::{AgentConfig, AgentInfo};
+use crate::error::Issue;
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
     MessagesPage, SessionMessagesInput, SessionSearchHit, SessionsListInput, SessionsPage,
@@ -65,6 +66,26 @@ impl ts_rs::TS for Void {
     }
 }
 
+/// `input` as a `T`, or what does not fit and where.
+fn decode_input<T: DeserializeOwned>(input: Value) -> Result<T, Issue> {
+    serde_path_to_error::deserialize(input).map_err(|error| {
+        let path = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Enum { variant } => Some(variant.clone()),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        Issue {
+            message: error.into_inner().to_string(),
+            path,
+        }
+    })
+}
+
 /// One row of the table, for what is generated from it.
 #[cfg(feature = "ts")]
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +121,10 @@ macro_rules! procedures {
 
         impl Call {
             /// Decodes `input` as the input of the procedure at `path`: `None` when there is no
-            /// such procedure, the decoding error when the input does not fit its type.
-            pub fn decode(path: &str, input: Value) -> Option<Result<Call, serde_json::Error>> {
+            /// such procedure, the issue (with where in the input) when it does not fit its type.
+            pub fn decode(path: &str, input: Value) -> Option<Result<Call, Issue>> {
                 match path {
-                    $($path => Some(serde_json::from_value(input).map(Call::$name)),)*
+                    $($path => Some(decode_input(input).map(Call::$name)),)*
                     _ => None,
                 }
             }

@@ -72,10 +72,28 @@ pub enum WorkerResult {
     NotFound {
         message: String,
     },
-    /// The call failed (a file vanished mid-read, an input out of range, …).
+    /// The call failed; `reason` says which way, so the agent can answer accordingly.
     Failed {
+        #[serde(default)]
+        reason: WorkerFailure,
         message: String,
     },
+}
+
+/// Why a [`WorkerCall`] failed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WorkerFailure {
+    /// A transcript file could not be read (it vanished or changed mid-read, or is unreadable).
+    Transcript,
+    /// OpenCode's session database could not be read.
+    Database,
+    /// The connection to the worker broke before it answered: asking again may work.
+    Disconnected,
+    /// Anything else, including a reason this agent does not know yet.
+    #[default]
+    #[serde(other)]
+    Other,
 }
 
 #[cfg(test)]
@@ -109,6 +127,31 @@ mod tests {
                 }
             }
         );
+        let failed: WorkerResult = serde_json::from_value(serde_json::json!({
+            "kind": "failed", "reason": "disconnected", "message": "gone"
+        }))
+        .unwrap();
+        assert!(matches!(
+            failed,
+            WorkerResult::Failed {
+                reason: WorkerFailure::Disconnected,
+                ..
+            }
+        ));
+        // A worker of another version: an unknown reason, or none at all, is Other.
+        for result in [
+            serde_json::json!({"kind": "failed", "reason": "cosmicRays", "message": "x"}),
+            serde_json::json!({"kind": "failed", "message": "x"}),
+        ] {
+            let failed: WorkerResult = serde_json::from_value(result).unwrap();
+            assert!(matches!(
+                failed,
+                WorkerResult::Failed {
+                    reason: WorkerFailure::Other,
+                    ..
+                }
+            ));
+        }
         let line = serde_json::to_string(&WorkerOutput::Hello {
             version: "0.1.0".to_owned(),
         })

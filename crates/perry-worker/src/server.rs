@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use perry_api::worker::{WorkerCall, WorkerOutput, WorkerRequest, WorkerResult};
+use perry_api::worker::{WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult};
 
 use crate::index::{LookupError, Roots, SessionIndex};
 use crate::watch::{Watch, WatchConfig};
@@ -196,6 +196,10 @@ fn answer(index: &Mutex<SessionIndex>, call: WorkerCall) -> WorkerResult {
                 message: format!("There is no session {session_id:?} in this workspace"),
             },
             Err(error) => WorkerResult::Failed {
+                reason: match error {
+                    LookupError::Database(_) => WorkerFailure::Database,
+                    _ => WorkerFailure::Transcript,
+                },
                 message: error.to_string(),
             },
         },

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '@perry/client';
+import type { ErrorCode, ErrorData } from '@perry/client';
 import { vi } from 'vitest';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -24,6 +24,7 @@ export class AgentError {
   constructor(
     readonly code: ErrorCode,
     readonly message: string,
+    readonly data: ErrorData | null = null,
   ) {}
 }
 
@@ -60,7 +61,7 @@ export function installFakeAgent(procedures: Record<string, Procedure>): FakeAge
     }
     if (result instanceof AgentError) {
       const status = STATUS[result.code];
-      return new Response(JSON.stringify({ json: { defined: true, code: result.code, status, message: result.message, data: null } }), {
+      return new Response(JSON.stringify({ json: { defined: true, code: result.code, status, message: result.message, data: result.data } }), {
         status,
         headers: { 'content-type': 'application/json' },
       });

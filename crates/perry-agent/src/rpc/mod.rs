@@ -81,8 +81,8 @@ pub fn decode(
     let input = decode_input(decode_envelope(headers, body)?);
     let call = Call::decode(path, input)
         .expect("the path was checked above")
-        .map_err(|error| ApiError::InvalidInput {
-            issues: vec![error.to_string()],
+        .map_err(|issue| ApiError::InvalidInput {
+            issues: vec![issue],
         })?;
     validate::validate(&call)?;
     Ok(call)

@@ -9,8 +9,11 @@ use crate::error::ApiError;
 use crate::limits::check_limits;
 use crate::workspace::{check_exec_input, clone_target, logs_since, validate_name};
 
-/// Refuses a call whose input no workspace could satisfy.
+/// Refuses a call whose input no workspace could satisfy, naming the field that is wrong.
 pub fn validate(call: &Call) -> Result<(), ApiError> {
+    let name = |name: &str| validate_name(name).map_err(|error| error.in_field("name"));
+    let workspace_name =
+        |name: &str| validate_name(name).map_err(|error| error.in_field("workspaceName"));
     match call {
         Call::WorkspacesList(_)
         | Call::AgentInfoCall(_)
@@ -20,39 +23,44 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::WorkspacesDelete(input)
         | Call::WorkspacesStart(input)
         | Call::WorkspacesStop(input)
-        | Call::WorkspacesSync(input) => validate_name(&input.name),
+        | Call::WorkspacesSync(input) => name(&input.name),
         Call::WorkspacesCreate(input) => {
-            validate_name(&input.name)?;
+            name(&input.name)?;
             if let Some(url) = input.clone.as_deref().map(str::trim)
                 && !url.is_empty()
             {
-                clone_target(url)?;
+                clone_target(url).map_err(|error| error.in_field("clone"))?;
             }
             if let Some(limits) = &input.limits {
-                check_limits(limits)
-                    .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
+                check_limits(limits).map_err(|why| ApiError::InvalidField {
+                    field: "limits",
+                    message: format!("Invalid limits: {why}"),
+                })?;
             }
             Ok(())
         }
         Call::WorkspacesExec(input) => {
-            validate_name(&input.name)?;
+            name(&input.name)?;
             check_exec_input(input)
         }
         Call::WorkspacesLogs(input) => {
-            validate_name(&input.name)?;
+            name(&input.name)?;
             logs_since(input).map(|_| ())
         }
-        Call::PortsList(input) => validate_name(&input.workspace_name),
-        Call::PortsForward(input) => validate_name(&input.workspace_name),
-        Call::PortsRemove(input) => validate_name(&input.workspace_name),
-        Call::TerminalsList(input) => validate_name(&input.workspace_name),
-        Call::TerminalsKill(input) => validate_name(&input.workspace_name),
-        Call::SessionsList(input) => validate_name(&input.workspace_name),
-        Call::SessionsMessages(input) => validate_name(&input.workspace_name),
+        Call::PortsList(input) => workspace_name(&input.workspace_name),
+        Call::PortsForward(input) => workspace_name(&input.workspace_name),
+        Call::PortsRemove(input) => workspace_name(&input.workspace_name),
+        Call::TerminalsList(input) => workspace_name(&input.workspace_name),
+        Call::TerminalsKill(input) => workspace_name(&input.workspace_name),
+        Call::SessionsList(input) => workspace_name(&input.workspace_name),
+        Call::SessionsMessages(input) => workspace_name(&input.workspace_name),
         Call::SessionsSearch(input) => {
-            validate_name(&input.workspace_name)?;
+            workspace_name(&input.workspace_name)?;
             if input.query.trim().is_empty() {
-                return Err(ApiError::BadRequest("Give a search query".to_owned()));
+                return Err(ApiError::InvalidField {
+                    field: "query",
+                    message: "Give a search query".to_owned(),
+                });
             }
             Ok(())
         }
@@ -73,66 +81,98 @@ mod tests {
     }
 
     #[test]
-    fn unknown_fields_and_wrong_types_fail_validation_with_issues() {
-        for body in [
-            r#"{"json": {"name": "a", "extra": 1}}"#,
-            r#"{"json": {"name": 5}}"#,
+    fn unknown_fields_and_wrong_types_fail_validation_with_issues_that_say_where() {
+        for (body, path, said) in [
+            (
+                r#"{"json": {"name": "a", "extra": 1}}"#,
+                vec!["extra"],
+                "unknown field `extra`",
+            ),
+            (
+                r#"{"json": {"name": 5}}"#,
+                vec!["name"],
+                "invalid type: integer `5`",
+            ),
+            (
+                r#"{"json": {"name": "a", "limits": {"cpus": "two"}}}"#,
+                vec!["limits", "cpus"],
+                "invalid type: string \"two\"",
+            ),
         ] {
             let rpc = post("workspaces/create", body).unwrap_err().to_rpc();
             assert_eq!(rpc.message, "Input validation failed");
             assert_eq!(rpc.status, 400);
-            assert!(rpc.data["issues"][0]["message"].is_string());
+            let issue = &rpc.issues()[0];
+            assert_eq!(issue.path, path, "{body}");
+            assert!(issue.message.contains(said), "{body}: {issue}");
         }
     }
 
     #[test]
-    fn checks_that_need_no_docker_answer_before_any_work() {
-        for (path, body, expected) in [
+    fn checks_that_need_no_docker_answer_before_any_work_and_name_the_field() {
+        for (path, body, field, expected) in [
             (
                 "workspaces/get",
                 r#"{"json": {"name": "Bad Name"}}"#,
+                "name",
+                "name",
+            ),
+            (
+                "ports/list",
+                r#"{"json": {"workspaceName": "Bad Name"}}"#,
+                "workspaceName",
                 "name",
             ),
             (
                 "workspaces/create",
                 r#"{"json": {"name": "a", "clone": "--upload-pack=x"}}"#,
                 "clone",
+                "clone",
             ),
             (
                 "workspaces/create",
                 r#"{"json": {"name": "a", "limits": {"pids": 3}}}"#,
+                "limits",
                 "pids",
             ),
             (
                 "workspaces/exec",
                 r#"{"json": {"name": "a", "command": []}}"#,
                 "command",
+                "command",
             ),
             (
                 "workspaces/exec",
                 r#"{"json": {"name": "a", "command": ["id"], "user": "a;b"}}"#,
+                "user",
                 "user",
             ),
             (
                 "workspaces/logs",
                 r#"{"json": {"name": "a", "since": "yesterday"}}"#,
                 "since",
+                "since",
             ),
             (
                 "sessions/search",
                 r#"{"json": {"workspaceName": "a", "query": "  "}}"#,
+                "query",
                 "search query",
             ),
         ] {
             let error = post(path, body).unwrap_err();
             assert!(
-                matches!(error, ApiError::BadRequest(_)),
+                matches!(&error, ApiError::InvalidField { field: named, .. } if *named == field),
                 "{path} {body}: {error:?}"
             );
             assert!(
                 error.to_string().contains(expected),
                 "{path} {body}: {error}"
             );
+            let rpc = error.to_rpc();
+            assert_eq!(rpc.status, 400);
+            assert_eq!(rpc.issues()[0].path, [field], "{path} {body}");
+            assert_eq!(rpc.issues()[0].message, rpc.message);
         }
     }
 

@@ -26,7 +26,7 @@ use futures_util::StreamExt;
 use perry_api::sessions::{
     MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
 };
-use perry_api::worker::{WorkerCall, WorkerOutput, WorkerRequest, WorkerResult};
+use perry_api::worker::{WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -290,9 +290,15 @@ impl WorkspaceSessions {
 fn unexpected(result: WorkerResult) -> ApiError {
     match result {
         WorkerResult::NotFound { message } => ApiError::NotFound(message),
-        WorkerResult::Failed { message } => {
-            ApiError::Internal(anyhow::anyhow!("the perry-worker failed: {message}"))
-        }
+        WorkerResult::Failed {
+            reason: WorkerFailure::Disconnected,
+            message,
+        } => ApiError::ServiceUnavailable(format!(
+            "The perry-worker of this workspace went away before it answered ({message}); try again in a moment"
+        )),
+        WorkerResult::Failed { reason, message } => ApiError::Internal(anyhow::anyhow!(
+            "the perry-worker failed ({reason:?}): {message}"
+        )),
         other => ApiError::Internal(anyhow::anyhow!(
             "the perry-worker answered out of turn: {other:?}"
         )),
@@ -492,13 +498,19 @@ async fn converse(
                 let mut line = match serde_json::to_vec(&WorkerRequest { id, call }) {
                     Ok(line) => line,
                     Err(error) => {
-                        let _ = reply.send(Ok(WorkerResult::Failed { message: error.to_string() }));
+                        let _ = reply.send(Ok(WorkerResult::Failed {
+                            reason: WorkerFailure::Other,
+                            message: error.to_string(),
+                        }));
                         continue;
                     }
                 };
                 line.push(b'\n');
                 if let Err(error) = exec.stdin.write_all(&line).await {
-                    let _ = reply.send(Ok(WorkerResult::Failed { message: error.to_string() }));
+                    let _ = reply.send(Ok(WorkerResult::Failed {
+                        reason: WorkerFailure::Disconnected,
+                        message: error.to_string(),
+                    }));
                     break Err(EngineError::Failed(format!("cannot write to the perry-worker: {error}")));
                 }
                 let _ = exec.stdin.flush().await;
@@ -508,6 +520,7 @@ async fn converse(
     };
     for (_, reply) in conversation.pending.drain() {
         let _ = reply.send(Ok(WorkerResult::Failed {
+            reason: WorkerFailure::Disconnected,
             message: "the connection to the perry-worker broke".to_owned(),
         }));
     }

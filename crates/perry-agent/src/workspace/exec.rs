@@ -36,21 +36,24 @@ pub(crate) fn valid_user(user: &str) -> bool {
 /// range, a user name that is a Linux user name.
 pub(crate) fn check_exec_input(input: &ExecInput) -> Result<(), ApiError> {
     if input.command.first().is_none_or(String::is_empty) {
-        return Err(ApiError::BadRequest(
-            "Give the command to run, e.g. [\"ls\", \"-la\"]".to_owned(),
-        ));
+        return Err(ApiError::InvalidField {
+            field: "command",
+            message: "Give the command to run, e.g. [\"ls\", \"-la\"]".to_owned(),
+        });
     }
     let timeout = input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
     if !(1..=MAX_TIMEOUT_SECONDS).contains(&timeout) {
-        return Err(ApiError::BadRequest(format!(
-            "timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"
-        )));
+        return Err(ApiError::InvalidField {
+            field: "timeoutSeconds",
+            message: format!("timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"),
+        });
     }
     let user = input.user.as_deref().unwrap_or("workspace");
     if !valid_user(user) {
-        return Err(ApiError::BadRequest(format!(
-            "Invalid user {user:?}: a Linux user name such as workspace or root"
-        )));
+        return Err(ApiError::InvalidField {
+            field: "user",
+            message: format!("Invalid user {user:?}: a Linux user name such as workspace or root"),
+        });
     }
     Ok(())
 }
@@ -60,11 +63,14 @@ pub(crate) fn logs_since(input: &LogsInput) -> Result<Option<SystemTime>, ApiErr
     let Some(text) = input.since.as_deref() else {
         return Ok(None);
     };
-    humantime::parse_rfc3339(text).map(Some).map_err(|_| {
-        ApiError::BadRequest(format!(
-            "since must be an RFC 3339 time such as 2026-01-01T00:00:00.123Z, not {text:?}"
-        ))
-    })
+    humantime::parse_rfc3339(text)
+        .map(Some)
+        .map_err(|_| ApiError::InvalidField {
+            field: "since",
+            message: format!(
+                "since must be an RFC 3339 time such as 2026-01-01T00:00:00.123Z, not {text:?}"
+            ),
+        })
 }
 
 impl WorkspaceService {

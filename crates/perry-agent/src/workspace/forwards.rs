@@ -77,7 +77,7 @@ impl WorkspaceService {
             let record = state
                 .workspaces
                 .get_mut(name)
-                .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))?;
+                .ok_or_else(|| ApiError::WorkspaceNotFound(name.to_owned()))?;
             record.ports.forwards = merge_forwards(&record.ports.forwards, &requested);
             Ok::<_, ApiError>(record.ports.forwards.clone())
         })??;
@@ -120,7 +120,7 @@ impl WorkspaceService {
             let record = state
                 .workspaces
                 .get_mut(name)
-                .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))?;
+                .ok_or_else(|| ApiError::WorkspaceNotFound(name.to_owned()))?;
             record
                 .ports
                 .forwards

@@ -252,7 +252,7 @@ impl WorkspaceService {
         validate_name(name)?;
         self.state
             .workspace(name)
-            .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))
+            .ok_or_else(|| ApiError::WorkspaceNotFound(name.to_owned()))
     }
 
     /// The probe container's name: one fixed name per prefix, so whatever a killed agent left
@@ -501,7 +501,7 @@ impl WorkspaceService {
         let _serialized = self.lock_name(name).await;
         // Checked here too, before the image check: a taken name is the answer that matters.
         if self.state.workspace(name).is_some() {
-            return Err(already_exists(name));
+            return Err(ApiError::WorkspaceExists(name.to_owned()));
         }
         if !self.engine.image_exists(&image).await? {
             return Err(ApiError::PreconditionFailed(format!(
@@ -558,7 +558,7 @@ impl WorkspaceService {
         let range = self.settings.ssh_port_range;
         let reserved = self.state.update(|state| {
             if state.workspaces.contains_key(name) {
-                return Err(already_exists(name));
+                return Err(ApiError::WorkspaceExists(name.to_owned()));
             }
             let mut taken: BTreeSet<u16> = state.workspaces.values().map(|w| w.ports.ssh).collect();
             taken.extend(avoid);
@@ -657,7 +657,7 @@ impl WorkspaceService {
             let record = state
                 .workspaces
                 .get_mut(name)
-                .ok_or_else(|| ApiError::NotFound(format!("Workspace {name:?} does not exist")))?;
+                .ok_or_else(|| ApiError::WorkspaceNotFound(name.to_owned()))?;
             record.ports.ssh = ssh;
             Ok(record.clone())
         })?
@@ -1213,10 +1213,6 @@ async fn ssh_banner(port: u16) -> Result<(), String> {
 }
 
 /// The 409 for a create whose name is taken.
-fn already_exists(name: &str) -> ApiError {
-    ApiError::Conflict(format!("Workspace {name:?} already exists"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,7 @@
 
 use anyhow::bail;
 use perry_api::procedures::{WorkspacesCreate, WorkspacesStart};
-use perry_api::{
-    CreateWorkspaceInput, ErrorCode, WorkspaceLimits, WorkspaceNameInput, WorkspaceStatus,
-};
+use perry_api::{CreateWorkspaceInput, WorkspaceLimits, WorkspaceNameInput, WorkspaceStatus};
 
 use super::{Context, output};
 use crate::client::CallError;
@@ -47,10 +45,11 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
             name: args.name.clone(),
         })
         .await;
-    let created =
-        matches!(&started, Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound);
+    // Only a workspace that does not exist is created; any other NOT_FOUND is the answer.
+    let created = matches!(&started, Err(CallError::Rpc(error))
+        if error.missing_workspace() == Some(args.name.as_str()));
     let workspace = match started {
-        Err(CallError::Rpc(error)) if error.code == ErrorCode::NotFound => {
+        _ if created => {
             if !args.json {
                 eprintln!("Creating workspace {}…", args.name);
             }

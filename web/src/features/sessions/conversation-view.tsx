@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import { CopyButton } from '@/components/copy-button';
 import { EmptyState, ErrorState, LoadingState } from '@/components/states';
 import { Button } from '@/components/ui/button';
-import { errorCode } from '@perry/client';
+import { errorCode, missingWorkspace } from '@perry/client';
 import { useNow } from '@/lib/use-now';
 
 import { AgentBadge } from './agents';
@@ -38,7 +38,11 @@ export default function ConversationView({ workspaceName, sessionId, session, li
     body = <LoadingState label="Loading messages…" className="flex-1" />;
   } else if (newest.isError && transcript.messages.length === 0) {
     body =
-      errorCode(newest.error) === 'NOT_FOUND' ? (
+      missingWorkspace(newest.error) === workspaceName ? (
+        <EmptyState icon={SearchX} title="This workspace no longer exists" className="m-3 flex-1">
+          It was deleted, and its sessions with it.
+        </EmptyState>
+      ) : errorCode(newest.error) === 'NOT_FOUND' ? (
         <EmptyState icon={SearchX} title="This session no longer exists" className="m-3 flex-1">
           Its transcript was deleted or moved inside the workspace.
         </EmptyState>

@@ -278,6 +278,15 @@ describe('a session’s conversation', () => {
     expect(await screen.findByRole('heading', { name: 'This session no longer exists' })).toBeInTheDocument();
   });
 
+  it('tells a deleted workspace from a missing session by what the agent names', async () => {
+    agentWith([NEWER], {
+      'sessions/messages': () => new AgentError('NOT_FOUND', 'Workspace "alpha" does not exist', { workspace: 'alpha' }),
+    });
+    window.history.pushState({}, '', '/workspaces/alpha/sessions/s2');
+    renderApp();
+    expect(await screen.findByRole('heading', { name: 'This workspace no longer exists' })).toBeInTheDocument();
+  });
+
   it('resumes in a new terminal tab running the resume command in the project directory', async () => {
     agentWith([NEWER], { 'sessions/messages': messages(2) });
     window.history.pushState({}, '', '/workspaces/alpha/sessions/s2');

@@ -44,6 +44,24 @@ describe('the create dialog', () => {
     expect(mutationErrors).toEqual([]);
   });
 
+  it('shows what the agent says about the name under the name field', async () => {
+    const message = 'Workspace "taken" already exists';
+    installFakeAgent({
+      'workspaces/list': () => [],
+      'workspaces/create': () => new AgentError('CONFLICT', message, { workspace: 'taken', issues: [{ message, path: ['name'] }] }),
+    });
+    const { name } = await openDialog();
+    await userEvent.type(name, 'taken');
+    await userEvent.click(screen.getByRole('button', { name: 'Create workspace' }));
+    expect(await screen.findByText(message)).toBeInTheDocument();
+    expect(name).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.queryByRole('alert')).toBeNull();
+    // Typing a new name clears it.
+    await userEvent.type(name, '2');
+    expect(name).toHaveAttribute('aria-invalid', 'false');
+    expect(screen.queryByText(message)).toBeNull();
+  });
+
   it('closes and lists the workspace when the create succeeds', async () => {
     const created: Workspace[] = [];
     installFakeAgent({

@@ -16,7 +16,7 @@ import {
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Spinner } from '@/components/ui/spinner';
-import { errorMessage } from '@perry/client';
+import { errorMessage, fieldErrors } from '@perry/client';
 
 import { useCreateWorkspace, watchCreateInDialog } from './api';
 import { validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
@@ -59,6 +59,9 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
   const problem = validateWorkspaceName(name);
   // Say what is wrong as soon as there is something typed; an empty field only after a submit.
   const showProblem = problem !== null && (name.length > 0 || touched);
+  // What the agent said about the name (e.g. taken) shows under the field, not as an alert.
+  const agentProblem = create.isError ? fieldErrors(create.error).name : undefined;
+  const nameProblem = showProblem ? problem : agentProblem;
   const elapsed = useElapsedSeconds(create.isPending);
 
   // While this form shows the outcome, the create hook does not toast it.
@@ -92,19 +95,19 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
           spellCheck={false}
           placeholder="my-project"
           disabled={create.isPending}
-          aria-invalid={showProblem}
+          aria-invalid={nameProblem !== undefined}
           aria-describedby={hintId}
           onChange={(event) => {
             setName(event.target.value);
             if (create.isError) create.reset();
           }}
         />
-        <p id={hintId} className={showProblem ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'} aria-live="polite">
-          {showProblem ? problem : `${WORKSPACE_NAME_RULE[0]?.toUpperCase()}${WORKSPACE_NAME_RULE.slice(1)}.`}
+        <p id={hintId} className={nameProblem ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'} aria-live="polite">
+          {nameProblem ?? `${WORKSPACE_NAME_RULE[0]?.toUpperCase()}${WORKSPACE_NAME_RULE.slice(1)}.`}
         </p>
       </div>
 
-      {create.isError && (
+      {create.isError && agentProblem === undefined && (
         <Alert variant="destructive">
           <CircleAlert />
           <AlertTitle>Could not create {create.variables.name}</AlertTitle>
@@ -134,7 +137,7 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
             Cancel
           </Button>
         )}
-        <Button type="submit" disabled={create.isPending || showProblem}>
+        <Button type="submit" disabled={create.isPending || nameProblem !== undefined}>
           {create.isPending && <Spinner />}
           {create.isPending ? 'Creating…' : 'Create workspace'}
         </Button>
