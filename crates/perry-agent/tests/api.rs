@@ -447,13 +447,24 @@ async fn malformed_calls_get_typed_errors_and_the_agent_keeps_answering() {
     let (_, error) = agent.call("workspaces/get", json!({"name": 5})).await;
     assert_eq!(error["message"], "Input validation failed");
     assert!(error["data"]["issues"][0]["message"].is_string(), "{error}");
-    assert_eq!(error["data"]["issues"][0]["path"], json!(["name"]), "{error}");
+    assert_eq!(
+        error["data"]["issues"][0]["path"],
+        json!(["name"]),
+        "{error}"
+    );
     // A value no workspace can have names its field as well.
     let (_, error) = agent
-        .call("workspaces/create", json!({"name": "a", "limits": {"pids": 3}}))
+        .call(
+            "workspaces/create",
+            json!({"name": "a", "limits": {"pids": 3}}),
+        )
         .await;
     assert_eq!(error["code"], "BAD_REQUEST", "{error}");
-    assert_eq!(error["data"]["issues"][0]["path"], json!(["limits"]), "{error}");
+    assert_eq!(
+        error["data"]["issues"][0]["path"],
+        json!(["limits"]),
+        "{error}"
+    );
 }
 
 /// Extra request headers, by name.

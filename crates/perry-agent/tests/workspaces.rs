@@ -290,7 +290,11 @@ async fn concurrent_creates_of_one_name_give_one_workspace_and_conflicts() {
     // Each conflict names the workspace and the input field, for a form to mark.
     for (status, error) in results.iter().filter(|(status, _)| *status == 409) {
         assert_eq!(error["data"]["workspace"], "same", "{status} {error}");
-        assert_eq!(error["data"]["issues"][0]["path"], json!(["name"]), "{error}");
+        assert_eq!(
+            error["data"]["issues"][0]["path"],
+            json!(["name"]),
+            "{error}"
+        );
     }
     println!("20 concurrent creates of one name: 1 success, 19 conflicts");
     let (containers, volumes) = docker_objects(&agent.prefix).await;

@@ -265,14 +265,27 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
         prefix: &str,
     ) -> Result<futures_util::stream::BoxStream<'static, Result<(), EngineError>>, EngineError>;
 
-    /// Runs `cmd` in a running container as `user` and waits for it to finish; stdout and
-    /// stderr together, cut at [`EXEC_OUTPUT_LIMIT`].
+    /// Runs `cmd` in a running container as `user` and waits for it to finish; stdout then
+    /// stderr, cut at [`EXEC_OUTPUT_LIMIT`]. For the agent's own small commands (checksums,
+    /// chmod, kills), whose output is read only to report a failure.
     async fn exec(
         &self,
         container: &str,
         user: &str,
         cmd: &[&str],
-    ) -> Result<ExecOutput, EngineError>;
+    ) -> Result<ExecOutput, EngineError> {
+        let cmd: Vec<String> = cmd.iter().map(|part| (*part).to_owned()).collect();
+        let output = self
+            .exec_split(container, user, None, &cmd, EXEC_OUTPUT_LIMIT)
+            .await?;
+        let mut text = output.stdout;
+        let room = EXEC_OUTPUT_LIMIT.saturating_sub(text.len());
+        text.extend_from_slice(&output.stderr[..output.stderr.len().min(room)]);
+        Ok(ExecOutput {
+            exit_code: output.exit_code,
+            output: String::from_utf8_lossy(&text).into_owned(),
+        })
+    }
 
     /// Runs `cmd` to completion as `user` in `working_dir` (the image's when `None`), with
     /// stdout and stderr kept apart, each cut at `limit` bytes (the rest is drained).

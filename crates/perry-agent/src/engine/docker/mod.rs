@@ -538,38 +538,6 @@ impl Engine for Docker {
             .boxed())
     }
 
-    /// Runs `cmd` in a running container as `user` and waits for it to finish.
-    async fn exec(
-        &self,
-        container: &str,
-        user: &str,
-        cmd: &[&str],
-    ) -> Result<ExecOutput, EngineError> {
-        let config = CreateExecOptions {
-            cmd: Some(cmd.iter().map(|part| (*part).to_owned()).collect()),
-            user: Some(user.to_owned()),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            ..Default::default()
-        };
-        let (client, exec_id, mut stream, _) = self.start_attached_exec(container, config).await?;
-        // What runs in a workspace may print without end: keep the start, drain the rest.
-        let mut output = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(EngineError::from)?.into_bytes();
-            let room = EXEC_OUTPUT_LIMIT.saturating_sub(output.len());
-            output.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        }
-        let inspect = client
-            .inspect_exec(&exec_id)
-            .await
-            .map_err(EngineError::from)?;
-        Ok(ExecOutput {
-            exit_code: inspect.exit_code.unwrap_or(-1),
-            output: String::from_utf8_lossy(&output).into_owned(),
-        })
-    }
-
     /// Starts an interactive command with a TTY in a running container; returns the exec's id
     /// and its raw byte stream (output out, keystrokes in). The output ends when the command
     /// exits.

@@ -39,8 +39,8 @@ use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, Po
 use perry_api::DindMode;
 
 use super::{
-    ContainerInfo, ContainerSpec, Engine, EngineError, ExecOutput, ExecState, KubernetesConfig,
-    SplitOutput, StdioExec, TtyExec, TtyExecStreams,
+    ContainerInfo, ContainerSpec, Engine, EngineError, ExecState, KubernetesConfig, SplitOutput,
+    StdioExec, TtyExec, TtyExecStreams,
 };
 
 /// Selects every object a Perry agent made.
@@ -88,6 +88,28 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A stream with an item for each change of the objects `params` selects, from now on.
+async fn changes_of<K>(
+    api: Api<K>,
+    params: &kube::api::WatchParams,
+) -> Result<impl futures_util::Stream<Item = Result<(), EngineError>> + use<K>, EngineError>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+{
+    let version = api
+        .list_metadata(&ListParams::default().limit(1))
+        .await
+        .map_err(from_kube)?
+        .metadata
+        .resource_version
+        .unwrap_or_default();
+    Ok(api
+        .watch(params, &version)
+        .await
+        .map_err(from_kube)?
+        .map(|event| event.map(drop).map_err(from_kube)))
 }
 
 /// A kube-rs error as a kind.
@@ -601,54 +623,9 @@ impl Engine for Kubernetes {
         // Watches from "now" (the current resource versions): the caller lists right after
         // subscribing, so nothing before is missed.
         let params = kube::api::WatchParams::default().labels(&objects::prefix_selector(prefix));
-        let sets_version = self
-            .sets()
-            .list_metadata(&ListParams::default().limit(1))
-            .await
-            .map_err(from_kube)?
-            .metadata
-            .resource_version
-            .unwrap_or_default();
-        let pods_version = self
-            .pods()
-            .list_metadata(&ListParams::default().limit(1))
-            .await
-            .map_err(from_kube)?
-            .metadata
-            .resource_version
-            .unwrap_or_default();
-        let sets = self
-            .sets()
-            .watch(&params, &sets_version)
-            .await
-            .map_err(from_kube)?
-            .map(|event| event.map(drop).map_err(from_kube));
-        let pods = self
-            .pods()
-            .watch(&params, &pods_version)
-            .await
-            .map_err(from_kube)?
-            .map(|event| event.map(drop).map_err(from_kube));
+        let sets = changes_of(self.sets(), &params).await?;
+        let pods = changes_of(self.pods(), &params).await?;
         Ok(futures_util::stream::select(sets, pods).boxed())
-    }
-
-    async fn exec(
-        &self,
-        container: &str,
-        user: &str,
-        cmd: &[&str],
-    ) -> Result<ExecOutput, EngineError> {
-        let cmd: Vec<String> = cmd.iter().map(|part| (*part).to_owned()).collect();
-        let output = self
-            .exec_split(container, user, None, &cmd, super::EXEC_OUTPUT_LIMIT)
-            .await?;
-        let mut text = output.stdout;
-        let room = super::EXEC_OUTPUT_LIMIT.saturating_sub(text.len());
-        text.extend_from_slice(&output.stderr[..output.stderr.len().min(room)]);
-        Ok(ExecOutput {
-            exit_code: output.exit_code,
-            output: String::from_utf8_lossy(&text).into_owned(),
-        })
     }
 
     async fn exec_split(
