@@ -6,7 +6,6 @@
 //! - workspaces.list p50 with 100 workspaces, from the watch-fed view (goal ≤ 0.3 ms);
 //! - keystroke echo through `/terminal` (the exec API) next to `kubectl exec -it` (goal ≤ 1.2×).
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -24,39 +23,13 @@ fn kubeconfig() -> anyhow::Result<String> {
         .context("set KUBECONFIG to the test cluster's (bench/run.sh kubernetes starts it)")
 }
 
-/// The test cluster's kubectl.
-fn kubectl_path() -> anyhow::Result<String> {
-    let script = crate::repo_root().join("scripts/kubernetes/ensure-kubernetes.sh");
-    let output = Command::new(script).stderr(Stdio::inherit()).output()?;
-    Ok(format!(
-        "{}/kubectl",
-        String::from_utf8(output.stdout)?.trim()
-    ))
-}
-
+/// The test cluster's kubectl; its output, or what it said on failure.
 fn kubectl(args: &[&str], input: Option<&str>) -> anyhow::Result<String> {
-    use std::io::Write as _;
-    let mut child = Command::new(kubectl_path()?)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    if let Some(input) = input {
-        child
-            .stdin
-            .take()
-            .context("stdin")?
-            .write_all(input.as_bytes())?;
+    let output = perry_test_support::kubectl(&kubeconfig()?, args, input)?;
+    if !output.success {
+        bail!("kubectl {args:?}: {}", output.stderr);
     }
-    let output = child.wait_with_output()?;
-    if !output.status.success() {
-        bail!(
-            "kubectl {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(String::from_utf8(output.stdout)?)
+    Ok(output.stdout)
 }
 
 /// An object as `kubectl get -o json` gives it, made ready to apply under `name`.
@@ -122,7 +95,7 @@ async fn measure(
         "namespace": namespace, "imagePullPolicy": "Never", "volumeSize": "1Gi"}});
     let agent = Agent::start_with("k8s", None, engine)?;
     let http = reqwest::Client::new();
-    let kube = ["--kubeconfig", kubeconfig, "-n", namespace];
+    let kube = ["-n", namespace];
 
     // Create → ready, interleaved with the same objects applied by hand.
     let (mut perry, mut by_hand) = (Vec::new(), Vec::new());
@@ -208,8 +181,9 @@ async fn measure(
     settle(&mut terminal).await?;
     let pod = format!("{set_name}-0");
     let mut kubectl_tty = PtyProcess::spawn(
-        std::path::Path::new(&kubectl_path()?),
+        &perry_test_support::kubectl_binary()?,
         &[
+            &["--kubeconfig", kubeconfig],
             &kube[..],
             &[
                 "exec",

@@ -587,34 +587,10 @@ async fn faults_are_told_as_they_are_and_leave_nothing_behind() {
     assert_eq!(status, 412, "{body}");
 }
 
-/// The test cluster's kubectl, from the cache `ensure-kubernetes.sh` keeps.
+/// The test cluster's kubectl: whether it succeeded, and all it printed.
 fn kubectl(args: &[&str], input: Option<&str>) -> (bool, String) {
-    use std::io::Write as _;
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scripts/kubernetes/ensure-kubernetes.sh");
-    let bin = std::process::Command::new(script).output().unwrap();
-    let bin = String::from_utf8(bin.stdout).unwrap();
-    let mut child = std::process::Command::new(format!("{}/kubectl", bin.trim()))
-        .arg("--kubeconfig")
-        .arg(kubeconfig())
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = input {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
+    let output = perry_test_support::kubectl(&kubeconfig(), args, input).unwrap();
+    (output.success, output.stdout + &output.stderr)
 }
 
 #[tokio::test(flavor = "multi_thread")]

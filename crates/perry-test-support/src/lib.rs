@@ -228,3 +228,49 @@ impl Drop for RemoveOnDrop {
         remove_docker_objects(&self.prefix);
     }
 }
+
+/// What a kubectl run printed, and whether it succeeded.
+#[derive(Debug)]
+pub struct KubectlOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The test cluster's kubectl: the one `scripts/kubernetes/ensure-kubernetes.sh` builds and
+/// caches.
+pub fn kubectl_binary() -> std::io::Result<PathBuf> {
+    let script = repo_root().join("scripts/kubernetes/ensure-kubernetes.sh");
+    let bin = Command::new(script)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    Ok(Path::new(String::from_utf8_lossy(&bin.stdout).trim()).join("kubectl"))
+}
+
+/// Runs [`kubectl_binary`] with `args` against `kubeconfig`, `input` on its stdin.
+pub fn kubectl(
+    kubeconfig: &str,
+    args: &[&str],
+    input: Option<&str>,
+) -> std::io::Result<KubectlOutput> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = Command::new(kubectl_binary()?)
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdin = child.stdin.take();
+    if let (Some(mut stdin), Some(input)) = (stdin, input) {
+        stdin.write_all(input.as_bytes())?;
+    }
+    let output = child.wait_with_output()?;
+    Ok(KubectlOutput {
+        success: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
