@@ -101,10 +101,27 @@ supervise() {
 }
 SUPERVISORS=()
 
+# --- c2. Host name --------------------------------------------------------------------------
+# Kubernetes names a StatefulSet's pod <set>-0 whatever the template says; the prompt and
+# `hostname` should say the workspace's name, as they do on Docker.
+if [ -n "${PERRY_HOSTNAME:-}" ] && [ "$(hostname)" != "$PERRY_HOSTNAME" ]; then
+  if hostname "$PERRY_HOSTNAME" 2>/dev/null; then
+    grep -qw -- "$PERRY_HOSTNAME" /etc/hosts || echo "127.0.1.1 $PERRY_HOSTNAME" >>/etc/hosts
+  else
+    log "cannot set the host name to $PERRY_HOSTNAME"
+  fi
+fi
+
 # --- d. sshd -------------------------------------------------------------------------------
-# Host keys are generated on first start only (not baked into the image) and then kept
-# by the container filesystem, so they stay stable across stop/start.
+# Host keys are generated on first start only (not baked into the image) and kept on the
+# inner-Docker volume, so they stay the same when the container is made anew (a pod the
+# cluster moved to another node, a container removed outside Perry): ssh clients that know
+# the workspace keep trusting it. The volume's copy wins over what the container has.
+HOST_KEYS=/var/lib/docker/.perry-ssh-host-keys
+install -d -m 0700 "$HOST_KEYS"
+cp -p "$HOST_KEYS"/ssh_host_* /etc/ssh/ 2>/dev/null || true
 ssh-keygen -A >/dev/null || log "ssh-keygen -A failed"
+cp -p /etc/ssh/ssh_host_* "$HOST_KEYS"/ 2>/dev/null || log "cannot keep the SSH host keys"
 if /usr/sbin/sshd -t 2>/tmp/sshd-config.err; then
   supervise sshd /var/log/sshd.log /usr/sbin/sshd -D -e
 else

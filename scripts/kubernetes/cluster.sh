@@ -224,6 +224,8 @@ up() {
   BIN=$("$HERE/ensure-kubernetes.sh")
   if [ -f "$STATE/kubeconfig" ] && node_ready 1 && node_ready 2; then
     log "already up"
+    # A workspace image rebuilt since (make image) reaches the nodes all the same.
+    for n in 1 2; do load_image "$n" "$IMAGE"; done
     echo "KUBECONFIG=$STATE/kubeconfig"
     return 0
   fi

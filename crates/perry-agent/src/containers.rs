@@ -7,6 +7,7 @@
 //! before it returns, so a client reads its own writes; changes made outside Perry show up as soon
 //! as their event arrives.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,6 +18,8 @@ use crate::engine::{Connection, ContainerInfo, Engine, EngineError};
 
 /// How long the watcher waits before it subscribes again after the stream broke.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
+/// Starts a slow subscriber may fall behind by before it misses some.
+const STARTED_BACKLOG: usize = 256;
 
 /// The containers carrying `dev.perry.prefix=<prefix>`.
 #[derive(Debug)]
@@ -27,6 +30,8 @@ pub struct ContainerView {
     next_listing: AtomicU64,
     current: Mutex<Current>,
     watcher: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The name of each container seen running that was not in the listing before.
+    started: tokio::sync::broadcast::Sender<String>,
 }
 
 #[derive(Debug, Default)]
@@ -36,6 +41,24 @@ struct Current {
     /// The number of the listing `containers` came from: an older listing that answers late
     /// must not overwrite a newer one.
     listing: u64,
+    /// The containers running in the last listing kept, across dark spells too.
+    running: HashSet<String>,
+}
+
+impl Current {
+    /// Keeps `containers` as the view; the names of those that run now and did not before.
+    fn keep(&mut self, containers: Arc<Vec<ContainerInfo>>, listing: u64) -> Vec<String> {
+        let running: HashSet<String> = containers
+            .iter()
+            .filter(|container| container.running)
+            .map(|container| container.name.clone())
+            .collect();
+        let started = running.difference(&self.running).cloned().collect();
+        self.running = running;
+        self.containers = Some(containers);
+        self.listing = listing;
+        started
+    }
 }
 
 impl Drop for ContainerView {
@@ -61,7 +84,22 @@ impl ContainerView {
             next_listing: AtomicU64::new(1),
             current: Mutex::new(Current::default()),
             watcher: Mutex::new(None),
+            started: tokio::sync::broadcast::channel(STARTED_BACKLOG).0,
         })
+    }
+
+    /// The name of every container that is seen running and was not before, from the view's
+    /// first listing on (which reports every running container): started by the agent, by
+    /// hand, or made anew by the engine (a Kubernetes pod the cluster recreated).
+    pub fn started(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.started.subscribe()
+    }
+
+    fn announce(&self, started: Vec<String>) {
+        for name in started {
+            // No subscriber is fine: nobody asked.
+            let _ = self.started.send(name);
+        }
     }
 
     /// The containers: from memory while live, else from Docker.
@@ -98,11 +136,15 @@ impl ContainerView {
     pub async fn refresh(&self) -> Result<Arc<Vec<ContainerInfo>>, EngineError> {
         let listing = self.next_listing.fetch_add(1, Ordering::SeqCst);
         let containers = Arc::new(self.engine.list_containers(&self.prefix).await?);
-        let mut current = lock(&self.current);
-        if current.containers.is_some() && listing > current.listing {
-            current.containers = Some(containers.clone());
-            current.listing = listing;
-        }
+        let started = {
+            let mut current = lock(&self.current);
+            if current.containers.is_some() && listing > current.listing {
+                current.keep(containers.clone(), listing)
+            } else {
+                Vec::new()
+            }
+        };
+        self.announce(started);
         Ok(containers)
     }
 
@@ -116,11 +158,16 @@ impl ContainerView {
     }
 
     fn go_live(&self, containers: Vec<ContainerInfo>, listing: u64) {
-        let mut current = lock(&self.current);
-        if listing > current.listing || current.containers.is_none() {
-            current.containers = Some(Arc::new(containers));
-            current.listing = current.listing.max(listing);
-        }
+        let started = {
+            let mut current = lock(&self.current);
+            if listing > current.listing || current.containers.is_none() {
+                let listing = current.listing.max(listing);
+                current.keep(Arc::new(containers), listing)
+            } else {
+                Vec::new()
+            }
+        };
+        self.announce(started);
     }
 
     fn go_dark(&self) {

@@ -173,24 +173,32 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         .port_forwarder()
         .set_agent_port(address.port());
 
+    // Every container seen starting gets this agent's worker, those running now included.
+    let mut started = agent.workspaces.containers_started();
+    let workers = agent.clone();
+    tokio::spawn(async move {
+        loop {
+            match started.recv().await {
+                Ok(container) => workers.workspaces.container_started(&container).await,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!("{missed} container starts were not checked for their worker")
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
     agent.workspaces.watch_containers();
     let background = agent.clone();
     let startup = tokio::spawn(async move {
         match background.workspaces.list().await {
             Ok(workspaces) => {
                 tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len());
-                // Workspaces made by an older agent get this agent's worker.
                 for workspace in &workspaces {
                     if workspace.status == perry_api::WorkspaceStatus::Running {
                         // Forwards are state; their listeners died with the last agent.
                         background
                             .workspaces
                             .restore_forwards(&workspace.name)
-                            .await;
-                        let container = background.workspaces.container_name(&workspace.name);
-                        background
-                            .workspaces
-                            .update_worker_if_changed(&container)
                             .await;
                     }
                 }

@@ -16,10 +16,9 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use perry_api::procedures::{
-    AgentInfoCall, PortsForward, SessionsList, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
+    AgentInfoCall, PortsForward, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
     WorkspacesList, WorkspacesLogs, WorkspacesStart, WorkspacesStop, WorkspacesSync,
 };
-use perry_api::sessions::SessionsPage;
 use perry_api::{AgentInfo, ExecOutput, SyncOutput, Workspace, WorkspaceStatus};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -134,6 +133,45 @@ async fn run(agent: &TestAgent, name: &str, user: &str, script: &str) -> ExecOut
         .await
 }
 
+/// The terminal's id and replayed bytes, from the first control message of a terminal socket.
+async fn attached<S>(socket: &mut S) -> (String, u32)
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let first = socket.next().await.unwrap().unwrap();
+    let Message::Text(text) = first else {
+        panic!("the first frame is a control message, got {first:?}")
+    };
+    match serde_json::from_str(&text).unwrap() {
+        perry_api::TerminalControl::Attached {
+            id, replayed_bytes, ..
+        } => (id, replayed_bytes),
+        other => panic!("the first control message says which terminal: {other:?}"),
+    }
+}
+
+/// Waits until the workspace's sessions list the test's session, through its worker.
+async fn sessions_until_listed(agent: &TestAgent, workspace: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = agent
+            .call("sessions/list", json!({"workspaceName": workspace}))
+            .await;
+        if status == 200
+            && body["sessions"]
+                .as_array()
+                .is_some_and(|sessions| sessions.iter().any(|s| s["sessionId"] == SESSION_ID))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no session listed: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 /// Reads from a terminal socket until `wanted` shows, or fails after 30 s.
 async fn read_until<S>(socket: &mut S, wanted: &str) -> String
 where
@@ -228,7 +266,8 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         agent.url.replace("http://", "ws://"),
         agent.token
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let terminal_id = attached(&mut socket).await.0;
     socket
         .send(Message::Binary(
             b"stty size; echo typed-$((6*7))\n".to_vec().into(),
@@ -253,7 +292,24 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         .await
         .unwrap();
     read_until(&mut socket, "30 100").await;
+    // Dropped without a goodbye, the shell lives on: reattaching replays what it printed.
     drop(socket);
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("{url}&terminal={terminal_id}"))
+        .await
+        .unwrap();
+    let (id, replayed) = attached(&mut socket).await;
+    assert_eq!((id.as_str(), replayed > 0), (terminal_id.as_str(), true));
+    read_until(&mut socket, "typed-42").await;
+    socket
+        .send(Message::Binary(b"echo still-$((1+1))\n".to_vec().into()))
+        .await
+        .unwrap();
+    read_until(&mut socket, "still-2").await;
+    drop(socket);
+
+    // Its host name is the workspace's, not the pod's.
+    let hostname = run(&agent, "alpha", "workspace", "hostname").await;
+    assert_eq!(hostname.stdout, "alpha\n", "{hostname:?}");
 
     // SSH is published on the workspace's port on the agent's machine.
     let mut ssh = tokio::net::TcpStream::connect(("127.0.0.1", created.ports.ssh))
@@ -305,21 +361,44 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         "mkdir -p ~/.claude/projects/-home-workspace-app && printf '%s\\n' '{line}' > ~/.claude/projects/-home-workspace-app/{SESSION_ID}.jsonl"
     )).await;
     assert_eq!(written.exit_code, 0, "{written:?}");
-    let deadline = Instant::now() + Duration::from_secs(30);
+    sessions_until_listed(&agent, "alpha").await;
+
+    // The cluster makes the pod anew by itself (deleted, evicted, its node drained): the
+    // agent puts its worker back, so sessions show again, and the SSH host key is the same.
+    let host_key = "cat /etc/ssh/ssh_host_ed25519_key.pub";
+    let key_before = run(&agent, "alpha", "root", host_key).await.stdout;
+    let pod_name = format!("{set_name}-0");
+    let old_pod = namespace.pods().get(&pod_name).await.unwrap().metadata.uid;
+    namespace
+        .pods()
+        .delete(&pod_name, &Default::default())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let page: SessionsPage = agent
-            .ok::<SessionsList>(json!({"workspaceName": "alpha"}))
+        let new_pod = namespace.pods().get_opt(&pod_name).await.unwrap();
+        let (status, body) = agent
+            .call(
+                "workspaces/exec",
+                json!({"name": "alpha", "user": "root",
+                    "command": ["/bin/sh", "-c", "pgrep -x perry-worker >/dev/null && echo worker-runs"]}),
+            )
             .await;
-        if page
-            .sessions
-            .iter()
-            .any(|session| session.session_id == SESSION_ID)
+        if new_pod.is_some_and(|pod| pod.metadata.uid != old_pod)
+            && status == 200
+            && body["stdout"] == "worker-runs\n"
         {
             break;
         }
-        assert!(Instant::now() < deadline, "no session listed: {page:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            Instant::now() < deadline,
+            "no worker runs in the remade pod: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    sessions_until_listed(&agent, "alpha").await;
+    let again = run(&agent, "alpha", "root", &format!("{host_key}; hostname")).await;
+    assert_eq!(again.stdout, format!("{key_before}alpha\n"), "{again:?}");
 
     // Stop keeps the claims and the files in them; start brings them back.
     run(&agent, "alpha", "workspace", "echo kept > ~/note.txt").await;
@@ -467,6 +546,8 @@ async fn a_workspace_starts_where_its_storage_goes_and_follows_a_lost_node() {
     assert_eq!(resources.limits.unwrap()["memory"].0, "2Gi");
     assert_eq!(resources.requests.unwrap()["cpu"].0, "100m");
     run(&agent, "roam", "workspace", "echo travels > ~/note.txt").await;
+    let host_key = "cat /etc/ssh/ssh_host_ed25519_key.pub";
+    let key_before = run(&agent, "roam", "root", host_key).await.stdout;
 
     // Stopped on one node and started when only the other can take it: the claims go along.
     let first = pod_node(&namespace, &set).await;
@@ -499,6 +580,11 @@ async fn a_workspace_starts_where_its_storage_goes_and_follows_a_lost_node() {
     assert_eq!(pod_node(&namespace, &set).await, first);
     let note = run(&agent, "roam", "workspace", "cat ~/note.txt").await;
     assert_eq!(note.stdout, "travels\n", "{note:?}");
+    // A new pod on another node, the same SSH host key: ssh clients keep trusting it.
+    assert_eq!(
+        run(&agent, "roam", "root", host_key).await.stdout,
+        key_before
+    );
     cluster(&["start-node", other_number]);
     cordon(other, false).await;
 }

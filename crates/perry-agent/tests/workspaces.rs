@@ -172,6 +172,9 @@ async fn docker_is_the_truth_for_what_runs() {
         "echo survives > ~/note.txt",
     )
     .await;
+    let host_key = "cat /etc/ssh/ssh_host_ed25519_key.pub";
+    let (_, key_before) = exec(&agent.container("beta"), "root", host_key).await;
+    assert!(key_before.starts_with("ssh-ed25519 "), "{key_before}");
 
     // Stopped behind Perry's back: list says stopped once Docker's event arrives.
     docker
@@ -206,6 +209,9 @@ async fn docker_is_the_truth_for_what_runs() {
     assert_eq!(started.status, WorkspaceStatus::Running, "{started:?}");
     let (code, output) = exec(&agent.container("beta"), "workspace", "cat ~/note.txt").await;
     assert_eq!((code, output.trim()), (0, "survives"));
+    // A new container, the same SSH host key (kept on the workspace's volume).
+    let (_, key_after) = exec(&agent.container("beta"), "root", host_key).await;
+    assert_eq!(key_after, key_before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -71,6 +71,9 @@ pub struct WorkspaceSettings {
     pub limits: WorkspaceLimits,
 }
 
+/// How long the worker check of a container seen starting may take.
+const WORKER_CHECK_PATIENCE: Duration = Duration::from_secs(60);
+
 /// Creates and runs workspaces.
 #[derive(Debug)]
 pub struct WorkspaceService {
@@ -170,6 +173,42 @@ impl WorkspaceService {
     /// Starts following Docker's events, so listing answers from memory.
     pub fn watch_containers(&self) {
         self.containers.watch();
+    }
+
+    /// The containers seen starting (see [`ContainerView::started`]); subscribe before
+    /// [`WorkspaceService::watch_containers`] to hear of those already running.
+    pub fn containers_started(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.containers.started()
+    }
+
+    /// Makes the worker of a container seen starting this agent's: one the engine made anew
+    /// (a pod the cluster recreated) has none, one an older agent made has an old one. After
+    /// a start of the agent's own it finds the worker current and does nothing.
+    ///
+    /// It never waits for the workspace's lock: an operation holding it (create, start, sync)
+    /// puts the worker in itself. And it gives up after [`WORKER_CHECK_PATIENCE`], so a
+    /// container that stops answering holds nothing up.
+    pub async fn container_started(&self, container: &str) {
+        let Some(name) = container.strip_prefix(&self.settings.prefix) else {
+            return;
+        };
+        let name_lock = lock(&self.name_locks)
+            .entry(name.to_owned())
+            .or_default()
+            .clone();
+        let Ok(_serialized) = name_lock.try_lock_owned() else {
+            return;
+        };
+        if self.state.workspace(name).is_some()
+            && tokio::time::timeout(
+                WORKER_CHECK_PATIENCE,
+                self.update_worker_if_changed(container),
+            )
+            .await
+            .is_err()
+        {
+            tracing::warn!("checking the perry-worker of {container} took too long; gave up");
+        }
     }
 
     /// The settings this service runs with.

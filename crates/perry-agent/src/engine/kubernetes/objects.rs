@@ -192,7 +192,10 @@ pub(super) fn stateful_set(
         });
     }
     let image = config.image.as_deref().unwrap_or(&spec.image);
-    let mut pod = pod_spec(image, &spec.env, mode, config);
+    // The pod's own host name is the StatefulSet's; the entrypoint takes this one.
+    let mut env = spec.env.clone();
+    env.push(format!("PERRY_HOSTNAME={}", spec.hostname));
+    let mut pod = pod_spec(image, &env, mode, config);
     let (mounts, volumes): (Vec<Value>, Vec<Value>) = spec
         .volumes
         .iter()
