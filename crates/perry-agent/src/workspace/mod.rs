@@ -192,11 +192,7 @@ impl WorkspaceService {
         let Some(name) = container.strip_prefix(&self.settings.prefix) else {
             return;
         };
-        let name_lock = lock(&self.name_locks)
-            .entry(name.to_owned())
-            .or_default()
-            .clone();
-        let Ok(_serialized) = name_lock.try_lock_owned() else {
+        let Ok(_serialized) = self.name_lock(name).try_lock_owned() else {
             return;
         };
         if self.state.workspace(name).is_some()
@@ -243,11 +239,15 @@ impl WorkspaceService {
     /// Holds workspace `name`'s lock: create, start, stop, delete, sync and forward changes of
     /// one workspace run one at a time.
     async fn lock_name(&self, name: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let name_lock = lock(&self.name_locks)
+        self.name_lock(name).lock_owned().await
+    }
+
+    /// Workspace `name`'s lock, made on first use.
+    fn name_lock(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.name_locks)
             .entry(name.to_owned())
             .or_default()
-            .clone();
-        name_lock.lock_owned().await
+            .clone()
     }
 
     /// `outcome`, once the container view has caught up with a change, so the caller of
@@ -1251,7 +1251,6 @@ async fn ssh_banner(port: u16) -> Result<(), String> {
     }
 }
 
-/// The 409 for a create whose name is taken.
 #[cfg(test)]
 mod tests {
     use super::*;
