@@ -22,6 +22,9 @@ pub use perry_test_support::{
 
 pub const PERRY: &str = env!("CARGO_BIN_EXE_perry");
 
+/// How long a request to dockerd may still run after the agent that sent it was killed.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(1);
+
 /// An agent process on a temp config dir, killed and cleaned up on drop.
 pub struct AgentProcess {
     pub dir: tempfile::TempDir,
@@ -231,6 +234,10 @@ impl Drop for AgentProcess {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+            // A request the agent sent just before it died (its Docker-in-Docker probe, at
+            // start) is still finished by dockerd: give it a moment, or its container would
+            // outlive the cleanup (seen: a `tuidown-dind-probe` left behind).
+            std::thread::sleep(IN_FLIGHT_GRACE);
         }
         remove_docker_objects(&self.prefix);
     }
