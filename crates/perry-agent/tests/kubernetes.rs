@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use perry_api::procedures::{
     AgentInfoCall, PortsForward, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
@@ -177,17 +177,28 @@ async fn read_until<S>(socket: &mut S, wanted: &str) -> String
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
+    read_within(socket, wanted, Duration::from_secs(30))
+        .await
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// Reads from a terminal socket until `wanted` shows: what was read, or why it did not show
+/// within `time`.
+async fn read_within<S>(socket: &mut S, wanted: &str, time: Duration) -> Result<String, String>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + time;
     while !seen.contains(wanted) {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, socket.next()).await {
             Ok(Some(Ok(Message::Binary(bytes)))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
             Ok(Some(Ok(_))) => {}
-            other => panic!("no {wanted:?} in the terminal ({other:?}); saw {seen:?}"),
+            other => return Err(format!("no {wanted:?} in the terminal ({other:?}); saw {seen:?}")),
         }
     }
-    seen
+    Ok(seen)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -287,11 +298,19 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         ))
         .await
         .unwrap();
-    socket
-        .send(Message::Binary(b"stty size\n".to_vec().into()))
-        .await
-        .unwrap();
-    read_until(&mut socket, "30 100").await;
+    // The exec API carries a resize beside the input, not in line with it, and the node
+    // applies it on its own: a `stty size` typed at once may run first. Asked until it shows.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        socket
+            .send(Message::Binary(b"stty size\n".to_vec().into()))
+            .await
+            .unwrap();
+        match read_within(&mut socket, "30 100", Duration::from_secs(2)).await {
+            Ok(_) => break,
+            Err(why) => assert!(Instant::now() < deadline, "the resize never applies: {why}"),
+        }
+    }
     // Dropped without a goodbye, the shell lives on: reattaching replays what it printed.
     drop(socket);
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{url}&terminal={terminal_id}"))
@@ -671,6 +690,100 @@ async fn faults_are_told_as_they_are_and_leave_nothing_behind() {
         )
         .await;
     assert_eq!(status, 412, "{body}");
+}
+
+impl TestNamespace {
+    /// Sets the namespace's quota of pods to `pods` and waits until the cluster counts by it.
+    async fn quota_pods(&self, pods: u32) {
+        let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), &self.name);
+        let quota: ResourceQuota = serde_json::from_value(json!({
+            "metadata": {"name": "pods"},
+            "spec": {"hard": {"pods": pods.to_string()}},
+        }))
+        .unwrap();
+        quotas
+            .patch(
+                "pods",
+                &PatchParams::apply("perry-test").force(),
+                &Patch::Apply(&quota),
+            )
+            .await
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let counted = quotas.get("pods").await.unwrap().status.and_then(|status| {
+                Some(status.hard?.get("pods")?.0.clone() == pods.to_string() && status.used.is_some())
+            });
+            if counted == Some(true) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the quota is never counted");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits until nothing of a failed create is left: no StatefulSet, no claim, no pod.
+    async fn until_empty(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let params = ListParams::default();
+            let left = (
+                self.sets().list(&params).await.unwrap().items.len(),
+                self.claims().list(&params).await.unwrap().items.len(),
+                self.pods().list(&params).await.unwrap().items.len(),
+            );
+            if left == (0, 0, 0) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "a failed create leaves (sets, claims, pods) {left:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quota_that_refuses_is_told_and_leaves_nothing_behind() {
+    let namespace = TestNamespace::new("quota").await;
+    let agent = agent_on(&namespace, "k8squota").await;
+    let refused = |status: u16, body: &serde_json::Value| {
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(body["code"], "FORBIDDEN", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|message| message.contains("exceeded quota")),
+            "{body}"
+        );
+    };
+    // No pod at all: the first create's Docker-in-Docker probe is refused, and told as the
+    // quota, not as a cluster that forbids privileged pods.
+    namespace.quota_pods(0).await;
+    let (status, body) = agent
+        .call("workspaces/create", json!({"name": "first"}))
+        .await;
+    refused(status, &body);
+    namespace.until_empty().await;
+    // Room for one: the second workspace's StatefulSet is made, its pod refused, and that is
+    // read from the set's events instead of waiting for a pod that never comes.
+    namespace.quota_pods(1).await;
+    let fits: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "fits"})).await;
+    assert_eq!(fits.status, WorkspaceStatus::Running);
+    let (status, body) = agent
+        .call("workspaces/create", json!({"name": "over"}))
+        .await;
+    refused(status, &body);
+    let list: Vec<Workspace> = agent.ok::<WorkspacesList>(json!({})).await;
+    assert_eq!(
+        list.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(),
+        ["fits"]
+    );
+    agent
+        .ok::<WorkspacesDelete>(json!({"name": "fits"}))
+        .await;
+    namespace.until_empty().await;
 }
 
 /// The test cluster's kubectl: whether it succeeded, and all it printed.

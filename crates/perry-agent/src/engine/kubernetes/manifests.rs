@@ -13,6 +13,8 @@ pub const ROLE_RULES: &[(&str, &str, &[&str])] = &[
     ("", "pods/exec", &["create", "get"]),
     ("", "pods/portforward", &["create", "get"]),
     ("", "pods/log", &["get"]),
+    // Why a StatefulSet could not make its pod (a quota, a policy) is only in its events.
+    ("", "events", &["list"]),
     (
         "",
         "persistentvolumeclaims",

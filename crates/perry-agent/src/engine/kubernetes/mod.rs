@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use perry_api::DindMode;
 
@@ -55,6 +55,9 @@ const POD_WAIT: Duration = Duration::from_secs(180);
 const POD_POLL: Duration = Duration::from_millis(100);
 /// How long a pod may stay unschedulable before a start says so (the cluster keeps trying).
 const UNSCHEDULABLE_GRACE: Duration = Duration::from_secs(20);
+/// How long a started workspace may have no pod at all before the StatefulSet's events are
+/// read for why (a quota or an admission policy that refused it).
+const NO_POD_GRACE: Duration = Duration::from_secs(2);
 
 /// A Kubernetes cluster, reached through its API with kube-rs.
 pub struct Kubernetes {
@@ -205,7 +208,9 @@ impl Kubernetes {
 
     /// Waits until the workspace's pod runs, telling a pod that cannot start why.
     async fn wait_running(&self, name: &str) -> Result<(), EngineError> {
-        let deadline = Instant::now() + POD_WAIT;
+        let started = Instant::now();
+        let asked_at = jiff::Timestamp::now();
+        let deadline = started + POD_WAIT;
         let mut unschedulable_since = None;
         loop {
             let pod = self
@@ -213,6 +218,14 @@ impl Kubernetes {
                 .get_opt(&Self::pod_name(name))
                 .await
                 .map_err(from_kube)?;
+            if pod.is_none() && started.elapsed() > NO_POD_GRACE {
+                if let Some(why) = self.pod_refused(name, asked_at).await? {
+                    return Err(EngineError::Refused {
+                        status: 403,
+                        message: format!("the cluster refused the pod of {name}: {why}"),
+                    });
+                }
+            }
             if let Some(pod) = pod {
                 match objects::pod_progress(&pod) {
                     objects::PodProgress::Running => return Ok(()),
@@ -244,6 +257,21 @@ impl Kubernetes {
             }
             tokio::time::sleep(POD_POLL).await;
         }
+    }
+
+    /// Why the StatefulSet `name` could not make its pod since `since` (a quota, an admission
+    /// policy), from the events its controller records; `None` when it says nothing.
+    async fn pod_refused(
+        &self,
+        name: &str,
+        since: jiff::Timestamp,
+    ) -> Result<Option<String>, EngineError> {
+        let events: Api<Event> = Api::namespaced(self.client.clone(), &self.namespace);
+        let params = ListParams::default().fields(&format!(
+            "involvedObject.kind=StatefulSet,involvedObject.name={name},reason=FailedCreate"
+        ));
+        let events = events.list(&params).await.map_err(from_kube)?;
+        Ok(objects::newest_refusal(&events.items, since))
     }
 
     /// Removes the pod of a workspace whose node stopped answering, so its StatefulSet makes
@@ -337,8 +365,12 @@ impl Kubernetes {
         let pod = objects::probe_pod(probe_name, image, labels, mode, &self.config);
         match self.pods().create(&PostParams::default(), &pod).await {
             Ok(_) => {}
-            // A policy (Pod Security admission) that refuses the rights is an answer too.
-            Err(kube::Error::Api(status)) if status.code == 403 || status.code == 422 => {
+            // A policy (Pod Security admission) that refuses the rights is an answer too; a
+            // quota that has no room for the probe is not: it would refuse any pod.
+            Err(kube::Error::Api(status))
+                if (status.code == 403 || status.code == 422)
+                    && !objects::is_quota_refusal(&status.message) =>
+            {
                 return Ok(false);
             }
             Err(error) => return Err(from_kube(error)),
@@ -545,7 +577,15 @@ impl Engine for Kubernetes {
         }
         self.scale(name, 1).await?;
         self.move_off_a_lost_node(name).await?;
-        self.wait_running(name).await?;
+        if let Err(error) = self.wait_running(name).await {
+            // Refused (a quota, a policy): stopped again, so it does not start by itself later
+            // behind the person's back. Unschedulable is left to the cluster, as it said.
+            if matches!(error, EngineError::Refused { status: 403, .. }) {
+                self.published.withdraw(name);
+                self.scale(name, 0).await?;
+            }
+            return Err(error);
+        }
         self.put_pending_uploads(name).await
     }
 

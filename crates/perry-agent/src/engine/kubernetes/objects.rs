@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolumeClaim, Pod};
 use perry_api::{DindMode, WorkspaceLimits};
 use serde_json::{Value, json};
 
@@ -328,6 +328,39 @@ pub(super) fn pending_reason(pod: &Pod) -> Option<String> {
         .map(|condition| condition.message.clone().unwrap_or_default())
 }
 
+/// Whether an API server's refusal is a ResourceQuota's: its admission says "exceeded quota",
+/// "failed quota" (a pod without the requests a quota counts) or "status unknown for quota".
+pub(super) fn is_quota_refusal(message: &str) -> bool {
+    message.contains(" quota")
+}
+
+/// How far the API server's clock may be behind the agent's for an event to count as new.
+const CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
+/// The message of the newest FailedCreate event among `events` seen since `since` (less
+/// [`CLOCK_SKEW`]), without the controller's preamble: what refused the pod.
+pub(super) fn newest_refusal(events: &[Event], since: jiff::Timestamp) -> Option<String> {
+    let since = since - CLOCK_SKEW;
+    events
+        .iter()
+        .filter_map(|event| {
+            let seen = event
+                .last_timestamp
+                .as_ref()
+                .map(|time| time.0)
+                .or_else(|| event.event_time.as_ref().map(|time| time.0))?;
+            (seen >= since).then_some((seen, event.message.as_deref()?))
+        })
+        .max_by_key(|(seen, _)| *seen)
+        .map(|(_, message)| {
+            // "create Pod x-0 in StatefulSet x failed error: pods "x-0" is forbidden: …"
+            message
+                .split_once(" failed error: ")
+                .map_or(message, |(_, why)| why)
+                .to_owned()
+        })
+}
+
 /// Whether the probe pod ran (`Some(true)`), could not (`Some(false)`), or is not done.
 pub(super) fn probe_outcome(pod: &Pod) -> Option<bool> {
     let status = pod.status.as_ref()?;
@@ -614,5 +647,36 @@ mod tests {
             "perry/ws:1"
         );
         assert_eq!(normalized_image("perry/ws"), "perry/ws:latest");
+    }
+
+    #[test]
+    fn the_newest_refusal_since_the_start_is_told_without_the_controllers_preamble() {
+        let event = |at: &str, message: &str| Event {
+            last_timestamp: Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                at.parse().unwrap(),
+            )),
+            message: Some(message.to_owned()),
+            ..Event::default()
+        };
+        let events = [
+            event(
+                "2026-12-05T10:00:00Z",
+                "create Pod w-0 in StatefulSet w failed error: old news",
+            ),
+            event(
+                "2026-12-05T12:00:03Z",
+                "create Pod w-0 in StatefulSet w failed error: pods \"w-0\" is forbidden: exceeded quota: q",
+            ),
+            event("2026-12-05T12:00:01Z", "something earlier"),
+        ];
+        let since: jiff::Timestamp = "2026-12-05T12:00:02Z".parse().unwrap();
+        assert_eq!(
+            newest_refusal(&events, since).as_deref(),
+            Some("pods \"w-0\" is forbidden: exceeded quota: q")
+        );
+        assert!(is_quota_refusal("pods \"w-0\" is forbidden: exceeded quota: q"));
+        assert!(!is_quota_refusal("violates PodSecurity \"baseline:latest\""));
+        let later: jiff::Timestamp = "2026-12-05T13:00:00Z".parse().unwrap();
+        assert_eq!(newest_refusal(&events, later), None);
     }
 }
