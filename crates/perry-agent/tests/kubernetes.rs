@@ -195,7 +195,11 @@ where
         match tokio::time::timeout(left, socket.next()).await {
             Ok(Some(Ok(Message::Binary(bytes)))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
             Ok(Some(Ok(_))) => {}
-            other => return Err(format!("no {wanted:?} in the terminal ({other:?}); saw {seen:?}")),
+            other => {
+                return Err(format!(
+                    "no {wanted:?} in the terminal ({other:?}); saw {seen:?}"
+                ));
+            }
         }
     }
     Ok(seen)
@@ -712,7 +716,10 @@ impl TestNamespace {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let counted = quotas.get("pods").await.unwrap().status.and_then(|status| {
-                Some(status.hard?.get("pods")?.0.clone() == pods.to_string() && status.used.is_some())
+                Some(
+                    status.hard?.get("pods")?.0.clone() == pods.to_string()
+                        && status.used.is_some(),
+                )
             });
             if counted == Some(true) {
                 return;
@@ -780,9 +787,7 @@ async fn a_quota_that_refuses_is_told_and_leaves_nothing_behind() {
         list.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(),
         ["fits"]
     );
-    agent
-        .ok::<WorkspacesDelete>(json!({"name": "fits"}))
-        .await;
+    agent.ok::<WorkspacesDelete>(json!({"name": "fits"})).await;
     namespace.until_empty().await;
 }
 

@@ -218,13 +218,14 @@ impl Kubernetes {
                 .get_opt(&Self::pod_name(name))
                 .await
                 .map_err(from_kube)?;
-            if pod.is_none() && started.elapsed() > NO_POD_GRACE {
-                if let Some(why) = self.pod_refused(name, asked_at).await? {
-                    return Err(EngineError::Refused {
-                        status: 403,
-                        message: format!("the cluster refused the pod of {name}: {why}"),
-                    });
-                }
+            if pod.is_none()
+                && started.elapsed() > NO_POD_GRACE
+                && let Some(why) = self.pod_refused(name, asked_at).await?
+            {
+                return Err(EngineError::Refused {
+                    status: 403,
+                    message: format!("the cluster refused the pod of {name}: {why}"),
+                });
             }
             if let Some(pod) = pod {
                 match objects::pod_progress(&pod) {

@@ -674,8 +674,12 @@ mod tests {
             newest_refusal(&events, since).as_deref(),
             Some("pods \"w-0\" is forbidden: exceeded quota: q")
         );
-        assert!(is_quota_refusal("pods \"w-0\" is forbidden: exceeded quota: q"));
-        assert!(!is_quota_refusal("violates PodSecurity \"baseline:latest\""));
+        assert!(is_quota_refusal(
+            "pods \"w-0\" is forbidden: exceeded quota: q"
+        ));
+        assert!(!is_quota_refusal(
+            "violates PodSecurity \"baseline:latest\""
+        ));
         let later: jiff::Timestamp = "2026-12-05T13:00:00Z".parse().unwrap();
         assert_eq!(newest_refusal(&events, later), None);
     }
