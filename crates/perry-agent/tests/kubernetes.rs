@@ -549,6 +549,8 @@ async fn a_workspace_starts_where_its_storage_goes_and_follows_a_lost_node() {
         .ok::<WorkspacesCreate>(json!({"name": "roam", "limits": {"cpus": 1, "memoryMb": 2048}}))
         .await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    // The default process limit is not promised where nothing holds it.
+    assert_eq!(created.limits.and_then(|limits| limits.pids), None);
     let set = agent.container("roam");
     // Limits are the pod's limits; it asks the scheduler for less.
     let resources = namespace
@@ -694,6 +696,29 @@ async fn faults_are_told_as_they_are_and_leave_nothing_behind() {
         )
         .await;
     assert_eq!(status, 412, "{body}");
+    // A process limit nothing in the cluster would hold is refused, not quietly dropped.
+    let (status, body) = agent
+        .call(
+            "workspaces/create",
+            json!({"name": "pids", "limits": {"pids": 1000}}),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (400, &json!("BAD_REQUEST")),
+        "{body}"
+    );
+    assert_eq!(
+        body["data"]["issues"][0]["path"],
+        json!(["limits"]),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("podPidsLimit")),
+        "{body}"
+    );
 }
 
 impl TestNamespace {

@@ -198,6 +198,11 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
     /// The CPUs and memory a workspace can have at most.
     async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError>;
 
+    /// Why this engine cannot hold a workspace to a number of processes, if it cannot.
+    fn no_process_limit(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether the image is there to run.
     async fn image_exists(&self, image: &str) -> Result<bool, EngineError>;
 

@@ -571,7 +571,18 @@ impl WorkspaceService {
     async fn limits_for(&self, requested: WorkspaceLimits) -> Result<WorkspaceLimits, ApiError> {
         limits::check_limits(&requested)
             .map_err(|why| ApiError::BadRequest(format!("Invalid limits: {why}")))?;
-        let (effective, inherited) = limits::merge(requested, self.settings.limits);
+        let (mut effective, inherited) = limits::merge(requested, self.settings.limits);
+        if let Some(why) = self.engine.no_process_limit() {
+            // Asked for, it is refused; from the defaults (8192 unless configured), it is left
+            // out, as the README says, rather than kept as a promise nothing holds.
+            if requested.pids.is_some_and(|pids| pids != 0) {
+                return Err(ApiError::InvalidField {
+                    field: "limits",
+                    message: format!("Invalid limits: {why}"),
+                });
+            }
+            effective.pids = None;
+        }
         if effective.cpus.is_none() && effective.memory_mb.is_none() {
             return Ok(effective);
         }

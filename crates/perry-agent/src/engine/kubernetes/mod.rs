@@ -438,6 +438,12 @@ impl Engine for Kubernetes {
         ))
     }
 
+    fn no_process_limit(&self) -> Option<&'static str> {
+        Some(
+            "Kubernetes has no process limit per pod (the kubelet's podPidsLimit sets one for every pod of a node); leave pids out, or set it to 0",
+        )
+    }
+
     async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError> {
         // The biggest node bounds a workspace; without the right to see nodes, the cluster's
         // own quota and scheduler are the bound.
