@@ -10,6 +10,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { formatDuration } from '@/lib/format';
 
 import { useAgentConfig, useAgentInfo } from './api';
+import { engineKind, engineNoun, engineVersion } from './engine';
 import { PhoneQrCard } from './phone-qr';
 
 const DIND_MODES: Record<DindMode, { label: string; hint: string }> = {
@@ -24,7 +25,7 @@ export function AgentPage() {
 
   return (
     <div className="grid gap-6">
-      <PageHeader title="Agent" description="The Perry daemon serving this page, and the Docker Engine it drives." />
+      <PageHeader title="Agent" description={`The Perry daemon serving this page, and ${engineNoun(info.data)} it drives.`} />
       {info.isError && !info.data ? (
         <ErrorState title="Could not reach the agent" error={info.error} onRetry={() => void info.refetch()} />
       ) : (
@@ -91,14 +92,6 @@ export function AgentPage() {
 }
 
 /** The engine's kind; agents from before `engine` only knew Docker. */
-function engineKind(info: AgentInfo): string {
-  return info.engine?.kind ?? 'docker';
-}
-
-function engineVersion(info: AgentInfo): string | undefined {
-  return info.engine ? info.engine.version : info.dockerVersion;
-}
-
 function Stat({ icon: Icon, label, value, hint }: { icon: LucideIcon; label: string; value: ReactNode; hint?: string | undefined }) {
   return (
     <Card className="gap-2 py-4">
