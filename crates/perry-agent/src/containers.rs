@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 
@@ -18,6 +18,9 @@ use crate::engine::{Connection, ContainerInfo, Engine, EngineError};
 
 /// How long the watcher waits before it subscribes again after the stream broke.
 const RESUBSCRIBE_DELAY: Duration = Duration::from_secs(1);
+/// The least time between two listings that events ask for (a listing of 100 workspaces on
+/// Kubernetes parses a few hundred kilobytes).
+const LISTING_INTERVAL: Duration = Duration::from_millis(250);
 /// Starts a slow subscriber may fall behind by before it misses some.
 const STARTED_BACKLOG: usize = 256;
 
@@ -220,14 +223,25 @@ async fn follow_events(view: Weak<ContainerView>) {
                     tracing::info!("following Docker's container events again");
                     reported_outage = false;
                 }
+                let mut last_listing: Option<Instant> = None;
                 loop {
                     match events.next().await {
                         Some(Ok(())) => {
-                            // A burst (create, start, …) needs one listing, not one per event.
+                            // A change alone is listed at once; in a burst (a create, a
+                            // cluster's controllers writing the status of 100 StatefulSets) the
+                            // listings come at most every LISTING_INTERVAL, each covering all
+                            // the changes that arrived meanwhile.
+                            if let Some(wait) = last_listing
+                                .map(|last| LISTING_INTERVAL.saturating_sub(last.elapsed()))
+                                .filter(|wait| !wait.is_zero())
+                            {
+                                tokio::time::sleep(wait).await;
+                            }
                             while let Some(Some(Ok(()))) =
                                 futures_util::FutureExt::now_or_never(events.next())
                             {
                             }
+                            last_listing = Some(Instant::now());
                             let Some(strong) = view.upgrade() else { return };
                             if let Err(error) = strong.refresh().await {
                                 break Err(error);

@@ -70,6 +70,8 @@ pub struct Agent {
     pub hosts: crate::guard::KnownHosts,
     pub engine: Arc<dyn Engine>,
     pub workspaces: WorkspaceService,
+    /// The last `workspaces.list` reply, encoded.
+    pub list_reply: crate::rpc::ListReply,
     pub terminals: Arc<TerminalManager>,
     pub sessions: Arc<crate::sessions::SessionHub>,
     /// Where the web UI's files come from.

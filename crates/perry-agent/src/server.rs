@@ -139,6 +139,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         config: Mutex::new(config),
         engine,
         workspaces,
+        list_reply: Default::default(),
         terminals,
         sessions,
         web: options.web.clone(),
@@ -193,7 +194,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         match background.workspaces.list().await {
             Ok(workspaces) => {
                 tracing::info!("reconciled {} workspace(s) with Docker", workspaces.len());
-                for workspace in &workspaces {
+                for workspace in workspaces.iter() {
                     if workspace.status == perry_api::WorkspaceStatus::Running {
                         // Forwards are state; their listeners died with the last agent.
                         background

@@ -6,15 +6,15 @@
 pub mod codec;
 mod validate;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use perry_api::procedures::{Call, PATHS};
 use perry_api::sessions::{DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT};
-use perry_api::{AgentInfo, SuccessOutput};
+use perry_api::{AgentInfo, SuccessOutput, Workspace};
 use serde::Serialize;
 
 use crate::Agent;
@@ -89,17 +89,41 @@ pub fn decode(
 }
 
 /// The encoded reply to a call.
-type Reply = Vec<u8>;
+type Reply = Bytes;
 
 fn reply<T: Serialize>(output: T) -> Result<Reply, ApiError> {
-    encode_output(&output)
+    encode_output(&output).map(Bytes::from)
+}
+
+/// The encoded reply of the last `workspaces.list`, kept while the service answers the same
+/// list (it shares one list while nothing changes): a client polling an unchanged list costs no
+/// serialization.
+#[derive(Debug, Default)]
+pub struct ListReply(Mutex<Option<(Weak<Vec<Workspace>>, Bytes)>>);
+
+impl ListReply {
+    fn of(&self, list: &Arc<Vec<Workspace>>) -> Result<Reply, ApiError> {
+        let mut last = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The Weak keeps the list's allocation, so its address is not another list's.
+        if let Some((encoded, reply)) = last.as_ref()
+            && std::ptr::eq(encoded.as_ptr(), Arc::as_ptr(list))
+        {
+            return Ok(reply.clone());
+        }
+        let reply = reply(&**list)?;
+        *last = Some((Arc::downgrade(list), reply.clone()));
+        Ok(reply)
+    }
 }
 
 /// Runs a decoded call. The match is exhaustive: a procedure without a handler does not compile.
 pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
     let workspaces = &agent.workspaces;
     match call {
-        Call::WorkspacesList(_) => reply(workspaces.list().await?),
+        Call::WorkspacesList(_) => agent.list_reply.of(&workspaces.list().await?),
         Call::WorkspacesGet(input) => reply(workspaces.get(&input.name).await?),
         Call::WorkspacesCreate(input) => reply(
             workspaces
@@ -158,7 +182,7 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
         Call::AgentKill(_) => {
             tracing::info!("agent.kill called: shutting down");
             agent.shutdown.notify_one();
-            Ok(UNDEFINED_OUTPUT.to_vec())
+            Ok(Bytes::from_static(UNDEFINED_OUTPUT))
         }
         Call::ConfigGet(_) => reply(agent.public_config()),
     }

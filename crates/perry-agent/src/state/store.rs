@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use perry_api::{DindMode, Workspace};
@@ -41,8 +41,9 @@ pub struct DindProbeResult {
 #[derive(Debug)]
 pub struct StateStore {
     path: PathBuf,
-    /// What readers see: held only to copy or swap, never across a file write.
-    current: Mutex<StateFile>,
+    /// What readers see: held only to share or swap, never across a file write. Every change
+    /// swaps in a new `Arc`, so two snapshots that are the same `Arc` are the same state.
+    current: Mutex<Arc<StateFile>>,
     /// Held by one writer at a time for its whole read-change-write, so writes never interleave
     /// and readers never wait on a disk.
     writer: Mutex<()>,
@@ -77,13 +78,13 @@ impl StateStore {
         };
         Ok(StateStore {
             path,
-            current: Mutex::new(state),
+            current: Mutex::new(Arc::new(state)),
             writer: Mutex::new(()),
         })
     }
 
-    /// A copy of the current state.
-    pub fn snapshot(&self) -> StateFile {
+    /// The current state, shared: a change makes a new one and leaves this one as it was.
+    pub fn snapshot(&self) -> Arc<StateFile> {
         self.lock().clone()
     }
 
@@ -120,17 +121,17 @@ impl StateStore {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             let current = self.snapshot();
-            let mut next = current.clone();
+            let mut next = StateFile::clone(&current);
             let result = change(&mut next);
-            if next != current {
+            if next != *current {
                 files::write_json_atomic(&self.path, &next)?;
-                *self.lock() = next;
+                *self.lock() = Arc::new(next);
             }
             Ok(result)
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, StateFile> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Arc<StateFile>> {
         // A panic while holding the lock cannot leave a half-applied change: updates are applied
         // to a copy. So the poisoned value is still whole.
         self.current

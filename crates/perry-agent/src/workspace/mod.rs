@@ -93,6 +93,19 @@ pub struct WorkspaceService {
     name_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Workspaces whose create or start is running now: they show as `creating`.
     busy: Mutex<HashSet<String>>,
+    /// The last list made, for the next call that finds nothing changed.
+    listed: Mutex<Option<Listed>>,
+}
+
+/// A list of the workspaces and what it was made from. The same state, containers and busy
+/// names make the same list, so the clients that poll it (every web UI and phone) cost a
+/// pointer compare while nothing changes.
+#[derive(Debug)]
+struct Listed {
+    state: Arc<crate::state::StateFile>,
+    containers: Arc<Vec<ContainerInfo>>,
+    busy: HashSet<String>,
+    list: Arc<Vec<Workspace>>,
 }
 
 /// The Docker objects a create has made so far, so a rollback removes exactly those.
@@ -167,6 +180,7 @@ impl WorkspaceService {
             dind_mode: OnceCell::new(),
             name_locks: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashSet::new()),
+            listed: Mutex::new(None),
         }
     }
 
@@ -364,10 +378,17 @@ impl WorkspaceService {
     }
 
     /// All workspaces, with their status as Docker last reported it (see [`ContainerView`]).
-    pub async fn list(&self) -> Result<Vec<Workspace>, ApiError> {
+    pub async fn list(&self) -> Result<Arc<Vec<Workspace>>, ApiError> {
         let containers = self.containers.containers().await?;
         let busy = lock(&self.busy).clone();
         let mut state = self.state.snapshot();
+        if let Some(listed) = lock(&self.listed).as_ref()
+            && Arc::ptr_eq(&listed.state, &state)
+            && Arc::ptr_eq(&listed.containers, &containers)
+            && listed.busy == busy
+        {
+            return Ok(listed.list.clone());
+        }
         if self.adopt_unknown_containers(&containers, &state.workspaces, &busy)? {
             state = self.state.snapshot();
         }
@@ -375,16 +396,25 @@ impl WorkspaceService {
             .iter()
             .map(|container| (container.name.as_str(), container))
             .collect();
-        Ok(state
-            .workspaces
-            .into_values()
-            .map(|record| {
-                let container = by_name
-                    .get(self.container_name(&record.name).as_str())
-                    .copied();
-                self.observed(record, container, &busy)
-            })
-            .collect())
+        let list: Arc<Vec<Workspace>> = Arc::new(
+            state
+                .workspaces
+                .values()
+                .map(|record| {
+                    let container = by_name
+                        .get(self.container_name(&record.name).as_str())
+                        .copied();
+                    self.observed(record.clone(), container, &busy)
+                })
+                .collect(),
+        );
+        *lock(&self.listed) = Some(Listed {
+            state,
+            containers,
+            busy,
+            list: list.clone(),
+        });
+        Ok(list)
     }
 
     /// One workspace, with its status as Docker sees it now.
