@@ -52,6 +52,8 @@ echo "== Kubernetes engine tests (a real two-node cluster on this machine, scrip
 # leaving the machine as it was.
 trap 'scripts/kubernetes/cluster.sh down' EXIT
 cluster=$(scripts/kubernetes/cluster.sh up | tail -1)
+# The in-cluster agent's test runs this checkout's release build as a pod.
+scripts/kubernetes/cluster.sh agent-image
 export PERRY_TEST_KUBECONFIG="${cluster#KUBECONFIG=}"
 kubernetes=0
 if cargo nextest --version >/dev/null 2>&1; then

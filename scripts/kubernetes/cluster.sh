@@ -10,6 +10,9 @@
 #   cluster.sh lose-node N    kills its kubelet and its containers, as when the machine dies
 #   cluster.sh start-node N   starts it again
 #   cluster.sh status         what runs
+#   cluster.sh agent-image    builds perry-agent:test (Debian with target/release/perry and
+#                             perry-worker) and loads it into both nodes, for the in-cluster
+#                             agent's test
 #
 # The nodes are 127.0.0.1 (`localhost`, kubelet port 10250) and 127.0.0.2 (port 10260); the
 # second runs in a mount namespace of its own with its own /var/log/pods, a path the kubelet
@@ -32,6 +35,7 @@ ETCD_PORT=23790
 API_PORT=6443
 IMAGE="${PERRY_K8S_IMAGE:-workspace-base:latest}"
 PAUSE_IMAGE="perry/pause:3.2"
+AGENT_IMAGE="perry-agent:test"
 SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
          kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 # Where the hostPath provisioner of Kubernetes 1.20 always writes.
@@ -338,8 +342,28 @@ down() {
   log "down"
 }
 
+# The agent as `perry agent install --kubernetes` runs it, from this checkout's release build.
+agent_image() {
+  local root context output
+  root="$(cd "$HERE/../.." && pwd)"
+  for binary in perry perry-worker; do
+    [ -x "$root/target/release/$binary" ] || { log "target/release/$binary is missing: run make build"; exit 1; }
+  done
+  context=$(mktemp -d)
+  cp "$root/target/release/perry" "$root/target/release/perry-worker" "$context/"
+  printf 'FROM debian:bookworm\nCOPY perry perry-worker /usr/local/bin/\n' >"$context/Dockerfile"
+  # The legacy builder: the machine's dockerd may be too old for BuildKit's API.
+  if ! output=$(DOCKER_BUILDKIT=0 docker build -q -t "$AGENT_IMAGE" "$context" 2>&1); then
+    echo "$output" >&2
+    exit 1
+  fi
+  rm -rf "$context"
+  for n in 1 2; do load_image "$n" "$AGENT_IMAGE"; done
+}
+
 case "${1:-}" in
   up) up ;;
+  agent-image) agent_image ;;
   down) down ;;
   stop-node)
     stop_process "node${2:?node number}-kubelet" 2
@@ -363,5 +387,5 @@ case "${1:-}" in
       if kill -0 "$(cat "$pid")" 2>/dev/null; then echo "$name running"; else echo "$name dead"; fi
     done
     ;;
-  *) echo "usage: $0 up|down|status|stop-node N|lose-node N|start-node N" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|agent-image|stop-node N|lose-node N|start-node N" >&2; exit 2 ;;
 esac

@@ -823,16 +823,25 @@ fn kubectl(args: &[&str], input: Option<&str>) -> (bool, String) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_in_cluster_manifests_apply_and_allow_the_engine_exactly_its_namespace() {
+async fn the_agent_runs_inside_the_cluster_with_exactly_its_namespaces_rights() {
     use perry_agent::engine::kubernetes::manifests::{ROLE_RULES, agent_manifests};
     let namespace = TestNamespace {
         name: format!("perry-incluster-{:06}", rand::random::<u32>() % 1_000_000),
         client: client().await,
     };
-    let (applied, output) = kubectl(
-        &["apply", "-f", "-"],
-        Some(&agent_manifests(&namespace.name, "perry-agent:test")),
+    // As `perry agent install --kubernetes` prints them, with the image `cluster.sh
+    // agent-image` loaded into the nodes, and the test cluster's settings in config.json (its
+    // nodes have the workspace image and no registry to pull from).
+    let engine = format!(r#""namespace": "{}"}}}}"#, namespace.name);
+    let manifests = agent_manifests(&namespace.name, AGENT_IMAGE).replace(
+        &engine,
+        &format!(
+            r#""namespace": "{}", "imagePullPolicy": "Never", "volumeSize": "1Gi"}}}}"#,
+            namespace.name
+        ),
     );
+    assert_ne!(manifests, agent_manifests(&namespace.name, AGENT_IMAGE));
+    let (applied, output) = kubectl(&["apply", "-f", "-"], Some(&manifests));
     assert!(applied, "{output}");
     let account = format!("system:serviceaccount:{}:perry-agent", namespace.name);
     // `kubectl auth can-i VERB RESOURCE [--subresource=S]` as the agent's ServiceAccount.
@@ -870,4 +879,133 @@ async fn the_in_cluster_manifests_apply_and_allow_the_engine_exactly_its_namespa
     assert!(!can("get", "secrets", &namespace.name));
     assert!(!can("create", "pods", "default"));
     assert!(!can("delete", "nodes", &namespace.name));
+
+    // And with only those rights, the agent runs a workspace from inside. This cluster has no
+    // kube-proxy, so no Service address routes: the agent's pod uses node 1's network and
+    // reaches the API server where the nodes do (a secret volume on node 2, whose kubelet has
+    // a mount namespace of its own, is not seen by its dockerd).
+    let port = perry_test_support::free_port();
+    let patch = json!({"spec": {"template": {"spec": {
+        "hostNetwork": true,
+        "nodeSelector": {"kubernetes.io/hostname": "localhost"},
+        "containers": [{
+            "name": "agent",
+            "command": ["perry", "agent", "run", "--host", "127.0.0.1", "--port", port.to_string()],
+            "env": [
+                {"name": "KUBERNETES_SERVICE_HOST", "value": "127.0.0.1"},
+                {"name": "KUBERNETES_SERVICE_PORT", "value": "6443"},
+            ],
+        }],
+    }}}});
+    let in_namespace = ["-n", namespace.name.as_str()];
+    let (patched, output) = kubectl(
+        &[
+            in_namespace[0],
+            in_namespace[1],
+            "patch",
+            "deployment/perry-agent",
+            "--type=strategic",
+            "-p",
+            &patch.to_string(),
+        ],
+        None,
+    );
+    assert!(patched, "{output}");
+    let (rolled_out, output) = kubectl(
+        &[
+            in_namespace[0],
+            in_namespace[1],
+            "rollout",
+            "status",
+            "deployment/perry-agent",
+            "--timeout=120s",
+        ],
+        None,
+    );
+    assert!(
+        rolled_out,
+        "the agent's Deployment never ran (is {AGENT_IMAGE} on the nodes? `scripts/kubernetes/cluster.sh agent-image`): {output}"
+    );
+    let agent = InClusterAgent::reach(&namespace.name, port).await;
+    let info = agent.call("agent/info", json!({})).await;
+    assert_eq!(info["engine"]["kind"], "kubernetes", "{info}");
+    let created = agent
+        .call("workspaces/create", json!({"name": "inside"}))
+        .await;
+    assert_eq!(created["status"], "running", "{created}");
+    let output = agent
+        .call(
+            "workspaces/exec",
+            json!({"name": "inside", "command": ["/bin/sh", "-c", "echo from-$((40+2))"]}),
+        )
+        .await;
+    assert_eq!(output["stdout"], "from-42\n", "{output}");
+    agent
+        .call("workspaces/delete", json!({"name": "inside"}))
+        .await;
+    let listed = agent.call("workspaces/list", json!({})).await;
+    assert_eq!(listed, json!([]));
+}
+
+/// The image of the in-cluster agent, as `scripts/kubernetes/cluster.sh agent-image` builds it.
+const AGENT_IMAGE: &str = "perry-agent:test";
+
+/// The agent running in the cluster, reached on node 1's network.
+struct InClusterAgent {
+    url: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl InClusterAgent {
+    async fn reach(namespace: &str, port: u16) -> InClusterAgent {
+        // The agent writes its token into config.json as it starts.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let token = loop {
+            let (read, config) = kubectl(
+                &[
+                    "-n",
+                    namespace,
+                    "exec",
+                    "deployment/perry-agent",
+                    "--",
+                    "cat",
+                    "/root/.config/perry/config.json",
+                ],
+                None,
+            );
+            let token = serde_json::from_str::<serde_json::Value>(&config)
+                .ok()
+                .and_then(|config| Some(config["auth"]["token"].as_str()?.to_owned()));
+            match token {
+                Some(token) if read && perry_test_support::wait_for_port(port, Duration::ZERO) => {
+                    break token;
+                }
+                _ => assert!(Instant::now() < deadline, "no agent answering: {config}"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        InClusterAgent {
+            url: format!("http://127.0.0.1:{port}"),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Calls a procedure and returns its output, failing on any error.
+    async fn call(&self, procedure: &str, input: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .http
+            .post(format!("{}/rpc/{procedure}", self.url))
+            .bearer_auth(&self.token)
+            .json(&json!({ "json": input }))
+            .timeout(Duration::from_secs(240))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert!(status.is_success(), "{procedure}: {status} {body}");
+        body["json"].clone()
+    }
 }
