@@ -307,3 +307,45 @@ async fn concurrent_creates_of_one_name_give_one_workspace_and_conflicts() {
     assert_eq!(containers.len(), 1);
     assert_eq!(volumes.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_started_anew_puts_its_own_worker_into_running_workspaces() {
+    use sha2::Digest as _;
+    let mut agent = TestAgent::start("workerup").await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "gamma"})).await;
+    assert_eq!(created.status, WorkspaceStatus::Running);
+    let worker = perry_api::worker::WORKER_PATH;
+    let installed = |container: String| async move {
+        let (code, output) = exec(&container, "root", &format!("sha256sum {worker}")).await;
+        assert_eq!(code, 0, "{output}");
+        output
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let ours = hex::encode(sha2::Sha256::digest(
+        std::fs::read(perry_test_support::worker_binary()).unwrap(),
+    ));
+    assert_eq!(installed(agent.container("gamma")).await, ours);
+
+    // As an older agent left it: another worker binary in place (renamed over the running one).
+    let (code, output) = exec(
+        &agent.container("gamma"),
+        "root",
+        &format!("cp /bin/true {worker}.old && mv {worker}.old {worker}"),
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    assert_ne!(installed(agent.container("gamma")).await, ours);
+
+    agent.restart_agent().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while installed(agent.container("gamma")).await != ours {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new agent never put its worker in"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
