@@ -185,6 +185,35 @@ version?: string,
  */
 location: string, };
 
+export type AgentCapacity = { 
+/**
+ * The CPUs a workspace can have at most (the Docker host's; a cluster's largest node);
+ * absent where the agent may not see it (an in-cluster agent without the right to nodes).
+ */
+cpus?: number, 
+/**
+ * The memory a workspace can have at most, in MiB; absent likewise.
+ */
+memoryTotalMb?: bigint, 
+/**
+ * Memory the agent's machine has available now (its `MemAvailable`), in MiB; absent where
+ * workspaces do not run on the agent's machine (Kubernetes, a remote Docker).
+ */
+memoryAvailableMb?: bigint, 
+/**
+ * The agent's machine's load average over one minute, under the same condition.
+ */
+load1?: number, 
+/**
+ * Workspaces running now.
+ */
+runningWorkspaces: number, 
+/**
+ * Whether the workspace image is there to start from (on Docker: pulled or built; on
+ * Kubernetes: on some node, or pullable).
+ */
+imagePresent: boolean, };
+
 export type AgentInfo = { version: string, hostname: string, 
 /**
  * Seconds since the agent started.
@@ -201,7 +230,12 @@ dindMode?: DindMode,
 /**
  * The engine that runs the workspaces (absent from agents before it was added).
  */
-engine?: EngineInfo, };
+engine?: EngineInfo, 
+/**
+ * What the agent can take on now, for placement across agents (absent from agents before
+ * it was added, and while the engine does not answer).
+ */
+capacity?: AgentCapacity, };
 
 export type PortRange = { start: number, end: number, };
 

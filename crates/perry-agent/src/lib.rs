@@ -13,7 +13,9 @@
 //! - [`containers`]: the live view of the agent's containers, fed by the engine's events (for
 //!   listing workspaces and for port forwards' addresses).
 //! - [`engine`]: what runs workspaces, behind one trait ([`engine::Engine`]): the Docker Engine
-//!   ([`engine::docker`]). Nothing else talks to an engine.
+//!   ([`engine::docker`]) or a Kubernetes cluster ([`engine::kubernetes`]). Nothing else talks
+//!   to an engine.
+//! - [`machine`]: what the agent's own machine has free now (`/proc`), for `agent.info`.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
 //! - [`error`]: the API error type, one variant per oRPC code.
@@ -29,6 +31,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod guard;
 pub mod limits;
+pub mod machine;
 pub mod ports;
 pub mod rpc;
 pub mod server;

@@ -652,6 +652,38 @@ async fn agent_info_reports_docker_and_the_dind_mode() {
         ),
         "{info:?}"
     );
+    // What it can take on, for placement: the Docker host's size, this machine's free memory
+    // and load (Docker runs here), no workspace running, the image present.
+    let capacity = info.capacity.expect("the capacity of a local Docker agent");
+    let memory_total_mb = std::fs::read_to_string("/proc/meminfo")
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))
+        .and_then(|kb| kb.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+        .unwrap()
+        / 1024;
+    assert_eq!(
+        (capacity.cpus, capacity.memory_total_mb),
+        (
+            Some(u32::try_from(std::thread::available_parallelism().unwrap().get()).unwrap()),
+            Some(memory_total_mb)
+        ),
+        "{capacity:?}"
+    );
+    assert!(
+        capacity
+            .memory_available_mb
+            .is_some_and(|free| free > 0 && free <= memory_total_mb),
+        "{capacity:?}"
+    );
+    assert!(
+        capacity.load1.is_some_and(|load| load >= 0.0),
+        "{capacity:?}"
+    );
+    assert_eq!(
+        (capacity.running_workspaces, capacity.image_present),
+        (0, true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

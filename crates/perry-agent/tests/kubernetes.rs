@@ -221,6 +221,16 @@ async fn a_workspace_lives_its_whole_life_as_a_pod_with_two_claims() {
         "{engine:?}"
     );
     assert!(engine.location.contains(&namespace.name), "{engine:?}");
+    // Its capacity is the largest node's (this kubeconfig may see nodes); the agent's own
+    // machine is not where workspaces run, so its free memory and load are not told.
+    let capacity = info.capacity.expect("a capacity");
+    assert!(
+        capacity.cpus.is_some_and(|cpus| cpus > 0)
+            && capacity.memory_total_mb.is_some_and(|memory| memory > 0),
+        "{capacity:?}"
+    );
+    assert_eq!((capacity.memory_available_mb, capacity.load1), (None, None));
+    assert!(capacity.image_present, "{capacity:?}");
 
     let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "alpha"})).await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");

@@ -53,6 +53,41 @@ pub struct AgentInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub engine: Option<EngineInfo>,
+    /// What the agent can take on now, for placement across agents (absent from agents before
+    /// it was added, and while the engine does not answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub capacity: Option<AgentCapacity>,
+}
+
+/// What an agent can take on now: `perry start --on auto` places a workspace by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCapacity {
+    /// The CPUs a workspace can have at most (the Docker host's; a cluster's largest node);
+    /// absent where the agent may not see it (an in-cluster agent without the right to nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cpus: Option<u32>,
+    /// The memory a workspace can have at most, in MiB; absent likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub memory_total_mb: Option<u64>,
+    /// Memory the agent's machine has available now (its `MemAvailable`), in MiB; absent where
+    /// workspaces do not run on the agent's machine (Kubernetes, a remote Docker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub memory_available_mb: Option<u64>,
+    /// The agent's machine's load average over one minute, under the same condition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub load1: Option<f64>,
+    /// Workspaces running now.
+    pub running_workspaces: u32,
+    /// Whether the workspace image is there to start from (on Docker: pulled or built; on
+    /// Kubernetes: on some node, or pullable).
+    pub image_present: bool,
 }
 
 /// An inclusive range of host ports.

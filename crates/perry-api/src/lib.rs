@@ -24,7 +24,7 @@ pub mod terminal;
 pub mod worker;
 pub mod workspace;
 
-pub use agent::{AgentConfig, AgentInfo, DindMode, EngineInfo, PortRange};
+pub use agent::{AgentCapacity, AgentConfig, AgentInfo, DindMode, EngineInfo, PortRange};
 pub use error::{ErrorCode, ErrorData, Issue, RpcError};
 pub use ports::{
     PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
@@ -67,6 +67,7 @@ pub fn typescript_bindings() -> String {
         LogsOutput::decl(&cfg),
         DindMode::decl(&cfg),
         EngineInfo::decl(&cfg),
+        AgentCapacity::decl(&cfg),
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),

@@ -198,6 +198,12 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
     /// The CPUs and memory a workspace can have at most.
     async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError>;
 
+    /// Whether workspaces run on the agent's own machine, so its free memory and load are
+    /// theirs too.
+    fn runs_workspaces_here(&self) -> bool {
+        false
+    }
+
     /// Why this engine cannot hold a workspace to a number of processes, if it cannot.
     fn no_process_limit(&self) -> Option<&'static str> {
         None

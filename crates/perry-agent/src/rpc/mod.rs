@@ -188,8 +188,16 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
     }
 }
 
+/// How long `agent.info` waits for the engine: a client checking health must hear back even
+/// when the engine hangs (it then says so by what is absent).
+const INFO_ENGINE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn agent_info(agent: &Agent) -> AgentInfo {
-    let engine_version = agent.engine.version().await.ok();
+    let (engine_version, capacity) = tokio::join!(
+        tokio::time::timeout(INFO_ENGINE_PATIENCE, agent.engine.version()),
+        tokio::time::timeout(INFO_ENGINE_PATIENCE, agent.workspaces.capacity()),
+    );
+    let engine_version = engine_version.ok().and_then(Result::ok);
     let kind = agent.engine.kind();
     AgentInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -204,5 +212,6 @@ async fn agent_info(agent: &Agent) -> AgentInfo {
             version: engine_version,
             location: agent.engine.location(),
         }),
+        capacity: capacity.ok().and_then(Result::ok),
     }
 }

@@ -1203,6 +1203,35 @@ impl WorkspaceService {
     pub fn count(&self) -> usize {
         self.state.snapshot().workspaces.len()
     }
+
+    /// What this agent can take on now, for placement across agents.
+    pub async fn capacity(&self) -> Result<perry_api::AgentCapacity, ApiError> {
+        let (host, image_present, listed) = tokio::try_join!(
+            async { Ok::<_, ApiError>(self.engine.host_resources().await?) },
+            async { Ok(self.engine.image_exists(&self.settings.image).await?) },
+            self.list(),
+        )?;
+        let here = self
+            .engine
+            .runs_workspaces_here()
+            .then(crate::machine::load)
+            .flatten();
+        Ok(perry_api::AgentCapacity {
+            // The engine's "no bound it can see" is not a size.
+            cpus: (host.cpus != u32::MAX).then_some(host.cpus),
+            memory_total_mb: (host.memory_mb != u64::MAX).then_some(host.memory_mb),
+            memory_available_mb: here.map(|load| load.memory_available_mb),
+            load1: here.map(|load| load.load1),
+            running_workspaces: u32::try_from(
+                listed
+                    .iter()
+                    .filter(|workspace| workspace.status == WorkspaceStatus::Running)
+                    .count(),
+            )
+            .unwrap_or(u32::MAX),
+            image_present,
+        })
+    }
 }
 
 /// Seconds a clone at create may take.

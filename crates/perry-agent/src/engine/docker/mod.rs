@@ -240,6 +240,10 @@ impl Engine for Docker {
         self.daemon_identity().await
     }
 
+    fn runs_workspaces_here(&self) -> bool {
+        self.location().starts_with("unix://")
+    }
+
     async fn detect_dind_mode(
         &self,
         image: &str,

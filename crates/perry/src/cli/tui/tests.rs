@@ -43,6 +43,7 @@ fn listed_app() -> App {
             location: "unix:///var/run/docker.sock".to_owned(),
         }),
         dind_mode: None,
+        capacity: None,
     })));
     app.apply(Outcome::Listed(Ok(vec![
         workspace("alpha", WorkspaceStatus::Running),
