@@ -4,6 +4,7 @@
 //! `/terminal` and `/sessions`; `perry agent run` and `perry build` are the only commands that
 //! use the agent library directly (they are the agent's own machine).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,8 +36,38 @@ pub struct ClientFile {
     /// (`perry config ca`): for an agent whose certificate a private CA signed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<PathBuf>,
+    /// The person's agents by name (`perry agents add`): with any, they are the fleet that
+    /// `perry list` shows, and `worker`/`token` above are no longer asked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub agents: BTreeMap<String, NamedAgent>,
+    /// The agent a command goes to when it names none (`perry agents default`).
+    #[serde(
+        default,
+        rename = "defaultAgent",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub default_agent: Option<String>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// An agent the CLI knows by name. Its `{:?}` hides the token.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedAgent {
+    /// The agent's base URL, e.g. `http://closet:7391`.
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for NamedAgent {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("NamedAgent")
+            .field("url", &self.url)
+            .field("token", &redact::secret(&self.token))
+            .finish()
+    }
 }
 
 impl ClientFile {
@@ -70,12 +101,32 @@ impl ClientFile {
     }
 }
 
+impl ClientFile {
+    /// The named agent a command goes to when it names none: the default, else the only one.
+    pub fn default_named_agent(&self) -> Option<(&str, &NamedAgent)> {
+        match &self.default_agent {
+            Some(name) => self
+                .agents
+                .get_key_value(name)
+                .map(|(name, agent)| (name.as_str(), agent)),
+            None if self.agents.len() == 1 => self
+                .agents
+                .iter()
+                .next()
+                .map(|(name, agent)| (name.as_str(), agent)),
+            None => None,
+        }
+    }
+}
+
 impl std::fmt::Debug for ClientFile {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ClientFile {
             worker,
             token,
             ca,
+            agents,
+            default_agent,
             unknown,
         } = self;
         formatter
@@ -83,6 +134,8 @@ impl std::fmt::Debug for ClientFile {
             .field("worker", worker)
             .field("token", &redact::secret(token))
             .field("ca", ca)
+            .field("agents", agents)
+            .field("default_agent", default_agent)
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }
@@ -95,6 +148,9 @@ pub enum CallError {
     Rpc(RpcError),
     #[error("{0:#}")]
     Transport(anyhow::Error),
+    /// Something answered, but not as a Perry agent does (not JSON, no oRPC error).
+    #[error("{0}")]
+    NotAnAgent(String),
 }
 
 /// Where the CLI found the agent's address, so an error can say what to change.
@@ -106,6 +162,8 @@ pub enum WorkerSource {
     Environment,
     /// `worker` in client.json (`perry config worker`).
     ClientFile,
+    /// An agent added by name (`perry agents add`).
+    Agents,
     /// Nothing was set: the agent on this machine, on the port of its config.json.
     LocalDefault,
 }
@@ -116,6 +174,7 @@ impl WorkerSource {
             WorkerSource::Flag => "from --worker",
             WorkerSource::Environment => "from PERRY_WORKER",
             WorkerSource::ClientFile => "from client.json",
+            WorkerSource::Agents => "added with `perry agents add`",
             WorkerSource::LocalDefault => "the default: this machine",
         }
     }
@@ -171,6 +230,20 @@ impl AgentClient {
             .ok()
             .filter(|worker| !worker.is_empty());
         let ca_file = client_file.ca.clone();
+        // An added agent: by its name in --worker or PERRY_WORKER, else the default one when
+        // neither is set.
+        let named = match worker_flag.or(environment.as_deref()) {
+            Some(given) => client_file.agents.get(given),
+            None => client_file.default_named_agent().map(|(_, agent)| agent),
+        };
+        if let Some(agent) = named {
+            return AgentClient::new(
+                &agent.url,
+                WorkerSource::Agents,
+                agent.token.clone(),
+                ca_file.as_deref(),
+            );
+        }
         let (worker, source) = if let Some(worker) = worker_flag {
             (worker.to_owned(), WorkerSource::Flag)
         } else if let Some(worker) = environment {
@@ -197,12 +270,22 @@ impl AgentClient {
         let local_socket = (source == WorkerSource::LocalDefault)
             .then(|| config_dir.join(perry_agent::server::LOCAL_SOCKET))
             .filter(|path| std::os::unix::net::UnixStream::connect(path).is_ok());
-        let token = std::env::var("PERRY_TOKEN")
+        let mut client = AgentClient::new(&worker, source, None, ca_file.as_deref())?;
+        // An address that is an added agent's gets that agent's token.
+        let added_token = client_file
+            .agents
+            .values()
+            .find(|agent| {
+                AgentClient::new(&agent.url, source, None, None)
+                    .is_ok_and(|added| added.base_url == client.base_url)
+            })
+            .and_then(|agent| agent.token.clone());
+        client.token = std::env::var("PERRY_TOKEN")
             .ok()
             .filter(|token| !token.is_empty())
+            .or(added_token)
             .or(client_file.token)
             .or_else(|| agent_config.map(|config| config.token().to_owned()));
-        let client = AgentClient::new(&worker, source, token, ca_file.as_deref())?;
         Ok(match local_socket {
             Some(path) => client.through_local_socket(path),
             None => client,
@@ -308,10 +391,17 @@ impl AgentClient {
         if let Some(error) = tls_error_in(cause) {
             return self.tls_failed(error);
         }
+        let advice = match self.source {
+            WorkerSource::Agents => {
+                "Start it there with `perry agent run`; `perry agents list` shows how each of your agents is"
+            }
+            _ => {
+                "Start it there with `perry agent run`, or point the CLI at another agent with \
+                 `perry config worker <host[:port]>` (saved) or `--worker <host[:port]>` (this command only)"
+            }
+        };
         anyhow::anyhow!(
-            "cannot reach the Perry agent at {} ({}): {}.\n\
-             Start it there with `perry agent run`, or point the CLI at another agent with \
-             `perry config worker <host[:port]>` (saved) or `--worker <host[:port]>` (this command only).",
+            "cannot reach the Perry agent at {} ({}): {}.\n{advice}.",
             self.base_url,
             self.source.describe(),
             innermost_cause(cause)
@@ -419,8 +509,8 @@ impl AgentClient {
             .map_err(|error| CallError::Transport(self.unreachable(&error)))?;
         let status = response.status();
         let body: Value = response.json().await.map_err(|error| {
-            CallError::Transport(anyhow::anyhow!(
-                "the agent at {} sent a reply that is not JSON: {error}",
+            CallError::NotAnAgent(format!(
+                "{} answered HTTP {status} with something that is not JSON ({error}): it is not a Perry agent, or not this version's",
                 self.base_url
             ))
         })?;
@@ -428,8 +518,9 @@ impl AgentClient {
         if !status.is_success() {
             return Err(match serde_json::from_value::<RpcError>(payload) {
                 Ok(error) => CallError::Rpc(error),
-                Err(_) => CallError::Transport(anyhow::anyhow!(
-                    "the agent answered HTTP {status} without an oRPC error"
+                Err(_) => CallError::NotAnAgent(format!(
+                    "{} answered HTTP {status} without an oRPC error: it is not a Perry agent, or not this version's",
+                    self.base_url
                 )),
             });
         }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod client;
+mod fleet;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse_or_default();

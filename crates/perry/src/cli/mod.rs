@@ -1,6 +1,7 @@
 //! The `perry` command line: one file per subcommand, each with its `Args` and `run()`.
 
 mod agent;
+mod agents;
 mod build;
 mod completions;
 mod config;
@@ -81,6 +82,10 @@ enum Command {
     /// Run, install or uninstall the agent daemon.
     #[command(subcommand)]
     Agent(agent::Command),
+    /// Your agents by name, seen as one fleet: add, list (health and capacity), remove,
+    /// default.
+    #[command(subcommand)]
+    Agents(agents::Command),
     /// Print a shell completion script (e.g. `perry completions bash > ~/.local/share/bash-completion/completions/perry`).
     Completions(completions::Args),
 }
@@ -143,6 +148,7 @@ impl Cli {
             Command::Build(args) => build::run(&context, args).await,
             Command::Config(command) => config::run(&context, command).await,
             Command::Agent(command) => agent::run(&context, command).await,
+            Command::Agents(command) => agents::run(&context, command).await,
             Command::Completions(args) => completions::run(args),
         }
         .map(|()| ExitCode::SUCCESS)

@@ -43,19 +43,53 @@ pub fn workspace_table(workspaces: &[Workspace]) -> String {
     table.load_preset(comfy_table::presets::NOTHING);
     table.set_header(["NAME", "STATUS", "SSH", "IMAGE", "CREATED"]);
     for workspace in workspaces {
-        let mut status_text = status(workspace.status);
-        if let Some(error) = &workspace.error {
-            status_text.push_str(&format!(" ({error})"));
-        }
-        table.add_row([
-            workspace.name.clone(),
-            status_text,
-            workspace.ports.ssh.to_string(),
-            workspace.image.clone(),
-            workspace.created.clone(),
-        ]);
+        table.add_row(workspace_row(workspace));
     }
     table.to_string()
+}
+
+/// What one agent of the fleet answered to a list: its workspaces, or why it did not.
+pub type AgentListing<'a> = (&'a str, Result<&'a [Workspace], &'a str>);
+
+/// The table `perry list` prints for several agents: an AGENT column, and one line for each
+/// agent that did not answer.
+pub fn fleet_workspace_table(listings: &[AgentListing<'_>]) -> String {
+    let mut table = comfy_table::Table::new();
+    table.load_preset(comfy_table::presets::NOTHING);
+    table.set_header(["AGENT", "NAME", "STATUS", "SSH", "IMAGE", "CREATED"]);
+    for (agent, listing) in listings {
+        match listing {
+            Ok(workspaces) => {
+                for workspace in *workspaces {
+                    let mut row = vec![(*agent).to_owned()];
+                    row.extend(workspace_row(workspace));
+                    table.add_row(row);
+                }
+            }
+            Err(error) => {
+                table.add_row([
+                    (*agent).to_owned(),
+                    "-".to_owned(),
+                    paint("31", &format!("unreachable: {error}")),
+                ]);
+            }
+        }
+    }
+    table.to_string()
+}
+
+fn workspace_row(workspace: &Workspace) -> [String; 5] {
+    let mut status_text = status(workspace.status);
+    if let Some(error) = &workspace.error {
+        status_text.push_str(&format!(" ({error})"));
+    }
+    [
+        workspace.name.clone(),
+        status_text,
+        workspace.ports.ssh.to_string(),
+        workspace.image.clone(),
+        workspace.created.clone(),
+    ]
 }
 
 /// The table `perry ports` prints: each forward and whether the agent listens on it now.
@@ -79,7 +113,7 @@ pub fn forward_table(forwards: &[PortForwardStatus]) -> String {
 }
 
 /// `text` in the ANSI colour `code` when colour is on.
-fn paint(code: &str, text: &str) -> String {
+pub fn paint(code: &str, text: &str) -> String {
     if colour_enabled() {
         format!("\x1b[{code}m{text}\x1b[0m")
     } else {
