@@ -232,7 +232,6 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
         "{table}"
     );
 
-    // A command that names no agent goes to the default.
     // --worker names one agent, by its name or its address (whose added token it gets).
     for worker in ["closet", &format!("127.0.0.1:{}", closet.port)] {
         let one: Vec<Value> = serde_json::from_str(&assert_success(
@@ -249,14 +248,45 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
     }
     let echoed = assert_success(
         &perry(dir, &["exec", "alpha", "--", "echo", "on-home"]),
-        "exec on the default agent",
+        "exec alpha, found on home",
     );
     assert_eq!(echoed.trim(), "on-home");
-    let elsewhere = perry(dir, &["exec", "beta", "--", "true"]);
-    assert!(
-        text(&elsewhere.stderr).contains("beta"),
-        "beta lives on closet, not the default: {}",
-        text(&elsewhere.stderr)
+    // A bare name goes to the agent that has it.
+    let found = assert_success(
+        &perry(dir, &["exec", "beta", "--", "hostname"]),
+        "exec beta, found on closet",
+    );
+    assert_eq!(found.trim(), "beta");
+
+    // `agent/workspace` names it on that agent; a bare name finds the one agent that has it,
+    // and an ambiguous one lists the candidates.
+    let echoed = assert_success(
+        &perry(dir, &["exec", "closet/beta", "--", "echo", "on-closet"]),
+        "exec closet/beta",
+    );
+    assert_eq!(echoed.trim(), "on-closet");
+    assert_success(&perry(dir, &["start", "home/beta"]), "start home/beta");
+    refused_with(
+        dir,
+        &["exec", "beta", "--", "true"],
+        "beta is on several agents: closet/beta, home/beta",
+    );
+    refused_with(dir, &["stop", "attic/beta"], "No agent named \"attic\"");
+    // Placement: on a named agent, never a second workspace of a name that exists elsewhere.
+    assert_success(
+        &perry(dir, &["start", "delta", "--on", "closet"]),
+        "start --on closet",
+    );
+    assert_eq!(names_on(&closet), ["beta", "delta"]);
+    refused_with(
+        dir,
+        &["start", "alpha", "--on", "closet"],
+        "alpha exists on home",
+    );
+    refused_with(
+        dir,
+        &["start", "home/zeta", "--on", "closet"],
+        "names agent home, and --on closet another",
     );
 
     // An agent that goes down is one line; one that hangs is told after the fleet's patience;
@@ -293,6 +323,12 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
             .any(|l| l.trim_start().starts_with("closet") && l.contains("unreachable")),
         "{table}"
     );
+    // `--on auto` places a new workspace on an agent that answers.
+    assert_success(
+        &perry(dir, &["start", "epsilon", "--on", "auto"]),
+        "start --on auto",
+    );
+    assert!(names_on(&home).contains(&"epsilon".to_owned()));
 
     // Forgetting agents; the default moves with `default`.
     assert_success(&perry(dir, &["agents", "remove", "hole"]), "remove hole");
@@ -308,5 +344,29 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
         serde_json::from_slice(&std::fs::read(dir.join("client.json")).unwrap()).unwrap();
     assert_eq!(saved["agents"].as_object().unwrap().len(), 1);
     assert!(saved.get("defaultAgent").is_none(), "{saved}");
-    assert_success(&home.perry(&["delete", "alpha"]), "delete alpha");
+    for name in ["alpha", "beta", "epsilon"] {
+        assert_success(&home.perry(&["delete", name]), "delete on home");
+    }
+}
+
+/// Like [`refused`], where client.json is not the point.
+fn refused_with(dir: &Path, args: &[&str], wanted: &str) {
+    let output = perry(dir, args);
+    let stderr = text(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "{args:?} succeeded: {}",
+        text(&output.stdout)
+    );
+    assert!(stderr.contains(wanted), "{args:?}: {stderr}");
+}
+
+/// The workspaces of one agent, by name.
+fn names_on(agent: &AgentProcess) -> Vec<String> {
+    let mut names: Vec<String> = common::listed(agent)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    names.sort();
+    names
 }

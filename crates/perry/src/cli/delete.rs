@@ -15,11 +15,9 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let result = context
-        .client()?
-        .call::<WorkspacesDelete>(&WorkspaceNameInput {
-            name: args.name.clone(),
-        })
+    let (client, name) = context.locate(&args.name).await?;
+    let result = client
+        .call::<WorkspacesDelete>(&WorkspaceNameInput { name })
         .await?;
     if args.json {
         return output::print_json(&result);

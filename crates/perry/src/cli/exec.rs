@@ -35,9 +35,9 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let client = context.client()?;
+    let (client, name) = context.locate(&args.name).await?;
     let input = ExecInput {
-        name: args.name,
+        name,
         command: args.command,
         timeout_seconds: args.timeout,
         user: args.user,

@@ -27,9 +27,9 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
+    let (client, name) = context.locate(&args.name).await?;
     let mut input = LogsInput {
-        name: args.name,
+        name,
         tail: args.tail,
         since: None,
     };

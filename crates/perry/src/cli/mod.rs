@@ -168,4 +168,32 @@ impl Context {
     pub fn client(&self) -> anyhow::Result<AgentClient> {
         AgentClient::discover(&self.config_dir, self.worker.as_deref())
     }
+
+    /// The agents added by name, unless `--worker`/`PERRY_WORKER` points at one.
+    pub fn fleet(&self) -> anyhow::Result<Option<crate::fleet::Fleet>> {
+        crate::fleet::Fleet::load(&self.config_dir, self.worker.as_deref())
+    }
+
+    /// The agent of the workspace a command names, and the workspace's own name: `agent/name`
+    /// on that added agent; a bare name on the one agent that has it (an error when several
+    /// do), else on the default agent, which then answers for it.
+    pub async fn locate(&self, target: &str) -> anyhow::Result<(AgentClient, String)> {
+        let fleet = self.fleet()?;
+        if let Some((agent, name)) = target.split_once('/') {
+            let Some(fleet) = fleet else {
+                anyhow::bail!(
+                    "{target:?} names an agent, but this command goes to one agent (--worker, PERRY_WORKER, or none added with `perry agents add`): name the workspace alone"
+                );
+            };
+            return Ok((fleet.member(agent)?.client.clone(), name.to_owned()));
+        }
+        let Some(fleet) = fleet else {
+            return Ok((self.client()?, target.to_owned()));
+        };
+        let member = match fleet.find(target).await? {
+            Some(member) => member,
+            None => fleet.default_member(),
+        };
+        Ok((member.client.clone(), target.to_owned()))
+    }
 }

@@ -54,9 +54,9 @@ fn parse_forward(spec: &str) -> Result<PortForwardRequest, String> {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
+    let (client, workspace_name) = context.locate(&args.name).await?;
+    // As the person wrote it (`home/alpha`), for the hints below.
     let name = args.name.as_str();
-    let workspace_name = args.name.clone();
     let forwards = if !args.remove.is_empty() {
         client
             .call::<PortsRemove>(&PortsRemoveInput {

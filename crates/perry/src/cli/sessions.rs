@@ -11,6 +11,7 @@ use serde_json::json;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 use super::{Context, output};
+use crate::client::AgentClient;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,14 +42,14 @@ fn parse_agent(text: &str) -> Result<SessionAgent, String> {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
+    let (client, workspace) = context.locate(&args.workspace).await?;
     if args.watch {
-        return watch(context, &args).await;
+        return watch(&client, &workspace, args.json).await;
     }
     if let Some(query) = &args.search {
         let hits = client
             .call::<SessionsSearch>(&SessionsSearchInput {
-                workspace_name: args.workspace.clone(),
+                workspace_name: workspace.clone(),
                 query: query.clone(),
             })
             .await?;
@@ -72,7 +73,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     if let Some(session) = &args.session {
         let page = client
             .call::<SessionsMessages>(&SessionMessagesInput {
-                workspace_name: args.workspace.clone(),
+                workspace_name: workspace.clone(),
                 session_id: session.clone(),
                 limit: Some(args.limit),
                 offset: None,
@@ -94,7 +95,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
     }
     let page = client
         .call::<SessionsList>(&SessionsListInput {
-            workspace_name: args.workspace.clone(),
+            workspace_name: workspace.clone(),
             agent: args.agent,
             limit: Some(args.limit),
             offset: None,
@@ -168,9 +169,8 @@ fn shorten(text: &str, max: usize) -> String {
 
 /// Prints the snapshot, then every change, until the socket closes (the workspace stopped) or
 /// Ctrl-C.
-async fn watch(context: &Context, args: &Args) -> anyhow::Result<()> {
-    let client = context.client()?;
-    let url = client.websocket_url(&format!("/sessions/{}", args.workspace));
+async fn watch(client: &AgentClient, workspace: &str, json: bool) -> anyhow::Result<()> {
+    let url = client.websocket_url(&format!("/sessions/{workspace}"));
     let mut socket = client.connect_websocket(&url).await?;
     while let Some(frame) = socket.next().await {
         let text = match frame? {
@@ -185,7 +185,7 @@ async fn watch(context: &Context, args: &Args) -> anyhow::Result<()> {
             }
             _ => continue,
         };
-        if args.json {
+        if json {
             println!("{text}");
             continue;
         }

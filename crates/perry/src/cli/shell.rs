@@ -84,8 +84,8 @@ struct Position {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<ExitCode> {
-    let client = context.client()?;
-    let end = open(&client, &args.name, &args.command).await?;
+    let (client, name) = context.locate(&args.name).await?;
+    let end = open(&client, &name, &args.command).await?;
     if let Some(message) = end.message {
         eprintln!("perry: {message}");
     }

@@ -2,10 +2,12 @@
 
 use anyhow::bail;
 use perry_api::procedures::{WorkspacesCreate, WorkspacesStart};
-use perry_api::{CreateWorkspaceInput, WorkspaceLimits, WorkspaceNameInput, WorkspaceStatus};
+use perry_api::{
+    CreateWorkspaceInput, ErrorCode, WorkspaceLimits, WorkspaceNameInput, WorkspaceStatus,
+};
 
 use super::{Context, output};
-use crate::client::CallError;
+use crate::client::{AgentClient, CallError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,56 +29,44 @@ pub struct Args {
     /// For a new workspace: processes and threads at once (0: no limit; default: the agent's).
     #[arg(long, value_name = "N")]
     pids: Option<u32>,
+    /// For a new workspace, among the agents added with `perry agents add`: the one to make it
+    /// on, or `auto` for the one with the most room (see the README's placement policy).
+    #[arg(long, value_name = "AGENT|auto")]
+    on: Option<String>,
     /// Print JSON instead of a summary.
     #[arg(long)]
     json: bool,
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
     let limits = WorkspaceLimits {
         cpus: args.cpus,
         memory_mb: args.memory,
         pids: args.pids,
     };
     let limits = (!limits.is_empty()).then_some(limits);
-    let started = client
-        .call::<WorkspacesStart>(&WorkspaceNameInput {
-            name: args.name.clone(),
-        })
-        .await;
-    // Only a workspace that does not exist is created; any other NOT_FOUND is the answer.
-    let created = matches!(&started, Err(CallError::Rpc(error))
-        if error.missing_workspace() == Some(args.name.as_str()));
-    let workspace = match started {
-        _ if created => {
-            if !args.json {
-                eprintln!("Creating workspace {}…", args.name);
+    let (candidates, name) = candidates(context, &args).await?;
+    let mut outcome = None;
+    for (index, client) in candidates.iter().enumerate() {
+        match start_or_create(client, &name, &args, limits).await {
+            Ok(done) => {
+                outcome = Some((client, done));
+                break;
             }
-            client
-                .call::<WorkspacesCreate>(&CreateWorkspaceInput {
-                    name: args.name.clone(),
-                    image: args.image.clone(),
-                    clone: args.clone.clone(),
-                    limits,
-                })
-                .await?
-        }
-        other => {
-            if args.clone.is_some() && !args.json {
+            // An agent that cannot take it now is skipped for the next one; an input no agent
+            // would take is the answer.
+            Err(error) if index + 1 < candidates.len() && another_agent_may(&error) => {
                 eprintln!(
-                    "note: {} exists already; --clone only applies when a workspace is created (use `perry exec {} -- git clone <url>`)",
-                    args.name, args.name
+                    "{} cannot take {name}: {}; trying the next agent",
+                    client.base_url(),
+                    error.to_string().lines().next().unwrap_or_default()
                 );
             }
-            if limits.is_some() && !args.json {
-                eprintln!(
-                    "note: {} exists already; --cpus, --memory and --pids only apply when a workspace is created",
-                    args.name
-                );
-            }
-            other?
+            Err(error) => return Err(error.into()),
         }
+    }
+    let Some((client, (workspace, created))) = outcome else {
+        bail!("no agent to start {name} on");
     };
     if args.json {
         output::print_json(&workspace)?;
@@ -105,6 +95,107 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a failure on one agent leaves the next one a chance: anything but an input that no
+/// agent would take.
+fn another_agent_may(error: &CallError) -> bool {
+    !matches!(error, CallError::Rpc(error) if error.code == ErrorCode::BadRequest)
+}
+
+/// The agents to try, in order, and the workspace's own name: the one that has it; else, for a
+/// new workspace, `--on`'s choice (`auto`: by capacity) or the default agent.
+async fn candidates(context: &Context, args: &Args) -> anyhow::Result<(Vec<AgentClient>, String)> {
+    let on = args.on.as_deref();
+    if let Some((agent, name)) = args.name.split_once('/') {
+        if let Some(on) = on.filter(|on| *on != agent) {
+            bail!(
+                "{} names agent {agent}, and --on {on} another; give one of them",
+                args.name
+            );
+        }
+        let (client, name) = context.locate(&format!("{agent}/{name}")).await?;
+        return Ok((vec![client], name));
+    }
+    let name = args.name.clone();
+    let Some(fleet) = context.fleet()? else {
+        if on.is_some() {
+            bail!(
+                "--on places a workspace among the agents added with `perry agents add`; none is added (or --worker/PERRY_WORKER points at one agent)"
+            );
+        }
+        return Ok((vec![context.client()?], name));
+    };
+    if let Some(holder) = fleet.find(&name).await? {
+        if let Some(on) = on.filter(|on| *on != "auto" && *on != holder.name) {
+            bail!(
+                "{name} exists on {}; start it there (`perry start {}/{name}`), or give the new one another name than on {on}",
+                holder.name,
+                holder.name
+            );
+        }
+        return Ok((vec![holder.client.clone()], name));
+    }
+    let clients = match on {
+        None => vec![fleet.default_member().client.clone()],
+        Some("auto") => {
+            let order = fleet.placement().await;
+            if order.is_empty() {
+                bail!(
+                    "No agent can take {name} now: none answered with its capacity and the workspace image (`perry agents list` shows each)"
+                );
+            }
+            order
+                .into_iter()
+                .map(|member| member.client.clone())
+                .collect()
+        }
+        Some(agent) => vec![fleet.member(agent)?.client.clone()],
+    };
+    Ok((clients, name))
+}
+
+/// Starts workspace `name` on `client`, creating it when that agent does not have it: the
+/// workspace, and whether it was created.
+async fn start_or_create(
+    client: &AgentClient,
+    name: &str,
+    args: &Args,
+    limits: Option<WorkspaceLimits>,
+) -> Result<(perry_api::Workspace, bool), CallError> {
+    let started = client
+        .call::<WorkspacesStart>(&WorkspaceNameInput {
+            name: name.to_owned(),
+        })
+        .await;
+    // Only a workspace that does not exist is created; any other NOT_FOUND is the answer.
+    let created = matches!(&started, Err(CallError::Rpc(error))
+        if error.missing_workspace() == Some(name));
+    if !created {
+        if args.clone.is_some() && !args.json {
+            eprintln!(
+                "note: {name} exists already; --clone only applies when a workspace is created (use `perry exec {name} -- git clone <url>`)"
+            );
+        }
+        if limits.is_some() && !args.json {
+            eprintln!(
+                "note: {name} exists already; --cpus, --memory and --pids only apply when a workspace is created"
+            );
+        }
+        return started.map(|workspace| (workspace, false));
+    }
+    if !args.json {
+        eprintln!("Creating workspace {name} on {}…", client.base_url());
+    }
+    client
+        .call::<WorkspacesCreate>(&CreateWorkspaceInput {
+            name: name.to_owned(),
+            image: args.image.clone(),
+            clone: args.clone.clone(),
+            limits,
+        })
+        .await
+        .map(|workspace| (workspace, true))
 }
 
 /// `2 CPUs, 4096 MiB memory, 8192 processes`: the limits that are set.

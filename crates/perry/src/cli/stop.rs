@@ -15,9 +15,9 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
+    let (client, name) = context.locate(&args.name).await?;
     let workspace = client
-        .call::<WorkspacesStop>(&WorkspaceNameInput { name: args.name })
+        .call::<WorkspacesStop>(&WorkspaceNameInput { name })
         .await?;
     if args.json {
         return output::print_json(&workspace);

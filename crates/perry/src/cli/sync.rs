@@ -46,16 +46,20 @@ impl Outcome {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    let client = context.client()?;
-    let names: Vec<String> = match args.name {
-        Some(name) => vec![name],
+    let (client, names) = match &args.name {
+        Some(name) => {
+            let (client, name) = context.locate(name).await?;
+            (client, vec![name])
+        }
         None => {
+            let client = context.client()?;
             let workspaces = client.call::<WorkspacesList>(&Void).await?;
-            workspaces
+            let names = workspaces
                 .into_iter()
                 .filter(|workspace| workspace.status == WorkspaceStatus::Running)
                 .map(|workspace| workspace.name)
-                .collect()
+                .collect();
+            (client, names)
         }
     };
     let mut outcomes = Vec::new();
