@@ -182,14 +182,29 @@ impl TerminalManager {
                 .collect(),
             _ => vec!["/bin/bash".to_owned(), "-l".to_owned()],
         };
+        let size = (
+            request.cols.unwrap_or(80).max(1),
+            request.rows.unwrap_or(24).max(1),
+        );
+        let sized_by_client = request.cols.is_some() || request.rows.is_some();
         // Docker reports an exec's pid in the host's namespace, useless inside the container:
-        // the shell writes its own pid where `hang_up` finds it.
-        let cmd: Vec<String> = ["/bin/sh", "-c", "echo $$ > \"$0\"; exec \"$@\""]
-            .into_iter()
-            .map(str::to_owned)
-            .chain([pid_file(&id)])
-            .chain(shell)
-            .collect();
+        // the shell writes its own pid where `hang_up` finds it. The client's size is set on
+        // the terminal before the shell starts: an engine's resize travels beside the input
+        // (Kubernetes' exec API), so a command typed at once could otherwise run at 0x0.
+        let set_size = if sized_by_client {
+            format!("stty cols {} rows {} 2>/dev/null; ", size.0, size.1)
+        } else {
+            String::new()
+        };
+        let cmd: Vec<String> = [
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            format!("{set_size}echo $$ > \"$0\"; exec \"$@\""),
+            pid_file(&id),
+        ]
+        .into_iter()
+        .chain(shell)
+        .collect();
         let env = vec![
             "TERM=xterm-256color".to_owned(),
             "COLORTERM=truecolor".to_owned(),
@@ -204,10 +219,6 @@ impl TerminalManager {
                 env: &env,
             })
             .await?;
-        let size = (
-            request.cols.unwrap_or(80).max(1),
-            request.rows.unwrap_or(24).max(1),
-        );
         let terminal = Arc::new(Terminal {
             id,
             workspace: workspace.to_owned(),
@@ -227,7 +238,6 @@ impl TerminalManager {
             progress: watch::Sender::new(0),
             closed: watch::Sender::new(None),
         });
-        let sized_by_client = request.cols.is_some() || request.rows.is_some();
         if sized_by_client
             && let Err(error) = self
                 .engine
