@@ -28,14 +28,7 @@ fn perry(dir: &Path, args: &[&str]) -> std::process::Output {
 /// exactly as it was.
 fn refused(dir: &Path, args: &[&str], wanted: &str) {
     let before = std::fs::read(dir.join("client.json")).ok();
-    let output = perry(dir, args);
-    let stderr = text(&output.stderr);
-    assert!(
-        !output.status.success(),
-        "{args:?} succeeded: {}",
-        text(&output.stdout)
-    );
-    assert!(stderr.contains(wanted), "{args:?}: {stderr}");
+    refused_with(dir, args, wanted);
     assert_eq!(
         std::fs::read(dir.join("client.json")).ok(),
         before,
@@ -349,7 +342,7 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
     }
 }
 
-/// Like [`refused`], where client.json is not the point.
+/// Runs `args` and expects a failure whose stderr contains `wanted`.
 fn refused_with(dir: &Path, args: &[&str], wanted: &str) {
     let output = perry(dir, args);
     let stderr = text(&output.stderr);
