@@ -14,10 +14,13 @@
 //! `perry-bench kubernetes` — on the test cluster (`KUBECONFIG`): create → ready next to
 //!   `kubectl apply` of the same objects, list with 100 workspaces, keystroke echo through the
 //!   exec API next to `kubectl exec -it` (see kubernetes.rs).
+//! `perry-bench fleet` — `perry list` across 3 agents × 100 workspaces next to one agent's,
+//!   through the CLI, and with a fourth agent that never answers (see fleet.rs).
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
 
+mod fleet;
 mod kubernetes;
 mod sessions;
 mod terminal;
@@ -376,6 +379,7 @@ async fn main() -> anyhow::Result<()> {
     match which.as_str() {
         "create" => bench_create(runs).await,
         "kubernetes" => kubernetes::bench_kubernetes(runs).await,
+        "fleet" => fleet::bench_fleet(runs).await,
         "idle" => bench_idle().await,
         "list" => bench_list(1000).await,
         "terminal" => terminal::bench_terminal(terminal::Scope::Full).await,
@@ -398,7 +402,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
+                "unknown benchmark {other:?}: create, fleet, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
             )
         }
     }

@@ -1,0 +1,98 @@
+//! `perry-bench fleet`: `perry list` across three agents with 100 workspaces each, next to one
+//! agent's list through the same CLI (both pay the CLI's start), and with a fourth agent that
+//! accepts connections and never answers (packets that go nowhere, as far as a client can
+//! tell).
+
+use std::net::TcpListener;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde_json::json;
+
+use crate::{Agent, median, repo_root, state_with};
+
+/// Runs `perry args` against the client config in `dir`: how long it took.
+fn timed(dir: &std::path::Path, args: &[&str]) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let output = Command::new(repo_root().join("target/release/perry"))
+        .args(args)
+        .env("PERRY_CONFIG_DIR", dir)
+        .env_remove("PERRY_WORKER")
+        .env_remove("PERRY_TOKEN")
+        .output()?;
+    let elapsed = started.elapsed();
+    if !output.status.success() {
+        bail!(
+            "perry {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(elapsed)
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+pub async fn bench_fleet(runs: usize) -> anyhow::Result<()> {
+    let names = ["a", "b", "c"];
+    let agents = names
+        .iter()
+        .map(|name| Agent::start(&format!("fleet-{name}"), Some(state_with(100))))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let client = tempfile::tempdir()?;
+    let mut known = serde_json::Map::new();
+    for (name, agent) in names.iter().zip(&agents) {
+        known.insert(
+            (*name).to_owned(),
+            json!({"url": agent.url, "token": agent.token}),
+        );
+    }
+    let client_file = client.path().join("client.json");
+    std::fs::write(&client_file, json!({ "agents": known }).to_string())?;
+    let dir = client.path();
+    // Warm: every agent has answered once, the binary is in the page cache.
+    timed(dir, &["list", "--json"])?;
+
+    let runs = runs.max(20);
+    let mut singles: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut merged = Vec::new();
+    for _ in 0..runs {
+        for (index, name) in names.iter().enumerate() {
+            singles[index].push(millis(timed(dir, &["--worker", name, "list", "--json"])?));
+        }
+        merged.push(millis(timed(dir, &["list", "--json"])?));
+    }
+    let slowest_single = singles
+        .iter_mut()
+        .map(|values| median(values))
+        .fold(0.0_f64, f64::max);
+    let merged_p50 = median(&mut merged);
+    println!(
+        "fleet list, 3 agents × 100 workspaces, {runs} runs of the CLI: merged p50 {merged_p50:.1} ms; slowest single agent p50 {slowest_single:.1} ms; {:+.1} ms over it (goal ≤ +2 ms)",
+        merged_p50 - slowest_single
+    );
+
+    // A fourth agent that accepts and never answers.
+    let hole = TcpListener::bind("127.0.0.1:0")?;
+    let hole_url = format!("http://{}", hole.local_addr()?);
+    let _held = std::thread::spawn(move || {
+        let mut streams = Vec::new();
+        for stream in hole.incoming().flatten() {
+            streams.push(stream);
+        }
+    });
+    known.insert("hole".to_owned(), json!({ "url": hole_url }));
+    std::fs::write(&client_file, json!({ "agents": known }).to_string())?;
+    let mut with_hole = Vec::new();
+    for _ in 0..3 {
+        with_hole.push(millis(timed(dir, &["list"])?));
+    }
+    println!(
+        "fleet list with one agent that never answers: the live agents' workspaces and the dead one marked after {:.0} ms (p50 of 3; the CLI prints its table once every agent answered or ran out of its 3 s patience; goal: live ones ≤ 100 ms, dead one marked ≤ 5 s)",
+        median(&mut with_hole)
+    );
+    drop(agents);
+    Ok(())
+}
