@@ -29,6 +29,14 @@ pub struct Fleet {
     pub default: Option<String>,
 }
 
+/// Where a workspace name was found.
+#[derive(Debug)]
+pub struct Lookup<'a> {
+    pub holder: Option<&'a Member>,
+    /// The agents that did not answer, each with why: the name may be on one of them.
+    pub silent: Vec<String>,
+}
+
 /// One agent's answer to a fleet-wide question, and how long it took.
 #[derive(Debug)]
 pub struct Answer<'a, T> {
@@ -130,9 +138,10 @@ impl Fleet {
             .unwrap_or(&self.members[0])
     }
 
-    /// The agent that has workspace `name`: `None` when no agent that answered has it; an
-    /// error when several have it (name one as `agent/name`).
-    pub async fn find(&self, name: &str) -> anyhow::Result<Option<&Member>> {
+    /// The agent that has workspace `name` (`None` when no agent that answered has it), and
+    /// the agents that did not answer; an error when several have it (name one as
+    /// `agent/name`).
+    pub async fn find(&self, name: &str) -> anyhow::Result<Lookup<'_>> {
         let answers = self
             .ask(|member| member.client.call::<WorkspacesList>(&Void))
             .await;
@@ -146,9 +155,26 @@ impl Fleet {
             })
             .map(|answer| answer.member)
             .collect();
+        let silent: Vec<String> = answers
+            .iter()
+            .filter_map(|answer| {
+                let error = answer.result.as_ref().err()?;
+                Some(format!(
+                    "{} ({})",
+                    answer.member.name,
+                    error.lines().next().unwrap_or_default()
+                ))
+            })
+            .collect();
         match holders.as_slice() {
-            [] => Ok(None),
-            [holder] => Ok(Some(holder)),
+            [] => Ok(Lookup {
+                holder: None,
+                silent,
+            }),
+            [holder] => Ok(Lookup {
+                holder: Some(holder),
+                silent,
+            }),
             several => anyhow::bail!(
                 "{name} is on several agents: {}; name one, e.g. `{}/{name}`",
                 several

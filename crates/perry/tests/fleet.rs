@@ -316,6 +316,12 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
             .any(|l| l.trim_start().starts_with("closet") && l.contains("unreachable")),
         "{table}"
     );
+    // A name only a silent agent has is not called missing.
+    refused_with(
+        dir,
+        &["stop", "delta"],
+        "No agent that answered has a workspace delta; these did not answer: closet",
+    );
     // `--on auto` places a new workspace on an agent that answers.
     assert_success(
         &perry(dir, &["start", "epsilon", "--on", "auto"]),

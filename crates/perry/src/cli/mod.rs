@@ -190,8 +190,14 @@ impl Context {
         let Some(fleet) = fleet else {
             return Ok((self.client()?, target.to_owned()));
         };
-        let member = match fleet.find(target).await? {
+        let lookup = fleet.find(target).await?;
+        let member = match lookup.holder {
             Some(member) => member,
+            // It may be on an agent that did not answer: say so rather than "not found".
+            None if !lookup.silent.is_empty() => anyhow::bail!(
+                "No agent that answered has a workspace {target}; these did not answer: {}. Name the agent (`<agent>/{target}`) or try again",
+                lookup.silent.join("; ")
+            ),
             None => fleet.default_member(),
         };
         Ok((member.client.clone(), target.to_owned()))

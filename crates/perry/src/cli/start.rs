@@ -126,7 +126,14 @@ async fn candidates(context: &Context, args: &Args) -> anyhow::Result<(Vec<Agent
         }
         return Ok((vec![context.client()?], name));
     };
-    if let Some(holder) = fleet.find(&name).await? {
+    let lookup = fleet.find(&name).await?;
+    if !lookup.silent.is_empty() && !args.json {
+        eprintln!(
+            "note: {} did not answer; {name} is on none of the agents that did",
+            lookup.silent.join("; ")
+        );
+    }
+    if let Some(holder) = lookup.holder {
         if let Some(on) = on.filter(|on| *on != "auto" && *on != holder.name) {
             bail!(
                 "{name} exists on {}; start it there (`perry start {}/{name}`), or give the new one another name than on {on}",
