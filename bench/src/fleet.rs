@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use serde_json::json;
 
 use crate::{Agent, median, repo_root, state_with};
@@ -29,6 +29,41 @@ fn timed(dir: &std::path::Path, args: &[&str]) -> anyhow::Result<Duration> {
         );
     }
     Ok(elapsed)
+}
+
+/// Runs `perry list` against `dir` and reads its output as it comes: when a line with
+/// `workspace` showed, and when the line of agent `dead` did.
+fn watch_list(
+    dir: &std::path::Path,
+    workspace: &str,
+    dead: &str,
+) -> anyhow::Result<(Duration, Duration)> {
+    use std::io::BufRead as _;
+    let started = Instant::now();
+    let mut child = Command::new(repo_root().join("target/release/perry"))
+        .arg("list")
+        .env("PERRY_CONFIG_DIR", dir)
+        .env_remove("PERRY_WORKER")
+        .env_remove("PERRY_TOKEN")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let stdout = child.stdout.take().context("no stdout")?;
+    let (mut shown, mut marked) = (None, None);
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        if shown.is_none() && line.contains(workspace) {
+            shown = Some(started.elapsed());
+        }
+        if marked.is_none() && line.trim_start().starts_with(dead) {
+            marked = Some(started.elapsed());
+        }
+    }
+    child.wait()?;
+    match (shown, marked) {
+        (Some(shown), Some(marked)) => Ok((shown, marked)),
+        _ => bail!("perry list showed no {workspace} or no line for {dead}"),
+    }
 }
 
 fn millis(duration: Duration) -> f64 {
@@ -85,13 +120,16 @@ pub async fn bench_fleet(runs: usize) -> anyhow::Result<()> {
     });
     known.insert("hole".to_owned(), json!({ "url": hole_url }));
     std::fs::write(&client_file, json!({ "agents": known }).to_string())?;
-    let mut with_hole = Vec::new();
+    let (mut live, mut marked) = (Vec::new(), Vec::new());
     for _ in 0..3 {
-        with_hole.push(millis(timed(dir, &["list"])?));
+        let (shown, dead) = watch_list(dir, "ws000", "hole")?;
+        live.push(millis(shown));
+        marked.push(millis(dead));
     }
     println!(
-        "fleet list with one agent that never answers: the live agents' workspaces and the dead one marked after {:.0} ms (p50 of 3; the CLI prints its table once every agent answered or ran out of its 3 s patience; goal: live ones ≤ 100 ms, dead one marked ≤ 5 s)",
-        median(&mut with_hole)
+        "fleet list with one agent that never answers, p50 of 3 (from the CLI's start): live agents' workspaces shown after {:.0} ms (goal ≤ 100 ms), the dead one marked after {:.0} ms (goal ≤ 5 s)",
+        median(&mut live),
+        median(&mut marked)
     );
     drop(agents);
     Ok(())

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
+
 use perry_api::AgentInfo;
 use perry_api::procedures::{AgentInfoCall, Void, WorkspacesList};
 
@@ -13,6 +15,11 @@ use crate::client::{AgentClient, ClientFile, WorkerSource};
 /// How long a question to the whole fleet waits for each agent: an agent dropped off the
 /// network (packets lost, not refused) is told as such after this, the others at once.
 pub const PATIENCE: Duration = Duration::from_secs(3);
+
+/// The first line of an agent's error: the rest is advice for that agent's own commands.
+pub fn first_line(error: &str) -> &str {
+    error.lines().next().unwrap_or_default()
+}
 
 /// One agent of the fleet.
 #[derive(Debug, Clone)]
@@ -85,27 +92,45 @@ impl Fleet {
         Fut: Future<Output = Result<T, E>>,
         E: std::fmt::Display,
     {
-        let questions = self.members.iter().map(|member| {
-            let question = ask(member);
-            async move {
-                let started = Instant::now();
-                let result = match tokio::time::timeout(PATIENCE, question).await {
-                    Ok(Ok(answer)) => Ok(answer),
-                    Ok(Err(error)) => Err(error.to_string()),
-                    Err(_) => Err(format!(
-                        "no answer from {} within {} s",
-                        member.client.base_url(),
-                        PATIENCE.as_secs()
-                    )),
-                };
-                Answer {
-                    member,
-                    result,
-                    round_trip: started.elapsed(),
+        let mut answers: Vec<Answer<'a, T>> = self.ask_each(ask).collect().await;
+        answers.sort_by(|a, b| a.member.name.cmp(&b.member.name));
+        answers
+    }
+
+    /// Asks every agent at once with `ask`: the answers as they come, each within
+    /// [`PATIENCE`].
+    pub fn ask_each<'a, T, E, F, Fut>(
+        &'a self,
+        ask: F,
+    ) -> futures_util::stream::FuturesUnordered<impl Future<Output = Answer<'a, T>>>
+    where
+        F: Fn(&'a Member) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
+    {
+        self.members
+            .iter()
+            .map(move |member| {
+                let question = ask(member);
+                async move {
+                    let started = Instant::now();
+                    let result = match tokio::time::timeout(PATIENCE, question).await {
+                        Ok(Ok(answer)) => Ok(answer),
+                        Ok(Err(error)) => Err(error.to_string()),
+                        Err(_) => Err(format!(
+                            "no answer from {} within {} s",
+                            member.client.base_url(),
+                            PATIENCE.as_secs()
+                        )),
+                    };
+                    Answer {
+                        member,
+                        result,
+                        round_trip: started.elapsed(),
+                    }
                 }
-            }
-        });
-        futures_util::future::join_all(questions).await
+            })
+            .collect()
     }
 }
 
@@ -159,11 +184,7 @@ impl Fleet {
             .iter()
             .filter_map(|answer| {
                 let error = answer.result.as_ref().err()?;
-                Some(format!(
-                    "{} ({})",
-                    answer.member.name,
-                    error.lines().next().unwrap_or_default()
-                ))
+                Some(format!("{} ({})", answer.member.name, first_line(error)))
             })
             .collect();
         match holders.as_slice() {

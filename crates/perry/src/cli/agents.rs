@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{Context, output};
 use crate::client::{AgentClient, CallError, ClientFile, WorkerSource};
-use crate::fleet::Fleet;
+use crate::fleet::{Fleet, first_line};
 
 /// How long `perry agents add` waits for the agent it checks.
 const ADD_PATIENCE: Duration = Duration::from_secs(5);
@@ -332,11 +332,6 @@ async fn list(context: &Context, json: bool) -> anyhow::Result<()> {
     }
     println!("{table}");
     Ok(())
-}
-
-/// The first line of an error: the rest (advice) is for one agent's own commands.
-fn first_line(error: &str) -> &str {
-    error.lines().next().unwrap_or(error)
 }
 
 fn remove(context: &Context, name: &str) -> anyhow::Result<()> {
