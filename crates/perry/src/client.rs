@@ -164,6 +164,8 @@ pub enum WorkerSource {
     ClientFile,
     /// An agent added by name (`perry agents add`).
     Agents,
+    /// The agent `perry agents add` is asking before it saves it.
+    Adding,
     /// Nothing was set: the agent on this machine, on the port of its config.json.
     LocalDefault,
 }
@@ -175,6 +177,7 @@ impl WorkerSource {
             WorkerSource::Environment => "from PERRY_WORKER",
             WorkerSource::ClientFile => "from client.json",
             WorkerSource::Agents => "added with `perry agents add`",
+            WorkerSource::Adding => "the address given to `perry agents add`",
             WorkerSource::LocalDefault => "the default: this machine",
         }
     }
@@ -394,6 +397,9 @@ impl AgentClient {
         let advice = match self.source {
             WorkerSource::Agents => {
                 "Start it there with `perry agent run`; `perry agents list` shows how each of your agents is"
+            }
+            WorkerSource::Adding => {
+                "Check the address, and that `perry agent run` runs there and listens on an address this machine reaches (`--host`)"
             }
             _ => {
                 "Start it there with `perry agent run`, or point the CLI at another agent with \

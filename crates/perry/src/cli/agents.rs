@@ -166,7 +166,7 @@ async fn add(
     }
     let client = AgentClient::new(
         &url,
-        WorkerSource::Agents,
+        WorkerSource::Adding,
         token.clone(),
         file.ca.as_deref(),
     )?;

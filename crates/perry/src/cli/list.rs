@@ -85,7 +85,21 @@ async fn stream_fleet_table(fleet: &Fleet) -> anyhow::Result<()> {
     first.sort_by(|a, b| a.member.name.cmp(&b.member.name));
     let mut every = first.len();
     let mut answered = first.iter().any(|answer| answer.result.is_ok());
-    println!("{}", table_of(&first));
+    if first
+        .iter()
+        .all(|answer| answer.result.as_ref().is_ok_and(Vec::is_empty))
+    {
+        let names: Vec<&str> = first
+            .iter()
+            .map(|answer| answer.member.name.as_str())
+            .collect();
+        println!(
+            "No workspaces on {} yet. Create one with `perry start <name>` (or `--on <agent>`).",
+            names.join(", ")
+        );
+    } else {
+        println!("{}", table_of(&first));
+    }
     while let Some(answer) = pending.next().await {
         every += 1;
         answered |= answer.result.is_ok();
