@@ -229,14 +229,12 @@ impl AgentClient {
     pub fn discover(config_dir: &Path, worker_flag: Option<&str>) -> anyhow::Result<AgentClient> {
         let client_file = ClientFile::read(config_dir)?;
         let agent_config = ConfigFile::read(config_dir).ok().flatten();
-        let environment = std::env::var("PERRY_WORKER")
-            .ok()
-            .filter(|worker| !worker.is_empty());
+        let pointed = pointed_worker(worker_flag);
         let ca_file = client_file.ca.clone();
         // An added agent: by its name in --worker or PERRY_WORKER, else the default one when
         // neither is set.
-        let named = match worker_flag.or(environment.as_deref()) {
-            Some(given) => client_file.agents.get(given),
+        let named = match &pointed {
+            Some((given, _)) => client_file.agents.get(given),
             None => client_file.default_named_agent().map(|(_, agent)| agent),
         };
         if let Some(agent) = named {
@@ -247,10 +245,8 @@ impl AgentClient {
                 ca_file.as_deref(),
             );
         }
-        let (worker, source) = if let Some(worker) = worker_flag {
-            (worker.to_owned(), WorkerSource::Flag)
-        } else if let Some(worker) = environment {
-            (worker, WorkerSource::Environment)
+        let (worker, source) = if let Some(pointed) = pointed {
+            pointed
         } else if let Some(worker) = client_file.worker {
             (worker, WorkerSource::ClientFile)
         } else {
@@ -278,10 +274,7 @@ impl AgentClient {
         let added_token = client_file
             .agents
             .values()
-            .find(|agent| {
-                AgentClient::new(&agent.url, source, None, None)
-                    .is_ok_and(|added| added.base_url == client.base_url)
-            })
+            .find(|agent| base_url_of(&agent.url) == client.base_url)
             .and_then(|agent| agent.token.clone());
         client.token = std::env::var("PERRY_TOKEN")
             .ok()
@@ -304,17 +297,7 @@ impl AgentClient {
         token: Option<String>,
         ca_file: Option<&Path>,
     ) -> anyhow::Result<AgentClient> {
-        let worker = worker.trim().trim_end_matches('/');
-        let base_url = if worker.starts_with("http://") || worker.starts_with("https://") {
-            worker.to_owned()
-        } else if worker.contains(':') {
-            format!("http://{worker}")
-        } else {
-            format!(
-                "http://{worker}:{}",
-                perry_agent::state::config::DEFAULT_PORT
-            )
-        };
+        let base_url = base_url_of(worker);
         let tls = if base_url.starts_with("https://") {
             Some(Arc::new(tls_config(ca_file)?))
         } else {
@@ -536,6 +519,33 @@ impl AgentClient {
                 P::PATH
             ))
         })
+    }
+}
+
+/// The base URL of an agent given as `host`, `host:port` or a URL.
+fn base_url_of(worker: &str) -> String {
+    let worker = worker.trim().trim_end_matches('/');
+    if worker.starts_with("http://") || worker.starts_with("https://") {
+        worker.to_owned()
+    } else if worker.contains(':') {
+        format!("http://{worker}")
+    } else {
+        format!(
+            "http://{worker}:{}",
+            perry_agent::state::config::DEFAULT_PORT
+        )
+    }
+}
+
+/// The agent `--worker` (`flag`) or else `PERRY_WORKER` points this command at, if either,
+/// and which of them did.
+pub fn pointed_worker(flag: Option<&str>) -> Option<(String, WorkerSource)> {
+    match flag {
+        Some(worker) => Some((worker.to_owned(), WorkerSource::Flag)),
+        None => std::env::var("PERRY_WORKER")
+            .ok()
+            .filter(|worker| !worker.is_empty())
+            .map(|worker| (worker, WorkerSource::Environment)),
     }
 }
 

@@ -10,7 +10,7 @@ use futures_util::StreamExt as _;
 use perry_api::AgentInfo;
 use perry_api::procedures::{AgentInfoCall, Void, WorkspacesList};
 
-use crate::client::{AgentClient, ClientFile, WorkerSource};
+use crate::client::{AgentClient, ClientFile, WorkerSource, pointed_worker};
 
 /// How long a question to the whole fleet waits for each agent: an agent dropped off the
 /// network (packets lost, not refused) is told as such after this, the others at once.
@@ -19,6 +19,20 @@ pub const PATIENCE: Duration = Duration::from_secs(3);
 /// The first line of an agent's error: the rest is advice for that agent's own commands.
 pub fn first_line(error: &str) -> &str {
     error.lines().next().unwrap_or_default()
+}
+
+/// "No agent named X", with the names there are (`known`).
+pub fn unknown_agent<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> String {
+    let known: Vec<&str> = known.collect();
+    if known.is_empty() {
+        return format!(
+            "No agent named {name:?}: none is added yet (`perry agents add <name> <host[:port]>`)"
+        );
+    }
+    format!(
+        "No agent named {name:?}; the agents are: {}",
+        known.join(", ")
+    )
 }
 
 /// One agent of the fleet.
@@ -56,10 +70,7 @@ impl Fleet {
     /// The named agents of client.json; `None` when there are none, or when `--worker` or
     /// `PERRY_WORKER` points this command at one agent.
     pub fn load(config_dir: &Path, worker_flag: Option<&str>) -> anyhow::Result<Option<Fleet>> {
-        let environment = std::env::var("PERRY_WORKER")
-            .ok()
-            .filter(|worker| !worker.is_empty());
-        if worker_flag.is_some() || environment.is_some() {
+        if pointed_worker(worker_flag).is_some() {
             return Ok(None);
         }
         let file = ClientFile::read(config_dir)?;
@@ -142,17 +153,10 @@ impl Fleet {
             .find(|member| member.name == name)
             .ok_or_else(|| {
                 anyhow::anyhow!(
-                    "No agent named {name:?}; the agents are: {}",
-                    self.names().join(", ")
+                    "{}",
+                    unknown_agent(name, self.members.iter().map(|member| member.name.as_str()))
                 )
             })
-    }
-
-    fn names(&self) -> Vec<&str> {
-        self.members
-            .iter()
-            .map(|member| member.name.as_str())
-            .collect()
     }
 
     /// The agent commands go to when they name none: the default, else the first.

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::{Context, output};
 use crate::client::{AgentClient, CallError, ClientFile, WorkerSource};
-use crate::fleet::{Fleet, first_line};
+use crate::fleet::{Fleet, first_line, unknown_agent};
 
 /// How long `perry agents add` waits for the agent it checks.
 const ADD_PATIENCE: Duration = Duration::from_secs(5);
@@ -232,7 +232,7 @@ fn engine_of(info: &AgentInfo) -> String {
 
 /// The fleet, or the error that says how to make one.
 fn fleet(context: &Context) -> anyhow::Result<Fleet> {
-    Fleet::load(&context.config_dir, context.worker.as_deref())?.ok_or_else(|| {
+    context.fleet()?.ok_or_else(|| {
         anyhow::anyhow!(
             "No agents added yet (or --worker/PERRY_WORKER points at one agent): add one with `perry agents add <name> <host[:port]>`"
         )
@@ -334,11 +334,20 @@ async fn list(context: &Context, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn remove(context: &Context, name: &str) -> anyhow::Result<()> {
+/// client.json, when it has an agent `name`; else the error naming the agents it has.
+fn with_agent(context: &Context, name: &str) -> anyhow::Result<ClientFile> {
     let file = ClientFile::read(&context.config_dir)?;
     if !file.agents.contains_key(name) {
-        anyhow::bail!("{}", unknown_agent(name, &file));
+        anyhow::bail!(
+            "{}",
+            unknown_agent(name, file.agents.keys().map(String::as_str))
+        );
     }
+    Ok(file)
+}
+
+fn remove(context: &Context, name: &str) -> anyhow::Result<()> {
+    let file = with_agent(context, name)?;
     let next_default = match file.default_agent.as_deref() {
         Some(default) if default != name => Some(default.to_owned()),
         _ => None,
@@ -364,28 +373,12 @@ fn remove(context: &Context, name: &str) -> anyhow::Result<()> {
 }
 
 fn set_default(context: &Context, name: &str) -> anyhow::Result<()> {
-    let file = ClientFile::read(&context.config_dir)?;
-    if !file.agents.contains_key(name) {
-        anyhow::bail!("{}", unknown_agent(name, &file));
-    }
+    with_agent(context, name)?;
     ClientFile::update(&context.config_dir, |object| {
         object.insert("defaultAgent".to_owned(), json!(name));
     })?;
     println!("Commands that name no agent now go to {name}.");
     Ok(())
-}
-
-/// "No agent named X", with the names there are.
-pub fn unknown_agent(name: &str, file: &ClientFile) -> String {
-    if file.agents.is_empty() {
-        return format!(
-            "No agent named {name:?}: none is added yet (`perry agents add <name> <host[:port]>`)"
-        );
-    }
-    format!(
-        "No agent named {name:?}; the agents are: {}",
-        file.agents.keys().cloned().collect::<Vec<_>>().join(", ")
-    )
 }
 
 #[cfg(test)]

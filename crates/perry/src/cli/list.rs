@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
-    if let Some(fleet) = Fleet::load(&context.config_dir, context.worker.as_deref())? {
+    if let Some(fleet) = context.fleet()? {
         return list_fleet(&fleet, args.json).await;
     }
     let workspaces = context.client()?.call::<WorkspacesList>(&Void).await?;

@@ -59,7 +59,7 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
                 eprintln!(
                     "{} cannot take {name}: {}; trying the next agent",
                     client.base_url(),
-                    error.to_string().lines().next().unwrap_or_default()
+                    crate::fleet::first_line(&error.to_string())
                 );
             }
             Err(error) => return Err(error.into()),
