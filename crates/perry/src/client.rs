@@ -102,20 +102,14 @@ impl ClientFile {
 }
 
 impl ClientFile {
-    /// The named agent a command goes to when it names none: the default, else the only one.
+    /// The named agent a command goes to when it names none: the default, else (none set, or
+    /// the one set was removed) the first by name. The one rule for every command.
     pub fn default_named_agent(&self) -> Option<(&str, &NamedAgent)> {
-        match &self.default_agent {
-            Some(name) => self
-                .agents
-                .get_key_value(name)
-                .map(|(name, agent)| (name.as_str(), agent)),
-            None if self.agents.len() == 1 => self
-                .agents
-                .iter()
-                .next()
-                .map(|(name, agent)| (name.as_str(), agent)),
-            None => None,
-        }
+        self.default_agent
+            .as_ref()
+            .and_then(|name| self.agents.get_key_value(name))
+            .or_else(|| self.agents.iter().next())
+            .map(|(name, agent)| (name.as_str(), agent))
     }
 }
 
@@ -640,6 +634,24 @@ fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_default_agent_is_the_one_set_else_the_first_by_name() {
+        let file = |default: Option<&str>| -> ClientFile {
+            serde_json::from_value(json!({
+                "agents": {"closet": {"url": "http://closet:7391"}, "attic": {"url": "http://attic:7391"}},
+                "defaultAgent": default,
+            }))
+            .unwrap()
+        };
+        let default_of =
+            |file: &ClientFile| file.default_named_agent().map(|(name, _)| name.to_owned());
+        assert_eq!(default_of(&file(Some("closet"))).as_deref(), Some("closet"));
+        // None set, or the one set since removed: the first by name.
+        assert_eq!(default_of(&file(None)).as_deref(), Some("attic"));
+        assert_eq!(default_of(&file(Some("gone"))).as_deref(), Some("attic"));
+        assert_eq!(default_of(&ClientFile::default()), None);
+    }
 
     #[test]
     fn debug_output_never_shows_the_token() {

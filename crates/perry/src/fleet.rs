@@ -46,8 +46,9 @@ pub struct Member {
 #[derive(Debug)]
 pub struct Fleet {
     pub members: Vec<Member>,
-    /// The agent a command goes to when it names none.
-    pub default: Option<String>,
+    /// The agent a command goes to when it names none
+    /// ([`ClientFile::default_named_agent`]).
+    pub default: String,
 }
 
 /// Where a workspace name was found.
@@ -74,10 +75,10 @@ impl Fleet {
             return Ok(None);
         }
         let file = ClientFile::read(config_dir)?;
-        if file.agents.is_empty() {
+        let Some((default, _)) = file.default_named_agent() else {
             return Ok(None);
-        }
-        let default = file.default_named_agent().map(|(name, _)| name.to_owned());
+        };
+        let default = default.to_owned();
         let members = file
             .agents
             .iter()
@@ -161,10 +162,8 @@ impl Fleet {
 
     /// The agent commands go to when they name none: the default, else the first.
     pub fn default_member(&self) -> &Member {
-        self.default
-            .as_deref()
-            .and_then(|name| self.member(name).ok())
-            .unwrap_or(&self.members[0])
+        self.member(&self.default)
+            .expect("the default is one of the members")
     }
 
     /// The agent that has workspace `name` (`None` when no agent that answered has it), and

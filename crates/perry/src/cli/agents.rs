@@ -251,7 +251,7 @@ async fn list(context: &Context, json: bool) -> anyhow::Result<()> {
                 let mut agent = json!({
                     "name": answer.member.name,
                     "url": answer.member.client.base_url(),
-                    "default": fleet.default.as_deref() == Some(answer.member.name.as_str()),
+                    "default": fleet.default == answer.member.name,
                     "roundTripMs": answer.round_trip.as_secs_f64() * 1000.0,
                 });
                 match &answer.result {
@@ -278,7 +278,7 @@ async fn list(context: &Context, json: bool) -> anyhow::Result<()> {
         "ROUND TRIP",
     ]);
     for answer in &answers {
-        let name = if fleet.default.as_deref() == Some(answer.member.name.as_str()) {
+        let name = if fleet.default == answer.member.name {
             format!("{} *", answer.member.name)
         } else {
             answer.member.name.clone()
