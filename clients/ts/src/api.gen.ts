@@ -2,7 +2,7 @@
 
 import { oc, type } from '@orpc/contract';
 
-export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "TIMEOUT" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE_CONTENT" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "NOT_IMPLEMENTED" | "SERVICE_UNAVAILABLE";
+export type ErrorCode = "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "TIMEOUT" | "CONFLICT" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNPROCESSABLE_CONTENT" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "NOT_IMPLEMENTED" | "BAD_GATEWAY" | "SERVICE_UNAVAILABLE" | "GATEWAY_TIMEOUT";
 
 export type RpcError = { 
 /**
@@ -253,6 +253,20 @@ worker?: string,
  */
 authEnabled: boolean, };
 
+export type PeerInfo = { name: string, 
+/**
+ * Its base URL, e.g. `http://closet:7391`; clients reach it through `/peers/<name>/…`.
+ */
+url: string, };
+
+export type PeersAddInput = { name: string, address: string, 
+/**
+ * The peer's token, unless the address carries it.
+ */
+token?: string, };
+
+export type PeerNameInput = { name: string, };
+
 export type TerminalInfo = { 
 /**
  * Pass as `?terminal=<id>` to reattach.
@@ -413,5 +427,10 @@ export const contract = {
   },
   config: {
     get: oc.input(type<void>()).output(type<AgentConfig>()),
+  },
+  peers: {
+    list: oc.input(type<void>()).output(type<Array<PeerInfo>>()),
+    add: oc.input(type<PeersAddInput>()).output(type<PeerInfo>()),
+    remove: oc.input(type<PeerNameInput>()).output(type<Array<PeerInfo>>()),
   },
 };

@@ -56,6 +56,12 @@ pub enum ApiError {
     NotImplemented(String),
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// A peer agent this one relays to did not answer as it should.
+    #[error("{0}")]
+    BadGateway(String),
+    /// A peer agent this one relays to did not answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
     #[error("{0:#}")]
     Internal(anyhow::Error),
 }
@@ -79,6 +85,8 @@ impl ApiError {
             ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
             ApiError::NotImplemented(_) => ErrorCode::NotImplemented,
             ApiError::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            ApiError::BadGateway(_) => ErrorCode::BadGateway,
+            ApiError::GatewayTimeout(_) => ErrorCode::GatewayTimeout,
             ApiError::Internal(_) => ErrorCode::InternalServerError,
         }
     }

@@ -15,6 +15,7 @@
 //! - [`engine`]: what runs workspaces, behind one trait ([`engine::Engine`]): the Docker Engine
 //!   ([`engine::docker`]) or a Kubernetes cluster ([`engine::kubernetes`]). Nothing else talks
 //!   to an engine.
+//! - [`peers`]: the person's other agents, and the relay to them for the web UI.
 //! - [`machine`]: what the agent's own machine has free now (`/proc`), for `agent.info`.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
@@ -32,6 +33,7 @@ pub mod fuzzing;
 pub mod guard;
 pub mod limits;
 pub mod machine;
+pub mod peers;
 pub mod ports;
 pub mod rpc;
 pub mod server;
@@ -65,7 +67,8 @@ pub fn host_name() -> String {
 #[derive(Debug)]
 pub struct Agent {
     pub config_dir: PathBuf,
-    config: Mutex<ConfigFile>,
+    /// config.json as last read or written by this agent.
+    config: Mutex<Arc<ConfigFile>>,
     pub auth: AuthSettings,
     /// Wrong-token attempts per address, for throttling.
     pub auth_failures: crate::auth::AuthFailures,
@@ -85,13 +88,31 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// The configuration as `config.get` shows it.
-    pub fn public_config(&self) -> AgentConfig {
-        let config = self
+    /// config.json as last read or written by this agent.
+    pub fn config(&self) -> Arc<ConfigFile> {
+        self.config
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Changes config.json (see [`ConfigFile::update`]) and what this agent goes by.
+    pub fn update_config(
+        &self,
+        change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+    ) -> anyhow::Result<Arc<ConfigFile>> {
+        let mut current = self
             .config
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.shown_config(&config)
+        let written = Arc::new(ConfigFile::update(&self.config_dir, change)?);
+        *current = written.clone();
+        Ok(written)
+    }
+
+    /// The configuration as `config.get` shows it.
+    pub fn public_config(&self) -> AgentConfig {
+        self.shown_config(&self.config())
     }
 
     /// `config` without the token, and with the port the agent listens on: `--port` may have
@@ -107,19 +128,11 @@ impl Agent {
 
     /// Browser origins besides the agent's own whose pages may use the agent.
     pub fn allowed_origins(&self) -> Vec<String> {
-        self.config
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .allowed_origins
-            .clone()
+        self.config().allowed_origins.clone()
     }
 
     /// Host names besides its own that the agent answers to.
     pub fn allowed_hosts(&self) -> Vec<String> {
-        self.config
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .allowed_hosts
-            .clone()
+        self.config().allowed_hosts.clone()
     }
 }

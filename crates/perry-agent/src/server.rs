@@ -16,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use crate::Agent;
 use crate::auth::{self, AuthSettings};
 use crate::guard;
+use crate::peers;
 use crate::ports::{ForwardSettings, PortForwarder};
 use crate::rpc;
 use crate::sessions::{self, SessionHub};
@@ -136,7 +137,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         // A name the certificate holds is this machine's (it has the key), as `--host` is.
         hosts: crate::guard::KnownHosts::new(&options.host)
             .also_named(tls.iter().flat_map(|tls| tls.names())),
-        config: Mutex::new(config),
+        config: Mutex::new(Arc::new(config)),
         engine,
         workspaces,
         list_reply: Default::default(),
@@ -280,12 +281,15 @@ pub fn router(agent: Arc<Agent>) -> Router {
     use axum::middleware::from_fn_with_state;
     let api = Router::new()
         .route("/rpc/{*path}", any(rpc::handle))
+        .route("/peers/{peer}/rpc/{*path}", any(peers::relay))
         .route_layer(from_fn_with_state(agent.clone(), auth::require_token))
         // Outside the token check: a browser's preflight carries no token.
         .layer(cors_for_allowed_origins(agent.clone()));
     let sockets = Router::new()
         .route("/terminal/{workspace}", get(terminal::socket::handle))
         .route("/sessions/{workspace}", get(sessions::socket::handle))
+        .route("/peers/{peer}/terminal/{workspace}", get(peers::relay))
+        .route("/peers/{peer}/sessions/{workspace}", get(peers::relay))
         .route_layer(from_fn_with_state(
             agent.clone(),
             auth::require_token_or_query,

@@ -43,6 +43,59 @@ pub fn install_crypto_provider() {
     let _ = Arc::unwrap_or_clone(crypto_provider()).install_default();
 }
 
+/// Reads a CA file for `perry config ca`: PEM with at least one certificate.
+pub fn read_ca_file(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let pem = std::fs::read(path)
+        .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| anyhow::anyhow!("{} is not valid PEM: {error}", path.display()))?;
+    if certificates.is_empty() {
+        anyhow::bail!(
+            "{} holds no certificate (-----BEGIN CERTIFICATE-----); give the CA's certificate in PEM",
+            path.display()
+        );
+    }
+    Ok(certificates)
+}
+
+/// The certificates of the system's store, read once: `SSL_CERT_FILE` / `SSL_CERT_DIR` when
+/// set, else the distribution's bundle (/etc/ssl/certs).
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        for error in &loaded.errors {
+            tracing::debug!("system CA certificates: {error}");
+        }
+        loaded.certs
+    })
+}
+
+/// TLS for calling an https agent (the CLI's, a relaying agent's): the system's roots and the
+/// CA in `ca_file`.
+pub fn client_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(system_roots().iter().cloned());
+    if let Some(path) = ca_file {
+        for certificate in read_ca_file(path)? {
+            roots.add(certificate).with_context(|| {
+                format!(
+                    "the CA certificate in {} cannot be used (set another with `perry config ca <file>`)",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    Ok(
+        rustls::ClientConfig::builder_with_provider(crypto_provider())
+            .with_safe_default_protocol_versions()
+            .context("rustls offers no TLS version")?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
 /// A loaded certificate and key, ready to serve.
 #[derive(Debug)]
 pub struct ServerTls {

@@ -115,3 +115,36 @@ pub struct AgentConfig {
     /// Whether requests need the bearer token.
     pub auth_enabled: bool,
 }
+
+/// Another agent this one relays to (config.json `peers`), so the web UI it serves shows the
+/// person's whole fleet with one token. Its token is never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PeerInfo {
+    pub name: String,
+    /// Its base URL, e.g. `http://closet:7391`; clients reach it through `/peers/<name>/…`.
+    pub url: String,
+}
+
+/// `peers.add`: a name, and the peer's address as a person gives it (host, host:port, a URL, or
+/// the sign-in URL its web UI shows, which carries the token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PeersAddInput {
+    pub name: String,
+    pub address: String,
+    /// The peer's token, unless the address carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub token: Option<String>,
+}
+
+/// `peers.remove`: which peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PeerNameInput {
+    pub name: String,
+}

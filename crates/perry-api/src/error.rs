@@ -23,7 +23,9 @@ pub enum ErrorCode {
     TooManyRequests,
     InternalServerError,
     NotImplemented,
+    BadGateway,
     ServiceUnavailable,
+    GatewayTimeout,
 }
 
 impl ErrorCode {
@@ -44,7 +46,9 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => 429,
             ErrorCode::InternalServerError => 500,
             ErrorCode::NotImplemented => 501,
+            ErrorCode::BadGateway => 502,
             ErrorCode::ServiceUnavailable => 503,
+            ErrorCode::GatewayTimeout => 504,
         }
     }
 
@@ -65,7 +69,9 @@ impl ErrorCode {
             ErrorCode::TooManyRequests => "TOO_MANY_REQUESTS",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
             ErrorCode::NotImplemented => "NOT_IMPLEMENTED",
+            ErrorCode::BadGateway => "BAD_GATEWAY",
             ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            ErrorCode::GatewayTimeout => "GATEWAY_TIMEOUT",
         }
     }
 }

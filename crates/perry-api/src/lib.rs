@@ -24,7 +24,10 @@ pub mod terminal;
 pub mod worker;
 pub mod workspace;
 
-pub use agent::{AgentCapacity, AgentConfig, AgentInfo, DindMode, EngineInfo, PortRange};
+pub use agent::{
+    AgentCapacity, AgentConfig, AgentInfo, DindMode, EngineInfo, PeerInfo, PeerNameInput,
+    PeersAddInput, PortRange,
+};
 pub use error::{ErrorCode, ErrorData, Issue, RpcError};
 pub use ports::{
     PortForward, PortForwardRequest, PortForwardStatus, PortsForwardInput, PortsListInput,
@@ -71,6 +74,9 @@ pub fn typescript_bindings() -> String {
         AgentInfo::decl(&cfg),
         PortRange::decl(&cfg),
         AgentConfig::decl(&cfg),
+        PeerInfo::decl(&cfg),
+        PeersAddInput::decl(&cfg),
+        PeerNameInput::decl(&cfg),
         TerminalInfo::decl(&cfg),
         TerminalsListInput::decl(&cfg),
         TerminalKillInput::decl(&cfg),

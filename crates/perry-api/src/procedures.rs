@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::agent::{AgentConfig, AgentInfo};
+use crate::agent::{AgentConfig, AgentInfo, PeerInfo, PeerNameInput, PeersAddInput};
 use crate::error::Issue;
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
@@ -173,6 +173,9 @@ procedures! {
     AgentInfoCall = "agent/info": Void => AgentInfo;
     AgentKill = "agent/kill": Void => Void;
     ConfigGet = "config/get": Void => AgentConfig;
+    PeersList = "peers/list": Void => Vec<PeerInfo>;
+    PeersAdd = "peers/add": PeersAddInput => PeerInfo;
+    PeersRemove = "peers/remove": PeerNameInput => Vec<PeerInfo>;
 }
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types

@@ -185,6 +185,9 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             Ok(Bytes::from_static(UNDEFINED_OUTPUT))
         }
         Call::ConfigGet(_) => reply(agent.public_config()),
+        Call::PeersList(_) => reply(crate::peers::list(agent)),
+        Call::PeersAdd(input) => reply(crate::peers::add(agent, input).await?),
+        Call::PeersRemove(input) => reply(crate::peers::remove(agent, &input.name)?),
     }
 }
 

@@ -18,7 +18,10 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         Call::WorkspacesList(_)
         | Call::AgentInfoCall(_)
         | Call::AgentKill(_)
-        | Call::ConfigGet(_) => Ok(()),
+        | Call::ConfigGet(_)
+        | Call::PeersList(_) => Ok(()),
+        Call::PeersAdd(input) => crate::peers::check_new_peer(input).map(|_| ()),
+        Call::PeersRemove(input) => crate::peers::check_peer_name(&input.name),
         Call::WorkspacesGet(input)
         | Call::WorkspacesDelete(input)
         | Call::WorkspacesStart(input)

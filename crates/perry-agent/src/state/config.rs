@@ -73,6 +73,9 @@ pub struct ConfigFile {
     /// Which engine runs the workspaces: Docker unless this says Kubernetes.
     #[serde(default, skip_serializing_if = "EngineConfig::is_docker")]
     pub engine: EngineConfig,
+    /// The person's other agents, by name, that this agent relays to for the web UI it serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub peers: BTreeMap<String, Peer>,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -127,6 +130,7 @@ impl fmt::Debug for ConfigFile {
             credentials,
             limits,
             engine,
+            peers,
             unknown,
         } = self;
         formatter
@@ -146,7 +150,29 @@ impl fmt::Debug for ConfigFile {
             .field("credentials", credentials)
             .field("limits", limits)
             .field("engine", engine)
+            .field("peers", peers)
             .field("unknown", &RedactedValues(unknown.keys()))
+            .finish()
+    }
+}
+
+/// Another agent of the person's, as `peers` in config.json holds it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Peer {
+    /// Its base URL: `http(s)://host:port`.
+    pub url: String,
+    /// The token it wants; write-only: no procedure ever returns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl fmt::Debug for Peer {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Peer { url, token } = self;
+        formatter
+            .debug_struct("Peer")
+            .field("url", url)
+            .field("token", &redact::secret(token))
             .finish()
     }
 }
@@ -376,6 +402,20 @@ impl ConfigFile {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         self.credentials.validate()?;
+        for (name, peer) in &self.peers {
+            if crate::workspace::validate_name(name).is_err() {
+                bail!(
+                    "peers: {name:?} is not a valid agent name (use {})",
+                    crate::workspace::NAME_RULE
+                );
+            }
+            if !(peer.url.starts_with("http://") || peer.url.starts_with("https://")) {
+                bail!(
+                    "peers.{name}.url {:?} must start with http:// or https://",
+                    peer.url
+                );
+            }
+        }
         crate::limits::check_limits(&self.limits)
             .map_err(|why| anyhow::anyhow!("limits: {why}"))?;
         Ok(())

@@ -87,42 +87,6 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// An agent's address as a person gives it: its base URL and the token it carries, if any.
-fn parse_address(address: &str) -> anyhow::Result<(String, Option<String>)> {
-    let address = address.trim();
-    let with_scheme = if address.contains("://") {
-        address.to_owned()
-    } else {
-        format!("http://{address}")
-    };
-    let not_an_address = |why: String| {
-        anyhow::anyhow!(
-            "{address:?} is not an agent's address ({why}); give host, host:port, http(s)://host:port, or the sign-in URL its web UI shows"
-        )
-    };
-    let url =
-        reqwest::Url::parse(&with_scheme).map_err(|error| not_an_address(error.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(not_an_address(format!(
-            "{} is not http or https",
-            url.scheme()
-        )));
-    }
-    let host = url
-        .host_str()
-        .filter(|host| !host.is_empty())
-        .ok_or_else(|| not_an_address("no host".to_owned()))?;
-    let port = url
-        .port()
-        .unwrap_or(perry_agent::state::config::DEFAULT_PORT);
-    let token = url
-        .query_pairs()
-        .find(|(key, _)| key == "token")
-        .map(|(_, token)| token.into_owned())
-        .filter(|token| !token.is_empty());
-    Ok((format!("{}://{host}:{port}", url.scheme()), token))
-}
-
 /// Whether `url` is this machine, whose agent's token the CLI can read from its config.json.
 fn is_this_machine(url: &str) -> bool {
     reqwest::Url::parse(url)
@@ -135,13 +99,9 @@ async fn add(
     address: &str,
     token: Option<String>,
 ) -> anyhow::Result<()> {
-    perry_agent::workspace::validate_name(name).map_err(|_| {
-        anyhow::anyhow!(
-            "Invalid agent name {name:?}: use {}",
-            perry_agent::workspace::NAME_RULE
-        )
-    })?;
-    let (url, token_in_address) = parse_address(address)?;
+    perry_agent::peers::check_peer_name(name).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let (url, token_in_address) =
+        perry_agent::peers::parse_address(address).map_err(anyhow::Error::msg)?;
     let token = match (token.map(|token| token.trim().to_owned()), token_in_address) {
         (Some(given), Some(carried)) if given != carried => {
             anyhow::bail!("--token and the token in {address:?} differ; give one of them")
@@ -384,28 +344,6 @@ fn set_default(context: &Context, name: &str) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn addresses_are_read_as_people_give_them() {
-        let parsed = |address: &str| parse_address(address).unwrap();
-        assert_eq!(parsed("closet"), ("http://closet:7391".to_owned(), None));
-        assert_eq!(
-            parsed("closet:8000"),
-            ("http://closet:8000".to_owned(), None)
-        );
-        assert_eq!(
-            parsed("https://box.tail1234.ts.net"),
-            ("https://box.tail1234.ts.net:7391".to_owned(), None)
-        );
-        assert_eq!(
-            parsed("http://10.0.0.5:7391/?token=ab%2Bc"),
-            ("http://10.0.0.5:7391".to_owned(), Some("ab+c".to_owned()))
-        );
-        assert_eq!(parsed("[::1]:7000"), ("http://[::1]:7000".to_owned(), None));
-        for bad in ["ftp://box", "http://", "http://:7391", "box:notaport"] {
-            assert!(parse_address(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn debug_output_never_shows_a_token_given_or_carried_by_a_sign_in_url() {

@@ -85,7 +85,7 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
             file: Some(file), ..
         } => {
             // Checked now, so a wrong file is found here rather than at the next connection.
-            let certificates = crate::client::read_ca_file(&file)?;
+            let certificates = perry_agent::tls::read_ca_file(&file)?;
             let file = std::path::absolute(&file)?;
             ClientFile::update(&context.config_dir, |object| {
                 object.insert("ca".to_owned(), file.display().to_string().into());
