@@ -25,7 +25,7 @@ const queryClient = createQueryClient({
 // React renders the first frame, instead of after.
 const { token } = authStore.getSnapshot();
 if (token !== null) {
-  void queryClient.prefetchQuery({ queryKey: workspaceKeys.list, queryFn: () => createApiClient(token).workspaces.list() });
+  void queryClient.prefetchQuery({ queryKey: workspaceKeys.list(null), queryFn: () => createApiClient(token).workspaces.list() });
 }
 
 const root = document.getElementById('root');

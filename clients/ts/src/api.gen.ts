@@ -137,7 +137,11 @@ user?: string,
  */
 workdir?: string, };
 
-export type ExecOutput = { exitCode: bigint, stdout: string, stderr: string, 
+export type ExecOutput = { 
+/**
+ * A JSON number on the wire (a TypeScript `number`, not a `bigint`).
+ */
+exitCode: number, stdout: string, stderr: string, 
 /**
  * Output past the limit (1 MiB per stream) was dropped.
  */
@@ -194,12 +198,12 @@ cpus?: number,
 /**
  * The memory a workspace can have at most, in MiB; absent likewise.
  */
-memoryTotalMb?: bigint, 
+memoryTotalMb?: number, 
 /**
  * Memory the agent's machine has available now (its `MemAvailable`), in MiB; absent where
  * workspaces do not run on the agent's machine (Kubernetes, a remote Docker).
  */
-memoryAvailableMb?: bigint, 
+memoryAvailableMb?: number, 
 /**
  * The agent's machine's load average over one minute, under the same condition.
  */

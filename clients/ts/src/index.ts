@@ -12,3 +12,4 @@ export * from './session-events.ts';
 export * from './transcript.ts';
 export * from './resume.ts';
 export { TERMINAL_THEME } from './terminal-theme.ts';
+export * from './fleet.ts';

@@ -94,7 +94,7 @@ export function sessionsReconnectDelay(attempt: number): number {
 export function sessionsSocketUrl(origin: string, workspaceName: string, token: string | null): string {
   const url = new URL(origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `/sessions/${encodeURIComponent(workspaceName)}`;
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/sessions/${encodeURIComponent(workspaceName)}`;
   url.search = '';
   url.hash = '';
   if (token) url.searchParams.set('token', token);

@@ -4,7 +4,10 @@
 import type { TerminalControl } from './api.gen.ts';
 
 export interface TerminalUrlOptions {
-  /** The page's origin, e.g. `https://box:7391`; http becomes ws, https becomes wss. */
+  /**
+   * The agent's base URL, e.g. `https://box:7391` (a peer relayed by it: `https://box:7391/peers/closet`);
+   * http becomes ws, https becomes wss.
+   */
   origin: string;
   workspace: string;
   /** Browsers cannot set headers on a WebSocket, so the token travels in the query. */
@@ -25,7 +28,8 @@ export interface TerminalUrlOptions {
 export function terminalSocketUrl(options: TerminalUrlOptions): string {
   const url = new URL(options.origin);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `/terminal/${encodeURIComponent(options.workspace)}`;
+  // A base path is kept: a peer relayed by the page's agent is `<origin>/peers/<name>`.
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/terminal/${encodeURIComponent(options.workspace)}`;
   url.search = '';
   url.hash = '';
   if (options.token) url.searchParams.set('token', options.token);

@@ -95,7 +95,9 @@ describe('parseSessionEvent', () => {
 describe('the sessions socket', () => {
   test('has its address on the page origin, with the token in the query', () => {
     assert.equal(sessionsSocketUrl('http://box:7391', 'my box', 'a b'), 'ws://box:7391/sessions/my%20box?token=a+b');
-    assert.equal(sessionsSocketUrl('https://perry.example.com/x?y#z', 'alpha', null), 'wss://perry.example.com/sessions/alpha');
+    assert.equal(sessionsSocketUrl('https://perry.example.com/?y#z', 'alpha', null), 'wss://perry.example.com/sessions/alpha');
+    // A peer relayed by the page's agent keeps its base path.
+    assert.equal(sessionsSocketUrl('https://box:7391/peers/closet', 'alpha', null), 'wss://box:7391/peers/closet/sessions/alpha');
   });
 
   test('backs off from 1 s to at most 30 s', () => {

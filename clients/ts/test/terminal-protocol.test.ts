@@ -54,8 +54,8 @@ describe('terminalSocketUrl', () => {
     assert.equal(url.searchParams.get('rows'), '1');
   });
 
-  test('ignores the path and query of the origin it is given', () => {
-    assert.equal(terminalSocketUrl({ ...base, origin: 'http://box:7391/workspaces?x=1#y' }), 'ws://box:7391/terminal/alpha?token=tok&cols=120&rows=40');
+  test("keeps the base URL's path (a peer relayed by the page's agent), not its query or fragment", () => {
+    assert.equal(terminalSocketUrl({ ...base, origin: 'http://box:7391/peers/closet/?x=1#y' }), 'ws://box:7391/peers/closet/terminal/alpha?token=tok&cols=120&rows=40');
   });
 });
 

@@ -72,12 +72,12 @@ pub struct AgentCapacity {
     pub cpus: Option<u32>,
     /// The memory a workspace can have at most, in MiB; absent likewise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub memory_total_mb: Option<u64>,
     /// Memory the agent's machine has available now (its `MemAvailable`), in MiB; absent where
     /// workspaces do not run on the agent's machine (Kubernetes, a remote Docker).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "ts", ts(optional))]
+    #[cfg_attr(feature = "ts", ts(optional, as = "Option<f64>"))]
     pub memory_available_mb: Option<u64>,
     /// The agent's machine's load average over one minute, under the same condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]

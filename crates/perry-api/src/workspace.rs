@@ -223,6 +223,8 @@ pub struct ExecInput {
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ExecOutput {
+    /// A JSON number on the wire (a TypeScript `number`, not a `bigint`).
+    #[cfg_attr(feature = "ts", ts(as = "f64"))]
     pub exit_code: i64,
     pub stdout: String,
     pub stderr: String,

@@ -1,9 +1,9 @@
-import { createPerryClient, type PerryClient } from '@perry/client';
+import { createPerryClient, peerBaseUrl, type PerryClient } from '@perry/client';
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
 
 /**
- * The typed client for the agent that served this page. `fetch` is looked up at call time, so
- * tests can stub the global one.
+ * The typed client for the agent at `origin` (this page's agent unless told otherwise; a peer is
+ * `<origin>/peers/<name>`). `fetch` is looked up at call time, so tests can stub the global one.
  */
 export function createApiClient(token: string | null, origin: string = window.location.origin): PerryClient {
   return createPerryClient({
@@ -13,15 +13,61 @@ export function createApiClient(token: string | null, origin: string = window.lo
   });
 }
 
-const ApiContext = createContext<PerryClient | null>(null);
+/**
+ * Which agent a part of the page is about: the one that served the page (`agent` null), or one
+ * of its peers, reached through it with the same token. Everything about a workspace (its calls,
+ * its terminal and sessions sockets, its links) reads the scope it is rendered in.
+ */
+export interface AgentScope {
+  /** The peer's name; null for the agent that served this page. */
+  agent: string | null;
+  /** Base URL for calls and sockets. */
+  origin: string;
+  token: string | null;
+  client: PerryClient;
+}
 
+const ScopeContext = createContext<AgentScope | null>(null);
+
+/** The agent that served this page, for everything inside. */
 export function ApiProvider({ token, children }: { token: string | null; children: ReactNode }) {
-  const client = useMemo(() => createApiClient(token), [token]);
-  return <ApiContext.Provider value={client}>{children}</ApiContext.Provider>;
+  const scope = useMemo(() => scopeOf(null, token), [token]);
+  return <ScopeContext.Provider value={scope}>{children}</ScopeContext.Provider>;
+}
+
+/** Peer `agent` of the page's agent, for everything inside. */
+export function PeerScope({ agent, children }: { agent: string | null; children: ReactNode }) {
+  const { token } = useScope();
+  const scope = useMemo(() => scopeOf(agent, token), [agent, token]);
+  return <ScopeContext.Provider value={scope}>{children}</ScopeContext.Provider>;
+}
+
+function scopeOf(agent: string | null, token: string | null): AgentScope {
+  const origin = agent === null ? window.location.origin : peerBaseUrl(window.location.origin, agent);
+  return { agent, origin, token, client: createApiClient(token, origin) };
+}
+
+export function useScope(): AgentScope {
+  const scope = useContext(ScopeContext);
+  if (!scope) throw new Error('useScope needs an <ApiProvider> (signed in)');
+  return scope;
 }
 
 export function useApi(): PerryClient {
-  const client = useContext(ApiContext);
-  if (!client) throw new Error('useApi needs an <ApiProvider> (signed in)');
-  return client;
+  return useScope().client;
+}
+
+/**
+ * The address of a workspace's page (`view`: `terminal`, `sessions`, `sessions/<id>`): under
+ * `/workspaces/` on this page's agent, under `/agents/<agent>/workspaces/` on a peer.
+ */
+export function workspacePath(agent: string | null, name: string, view?: string): string {
+  const base = `${agent === null ? '' : `/agents/${encodeURIComponent(agent)}`}/workspaces/${encodeURIComponent(name)}`;
+  return view ? `${base}/${view}` : base;
+}
+
+/** [`workspacePath`] in the scope this is rendered in. */
+export function useWorkspacePath(): (name: string, view?: string) => string {
+  const { agent } = useScope();
+  return (name, view) => workspacePath(agent, name, view);
 }

@@ -4,7 +4,7 @@ import { AppShell } from '@/components/layout/app-shell';
 
 import { AgentRoute } from './agent';
 import { NotFoundRoute } from './not-found';
-import { WorkspaceRoute, WorkspacesRoute } from './workspaces';
+import { PeerRoute, WorkspaceRoute, WorkspacesRoute } from './workspaces';
 
 /** Every page of the signed-in app. The login page sits outside, so any address survives a sign-in. */
 export function AppRoutes() {
@@ -17,6 +17,11 @@ export function AppRoutes() {
           <Route path="workspaces/:name" element={<WorkspaceRoute />} />
           {/* One route for every view of a workspace, so switching between them keeps its shells. */}
           <Route path="workspaces/:name/*" element={<WorkspaceRoute />} />
+          {/* A peer's workspaces, reached through this agent's relay with the same token. */}
+          <Route path="agents/:agent" element={<PeerRoute />}>
+            <Route path="workspaces/:name" element={<WorkspaceRoute />} />
+            <Route path="workspaces/:name/*" element={<WorkspaceRoute />} />
+          </Route>
           <Route path="agent" element={<AgentRoute />} />
           <Route path="*" element={<NotFoundRoute />} />
         </Route>

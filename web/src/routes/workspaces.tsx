@@ -1,7 +1,8 @@
-import { Navigate, useParams, useSearchParams } from 'react-router';
+import { Navigate, Outlet, useParams, useSearchParams } from 'react-router';
 
 import { WorkspacePage, type WorkspaceTab } from '@/features/workspaces/workspace-page';
 import { WorkspacesPage } from '@/features/workspaces/workspaces-page';
+import { PeerScope, useWorkspacePath } from '@/lib/api';
 
 export function WorkspacesRoute() {
   return <WorkspacesPage />;
@@ -21,8 +22,19 @@ export function WorkspaceRoute() {
   const { name = '', '*': splat = '' } = useParams();
   const [search] = useSearchParams();
   const view = parseWorkspaceView(splat);
+  const toWorkspace = useWorkspacePath();
   // One address per view: /workspaces/alpha becomes /workspaces/alpha/terminal.
-  if (!view) return <Navigate to={`/workspaces/${encodeURIComponent(name)}/terminal`} replace />;
+  if (!view) return <Navigate to={toWorkspace(name, 'terminal')} replace />;
   // Keyed by name: another workspace is a fresh page (its own terminal tabs), not a re-render.
   return <WorkspacePage key={name} name={name} tab={view.tab} sessionId={view.sessionId} messageId={search.get('message') ?? undefined} />;
+}
+
+/** Everything under `/agents/<agent>/`: the same pages, about that peer. */
+export function PeerRoute() {
+  const { agent = '' } = useParams();
+  return (
+    <PeerScope key={agent} agent={agent}>
+      <Outlet />
+    </PeerScope>
+  );
 }

@@ -25,4 +25,14 @@ describe('crumbsFor', () => {
       { label: 'Conversation' },
     ]);
   });
+
+  it("names the agent of a peer's workspace and links within it", () => {
+    expect(crumbsFor('/agents/closet/workspaces/my-box/sessions/0b7c')).toEqual([
+      { label: 'Workspaces', to: '/workspaces' },
+      { label: 'closet', to: '/workspaces' },
+      { label: 'my-box', to: '/agents/closet/workspaces/my-box/terminal' },
+      { label: 'Sessions', to: '/agents/closet/workspaces/my-box/sessions' },
+      { label: 'Conversation' },
+    ]);
+  });
 });

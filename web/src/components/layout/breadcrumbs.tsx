@@ -2,23 +2,33 @@ import { ChevronRight } from 'lucide-react';
 import { Fragment } from 'react';
 import { Link, useLocation } from 'react-router';
 
+import { workspacePath } from '@/lib/api';
+
 interface Crumb {
   label: string;
   to?: string;
 }
 
-/** Where the page sits, from its address: "Workspaces › alpha › Terminal". */
+/**
+ * Where the page sits, from its address: "Workspaces › alpha › Terminal", and for a peer's
+ * workspace (`/agents/<agent>/workspaces/…`) "Workspaces › closet › alpha › Terminal".
+ */
 export function crumbsFor(pathname: string): Crumb[] {
-  const [section, name, tab, sessionId] = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const agent = parts[0] === 'agents' && parts[1] !== undefined ? parts[1] : null;
+  const [section, name, tab, sessionId] = agent === null ? parts : parts.slice(2);
   if (section === 'agent') return [{ label: 'Agent' }];
   if (section !== 'workspaces') return [];
   if (!name) return [{ label: 'Workspaces' }];
-  const crumbs: Crumb[] = [{ label: 'Workspaces', to: '/workspaces' }, { label: name }];
+  const crumbs: Crumb[] = [{ label: 'Workspaces', to: '/workspaces' }];
+  if (agent !== null) crumbs.push({ label: agent, to: '/workspaces' });
+  const here = crumbs.length;
+  crumbs.push({ label: name });
   if (tab === 'terminal' || tab === 'sessions') {
-    crumbs[1] = { label: name, to: `/workspaces/${encodeURIComponent(name)}/terminal` };
+    crumbs[here] = { label: name, to: workspacePath(agent, name, 'terminal') };
     crumbs.push({ label: tab === 'terminal' ? 'Terminal' : 'Sessions' });
     if (tab === 'sessions' && sessionId) {
-      crumbs[2] = { label: 'Sessions', to: `/workspaces/${encodeURIComponent(name)}/sessions` };
+      crumbs[here + 1] = { label: 'Sessions', to: workspacePath(agent, name, 'sessions') };
       crumbs.push({ label: 'Conversation' });
     }
   }

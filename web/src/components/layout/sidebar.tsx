@@ -1,7 +1,9 @@
 import { Boxes, Server } from 'lucide-react';
 import { NavLink } from 'react-router';
 
+import { useFleetAgents } from '@/features/fleet/api';
 import { useWorkspaces } from '@/features/workspaces/api';
+import { PeerScope, useScope, useWorkspacePath } from '@/lib/api';
 import { StatusDot } from '@/features/workspaces/status-badge';
 import { cn } from '@/lib/utils';
 
@@ -14,8 +16,8 @@ const navItemClass = ({ isActive }: { isActive: boolean }) =>
   );
 
 /** Navigation and the workspaces at a glance; a fixed column on desktop, a drawer on phones. */
-export function SidebarContent({ onNavigate }: { onNavigate?: () => void }) {
-  const workspaces = useWorkspaces();
+export function SidebarContent({ onNavigate }: { onNavigate?: (() => void) | undefined }) {
+  const agents = useFleetAgents();
   return (
     <div className="flex h-full flex-col">
       <div className="flex h-14 items-center px-4">
@@ -29,21 +31,37 @@ export function SidebarContent({ onNavigate }: { onNavigate?: () => void }) {
           <Server /> Agent
         </NavLink>
       </nav>
-      {workspaces.data && workspaces.data.length > 0 && (
-        <nav aria-label="Workspaces" className="mt-6 flex min-h-0 flex-1 flex-col px-2">
-          <p className="px-2 pb-1.5 text-xs font-medium text-muted-foreground">Workspaces</p>
-          <ul className="grid gap-0.5 overflow-y-auto">
-            {workspaces.data.map((workspace) => (
-              <li key={workspace.name}>
-                <NavLink to={`/workspaces/${encodeURIComponent(workspace.name)}`} className={navItemClass} onClick={onNavigate}>
-                  <StatusDot status={workspace.status} />
-                  <span className="truncate">{workspace.name}</span>
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
-      )}
+      <div className="mt-6 flex min-h-0 flex-1 flex-col gap-4 overflow-y-auto px-2">
+        {agents.map((agent) => (
+          <PeerScope key={agent ?? ''} agent={agent}>
+            <SidebarWorkspaces fleet={agents.length > 1} onNavigate={onNavigate} />
+          </PeerScope>
+        ))}
+      </div>
     </div>
+  );
+}
+
+/** The workspaces of the agent in scope; with several agents, under the agent's name. */
+function SidebarWorkspaces({ fleet, onNavigate }: { fleet: boolean; onNavigate?: (() => void) | undefined }) {
+  const { agent } = useScope();
+  const workspaces = useWorkspaces();
+  const toWorkspace = useWorkspacePath();
+  const title = fleet ? (agent ?? 'This agent') : 'Workspaces';
+  if (!workspaces.data || (workspaces.data.length === 0 && !fleet)) return null;
+  return (
+    <nav aria-label={fleet ? `Workspaces on ${title}` : 'Workspaces'} className="flex flex-col">
+      <p className="px-2 pb-1.5 text-xs font-medium text-muted-foreground">{title}</p>
+      <ul className="grid gap-0.5">
+        {workspaces.data.map((workspace) => (
+          <li key={workspace.name}>
+            <NavLink to={toWorkspace(workspace.name)} className={navItemClass} onClick={onNavigate}>
+              <StatusDot status={workspace.status} />
+              <span className="truncate">{workspace.name}</span>
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
   );
 }

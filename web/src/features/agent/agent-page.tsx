@@ -12,6 +12,7 @@ import { formatDuration } from '@/lib/format';
 import { useAgentConfig, useAgentInfo } from './api';
 import { engineKind, engineNoun, engineVersion } from './engine';
 import { PhoneQrCard } from './phone-qr';
+import { PeersCard } from '@/features/fleet/peers-card';
 
 const DIND_MODES: Record<DindMode, { label: string; hint: string }> = {
   privileged: { label: 'Privileged', hint: 'Workspaces run as --privileged containers.' },
@@ -86,6 +87,7 @@ export function AgentPage() {
           )}
         </CardContent>
       </Card>
+      <PeersCard />
       <PhoneQrCard />
     </div>
   );

@@ -1,20 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
 
-import { useApi } from '@/lib/api';
+import { useScope } from '@/lib/api';
 
 export function useAgentInfo() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   return useQuery({
-    queryKey: ['agent', 'info'],
+    queryKey: ['agent', 'info', agent ?? ''],
     queryFn: ({ signal }) => api.agent.info(undefined, { signal }),
     refetchInterval: 10_000,
   });
 }
 
 export function useAgentConfig() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   return useQuery({
-    queryKey: ['agent', 'config'],
+    queryKey: ['agent', 'config', agent ?? ''],
     queryFn: ({ signal }) => api.config.get(undefined, { signal }),
   });
 }

@@ -3,14 +3,14 @@ import { sessionKeys, useSessions as useLiveSessions, useTranscript as useShared
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 
-import { useAuth } from '@/features/auth/auth-context';
-import { useApi } from '@/lib/api';
+import { useScope } from '@/lib/api';
 
 export type { SessionsFeed } from '@perry/client';
 
 /** The agent that served this page, as the shared hooks of @perry/client/react take it. */
 function useAgentConnection(): AgentConnection {
-  return { client: useApi(), url: window.location.origin, token: useAuth().token };
+  const { client, origin, token } = useScope();
+  return { client, url: origin, token };
 }
 
 /** The workspace's sessions, newest first, live over `/sessions/<workspace>` (shared with the phone app). */
@@ -25,10 +25,10 @@ export function useTranscript(workspaceName: string, sessionId: string, version:
 
 /** Sessions whose title or messages contain `query` (trimmed; nothing is asked for an empty one). */
 export function useSessionSearch(workspaceName: string, query: string, enabled: boolean) {
-  const api = useApi();
+  const { client: api, origin } = useScope();
   const trimmed = query.trim();
   return useQuery({
-    queryKey: sessionKeys.search(window.location.origin, workspaceName, trimmed),
+    queryKey: sessionKeys.search(origin, workspaceName, trimmed),
     queryFn: ({ signal }): Promise<SessionSearchHit[]> => api.sessions.search({ workspaceName, query: trimmed }, { signal }),
     enabled: enabled && trimmed.length > 0,
     staleTime: 10_000,

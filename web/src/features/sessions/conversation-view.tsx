@@ -15,6 +15,7 @@ import { Conversation } from './conversation';
 import { hasOlder } from '@perry/client';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
+import { useWorkspacePath } from '@/lib/api';
 
 export interface ConversationViewProps {
   workspaceName: string;
@@ -30,7 +31,7 @@ export default function ConversationView({ workspaceName, sessionId, session, li
   const version = session ? `${session.messageCount}|${session.lastActivity}` : undefined;
   const { newest, transcript, loadOlder, loadingOlder, olderError } = useTranscript(workspaceName, sessionId, version);
   const now = useNow();
-  const back = `/workspaces/${encodeURIComponent(workspaceName)}/sessions`;
+  const back = useWorkspacePath()(workspaceName, 'sessions');
   const gone = listLoaded && !session;
 
   let body;

@@ -7,6 +7,7 @@ import { openTerminalState } from '@/features/terminal/open-request';
 import { cn, newId } from '@/lib/utils';
 
 import { resumeTabTitle, resumeTerminalCommand } from '@perry/client';
+import { useWorkspacePath } from '@/lib/api';
 
 /**
  * Opens a terminal tab in the workspace that continues `session` (its resume command, in its
@@ -20,6 +21,7 @@ export function ResumeButton({
   ...props
 }: { workspaceName: string; session: SessionInfo; compact?: boolean } & Omit<ButtonProps, 'onClick' | 'children'>) {
   const navigate = useNavigate();
+  const toWorkspace = useWorkspacePath();
   const disabled = !session.resumeCommand;
   return (
     <Button
@@ -31,7 +33,7 @@ export function ResumeButton({
       title={disabled ? 'This agent gave no resume command' : `Run ${session.resumeCommand} in a new terminal tab`}
       className={cn('relative z-10', className)}
       onClick={() =>
-        void navigate(`/workspaces/${encodeURIComponent(workspaceName)}/terminal`, {
+        void navigate(toWorkspace(workspaceName, 'terminal'), {
           state: openTerminalState({ id: newId(), title: resumeTabTitle(session), command: resumeTerminalCommand(session) }),
         })
       }

@@ -19,6 +19,7 @@ import { useDebounced, useSessions, useSessionSearch, type SessionsFeed } from '
 import { sessionKey } from '@perry/client';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
+import { useWorkspacePath } from '@/lib/api';
 
 // The conversation view is only needed once a session is opened.
 const ConversationView = lazy(() => import('./conversation-view'));
@@ -26,8 +27,10 @@ const ConversationView = lazy(() => import('./conversation-view'));
 /** How many sessions the list renders before "Show more". */
 const LIST_PAGE = 100;
 
-export function sessionPath(workspaceName: string, sessionId: string): string {
-  return `/workspaces/${encodeURIComponent(workspaceName)}/sessions/${encodeURIComponent(sessionId)}`;
+/** The address of a session's conversation, in the agent scope this is rendered in. */
+function useSessionPath(): (workspaceName: string, sessionId: string) => string {
+  const toWorkspace = useWorkspacePath();
+  return (workspaceName, sessionId) => toWorkspace(workspaceName, `sessions/${encodeURIComponent(sessionId)}`);
 }
 
 /**
@@ -238,6 +241,7 @@ function FeedIndicator({ feed }: { feed: SessionsFeed }) {
 }
 
 function SessionRow({ workspaceName, session, now }: { workspaceName: string; session: SessionInfo; now: number }) {
+  const sessionPath = useSessionPath();
   const title = session.title || 'Untitled session';
   return (
     <li
@@ -341,6 +345,7 @@ function SearchResults({
 }
 
 function SearchHitRow({ workspaceName, hit, query }: { workspaceName: string; hit: SessionSearchHit; query: string }) {
+  const sessionPath = useSessionPath();
   const title = hit.session.title || 'Untitled session';
   const to = sessionPath(workspaceName, hit.session.sessionId) + (hit.messageId ? `?message=${encodeURIComponent(hit.messageId)}` : '');
   return (

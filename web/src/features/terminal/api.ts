@@ -1,17 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
-import { useApi } from '@/lib/api';
+import { useScope } from '@/lib/api';
 import { errorCode } from '@perry/client';
 
 export const terminalKeys = {
-  list: (workspaceName: string) => ['terminals', workspaceName] as const,
+  list: (agent: string | null, workspaceName: string) => ['terminals', agent ?? '', workspaceName] as const,
 };
 
 /** The workspace's open shells, including ones opened elsewhere (another browser, the CLI). */
 export function useTerminals(workspaceName: string, enabled: boolean) {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   return useQuery({
-    queryKey: terminalKeys.list(workspaceName),
+    queryKey: terminalKeys.list(agent, workspaceName),
     queryFn: ({ signal }) => api.terminals.list({ workspaceName }, { signal }),
     enabled,
     refetchInterval: 5_000,
@@ -19,7 +19,7 @@ export function useTerminals(workspaceName: string, enabled: boolean) {
 }
 
 export function useKillTerminal(workspaceName: string) {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (id: string) => {
@@ -31,6 +31,6 @@ export function useKillTerminal(workspaceName: string) {
       }
     },
     meta: { errorTitle: 'Could not end the shell' },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: terminalKeys.list(workspaceName) }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: terminalKeys.list(agent, workspaceName) }),
   });
 }

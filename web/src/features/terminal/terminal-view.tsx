@@ -12,6 +12,8 @@ import { Spinner } from '@/components/ui/spinner';
 
 import { TERMINAL_THEME, TerminalConnection, type ConnectionStatus, type Diagnosis } from '@perry/client';
 
+import { useScope } from '@/lib/api';
+
 export interface TerminalViewProps {
   workspace: string;
   token: string | null;
@@ -32,6 +34,7 @@ const FONT_FAMILY = '"Geist Mono Variable", "DejaVu Sans Mono", ui-monospace, mo
 const THEME: ITheme = TERMINAL_THEME;
 
 export default function TerminalView({ workspace, token, terminalId, command, active, label, onTerminalId, diagnose }: TerminalViewProps) {
+  const { origin } = useScope();
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -83,7 +86,7 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
       term.open(host);
       fitNow();
       const connection = new TerminalConnection({
-        origin: window.location.origin,
+        origin,
         workspace,
         token,
         terminalId: initialTerminalId.current,
@@ -117,7 +120,7 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
       term.dispose();
       termRef.current = null;
     };
-  }, [workspace, token]);
+  }, [workspace, token, origin]);
 
   // A tab that becomes visible again fits itself (its size may have changed while hidden) and
   // takes the keyboard.

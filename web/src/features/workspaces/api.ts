@@ -2,12 +2,13 @@ import type { CreateWorkspaceInput, Workspace } from '@perry/client';
 import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient } from '@tanstack/react-query';
 import { toast } from 'sonner';
 
-import { useApi } from '@/lib/api';
-import { errorMessage, isUnauthorized } from '@perry/client';
+import { useScope } from '@/lib/api';
+import { errorMessage, HEALTH_TIMEOUT_MS, isUnauthorized, withTimeout } from '@perry/client';
 
 export const workspaceKeys = {
-  list: ['workspaces'] as const,
-  create: ['workspaces', 'create'] as const,
+  /** The workspaces of one agent: this page's (null) or a peer's. */
+  list: (agent: string | null) => ['workspaces', 'list', agent ?? ''] as const,
+  create: (agent: string | null) => ['workspaces', 'create', agent ?? ''] as const,
 };
 
 /** Poll faster while something is on its way up, so "running" shows as soon as it is true. */
@@ -19,11 +20,14 @@ const POLL_BUSY_MS = 1_000;
  * the sidebar and a workspace page never disagree.
  */
 export function useWorkspaces<T = Workspace[]>(select?: (workspaces: Workspace[]) => T) {
-  const api = useApi();
-  const creating = useIsMutating({ mutationKey: workspaceKeys.create }) > 0;
+  const { client: api, agent } = useScope();
+  const creating = useIsMutating({ mutationKey: workspaceKeys.create(agent) }) > 0;
   return useQuery({
-    queryKey: workspaceKeys.list,
-    queryFn: ({ signal }) => api.workspaces.list(undefined, { signal }),
+    queryKey: workspaceKeys.list(agent),
+    // A peer gets the health check's patience and no retries, so one that is down is told as such
+    // within 5 s instead of after a round of retries.
+    queryFn: ({ signal }) => api.workspaces.list(undefined, { signal: agent === null ? signal : withTimeout(signal, HEALTH_TIMEOUT_MS) }),
+    ...(agent === null ? {} : { retry: false }),
     refetchInterval: (query) =>
       creating || query.state.data?.some((workspace) => workspace.status === 'creating') ? POLL_BUSY_MS : POLL_MS,
     ...(select ? { select } : {}),
@@ -36,16 +40,18 @@ export function useWorkspace(name: string) {
 
 /** Names being created by this page right now, shown before the agent lists them. */
 export function usePendingCreates(): string[] {
+  const { agent } = useScope();
   return useMutationState({
-    filters: { mutationKey: workspaceKeys.create, status: 'pending' },
+    filters: { mutationKey: workspaceKeys.create(agent), status: 'pending' },
     select: (mutation) => (mutation.state.variables as CreateWorkspaceInput | undefined)?.name ?? '',
   }).filter((name) => name !== '');
 }
 
 function useReplaceInList() {
   const queryClient = useQueryClient();
+  const { agent } = useScope();
   return (workspace: Workspace) => {
-    queryClient.setQueryData<Workspace[]>(workspaceKeys.list, (list) => {
+    queryClient.setQueryData<Workspace[]>(workspaceKeys.list(agent), (list) => {
       if (!list) return [workspace];
       const index = list.findIndex((item) => item.name === workspace.name);
       if (index === -1) return [...list, workspace];
@@ -66,11 +72,11 @@ export function watchCreateInDialog(name: string): () => void {
 }
 
 export function useCreateWorkspace() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   const replace = useReplaceInList();
   return useMutation({
-    mutationKey: workspaceKeys.create,
+    mutationKey: workspaceKeys.create(agent),
     mutationFn: (input: CreateWorkspaceInput) => api.workspaces.create(input),
     meta: { handlesErrors: true },
     onSuccess: (workspace) => {
@@ -81,12 +87,12 @@ export function useCreateWorkspace() {
       if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
       toast.error(`Could not create ${input.name}`, { description: errorMessage(error) });
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });
 }
 
 export function useStartWorkspace() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   const replace = useReplaceInList();
   return useMutation({
@@ -96,12 +102,12 @@ export function useStartWorkspace() {
       replace(workspace);
       toast.success(`${workspace.name} is running`);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });
 }
 
 export function useStopWorkspace() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   const replace = useReplaceInList();
   return useMutation({
@@ -111,12 +117,12 @@ export function useStopWorkspace() {
       replace(workspace);
       toast.success(`${workspace.name} stopped`);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });
 }
 
 export function useDeleteWorkspace() {
-  const api = useApi();
+  const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: async (name: string) => {
@@ -125,9 +131,9 @@ export function useDeleteWorkspace() {
     },
     meta: { handlesErrors: true },
     onSuccess: (name) => {
-      queryClient.setQueryData<Workspace[]>(workspaceKeys.list, (list) => list?.filter((item) => item.name !== name));
+      queryClient.setQueryData<Workspace[]>(workspaceKeys.list(agent), (list) => list?.filter((item) => item.name !== name));
       toast.success(`${name} deleted`);
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });
 }

@@ -19,6 +19,8 @@ import { cn } from '@/lib/utils';
 import { useStartWorkspace, useStopWorkspace } from './api';
 import { DeleteWorkspaceDialog } from './delete-workspace-dialog';
 import { sshCommand } from '@perry/client';
+import { useAgentHost } from '@/features/fleet/api';
+import { useWorkspacePath } from '@/lib/api';
 
 /**
  * Start or stop (whichever applies) as a button, the rest in a menu. `compact` hides the button's
@@ -38,6 +40,8 @@ export function WorkspaceActions({
   const start = useStartWorkspace();
   const stop = useStopWorkspace();
   const navigate = useNavigate();
+  const toWorkspace = useWorkspacePath();
+  const host = useAgentHost();
   const [deleting, setDeleting] = useState(false);
   const busy = start.isPending || stop.isPending;
   const canStop = workspace.status === 'running';
@@ -67,14 +71,14 @@ export function WorkspaceActions({
         </DropdownMenuTrigger>
         <DropdownMenuContent align="end" className="w-52">
           {showOpen && (
-            <DropdownMenuItem onSelect={() => navigate(`/workspaces/${encodeURIComponent(workspace.name)}/terminal`)}>
+            <DropdownMenuItem onSelect={() => navigate(toWorkspace(workspace.name, 'terminal'))}>
               <SquareTerminal />
               Open terminal
             </DropdownMenuItem>
           )}
           <DropdownMenuItem
             onSelect={async () => {
-              if (await copyText(sshCommand(workspace.ports.ssh, window.location.hostname))) toast.success('SSH command copied');
+              if (await copyText(sshCommand(workspace.ports.ssh, host))) toast.success('SSH command copied');
             }}
           >
             <span aria-hidden className="w-4 text-center font-mono text-[10px] text-muted-foreground">ssh</span>

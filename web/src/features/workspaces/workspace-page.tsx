@@ -18,6 +18,8 @@ import { useWorkspace } from './api';
 import { sshCommand } from '@perry/client';
 import { StatusBadge } from './status-badge';
 import { WorkspaceActions } from './workspace-actions';
+import { useAgentHost } from '@/features/fleet/api';
+import { useWorkspacePath } from '@/lib/api';
 
 export type WorkspaceTab = 'terminal' | 'sessions';
 
@@ -37,7 +39,8 @@ export function WorkspacePage({
 }) {
   const workspace = useWorkspace(name);
   const navigate = useNavigate();
-  const base = `/workspaces/${encodeURIComponent(name)}`;
+  const toWorkspace = useWorkspacePath();
+  const base = toWorkspace(name);
 
   if (workspace.isPending) return <WorkspaceSkeleton />;
   if (workspace.isError && workspace.data === undefined) {
@@ -117,7 +120,8 @@ export function WorkspacePage({
 }
 
 function WorkspaceFacts({ workspace, className }: { workspace: Workspace; className?: string | undefined }) {
-  const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh, window.location.hostname) : null;
+  const host = useAgentHost();
+  const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh, host) : null;
   return (
     <dl className={cn('grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]', className)}>
       <Fact label="Image">

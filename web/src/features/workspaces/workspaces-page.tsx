@@ -11,14 +11,42 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelativeTime } from '@/lib/format';
 
+import { AgentSection } from '@/features/fleet/agent-section';
+import { useFleetAgents } from '@/features/fleet/api';
+import { PeerScope } from '@/lib/api';
+
 import { usePendingCreates, useWorkspaces } from './api';
 import { CreateWorkspaceDialog } from './create-workspace-dialog';
 import { StatusBadge } from './status-badge';
 import { WorkspaceActions } from './workspace-actions';
+import { useWorkspacePath } from '@/lib/api';
 
 export const LIST_RENDERED_MARK = 'perry:workspaces-rendered';
 
 export function WorkspacesPage() {
+  const agents = useFleetAgents();
+  return (
+    <div className="grid gap-6">
+      <PageHeader
+        title="Workspaces"
+        description="Isolated containers with their own Docker daemon, for you and your coding agents."
+        actions={<CreateWorkspaceDialog />}
+      />
+      {agents.length === 1 ? (
+        <WorkspaceList />
+      ) : (
+        agents.map((agent) => (
+          <PeerScope key={agent ?? ''} agent={agent}>
+            <AgentSection />
+          </PeerScope>
+        ))
+      )}
+    </div>
+  );
+}
+
+/** The workspaces of the agent in scope: a table, a skeleton, an error or an empty state. */
+export function WorkspaceList() {
   const workspaces = useWorkspaces();
   const pending = usePendingCreates();
   const [filter, setFilter] = useState('');
@@ -43,13 +71,7 @@ export function WorkspacesPage() {
   }, [loaded]);
 
   return (
-    <div className="grid gap-6">
-      <PageHeader
-        title="Workspaces"
-        description="Isolated containers with their own Docker daemon, for you and your coding agents."
-        actions={<CreateWorkspaceDialog />}
-      />
-
+    <>
       {workspaces.isPending ? (
         <WorkspacesSkeleton />
       ) : workspaces.isError && !workspaces.data ? (
@@ -112,12 +134,12 @@ export function WorkspacesPage() {
           )}
         </div>
       )}
-    </div>
+    </>
   );
 }
 
 function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeholder: boolean }) {
-  const href = `/workspaces/${encodeURIComponent(workspace.name)}`;
+  const href = useWorkspacePath()(workspace.name);
   return (
     <TableRow data-workspace={workspace.name} aria-label={workspace.name}>
       <TableCell className="max-w-[10rem] pl-4 sm:max-w-none">
