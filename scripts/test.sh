@@ -22,6 +22,16 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends systemd >/dev/null
 fi
 
+# crates/perry/tests/fleet_netns.rs puts agents in network namespaces (iproute2) with firewall
+# rules (iptables, which docker.io brings too).
+if ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "test: ip or iptables is missing: install iproute2 and iptables" >&2; exit 1; }
+  echo "test: installing iproute2 and iptables (for network namespaces)" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends iproute2 iptables >/dev/null
+fi
+
 echo "== Format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

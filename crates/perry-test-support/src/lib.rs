@@ -8,6 +8,8 @@
 //! runtime (so it works inside a runtime too) and waits a while for a dockerd that is coming
 //! back (`crates/perry/tests/harness.rs` checks it).
 
+pub mod netns;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

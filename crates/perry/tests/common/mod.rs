@@ -39,6 +39,8 @@ pub struct AgentProcess {
     pub log: Option<PathBuf>,
     /// More arguments for `perry agent run` (e.g. `--tls-cert`).
     pub agent_args: Vec<String>,
+    /// The network namespace the agent runs in (as on another machine); else 127.0.0.1.
+    pub namespace: Option<std::sync::Arc<perry_test_support::netns::Namespace>>,
 }
 
 impl AgentProcess {
@@ -99,6 +101,7 @@ impl AgentProcess {
             docker_host: docker_host.map(str::to_owned),
             log: None,
             agent_args: Vec::new(),
+            namespace: None,
         };
         if logged {
             agent.log = Some(agent.dir.path().join("agent.log"));
@@ -106,9 +109,45 @@ impl AgentProcess {
         agent
     }
 
+    /// A logged agent in `namespace`, on its address and the default port.
+    pub fn start_in(
+        tag: &str,
+        namespace: std::sync::Arc<perry_test_support::netns::Namespace>,
+    ) -> AgentProcess {
+        let mut agent = Self::new(tag, None, true);
+        agent.port = perry_agent::state::config::DEFAULT_PORT;
+        agent.namespace = Some(namespace);
+        agent.spawn();
+        agent
+    }
+
+    /// The address the agent listens on.
+    pub fn host(&self) -> &str {
+        self.namespace
+            .as_ref()
+            .map_or("127.0.0.1", |namespace| namespace.agent_ip.as_str())
+    }
+
+    /// `http://host:port` of the agent.
+    pub fn url(&self) -> String {
+        format!("http://{}:{}", self.host(), self.port)
+    }
+
     pub fn spawn(&mut self) {
-        let mut command =
-            perry_test_support::agent_run_command(Path::new(PERRY), self.dir.path(), self.port);
+        let mut command = match &self.namespace {
+            None => {
+                perry_test_support::agent_run_command(Path::new(PERRY), self.dir.path(), self.port)
+            }
+            Some(namespace) => {
+                let mut command = namespace.command(PERRY);
+                command
+                    .args(["agent", "run", "--host", &namespace.agent_ip, "--port"])
+                    .arg(self.port.to_string())
+                    .env("PERRY_CONFIG_DIR", self.dir.path())
+                    .env("PERRY_WORKER_BINARY", perry_test_support::worker_binary());
+                command
+            }
+        };
         if let Some(docker_host) = &self.docker_host {
             command.env("DOCKER_HOST", docker_host);
         }
@@ -154,7 +193,7 @@ impl AgentProcess {
     /// Calls a procedure over HTTP with the agent's token; returns the HTTP status and the
     /// `json` payload.
     pub fn call(&self, path: &str, input: Value) -> (u16, Value) {
-        let url = format!("http://127.0.0.1:{}", self.port);
+        let url = self.url();
         let token = self.token();
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -183,7 +222,7 @@ impl AgentProcess {
         Command::new(PERRY)
             .args(args)
             .env("PERRY_CONFIG_DIR", self.dir.path())
-            .env("PERRY_WORKER", format!("127.0.0.1:{}", self.port))
+            .env("PERRY_WORKER", format!("{}:{}", self.host(), self.port))
             .env("NO_COLOR", "1")
             .output()
             .unwrap()

@@ -31,11 +31,12 @@ export function useFleetAgents(): (string | null)[] {
  * The health of the agent in scope, asked every 1.5 s with 2.5 s of patience: an agent that went
  * down is marked within 5 s, and one that comes back shows again at the next answer.
  */
-export function useAgentHealth() {
+export function useAgentHealth({ enabled = true }: { enabled?: boolean } = {}) {
   const { client, agent } = useScope();
   return useQuery({
     queryKey: fleetKeys.health(agent),
     queryFn: ({ signal }) => checkAgent(client, { signal }),
+    enabled,
     refetchInterval: HEALTH_INTERVAL_MS,
     refetchIntervalInBackground: true,
     retry: false,

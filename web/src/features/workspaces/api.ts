@@ -2,6 +2,7 @@ import type { CreateWorkspaceInput, Workspace } from '@perry/client';
 import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient } from '@tanstack/react-query';
 import { toast } from 'sonner';
 
+import { useAgentHealth } from '@/features/fleet/api';
 import { useScope } from '@/lib/api';
 import { errorMessage, HEALTH_TIMEOUT_MS, isUnauthorized, withTimeout } from '@perry/client';
 
@@ -21,6 +22,8 @@ const POLL_BUSY_MS = 1_000;
  */
 export function useWorkspaces<T = Workspace[]>(select?: (workspaces: Workspace[]) => T) {
   const { client: api, agent } = useScope();
+  const health = useAgentHealth({ enabled: agent !== null });
+  const peerDown = agent !== null && health.data?.state === 'unreachable';
   const creating = useIsMutating({ mutationKey: workspaceKeys.create(agent) }) > 0;
   return useQuery({
     queryKey: workspaceKeys.list(agent),
@@ -28,6 +31,10 @@ export function useWorkspaces<T = Workspace[]>(select?: (workspaces: Workspace[]
     // within 5 s instead of after a round of retries.
     queryFn: ({ signal }) => api.workspaces.list(undefined, { signal: agent === null ? signal : withTimeout(signal, HEALTH_TIMEOUT_MS) }),
     ...(agent === null ? {} : { retry: false }),
+    // A browser opens 6 connections to the page's host at most, and every peer call goes through
+    // it: a peer that does not answer is not asked for its list (only for its health) until it
+    // answers again, so dead peers can never queue this agent's own calls.
+    enabled: !peerDown,
     refetchInterval: (query) =>
       creating || query.state.data?.some((workspace) => workspace.status === 'creating') ? POLL_BUSY_MS : POLL_MS,
     ...(select ? { select } : {}),
