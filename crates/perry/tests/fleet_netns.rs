@@ -157,7 +157,10 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
         std::thread::sleep(std::time::Duration::from_millis(200));
         pairs = fleet_list(dir);
     }
-    println!("c listed again {:?} after its link came up", restored.elapsed());
+    println!(
+        "c listed again {:?} after its link came up",
+        restored.elapsed()
+    );
 
     // The relay across namespaces: a relays to c, which is reached with a's token alone.
     let (status, added) = agents[0].call(
