@@ -11,11 +11,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use perry_test_support::netns::Namespace;
 use serde_json::{Value, json};
 
+use common::tmux::Tmux;
 use common::{AgentProcess, PERRY, assert_success};
 
 /// `perry` with client.json in `dir`, no worker from the environment.
@@ -118,6 +119,11 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
     assert_success(&perry(dir, &["start", "auto1", "--on", "auto"]), "auto1");
     assert_eq!(placed_on(dir, "auto1"), "c");
 
+    // The TUI groups the workspaces by agent, each agent's line with its health.
+    let tui = Tmux::start_with_client(dir, "tui");
+    tui.wait_for_line(&["c", "up, 1 workspace(s)"], Duration::from_secs(20));
+    tui.wait_for_line(&["wb", "running"], Duration::from_secs(5));
+
     // c's link is cut: it is told as unreachable, a and b are listed all the same.
     namespaces[2].cut().unwrap();
     let started = Instant::now();
@@ -139,6 +145,8 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
             "{listed}"
         );
     }
+    tui.wait_for_line(&["c", "unreachable"], Duration::from_secs(10));
+    tui.wait_for_line(&["wa", "running"], Duration::from_secs(5));
     // auto goes elsewhere.
     assert_success(&perry(dir, &["start", "auto2", "--on", "auto"]), "auto2");
     let placed = placed_on(dir, "auto2");
@@ -151,16 +159,18 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
     let mut pairs = fleet_list(dir);
     while !pairs.contains(&pair("c", "auto1")) {
         assert!(
-            restored.elapsed() < std::time::Duration::from_secs(30),
+            restored.elapsed() < Duration::from_secs(30),
             "c never came back: {pairs:?}"
         );
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(200));
         pairs = fleet_list(dir);
     }
     println!(
         "c listed again {:?} after its link came up",
         restored.elapsed()
     );
+    tui.wait_for_line(&["c", "up, 1 workspace(s)"], Duration::from_secs(10));
+    tui.press(&["q"]);
 
     // The relay across namespaces: a relays to c, which is reached with a's token alone.
     let (status, added) = agents[0].call(

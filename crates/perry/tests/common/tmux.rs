@@ -20,6 +20,22 @@ impl Tmux {
             "PERRY_CONFIG_DIR={} PERRY_WORKER=127.0.0.1:{agent_port} {PERRY} {command}; echo \"EXITED=$? $(stty -a | grep -o -- '-\\?icanon' | head -1)\"; sleep 60",
             agent.dir.path().display(),
         );
+        Self::run(&session, &script)
+    }
+
+    /// Runs `perry <command>` as a person with client.json in `client_dir` does (the agents
+    /// added there, no worker from the environment).
+    pub fn start_with_client(client_dir: &std::path::Path, command: &str) -> Tmux {
+        let session = format!("perry-test-{}-client", std::process::id());
+        let script = format!(
+            "env -u PERRY_WORKER PERRY_CONFIG_DIR={} {PERRY} {command}; sleep 60",
+            client_dir.display(),
+        );
+        Self::run(&session, &script)
+    }
+
+    fn run(session: &str, script: &str) -> Tmux {
+        let session = session.to_owned();
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -30,7 +46,7 @@ impl Tmux {
                 "120",
                 "-y",
                 "30",
-                &script,
+                script,
             ])
             .status()
             .expect("tmux runs");

@@ -55,6 +55,8 @@ pub enum Effect {
 #[derive(Debug)]
 pub enum Outcome {
     Listed(Result<Vec<Workspace>, String>),
+    /// Every agent's answer to a list, in name order (the TUI of a fleet).
+    FleetListed(Vec<AgentAnswer>),
     Info(Result<AgentInfo, String>),
     /// `action` on `name` finished; `Ok(None)` for a delete. (Boxed: a workspace is by far
     /// the largest reply.)
@@ -72,6 +74,32 @@ pub enum Outcome {
         name: String,
         result: Result<(i32, Option<String>), String>,
     },
+}
+
+/// One agent's answer to a list: its workspaces, or why there are none to show.
+#[derive(Debug)]
+pub struct AgentAnswer {
+    pub agent: String,
+    pub result: Result<Vec<Workspace>, String>,
+    pub round_trip_ms: u64,
+}
+
+/// An agent of the fleet as the TUI last heard from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentHealth {
+    pub name: String,
+    pub state: Health,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Not heard from yet.
+    Checking,
+    Up {
+        workspaces: usize,
+        round_trip_ms: u64,
+    },
+    Unreachable(String),
 }
 
 /// What `sessions.list` answered.
@@ -132,8 +160,11 @@ pub struct Busy {
 /// The whole state of the TUI.
 #[derive(Debug)]
 pub struct App {
-    /// The agent's address, as the client uses it.
+    /// The agent's address, as the client uses it (the default agent's, of a fleet).
     pub agent_url: String,
+    /// The named agents, grouped by in the list, each with its health; empty for one agent.
+    /// With agents, a workspace's name in the list is `agent/name`, as every command takes it.
+    pub fleet: Vec<AgentHealth>,
     pub agent: Option<AgentInfo>,
     pub workspaces: Vec<Workspace>,
     /// Whether a list has ever arrived (else the screen says it is loading).
@@ -157,6 +188,7 @@ impl App {
     pub fn new(agent_url: &str, colour: bool) -> App {
         App {
             agent_url: agent_url.to_owned(),
+            fleet: Vec::new(),
             agent: None,
             workspaces: Vec::new(),
             loaded: false,
@@ -171,6 +203,19 @@ impl App {
             colour,
             quit: false,
         }
+    }
+
+    /// The TUI of the named agents: workspaces listed as `agent/name`, grouped by agent.
+    pub fn of_fleet(agents: &[String], default_url: &str, colour: bool) -> App {
+        let mut app = App::new(default_url, colour);
+        app.fleet = agents
+            .iter()
+            .map(|name| AgentHealth {
+                name: name.clone(),
+                state: Health::Checking,
+            })
+            .collect();
+        app
     }
 
     /// The workspace under the cursor.
@@ -295,7 +340,7 @@ impl App {
                 return Vec::new();
             }
             KeyCode::Enter => {
-                if name_problem(&name).is_some() {
+                if name_problem(&name, &self.fleet).is_some() {
                     // The prompt already says what is wrong; keep it open to fix the name.
                     return Vec::new();
                 }
@@ -350,6 +395,41 @@ impl App {
                 self.connection_error = None;
             }
             Outcome::Listed(Err(error)) => self.connection_error = Some(error),
+            Outcome::FleetListed(answers) => {
+                let mut workspaces = Vec::new();
+                for answer in answers {
+                    let state = match answer.result {
+                        Ok(listed) => {
+                            let count = listed.len();
+                            workspaces.extend(listed.into_iter().map(|mut workspace| {
+                                workspace.name = format!("{}/{}", answer.agent, workspace.name);
+                                workspace
+                            }));
+                            Health::Up {
+                                workspaces: count,
+                                round_trip_ms: answer.round_trip_ms,
+                            }
+                        }
+                        Err(error) => Health::Unreachable(error),
+                    };
+                    match self
+                        .fleet
+                        .iter_mut()
+                        .find(|agent| agent.name == answer.agent)
+                    {
+                        Some(agent) => agent.state = state,
+                        None => self.fleet.push(AgentHealth {
+                            name: answer.agent,
+                            state,
+                        }),
+                    }
+                }
+                // Grouped by agent: `agent/name` sorts by agent first.
+                workspaces.sort_by(|a, b| a.name.cmp(&b.name));
+                self.set_workspaces(workspaces);
+                self.loaded = true;
+                self.connection_error = None;
+            }
             Outcome::Info(Ok(info)) => self.agent = Some(info),
             // An unreachable agent already shows through the list's error.
             Outcome::Info(Err(_)) => {}
@@ -450,12 +530,25 @@ impl App {
     }
 }
 
-/// What went wrong with a name typed for a new workspace, as the prompt shows it.
-pub fn name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
+/// What went wrong with a name typed for a new workspace, as the prompt shows it. With agents
+/// (`fleet`), `agent/name` puts it on that agent, a bare name on the default one.
+pub fn name_problem(name: &str, fleet: &[AgentHealth]) -> Option<String> {
+    let bare = match name.split_once('/') {
+        Some((agent, bare)) if !fleet.is_empty() => {
+            if !fleet.iter().any(|known| known.name == agent) {
+                return Some(crate::fleet::unknown_agent(
+                    agent,
+                    fleet.iter().map(|known| known.name.as_str()),
+                ));
+            }
+            bare
+        }
+        _ => name,
+    };
+    if bare.is_empty() {
         return Some("type a name".to_owned());
     }
-    perry_agent::workspace::validate_name(name)
+    perry_agent::workspace::validate_name(bare)
         .err()
         .map(|_| format!("use {}", perry_agent::workspace::NAME_RULE))
 }

@@ -13,6 +13,7 @@ mod tests;
 
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Stdout};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -47,8 +48,26 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
             "the TUI needs a terminal; in scripts use `perry list`, `perry start` and the other commands"
         );
     }
-    let client = context.client()?;
-    let mut app = App::new(client.base_url(), !output::no_colour_requested());
+    let fleet = context.fleet()?.map(Arc::new);
+    let agents = Agents {
+        client: match &fleet {
+            Some(fleet) => fleet.default_member().client.clone(),
+            None => context.client()?,
+        },
+        fleet,
+    };
+    let colour = !output::no_colour_requested();
+    let mut app = match &agents.fleet {
+        Some(fleet) => {
+            let names: Vec<String> = fleet
+                .members
+                .iter()
+                .map(|member| member.name.clone())
+                .collect();
+            App::of_fleet(&names, agents.client.base_url(), colour)
+        }
+        None => App::new(agents.client.base_url(), colour),
+    };
     let (outcomes_sender, mut outcomes) = mpsc::unbounded_channel::<Outcome>();
     let mut screen = FullScreen::enter()?;
     let mut events = EventStream::new();
@@ -76,7 +95,7 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
                 None => break,
             },
             Some(outcome) = outcomes.recv() => {
-                if matches!(outcome, Outcome::Listed(_)) {
+                if matches!(outcome, Outcome::Listed(_) | Outcome::FleetListed(_)) {
                     listing = false;
                 }
                 app.apply(outcome).into()
@@ -93,7 +112,8 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
                     // The shell reads the terminal itself: stop reading keys until it is back.
                     drop(events);
                     screen.suspend()?;
-                    let ended = shell::open(&client, &name, &[]).await;
+                    let (client, bare) = agents.of(&name);
+                    let ended = shell::open(&client, &bare, &[]).await;
                     screen.resume()?;
                     events = EventStream::new();
                     let result = ended
@@ -105,9 +125,9 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
                 Effect::Refresh if listing => {}
                 Effect::Refresh => {
                     listing = true;
-                    spawn_call(&client, &outcomes_sender, Effect::Refresh);
+                    spawn_call(&agents, &outcomes_sender, Effect::Refresh);
                 }
-                effect => spawn_call(&client, &outcomes_sender, effect),
+                effect => spawn_call(&agents, &outcomes_sender, effect),
             }
         }
     }
@@ -115,11 +135,40 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the refresh tick asks for: the list, the info line until it has arrived, and the
-/// sessions of the workspace on screen.
+/// The agent the TUI talks to, or the named agents of a fleet.
+struct Agents {
+    /// The one agent; of a fleet, the default one (where a bare new name goes).
+    client: AgentClient,
+    fleet: Option<Arc<crate::fleet::Fleet>>,
+}
+
+impl Agents {
+    /// The agent of the workspace the list calls `name` and its own name there: `agent/name`
+    /// of a fleet, else `name` on the one agent (or a bare new name on the default agent).
+    fn of(&self, name: &str) -> (AgentClient, String) {
+        if let Some(fleet) = &self.fleet
+            && let Some((agent, bare)) = name.split_once('/')
+            && let Ok(member) = fleet.member(agent)
+        {
+            return (member.client.clone(), bare.to_owned());
+        }
+        (self.client.clone(), name.to_owned())
+    }
+
+    /// `name` as the list of a fleet shows it (`agent/name`).
+    fn qualified(&self, name: &str) -> String {
+        match &self.fleet {
+            Some(fleet) if !name.contains('/') => format!("{}/{name}", fleet.default),
+            _ => name.to_owned(),
+        }
+    }
+}
+
+/// What the refresh tick asks for: the list, the info line until it has arrived (one agent),
+/// and the sessions of the workspace on screen.
 fn periodic_effects(app: &App) -> Vec<Effect> {
     let mut effects = vec![Effect::Refresh];
-    if app.agent.is_none() {
+    if app.agent.is_none() && app.fleet.is_empty() {
         effects.push(Effect::LoadInfo);
     }
     if let app::Screen::Sessions { workspace } = &app.screen {
@@ -129,11 +178,39 @@ fn periodic_effects(app: &App) -> Vec<Effect> {
 }
 
 /// Calls the agent for `effect` on a task of its own; the reply comes back as an [`Outcome`].
-fn spawn_call(client: &AgentClient, outcomes: &mpsc::UnboundedSender<Outcome>, effect: Effect) {
-    let client = client.clone();
+fn spawn_call(agents: &Agents, outcomes: &mpsc::UnboundedSender<Outcome>, effect: Effect) {
+    let target = match &effect {
+        Effect::Run(_, name) | Effect::OpenShell(name) | Effect::LoadSessions(name) => {
+            Some(agents.of(name))
+        }
+        Effect::Refresh | Effect::LoadInfo => None,
+    };
+    let client = agents.client.clone();
+    let fleet = agents.fleet.clone();
+    let qualified = match &effect {
+        Effect::Run(_, name) => agents.qualified(name),
+        _ => String::new(),
+    };
     let outcomes = outcomes.clone();
     tokio::spawn(async move {
         let outcome = match effect {
+            // Every agent at once, each with the fleet's patience: one that is down is told as
+            // such and holds up nobody.
+            Effect::Refresh if fleet.is_some() => {
+                let fleet = fleet.expect("checked");
+                let answers = fleet
+                    .ask(|member| member.client.call::<WorkspacesList>(&Void))
+                    .await
+                    .into_iter()
+                    .map(|answer| app::AgentAnswer {
+                        agent: answer.member.name.clone(),
+                        result: answer.result,
+                        round_trip_ms: u64::try_from(answer.round_trip.as_millis())
+                            .unwrap_or(u64::MAX),
+                    })
+                    .collect();
+                Outcome::FleetListed(answers)
+            }
             Effect::Refresh => Outcome::Listed(
                 client
                     .call::<WorkspacesList>(&Void)
@@ -147,19 +224,27 @@ fn spawn_call(client: &AgentClient, outcomes: &mpsc::UnboundedSender<Outcome>, e
                     .map_err(|error| error.to_string()),
             ),
             Effect::Run(action, name) => {
-                let result = run_action(&client, action, &name).await;
+                let (client, bare) = target.expect("a run names its workspace");
+                let result = run_action(&client, action, &bare).await;
                 Outcome::Done {
                     action,
                     name,
                     result: result
-                        .map(|workspace| workspace.map(Box::new))
+                        .map(|workspace| {
+                            workspace.map(|mut workspace| {
+                                // The list of a fleet knows it as agent/name.
+                                workspace.name = qualified.clone();
+                                Box::new(workspace)
+                            })
+                        })
                         .map_err(|error| error.to_string()),
                 }
             }
             Effect::LoadSessions(workspace) => {
+                let (client, bare) = target.expect("sessions name their workspace");
                 let reply = client
                     .call::<SessionsList>(&SessionsListInput {
-                        workspace_name: workspace.clone(),
+                        workspace_name: bare,
                         ..Default::default()
                     })
                     .await;

@@ -8,7 +8,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use super::app::{Action, App, Effect, Mode, Outcome, Screen, Sessions, SessionsReply};
+use super::app::{
+    Action, AgentAnswer, App, Effect, Mode, Outcome, Screen, Sessions, SessionsReply,
+};
 use super::view;
 
 fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
@@ -418,4 +420,125 @@ fn without_colour_the_selection_still_shows_in_reverse_video() {
             );
         }
     }
+}
+
+/// A TUI of three agents: home lists `alpha`, closet lists `alpha` and `far`, attic is down.
+fn fleet_app() -> App {
+    let names = ["attic", "closet", "home"].map(str::to_owned);
+    let mut app = App::of_fleet(&names, "http://home:7391", false);
+    app.apply(Outcome::FleetListed(vec![
+        AgentAnswer {
+            agent: "attic".to_owned(),
+            result: Err("no answer from http://attic:7391 within 3 s".to_owned()),
+            round_trip_ms: 3000,
+        },
+        AgentAnswer {
+            agent: "closet".to_owned(),
+            result: Ok(vec![
+                workspace("far", WorkspaceStatus::Running),
+                workspace("alpha", WorkspaceStatus::Stopped),
+            ]),
+            round_trip_ms: 4,
+        },
+        AgentAnswer {
+            agent: "home".to_owned(),
+            result: Ok(vec![workspace("alpha", WorkspaceStatus::Running)]),
+            round_trip_ms: 1,
+        },
+    ]));
+    app
+}
+
+#[test]
+fn a_fleet_is_listed_grouped_by_agent_with_each_agents_health() {
+    let app = fleet_app();
+    let lines = screen(&app, 110, 20);
+    let text = lines.join("\n");
+    assert!(
+        line_with(&lines, "perry").contains("3 agents, 2 answering")
+            && line_with(&lines, "perry").contains("unreachable: attic"),
+        "{text}"
+    );
+    let row = |needle: &str| {
+        lines
+            .iter()
+            .position(|line| line.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    assert!(
+        line_with(&lines, "│  attic").contains("unreachable: no answer from"),
+        "{text}"
+    );
+    assert!(
+        line_with(&lines, "│  closet").contains("up, 2 workspace(s), 4 ms"),
+        "{text}"
+    );
+    assert!(
+        line_with(&lines, "│  home").contains("up, 1 workspace(s), 1 ms"),
+        "{text}"
+    );
+    // Each agent's line, then its workspaces under it, by their own names.
+    assert!(
+        row("│  attic") < row("│  closet")
+            && row("│  closet") < row("far")
+            && row("far") < row("│  home"),
+        "{text}"
+    );
+    let closet_alpha = lines[row("│  closet") + 1..row("│  home")]
+        .iter()
+        .any(|line| line.contains("  alpha") && line.contains("stopped"));
+    assert!(closet_alpha, "{text}");
+}
+
+#[test]
+fn in_a_fleet_the_cursor_moves_over_workspaces_and_actions_name_their_agent() {
+    let mut app = fleet_app();
+    // The first workspace is closet's alpha (agents' lines are not selectable).
+    assert_eq!(
+        press(&mut app, KeyCode::Char('s')),
+        [Effect::Run(Action::Start, "closet/alpha".to_owned())]
+    );
+    press(&mut app, KeyCode::Down);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::OpenShell("closet/far".to_owned())]
+    );
+    press(&mut app, KeyCode::Down);
+    assert_eq!(
+        press(&mut app, KeyCode::Tab),
+        [Effect::LoadSessions("home/alpha".to_owned())]
+    );
+    let lines = screen(&app, 110, 20);
+    assert!(line_with(&lines, "Sessions in").contains("home/alpha"));
+}
+
+#[test]
+fn in_a_fleet_a_new_name_may_name_its_agent_and_an_unknown_one_is_refused() {
+    let mut app = fleet_app();
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "cellar/new");
+    assert!(
+        screen_text(&app).contains("No agent named \"cellar\""),
+        "{}",
+        screen_text(&app)
+    );
+    assert_eq!(press(&mut app, KeyCode::Enter), []);
+    for _ in 0.."cellar/new".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "closet/new");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::Run(Action::Create, "closet/new".to_owned())]
+    );
+    // Done, the new one is listed under closet.
+    app.apply(Outcome::Done {
+        action: Action::Create,
+        name: "closet/new".to_owned(),
+        result: Ok(Some(Box::new(workspace(
+            "closet/new",
+            WorkspaceStatus::Running,
+        )))),
+    });
+    assert!(app.workspaces.iter().any(|w| w.name == "closet/new"));
 }

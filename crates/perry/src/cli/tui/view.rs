@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, Level, Mode, Screen, Sessions, name_problem};
+use super::app::{App, Health, Level, Mode, Screen, Sessions, name_problem};
 
 const SPINNER: [char; 4] = ['|', '/', '-', '\\'];
 const SSH_WIDTH: u16 = 5;
@@ -108,6 +108,30 @@ impl Palette {
 }
 
 fn info_line<'a>(app: &'a App, palette: &Palette) -> Line<'a> {
+    if !app.fleet.is_empty() {
+        let up = app
+            .fleet
+            .iter()
+            .filter(|agent| matches!(agent.state, Health::Up { .. }))
+            .count();
+        let mut spans = vec![
+            Span::styled("perry", palette.title),
+            Span::raw(format!("  {} agents, {up} answering", app.fleet.len())),
+        ];
+        let silent: Vec<&str> = app
+            .fleet
+            .iter()
+            .filter(|agent| matches!(agent.state, Health::Unreachable(_)))
+            .map(|agent| agent.name.as_str())
+            .collect();
+        if !silent.is_empty() {
+            spans.push(Span::styled(
+                format!("  unreachable: {}", silent.join(", ")),
+                palette.error,
+            ));
+        }
+        return Line::from(spans);
+    }
     let mut spans = vec![
         Span::styled("perry", palette.title),
         Span::raw(format!("  agent {}", app.agent_url)),
@@ -138,7 +162,7 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
         format!(" Workspaces ({}) ", app.workspaces.len()),
         palette.title,
     ));
-    if app.workspaces.is_empty() {
+    if app.workspaces.is_empty() && app.fleet.is_empty() {
         let text = if !app.loaded {
             "Loading workspaces..."
         } else {
@@ -148,7 +172,7 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
         return;
     }
     let spinner = SPINNER[app.spinner_frame % SPINNER.len()];
-    let rows = app.workspaces.iter().map(|workspace| {
+    let workspace_row = |workspace: &perry_api::Workspace| {
         let status = match app.busy_with(&workspace.name) {
             Some(action) => {
                 Cell::from(format!("{}... {spinner}", action.in_progress())).style(palette.creating)
@@ -161,29 +185,72 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
                 Cell::from(text).style(palette.status(workspace.status))
             }
         };
+        // Under its agent's line, a workspace of a fleet goes by its own name.
+        let name = match workspace.name.split_once('/') {
+            Some((_, bare)) if !app.fleet.is_empty() => format!("  {bare}"),
+            _ => workspace.name.clone(),
+        };
         Row::new([
-            Cell::from(workspace.name.clone()),
+            Cell::from(name),
             status,
             Cell::from(workspace.ports.ssh.to_string()),
             Cell::from(workspace.image.clone()),
             Cell::from(workspace.created.clone()),
         ])
-    });
+    };
+    // One agent: its workspaces. A fleet: each agent's line with its health, then its
+    // workspaces; the cursor moves over workspaces only.
+    let mut rows = Vec::new();
+    let mut selected_row = app.selected;
+    if app.fleet.is_empty() {
+        rows.extend(app.workspaces.iter().map(workspace_row));
+    } else {
+        for agent in &app.fleet {
+            let (health, style) = health_text(&agent.state, palette);
+            rows.push(Row::new([
+                Cell::from(agent.name.clone()).style(palette.title),
+                Cell::from(health).style(style),
+            ]));
+            let prefix = format!("{}/", agent.name);
+            for (index, workspace) in app.workspaces.iter().enumerate() {
+                if workspace.name.starts_with(&prefix) {
+                    if index == app.selected {
+                        selected_row = rows.len();
+                    }
+                    rows.push(workspace_row(workspace));
+                }
+            }
+        }
+    }
     // Columns as wide as their longest value (within reason), so a narrow terminal keeps
     // the name and status and loses the end of the image and date first.
     let width_of = |values: &mut dyn Iterator<Item = usize>, min: usize, max: usize| {
         values.max().unwrap_or(0).clamp(min, max) as u16
     };
-    let name_width = width_of(&mut app.workspaces.iter().map(|w| w.name.len()), 4, 32);
+    let name_width = width_of(
+        &mut app
+            .workspaces
+            .iter()
+            .map(|w| w.name.len())
+            .chain(app.fleet.iter().map(|agent| agent.name.len())),
+        4,
+        32,
+    );
     let status_width = width_of(
         &mut app
             .workspaces
             .iter()
-            .map(|w| w.status.as_str().len() + w.error.as_ref().map_or(0, |error| error.len() + 3)),
+            .map(|w| w.status.as_str().len() + w.error.as_ref().map_or(0, |error| error.len() + 3))
+            .chain(
+                app.fleet
+                    .iter()
+                    .map(|agent| health_text(&agent.state, palette).0.len()),
+            ),
         // "creating... |" fits whatever the statuses.
         13,
-        48,
+        64,
     );
+
     let image_width = width_of(&mut app.workspaces.iter().map(|w| w.image.len()), 5, 32);
     // What is left after the borders, the selection marker and the gaps between columns
     // goes to the image and then the date, so those are the ones cut on a narrow screen.
@@ -207,8 +274,24 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
     .block(block)
     .row_highlight_style(palette.selected)
     .highlight_symbol("> ");
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let selected = (!app.workspaces.is_empty()).then_some(selected_row);
+    let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// An agent's health as its line in the list of a fleet says it.
+fn health_text(state: &Health, palette: &Palette) -> (String, Style) {
+    match state {
+        Health::Checking => ("asking...".to_owned(), palette.dim),
+        Health::Up {
+            workspaces,
+            round_trip_ms,
+        } => (
+            format!("up, {workspaces} workspace(s), {round_trip_ms} ms"),
+            palette.running,
+        ),
+        Health::Unreachable(why) => (format!("unreachable: {}", one_line(why)), palette.error),
+    }
 }
 
 fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &str, area: Rect) {
@@ -269,7 +352,7 @@ fn status_line(app: &App, palette: &Palette) -> Line<'static> {
                 Span::raw(name.clone()),
                 Span::raw("  "),
             ];
-            match name_problem(name) {
+            match name_problem(name, &app.fleet) {
                 Some(problem) => spans.push(Span::styled(problem, palette.error)),
                 None => spans.push(Span::styled("Enter creates it", palette.dim)),
             }
