@@ -26,17 +26,29 @@ export type AgentHealth =
   | { state: 'up'; info: AgentInfo; roundTripMs: number }
   | { state: 'unreachable'; reason: string };
 
-/** `signal`, ending also after `ms`. */
+/**
+ * `signal`, ending also after `ms`. Made by hand rather than with `AbortSignal.timeout/any`,
+ * which React Native's runtime lacks.
+ */
 export function withTimeout(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const timeout = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ms} ms`)), ms);
+  if (signal) {
+    const follow = () => {
+      clearTimeout(timer);
+      controller.abort(signal.reason);
+    };
+    if (signal.aborted) follow();
+    else signal.addEventListener('abort', follow, { once: true });
+  }
+  return controller.signal;
 }
 
 /**
  * Asks the agent behind `client` for `agent.info`, giving it `timeoutMs`. Never throws: an agent
  * that is down, too slow or refusing is `unreachable` with a reason a person can read.
  */
-export async function checkAgent(
+export async function checkHealth(
   client: PerryClient,
   options: { signal?: AbortSignal; timeoutMs?: number; now?: () => number } = {},
 ): Promise<AgentHealth> {
@@ -69,7 +81,8 @@ function formatMb(mb: number): string {
   return mb >= 1024 ? `${(mb / 1024).toFixed(mb >= 10 * 1024 ? 0 : 1)} GB` : `${mb} MB`;
 }
 
-/** Agents in the order every client shows them: this one (or the default) first, then by name. */
-export function fleetOrder<T extends { name: string; first?: boolean }>(agents: readonly T[]): T[] {
-  return [...agents].sort((a, b) => Number(Boolean(b.first)) - Number(Boolean(a.first)) || a.name.localeCompare(b.name));
+/** What a client says under an agent that does not answer. */
+export function unreachableNote(reason: string): string {
+  const sentence = /[.?!]$/.test(reason) ? reason : `${reason}.`;
+  return `${sentence} Its workspaces show again when it answers.`;
 }

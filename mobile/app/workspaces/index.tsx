@@ -7,10 +7,40 @@ import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { StatusBadge } from '../../src/workspaces/status-badge';
 import { formatSeen } from '../../src/offline/last-known';
+import { FleetList } from '../../src/workspaces/fleet-list';
 import { useWorkspaces } from '../../src/workspaces/use-workspaces';
 
-/** The active agent's workspaces with their live status; pull down to ask again at once. */
+/**
+ * The workspaces with their live status: with several saved agents, every agent's under its
+ * name and health; with one, its list (pull down to ask again at once).
+ */
 export default function WorkspacesScreen() {
+  const router = useRouter();
+  const { active, saved } = useAgents();
+  if (saved.agents.length > 1) {
+    return (
+      <View style={styles.screen}>
+        <Stack.Screen
+          options={{
+            title: 'All agents',
+            headerRight: () => (
+              <Link href="/connect" style={styles.headerLink}>
+                Agents
+              </Link>
+            ),
+          }}
+        />
+        <FleetList />
+        <View style={styles.footer}>
+          <Button title={`New workspace on ${active?.hostname ?? 'this agent'}`} onPress={() => router.push('/workspaces/new')} testID="new-workspace" />
+        </View>
+      </View>
+    );
+  }
+  return <SingleAgentList />;
+}
+
+function SingleAgentList() {
   const router = useRouter();
   const { active } = useAgents();
   const workspaces = useWorkspaces();

@@ -13,6 +13,13 @@ export function agentClient(url: string, token: string, fetchImpl: Fetch = fetch
     fetch: (request, init) => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), timeoutMs);
+      // The caller's own signal (a health check's shorter patience, a screen going away) still
+      // ends the call.
+      for (const caller of [request.signal, init?.signal]) {
+        if (!caller) continue;
+        if (caller.aborted) controller.abort(caller.reason);
+        else caller.addEventListener('abort', () => controller.abort(caller.reason), { once: true });
+      }
       return fetchImpl(request, { ...init, signal: controller.signal }).finally(() => clearTimeout(timer));
     },
   });

@@ -1,4 +1,4 @@
-import { describeAgent } from '@perry/client';
+import { describeAgent, unreachableNote } from '@perry/client';
 import { Server, Unplug } from 'lucide-react';
 
 import { Badge } from '@/components/ui/badge';
@@ -47,7 +47,7 @@ export function AgentSection() {
           <Unplug className="size-4 shrink-0 text-warning" aria-hidden />
           <span>
             <span className="font-medium">{agent} is unreachable</span>
-            <span className="text-muted-foreground">: {unreachable}. Its workspaces show again when it answers.</span>
+            <span className="text-muted-foreground">: {unreachableNote(unreachable)}</span>
           </span>
         </Card>
       ) : (

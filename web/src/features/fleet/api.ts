@@ -1,4 +1,4 @@
-import { checkAgent, HEALTH_INTERVAL_MS, type PeerInfo, type PeersAddInput } from '@perry/client';
+import { checkHealth, HEALTH_INTERVAL_MS, type PeerInfo, type PeersAddInput } from '@perry/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { useScope } from '@/lib/api';
@@ -35,7 +35,7 @@ export function useAgentHealth({ enabled = true }: { enabled?: boolean } = {}) {
   const { client, agent } = useScope();
   return useQuery({
     queryKey: fleetKeys.health(agent),
-    queryFn: ({ signal }) => checkAgent(client, { signal }),
+    queryFn: ({ signal }) => checkHealth(client, { signal }),
     enabled,
     refetchInterval: HEALTH_INTERVAL_MS,
     refetchIntervalInBackground: true,
