@@ -6,23 +6,10 @@ mod common;
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
-use common::{AgentProcess, PERRY, assert_success, text};
-
-/// `perry` as a person with client.json in `dir` runs it: no worker set by the environment.
-fn perry(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(PERRY)
-        .args(args)
-        .env("PERRY_CONFIG_DIR", dir)
-        .env_remove("PERRY_WORKER")
-        .env_remove("PERRY_TOKEN")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use common::{AgentProcess, assert_success, fleet_listed, perry_with_client as perry, text};
 
 /// Runs `args`, expects a failure whose stderr contains `wanted`, and that client.json is
 /// exactly as it was.
@@ -184,21 +171,7 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
         line("beta").trim_start().starts_with("closet ") && line("beta").contains("running"),
         "{listed}"
     );
-    let listed: Vec<Value> = serde_json::from_str(&assert_success(
-        &perry(dir, &["list", "--json"]),
-        "list --json",
-    ))
-    .unwrap();
-    let mut pairs: Vec<(String, String)> = listed
-        .iter()
-        .map(|w| {
-            (
-                w["agent"].as_str().unwrap().to_owned(),
-                w["name"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    pairs.sort();
+    let pairs = fleet_listed(dir);
     assert_eq!(
         pairs,
         [

@@ -9,47 +9,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use perry_test_support::netns::Namespace;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use common::tmux::Tmux;
-use common::{AgentProcess, PERRY, assert_success};
-
-/// `perry` with client.json in `dir`, no worker from the environment.
-fn perry(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(PERRY)
-        .args(args)
-        .env("PERRY_CONFIG_DIR", dir)
-        .env_remove("PERRY_WORKER")
-        .env_remove("PERRY_TOKEN")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-/// (agent, workspace) pairs of `perry list --json`.
-fn fleet_list(dir: &Path) -> Vec<(String, String)> {
-    let listed: Vec<Value> = serde_json::from_str(&assert_success(
-        &perry(dir, &["list", "--json"]),
-        "list --json",
-    ))
-    .unwrap();
-    let mut pairs: Vec<(String, String)> = listed
-        .iter()
-        .map(|w| {
-            (
-                w["agent"].as_str().unwrap_or_default().to_owned(),
-                w["name"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    pairs.sort();
-    pairs
-}
+use common::{AgentProcess, assert_success, fleet_listed, perry_with_client as perry};
 
 fn pair(agent: &str, name: &str) -> (String, String) {
     (agent.to_owned(), name.to_owned())
@@ -57,7 +24,7 @@ fn pair(agent: &str, name: &str) -> (String, String) {
 
 /// The agent that lists workspace `name`.
 fn placed_on(dir: &Path, name: &str) -> String {
-    let pairs = fleet_list(dir);
+    let pairs = fleet_listed(dir);
     pairs
         .iter()
         .find(|(_, listed)| listed == name)
@@ -94,7 +61,7 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
     assert_success(&perry(dir, &["start", "b/both"]), "start b/both");
     assert_success(&perry(dir, &["start", "a/both"]), "start a/both");
     assert_eq!(
-        fleet_list(dir),
+        fleet_listed(dir),
         vec![
             pair("a", "both"),
             pair("a", "wa"),
@@ -156,14 +123,14 @@ fn three_agents_on_three_networks_are_one_fleet_and_one_cut_off_is_told_and_skip
     // (The kernel may take a moment to find the address again after the link is up.)
     namespaces[2].link_up().unwrap();
     let restored = Instant::now();
-    let mut pairs = fleet_list(dir);
+    let mut pairs = fleet_listed(dir);
     while !pairs.contains(&pair("c", "auto1")) {
         assert!(
             restored.elapsed() < Duration::from_secs(30),
             "c never came back: {pairs:?}"
         );
         std::thread::sleep(Duration::from_millis(200));
-        pairs = fleet_list(dir);
+        pairs = fleet_listed(dir);
     }
     println!(
         "c listed again {:?} after its link came up",

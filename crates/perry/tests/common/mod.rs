@@ -328,3 +328,36 @@ pub fn listed(agent: &AgentProcess) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// `perry` as a person with client.json in `dir` runs it: the agents added there, no worker
+/// or token from the environment.
+pub fn perry_with_client(dir: &Path, args: &[&str]) -> Output {
+    Command::new(PERRY)
+        .args(args)
+        .env("PERRY_CONFIG_DIR", dir)
+        .env_remove("PERRY_WORKER")
+        .env_remove("PERRY_TOKEN")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// (agent, workspace) pairs of `perry list --json` across the agents added in `dir`, sorted.
+pub fn fleet_listed(dir: &Path) -> Vec<(String, String)> {
+    let listed: Vec<Value> = serde_json::from_str(&assert_success(
+        &perry_with_client(dir, &["list", "--json"]),
+        "list --json",
+    ))
+    .unwrap();
+    let mut pairs: Vec<(String, String)> = listed
+        .iter()
+        .map(|w| {
+            (
+                w["agent"].as_str().unwrap_or_default().to_owned(),
+                w["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
