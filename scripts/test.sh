@@ -107,6 +107,8 @@ echo "== Phone app tests (jest-expo: screens and hooks)"
 )
 
 echo "== Web UI end-to-end tests (Chromium against a real agent and real Docker)"
+# Network namespaces for the agents that play other machines (web/e2e/*fleet*.e2e.ts).
+cargo build --release --locked -p perry-test-support --bin perry-netns
 (
   cd web
   PERRY_BIN="$PWD/../target/release/perry" npm run e2e

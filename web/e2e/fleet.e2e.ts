@@ -1,9 +1,10 @@
-// Many agents, one page (issue #18): two real agents on real Docker. The page of "home" adds
-// "closet" as a peer from its Agent page (a wrong token is refused first and nothing is saved),
-// shows closet's workspaces under its name, opens a terminal in one through home's relay, and
-// marks closet unreachable while its process is frozen (a black hole: connections open, nothing
-// answers) while home's own list keeps working; thawed, closet's workspaces come back without a
-// reload. Screenshots land in web/test-artifacts/.
+// Many agents, one page (issue #18): two real agents on real Docker, "closet" in a network
+// namespace of its own as on another machine. The page of "home" adds closet as a peer from its
+// Agent page (a wrong token is refused first and nothing is saved), shows closet's workspaces
+// under its name, opens a terminal in one through home's relay, and marks closet unreachable
+// when its link is cut (`ip link set … down`) while home's own list keeps working; with the
+// link back, closet's workspaces come back without a reload. Screenshots land in
+// web/test-artifacts/.
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,13 +12,24 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import {
+  createNamespace,
+  cutLink,
+  deleteNamespace,
+  ensureArtifactsDir,
+  launchBrowser,
+  restoreLink,
+  startAgent,
+  type Namespace,
+  type RunningAgent,
+} from './harness.ts';
 
 let home: RunningAgent;
 let closet: RunningAgent;
 let browser: Browser;
 let page: Page;
 let artifacts = '';
+let namespace: Namespace | undefined;
 
 async function shot(name: string): Promise<void> {
   await page.waitForTimeout(350);
@@ -31,7 +43,8 @@ function closetSection() {
 describe('many agents in one web UI', () => {
   before(async () => {
     artifacts = await ensureArtifactsDir();
-    [home, closet] = await Promise.all([startAgent({ tag: 'home' }), startAgent({ tag: 'closet' })]);
+    namespace = await createNamespace('webcloset');
+    [home, closet] = await Promise.all([startAgent({ tag: 'home' }), startAgent({ tag: 'closet', namespace })]);
     await closet.rpc('workspaces/create', { name: 'far' });
     browser = await launchBrowser();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
@@ -40,9 +53,10 @@ describe('many agents in one web UI', () => {
   });
 
   after(async () => {
-    if (closet) closet.child.kill('SIGCONT');
+    if (namespace) await restoreLink(namespace).catch(() => {});
     await browser?.close();
     await Promise.all([home?.shutdown(), closet?.shutdown()]);
+    if (namespace) await deleteNamespace(namespace);
   });
 
   test('a peer is added from the Agent page, and a wrong token saves nothing', async () => {
@@ -87,24 +101,23 @@ describe('many agents in one web UI', () => {
     await shot('fleet-peer-terminal');
   });
 
-  test('a peer that stops answering is marked unreachable, the rest keeps working, and it comes back', async () => {
+  test('a peer whose link is cut is marked unreachable, the rest keeps working, and it comes back', async () => {
     await page.getByRole('link', { name: 'Workspaces', exact: true }).first().click();
     await closetSection().locator('[data-workspace="far"]').waitFor();
-    // Frozen, the agent's port still accepts connections (the kernel does) but nothing answers.
-    const frozen = Date.now();
-    closet.child.kill('SIGSTOP');
+    const cut = Date.now();
+    await cutLink(namespace!);
     await page.locator('[data-agent="closet"][data-health="unreachable"]').waitFor({ timeout: 15_000 });
-    console.log(`closet frozen → marked unreachable: ${Date.now() - frozen} ms`);
+    console.log(`closet's link cut → marked unreachable: ${Date.now() - cut} ms`);
     await closetSection().getByText('closet is unreachable').waitFor();
     // Home still answers: a workspace made now shows in its section.
     await home.rpc('workspaces/create', { name: 'near' });
     await page.getByRole('region', { name: 'Agent This agent' }).locator('[data-workspace="near"]').waitFor({ timeout: 15_000 });
     await shot('fleet-unreachable');
 
-    const thawed = Date.now();
-    closet.child.kill('SIGCONT');
+    const restored = Date.now();
+    await restoreLink(namespace!);
     await closetSection().locator('[data-workspace="far"]').waitFor({ timeout: 15_000 });
-    console.log(`closet thawed → its workspaces shown again: ${Date.now() - thawed} ms`);
+    console.log(`closet's link back → its workspaces shown again: ${Date.now() - restored} ms`);
     assert.equal(await closetSection().getAttribute('data-health'), 'up');
   });
 });

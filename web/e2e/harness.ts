@@ -42,6 +42,8 @@ export interface AgentOptions {
   noAuth?: boolean;
   /** Serves HTTPS with this certificate (`--tls-cert/--tls-key`); the harness trusts its CA. */
   tls?: TestCertificates;
+  /** Runs in this network namespace, as on another machine ({@link createNamespace}). */
+  namespace?: Namespace;
 }
 
 /** PEM files of a test CA and a server certificate it signed for 127.0.0.1 and localhost. */
@@ -72,6 +74,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     ],
     env,
     https: options.tls !== undefined,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(options.tls ? { fetch: fetchTrusting(await readFile(options.tls.ca)) } : {}),
   });
   return { ...agent, printedUrl: () => /Open:\s+(\S+)/.exec(agent.log())?.[1] };
@@ -237,4 +240,38 @@ export function claudeTranscript(sessionId: string) {
     message: { role: 'user', content: 'Also check the header links.' },
   });
   return { dir, file: `${dir}/${sessionId}.jsonl`, title, line, initial, appended };
+}
+
+/** A network namespace made by perry-netns (the Rust tests' own code): an agent in it is on
+ * another machine as far as clients in this namespace can tell. */
+export interface Namespace {
+  name: string;
+  agentIp: string;
+  hostIp: string;
+}
+
+/** The perry-netns binary (`cargo build --release -p perry-test-support --bin perry-netns`). */
+const netnsBin = process.env.PERRY_NETNS_BIN ? resolve(process.env.PERRY_NETNS_BIN) : join(repoRoot, 'target', 'release', 'perry-netns');
+
+function netns(args: string[]): Promise<string> {
+  return new Promise((done, fail) =>
+    execFile(netnsBin, args, (error, stdout, stderr) => (error ? fail(new Error(`perry-netns ${args.join(' ')}: ${stderr || error.message}`)) : done(stdout))),
+  );
+}
+
+export async function createNamespace(tag: string): Promise<Namespace> {
+  return JSON.parse(await netns(['create', tag])) as Namespace;
+}
+
+/** Cuts the namespace's link (`ip link set … down`). */
+export async function cutLink(namespace: Namespace): Promise<void> {
+  await netns(['cut', namespace.name]);
+}
+
+export async function restoreLink(namespace: Namespace): Promise<void> {
+  await netns(['up', namespace.name]);
+}
+
+export async function deleteNamespace(namespace: Namespace): Promise<void> {
+  await netns(['delete', namespace.name]);
 }

@@ -1,8 +1,9 @@
 // The phone app's saved agents as one list (issue #18), in its web export at phone size against
-// two real agents: both connected, every workspace under its agent with the agent's health; one
-// agent frozen (connections open, nothing answers) is marked unreachable while the other's list
-// stays, and comes back without a reload; a workspace opens on its own agent. Screenshots land
-// in web/test-artifacts/mobile-fleet-*.png.
+// two real agents, "closet" in a network namespace of its own as on another machine: both
+// connected, every workspace under its agent with the agent's health; closet's link cut
+// (`ip link set … down`), it is marked unreachable while the other's list stays, and it comes
+// back without a reload; a workspace opens on its own agent. Screenshots land in
+// web/test-artifacts/mobile-fleet-*.png.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,20 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import {
+  createNamespace,
+  cutLink,
+  deleteNamespace,
+  ensureArtifactsDir,
+  freePort,
+  launchBrowser,
+  mobileDist,
+  restoreLink,
+  serveDirectory,
+  startAgent,
+  type Namespace,
+  type RunningAgent,
+} from './harness.ts';
 
 let home: RunningAgent;
 let closet: RunningAgent;
@@ -21,6 +35,7 @@ let page: Page;
 let server: Server;
 let appUrl = '';
 let artifacts = '';
+let namespace: Namespace | undefined;
 
 // expo-router's web build keeps earlier screens of the stack in the page, hidden: every lookup
 // below is of what shows.
@@ -43,9 +58,10 @@ describe('Perry phone app: several agents as one list', { timeout: 300_000 }, ()
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
     server = await serveDirectory(mobileDist, port);
+    namespace = await createNamespace('phonecloset');
     [home, closet] = await Promise.all([
       startAgent({ tag: 'phonehome', allowedOrigins: [appUrl] }),
-      startAgent({ tag: 'phonecloset', allowedOrigins: [appUrl] }),
+      startAgent({ tag: 'phonecloset', allowedOrigins: [appUrl], namespace }),
     ]);
     await Promise.all([home.rpc('workspaces/create', { name: 'near' }), closet.rpc('workspaces/create', { name: 'far' })]);
     browser = await launchBrowser();
@@ -53,9 +69,10 @@ describe('Perry phone app: several agents as one list', { timeout: 300_000 }, ()
   });
 
   after(async () => {
-    closet?.child.kill('SIGCONT');
+    if (namespace) await restoreLink(namespace).catch(() => {});
     await browser?.close();
     await Promise.all([home?.shutdown(), closet?.shutdown()]);
+    if (namespace) await deleteNamespace(namespace);
     await new Promise((done) => server?.close(done));
   });
 
@@ -72,18 +89,18 @@ describe('Perry phone app: several agents as one list', { timeout: 300_000 }, ()
     await shot('list');
   });
 
-  test('an agent that stops answering is marked unreachable, the other stays, and it comes back', async () => {
-    const frozen = Date.now();
-    closet.child.kill('SIGSTOP');
+  test('an agent whose link is cut is marked unreachable, the other stays, and it comes back', async () => {
+    const cut = Date.now();
+    await cutLink(namespace!);
     await page.getByTestId(`agent-${closet.baseUrl}-unreachable`).filter({ visible: true }).waitFor({ timeout: 15_000 });
-    console.log(`closet frozen → marked unreachable on the phone: ${Date.now() - frozen} ms`);
+    console.log(`closet's link cut → marked unreachable on the phone: ${Date.now() - cut} ms`);
     assert.equal(await page.getByLabel(/^Workspace far on /).filter({ visible: true }).count(), 0);
     await page.getByLabel(/^Workspace near on /).filter({ visible: true }).waitFor();
     await shot('unreachable');
-    const thawed = Date.now();
-    closet.child.kill('SIGCONT');
+    const restored = Date.now();
+    await restoreLink(namespace!);
     await page.getByLabel(/^Workspace far on /).filter({ visible: true }).waitFor({ timeout: 15_000 });
-    console.log(`closet thawed → its workspaces shown again on the phone: ${Date.now() - thawed} ms`);
+    console.log(`closet's link back → its workspaces shown again on the phone: ${Date.now() - restored} ms`);
   });
 
   test("a workspace opens on its own agent", async () => {
@@ -91,6 +108,6 @@ describe('Perry phone app: several agents as one list', { timeout: 300_000 }, ()
     await page.getByTestId('ssh-command').waitFor();
     const ssh = await page.getByTestId('ssh-command').innerText();
     const closetWorkspace = (await closet.rpc<{ ports: { ssh: number } }>('workspaces/get', { name: 'far' })).ports.ssh;
-    assert.equal(ssh, `ssh -p ${closetWorkspace} workspace@127.0.0.1`);
+    assert.equal(ssh, `ssh -p ${closetWorkspace} workspace@${namespace!.agentIp}`);
   });
 });

@@ -75,6 +75,11 @@ export interface TestAgentOptions {
   https?: boolean;
   /** The fetch that checks health and makes `rpc` calls (default the global one). */
   fetch?: HarnessFetch;
+  /**
+   * Runs the agent in this network namespace (`ip netns exec`), on its address and the default
+   * port, as if on another machine (web/e2e's `createNamespace`).
+   */
+  namespace?: { name: string; agentIp: string };
 }
 
 export interface TestAgent {
@@ -119,9 +124,12 @@ export async function startTestAgent(options: TestAgentOptions): Promise<TestAge
   );
   if (options.state !== undefined) await writeFile(join(configDir, 'state.json'), JSON.stringify(options.state) + '\n');
 
-  const port = await freePort();
-  const baseUrl = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
-  const child = spawn(bin, ['agent', 'run', '--host', '127.0.0.1', '--port', String(port), ...(options.args ?? [])], {
+  const port = options.namespace ? 7391 : await freePort();
+  const host = options.namespace?.agentIp ?? '127.0.0.1';
+  const baseUrl = `${options.https ? 'https' : 'http'}://${host}:${port}`;
+  const run = ['agent', 'run', '--host', host, '--port', String(port), ...(options.args ?? [])];
+  const [program, args] = options.namespace ? ['ip', ['netns', 'exec', options.namespace.name, bin, ...run]] : [bin, run];
+  const child = spawn(program, args, {
     env: { ...(options.env ?? process.env), PERRY_CONFIG_DIR: configDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

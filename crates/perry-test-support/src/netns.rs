@@ -46,18 +46,44 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 impl Namespace {
     /// A new namespace named after `tag`, on a random /30 of 10.231.0.0/16.
     pub fn create(tag: &str) -> Result<Namespace, String> {
-        let id: u32 = rand::rng().random_range(0..0x4000);
+        let id: u16 = rand::rng().random_range(0..0x4000);
+        let namespace = Namespace::of(tag, id);
+        if let Err(error) = namespace.set_up() {
+            // Whatever was made before the failure goes with `namespace`.
+            return Err(error);
+        }
+        Ok(namespace)
+    }
+
+    /// The namespace `create` makes for `tag` and `id`: every name and address follows from
+    /// them.
+    fn of(tag: &str, id: u16) -> Namespace {
         let (third, fourth) = (id >> 6, (id & 0x3f) * 4);
         let suffix = format!("{id:04x}");
-        let namespace = Namespace {
+        Namespace {
             name: format!("perry-{tag}-{suffix}"),
             host_ip: format!("10.231.{third}.{}", fourth + 1),
             agent_ip: format!("10.231.{third}.{}", fourth + 2),
             root_if: format!("pv{suffix}h"),
             inner_if: format!("pv{suffix}n"),
-        };
-        namespace.set_up()?;
-        Ok(namespace)
+        }
+    }
+
+    /// The namespace `create` made under `name` (another process's, e.g. `perry-netns`'s),
+    /// removed when this is dropped.
+    pub fn named(name: &str) -> Result<Namespace, String> {
+        let (tag, suffix) = name
+            .strip_prefix("perry-")
+            .and_then(|rest| rest.rsplit_once('-'))
+            .ok_or_else(|| format!("{name} is not a namespace perry-netns made"))?;
+        let id = u16::from_str_radix(suffix, 16)
+            .map_err(|_| format!("{name} is not a namespace perry-netns made"))?;
+        Ok(Namespace::of(tag, id))
+    }
+
+    /// Leaves the namespace in place when this is dropped (another process removes it).
+    pub fn keep(self) {
+        std::mem::forget(self);
     }
 
     fn set_up(&self) -> Result<(), String> {

@@ -25,6 +25,8 @@ export interface AgentScope {
   origin: string;
   token: string | null;
   client: PerryClient;
+  /** The client of the agent that served this page, whatever the scope (its peers are its own). */
+  home: PerryClient;
 }
 
 const ScopeContext = createContext<AgentScope | null>(null);
@@ -44,7 +46,8 @@ export function PeerScope({ agent, children }: { agent: string | null; children:
 
 function scopeOf(agent: string | null, token: string | null): AgentScope {
   const origin = agent === null ? window.location.origin : peerBaseUrl(window.location.origin, agent);
-  return { agent, origin, token, client: createApiClient(token, origin) };
+  const client = createApiClient(token, origin);
+  return { agent, origin, token, client, home: agent === null ? client : createApiClient(token) };
 }
 
 export function useScope(): AgentScope {

@@ -8,9 +8,9 @@ export const fleetKeys = {
   health: (agent: string | null) => ['agent', 'health', agent ?? ''] as const,
 };
 
-/** The peers of the agent that served this page (it relays to them). */
+/** The peers of the agent that served this page (it relays to them), in any scope. */
 export function usePeers() {
-  const { client } = useScope();
+  const { home: client } = useScope();
   return useQuery({
     queryKey: fleetKeys.peers,
     queryFn: ({ signal }) => client.peers.list(undefined, { signal }),
@@ -44,7 +44,7 @@ export function useAgentHealth({ enabled = true }: { enabled?: boolean } = {}) {
 }
 
 export function useAddPeer() {
-  const { client } = useScope();
+  const { home: client } = useScope();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (input: PeersAddInput) => client.peers.add(input),
@@ -57,7 +57,7 @@ export function useAddPeer() {
 }
 
 export function useRemovePeer() {
-  const { client } = useScope();
+  const { home: client } = useScope();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (name: string) => client.peers.remove({ name }),
