@@ -48,10 +48,8 @@ impl Namespace {
     pub fn create(tag: &str) -> Result<Namespace, String> {
         let id: u16 = rand::rng().random_range(0..0x4000);
         let namespace = Namespace::of(tag, id);
-        if let Err(error) = namespace.set_up() {
-            // Whatever was made before the failure goes with `namespace`.
-            return Err(error);
-        }
+        // On a failure, whatever was made before it goes with `namespace` (dropped).
+        namespace.set_up()?;
         Ok(namespace)
     }
 
