@@ -324,6 +324,18 @@ export type PortsRemoveInput = { workspaceName: string, hostPorts: Array<number>
 
 export type SessionAgent = "claude-code" | "opencode" | "codex";
 
+export type SessionState = "working" | "needs_input" | "idle" | "error" | "ended";
+
+export type SessionStatus = { state: SessionState, 
+/**
+ * RFC 3339: when the session entered this state.
+ */
+since: string, 
+/**
+ * What the agent asks or says, where it says it: "Bash: rm -rf node_modules", an error.
+ */
+detail?: string, };
+
 export type SessionInfo = { sessionId: string, 
 /**
  * The tool's own title where it keeps one, else the first user message, on one line.
@@ -341,7 +353,12 @@ projectPath: string,
  * Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`;
  * empty when the session's id is not one its agent makes, so no command is offered.
  */
-resumeCommand: string, };
+resumeCommand: string, 
+/**
+ * What the session is doing, as its coding agent last told it (through the hooks Perry
+ * installs); absent until it has said anything.
+ */
+status?: SessionStatus, };
 
 export type MessageRole = "user" | "assistant" | "system" | "tool";
 

@@ -193,6 +193,46 @@ async fn a_session_written_in_a_workspace_is_listed_streamed_updated_and_removed
     };
     assert_eq!(updated.message_count, first_count + 1);
 
+    // The coding agent's own hook, run inside the workspace as it runs it (Claude Code's
+    // PermissionRequest on stdin), puts the session's status on the socket and the list.
+    let permission = json!({"session_id": SESSION_ID, "transcript_path": format!("{PROJECT_DIR}/{SESSION_ID}.jsonl"),
+        "cwd": "/home/workspace/app", "permission_mode": "default", "hook_event_name": "PermissionRequest",
+        "tool_name": "Bash", "tool_input": {"command": "rm -rf node_modules", "description": "Remove node_modules"}})
+    .to_string();
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        &format!(
+            "printf '%s' '{}' | perry-worker event claude",
+            permission.replace('\'', "'\\''")
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    let asked = loop {
+        match next_event(&mut socket).await {
+            SessionEvent::Updated { session } if session.status.is_some() => break session,
+            SessionEvent::Updated { .. } => {}
+            other => panic!("expected updated, got {other:?}"),
+        }
+    };
+    let status = asked.status.expect("a status");
+    assert_eq!(status.state, perry_api::sessions::SessionState::NeedsInput);
+    assert_eq!(status.detail.as_deref(), Some("Bash: rm -rf node_modules"));
+    let listed = list_until(&agent, "agentic", |page| {
+        page.sessions
+            .first()
+            .is_some_and(|session| session.status.is_some())
+    })
+    .await;
+    assert_eq!(
+        listed.sessions[0]
+            .status
+            .as_ref()
+            .map(|status| status.state),
+        Some(perry_api::sessions::SessionState::NeedsInput)
+    );
+
     // Deleting the file removes the session.
     let (code, output) = exec(
         &container,

@@ -82,6 +82,42 @@ pub struct SessionInfo {
     /// Run in a terminal (in `projectPath`) to continue the session, e.g. `claude --resume <id>`;
     /// empty when the session's id is not one its agent makes, so no command is offered.
     pub resume_command: String,
+    /// What the session is doing, as its coding agent last told it (through the hooks Perry
+    /// installs); absent until it has said anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub status: Option<SessionStatus>,
+}
+
+/// What a coding-agent session is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// Thinking or running tools.
+    Working,
+    /// Waiting for the person: a permission prompt, a question.
+    NeedsInput,
+    /// The turn ended; waiting for the next prompt.
+    Idle,
+    /// The turn ended on an error (the model's service, a limit).
+    Error,
+    /// The session is over (its agent exited).
+    Ended,
+}
+
+/// A session's state, since when, and for `needs_input` what is asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionStatus {
+    pub state: SessionState,
+    /// RFC 3339: when the session entered this state.
+    pub since: String,
+    /// What the agent asks or says, where it says it: "Bash: rm -rf node_modules", an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub detail: Option<String>,
 }
 
 /// Who wrote a message.
@@ -229,6 +265,8 @@ pub enum SessionEvent {
 pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
     vec![
         SessionAgent::decl(cfg),
+        SessionState::decl(cfg),
+        SessionStatus::decl(cfg),
         SessionInfo::decl(cfg),
         MessageRole::decl(cfg),
         ToolCall::decl(cfg),
@@ -258,6 +296,7 @@ mod tests {
             resume_command: SessionAgent::ClaudeCode
                 .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847")
                 .unwrap(),
+            status: None,
         }
     }
 

@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sessions::{MessagesPage, SessionEvent, SessionSearchHit};
+use crate::sessions::{MessagesPage, SessionAgent, SessionEvent, SessionSearchHit, SessionState};
 
 /// The directory the agent copies the worker into, inside every workspace (on every user's
 /// PATH; image/entrypoint.sh starts it from there).
@@ -44,6 +44,18 @@ pub enum WorkerCall {
     /// Sessions whose title or messages contain `query`.
     #[serde(rename_all = "camelCase")]
     Search { query: String, limit: u32 },
+}
+
+/// One session's new state, as its coding agent's hook told it: one JSON line on the daemon's
+/// report socket, written by `perry-worker event` (which the hook runs inside the workspace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusReport {
+    pub agent: SessionAgent,
+    pub session_id: String,
+    pub state: SessionState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// One line from the worker.

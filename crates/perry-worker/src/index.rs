@@ -11,8 +11,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use perry_api::sessions::{
-    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
+    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionStatus,
+    SessionsPage,
 };
+use perry_api::worker::StatusReport;
 
 use crate::jsonl::{self, JsonlFile, LineParser};
 use crate::opencode::{self, OpencodeSession, StoragePath};
@@ -151,6 +153,9 @@ pub struct SessionIndex {
     codex_thread_names: HashMap<String, String>,
     opencode_db: OpencodeDbState,
     bytes_read: u64,
+    /// What each session's coding agent last reported through its hook, by session id (kept
+    /// also for a session whose transcript has not appeared yet).
+    statuses: HashMap<String, SessionStatus>,
 }
 
 /// What the index remembers of OpenCode's database between reads.
@@ -184,6 +189,7 @@ impl SessionIndex {
             roots,
             sessions: HashMap::new(),
             by_id: HashMap::new(),
+            statuses: HashMap::new(),
             codex_thread_names: HashMap::new(),
             opencode_db: OpencodeDbState::default(),
             bytes_read: 0,
@@ -768,7 +774,12 @@ impl SessionIndex {
         let info = if shadowed {
             None
         } else {
-            build_info(entry, &session_id, &self.codex_thread_names)
+            build_info(
+                entry,
+                &session_id,
+                &self.codex_thread_names,
+                self.statuses.get(&session_id),
+            )
         };
         let before = std::mem::replace(&mut entry.info, info.clone());
         match (before, info) {
@@ -782,6 +793,32 @@ impl SessionIndex {
             }),
             _ => {}
         }
+    }
+
+    /// Takes in what a session's coding agent reported (`at`: milliseconds since the epoch):
+    /// the session's status changes, and so does what clients see of it when it is listed.
+    /// The same state again keeps its `since`.
+    pub fn report(&mut self, report: StatusReport, at_millis: i64) -> Vec<SessionEvent> {
+        let unchanged = self
+            .statuses
+            .get(&report.session_id)
+            .is_some_and(|status| status.state == report.state && status.detail == report.detail);
+        if unchanged {
+            return Vec::new();
+        }
+        self.statuses.insert(
+            report.session_id.clone(),
+            SessionStatus {
+                state: report.state,
+                since: crate::time::format_rfc3339_millis(at_millis),
+                detail: report.detail,
+            },
+        );
+        let mut events = Vec::new();
+        if let Some(key) = self.by_id.get(&report.session_id).cloned() {
+            self.describe(&key, &mut events);
+        }
+        events
     }
 
     fn remove(&mut self, key: &Key, events: &mut Vec<SessionEvent>) {
@@ -875,6 +912,7 @@ fn build_info(
     entry: &Entry,
     session_id: &str,
     codex_thread_names: &HashMap<String, String>,
+    status: Option<&SessionStatus>,
 ) -> Option<SessionInfo> {
     let fallback_title = |text: Option<&String>| {
         text.map(|text| text::single_line(text, text::TITLE_MAX_CHARS))
@@ -928,6 +966,7 @@ fn build_info(
         last_activity: crate::time::format_rfc3339_millis(activity.unwrap_or(0)),
         project_path,
         resume_command: entry.agent.resume_command(session_id).unwrap_or_default(),
+        status: status.cloned(),
     })
 }
 

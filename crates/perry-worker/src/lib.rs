@@ -9,6 +9,8 @@
 //!   docs say where the facts come from); OpenCode's is JSON files before 1.2, SQLite since.
 //! - [`jsonl`]: incremental reading of append-only JSONL files (partial and corrupt lines, byte
 //!   spans of messages).
+//! - [`attention`]: what each coding agent's own hook says (a permission asked, a turn ended),
+//!   read into one status report for the session.
 //! - [`server`]: `serve` (the daemon: index + watcher on a private unix socket) and `attach`
 //!   (relays a Docker exec's stdio to that socket for the agent).
 //! - [`text`]: titles, tool call summaries, search matching.
@@ -64,6 +66,7 @@
 //! - OpenCode's database is read on each change of `opencode.db` or its WAL: the session table
 //!   through, then message counts only of the sessions that changed (from OpenCode's index).
 
+pub mod attention;
 pub mod claude;
 pub mod codex;
 pub mod index;

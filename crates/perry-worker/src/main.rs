@@ -4,6 +4,8 @@
 //!   served on a private unix socket).
 //! - `attach`: what the agent runs through a Docker exec: relays stdio to the daemon's socket.
 //! - `scan [HOME]`: prints the sessions once, for people debugging.
+//! - `event claude|codex|opencode [JSON]`: what the hooks Perry installs run; hands what the
+//!   coding agent says (a permission asked, a turn ended) to the daemon.
 
 use std::path::PathBuf;
 
@@ -19,11 +21,49 @@ fn main() -> std::process::ExitCode {
         Some("serve") => exit_with(server::serve(&server::home_dir()), "serve"),
         Some("attach") => exit_with(server::attach(&server::home_dir()), "attach"),
         Some("scan") => scan(args.next().map(PathBuf::from)),
+        Some("event") => event(args.collect()),
         _ => {
-            eprintln!("usage: perry-worker --version | serve | attach | scan [HOME]");
+            eprintln!(
+                "usage: perry-worker --version | serve | attach | scan [HOME] | event claude|codex|opencode [JSON]"
+            );
             std::process::ExitCode::from(2)
         }
     }
+}
+
+/// `event <agent> [JSON]`: what a coding agent's hook runs. Reads the agent's payload (the last
+/// argument, as Codex passes it, else stdin, as Claude Code and Perry's OpenCode plugin do) and
+/// hands what it says about attention to the daemon. Always exits 0 at once: a hook that failed
+/// or waited would stop or slow the coding agent for nothing the person asked.
+fn event(args: Vec<String>) -> std::process::ExitCode {
+    use perry_api::sessions::SessionAgent;
+    let agent = match args.first().map(String::as_str) {
+        Some("claude") => SessionAgent::ClaudeCode,
+        Some("codex") => SessionAgent::Codex,
+        Some("opencode") => SessionAgent::Opencode,
+        _ => {
+            eprintln!("usage: perry-worker event claude|codex|opencode [JSON]");
+            return std::process::ExitCode::SUCCESS;
+        }
+    };
+    let payload = match args.get(1) {
+        Some(json) => json.clone(),
+        None => {
+            let mut read = String::new();
+            // A hook's payload is a few kilobytes; more is not one.
+            let _ = std::io::Read::read_to_string(
+                &mut std::io::Read::take(std::io::stdin(), 1024 * 1024),
+                &mut read,
+            );
+            read
+        }
+    };
+    if let Ok(payload) = serde_json::from_str(&payload)
+        && let Some(report) = perry_worker::attention::read(agent, &payload)
+    {
+        server::send_report(&server::home_dir(), &report);
+    }
+    std::process::ExitCode::SUCCESS
 }
 
 /// Prints the snapshot of the sessions under `home` (default `$HOME`) as one JSON line.

@@ -19,17 +19,27 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use perry_api::worker::{WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult};
+use perry_api::worker::{
+    StatusReport, WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult,
+};
 
 use crate::index::{LookupError, Roots, SessionIndex};
 use crate::watch::{Watch, WatchConfig};
 
 /// How long `attach` waits for the daemon's socket (the daemon may be starting).
 const ATTACH_PATIENCE: Duration = Duration::from_secs(10);
+/// How long a report may take to write or read: a hook never waits longer.
+const REPORT_PATIENCE: Duration = Duration::from_millis(500);
 
 /// Where the daemon listens: in the user's home, in a directory only the user can enter.
 pub fn socket_path(home: &Path) -> PathBuf {
     home.join(".perry").join("worker.sock")
+}
+
+/// Where the daemon takes hooks' reports (beside [`socket_path`]): a socket of its own, so a
+/// hook is never sent the snapshot every agent connection starts with.
+pub fn report_socket_path(home: &Path) -> PathBuf {
+    home.join(".perry").join("report.sock")
 }
 
 /// The home directory the worker serves: `$HOME`, else `/home/workspace`.
@@ -61,13 +71,14 @@ pub fn serve(home: &Path) -> io::Result<()> {
     let clients: Clients = Arc::default();
     let broadcast_to = clients.clone();
     let _watch = Watch::spawn(index.clone(), WatchConfig::default(), move |events| {
-        let lines: Vec<Arc<str>> = events
-            .into_iter()
-            .map(|event| line(&WorkerOutput::Event { event }))
-            .collect();
-        lock(&broadcast_to)
-            .retain(|client| lines.iter().all(|line| client.send(line.clone()).is_ok()));
+        broadcast(&broadcast_to, events);
     })?;
+
+    let reports = bind(&report_socket_path(home))?;
+    let (report_index, report_clients) = (index.clone(), clients.clone());
+    std::thread::Builder::new()
+        .name("reports".to_owned())
+        .spawn(move || take_reports(&reports, &report_index, &report_clients))?;
 
     let path = socket_path(home);
     let listener = bind(&path)?;
@@ -115,6 +126,53 @@ fn bind(path: &Path) -> io::Result<UnixListener> {
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(listener)
+}
+
+/// Takes in hooks' reports ([`StatusReport`] lines, from `perry-worker event`), one connection
+/// at a time: each is a line or two, and a hook never waits for an answer.
+fn take_reports(listener: &UnixListener, index: &Mutex<SessionIndex>, clients: &Clients) {
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        // A hook that connects and hangs must not hold up the next one.
+        let _ = stream.set_read_timeout(Some(REPORT_PATIENCE));
+        for report in BufReader::new(stream).lines().map_while(Result::ok) {
+            match serde_json::from_str::<StatusReport>(&report) {
+                Ok(report) => {
+                    let mut index = lock(index);
+                    let events = index.report(report, crate::time::now_millis());
+                    broadcast(clients, events);
+                }
+                Err(error) => eprintln!("perry-worker: unreadable report ({error})"),
+            }
+        }
+    }
+}
+
+/// Sends `report` to the daemon of `home`, for a hook: gives up quietly (false) when no daemon
+/// answers at once, as a hook must never slow its coding agent down.
+pub fn send_report(home: &Path, report: &StatusReport) -> bool {
+    let Ok(mut stream) = UnixStream::connect(report_socket_path(home)) else {
+        return false;
+    };
+    let _ = stream.set_write_timeout(Some(REPORT_PATIENCE));
+    let Ok(mut line) = serde_json::to_string(report) else {
+        return false;
+    };
+    line.push('\n');
+    stream.write_all(line.as_bytes()).is_ok()
+}
+
+/// Sends index events to every connected client, dropping the ones that are gone. Called with
+/// the index locked, so events reach clients in the order the index made them.
+fn broadcast(clients: &Clients, events: Vec<perry_api::sessions::SessionEvent>) {
+    if events.is_empty() {
+        return;
+    }
+    let lines: Vec<Arc<str>> = events
+        .into_iter()
+        .map(|event| line(&WorkerOutput::Event { event }))
+        .collect();
+    lock(clients).retain(|client| lines.iter().all(|line| client.send(line.clone()).is_ok()));
 }
 
 fn serve_client(

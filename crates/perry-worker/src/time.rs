@@ -81,6 +81,15 @@ pub fn format_rfc3339_millis(millis: i64) -> String {
     )
 }
 
+/// Now, in milliseconds since the epoch.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
 /// Milliseconds since the epoch of a file's modification time, for files without timestamps.
 pub fn modified_millis(metadata: &std::fs::Metadata) -> Option<i64> {
     let modified = metadata.modified().ok()?;

@@ -330,6 +330,7 @@ mod tests {
             last_activity: String::new(),
             project_path: String::new(),
             resume_command: String::new(),
+            status: None,
         }
     }
 

@@ -1,0 +1,185 @@
+//! What coding agents' hooks report reaches the sessions: in the index, and end to end through
+//! the real binaries (`perry-worker event` as a hook runs it, the daemon, a client on its
+//! socket as the agent is).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use perry_api::sessions::{SessionAgent, SessionEvent, SessionState};
+use perry_api::worker::{StatusReport, WorkerOutput};
+
+const WORKER: &str = env!("CARGO_BIN_EXE_perry-worker");
+
+fn report(agent: SessionAgent, session: &str, state: SessionState) -> StatusReport {
+    StatusReport {
+        agent,
+        session_id: session.to_owned(),
+        state,
+        detail: None,
+    }
+}
+
+#[test]
+fn a_report_changes_the_session_once_and_waits_for_a_session_not_seen_yet() {
+    let home = Home::with_fixtures();
+    let mut index = home.scanned_index();
+    assert_eq!(index.get(CLAUDE_CONFIG).unwrap().status, None);
+
+    let events = index.report(
+        report(SessionAgent::ClaudeCode, CLAUDE_CONFIG, SessionState::Idle),
+        1_000,
+    );
+    let [SessionEvent::Updated { session }] = events.as_slice() else {
+        panic!("one update: {events:?}");
+    };
+    let status = session.status.clone().unwrap();
+    assert_eq!(
+        (status.state, status.since.as_str()),
+        (SessionState::Idle, "1970-01-01T00:00:01.000Z")
+    );
+    // The same state again is no change and keeps its time.
+    assert!(
+        index
+            .report(
+                report(SessionAgent::ClaudeCode, CLAUDE_CONFIG, SessionState::Idle),
+                9_000
+            )
+            .is_empty()
+    );
+    assert_eq!(
+        index
+            .get(CLAUDE_CONFIG)
+            .unwrap()
+            .status
+            .as_ref()
+            .unwrap()
+            .since,
+        "1970-01-01T00:00:01.000Z"
+    );
+
+    // A session whose transcript is not there yet gets its status when it appears.
+    let later = Home::empty();
+    let mut index = later.scanned_index();
+    let early = index.report(
+        report(
+            SessionAgent::ClaudeCode,
+            CLAUDE_CONFIG,
+            SessionState::Working,
+        ),
+        2_000,
+    );
+    assert!(early.is_empty(), "{early:?}");
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/claude");
+    copy_tree(&fixtures, &later.path().join(".claude"));
+    let added = index.scan();
+    let config = added
+        .iter()
+        .filter_map(session_of)
+        .find(|session| session.session_id == CLAUDE_CONFIG)
+        .expect("the session appears");
+    assert_eq!(
+        config.status.as_ref().map(|status| status.state),
+        Some(SessionState::Working)
+    );
+}
+
+/// Reads the daemon's lines until one is an event about `session` with a status; panics after 10 s.
+fn next_status(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    session: &str,
+) -> (SessionState, Option<String>) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let line = lines.next().expect("the daemon stays connected").unwrap();
+        if let Ok(WorkerOutput::Event {
+            event: SessionEvent::Updated { session: info },
+        }) = serde_json::from_str(&line)
+            && info.session_id == session
+            && let Some(status) = info.status
+        {
+            return (status.state, status.detail);
+        }
+    }
+    panic!("no status for {session} within 10 s");
+}
+
+fn hook(home: &std::path::Path, args: &[&str], stdin: &str) -> std::process::ExitStatus {
+    let mut child = Command::new(WORKER)
+        .arg("event")
+        .args(args)
+        .env("HOME", home)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A hook that does not read its stdin (an unknown agent, Codex's argument) may have exited.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait().unwrap()
+}
+
+#[test]
+fn a_hook_run_inside_the_workspace_reaches_the_agents_connection() {
+    let home = Home::with_fixtures();
+    let mut daemon = Command::new(WORKER)
+        .arg("serve")
+        .env("HOME", home.path())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let socket = home.path().join(".perry/worker.sock");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stream = loop {
+        match UnixStream::connect(&socket) {
+            Ok(stream) => break stream,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            Err(error) => panic!("the daemon never listened: {error}"),
+        }
+    };
+    let mut lines = BufReader::new(stream).lines();
+    lines.next().unwrap().unwrap(); // hello
+    lines.next().unwrap().unwrap(); // snapshot
+
+    // Claude Code's PermissionRequest, on stdin (CC hooks reference, PermissionRequest input).
+    let permission = format!(
+        r#"{{"session_id":"{CLAUDE_CONFIG}","transcript_path":"/x.jsonl","cwd":"/home/workspace/app","permission_mode":"default","hook_event_name":"PermissionRequest","tool_name":"Bash","tool_input":{{"command":"rm -rf node_modules","description":"Remove node_modules directory"}}}}"#
+    );
+    assert!(hook(home.path(), &["claude"], &permission).success());
+    assert_eq!(
+        next_status(&mut lines, CLAUDE_CONFIG),
+        (
+            SessionState::NeedsInput,
+            Some("Bash: rm -rf node_modules".to_owned())
+        )
+    );
+    let stop = format!(
+        r#"{{"session_id":"{CLAUDE_CONFIG}","hook_event_name":"Stop","stop_hook_active":false}}"#
+    );
+    assert!(hook(home.path(), &["claude"], &stop).success());
+    assert_eq!(
+        next_status(&mut lines, CLAUDE_CONFIG),
+        (SessionState::Idle, None)
+    );
+
+    // Codex passes its JSON as the last argument (openai/codex legacy_notify.rs).
+    let turn = format!(
+        r#"{{"type":"agent-turn-complete","thread-id":"{CODEX_HEALTH}","turn-id":"1","cwd":"/w","input-messages":["x"],"last-assistant-message":"done"}}"#
+    );
+    assert!(hook(home.path(), &["codex", &turn], "").success());
+    assert_eq!(
+        next_status(&mut lines, CODEX_HEALTH),
+        (SessionState::Idle, None)
+    );
+
+    // Garbage, an unknown agent, or no daemon at all: the hook still exits 0 at once.
+    assert!(hook(home.path(), &["claude"], "not json").success());
+    assert!(hook(home.path(), &["emacs"], "{}").success());
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(hook(elsewhere.path(), &["claude"], &stop).success());
+
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+}
