@@ -402,13 +402,8 @@ impl ConfigFile {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         self.credentials.validate()?;
+        // Names are checked where peers are added (`peers.add`): state reaches no module above it.
         for (name, peer) in &self.peers {
-            if crate::workspace::validate_name(name).is_err() {
-                bail!(
-                    "peers: {name:?} is not a valid agent name (use {})",
-                    crate::workspace::NAME_RULE
-                );
-            }
             if !(peer.url.starts_with("http://") || peer.url.starts_with("https://")) {
                 bail!(
                     "peers.{name}.url {:?} must start with http:// or https://",
