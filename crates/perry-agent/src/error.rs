@@ -178,3 +178,14 @@ impl IntoResponse for ApiError {
         (status, axum::Json(json!({ "json": body }))).into_response()
     }
 }
+
+/// The last error in `error`'s source chain: for a refused connection reqwest says "error
+/// sending request for url (…)" and only its innermost source says "Connection refused". The
+/// CLI and the relay to peers tell unreachable agents with it.
+pub fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
+}

@@ -263,7 +263,7 @@ async fn who_is(url: &str, token: Option<&str>) -> Result<AgentInfo, ApiError> {
             } else {
                 format!(
                     "{url} cannot be reached from this agent: {}. {nothing_saved}",
-                    innermost_cause(&error)
+                    crate::error::innermost_cause(&error)
                 )
             },
         })?;
@@ -292,16 +292,6 @@ async fn who_is(url: &str, token: Option<&str>) -> Result<AgentInfo, ApiError> {
     }
     let body: serde_json::Value = response.json().await.map_err(|_| not_an_agent())?;
     serde_json::from_value(body["json"].clone()).map_err(|_| not_an_agent())
-}
-
-/// The last error in `error`'s chain: reqwest says "error sending request", its innermost
-/// source says "Connection refused".
-fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    innermost.to_string()
 }
 
 /// Headers that belong to one hop of a connection, never passed on, and the ones the relay sets
@@ -452,7 +442,7 @@ fn unreachable(name: &str, url: &str, error: &reqwest::Error) -> ApiError {
     } else {
         ApiError::BadGateway(format!(
             "The agent {name:?} ({url}) cannot be reached from this agent: {}",
-            innermost_cause(error)
+            crate::error::innermost_cause(error)
         ))
     }
 }

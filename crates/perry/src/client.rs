@@ -387,7 +387,7 @@ impl AgentClient {
             "cannot reach the Perry agent at {} ({}): {}.\n{advice}.",
             self.base_url,
             self.source.describe(),
-            innermost_cause(cause)
+            perry_agent::error::innermost_cause(cause)
         )
     }
 
@@ -561,16 +561,6 @@ fn tls_error_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
         };
     }
     None
-}
-
-/// The last error in `error`'s source chain: for a refused connection reqwest says "error
-/// sending request for url (…)" and only its innermost source says "Connection refused".
-fn innermost_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    innermost.to_string()
 }
 
 #[cfg(test)]
