@@ -1,13 +1,13 @@
 import { errorMessage, type Workspace } from '@perry/client';
 import { Link, Stack, useRouter } from 'expo-router';
-import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
+import { FlatList, StyleSheet, Text, View } from 'react-native';
 
 import { useAgents } from '../../src/agents/agents-context';
 import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
-import { StatusBadge } from '../../src/workspaces/status-badge';
 import { formatSeen } from '../../src/offline/last-known';
 import { FleetList } from '../../src/workspaces/fleet-list';
+import { WorkspaceRow } from '../../src/workspaces/workspace-row';
 import { useWorkspaces } from '../../src/workspaces/use-workspaces';
 
 /**
@@ -83,18 +83,12 @@ function SingleAgentList() {
           )
         }
         renderItem={({ item }) => (
-          <Pressable
-            accessibilityRole="button"
-            accessibilityLabel={`Workspace ${item.name}`}
-            style={({ pressed }) => [styles.row, workspaces.staleSince !== null && styles.stale, pressed && styles.pressed]}
+          <WorkspaceRow
+            workspace={item}
+            label={`Workspace ${item.name}`}
+            stale={workspaces.staleSince !== null}
             onPress={() => router.push({ pathname: '/workspaces/[name]', params: { name: item.name } })}
-          >
-            <View style={styles.rowMain}>
-              <Text style={styles.name}>{item.name}</Text>
-              <Text style={styles.meta}>{item.ports.ssh ? `ssh port ${item.ports.ssh}` : 'no ssh port'}</Text>
-            </View>
-            <StatusBadge status={item.status} stale={workspaces.staleSince !== null} />
-          </Pressable>
+          />
         )}
       />
       <View style={styles.footer}>
@@ -115,18 +109,5 @@ const styles = StyleSheet.create({
   banner: { padding: spacing(4), paddingBottom: 0 },
   list: { padding: spacing(4), gap: spacing(2) },
   empty: { color: colors.muted, textAlign: 'center', marginTop: spacing(10), fontSize: 15 },
-  row: {
-    flexDirection: 'row',
-    alignItems: 'center',
-    padding: spacing(4),
-    borderRadius: 10,
-    backgroundColor: colors.surface,
-    gap: spacing(3),
-  },
-  pressed: { opacity: 0.8 },
-  stale: { opacity: 0.6 },
-  rowMain: { flex: 1, gap: 2 },
-  name: { color: colors.text, fontSize: 17, fontWeight: '600' },
-  meta: { color: colors.muted, fontSize: 13 },
   footer: { padding: spacing(4), borderTopWidth: 1, borderTopColor: colors.border },
 });

@@ -1,11 +1,11 @@
 import { describeAgent, unreachableNote, type Workspace } from '@perry/client';
 import { useRouter } from 'expo-router';
-import { Pressable, SectionList, StyleSheet, Text, View } from 'react-native';
+import { SectionList, StyleSheet, Text, View } from 'react-native';
 
 import { agentHost } from '../agents/agent-url';
 import { useAgents } from '../agents/agents-context';
 import { colors, spacing } from '../ui/theme';
-import { StatusBadge } from './status-badge';
+import { WorkspaceRow } from './workspace-row';
 import { useFleet, type FleetAgent } from './use-fleet';
 
 /**
@@ -30,21 +30,14 @@ export function FleetList() {
         section.member.health?.state === 'up' && section.data.length === 0 ? <Text style={styles.empty}>No workspaces yet.</Text> : null
       }
       renderItem={({ item, section }) => (
-        <Pressable
-          accessibilityRole="button"
-          accessibilityLabel={`Workspace ${item.name} on ${agentName(section.member)}`}
-          style={({ pressed }) => [styles.row, pressed && styles.pressed]}
+        <WorkspaceRow
+          workspace={item}
+          label={`Workspace ${item.name} on ${agentName(section.member)}`}
           onPress={async () => {
             await select(section.member.agent.url);
             router.push({ pathname: '/workspaces/[name]', params: { name: item.name } });
           }}
-        >
-          <View style={styles.rowMain}>
-            <Text style={styles.name}>{item.name}</Text>
-            <Text style={styles.meta}>{item.ports.ssh ? `ssh port ${item.ports.ssh}` : 'no ssh port'}</Text>
-          </View>
-          <StatusBadge status={item.status} />
-        </Pressable>
+        />
       )}
     />
   );
@@ -85,16 +78,5 @@ const styles = StyleSheet.create({
   state: { color: colors.muted, fontSize: 13 },
   address: { color: colors.muted, fontSize: 12, marginLeft: 'auto' },
   empty: { color: colors.muted, fontSize: 14, paddingVertical: spacing(2) },
-  row: {
-    flexDirection: 'row',
-    alignItems: 'center',
-    padding: spacing(4),
-    borderRadius: 10,
-    backgroundColor: colors.surface,
-    gap: spacing(3),
-  },
-  pressed: { opacity: 0.8 },
-  rowMain: { flex: 1, gap: 2 },
-  name: { color: colors.text, fontSize: 17, fontWeight: '600' },
   meta: { color: colors.muted, fontSize: 13 },
 });

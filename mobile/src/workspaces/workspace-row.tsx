@@ -1,0 +1,37 @@
+import type { Workspace } from '@perry/client';
+import { Pressable, StyleSheet, Text, View } from 'react-native';
+
+import { colors, spacing } from '../ui/theme';
+import { StatusBadge } from './status-badge';
+
+/**
+ * One workspace in a list: its name, SSH port and status; `stale` when it is what the agent said
+ * last, not what it says now. `label` names it for screen readers (and tests).
+ */
+export function WorkspaceRow({ workspace, label, stale = false, onPress }: { workspace: Workspace; label: string; stale?: boolean; onPress: () => void }) {
+  return (
+    <Pressable accessibilityRole="button" accessibilityLabel={label} style={({ pressed }) => [styles.row, stale && styles.stale, pressed && styles.pressed]} onPress={onPress}>
+      <View style={styles.rowMain}>
+        <Text style={styles.name}>{workspace.name}</Text>
+        <Text style={styles.meta}>{workspace.ports.ssh ? `ssh port ${workspace.ports.ssh}` : 'no ssh port'}</Text>
+      </View>
+      <StatusBadge status={workspace.status} stale={stale} />
+    </Pressable>
+  );
+}
+
+const styles = StyleSheet.create({
+  row: {
+    flexDirection: 'row',
+    alignItems: 'center',
+    padding: spacing(4),
+    borderRadius: 10,
+    backgroundColor: colors.surface,
+    gap: spacing(3),
+  },
+  pressed: { opacity: 0.8 },
+  stale: { opacity: 0.6 },
+  rowMain: { flex: 1, gap: 2 },
+  name: { color: colors.text, fontSize: 17, fontWeight: '600' },
+  meta: { color: colors.muted, fontSize: 13 },
+});
