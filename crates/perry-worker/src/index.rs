@@ -11,8 +11,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use perry_api::sessions::{
-    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionStatus,
-    SessionsPage,
+    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionState,
+    SessionStatus, SessionsPage,
 };
 use perry_api::worker::StatusReport;
 
@@ -340,6 +340,11 @@ impl SessionIndex {
     pub fn get(&self, session_id: &str) -> Option<&SessionInfo> {
         let key = self.by_id.get(session_id)?;
         self.sessions.get(key)?.info.as_ref()
+    }
+
+    /// What a session's coding agent last reported, whether or not its transcript is indexed.
+    pub fn status(&self, session_id: &str) -> Option<&SessionStatus> {
+        self.statuses.get(session_id)
     }
 
     /// A page of a session's messages counted from the newest: `offset` newest messages are
@@ -797,12 +802,14 @@ impl SessionIndex {
 
     /// Takes in what a session's coding agent reported (`at`: milliseconds since the epoch):
     /// the session's status changes, and so does what clients see of it when it is listed.
-    /// The same state again keeps its `since`.
+    /// The same state again keeps its `since`. An error stays until the session works again:
+    /// agents say "idle" right after a failed turn (OpenCode does), and the person should still
+    /// hear that it failed.
     pub fn report(&mut self, report: StatusReport, at_millis: i64) -> Vec<SessionEvent> {
-        let unchanged = self
-            .statuses
-            .get(&report.session_id)
-            .is_some_and(|status| status.state == report.state && status.detail == report.detail);
+        let unchanged = self.statuses.get(&report.session_id).is_some_and(|status| {
+            (status.state == report.state && status.detail == report.detail)
+                || (status.state == SessionState::Error && report.state == SessionState::Idle)
+        });
         if unchanged {
             return Vec::new();
         }

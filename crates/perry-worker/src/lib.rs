@@ -11,6 +11,8 @@
 //!   spans of messages).
 //! - [`attention`]: what each coding agent's own hook says (a permission asked, a turn ended),
 //!   read into one status report for the session.
+//! - [`hooks`]: installs the hooks that run `perry-worker event` into each coding agent's own
+//!   configuration, beside the person's entries.
 //! - [`server`]: `serve` (the daemon: index + watcher on a private unix socket) and `attach`
 //!   (relays a Docker exec's stdio to that socket for the agent).
 //! - [`text`]: titles, tool call summaries, search matching.
@@ -69,6 +71,7 @@
 pub mod attention;
 pub mod claude;
 pub mod codex;
+pub mod hooks;
 pub mod index;
 pub mod jsonl;
 pub mod opencode;

@@ -6,6 +6,8 @@
 //! - `scan [HOME]`: prints the sessions once, for people debugging.
 //! - `event claude|codex|opencode [JSON]`: what the hooks Perry installs run; hands what the
 //!   coding agent says (a permission asked, a turn ended) to the daemon.
+//! - `hooks`: installs those hooks into each coding agent's configuration under `$HOME` (the
+//!   agent runs it at every sync); prints one JSON list of sync items.
 
 use std::path::PathBuf;
 
@@ -22,9 +24,10 @@ fn main() -> std::process::ExitCode {
         Some("attach") => exit_with(server::attach(&server::home_dir()), "attach"),
         Some("scan") => scan(args.next().map(PathBuf::from)),
         Some("event") => event(args.collect()),
+        Some("hooks") => hooks(),
         _ => {
             eprintln!(
-                "usage: perry-worker --version | serve | attach | scan [HOME] | event claude|codex|opencode [JSON]"
+                "usage: perry-worker --version | serve | attach | scan [HOME] | hooks | event claude|codex|opencode [JSON]"
             );
             std::process::ExitCode::from(2)
         }
@@ -46,8 +49,15 @@ fn event(args: Vec<String>) -> std::process::ExitCode {
             return std::process::ExitCode::SUCCESS;
         }
     };
-    let payload = match args.get(1) {
-        Some(json) => json.clone(),
+    // Codex's `notify` runs one program: a person's own is chained after `--then`, and gets the
+    // same payload as its last argument, as Codex would have given it.
+    let then = args
+        .iter()
+        .position(|arg| arg == perry_worker::hooks::THEN)
+        .map(|at| &args[at + 1..args.len().saturating_sub(1).max(at + 1)]);
+    let payload = args.get(1..).and_then(<[String]>::last).cloned();
+    let payload = match payload {
+        Some(json) => json,
         None => {
             let mut read = String::new();
             // A hook's payload is a few kilobytes; more is not one.
@@ -63,7 +73,36 @@ fn event(args: Vec<String>) -> std::process::ExitCode {
     {
         server::send_report(&server::home_dir(), &report);
     }
+    if let Some([program, arguments @ ..]) = then {
+        let started = std::process::Command::new(program)
+            .args(arguments)
+            .arg(&payload)
+            .stdin(std::process::Stdio::null())
+            .spawn();
+        if let Err(error) = started {
+            eprintln!("perry-worker: cannot run the notify program {program:?}: {error}");
+        }
+    }
     std::process::ExitCode::SUCCESS
+}
+
+/// `hooks`: installs the hooks under `$HOME`, naming this very binary in them.
+fn hooks() -> std::process::ExitCode {
+    let worker = std::env::current_exe()
+        .ok()
+        .and_then(|path| path.to_str().map(str::to_owned))
+        .unwrap_or_else(|| "/usr/local/bin/perry-worker".to_owned());
+    let items = perry_worker::hooks::install(&server::home_dir(), &worker);
+    match serde_json::to_string(&items) {
+        Ok(line) => {
+            println!("{line}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("perry-worker hooks: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 /// Prints the snapshot of the sessions under `home` (default `$HOME`) as one JSON line.

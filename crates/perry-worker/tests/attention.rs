@@ -88,6 +88,69 @@ fn a_report_changes_the_session_once_and_waits_for_a_session_not_seen_yet() {
     );
 }
 
+/// What the real coding agents sent to the hooks Perry installed, recorded in a workspace where
+/// they could not reach their service (how they were recorded is in SOURCES.md): replayed
+/// through the reading and the index, each says what the person saw: the turn failed, and for
+/// Claude Code the session then ended. Nothing in them asks for the person (0 false alarms).
+#[test]
+fn recordings_of_the_real_agents_end_in_the_state_they_were_in() {
+    for (recording, agent, session, states, last) in [
+        (
+            "claude-code-2.1.332-offline.jsonl",
+            SessionAgent::ClaudeCode,
+            "9a79210c-af64-4e82-868f-cf0f1e64afb2",
+            vec![
+                SessionState::Working,
+                SessionState::Error,
+                SessionState::Ended,
+            ],
+            SessionState::Ended,
+        ),
+        (
+            "opencode-1.18.33-offline.jsonl",
+            SessionAgent::Opencode,
+            "ses_db84062c3ffeP1COiPtrulZDDv",
+            vec![SessionState::Working, SessionState::Error],
+            SessionState::Error,
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hooks")
+            .join(recording);
+        let home = Home::empty();
+        let mut index = home.scanned_index();
+        let mut seen = Vec::new();
+        for (at, line) in std::fs::read_to_string(&path).unwrap().lines().enumerate() {
+            let payload: serde_json::Value = serde_json::from_str(line).unwrap();
+            let Some(report) = perry_worker::attention::read(agent, &payload) else {
+                continue;
+            };
+            assert_eq!(report.session_id, session, "{recording}:{}", at + 1);
+            assert_ne!(
+                report.state,
+                SessionState::NeedsInput,
+                "{recording}:{}",
+                at + 1
+            );
+            let state = report.state;
+            index.report(report, at as i64);
+            if seen.last() != Some(&state) {
+                seen.push(state);
+            }
+        }
+        let status = index.status(session).expect("a status");
+        assert_eq!(status.state, last, "{recording}");
+        // Idle after the error is what OpenCode says; the index keeps the error.
+        seen.dedup();
+        let kept: Vec<_> = seen
+            .iter()
+            .copied()
+            .filter(|state| *state != SessionState::Idle)
+            .collect();
+        assert_eq!(kept, states, "{recording}");
+    }
+}
+
 /// Reads the daemon's lines until one is an event about `session` with a status; panics after 10 s.
 fn next_status(
     lines: &mut impl Iterator<Item = std::io::Result<String>>,

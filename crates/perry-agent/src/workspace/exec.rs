@@ -48,7 +48,7 @@ pub(crate) fn check_exec_input(input: &ExecInput) -> Result<(), ApiError> {
             message: format!("timeoutSeconds must be from 1 to {MAX_TIMEOUT_SECONDS}"),
         });
     }
-    let user = input.user.as_deref().unwrap_or("workspace");
+    let user = input.user.as_deref().unwrap_or(super::sync::USER);
     if !valid_user(user) {
         return Err(ApiError::InvalidField {
             field: "user",
@@ -79,7 +79,7 @@ impl WorkspaceService {
         self.require_record(&input.name)?;
         check_exec_input(&input)?;
         let timeout = input.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
-        let user = input.user.as_deref().unwrap_or("workspace");
+        let user = input.user.as_deref().unwrap_or(super::sync::USER);
         let container = self.container_name(&input.name);
         self.require_running(&input.name, &container).await?;
         let pid_file = format!("/tmp/.perry-exec-{}.pid", random_id());

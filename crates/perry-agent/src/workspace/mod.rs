@@ -1073,7 +1073,42 @@ impl WorkspaceService {
             });
         }
         items.extend(self.sync_credentials(&container_name).await);
+        // After the credentials: the person's own settings files may just have been copied in.
+        items.extend(self.install_hooks(&container_name).await);
         Ok(SyncOutput { items })
+    }
+
+    /// Installs the coding agents' hooks that tell Perry when a session needs the person
+    /// (`perry-worker hooks`, as the workspace user, beside the person's own entries); one item
+    /// per coding agent.
+    async fn install_hooks(&self, container: &str) -> Vec<SyncItem> {
+        if self.worker_binary.is_none() {
+            return Vec::new();
+        }
+        let failed = |error: String| {
+            vec![SyncItem {
+                what: "coding-agent hooks (perry-worker hooks)".to_owned(),
+                error: Some(error),
+            }]
+        };
+        let output = match self
+            .engine
+            .exec(container, sync::USER, &[WORKER_PATH, "hooks"])
+            .await
+        {
+            Ok(output) => output,
+            Err(error) => return failed(error.to_string()),
+        };
+        let items = (output.exit_code == 0)
+            .then(|| serde_json::from_str(output.output.trim()).ok())
+            .flatten();
+        items.unwrap_or_else(|| {
+            failed(format!(
+                "exit code {}: {}",
+                output.exit_code,
+                output.output.trim()
+            ))
+        })
     }
 
     /// Puts config.json's credentials and the host user's git config and public keys into a
@@ -1130,10 +1165,13 @@ impl WorkspaceService {
     /// fails is logged and leaves the workspace usable (`perry sync` says what failed).
     async fn wait_until_ready_and_sync(&self, record: &Workspace) -> Result<(), String> {
         let container = self.container_name(&record.name);
-        let (ready, synced) = tokio::join!(
+        let (ready, mut synced) = tokio::join!(
             self.wait_until_ready(record),
             self.sync_credentials(&container)
         );
+        if ready.is_ok() {
+            synced.extend(self.install_hooks(&container).await);
+        }
         for item in synced {
             if let Some(error) = item.error {
                 tracing::warn!("sync of {} into {:?}: {error}", item.what, record.name);

@@ -16,6 +16,8 @@ use perry_api::SyncItem;
 
 use crate::state::config::Credentials;
 
+/// The workspace user: the person's user in every workspace.
+pub const USER: &str = "workspace";
 /// The workspace user's home.
 pub const HOME: &str = "/home/workspace";
 /// The workspace user's uid and gid in the image.
