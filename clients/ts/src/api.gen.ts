@@ -416,6 +416,16 @@ snippet: string, };
 
 export type SessionEvent = { "type": "snapshot", sessions: Array<SessionInfo>, } | { "type": "added", session: SessionInfo, } | { "type": "updated", session: SessionInfo, } | { "type": "removed", sessionId: string, agent: "claude-code" | "opencode" | "codex", };
 
+export type SessionGetInput = { workspaceName: string, sessionId: string, };
+
+export type WorkspaceSession = { workspace: string, session: SessionInfo, };
+
+export type StatusEvent = { "type": "snapshot", sessions: Array<WorkspaceSession>, } | { "type": "changed", workspace: string, session: SessionInfo, 
+/**
+ * The state before, if the session had one.
+ */
+previous?: "working" | "needs_input" | "idle" | "error" | "ended", } | { "type": "gone", workspace: string, sessionId?: string, };
+
 export const contract = {
   workspaces: {
     list: oc.input(type<void>()).output(type<Array<Workspace>>()),
@@ -439,6 +449,7 @@ export const contract = {
   },
   sessions: {
     list: oc.input(type<SessionsListInput>()).output(type<SessionsPage>()),
+    get: oc.input(type<SessionGetInput>()).output(type<SessionInfo>()),
     messages: oc.input(type<SessionMessagesInput>()).output(type<MessagesPage>()),
     search: oc.input(type<SessionsSearchInput>()).output(type<Array<SessionSearchHit>>()),
   },

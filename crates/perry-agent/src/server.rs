@@ -288,6 +288,8 @@ pub fn router(agent: Arc<Agent>) -> Router {
     let sockets = Router::new()
         .route("/terminal/{workspace}", get(terminal::socket::handle))
         .route("/sessions/{workspace}", get(sessions::socket::handle))
+        .route("/events", get(sessions::events::handle))
+        .route("/peers/{peer}/events", get(peers::relay))
         .route("/peers/{peer}/terminal/{workspace}", get(peers::relay))
         .route("/peers/{peer}/sessions/{workspace}", get(peers::relay))
         .route_layer(from_fn_with_state(

@@ -8,8 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{TestAgent, exec};
-use perry_api::procedures::{WorkspacesCreate, WorkspacesSync};
-use perry_api::sessions::{SessionAgent, SessionState, SessionsPage};
+use perry_api::procedures::{SessionsGet, WorkspacesCreate, WorkspacesSync};
+use perry_api::sessions::{SessionAgent, SessionInfo, SessionState, SessionsPage, StatusEvent};
 use perry_api::{SyncOutput, Workspace};
 use serde_json::json;
 
@@ -180,4 +180,164 @@ async fn the_real_coding_agents_report_through_the_hooks_sync_installs() {
         assert!(Instant::now() < deadline, "the person's notify never ran");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn next_status_event(socket: &mut Socket) -> StatusEvent {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
+            .await
+            .expect("an event within 20 s")
+            .expect("the socket stays open")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("a status event");
+        }
+    }
+}
+
+/// A Claude Code session in `container` (its transcript, one prompt), and its hook saying
+/// `payload` as Claude Code runs it.
+async fn claude_session_says(container: &str, session: &str, payload: serde_json::Value) {
+    let line = json!({"parentUuid": null, "isSidechain": false, "type": "user", "sessionId": session,
+        "cwd": "/home/workspace/app", "uuid": "5d0c1c44-0000-4000-8000-000000000001",
+        "timestamp": "2026-12-05T10:00:00.000Z", "message": {"role": "user", "content": "fix the build"}})
+    .to_string();
+    let hook = json!({"session_id": session, "cwd": "/home/workspace/app",
+        "transcript_path": format!("/home/workspace/.claude/projects/-home-workspace-app/{session}.jsonl")})
+    .as_object()
+    .unwrap()
+    .clone()
+    .into_iter()
+    .chain(payload.as_object().unwrap().clone())
+    .collect::<serde_json::Map<_, _>>();
+    let script = format!(
+        "mkdir -p ~/.claude/projects/-home-workspace-app && \
+         printf '%s\\n' '{line}' >> ~/.claude/projects/-home-workspace-app/{session}.jsonl && \
+         printf '%s' '{}' | perry-worker event claude",
+        serde_json::Value::Object(hook)
+            .to_string()
+            .replace('\'', "'\\''")
+    );
+    let (code, output) = exec(container, "workspace", &script).await;
+    assert_eq!(code, 0, "{output}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let agent = TestAgent::start("events").await;
+    for name in ["north", "south"] {
+        let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": name})).await;
+    }
+    let socket_url = format!("{}/events", agent.url.replace("http://", "ws://"));
+    // Like every socket, it wants the token.
+    let refused = tokio_tungstenite::connect_async(socket_url.clone()).await;
+    assert!(
+        matches!(&refused, Err(tokio_tungstenite::tungstenite::Error::Http(response)) if response.status() == 401),
+        "{refused:?}"
+    );
+    let request = format!("{socket_url}?token={}", agent.token)
+        .into_client_request()
+        .unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        next_status_event(&mut socket).await,
+        StatusEvent::Snapshot { sessions: vec![] }
+    );
+
+    // Nobody asked for either workspace's sessions: the agent listens to all of them anyway.
+    let asking = "0b4f5d8e-7a61-4c1e-9d35-1f2e3a4b5c6d";
+    claude_session_says(
+        &agent.container("north"),
+        asking,
+        json!({"hook_event_name": "PermissionRequest", "tool_name": "Bash",
+               "tool_input": {"command": "npm publish"}}),
+    )
+    .await;
+    let StatusEvent::Changed {
+        workspace,
+        session,
+        previous,
+    } = next_status_event(&mut socket).await
+    else {
+        panic!("expected a change");
+    };
+    assert_eq!((workspace.as_str(), previous), ("north", None));
+    assert_eq!(session.session_id, asking);
+    let status = session.status.unwrap();
+    assert_eq!(status.state, SessionState::NeedsInput);
+    assert_eq!(status.detail.as_deref(), Some("Bash: npm publish"));
+
+    let done = "7c9e2a10-3b4d-4e5f-8a6b-7c8d9e0f1a2b";
+    claude_session_says(
+        &agent.container("south"),
+        done,
+        json!({"hook_event_name": "Stop", "stop_hook_active": false}),
+    )
+    .await;
+    let StatusEvent::Changed {
+        workspace, session, ..
+    } = next_status_event(&mut socket).await
+    else {
+        panic!("expected a change");
+    };
+    assert_eq!(workspace, "south");
+    assert_eq!(
+        session.status.map(|status| status.state),
+        Some(SessionState::Idle)
+    );
+
+    // sessions.get has it too; an id that is not there is a 404 that says so.
+    let got: SessionInfo = agent
+        .ok::<SessionsGet>(json!({"workspaceName": "north", "sessionId": asking}))
+        .await;
+    assert_eq!(
+        got.status.map(|status| status.state),
+        Some(SessionState::NeedsInput)
+    );
+    let (status, body) = agent
+        .call(
+            "sessions/get",
+            json!({"workspaceName": "north", "sessionId": "no-such-session"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-such-session"),
+        "{body}"
+    );
+
+    // A second socket's snapshot has both, newest change first.
+    let request = format!("{socket_url}?token={}", agent.token)
+        .into_client_request()
+        .unwrap();
+    let (mut second, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let StatusEvent::Snapshot { sessions } = next_status_event(&mut second).await else {
+        panic!("a snapshot first");
+    };
+    let listed: Vec<(&str, &str)> = sessions
+        .iter()
+        .map(|entry| (entry.workspace.as_str(), entry.session.session_id.as_str()))
+        .collect();
+    assert_eq!(listed, [("south", done), ("north", asking)]);
+
+    // A workspace that stops takes its sessions' statuses with it.
+    let _: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesStop>(json!({"name": "north"}))
+        .await;
+    assert_eq!(
+        next_status_event(&mut socket).await,
+        StatusEvent::Gone {
+            workspace: "north".to_owned(),
+            session_id: None
+        }
+    );
 }

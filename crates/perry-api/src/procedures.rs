@@ -15,8 +15,8 @@ use crate::agent::{AgentConfig, AgentInfo, PeerInfo, PeerNameInput, PeersAddInpu
 use crate::error::Issue;
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
-    MessagesPage, SessionMessagesInput, SessionSearchHit, SessionsListInput, SessionsPage,
-    SessionsSearchInput,
+    MessagesPage, SessionGetInput, SessionInfo, SessionMessagesInput, SessionSearchHit,
+    SessionsListInput, SessionsPage, SessionsSearchInput,
 };
 use crate::terminal::{TerminalInfo, TerminalKillInput, TerminalsListInput};
 use crate::workspace::{
@@ -168,6 +168,7 @@ procedures! {
     TerminalsList = "terminals/list": TerminalsListInput => Vec<TerminalInfo>;
     TerminalsKill = "terminals/kill": TerminalKillInput => SuccessOutput;
     SessionsList = "sessions/list": SessionsListInput => SessionsPage;
+    SessionsGet = "sessions/get": SessionGetInput => SessionInfo;
     SessionsMessages = "sessions/messages": SessionMessagesInput => MessagesPage;
     SessionsSearch = "sessions/search": SessionsSearchInput => Vec<SessionSearchHit>;
     AgentInfoCall = "agent/info": Void => AgentInfo;

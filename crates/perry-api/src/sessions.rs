@@ -200,6 +200,15 @@ pub struct SessionMessagesInput {
     pub offset: Option<u32>,
 }
 
+/// Input of `sessions.get`: one session of a workspace by its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SessionGetInput {
+    pub workspace_name: String,
+    pub session_id: String,
+}
+
 /// Output of `sessions.messages`: a page counted from the newest message, in conversation order
 /// (oldest of the page first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +268,43 @@ pub enum SessionEvent {
     },
 }
 
+/// A session and the workspace it is in: what `/events` speaks of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceSession {
+    pub workspace: String,
+    pub session: SessionInfo,
+}
+
+/// One frame of `/events`: the status of sessions across every running workspace, so a client
+/// watches everything that may need the person with one socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum StatusEvent {
+    /// Every session that has a status now, newest change first: the first frame, and again
+    /// after a socket fell behind.
+    Snapshot { sessions: Vec<WorkspaceSession> },
+    /// A session's status changed; `session.status` is the new one.
+    Changed {
+        workspace: String,
+        session: SessionInfo,
+        /// The state before, if the session had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, inline))]
+        previous: Option<SessionState>,
+    },
+    /// A session with a status went away, or every session of the workspace did (no
+    /// `sessionId`: it stopped or was deleted).
+    Gone {
+        workspace: String,
+        #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        session_id: Option<String>,
+    },
+}
+
 /// The TypeScript declarations of this module's wire types, in dependency order, for
 /// [`crate::typescript_bindings`].
 #[cfg(feature = "ts")]
@@ -278,6 +324,9 @@ pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
         SessionsSearchInput::decl(cfg),
         SessionSearchHit::decl(cfg),
         SessionEvent::decl(cfg),
+        SessionGetInput::decl(cfg),
+        WorkspaceSession::decl(cfg),
+        StatusEvent::decl(cfg),
     ]
 }
 

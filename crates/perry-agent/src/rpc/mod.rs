@@ -168,6 +168,10 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             let offset = input.offset.unwrap_or(0);
             reply(index.list(input.agent, limit, offset).await?)
         }
+        Call::SessionsGet(input) => {
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            reply(index.get(&input.session_id).await?)
+        }
         Call::SessionsMessages(input) => {
             let index = agent.sessions_of(&input.workspace_name).await?;
             let limit = input.limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);

@@ -57,6 +57,7 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         Call::TerminalsKill(input) => workspace_name(&input.workspace_name),
         Call::SessionsList(input) => workspace_name(&input.workspace_name),
         Call::SessionsMessages(input) => workspace_name(&input.workspace_name),
+        Call::SessionsGet(input) => workspace_name(&input.workspace_name),
         Call::SessionsSearch(input) => {
             workspace_name(&input.workspace_name)?;
             if input.query.trim().is_empty() {

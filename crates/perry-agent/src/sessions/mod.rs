@@ -13,7 +13,11 @@
 //! # Layout
 //! - `lines`: splitting the worker's output into lines of bounded length.
 //! - [`socket`]: the `/sessions/:workspace` WebSocket endpoint.
+//! - [`events`]: the `/events` WebSocket endpoint: status changes across all workspaces, from
+//!   the hub's [`SessionHub::status_events`]. Every running workspace has an index (the agent
+//!   connects when it sees one start), so nothing that needs the person goes unheard.
 
+pub mod events;
 mod lines;
 pub mod socket;
 
@@ -25,6 +29,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use perry_api::sessions::{
     MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
+    StatusEvent, WorkspaceSession,
 };
 use perry_api::worker::{WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult};
 use tokio::io::AsyncWriteExt;
@@ -52,6 +57,8 @@ const RETRY_DELAYS: &[Duration] = &[
 ];
 /// Events a slow socket may fall behind before it gets a fresh snapshot instead.
 const EVENT_BACKLOG: usize = 256;
+/// Status changes across all workspaces a slow `/events` socket may fall behind.
+const STATUS_BACKLOG: usize = 1024;
 
 /// What a call to the worker gets back: its result, or why there is none.
 type Reply = Result<WorkerResult, ApiError>;
@@ -63,6 +70,9 @@ type Calls = mpsc::Receiver<(WorkerCall, oneshot::Sender<Reply>)>;
 pub struct SessionHub {
     engine: Arc<dyn Engine>,
     indexes: Mutex<HashMap<String, Arc<WorkspaceSessions>>>,
+    status_events: broadcast::Sender<StatusEvent>,
+    /// Set when the agent shuts down: `/events` sockets close (1001).
+    shutting_down: watch::Sender<bool>,
 }
 
 /// One workspace's sessions and its connection to the worker.
@@ -97,7 +107,48 @@ impl SessionHub {
         SessionHub {
             engine,
             indexes: Mutex::new(HashMap::new()),
+            status_events: broadcast::channel(STATUS_BACKLOG).0,
+            shutting_down: watch::Sender::new(false),
         }
+    }
+
+    /// Resolves once the agent is shutting down.
+    pub async fn shutting_down(&self) {
+        let _ = self.shutting_down.subscribe().wait_for(|down| *down).await;
+    }
+
+    /// Status changes across all workspaces from now on.
+    pub fn status_events(&self) -> broadcast::Receiver<StatusEvent> {
+        self.status_events.subscribe()
+    }
+
+    /// Every session that has a status now, across all workspaces, newest change first.
+    pub fn statuses(&self) -> Vec<WorkspaceSession> {
+        let indexes: Vec<Arc<WorkspaceSessions>> = lock(&self.indexes).values().cloned().collect();
+        let mut all: Vec<WorkspaceSession> = indexes
+            .iter()
+            .flat_map(|index| {
+                let sessions = index.sessions.borrow();
+                sessions
+                    .iter()
+                    .flat_map(|sessions| sessions.values())
+                    .filter(|session| session.status.is_some())
+                    .map(|session| WorkspaceSession {
+                        workspace: index.workspace.clone(),
+                        session: session.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let since = |entry: &WorkspaceSession| {
+            entry
+                .session
+                .status
+                .as_ref()
+                .map(|status| status.since.clone())
+        };
+        all.sort_by_key(|entry| std::cmp::Reverse(since(entry)));
+        all
     }
 
     /// The index of a running workspace, connecting to its worker if not connected yet.
@@ -106,20 +157,38 @@ impl SessionHub {
         if let Some(index) = indexes.get(workspace) {
             return index.clone();
         }
-        let index = WorkspaceSessions::connect(self.engine.clone(), workspace, container);
+        let index = WorkspaceSessions::connect(
+            self.engine.clone(),
+            workspace,
+            container,
+            self.status_events.clone(),
+        );
         indexes.insert(workspace.to_owned(), index.clone());
         index
     }
 
     /// Drops a workspace's index (it stopped or was deleted) and closes its sockets.
     pub fn forget(&self, workspace: &str, reason: &str) {
-        if let Some(index) = lock(&self.indexes).remove(workspace) {
-            index.close(reason);
+        let Some(index) = lock(&self.indexes).remove(workspace) else {
+            return;
+        };
+        index.close(reason);
+        let had_statuses = index
+            .sessions
+            .borrow()
+            .as_ref()
+            .is_some_and(|sessions| sessions.values().any(|session| session.status.is_some()));
+        if had_statuses {
+            let _ = self.status_events.send(StatusEvent::Gone {
+                workspace: workspace.to_owned(),
+                session_id: None,
+            });
         }
     }
 
     /// Closes every index: the agent is shutting down.
     pub fn shut_down(&self) {
+        self.shutting_down.send_replace(true);
         for (_, index) in lock(&self.indexes).drain() {
             index.close("agent shutting down");
         }
@@ -131,6 +200,7 @@ impl WorkspaceSessions {
         engine: Arc<dyn Engine>,
         workspace: &str,
         container: &str,
+        status_events: broadcast::Sender<StatusEvent>,
     ) -> Arc<WorkspaceSessions> {
         let (calls, call_receiver) = mpsc::channel(64);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
@@ -140,8 +210,10 @@ impl WorkspaceSessions {
             engine,
             container.to_owned(),
             Relay {
+                workspace: workspace.to_owned(),
                 sessions: sessions.clone(),
                 events: events.clone(),
+                status_events,
                 dropped_lines: dropped_lines.clone(),
             },
             call_receiver,
@@ -224,6 +296,22 @@ impl WorkspaceSessions {
             self.sessions.borrow().as_ref()?.values().cloned().collect();
         sort_newest_first(&mut sessions);
         Some(sessions)
+    }
+
+    /// One session by id.
+    pub async fn get(&self, session_id: &str) -> Result<SessionInfo, ApiError> {
+        self.ready().await?;
+        let sessions = self.sessions.borrow();
+        sessions
+            .as_ref()
+            .and_then(|sessions| sessions.get(session_id))
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "Workspace {:?} has no session {session_id:?}",
+                    self.workspace
+                ))
+            })
     }
 
     /// Changes from now on.
@@ -352,10 +440,64 @@ fn apply(sessions: &mut Option<HashMap<String, SessionInfo>>, event: &SessionEve
     }
 }
 
+/// The status changes an event makes to the sessions as they were.
+fn status_changes(
+    workspace: &str,
+    sessions: Option<&HashMap<String, SessionInfo>>,
+    event: &SessionEvent,
+) -> Vec<StatusEvent> {
+    let state_of = |id: &str| {
+        sessions
+            .and_then(|sessions| sessions.get(id))
+            .and_then(|session| session.status.as_ref())
+    };
+    let changed = |session: &SessionInfo| {
+        let before = state_of(&session.session_id);
+        (session.status.is_some() && session.status.as_ref() != before).then(|| {
+            StatusEvent::Changed {
+                workspace: workspace.to_owned(),
+                session: session.clone(),
+                previous: before.map(|status| status.state),
+            }
+        })
+    };
+    let gone = |session_id: &str| StatusEvent::Gone {
+        workspace: workspace.to_owned(),
+        session_id: Some(session_id.to_owned()),
+    };
+    match event {
+        SessionEvent::Added { session } | SessionEvent::Updated { session } => {
+            changed(session).into_iter().collect()
+        }
+        SessionEvent::Removed { session_id, .. } => state_of(session_id)
+            .map(|_| gone(session_id))
+            .into_iter()
+            .collect(),
+        SessionEvent::Snapshot { sessions: all } => {
+            let mut changes: Vec<StatusEvent> = all.iter().filter_map(changed).collect();
+            if let Some(before) = sessions {
+                changes.extend(
+                    before
+                        .values()
+                        .filter(|session| session.status.is_some())
+                        .filter(|session| {
+                            !all.iter().any(|now| now.session_id == session.session_id)
+                        })
+                        .map(|session| gone(&session.session_id)),
+                );
+            }
+            changes
+        }
+    }
+}
+
 /// Where a connection puts what the worker says.
 struct Relay {
+    workspace: String,
     sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
     events: broadcast::Sender<SessionEvent>,
+    /// The hub's: status changes across all workspaces.
+    status_events: broadcast::Sender<StatusEvent>,
     dropped_lines: Arc<AtomicU64>,
 }
 
@@ -417,10 +559,15 @@ impl Conversation<'_> {
                 tracing::debug!("{}: perry-worker {version} attached", self.container);
             }
             WorkerOutput::Event { event } => {
-                self.relay
-                    .sessions
-                    .send_modify(|sessions| apply(sessions, &event));
+                let mut changes = Vec::new();
+                self.relay.sessions.send_modify(|sessions| {
+                    changes = status_changes(&self.relay.workspace, sessions.as_ref(), &event);
+                    apply(sessions, &event);
+                });
                 let _ = self.relay.events.send(event);
+                for change in changes {
+                    let _ = self.relay.status_events.send(change);
+                }
             }
             WorkerOutput::Reply { id, result } => {
                 if let Some(reply) = self.pending.remove(&id) {

@@ -209,13 +209,17 @@ impl WorkspaceService {
         let Ok(_serialized) = self.name_lock(name).try_lock_owned() else {
             return;
         };
-        if self.state.workspace(name).is_some()
-            && tokio::time::timeout(
-                WORKER_CHECK_PATIENCE,
-                self.update_worker_if_changed(container),
-            )
-            .await
-            .is_err()
+        if self.state.workspace(name).is_none() {
+            return;
+        }
+        // Connected to every running workspace's sessions, so a status change anywhere is heard.
+        self.sessions.index(name, container);
+        if tokio::time::timeout(
+            WORKER_CHECK_PATIENCE,
+            self.update_worker_if_changed(container),
+        )
+        .await
+        .is_err()
         {
             tracing::warn!("checking the perry-worker of {container} took too long; gave up");
         }
@@ -1171,6 +1175,7 @@ impl WorkspaceService {
         );
         if ready.is_ok() {
             synced.extend(self.install_hooks(&container).await);
+            self.sessions.index(&record.name, &container);
         }
         for item in synced {
             if let Some(error) = item.error {

@@ -1,0 +1,69 @@
+//! `GET /events` → WebSocket of JSON text frames, one [`StatusEvent`] each: a snapshot of every
+//! session that has a status (across all running workspaces) on connect, then each change as it
+//! happens. A socket that falls too far behind gets a fresh snapshot instead of what it missed.
+//! Closes with 1001 when the agent shuts down.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use perry_api::sessions::StatusEvent;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::Agent;
+
+/// The token and Origin were checked in front of every socket route.
+pub async fn handle(State(agent): State<Arc<Agent>>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade.on_upgrade(move |socket| serve(agent, socket))
+}
+
+async fn serve(agent: Arc<Agent>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    // Subscribed before the snapshot is taken, so no change falls between the two.
+    let mut changes = agent.sessions.status_events();
+    let snapshot = StatusEvent::Snapshot {
+        sessions: agent.sessions.statuses(),
+    };
+    if send(&mut sink, &snapshot).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            change = changes.recv() => match change {
+                Ok(change) => {
+                    if send(&mut sink, &change).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let sessions = agent.sessions.statuses();
+                    if send(&mut sink, &StatusEvent::Snapshot { sessions }).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            () = agent.sessions.shutting_down() => {
+                let _ = sink.send(Message::Close(Some(CloseFrame {
+                    code: 1001,
+                    reason: "agent shutting down".into(),
+                })))
+                .await;
+                return;
+            }
+            message = stream.next() => match message {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
+
+async fn send(sink: &mut Sink, event: &StatusEvent) -> Result<(), axum::Error> {
+    let text = serde_json::to_string(event).unwrap_or_default();
+    sink.send(Message::Text(text.into())).await
+}
