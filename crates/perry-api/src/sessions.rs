@@ -106,6 +106,24 @@ pub enum SessionState {
     Ended,
 }
 
+impl SessionState {
+    /// The name on the wire (`needs_input`), for text output and command lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionState::Working => "working",
+            SessionState::NeedsInput => "needs_input",
+            SessionState::Idle => "idle",
+            SessionState::Error => "error",
+            SessionState::Ended => "ended",
+        }
+    }
+
+    /// Whether the person is waiting to hear of it: a question asked, a turn that failed.
+    pub fn needs_the_person(self) -> bool {
+        matches!(self, SessionState::NeedsInput | SessionState::Error)
+    }
+}
+
 /// A session's state, since when, and for `needs_input` what is asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]

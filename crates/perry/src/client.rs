@@ -464,9 +464,20 @@ impl AgentClient {
                     .body()
                     .as_ref()
                     .and_then(|body| serde_json::from_slice::<Value>(body).ok())
-                    .and_then(|body| body["json"]["message"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| status.to_string());
-                anyhow::bail!("{message}")
+                    .and_then(|body| body["json"]["message"].as_str().map(str::to_owned));
+                match message {
+                    Some(message) => anyhow::bail!("{message}"),
+                    // A page where a socket should be: an agent from before this endpoint.
+                    None if status.is_success() => anyhow::bail!(
+                        "the agent at {} has no WebSocket at {}: it is older than this perry ({}); upgrade it",
+                        self.base_url,
+                        url.split_once("://")
+                            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+                            .unwrap_or(url),
+                        env!("CARGO_PKG_VERSION")
+                    ),
+                    None => anyhow::bail!("{status}"),
+                }
             }
             Err(error) => Err(self.unreachable(&error)),
         }

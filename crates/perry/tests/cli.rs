@@ -537,6 +537,84 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
     assert!(row.contains("claude-code"), "{table}");
     assert!(row.contains("Fix the broken footer links"), "{table}");
 
+    // `perry watch` hears the session's coding agent ask for permission (its hook, run in the
+    // workspace as Claude Code runs it): a JSON line, the --exec command with the change, and
+    // the STATUS column of `perry sessions`.
+    let exec_out = tempfile::tempdir().unwrap();
+    let mut watch = agent
+        .perry_command(&[
+            "watch",
+            "--json",
+            "--state",
+            "needs_input,error",
+            "--exec",
+            &format!(
+                "cat > {}/\"$PERRY_WORKSPACE-$PERRY_STATE\".json",
+                exec_out.path().display()
+            ),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut watched =
+        std::io::BufRead::lines(std::io::BufReader::new(watch.stdout.take().unwrap()));
+    // The socket is open once the CLI says so on stderr; give it a moment to subscribe.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let hook = json!({"session_id": id, "hook_event_name": "PermissionRequest",
+        "tool_name": "Bash", "tool_input": {"command": "rm -rf dist"}});
+    let asked = ssh(
+        &agent,
+        port,
+        &[],
+        &format!(
+            "printf '%s' '{hook}' | /usr/local/bin/perry-worker event claude; \
+             printf '%s' '{}' | /usr/local/bin/perry-worker event claude",
+            json!({"session_id": id, "hook_event_name": "PostToolUse", "tool_name": "Bash"})
+        ),
+    );
+    assert!(asked.status.success(), "{}", text(&asked.stderr));
+    let line = watched.next().expect("a change").unwrap();
+    let change: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(change["workspace"], "chat", "{change}");
+    assert_eq!(change["state"], "needs_input", "{change}");
+    assert_eq!(change["session"]["sessionId"], id, "{change}");
+    assert_eq!(change["session"]["status"]["detail"], "Bash: rm -rf dist");
+    let exec_file = exec_out.path().join("chat-needs_input.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !exec_file.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let exec_change: Value =
+        serde_json::from_str(&std::fs::read_to_string(&exec_file).unwrap()).unwrap();
+    assert_eq!(exec_change, change, "--exec gets the change on stdin");
+    // The PostToolUse after it made the session work again: in the STATUS column, and not
+    // printed by a watch asked for needs_input and error only.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let table = loop {
+        let table = assert_success(&agent.perry(&["sessions", "chat"]), "perry sessions");
+        let working = table
+            .lines()
+            .any(|row| row.contains(id) && row.contains("working"));
+        if working || std::time::Instant::now() > deadline {
+            break table;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(table.contains("STATUS"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|row| row.contains(id) && row.contains("working")),
+        "{table}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    watch.kill().unwrap();
+    let _ = watch.wait();
+    assert!(
+        watched.next().is_none(),
+        "only needs_input and error were asked for"
+    );
+
     let conversation = assert_success(
         &agent.perry(&["sessions", "chat", id]),
         "perry sessions chat <id>",

@@ -18,6 +18,7 @@ mod start;
 mod stop;
 mod sync;
 mod tui;
+mod watch;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -70,6 +71,9 @@ enum Command {
     Ports(ports::Args),
     /// Coding-agent sessions of a workspace: the list, one conversation, or live changes.
     Sessions(sessions::Args),
+    /// Every coding-agent session's status changes (needs input, idle, error, …) across all
+    /// workspaces and agents, as they happen; `--exec` runs a command on each.
+    Watch(watch::Args),
     /// Workspaces, live, in a terminal UI (what `perry` alone opens in a terminal).
     Tui(tui::Args),
     /// Show the agent's version, host, Docker version and DinD mode.
@@ -143,6 +147,7 @@ impl Cli {
             Command::Logs(args) => logs::run(&context, args).await,
             Command::Ports(args) => ports::run(&context, args).await,
             Command::Sessions(args) => sessions::run(&context, args).await,
+            Command::Watch(args) => watch::run(&context, args).await,
             Command::Tui(args) => tui::run(&context, args).await,
             Command::Info(args) => info::run(&context, args).await,
             Command::Build(args) => build::run(&context, args).await,

@@ -126,17 +126,37 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
 pub fn sessions_table(sessions: &[SessionInfo]) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
-    table.set_header(["ID", "AGENT", "MESSAGES", "LAST ACTIVITY", "TITLE"]);
+    table.set_header([
+        "ID",
+        "AGENT",
+        "STATUS",
+        "MESSAGES",
+        "LAST ACTIVITY",
+        "TITLE",
+    ]);
     for session in sessions {
         table.add_row([
             session.session_id.clone(),
             session.agent.as_str().to_owned(),
+            status_cell(session),
             session.message_count.to_string(),
             session.last_activity.clone(),
             shorten(&session.title, 60),
         ]);
     }
     table.to_string()
+}
+
+/// A session's status as a table cell: the state, and what is asked when it waits for input.
+pub fn status_cell(session: &SessionInfo) -> String {
+    let Some(status) = &session.status else {
+        return "-".to_owned();
+    };
+    let state = status.state.as_str();
+    match &status.detail {
+        Some(detail) => format!("{state}: {}", shorten(detail, 40)),
+        None => state.to_owned(),
+    }
 }
 
 /// One message as a person reads it in a terminal: who and when, the text, the tools called.
@@ -159,7 +179,7 @@ pub fn conversation_entry(message: &Message) -> String {
     entry
 }
 
-fn shorten(text: &str, max: usize) -> String {
+pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

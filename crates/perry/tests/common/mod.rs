@@ -219,13 +219,19 @@ impl AgentProcess {
     }
 
     pub fn perry(&self, args: &[&str]) -> Output {
-        Command::new(PERRY)
+        self.perry_command(args).output().unwrap()
+    }
+
+    /// `perry` with `args` pointed at this agent, to be run by the caller (one that keeps
+    /// running, like `perry watch`).
+    pub fn perry_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(PERRY);
+        command
             .args(args)
             .env("PERRY_CONFIG_DIR", self.dir.path())
             .env("PERRY_WORKER", format!("{}:{}", self.host(), self.port))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+            .env("NO_COLOR", "1");
+        command
     }
 
     /// `perry` as a person on the agent's machine runs it: no address given, so the CLI finds

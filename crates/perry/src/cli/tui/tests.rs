@@ -320,8 +320,18 @@ fn the_sessions_view_lists_the_sessions_of_a_page() {
             "projectPath": "/home/workspace/app",
             "resumeCommand": "claude --resume abc123",
             "somethingNew": {"ignored": true},
+        }, {
+            "sessionId": "def456",
+            "title": "Publish the package",
+            "agent": "claude-code",
+            "messageCount": 3,
+            "lastActivity": "2025-01-02T03:00:00Z",
+            "projectPath": "/home/workspace/app",
+            "resumeCommand": "claude --resume def456",
+            "status": {"state": "needs_input", "since": "2025-01-02T03:00:01Z",
+                       "detail": "Bash: npm publish"},
         }],
-        "total": 1,
+        "total": 2,
         "hasMore": false,
     }))
     .unwrap();
@@ -335,6 +345,8 @@ fn the_sessions_view_lists_the_sessions_of_a_page() {
         row.contains("claude-code") && row.contains("12") && row.contains("2025-01-02T03:04:05Z"),
         "{row}"
     );
+    let asking = line_with(&lines, "def456");
+    assert!(asking.contains("needs_input: Bash"), "{asking}");
 
     app.apply(Outcome::Sessions {
         workspace: "alpha".to_owned(),

@@ -309,25 +309,39 @@ fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &
         Sessions::Loaded(rows) => {
             let table = Table::new(
                 rows.iter().map(|row| {
+                    // A session that waits for the person (or failed) stands out.
+                    let status_style = match row.status.as_ref().map(|status| status.state) {
+                        Some(state) if state.needs_the_person() => palette.error,
+                        _ => Style::default(),
+                    };
                     Row::new([
-                        row.title.clone(),
-                        row.agent.as_str().to_owned(),
-                        row.message_count.to_string(),
-                        row.last_activity.clone(),
-                        row.session_id.clone(),
+                        Cell::from(row.title.clone()),
+                        Cell::from(row.agent.as_str()),
+                        Cell::from(super::super::sessions::status_cell(row)).style(status_style),
+                        Cell::from(row.message_count.to_string()),
+                        Cell::from(row.last_activity.clone()),
+                        Cell::from(row.session_id.clone()),
                     ])
                 }),
                 [
                     Constraint::Fill(1),
                     Constraint::Length(12),
+                    Constraint::Fill(1),
                     Constraint::Length(8),
                     Constraint::Length(25),
                     Constraint::Length(12),
                 ],
             )
             .header(
-                Row::new(["TITLE", "AGENT", "MESSAGES", "LAST ACTIVITY", "ID"])
-                    .style(palette.title),
+                Row::new([
+                    "TITLE",
+                    "AGENT",
+                    "STATUS",
+                    "MESSAGES",
+                    "LAST ACTIVITY",
+                    "ID",
+                ])
+                .style(palette.title),
             )
             .block(block);
             frame.render_widget(table, area);
