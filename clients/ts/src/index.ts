@@ -9,6 +9,8 @@ export * from './terminal-protocol.ts';
 export { diagnoseRefusedTerminal, TerminalConnection } from './terminal-connection.ts';
 export type { ConnectionOptions, ConnectionStatus, Diagnosis, TerminalSocket } from './terminal-connection.ts';
 export * from './session-events.ts';
+export * from './status-events.ts';
+export { socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
 export * from './transcript.ts';
 export * from './resume.ts';
 export { TERMINAL_THEME } from './terminal-theme.ts';

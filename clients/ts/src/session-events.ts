@@ -2,7 +2,7 @@
 // React, no DOM, so they are easy to test (shared by the web UI and the phone app).
 
 import type { SessionAgent, SessionEvent, SessionInfo } from './api.gen.ts';
-import { closeQuietly } from './socket.ts';
+import { followSocket, socketReconnectDelay, socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
 
 const AGENTS: readonly SessionAgent[] = ['claude-code', 'opencode', 'codex'];
 
@@ -87,18 +87,10 @@ export function applySessionEvent(sessions: readonly SessionInfo[] | undefined, 
 }
 
 /** Backoff for reconnecting the sessions socket: 1 s, 2 s, 4 s … up to 30 s. */
-export function sessionsReconnectDelay(attempt: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempt), 30_000);
-}
+export const sessionsReconnectDelay = socketReconnectDelay;
 
 export function sessionsSocketUrl(origin: string, workspaceName: string, token: string | null): string {
-  const url = new URL(origin);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/sessions/${encodeURIComponent(workspaceName)}`;
-  url.search = '';
-  url.hash = '';
-  if (token) url.searchParams.set('token', token);
-  return url.toString();
+  return socketUrl(origin, `/sessions/${encodeURIComponent(workspaceName)}`, token);
 }
 
 /**
@@ -106,16 +98,10 @@ export function sessionsSocketUrl(origin: string, workspaceName: string, token: 
  * `connecting` it is being opened (again), `polling` it could not be opened, so the caller asks
  * for the list every few seconds meanwhile.
  */
-export type SessionsFeed = 'live' | 'connecting' | 'polling';
+export type SessionsFeed = SocketFeed;
 
 /** The part of the WebSocket API (browsers, React Native) the sessions feed uses. */
-export interface SessionsSocket {
-  readonly readyState: number;
-  onopen: (() => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
-  close(code?: number, reason?: string): void;
-}
+export type SessionsSocket = EventSocket;
 
 export interface WatchSessionsOptions {
   origin: string;
@@ -133,46 +119,12 @@ export interface WatchSessionsOptions {
  * backoff. Returns the function that stops it.
  */
 export function watchSessions(options: WatchSessionsOptions): () => void {
-  const createSocket =
-    options.createSocket ??
-    ((url: string) => new (globalThis as unknown as { WebSocket: new (url: string) => SessionsSocket }).WebSocket(url));
-  let socket: SessionsSocket | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let attempt = 0;
-  let stopped = false;
-  const connect = () => {
-    const current = createSocket(sessionsSocketUrl(options.origin, options.workspaceName, options.token));
-    socket = current;
-    let opened = false;
-    current.onopen = () => {
-      if (stopped) return;
-      opened = true;
-      attempt = 0;
-      options.onFeed('live');
-    };
-    current.onmessage = (message) => {
-      if (typeof message.data !== 'string') return;
-      const event = parseSessionEvent(message.data);
-      if (event) options.onEvent(event);
-    };
-    current.onclose = () => {
-      if (stopped || socket !== current) return;
-      socket = null;
-      // Never opened (refused: the workspace is stopping, its worker is starting, a proxy drops
-      // WebSockets): poll meanwhile. A drop after it was open: reconnect first.
-      options.onFeed(opened ? 'connecting' : 'polling');
-      if (opened) options.onGap?.();
-      timer = setTimeout(connect, sessionsReconnectDelay(attempt));
-      attempt += 1;
-    };
-  };
-  options.onFeed('connecting');
-  connect();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    const current = socket;
-    socket = null;
-    if (current) closeQuietly(current);
-  };
+  return followSocket({
+    url: sessionsSocketUrl(options.origin, options.workspaceName, options.token),
+    parse: parseSessionEvent,
+    onEvent: options.onEvent,
+    onFeed: options.onFeed,
+    ...(options.onGap ? { onGap: options.onGap } : {}),
+    ...(options.createSocket ? { createSocket: options.createSocket } : {}),
+  });
 }

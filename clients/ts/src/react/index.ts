@@ -6,3 +6,4 @@ export { followSessions, type FollowSessionsOptions } from './follow-sessions.ts
 export { sessionKeys } from './session-keys.ts';
 export { useSessions, type LiveSessions, type UseSessionsOptions } from './use-sessions.ts';
 export { useTranscript, type TranscriptState } from './use-transcript.ts';
+export { useStatusFeed, type StatusChange, type StatusFeed } from './use-status-feed.ts';

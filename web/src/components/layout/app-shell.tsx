@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { Outlet } from 'react-router';
 
 import { Button } from '@/components/ui/button';
+import { AttentionProvider } from '@/features/attention/attention';
+import { NotificationsButton } from '@/features/attention/notifications-button';
 import { Sheet, SheetContent, SheetDescription, SheetTitle, SheetTrigger } from '@/components/ui/sheet';
 
 import { Breadcrumbs } from './breadcrumbs';
@@ -16,6 +18,7 @@ import { UserMenu } from './user-menu';
 export function AppShell() {
   const [drawerOpen, setDrawerOpen] = useState(false);
   return (
+    <AttentionProvider>
     <div className="flex min-h-dvh">
       <aside className="sticky top-0 hidden h-dvh w-60 shrink-0 border-r border-sidebar-border bg-sidebar md:block">
         <SidebarContent />
@@ -37,6 +40,7 @@ export function AppShell() {
           <Logo className="md:hidden" />
           <Breadcrumbs />
           <div className="ml-auto flex items-center gap-1">
+            <NotificationsButton />
             <ThemeToggle />
             <UserMenu />
           </div>
@@ -47,5 +51,6 @@ export function AppShell() {
         </main>
       </div>
     </div>
+    </AttentionProvider>
   );
 }

@@ -1,6 +1,8 @@
 import { Boxes, Server } from 'lucide-react';
 import { NavLink } from 'react-router';
 
+import { useWaitingWorkspaces } from '@/features/attention/attention';
+import { WorkspaceWaiting } from '@/features/attention/status-badges';
 import { useFleetAgents } from '@/features/fleet/api';
 import { useWorkspaces } from '@/features/workspaces/api';
 import { PeerScope, useScope, useWorkspacePath } from '@/lib/api';
@@ -47,17 +49,21 @@ function SidebarWorkspaces({ fleet, onNavigate }: { fleet: boolean; onNavigate?:
   const { agent } = useScope();
   const workspaces = useWorkspaces();
   const toWorkspace = useWorkspacePath();
+  const waiting = useWaitingWorkspaces();
   const title = fleet ? (agent ?? 'This agent') : 'Workspaces';
   if (!workspaces.data || (workspaces.data.length === 0 && !fleet)) return null;
+  // Those where a coding agent waits for the person come first.
+  const ordered = [...workspaces.data.filter((w) => waiting.has(w.name)), ...workspaces.data.filter((w) => !waiting.has(w.name))];
   return (
     <nav aria-label={fleet ? `Workspaces on ${title}` : 'Workspaces'} className="flex flex-col">
       <p className="px-2 pb-1.5 text-xs font-medium text-muted-foreground">{title}</p>
       <ul className="grid gap-0.5">
-        {workspaces.data.map((workspace) => (
+        {ordered.map((workspace) => (
           <li key={workspace.name}>
             <NavLink to={toWorkspace(workspace.name)} className={navItemClass} onClick={onNavigate}>
               <StatusDot status={workspace.status} />
               <span className="truncate">{workspace.name}</span>
+              <WorkspaceWaiting name={workspace.name} className="ml-auto" />
             </NavLink>
           </li>
         ))}

@@ -15,6 +15,7 @@ import { Conversation } from './conversation';
 import { hasOlder } from '@perry/client';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
+import { SessionStatusBadge } from '@/features/attention/status-badges';
 import { useWorkspacePath } from '@/lib/api';
 
 export interface ConversationViewProps {
@@ -86,10 +87,17 @@ export default function ConversationView({ workspaceName, sessionId, session, li
           <div className="grid min-w-0 flex-1 gap-1.5 pt-1">
             <div className="flex min-w-0 flex-wrap items-center gap-2">
               {session && <AgentBadge agent={session.agent} />}
+              {session && <SessionStatusBadge status={session.status} />}
               <h2 className="min-w-0 font-semibold break-words" title={session?.title}>
                 {session?.title || (gone ? 'Session' : 'Untitled session')}
               </h2>
             </div>
+            {session?.status?.state === 'needs_input' && (
+              <p className="text-sm text-warning">
+                {session.status.detail ? `Waiting for you: ${session.status.detail}` : 'Waiting for your input'} — answer it in the terminal
+                where the session runs.
+              </p>
+            )}
             {session && <SessionMeta session={session} now={now} />}
             {gone && !newest.isPending && <p className="text-xs text-muted-foreground">This session is no longer in the workspace's list.</p>}
           </div>

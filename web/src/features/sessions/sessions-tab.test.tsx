@@ -35,13 +35,16 @@ const NEWER = session('s2', { title: 'Fix the parser', messageCount: 12, lastAct
 
 /** A WebSocket the test drives from the server's side. */
 class FakeSocket {
+  /** The `/sessions/…` sockets, in order. */
   static all: FakeSocket[] = [];
+  /** The `/events` sockets (status across workspaces), in order. */
+  static events: FakeSocket[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
   closed = false;
   constructor(readonly url: string) {
-    FakeSocket.all.push(this);
+    (new URL(url).pathname === '/events' ? FakeSocket.events : FakeSocket.all).push(this);
   }
   close() {
     this.closed = true;
@@ -66,6 +69,7 @@ class FakeSocket {
 
 beforeEach(() => {
   FakeSocket.all = [];
+  FakeSocket.events = [];
   vi.stubGlobal('WebSocket', FakeSocket);
   localStorage.setItem(TOKEN_STORAGE_KEY, 'good');
   window.history.pushState({}, '', '/workspaces/alpha/sessions');
@@ -84,6 +88,35 @@ function agentWith(sessions: SessionInfo[], extra: Record<string, (input: unknow
 const titles = (list: HTMLElement) => within(list).getAllByRole('heading').map((heading) => heading.textContent);
 
 describe('the Sessions tab', () => {
+  it('shows who needs the person: status badges, those first, the sidebar count and the tab title', async () => {
+    const waiting = { ...OLDER, status: { state: 'needs_input' as const, since: '2026-01-04T00:00:00Z', detail: 'Bash: npm publish' } };
+    agentWith([OLDER, NEWER]);
+    renderApp();
+    const list = await screen.findByRole('list', { name: 'Sessions' });
+    expect(titles(list)).toEqual(['Fix the parser', 'Older work']);
+    expect(document.title).toBe('Perry');
+    await waitFor(() => expect(FakeSocket.events).toHaveLength(1));
+    const events = FakeSocket.events[0]!;
+    expect(events.url).toBe(`ws://${window.location.host}/events?token=good`);
+    events.open();
+    await events.send({ type: 'snapshot', sessions: [] });
+    // The workspace's own socket says the session now waits, and /events says so for the page.
+    await FakeSocket.last().send({ type: 'updated', session: waiting });
+    await events.send({ type: 'changed', workspace: 'alpha', session: waiting, previous: 'working' });
+    expect(titles(list)).toEqual(['Older work', 'Fix the parser']);
+    const row = within(list).getByRole('listitem', { name: 'Older work' });
+    expect(within(row).getByText('Needs you')).toBeInTheDocument();
+    expect(within(row).getByText('Bash: npm publish')).toBeInTheDocument();
+    expect(document.title).toBe('(1) Perry');
+    const sidebar = screen.getByRole('navigation', { name: 'Workspaces' });
+    expect(within(sidebar).getByLabelText('1 session needs you')).toBeInTheDocument();
+    // Answered: working again, and the counts go.
+    const working = { ...waiting, status: { state: 'working' as const, since: '2026-01-04T00:01:00Z' } };
+    await events.send({ type: 'changed', workspace: 'alpha', session: working, previous: 'needs_input' });
+    expect(document.title).toBe('Perry');
+    expect(within(sidebar).queryByLabelText('1 session needs you')).toBeNull();
+  });
+
   it('lists sessions newest first with tool, count, time and project, and resume actions', async () => {
     const agent = agentWith([OLDER, NEWER]);
     renderApp();

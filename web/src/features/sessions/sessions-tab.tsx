@@ -16,7 +16,8 @@ import { cn } from '@/lib/utils';
 
 import { AGENT_ORDER, AGENTS, AgentBadge } from './agents';
 import { useDebounced, useSessions, useSessionSearch, type SessionsFeed } from './api';
-import { sessionKey } from '@perry/client';
+import { attentionFirst, sessionKey } from '@perry/client';
+import { SessionStatusBadge } from '@/features/attention/status-badges';
 import { ResumeButton } from './resume-button';
 import { SessionMeta } from './session-meta';
 import { useWorkspacePath } from '@/lib/api';
@@ -97,7 +98,8 @@ function SessionsList({ workspaceName, sessions }: { workspaceName: string; sess
   const search = useSessionSearch(workspaceName, debounced, sessions.isSuccess);
   const now = useNow();
 
-  const all = useMemo(() => sessions.data ?? [], [sessions.data]);
+  // Newest first, those that need the person before the rest.
+  const all = useMemo(() => attentionFirst(sessions.data ?? []), [sessions.data]);
   const counts = useMemo(() => {
     const byAgent: Record<string, number> = {};
     for (const session of all) byAgent[session.agent] = (byAgent[session.agent] ?? 0) + 1;
@@ -251,6 +253,7 @@ function SessionRow({ workspaceName, session, now }: { workspaceName: string; se
       <div className="grid min-w-0 flex-1 gap-1.5">
         <div className="flex min-w-0 items-center gap-2">
           <AgentBadge agent={session.agent} />
+          <SessionStatusBadge status={session.status} />
           <h3 className="min-w-0 truncate font-medium">
             {/* The whole row opens the conversation; the buttons sit above this link. */}
             <Link
@@ -262,6 +265,11 @@ function SessionRow({ workspaceName, session, now }: { workspaceName: string; se
             </Link>
           </h3>
         </div>
+        {session.status?.state === 'needs_input' && session.status.detail && (
+          <p className="truncate text-sm text-warning" title={session.status.detail}>
+            {session.status.detail}
+          </p>
+        )}
         <SessionMeta session={session} now={now} />
       </div>
       <div className="flex shrink-0 items-center gap-1">

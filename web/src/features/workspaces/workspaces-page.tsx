@@ -11,7 +11,9 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelativeTime } from '@/lib/format';
 
+import { useWaitingWorkspaces } from '@/features/attention/attention';
 import { AgentSection } from '@/features/fleet/agent-section';
+import { WorkspaceWaiting } from '@/features/attention/status-badges';
 import { useFleetAgents } from '@/features/fleet/api';
 import { PeerScope } from '@/lib/api';
 
@@ -50,6 +52,7 @@ export function WorkspaceList() {
   const workspaces = useWorkspaces();
   const pending = usePendingCreates();
   const [filter, setFilter] = useState('');
+  const waiting = useWaitingWorkspaces();
 
   // Creations this page started show at once, before the agent's list includes them.
   const rows = useMemo(() => {
@@ -57,10 +60,13 @@ export function WorkspaceList() {
     const placeholders = pending
       .filter((name) => !listed.some((workspace) => workspace.name === name))
       .map((name): Workspace => ({ name, status: 'creating', created: new Date().toISOString(), image: '', ports: { ssh: 0 } }));
-    const all = [...listed, ...placeholders].sort((a, b) => a.name.localeCompare(b.name));
+    // By name, those where a coding agent waits for the person first.
+    const all = [...listed, ...placeholders].sort(
+      (a, b) => Number(waiting.has(b.name)) - Number(waiting.has(a.name)) || a.name.localeCompare(b.name),
+    );
     const needle = filter.trim().toLowerCase();
     return needle ? all.filter((workspace) => workspace.name.includes(needle) || workspace.image.toLowerCase().includes(needle)) : all;
-  }, [workspaces.data, pending, filter]);
+  }, [workspaces.data, pending, filter, waiting]);
 
   const total = (workspaces.data?.length ?? 0) + pending.length;
 
@@ -143,13 +149,16 @@ function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeh
   return (
     <TableRow data-workspace={workspace.name} aria-label={workspace.name}>
       <TableCell className="max-w-[10rem] pl-4 sm:max-w-none">
-        {placeholder ? (
-          <span className="font-medium">{workspace.name}</span>
-        ) : (
-          <Link to={href} className="block truncate font-medium hover:underline focus-visible:underline focus-visible:outline-none">
-            {workspace.name}
-          </Link>
-        )}
+        <div className="flex min-w-0 items-center gap-2">
+          {placeholder ? (
+            <span className="font-medium">{workspace.name}</span>
+          ) : (
+            <Link to={href} className="block truncate font-medium hover:underline focus-visible:underline focus-visible:outline-none">
+              {workspace.name}
+            </Link>
+          )}
+          {!placeholder && <WorkspaceWaiting name={workspace.name} />}
+        </div>
         {(workspace.status === 'error' || workspace.status === 'unreachable') && workspace.error && (
           <p className="mt-0.5 max-w-xs truncate text-xs text-destructive" title={workspace.error}>
             {workspace.error}

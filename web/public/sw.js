@@ -1,0 +1,22 @@
+// Perry's service worker: shows the notifications the page asks for (a coding agent needs you,
+// or is done) and opens the session when one is clicked, in the Perry tab if there is one.
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const target = new URL(event.notification.data?.url ?? '/', self.location.origin);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((client) => new URL(client.url).origin === target.origin);
+      if (open) {
+        await open.focus();
+        // The page routes it itself: no reload, its terminals stay attached.
+        open.postMessage({ type: 'perry:open', path: target.pathname + target.search });
+        return;
+      }
+      await self.clients.openWindow(target.href);
+    })(),
+  );
+});

@@ -1,0 +1,68 @@
+import type { StatusAlert } from '@perry/client';
+
+/** Where the service worker lives (web/public/sw.js, served at the root so it covers every page). */
+const WORKER_URL = '/sw.js';
+
+export type NotificationSupport = 'granted' | 'denied' | 'default' | 'insecure' | 'unsupported';
+
+/**
+ * Whether this page can show notifications, and what the person said. Browsers allow them on
+ * HTTPS and localhost only: an agent reached over plain HTTP on a network gets `insecure`.
+ */
+export function notificationSupport(): NotificationSupport {
+  if (typeof window === 'undefined') return 'unsupported';
+  if (!window.isSecureContext) return 'insecure';
+  if (!('Notification' in window)) return 'unsupported';
+  return Notification.permission;
+}
+
+/** Registers the service worker that shows notifications and opens their session; null where there is none. */
+export async function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return null;
+  try {
+    return await navigator.serviceWorker.register(WORKER_URL, { scope: '/' });
+  } catch {
+    return null;
+  }
+}
+
+/** Asks the person, once, whether Perry may notify them. */
+export async function requestPermission(): Promise<NotificationSupport> {
+  if (notificationSupport() !== 'default') return notificationSupport();
+  await Notification.requestPermission();
+  await registerServiceWorker();
+  return notificationSupport();
+}
+
+/**
+ * Shows `alert` when the page is not in front (in front, the badges and the title say it), so
+ * the person hears of it in another tab or app. Through the service worker, whose click opens
+ * `path`; without one, a page notification that does the same.
+ */
+export async function showAlert(alert: StatusAlert, path: string, open: (path: string) => void): Promise<boolean> {
+  if (document.visibilityState === 'visible' || notificationSupport() !== 'granted') return false;
+  const options: NotificationOptions = { body: alert.body, tag: alert.tag, data: { url: path }, icon: '/favicon.svg' };
+  const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration('/') : undefined;
+  if (registration) {
+    await registration.showNotification(alert.title, options);
+    return true;
+  }
+  const notification = new Notification(alert.title, options);
+  notification.onclick = () => {
+    window.focus();
+    open(path);
+    notification.close();
+  };
+  return true;
+}
+
+/** Calls `open` with the path of each notification the person clicks (the service worker posts it). */
+export function onNotificationClick(open: (path: string) => void): () => void {
+  if (!('serviceWorker' in navigator)) return () => undefined;
+  const listener = (event: MessageEvent) => {
+    const data = event.data as { type?: unknown; path?: unknown } | null;
+    if (data?.type === 'perry:open' && typeof data.path === 'string' && data.path.startsWith('/')) open(data.path);
+  };
+  navigator.serviceWorker.addEventListener('message', listener);
+  return () => navigator.serviceWorker.removeEventListener('message', listener);
+}
