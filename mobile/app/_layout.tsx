@@ -4,6 +4,7 @@ import { StatusBar } from 'expo-status-bar';
 import { useState } from 'react';
 
 import { AgentsProvider } from '../src/agents/agents-context';
+import { AttentionProvider } from '../src/attention/attention-context';
 import { deviceCache, deviceSecrets } from '../src/agents/storage';
 import { createQueryClient } from '../src/query-client';
 import { colors } from '../src/ui/theme';
@@ -15,6 +16,7 @@ export default function RootLayout() {
   return (
     <QueryClientProvider client={queryClient}>
       <AgentsProvider storage={storage} cache={cache}>
+        <AttentionProvider>
         <StatusBar style="light" />
         <Stack
           screenOptions={{
@@ -33,6 +35,7 @@ export default function RootLayout() {
           <Stack.Screen name="workspaces/[name]/sessions" options={{ title: 'Sessions' }} />
           <Stack.Screen name="workspaces/[name]/session" options={{ title: 'Session' }} />
         </Stack>
+        </AttentionProvider>
       </AgentsProvider>
     </QueryClientProvider>
   );

@@ -14,6 +14,7 @@ import TerminalScreen from '../app/workspaces/[name]/terminal';
 import WorkspacesScreen from '../app/workspaces/index';
 import NewWorkspaceScreen from '../app/workspaces/new';
 import { AgentsProvider } from '../src/agents/agents-context';
+import { AttentionProvider } from '../src/attention/attention-context';
 import type { KeyValueStore } from '../src/agents/storage';
 import { createQueryClient } from '../src/query-client';
 
@@ -68,7 +69,9 @@ export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initi
       _layout: () => (
         <QueryClientProvider client={queryClient}>
           <AgentsProvider storage={storage} cache={cache} fetchImpl={fetchImpl}>
-            <Slot />
+            <AttentionProvider>
+              <Slot />
+            </AttentionProvider>
           </AgentsProvider>
         </QueryClientProvider>
       ),

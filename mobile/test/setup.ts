@@ -8,3 +8,7 @@ jest.mock('react-native-webview', () => {
 // The page's HTML is loaded with import(), which jest's CommonJS modules cannot do; the stand-in
 // WebView above would not run it anyway.
 jest.mock('../src/terminal/page-html', () => ({ useTerminalPageHtml: () => '<!doctype html><title>terminal</title>' }));
+
+// expo-notifications' native side is not in jest: a stand-in that records what the app shows
+// and lets a test tap a notification (`tap`), as the phone would deliver it.
+jest.mock('expo-notifications', () => jest.requireActual('./notifications-stand-in'));

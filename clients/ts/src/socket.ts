@@ -54,8 +54,23 @@ export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let attempt = 0;
   let stopped = false;
+  const retry = (opened: boolean) => {
+    // Never opened (refused: the workspace is stopping, its worker is starting, a proxy drops
+    // WebSockets): poll meanwhile. A drop after it was open: reconnect first.
+    options.onFeed(opened ? 'connecting' : 'polling');
+    if (opened) options.onGap?.();
+    timer = setTimeout(connect, socketReconnectDelay(attempt));
+    attempt += 1;
+  };
   const connect = () => {
-    const current = createSocket(options.url);
+    let current: EventSocket;
+    try {
+      current = createSocket(options.url);
+    } catch {
+      // No WebSocket here, or a URL it refuses: the same as a socket that never opened.
+      retry(false);
+      return;
+    }
     socket = current;
     let opened = false;
     current.onopen = () => {
@@ -72,12 +87,7 @@ export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
     current.onclose = () => {
       if (stopped || socket !== current) return;
       socket = null;
-      // Never opened (refused: the workspace is stopping, its worker is starting, a proxy drops
-      // WebSockets): poll meanwhile. A drop after it was open: reconnect first.
-      options.onFeed(opened ? 'connecting' : 'polling');
-      if (opened) options.onGap?.();
-      timer = setTimeout(connect, socketReconnectDelay(attempt));
-      attempt += 1;
+      retry(opened);
     };
   };
   options.onFeed('connecting');

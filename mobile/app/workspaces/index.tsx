@@ -3,6 +3,7 @@ import { Link, Stack, useRouter } from 'expo-router';
 import { FlatList, StyleSheet, Text, View } from 'react-native';
 
 import { useAgents } from '../../src/agents/agents-context';
+import { useWaitingWorkspaces, waitingFirst } from '../../src/attention/attention-context';
 import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { formatSeen } from '../../src/offline/last-known';
@@ -44,6 +45,7 @@ function SingleAgentList() {
   const router = useRouter();
   const { active } = useAgents();
   const workspaces = useWorkspaces();
+  const waiting = useWaitingWorkspaces(active?.url);
 
   return (
     <View style={styles.screen}>
@@ -70,7 +72,7 @@ function SingleAgentList() {
       ) : null}
       <FlatList<Workspace>
         testID="workspace-list"
-        data={workspaces.workspaces}
+        data={waitingFirst(workspaces.workspaces, waiting)}
         keyExtractor={(workspace) => workspace.name}
         refreshing={workspaces.isRefetching && !workspaces.isLoading}
         onRefresh={workspaces.refetch}
@@ -85,6 +87,7 @@ function SingleAgentList() {
         renderItem={({ item }) => (
           <WorkspaceRow
             workspace={item}
+            agentUrl={active?.url}
             label={`Workspace ${item.name}`}
             stale={workspaces.staleSince !== null}
             onPress={() => router.push({ pathname: '/workspaces/[name]', params: { name: item.name } })}

@@ -32,6 +32,7 @@ export function FleetList() {
       renderItem={({ item, section }) => (
         <WorkspaceRow
           workspace={item}
+          agentUrl={section.member.agent.url}
           label={`Workspace ${item.name} on ${agentName(section.member)}`}
           onPress={async () => {
             await select(section.member.agent.url);

@@ -1,20 +1,40 @@
 import type { Workspace } from '@perry/client';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
 
+import { useWaitingCount } from '../attention/attention-context';
 import { colors, spacing } from '../ui/theme';
 import { StatusBadge } from './status-badge';
 
 /**
- * One workspace in a list: its name, SSH port and status; `stale` when it is what the agent said
- * last, not what it says now. `label` names it for screen readers (and tests).
+ * One workspace in a list: its name, SSH port and status, and how many of its sessions need the
+ * person (on the agent at `agentUrl`); `stale` when it is what the agent said last, not what it
+ * says now. `label` names it for screen readers (and tests).
  */
-export function WorkspaceRow({ workspace, label, stale = false, onPress }: { workspace: Workspace; label: string; stale?: boolean; onPress: () => void }) {
+export function WorkspaceRow({
+  workspace,
+  agentUrl,
+  label,
+  stale = false,
+  onPress,
+}: {
+  workspace: Workspace;
+  agentUrl: string | undefined;
+  label: string;
+  stale?: boolean;
+  onPress: () => void;
+}) {
+  const waiting = useWaitingCount(agentUrl, workspace.name);
   return (
     <Pressable accessibilityRole="button" accessibilityLabel={label} style={({ pressed }) => [styles.row, stale && styles.stale, pressed && styles.pressed]} onPress={onPress}>
       <View style={styles.rowMain}>
         <Text style={styles.name}>{workspace.name}</Text>
         <Text style={styles.meta}>{workspace.ports.ssh ? `ssh port ${workspace.ports.ssh}` : 'no ssh port'}</Text>
       </View>
+      {waiting > 0 && (
+        <Text style={styles.waiting} accessibilityLabel={waiting === 1 ? '1 session needs you' : `${waiting} sessions need you`}>
+          {`🔔 ${waiting}`}
+        </Text>
+      )}
       <StatusBadge status={workspace.status} stale={stale} />
     </Pressable>
   );
@@ -34,4 +54,15 @@ const styles = StyleSheet.create({
   rowMain: { flex: 1, gap: 2 },
   name: { color: colors.text, fontSize: 17, fontWeight: '600' },
   meta: { color: colors.muted, fontSize: 13 },
+  waiting: {
+    color: colors.warning,
+    borderColor: colors.warning,
+    borderWidth: 1,
+    borderRadius: 999,
+    paddingHorizontal: 8,
+    paddingVertical: 2,
+    fontSize: 13,
+    fontWeight: '600',
+    overflow: 'hidden',
+  },
 });

@@ -1,4 +1,4 @@
-import { errorMessage, sessionKey, type SessionInfo } from '@perry/client';
+import { attentionFirst, errorMessage, sessionKey, type SessionInfo, type SessionState } from '@perry/client';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
 
@@ -7,6 +7,15 @@ import { AGENT_LOOKS, agentName } from '../../../src/sessions/agents';
 import { useSessions } from '../../../src/sessions/use-sessions';
 import { Notice } from '../../../src/ui/controls';
 import { colors, spacing } from '../../../src/ui/theme';
+
+/** How each session state reads in the list. */
+const STATE_LOOKS: Record<SessionState, { label: string; tint: string }> = {
+  working: { label: 'Working', tint: colors.accent },
+  needs_input: { label: '🔔 Needs you', tint: colors.warning },
+  idle: { label: 'Done', tint: colors.success },
+  error: { label: 'Error', tint: colors.danger },
+  ended: { label: 'Ended', tint: colors.muted },
+};
 
 const FEED_LABELS = { live: 'Live', connecting: 'Connecting…', polling: 'Updating every 5 s' } as const;
 
@@ -34,7 +43,7 @@ export default function SessionsScreen() {
       </View>
       <FlatList<SessionInfo>
         testID="session-list"
-        data={sessions.sessions}
+        data={attentionFirst(sessions.sessions)}
         keyExtractor={sessionKey}
         refreshing={sessions.isRefetching && !sessions.isLoading}
         onRefresh={sessions.refetch}
@@ -54,6 +63,12 @@ export default function SessionsScreen() {
             <Text style={styles.title} numberOfLines={2}>
               {item.title || '(untitled)'}
             </Text>
+            {item.status ? (
+              <Text style={[styles.status, { color: STATE_LOOKS[item.status.state].tint }]} testID={`session-status-${item.sessionId}`} numberOfLines={2}>
+                {STATE_LOOKS[item.status.state].label}
+                {item.status.state === 'needs_input' && item.status.detail ? `: ${item.status.detail}` : ''}
+              </Text>
+            ) : null}
             <View style={styles.metaRow}>
               <Text style={[styles.agent, { color: AGENT_LOOKS[item.agent]?.tint ?? colors.muted }]}>{agentName(item.agent)}</Text>
               <Text style={styles.meta}>
@@ -77,6 +92,7 @@ const styles = StyleSheet.create({
   banner: { paddingHorizontal: spacing(4), paddingTop: spacing(3) },
   feed: { color: colors.muted, fontSize: 13 },
   list: { padding: spacing(4), gap: spacing(2) },
+  status: { fontSize: 14, fontWeight: '600' },
   empty: { color: colors.muted, textAlign: 'center', marginTop: spacing(10), fontSize: 15 },
   row: { padding: spacing(4), borderRadius: 10, backgroundColor: colors.surface, gap: spacing(1) },
   pressed: { opacity: 0.8 },
