@@ -2,6 +2,9 @@
 //! - a line appended to a Claude Code transcript inside the workspace → its `updated` event on
 //!   `/sessions/:workspace` at the client (the appends go through one long-lived exec whose shell
 //!   appends each line it reads from stdin, so a sample costs one pipe write, not an exec start);
+//! - a coding agent's hook run in the workspace (`perry-worker event claude`, as Claude Code
+//!   runs it, through one long-lived shell that pipes each payload it reads into it) → the
+//!   status change on `/events` at the client, and how long the hook holds the coding agent;
 //! - the perry-worker's resident memory and CPU while idle, read from /proc in the workspace;
 //! - 1,000 transcripts written at once: how long until `sessions.list` counts them all, then
 //!   `sessions.list` latency over HTTP keep-alive, and one `sessions.messages` and one
@@ -15,7 +18,8 @@ use perry_agent::engine::Engine as _;
 use perry_agent::engine::docker::{Docker, StdioExec};
 use perry_api::procedures::{Procedure, SessionsList, SessionsMessages, SessionsSearch};
 use perry_api::sessions::{
-    SessionEvent, SessionMessagesInput, SessionsListInput, SessionsSearchInput,
+    SessionEvent, SessionMessagesInput, SessionState, SessionsListInput, SessionsSearchInput,
+    StatusEvent,
 };
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -71,6 +75,21 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
         percentile(&acks, 0.5),
     );
     drop(socket);
+
+    // 1b. Hook → /events.
+    let mut events = open_events(agent).await?;
+    let (latencies, held) = hook_latencies(&docker, &container, &mut events).await?;
+    println!(
+        "attention: coding agent's hook → status change on /events: p50 {:.0} ms, p95 {:.0} ms over {HOOKS} hooks (goal p50 ≤ 100 ms)",
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.95),
+    );
+    println!(
+        "  the hook holds the coding agent (payload written → perry-worker event exited): p50 {:.1} ms, p95 {:.1} ms",
+        percentile(&held, 0.5),
+        percentile(&held, 0.95),
+    );
+    drop(events);
 
     // 2. The worker at rest.
     let pid = worker_pid(&docker, &container).await?;
@@ -219,6 +238,110 @@ async fn next_event(socket: &mut Socket) -> anyhow::Result<SessionEvent> {
             _ => {}
         }
     }
+}
+
+const HOOKS: usize = 40;
+const WARMUP_HOOKS: usize = 3;
+
+async fn open_events(agent: &Agent) -> anyhow::Result<Socket> {
+    let url = format!("{}/events", agent.url.replace("http://", "ws://"));
+    let mut request = url.into_client_request()?;
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {}", agent.token).parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await?;
+    match next_status(&mut socket).await? {
+        StatusEvent::Snapshot { .. } => Ok(socket),
+        other => bail!("the first event was not a snapshot: {other:?}"),
+    }
+}
+
+async fn next_status(socket: &mut Socket) -> anyhow::Result<StatusEvent> {
+    loop {
+        match socket.next().await.context("/events closed")?? {
+            Message::Text(text) => return Ok(serde_json::from_str(&text)?),
+            Message::Close(frame) => bail!("/events closed: {frame:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Runs Claude Code's hook through one long-lived shell, alternating a permission asked and a
+/// tool run (each a change); returns the sorted milliseconds from each payload written to its
+/// change on `/events`, and to the hook's exit (the shell's echo after it).
+async fn hook_latencies(
+    docker: &Docker,
+    container: &str,
+    socket: &mut Socket,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    let script = r#"echo ready && while IFS= read -r line; do printf '%s' "$line" | perry-worker event claude; echo ok; done"#;
+    let StdioExec {
+        mut stdout,
+        mut stdin,
+        ..
+    } = docker
+        .start_stdio_exec(container, "workspace", &["sh", "-c", script])
+        .await?;
+    let mut acked = 0usize;
+    let mut count_acks = |bytes: &[u8]| {
+        acked += bytes.iter().filter(|byte| **byte == b'\n').count();
+        acked
+    };
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while count_acks(&stdout.next().await.context("the shell ended")??) < 1 {}
+        anyhow::Ok(())
+    })
+    .await
+    .context("the hook shell did not start")??;
+    let (mut latencies, mut held) = (Vec::new(), Vec::new());
+    for n in 1..=WARMUP_HOOKS + HOOKS {
+        let (payload, state) = if n % 2 == 1 {
+            (
+                json!({"session_id": SESSION_ID, "hook_event_name": "PermissionRequest",
+                       "tool_name": "Bash", "tool_input": {"command": format!("echo {n}")}}),
+                SessionState::NeedsInput,
+            )
+        } else {
+            (
+                json!({"session_id": SESSION_ID, "hook_event_name": "PostToolUse", "tool_name": "Bash"}),
+                SessionState::Working,
+            )
+        };
+        stdin.write_all(format!("{payload}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        let written = Instant::now();
+        let (mut ack, mut event) = (None, None);
+        let timeout = tokio::time::sleep(Duration::from_secs(10));
+        tokio::pin!(timeout);
+        while ack.is_none() || event.is_none() {
+            tokio::select! {
+                chunk = stdout.next() => {
+                    let chunk = chunk.context("the hook shell ended")??;
+                    if count_acks(&chunk) > n {
+                        ack = Some(written.elapsed());
+                    }
+                }
+                received = next_status(socket) => {
+                    if let StatusEvent::Changed { session, .. } = received?
+                        && session.session_id == SESSION_ID
+                        && session.status.as_ref().map(|status| status.state) == Some(state)
+                    {
+                        event = Some(written.elapsed());
+                    }
+                }
+                _ = &mut timeout => bail!("hook {n}: no change within 10 s (exited: {})", ack.is_some()),
+            }
+        }
+        if n > WARMUP_HOOKS {
+            latencies.push(event.unwrap_or_default().as_secs_f64() * 1000.0);
+            held.push(ack.unwrap_or_default().as_secs_f64() * 1000.0);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stdin.shutdown().await?;
+    latencies.sort_by(f64::total_cmp);
+    held.sort_by(f64::total_cmp);
+    Ok((latencies, held))
 }
 
 /// One line of a Claude Code transcript: the `n`th user message.
