@@ -426,6 +426,32 @@ export type StatusEvent = { "type": "snapshot", sessions: Array<WorkspaceSession
  */
 previous?: "working" | "needs_input" | "idle" | "error" | "ended", } | { "type": "gone", workspace: string, sessionId?: string, };
 
+export type ChannelKind = "webhook" | "ntfy" | "gotify";
+
+export type DeliveryRecord = { 
+/**
+ * Deliveries tried, and how many of them failed after every retry.
+ */
+deliveries: bigint, failures: bigint, lastSuccess?: string, lastFailure?: string, 
+/**
+ * Why the last failure failed (the endpoint's status, a timeout, a refused connection).
+ */
+lastError?: string, };
+
+export type NotificationChannel = { name: string, kind: ChannelKind, url: string, states: Array<"working" | "needs_input" | "idle" | "error" | "ended">, hasSecret: boolean, delivery: DeliveryRecord, };
+
+export type ChannelAddInput = { name: string, kind: ChannelKind, url: string, 
+/**
+ * The webhook's signing secret, or ntfy's or Gotify's token.
+ */
+secret?: string, 
+/**
+ * Which states trigger it; [`DEFAULT_CHANNEL_STATES`] when absent.
+ */
+states?: Array<"working" | "needs_input" | "idle" | "error" | "ended">, };
+
+export type ChannelNameInput = { name: string, };
+
 export const contract = {
   workspaces: {
     list: oc.input(type<void>()).output(type<Array<Workspace>>()),
@@ -464,5 +490,11 @@ export const contract = {
     list: oc.input(type<void>()).output(type<Array<PeerInfo>>()),
     add: oc.input(type<PeersAddInput>()).output(type<PeerInfo>()),
     remove: oc.input(type<PeerNameInput>()).output(type<Array<PeerInfo>>()),
+  },
+  notifications: {
+    list: oc.input(type<void>()).output(type<Array<NotificationChannel>>()),
+    add: oc.input(type<ChannelAddInput>()).output(type<NotificationChannel>()),
+    remove: oc.input(type<ChannelNameInput>()).output(type<Array<NotificationChannel>>()),
+    test: oc.input(type<ChannelNameInput>()).output(type<NotificationChannel>()),
   },
 };

@@ -33,6 +33,7 @@ pub mod fuzzing;
 pub mod guard;
 pub mod limits;
 pub mod machine;
+pub mod notifications;
 pub mod peers;
 pub mod ports;
 pub mod rpc;
@@ -58,6 +59,11 @@ use crate::workspace::WorkspaceService;
 
 pub use server::{AgentOptions, run};
 
+/// Now, as RFC 3339 in UTC to the second (what state.json and the API record times in).
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
 /// This machine's host name, as `agent.info` and the agent's banner show it.
 pub fn host_name() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
@@ -80,6 +86,8 @@ pub struct Agent {
     pub list_reply: crate::rpc::ListReply,
     pub terminals: Arc<TerminalManager>,
     pub sessions: Arc<crate::sessions::SessionHub>,
+    /// Notification deliveries under way, per channel.
+    pub notifications: crate::notifications::Dispatch,
     /// Where the web UI's files come from.
     pub web: crate::web::WebFiles,
     pub started: Instant,

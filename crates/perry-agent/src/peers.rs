@@ -69,17 +69,12 @@ pub fn parse_address(address: &str) -> Result<(String, Option<String>), String> 
 fn http() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_PATIENCE)
-            .tcp_nodelay(true);
-        let builder = match crate::tls::client_config(None) {
-            Ok(tls) => builder.use_preconfigured_tls(tls),
-            Err(error) => {
-                tracing::warn!("no TLS for https peers: {error:#}");
-                builder
-            }
-        };
-        builder.build().unwrap_or_default()
+        crate::tls::http_client(
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_PATIENCE)
+                .tcp_nodelay(true),
+            "https peers",
+        )
     })
 }
 

@@ -143,10 +143,12 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         list_reply: Default::default(),
         terminals,
         sessions,
+        notifications: Default::default(),
         web: options.web.clone(),
         started: Instant::now(),
         shutdown: tokio::sync::Notify::new(),
     });
+    crate::notifications::spawn_dispatcher(&agent);
 
     let listener = TcpListener::bind((options.host.as_str(), port))
         .await

@@ -74,6 +74,20 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
 
 /// TLS for calling an https agent (the CLI's, a relaying agent's): the system's roots and the
 /// CA in `ca_file`.
+/// A reqwest client from `builder` that trusts the system's certificate authorities (for the
+/// agent's own outgoing HTTPS: peers, notification channels). Without them it still speaks
+/// plain HTTP, and says why HTTPS will fail.
+pub fn http_client(builder: reqwest::ClientBuilder, purpose: &str) -> reqwest::Client {
+    let builder = match client_config(None) {
+        Ok(tls) => builder.use_preconfigured_tls(tls),
+        Err(error) => {
+            tracing::warn!("no TLS for {purpose}: {error:#}");
+            builder
+        }
+    };
+    builder.build().unwrap_or_default()
+}
+
 pub fn client_config(ca_file: Option<&Path>) -> anyhow::Result<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add_parsable_certificates(system_roots().iter().cloned());

@@ -17,6 +17,7 @@
 
 pub mod agent;
 pub mod error;
+pub mod notifications;
 pub mod ports;
 pub mod procedures;
 pub mod sessions;
@@ -88,6 +89,7 @@ pub fn typescript_bindings() -> String {
         PortsRemoveInput::decl(&cfg),
     ];
     declarations.extend(sessions::typescript_declarations(&cfg));
+    declarations.extend(notifications::typescript_declarations(&cfg));
     let mut out = String::from(
         "// Generated from crates/perry-api by `make ts-types`. Do not edit by hand.\n\n\
          import { oc, type } from '@orpc/contract';\n\n",

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::agent::{AgentConfig, AgentInfo, PeerInfo, PeerNameInput, PeersAddInput};
 use crate::error::Issue;
+use crate::notifications::{ChannelAddInput, ChannelNameInput, NotificationChannel};
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
     MessagesPage, SessionGetInput, SessionInfo, SessionMessagesInput, SessionSearchHit,
@@ -177,6 +178,10 @@ procedures! {
     PeersList = "peers/list": Void => Vec<PeerInfo>;
     PeersAdd = "peers/add": PeersAddInput => PeerInfo;
     PeersRemove = "peers/remove": PeerNameInput => Vec<PeerInfo>;
+    NotificationsList = "notifications/list": Void => Vec<NotificationChannel>;
+    NotificationsAdd = "notifications/add": ChannelAddInput => NotificationChannel;
+    NotificationsRemove = "notifications/remove": ChannelNameInput => Vec<NotificationChannel>;
+    NotificationsTest = "notifications/test": ChannelNameInput => NotificationChannel;
 }
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types

@@ -33,6 +33,15 @@ impl SessionAgent {
         }
     }
 
+    /// Its name as people write it.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            SessionAgent::ClaudeCode => "Claude Code",
+            SessionAgent::Opencode => "OpenCode",
+            SessionAgent::Codex => "Codex",
+        }
+    }
+
     /// Whether `session_id` has the shape of the ids this agent makes: a UUID for Claude Code
     /// (the transcript's file name) and Codex (the end of the rollout's file name), `ses_` and
     /// letters and digits for OpenCode. Anything else came from a file someone else named.
@@ -121,6 +130,60 @@ impl SessionState {
     /// Whether the person is waiting to hear of it: a question asked, a turn that failed.
     pub fn needs_the_person(self) -> bool {
         matches!(self, SessionState::NeedsInput | SessionState::Error)
+    }
+}
+
+/// What to tell the person of a status change, for channels that reach them away from Perry
+/// (the web UI and the phone app word it the same way, in `@perry/client`'s `statusAlert`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusAlert {
+    pub title: String,
+    pub body: String,
+    pub state: SessionState,
+}
+
+impl StatusAlert {
+    /// The alert for `session` of `workspace` now in its status, `previous` before: a question
+    /// asked, a failed turn, a finished turn. Working again, ending, or no change is none.
+    pub fn of(
+        workspace: &str,
+        session: &SessionInfo,
+        previous: Option<SessionState>,
+    ) -> Option<StatusAlert> {
+        let status = session.status.as_ref()?;
+        if Some(status.state) == previous {
+            return None;
+        }
+        let agent = session.agent.display_name();
+        let title = match session.title.trim() {
+            "" => agent,
+            title => title,
+        };
+        let place = format!("{agent} in {workspace}");
+        let (title, body) = match (status.state, &status.detail) {
+            (SessionState::NeedsInput, Some(detail)) => {
+                (format!("{title} needs you"), format!("{place}: {detail}"))
+            }
+            (SessionState::NeedsInput, None) => (
+                format!("{title} needs you"),
+                format!("{place} is waiting for your input"),
+            ),
+            (SessionState::Error, Some(detail)) => (
+                format!("{title} stopped on an error"),
+                format!("{place}: {detail}"),
+            ),
+            (SessionState::Error, None) => (format!("{title} stopped on an error"), place),
+            (SessionState::Idle, _) => (
+                format!("{title} is done"),
+                format!("{place} finished its turn"),
+            ),
+            (SessionState::Working | SessionState::Ended, _) => return None,
+        };
+        Some(StatusAlert {
+            title,
+            body,
+            state: status.state,
+        })
     }
 }
 

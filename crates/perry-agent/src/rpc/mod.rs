@@ -182,6 +182,14 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             let index = agent.sessions_of(&input.workspace_name).await?;
             reply(index.search(&input.query, DEFAULT_SESSIONS_LIMIT).await?)
         }
+        Call::NotificationsList(_) => reply(crate::notifications::list(agent)),
+        Call::NotificationsAdd(input) => reply(crate::notifications::add(agent, input)?),
+        Call::NotificationsRemove(input) => {
+            reply(crate::notifications::remove(agent, &input.name)?)
+        }
+        Call::NotificationsTest(input) => {
+            reply(crate::notifications::test(agent, &input.name).await?)
+        }
         Call::AgentInfoCall(_) => reply(agent_info(agent).await),
         Call::AgentKill(_) => {
             tracing::info!("agent.kill called: shutting down");

@@ -19,7 +19,12 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::AgentInfoCall(_)
         | Call::AgentKill(_)
         | Call::ConfigGet(_)
-        | Call::PeersList(_) => Ok(()),
+        | Call::PeersList(_)
+        | Call::NotificationsList(_) => Ok(()),
+        Call::NotificationsAdd(input) => crate::notifications::check_new_channel(input).map(|_| ()),
+        Call::NotificationsRemove(input) | Call::NotificationsTest(input) => {
+            crate::notifications::check_channel_name(&input.name)
+        }
         Call::PeersAdd(input) => crate::peers::check_new_peer(input).map(|_| ()),
         Call::PeersRemove(input) => crate::peers::check_peer_name(&input.name),
         Call::WorkspacesGet(input)

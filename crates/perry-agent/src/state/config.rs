@@ -6,6 +6,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use perry_api::notifications::ChannelKind;
+use perry_api::sessions::SessionState;
 use perry_api::{AgentConfig, PortRange, WorkspaceLimits};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -76,6 +78,9 @@ pub struct ConfigFile {
     /// The person's other agents, by name, that this agent relays to for the web UI it serves.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub peers: BTreeMap<String, Peer>,
+    /// Where the agent tells the person that a coding agent needs them, by channel name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notifications: BTreeMap<String, Channel>,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -131,6 +136,7 @@ impl fmt::Debug for ConfigFile {
             limits,
             engine,
             peers,
+            notifications,
             unknown,
         } = self;
         formatter
@@ -151,6 +157,7 @@ impl fmt::Debug for ConfigFile {
             .field("limits", limits)
             .field("engine", engine)
             .field("peers", peers)
+            .field("notifications", notifications)
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }
@@ -164,6 +171,36 @@ pub struct Peer {
     /// The token it wants; write-only: no procedure ever returns it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+}
+
+/// A notification channel, as `notifications` in config.json holds it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Channel {
+    pub kind: ChannelKind,
+    pub url: String,
+    /// The webhook's signing secret, or ntfy's or Gotify's token; write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The session states that trigger it.
+    pub states: Vec<SessionState>,
+}
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Channel {
+            kind,
+            url,
+            secret,
+            states,
+        } = self;
+        formatter
+            .debug_struct("Channel")
+            .field("kind", kind)
+            .field("url", url)
+            .field("secret", &redact::secret(secret))
+            .field("states", states)
+            .finish()
+    }
 }
 
 impl fmt::Debug for Peer {
@@ -408,6 +445,14 @@ impl ConfigFile {
                 bail!(
                     "peers.{name}.url {:?} must start with http:// or https://",
                     peer.url
+                );
+            }
+        }
+        for (name, channel) in &self.notifications {
+            if !(channel.url.starts_with("http://") || channel.url.starts_with("https://")) {
+                bail!(
+                    "notifications.{name}.url {:?} must start with http:// or https://",
+                    channel.url
                 );
             }
         }

@@ -24,6 +24,9 @@ pub struct StateFile {
     /// The Docker-in-Docker mode the last probe found, and for which daemon.
     #[serde(default, rename = "dindProbe", skip_serializing_if = "Option::is_none")]
     pub dind_probe: Option<DindProbeResult>,
+    /// What became of each notification channel's deliveries, by channel name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deliveries: BTreeMap<String, perry_api::notifications::DeliveryRecord>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
 }

@@ -133,10 +133,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
-}
-
 impl WorkspaceService {
     /// A service over `docker` and `state` with `settings`.
     pub fn new(
@@ -223,6 +219,11 @@ impl WorkspaceService {
         {
             tracing::warn!("checking the perry-worker of {container} took too long; gave up");
         }
+    }
+
+    /// state.json, for the parts of the agent that keep records there beside the workspaces.
+    pub fn state(&self) -> &StateStore {
+        &self.state
     }
 
     /// The settings this service runs with.
@@ -512,7 +513,7 @@ impl WorkspaceService {
                         .labels
                         .get(CREATED_LABEL)
                         .cloned()
-                        .unwrap_or_else(now_rfc3339),
+                        .unwrap_or_else(crate::now_rfc3339),
                     image: container.image.clone(),
                     ports: WorkspacePorts {
                         ssh,
@@ -656,7 +657,7 @@ impl WorkspaceService {
                 name: name.to_owned(),
                 status: WorkspaceStatus::Creating,
                 container_id: None,
-                created: now_rfc3339(),
+                created: crate::now_rfc3339(),
                 image: image.to_owned(),
                 ports: WorkspacePorts {
                     ssh,
