@@ -1243,3 +1243,124 @@ fn perry_start_limits_cpus_memory_and_pids_of_a_new_workspace() {
         text(&again.stdout)
     );
 }
+
+/// A one-thread HTTP endpoint that answers every request 200 and hands over each body.
+fn http_endpoint() -> (u16, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = sender.send(String::from_utf8_lossy(&body).into_owned());
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        }
+    });
+    (port, receiver)
+}
+
+/// `perry config notifications`: a bad URL is refused with the agent's words; a webhook is added,
+/// tested (the endpoint gets the sample), listed with its last delivery, and removed.
+#[test]
+fn perry_config_notifications_adds_tests_lists_and_removes_channels() {
+    let agent = AgentProcess::start("notifycli");
+    let empty = assert_success(
+        &agent.perry(&["config", "notifications"]),
+        "perry config notifications",
+    );
+    assert!(empty.contains("No notification channels yet"), "{empty}");
+
+    let refused = agent.perry(&["config", "notifications", "add", "hook", "ftp://x/y"]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("is not an http:// or https:// URL"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let (port, received) = http_endpoint();
+    let url = format!("http://127.0.0.1:{port}/perry");
+    let added = assert_success(
+        &agent.perry(&[
+            "config",
+            "notifications",
+            "add",
+            "hook",
+            &url,
+            "--secret",
+            "cli-s3cret",
+            "--states",
+            "needs_input,idle",
+        ]),
+        "perry config notifications add",
+    );
+    assert!(
+        added.contains("Added hook: idle,needs_input changes"),
+        "{added}"
+    );
+    let tested = assert_success(
+        &agent.perry(&["config", "notifications", "test", "hook"]),
+        "perry config notifications test",
+    );
+    assert!(
+        tested.contains("hook took the test notification"),
+        "{tested}"
+    );
+    let sample: Value = serde_json::from_str(
+        &received
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sample["title"], "A test from Perry needs you");
+
+    let table = assert_success(
+        &agent.perry(&["config", "notifications", "list"]),
+        "perry config notifications list",
+    );
+    let row = table
+        .lines()
+        .find(|line| line.trim_start().starts_with("hook"))
+        .unwrap_or_default();
+    assert!(
+        row.contains("webhook")
+            && row.contains("yes")
+            && row.contains("1 (0 failed)")
+            && row.contains("ok "),
+        "{table}"
+    );
+    let listed: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["config", "notifications", "list", "--json"]),
+        "perry config notifications list --json",
+    ))
+    .unwrap();
+    assert_eq!(listed[0]["hasSecret"], true, "{listed}");
+    assert!(!listed.to_string().contains("cli-s3cret"));
+
+    assert_success(
+        &agent.perry(&["config", "notifications", "remove", "hook"]),
+        "perry config notifications remove",
+    );
+    let gone = agent.perry(&["config", "notifications", "test", "hook"]);
+    assert!(!gone.status.success());
+    assert!(
+        text(&gone.stderr).contains("No notification channel named \"hook\""),
+        "{}",
+        text(&gone.stderr)
+    );
+}

@@ -1,4 +1,5 @@
-//! `perry config worker|token|ca|show`: where the CLI finds the agent (client.json).
+//! `perry config worker|token|ca|show`: where the CLI finds the agent (client.json); `perry
+//! config notifications`: the agent's notification channels.
 
 use std::path::PathBuf;
 
@@ -25,6 +26,8 @@ pub enum Command {
         #[arg(long)]
         clear: bool,
     },
+    /// The agent's notification channels (webhooks, ntfy, Gotify): list, add, remove, test.
+    Notifications(super::notifications::Args),
     /// Show where the CLI finds the agent.
     Show {
         /// Print JSON.
@@ -50,12 +53,19 @@ impl std::fmt::Debug for Command {
                 .field("clear", clear)
                 .finish(),
             Command::Show { json } => formatter.debug_struct("Show").field("json", json).finish(),
+            Command::Notifications(command) => formatter
+                .debug_tuple("Notifications")
+                .field(command)
+                .finish(),
         }
     }
 }
 
 pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
     match command {
+        Command::Notifications(command) => {
+            return super::notifications::run(context, command).await;
+        }
         Command::Worker { host } => {
             let host = host.trim().to_owned();
             if host.is_empty() || host.contains(char::is_whitespace) {

@@ -10,6 +10,7 @@ mod exec;
 mod info;
 mod list;
 mod logs;
+mod notifications;
 mod output;
 mod ports;
 mod sessions;
