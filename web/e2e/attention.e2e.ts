@@ -7,6 +7,8 @@
 // Answered, it all goes. Screenshots land in web/test-artifacts/.
 
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -19,6 +21,9 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let artifacts = '';
+let ntfy: Server;
+/** What the stand-in ntfy server was sent (JSON publishing, at its root). */
+const published: Record<string, unknown>[] = [];
 const workspaceName = 'heed';
 const waitingId = '3f9a2c4e-8b1d-4e6f-a0c2-5d7e9f1b3a64';
 const quietId = '8c1e4a7b-2d5f-4a9c-b3e6-1f0d2c4b6a8e';
@@ -42,6 +47,16 @@ async function shot(target: Page, name: string): Promise<void> {
 describe('a coding agent that needs the person, in the web UI', () => {
   before(async () => {
     artifacts = await ensureArtifactsDir();
+    // An ntfy server as the agent speaks to it: JSON POSTed to its root.
+    ntfy = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        if (request.method === 'POST' && request.url === '/') published.push(JSON.parse(body) as Record<string, unknown>);
+        response.end('{}');
+      });
+    });
+    await new Promise<void>((listening) => ntfy.listen(0, '127.0.0.1', listening));
     agent = await startAgent({ tag: 'attention' });
     await agent.rpc('workspaces/create', { name: workspaceName });
     await agent.rpc('workspaces/create', { name: 'calm' });
@@ -62,6 +77,28 @@ describe('a coding agent that needs the person, in the web UI', () => {
   after(async () => {
     await browser?.close();
     await agent?.shutdown();
+    ntfy?.close();
+  });
+
+  test('an ntfy channel is added on the Agent page (a bad URL refused first) and takes a test', async () => {
+    await page.getByRole('link', { name: 'Agent' }).click();
+    const form = page.getByRole('form', { name: 'Add a notification channel' });
+    await form.getByLabel('Name').fill('phone');
+    await form.getByLabel('URL').fill('ftp://nowhere/topic');
+    await form.getByRole('button', { name: 'Add channel' }).click();
+    await form.getByRole('alert').filter({ hasText: 'is not an http:// or https:// URL' }).waitFor();
+    const port = (ntfy.address() as AddressInfo).port;
+    await form.getByLabel('URL').fill(`http://127.0.0.1:${port}/perry-alerts`);
+    await form.getByRole('button', { name: 'Add channel' }).click();
+    const row = page.getByRole('list', { name: 'Notification channels' }).locator('[data-channel="phone"]');
+    await row.getByText('nothing sent yet').waitFor();
+    await row.getByRole('button', { name: 'Test' }).click();
+    await row.locator('[data-last="ok"]').waitFor();
+    assert.equal(published.at(-1)?.topic, 'perry-alerts');
+    assert.equal(published.at(-1)?.title, 'A test from Perry needs you');
+    await shot(page, 'attention-channels');
+    await page.getByRole('link', { name: 'Workspaces', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Workspaces', exact: true }).waitFor();
   });
 
   test('a permission asked shows at once: counts, order, badge, question, title', async () => {
@@ -69,6 +106,11 @@ describe('a coding agent that needs the person, in the web UI', () => {
     await hook(waitingId, { hook_event_name: 'PermissionRequest', tool_name: 'Bash', tool_input: { command: 'npm publish --access public' } });
     const sidebar = page.getByRole('navigation', { name: 'Workspaces' });
     await sidebar.getByLabel('1 session needs you').waitFor();
+    // The ntfy channel heard of it too, with nothing of Perry needed.
+    for (let tries = 0; !published.some((message) => message.title === 'Fix the footer links needs you') && tries < 100; tries += 1) {
+      await page.waitForTimeout(100);
+    }
+    assert.ok(published.some((message) => message.title === 'Fix the footer links needs you'), JSON.stringify(published));
     // The workspace where someone waits comes first, though "calm" sorts before it by name.
     const rows = page.getByRole('table', { name: 'Workspaces' }).locator('tbody tr');
     assert.equal(await rows.first().getAttribute('data-workspace'), workspaceName);

@@ -432,7 +432,7 @@ export type DeliveryRecord = {
 /**
  * Deliveries tried, and how many of them failed after every retry.
  */
-deliveries: bigint, failures: bigint, lastSuccess?: string, lastFailure?: string, 
+deliveries: number, failures: number, lastSuccess?: string, lastFailure?: string, 
 /**
  * Why the last failure failed (the endpoint's status, a timeout, a refused connection).
  */

@@ -34,8 +34,8 @@ pub const DEFAULT_CHANNEL_STATES: [SessionState; 2] =
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
     /// Deliveries tried, and how many of them failed after every retry.
-    pub deliveries: u64,
-    pub failures: u64,
+    pub deliveries: u32,
+    pub failures: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub last_success: Option<String>,

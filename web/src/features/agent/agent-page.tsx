@@ -13,6 +13,7 @@ import { useAgentConfig, useAgentInfo } from './api';
 import { engineKind, engineNoun, engineVersion } from './engine';
 import { PhoneQrCard } from './phone-qr';
 import { PeersCard } from '@/features/fleet/peers-card';
+import { ChannelsCard } from '@/features/attention/channels-card';
 
 const DIND_MODES: Record<DindMode, { label: string; hint: string }> = {
   privileged: { label: 'Privileged', hint: 'Workspaces run as --privileged containers.' },
@@ -88,6 +89,7 @@ export function AgentPage() {
         </CardContent>
       </Card>
       <PeersCard />
+      <ChannelsCard />
       <PhoneQrCard />
     </div>
   );
