@@ -39,6 +39,17 @@ async function hook(id: string, payload: Record<string, unknown>): Promise<void>
   await inWorkspace('perry-worker event claude', JSON.stringify({ session_id: id, cwd: '/home/workspace/app', ...payload }));
 }
 
+type Shown = { title: string; body: string; url: string };
+
+/** The notifications the service worker shows now. */
+function shownNotifications(): Promise<Shown[]> {
+  return page.evaluate(async (): Promise<Shown[]> => {
+    const registration = await navigator.serviceWorker.getRegistration('/');
+    const notifications = (await registration?.getNotifications()) ?? [];
+    return notifications.map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }));
+  });
+}
+
 async function shot(target: Page, name: string): Promise<void> {
   await target.waitForTimeout(350);
   await target.screenshot({ path: join(artifacts, `${name}.png`) });
@@ -133,13 +144,6 @@ describe('a coding agent that needs the person, in the web UI', () => {
       document.dispatchEvent(new Event('visibilitychange'));
     });
     await hook(quietId, { hook_event_name: 'Notification', notification_type: 'permission_prompt', message: 'Claude needs your permission to use Write' });
-    type Shown = { title: string; body: string; url: string };
-    const shownNotifications = () =>
-      page.evaluate(async (): Promise<Shown[]> => {
-        const registration = await navigator.serviceWorker.getRegistration('/');
-        const notifications = (await registration?.getNotifications()) ?? [];
-        return notifications.map((n) => ({ title: n.title, body: n.body, url: (n.data as { url: string }).url }));
-      });
     let shown: Shown[] = [];
     for (let tries = 0; shown.length === 0 && tries < 100; tries += 1) {
       shown = await shownNotifications();
@@ -156,11 +160,50 @@ describe('a coding agent that needs the person, in the web UI', () => {
     assert.equal(await page.title(), '(2) Perry');
   });
 
+  test('a Web Push message (delivered through DevTools, as the push service would) is shown by the service worker with no tab needed', async () => {
+    const cdp = await context.newCDPSession(page);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (event: { registrations: { registrationId: string; scopeURL: string }[] }) =>
+      registrations.push(...event.registrations),
+    );
+    await cdp.send('ServiceWorker.enable');
+    for (let tries = 0; registrations.length === 0 && tries < 50; tries += 1) await page.waitForTimeout(100);
+    const registration = registrations.find((r) => r.scopeURL === `${agent.baseUrl}/`);
+    assert.ok(registration, JSON.stringify(registrations));
+    const before = (await shownNotifications()).length;
+    // What the agent's webpush channel sends, once the browser has decrypted it.
+    const message = { title: 'Deploy the docs needs you', body: 'Codex in heed: waiting for you', tag: 'heed:push-1', path: '/workspaces/heed/sessions/push-1' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: agent.baseUrl, registrationId: registration.registrationId, data: JSON.stringify(message) });
+    let shown: Shown[] = [];
+    for (let tries = 0; shown.length <= before && tries < 100; tries += 1) {
+      shown = await shownNotifications();
+      if (shown.length <= before) await page.waitForTimeout(100);
+    }
+    const pushed = shown.find((n) => n.title === message.title);
+    assert.deepEqual(pushed, { title: message.title, body: message.body, url: message.path });
+  });
+
+  test('"Notify this browser" says plainly when the browser has no push service to reach', async () => {
+    await page.getByRole('link', { name: 'Agent' }).click();
+    await page.getByRole('button', { name: 'Notify this browser' }).click();
+    // Headless Chromium here has no push service: the failure is explained and nothing saved.
+    await page.getByText('Could not notify this browser').waitFor();
+    const channels = (await agent.rpc('notifications/list')) as { kind: string }[];
+    assert.ok(!channels.some((channel) => channel.kind === 'webpush'), JSON.stringify(channels));
+    // The agent made its VAPID key for the subscription.
+    const key = (await agent.rpc('notifications/pushKey')) as { publicKey: string };
+    assert.equal(Buffer.from(key.publicKey, 'base64url').length, 65);
+    await page.getByRole('link', { name: 'Workspaces', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Workspaces', exact: true }).waitFor();
+  });
+
   test('answered, the badges and the count go', async () => {
     await hook(waitingId, { hook_event_name: 'PostToolUse', tool_name: 'Bash' });
     await hook(quietId, { hook_event_name: 'PostToolUse', tool_name: 'Write' });
     await page.waitForFunction(() => document.title === 'Perry');
     await page.getByRole('navigation', { name: 'Workspaces' }).getByLabel(/needs you/).waitFor({ state: 'detached' });
+    await page.getByRole('navigation', { name: 'Workspaces' }).getByRole('link', { name: workspaceName }).click();
+    await page.getByRole('tab', { name: 'Sessions' }).click();
     await page.getByRole('list', { name: 'Sessions' }).getByText('Working').first().waitFor();
   });
 });

@@ -426,7 +426,11 @@ export type StatusEvent = { "type": "snapshot", sessions: Array<WorkspaceSession
  */
 previous?: "working" | "needs_input" | "idle" | "error" | "ended", } | { "type": "gone", workspace: string, sessionId?: string, };
 
-export type ChannelKind = "webhook" | "ntfy" | "gotify";
+export type ChannelKind = "webhook" | "ntfy" | "gotify" | "webpush";
+
+export type PushKeys = { p256dh: string, auth: string, };
+
+export type PushKey = { publicKey: string, };
 
 export type DeliveryRecord = { 
 /**
@@ -448,7 +452,11 @@ secret?: string,
 /**
  * Which states trigger it; [`DEFAULT_CHANNEL_STATES`] when absent.
  */
-states?: Array<"working" | "needs_input" | "idle" | "error" | "ended">, };
+states?: Array<"working" | "needs_input" | "idle" | "error" | "ended">, 
+/**
+ * The subscription's keys: for `webpush`, and only for it.
+ */
+keys?: PushKeys, };
 
 export type ChannelNameInput = { name: string, };
 
@@ -496,5 +504,6 @@ export const contract = {
     add: oc.input(type<ChannelAddInput>()).output(type<NotificationChannel>()),
     remove: oc.input(type<ChannelNameInput>()).output(type<Array<NotificationChannel>>()),
     test: oc.input(type<ChannelNameInput>()).output(type<NotificationChannel>()),
+    pushKey: oc.input(type<void>()).output(type<PushKey>()),
   },
 };

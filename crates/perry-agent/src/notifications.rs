@@ -1,6 +1,8 @@
 //! Notification channels: the agent tells the person, wherever they are, that a coding agent
 //! needs them or is done, through channels configured once (`notifications.*`, config.json
-//! `notifications`): a signed JSON webhook, an ntfy topic, or a Gotify server.
+//! `notifications`): a signed JSON webhook, an ntfy topic, a Gotify server, or a browser's Web
+//! Push subscription (encrypted for it, RFC 8291, and signed with the agent's VAPID key, RFC
+//! 8292; a subscription its push service says is gone, 404 or 410, is removed).
 //!
 //! One task follows the session hub's status changes; each change a channel's states ask for is
 //! delivered on a task of its own, retried with backoff, so a slow or dead endpoint never holds
@@ -15,11 +17,13 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use perry_api::notifications::{
     ChannelAddInput, ChannelKind, DEFAULT_CHANNEL_STATES, DeliveryRecord, NotificationChannel,
+    PushKey, PushKeys,
 };
 use perry_api::sessions::{SessionInfo, SessionState, StatusAlert, StatusEvent};
 use serde_json::json;
 use sha2::Sha256;
 use tokio::sync::Semaphore;
+use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike as _, ES256KeyPair};
 
 use crate::Agent;
 use crate::error::ApiError;
@@ -126,23 +130,46 @@ fn spawn_delivery(agent: &Arc<Agent>, name: &str, channel: &Channel, message: &M
         message.clone(),
     );
     tokio::spawn(async move {
-        let outcome = deliver(&channel, &message).await;
-        if let Err(error) = &outcome {
-            tracing::warn!("notification channel {name}: {error}");
-        }
-        record(&agent, &name, outcome);
+        // Logged and recorded inside.
+        let _ = deliver_and_record(&agent, &name, &channel, &message).await;
         drop(permit);
     });
 }
 
+/// Delivers, and records what became of it; a Web Push subscription found gone is removed
+/// instead. Returns the outcome.
+async fn deliver_and_record(
+    agent: &Agent,
+    name: &str,
+    channel: &Channel,
+    message: &Message,
+) -> Result<(), String> {
+    let outcome = match vapid(agent) {
+        Ok(vapid) => deliver(channel, message, &vapid).await,
+        Err(error) => Err(format!("no VAPID key: {error}")),
+    };
+    if let Err(error) = &outcome {
+        tracing::warn!("notification channel {name}: {error}");
+        if error.starts_with(GONE) {
+            tracing::info!("notification channel {name}: {GONE}; removing it");
+            if let Err(error) = remove(agent, name) {
+                tracing::warn!("cannot remove channel {name}: {error}");
+            }
+            return outcome;
+        }
+    }
+    record(agent, name, outcome.clone());
+    outcome
+}
+
 /// Tries a delivery up to three times, waiting between attempts.
-pub async fn deliver(channel: &Channel, message: &Message) -> Result<(), String> {
+pub async fn deliver(channel: &Channel, message: &Message, vapid: &Vapid) -> Result<(), String> {
     let mut last_error = String::new();
     for attempt in 0..=RETRY_DELAYS.len() {
         if attempt > 0 {
             tokio::time::sleep(RETRY_DELAYS[attempt - 1]).await;
         }
-        match attempt_delivery(channel, message).await {
+        match attempt_delivery(channel, message, vapid).await {
             Ok(()) => return Ok(()),
             Err(Failure::Final(error)) => return Err(error),
             Err(Failure::Retry(error)) => last_error = error,
@@ -161,8 +188,12 @@ enum Failure {
     Final(String),
 }
 
-async fn attempt_delivery(channel: &Channel, message: &Message) -> Result<(), Failure> {
-    let request = build_request(channel, message);
+async fn attempt_delivery(
+    channel: &Channel,
+    message: &Message,
+    vapid: &Vapid,
+) -> Result<(), Failure> {
+    let request = build_request(channel, message, vapid).map_err(Failure::Final)?;
     let response = match tokio::time::timeout(ATTEMPT_TIMEOUT, request.send()).await {
         Err(_) => {
             return Err(Failure::Retry(format!(
@@ -181,7 +212,11 @@ async fn attempt_delivery(channel: &Channel, message: &Message) -> Result<(), Fa
     if status.is_success() {
         return Ok(());
     }
-    let error = format!("the endpoint answered {status}");
+    let error = if channel.kind == ChannelKind::Webpush && matches!(status.as_u16(), 404 | 410) {
+        format!("{GONE}: the push service answered {status}")
+    } else {
+        format!("the endpoint answered {status}")
+    };
     if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         Err(Failure::Retry(error))
     } else {
@@ -201,10 +236,24 @@ fn http() -> &'static reqwest::Client {
     })
 }
 
+/// The start of a failure that says a Web Push subscription is no more (the browser
+/// unsubscribed, or its push service forgot it): its channel is removed.
+const GONE: &str = "the subscription is gone";
+
+/// The agent's VAPID key pair and the contact its signatures name.
+pub struct Vapid {
+    pub key: ES256KeyPair,
+    pub subject: String,
+}
+
 /// The request a channel gets for `message`.
-fn build_request(channel: &Channel, message: &Message) -> reqwest::RequestBuilder {
+fn build_request(
+    channel: &Channel,
+    message: &Message,
+    vapid: &Vapid,
+) -> Result<reqwest::RequestBuilder, String> {
     let client = http();
-    match channel.kind {
+    Ok(match channel.kind {
         ChannelKind::Webhook => {
             let body = webhook_body(message).to_string();
             let mut request = client
@@ -257,7 +306,113 @@ fn build_request(channel: &Channel, message: &Message) -> reqwest::RequestBuilde
             }
             request
         }
+        ChannelKind::Webpush => {
+            let keys = channel
+                .keys
+                .as_ref()
+                .ok_or("the subscription has no keys")?;
+            let push = web_push_request(&channel.url, keys, vapid, &push_payload(message))?;
+            let (parts, body) = push.into_parts();
+            let mut request = client.post(parts.uri.to_string()).body(body);
+            for (name, value) in &parts.headers {
+                request = request.header(name, value);
+            }
+            request
+        }
+    })
+}
+
+/// What the service worker gets (web/public/sw.js shows it): the alert, and where a click goes.
+pub fn push_payload(message: &Message) -> Vec<u8> {
+    json!({
+        "title": message.alert.title,
+        "body": message.alert.body,
+        "tag": format!("{}:{}", message.workspace, message.session.session_id),
+        "path": format!(
+            "/workspaces/{}/sessions/{}",
+            message.workspace, message.session.session_id
+        ),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The encrypted, signed push request for one subscription.
+fn web_push_request(
+    endpoint: &str,
+    keys: &PushKeys,
+    vapid: &Vapid,
+    payload: &[u8],
+) -> Result<http::Request<Vec<u8>>, String> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let decode = |what: &str, text: &str| {
+        Base64UrlUnpadded::decode_vec(text.trim_end_matches('='))
+            .map_err(|_| format!("the subscription's {what} is not base64url"))
+    };
+    let public =
+        web_push_native::p256::PublicKey::from_sec1_bytes(&decode("p256dh", &keys.p256dh)?)
+            .map_err(|_| "the subscription's p256dh is not a P-256 public key".to_owned())?;
+    let auth = decode("auth", &keys.auth)?;
+    if auth.len() != 16 {
+        return Err("the subscription's auth secret is not 16 bytes".to_owned());
     }
+    let endpoint = endpoint
+        .parse()
+        .map_err(|_| format!("{endpoint:?} is not a push endpoint"))?;
+    web_push_native::WebPushBuilder::new(
+        endpoint,
+        public,
+        web_push_native::Auth::clone_from_slice(&auth),
+    )
+    .with_vapid(&vapid.key, &vapid.subject)
+    .build(payload.to_vec())
+    .map_err(|error| format!("cannot encrypt for the subscription: {error}"))
+}
+
+/// The agent's VAPID key pair: config.json's, made and saved at the first need.
+pub fn vapid(agent: &Agent) -> Result<Vapid, ApiError> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let subject = format!("mailto:perry@{}", crate::host_name());
+    let decode = |text: &str| {
+        Base64UrlUnpadded::decode_vec(text)
+            .ok()
+            .and_then(|bytes| ES256KeyPair::from_bytes(&bytes).ok())
+    };
+    if let Some(key) = agent.config().web_push_key.as_deref().and_then(decode) {
+        return Ok(Vapid { key, subject });
+    }
+    let mut saved = None;
+    agent
+        .update_config(|object| {
+            // Another caller may have made one meanwhile, under the file's lock: keep it.
+            let existing = object
+                .get("webPushKey")
+                .and_then(|key| key.as_str())
+                .and_then(decode);
+            let key = existing.unwrap_or_else(|| {
+                let key = ES256KeyPair::generate();
+                object.insert(
+                    "webPushKey".to_owned(),
+                    Base64UrlUnpadded::encode_string(&key.to_bytes()).into(),
+                );
+                key
+            });
+            saved = Some(key);
+        })
+        .map_err(ApiError::Internal)?;
+    let key = saved.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no VAPID key made")))?;
+    Ok(Vapid { key, subject })
+}
+
+/// `notifications.pushKey`: the public half of the agent's VAPID key.
+pub fn push_key(agent: &Agent) -> Result<PushKey, ApiError> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let vapid = vapid(agent)?;
+    Ok(PushKey {
+        public_key: Base64UrlUnpadded::encode_string(
+            &vapid.key.public_key().public_key().to_bytes_uncompressed(),
+        ),
+    })
 }
 
 /// A webhook's JSON: the alert's words, and the session whole.
@@ -391,11 +546,37 @@ pub fn check_new_channel(input: &ChannelAddInput) -> Result<Channel, ApiError> {
             ),
         ));
     }
+    let keys = match (input.kind, &input.keys) {
+        (ChannelKind::Webpush, None) => {
+            return Err(invalid(
+                "keys",
+                "A Web Push channel needs the subscription's keys (p256dh and auth)".to_owned(),
+            ));
+        }
+        (ChannelKind::Webpush, Some(keys)) => {
+            let probe = Vapid {
+                key: ES256KeyPair::generate(),
+                subject: "mailto:check@localhost".to_owned(),
+            };
+            // Encrypting an empty message checks the keys as a delivery would use them.
+            web_push_request(&url, keys, &probe, b"")
+                .map_err(|why| invalid("keys", why))?;
+            Some(keys.clone())
+        }
+        (_, Some(_)) => {
+            return Err(invalid(
+                "keys",
+                "Only a Web Push channel has subscription keys".to_owned(),
+            ));
+        }
+        (_, None) => None,
+    };
     Ok(Channel {
         kind: input.kind,
         url,
         secret,
         states,
+        keys,
     })
 }
 
@@ -494,8 +675,13 @@ pub async fn test(agent: &Agent, name: &str) -> Result<NotificationChannel, ApiE
         previous: None,
         host: crate::host_name(),
     };
-    let outcome = deliver(channel, &message).await;
-    record(agent, name, outcome);
+    if let Err(error) = deliver_and_record(agent, name, channel, &message).await
+        && error.starts_with(GONE)
+    {
+        return Err(ApiError::NotFound(format!(
+            "{name}: {error}; the channel was removed (subscribe this browser again)"
+        )));
+    }
     let deliveries = agent.workspaces.state().snapshot().deliveries.clone();
     Ok(shown(name, channel, deliveries.get(name)))
 }

@@ -340,3 +340,192 @@ async fn channels_are_checked_saved_delivered_signed_retried_and_recorded() {
     );
     drop(black_hole);
 }
+
+/// RFC 8291: the plaintext of an `aes128gcm` push message for the browser holding `ua_secret`
+/// and `auth`, computed step by step as the RFC says.
+fn decrypt_push(body: &[u8], ua_secret: &p256::SecretKey, auth: &[u8]) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit};
+    let salt = &body[..16];
+    let record_size = u32::from_be_bytes(body[16..20].try_into().unwrap()) as usize;
+    let id_length = body[20] as usize;
+    let as_public = p256::PublicKey::from_sec1_bytes(&body[21..21 + id_length]).unwrap();
+    let ciphertext = &body[21 + id_length..];
+    assert!(ciphertext.len() <= record_size, "one record");
+    let shared = p256::ecdh::diffie_hellman(ua_secret.to_nonzero_scalar(), as_public.as_affine());
+    let ua_public = ua_secret.public_key();
+    let mut key_info = b"WebPush: info\0".to_vec();
+    key_info.extend_from_slice(ua_public.to_sec1_bytes().as_ref());
+    key_info.extend_from_slice(as_public.to_sec1_bytes().as_ref());
+    let mut ikm = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(auth), shared.raw_secret_bytes())
+        .expand(&key_info, &mut ikm)
+        .unwrap();
+    let prk = hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), &ikm);
+    let (mut cek, mut nonce) = ([0u8; 16], [0u8; 12]);
+    prk.expand(b"Content-Encoding: aes128gcm\0", &mut cek)
+        .unwrap();
+    prk.expand(b"Content-Encoding: nonce\0", &mut nonce)
+        .unwrap();
+    let mut plain = aes_gcm::Aes128Gcm::new_from_slice(&cek)
+        .unwrap()
+        .decrypt(aes_gcm::Nonce::from_slice(&nonce), ciphertext)
+        .expect("the message decrypts with the browser's keys");
+    // The last record ends with the delimiter 2, then padding zeros.
+    while plain.last() == Some(&0) {
+        plain.pop();
+    }
+    assert_eq!(plain.pop(), Some(2), "the last record's delimiter");
+    plain
+}
+
+/// RFC 8292: the `vapid t=<JWT>, k=<key>` header's claims, after checking its ES256 signature
+/// with the key it names; returns (claims, key).
+fn check_vapid(header: &str) -> (Value, String) {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    use p256::ecdsa::signature::Verifier as _;
+    let rest = header.strip_prefix("vapid t=").expect("a vapid header");
+    let (token, key) = rest.split_once(", k=").expect("t= and k=");
+    let public = Base64UrlUnpadded::decode_vec(key).unwrap();
+    let verifier = p256::ecdsa::VerifyingKey::from_sec1_bytes(&public).unwrap();
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let signature =
+        p256::ecdsa::Signature::from_slice(&Base64UrlUnpadded::decode_vec(signature).unwrap())
+            .unwrap();
+    verifier
+        .verify(signed.as_bytes(), &signature)
+        .expect("the JWT is signed with the key it names");
+    let (header, claims) = signed.split_once('.').unwrap();
+    let header: Value =
+        serde_json::from_slice(&Base64UrlUnpadded::decode_vec(header).unwrap()).unwrap();
+    assert_eq!(header["alg"], "ES256");
+    let claims = serde_json::from_slice(&Base64UrlUnpadded::decode_vec(claims).unwrap()).unwrap();
+    (claims, key.to_owned())
+}
+
+/// Web Push: the test plays a browser (its own P-256 key and auth secret) and its push service
+/// (an endpoint on loopback). What the agent sends decrypts with the browser's keys alone, is
+/// signed with the VAPID key `notifications.pushKey` gives, and says what the service worker
+/// shows; bad keys are refused; a subscription its service calls gone (410) is removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_push_is_encrypted_for_the_browser_and_signed_with_the_agents_key() {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let agent = TestAgent::start("webpush").await;
+    let (base, received) = endpoints().await;
+    let push_key: perry_api::notifications::PushKey = agent
+        .ok::<perry_api::procedures::NotificationsPushKey>(json!(null))
+        .await;
+    // The same key every time (made once, kept in config.json).
+    let again: perry_api::notifications::PushKey = agent
+        .ok::<perry_api::procedures::NotificationsPushKey>(json!(null))
+        .await;
+    assert_eq!(push_key, again);
+
+    let browser = p256::SecretKey::random(&mut rand_core());
+    let auth: [u8; 16] = std::array::from_fn(|index| (index * 7 + 3) as u8);
+    let keys = json!({
+        "p256dh": Base64UrlUnpadded::encode_string(browser.public_key().to_sec1_bytes().as_ref()),
+        "auth": Base64UrlUnpadded::encode_string(&auth),
+    });
+    // Bad keys and keys where none belong are refused, naming the field.
+    for (input, why) in [
+        (
+            json!({"name": "laptop", "kind": "webpush", "url": format!("{base}/hook")}),
+            "needs the subscription's keys",
+        ),
+        (
+            json!({"name": "laptop", "kind": "webpush", "url": format!("{base}/hook"),
+                   "keys": {"p256dh": "bm90IGEga2V5", "auth": keys["auth"]}}),
+            "not a P-256 public key",
+        ),
+        (
+            json!({"name": "laptop", "kind": "ntfy", "url": format!("{base}/t"), "keys": keys}),
+            "Only a Web Push channel",
+        ),
+    ] {
+        let (status, body) = agent.call("notifications/add", input.clone()).await;
+        assert_eq!(status, 400, "{input}: {body}");
+        assert_eq!(body["data"]["issues"][0]["path"], json!(["keys"]), "{body}");
+        assert!(body["message"].as_str().unwrap().contains(why), "{body}");
+    }
+    let _: NotificationChannel = agent
+        .ok::<NotificationsAdd>(json!({"name": "laptop", "kind": "webpush",
+            "url": format!("{base}/hook"), "keys": keys}))
+        .await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "pushy"})).await;
+    hook(
+        &agent.container("pushy"),
+        json!({"hook_event_name": "PermissionRequest", "tool_name": "Bash",
+               "tool_input": {"command": "terraform apply"}}),
+    )
+    .await;
+    wait_for("the push", || {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, _, _)| path == "/hook")
+    })
+    .await;
+    let (headers, body) = received
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(path, _, _)| path == "/hook")
+        .map(|(_, headers, body)| (headers.clone(), body.clone()))
+        .unwrap();
+    assert_eq!(headers["content-encoding"], "aes128gcm");
+    assert!(headers.contains_key("ttl"), "{headers:?}");
+    let message: Value = serde_json::from_slice(&decrypt_push(&body, &browser, &auth)).unwrap();
+    assert_eq!(
+        message,
+        json!({"title": "Ship the release needs you",
+               "body": "Claude Code in pushy: Bash: terraform apply",
+               "tag": format!("pushy:{SESSION}"),
+               "path": format!("/workspaces/pushy/sessions/{SESSION}")})
+    );
+    let (claims, key) = check_vapid(headers["authorization"].to_str().unwrap());
+    assert_eq!(
+        key, push_key.public_key,
+        "signed with the agent's VAPID key"
+    );
+    assert_eq!(claims["aud"], "http://127.0.0.1");
+    assert!(
+        claims["sub"].as_str().unwrap().starts_with("mailto:"),
+        "{claims}"
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let expires = claims["exp"].as_u64().unwrap();
+    assert!(expires > now && expires <= now + 24 * 3600, "{claims}");
+
+    // A subscription its push service says is gone goes.
+    let _: NotificationChannel = agent
+        .ok::<NotificationsAdd>(json!({"name": "old-phone", "kind": "webpush",
+            "url": format!("{base}/gone"), "keys": keys}))
+        .await;
+    let (status, body) = agent
+        .call("notifications/test", json!({"name": "old-phone"}))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the subscription is gone: the push service answered 404"),
+        "{body}"
+    );
+    let channels: Vec<NotificationChannel> = agent.ok::<NotificationsList>(json!(null)).await;
+    assert_eq!(
+        channels
+            .iter()
+            .map(|channel| channel.name.as_str())
+            .collect::<Vec<_>>(),
+        ["laptop"]
+    );
+}
+
+fn rand_core() -> p256::elliptic_curve::rand_core::OsRng {
+    p256::elliptic_curve::rand_core::OsRng
+}

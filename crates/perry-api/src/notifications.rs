@@ -22,6 +22,29 @@ pub enum ChannelKind {
     Ntfy,
     /// A Gotify server's URL; the secret is an application token.
     Gotify,
+    /// A browser's Web Push subscription (RFC 8030): the URL is its push service endpoint, the
+    /// keys its own; what is sent is encrypted for that browser alone (RFC 8291) and signed
+    /// with the agent's VAPID key (RFC 8292).
+    Webpush,
+}
+
+/// A browser's keys of a Web Push subscription, as `PushSubscription.toJSON().keys` gives them
+/// (base64url): its P-256 public key and its authentication secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PushKeys {
+    pub p256dh: String,
+    pub auth: String,
+}
+
+/// The agent's VAPID public key (base64url, uncompressed P-256), for `pushManager.subscribe`'s
+/// `applicationServerKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PushKey {
+    pub public_key: String,
 }
 
 /// The states that trigger a channel when a channel is added without naming them.
@@ -78,6 +101,10 @@ pub struct ChannelAddInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional, inline))]
     pub states: Option<Vec<SessionState>>,
+    /// The subscription's keys: for `webpush`, and only for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub keys: Option<PushKeys>,
 }
 
 /// `notifications.remove` and `notifications.test`: which channel.
@@ -93,6 +120,8 @@ pub struct ChannelNameInput {
 pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
     vec![
         ChannelKind::decl(cfg),
+        PushKeys::decl(cfg),
+        PushKey::decl(cfg),
         DeliveryRecord::decl(cfg),
         NotificationChannel::decl(cfg),
         ChannelAddInput::decl(cfg),

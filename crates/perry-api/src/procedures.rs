@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::agent::{AgentConfig, AgentInfo, PeerInfo, PeerNameInput, PeersAddInput};
 use crate::error::Issue;
-use crate::notifications::{ChannelAddInput, ChannelNameInput, NotificationChannel};
+use crate::notifications::{ChannelAddInput, ChannelNameInput, NotificationChannel, PushKey};
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
     MessagesPage, SessionGetInput, SessionInfo, SessionMessagesInput, SessionSearchHit,
@@ -182,6 +182,7 @@ procedures! {
     NotificationsAdd = "notifications/add": ChannelAddInput => NotificationChannel;
     NotificationsRemove = "notifications/remove": ChannelNameInput => Vec<NotificationChannel>;
     NotificationsTest = "notifications/test": ChannelNameInput => NotificationChannel;
+    NotificationsPushKey = "notifications/pushKey": Void => PushKey;
 }
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types

@@ -187,6 +187,7 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
         Call::NotificationsRemove(input) => {
             reply(crate::notifications::remove(agent, &input.name)?)
         }
+        Call::NotificationsPushKey(_) => reply(crate::notifications::push_key(agent)?),
         Call::NotificationsTest(input) => {
             reply(crate::notifications::test(agent, &input.name).await?)
         }

@@ -20,7 +20,8 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::AgentKill(_)
         | Call::ConfigGet(_)
         | Call::PeersList(_)
-        | Call::NotificationsList(_) => Ok(()),
+        | Call::NotificationsList(_)
+        | Call::NotificationsPushKey(_) => Ok(()),
         Call::NotificationsAdd(input) => crate::notifications::check_new_channel(input).map(|_| ()),
         Call::NotificationsRemove(input) | Call::NotificationsTest(input) => {
             crate::notifications::check_channel_name(&input.name)

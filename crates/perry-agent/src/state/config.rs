@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use perry_api::notifications::ChannelKind;
+use perry_api::notifications::{ChannelKind, PushKeys};
 use perry_api::sessions::SessionState;
 use perry_api::{AgentConfig, PortRange, WorkspaceLimits};
 use rand::RngCore;
@@ -81,6 +81,10 @@ pub struct ConfigFile {
     /// Where the agent tells the person that a coding agent needs them, by channel name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notifications: BTreeMap<String, Channel>,
+    /// The agent's VAPID private key for Web Push (base64url P-256 scalar), made at the first
+    /// need; write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_push_key: Option<String>,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -137,6 +141,7 @@ impl fmt::Debug for ConfigFile {
             engine,
             peers,
             notifications,
+            web_push_key,
             unknown,
         } = self;
         formatter
@@ -158,6 +163,7 @@ impl fmt::Debug for ConfigFile {
             .field("engine", engine)
             .field("peers", peers)
             .field("notifications", notifications)
+            .field("web_push_key", &redact::secret(web_push_key))
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }
@@ -183,6 +189,9 @@ pub struct Channel {
     pub secret: Option<String>,
     /// The session states that trigger it.
     pub states: Vec<SessionState>,
+    /// A Web Push subscription's keys (the browser's); write-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<PushKeys>,
 }
 
 impl fmt::Debug for Channel {
@@ -192,6 +201,7 @@ impl fmt::Debug for Channel {
             url,
             secret,
             states,
+            keys,
         } = self;
         formatter
             .debug_struct("Channel")
@@ -199,6 +209,7 @@ impl fmt::Debug for Channel {
             .field("url", url)
             .field("secret", &redact::secret(secret))
             .field("states", states)
+            .field("keys", &redact::secret(keys))
             .finish()
     }
 }

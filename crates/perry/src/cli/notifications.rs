@@ -76,8 +76,15 @@ impl std::fmt::Debug for Command {
 }
 
 fn parse_kind(text: &str) -> Result<ChannelKind, String> {
-    serde_json::from_value(serde_json::json!(text))
-        .map_err(|_| "one of webhook, ntfy, gotify".to_owned())
+    match text {
+        "webhook" | "ntfy" | "gotify" => Ok(serde_json::from_value(serde_json::json!(text))
+            .expect("a kind the API knows")),
+        "webpush" => Err(
+            "a browser subscribes itself to Web Push: use \"Notify this browser\" on the web UI's Agent page"
+                .to_owned(),
+        ),
+        _ => Err("one of webhook, ntfy, gotify".to_owned()),
+    }
 }
 
 fn parse_state(text: &str) -> Result<SessionState, String> {
@@ -115,6 +122,8 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
                     url,
                     secret,
                     states: (!states.is_empty()).then_some(states),
+                    // A browser subscribes itself (the web UI's "Notify this browser").
+                    keys: None,
                 })
                 .await?;
             println!(
@@ -165,6 +174,7 @@ fn kind_text(kind: ChannelKind) -> &'static str {
         ChannelKind::Webhook => "webhook",
         ChannelKind::Ntfy => "ntfy",
         ChannelKind::Gotify => "gotify",
+        ChannelKind::Webpush => "webpush",
     }
 }
 

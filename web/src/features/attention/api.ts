@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { useScope } from '@/lib/api';
 
+import { subscribeToPush } from './notifications';
+
 const channelKeys = { all: ['notifications', 'channels'] as const };
 
 /** The notification channels of the agent that served this page. */
@@ -48,6 +50,24 @@ export function useTestChannel() {
     meta: { errorTitle: 'Could not test the channel' },
     onSuccess: (channel) =>
       queryClient.setQueryData<NotificationChannel[]>(channelKeys.all, (channels) => (channels ?? []).map((c) => (c.name === channel.name ? channel : c))),
+  });
+}
+
+/**
+ * Subscribes this browser to the agent's Web Push (its VAPID key first) and adds the
+ * subscription as a channel named after the browser: notifications with no Perry tab open.
+ */
+export function useSubscribeThisBrowser() {
+  const { home: client } = useScope();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (name: string) => {
+      const { publicKey } = await client.notifications.pushKey();
+      const subscription = await subscribeToPush(publicKey);
+      return client.notifications.add({ name, kind: 'webpush', url: subscription.endpoint, keys: subscription.keys, states: ['needs_input', 'error', 'idle'] });
+    },
+    meta: { errorTitle: 'Could not notify this browser' },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: channelKeys.all }),
   });
 }
 

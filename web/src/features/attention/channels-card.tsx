@@ -12,9 +12,10 @@ import { Input } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/spinner';
 import { formatDateTime, formatRelativeTime } from '@/lib/format';
 
-import { lastFailed, useAddChannel, useChannels, useRemoveChannel, useTestChannel } from './api';
+import { lastFailed, useAddChannel, useChannels, useRemoveChannel, useSubscribeThisBrowser, useTestChannel } from './api';
 
 const KINDS: Record<ChannelKind, { label: string; url: string; secret: string }> = {
+  webpush: { label: 'Browser (Web Push)', url: '', secret: '' },
   ntfy: { label: 'ntfy topic', url: 'https://ntfy.sh/your-secret-topic', secret: 'Access token (optional)' },
   webhook: { label: 'Webhook', url: 'https://example.com/perry-hook', secret: 'Signing secret (optional)' },
   gotify: { label: 'Gotify', url: 'https://gotify.example.com', secret: 'Application token' },
@@ -56,6 +57,7 @@ export function ChannelsCard() {
             </ul>
           )
         )}
+        <SubscribeThisBrowser />
         <AddChannelForm />
       </CardContent>
     </Card>
@@ -130,6 +132,33 @@ function ChannelRow({ channel }: { channel: NotificationChannel }) {
   );
 }
 
+/** A name for this browser's subscription: the browser and the platform, and a short tag. */
+function browserName(): string {
+  const agent = navigator.userAgent;
+  const browser = /Edg\//.test(agent) ? 'edge' : /Firefox\//.test(agent) ? 'firefox' : /Chrome\//.test(agent) ? 'chrome' : /Safari\//.test(agent) ? 'safari' : 'browser';
+  const platform = /Android/.test(agent) ? 'android' : /iPhone|iPad/.test(agent) ? 'ios' : /Mac/.test(agent) ? 'mac' : /Windows/.test(agent) ? 'windows' : 'linux';
+  return `${browser}-${platform}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Web Push for this browser: notifications even with every Perry tab closed. */
+function SubscribeThisBrowser() {
+  const subscribe = useSubscribeThisBrowser();
+  return (
+    <div className="flex flex-wrap items-center gap-3 rounded-md border border-dashed px-3 py-2 text-sm">
+      <span className="text-muted-foreground">Notify this browser even with Perry closed (Web Push, on this device).</span>
+      <Button
+        variant="outline"
+        size="sm"
+        className="ml-auto"
+        disabled={subscribe.isPending}
+        onClick={() => subscribe.mutate(browserName(), { onSuccess: (channel) => toast.success(`This browser is subscribed as ${channel.name}`) })}
+      >
+        {subscribe.isPending ? <Spinner /> : <BellRing />} Notify this browser
+      </Button>
+    </div>
+  );
+}
+
 function AddChannelForm() {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<ChannelKind>('ntfy');
@@ -169,7 +198,9 @@ function AddChannelForm() {
             onChange={(event) => setKind(event.target.value as ChannelKind)}
             className="h-9 rounded-md border bg-transparent px-2 text-sm shadow-xs focus-visible:ring-[3px] focus-visible:ring-ring/50 focus-visible:outline-none"
           >
-            {(Object.keys(KINDS) as ChannelKind[]).map((option) => (
+            {(Object.keys(KINDS) as ChannelKind[])
+              .filter((option) => option !== 'webpush')
+              .map((option) => (
               <option key={option} value={option}>
                 {KINDS[option].label}
               </option>

@@ -66,3 +66,37 @@ export function onNotificationClick(open: (path: string) => void): () => void {
   navigator.serviceWorker.addEventListener('message', listener);
   return () => navigator.serviceWorker.removeEventListener('message', listener);
 }
+
+/** A base64url string as the bytes `pushManager.subscribe` takes for its server key. */
+function base64UrlBytes(text: string): Uint8Array<ArrayBuffer> {
+  const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
+  const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+  return Uint8Array.from(binary, (character) => character.charCodeAt(0));
+}
+
+/** This browser's Web Push subscription: where its push service takes messages, and its keys. */
+export interface BrowserSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/**
+ * Subscribes this browser to Web Push with the agent's VAPID key (`publicKey`), after asking
+ * for the permission. Throws with a message a person understands when it cannot.
+ */
+export async function subscribeToPush(publicKey: string): Promise<BrowserSubscription> {
+  const support = notificationSupport();
+  if (support === 'insecure') throw new Error('Web Push needs HTTPS (or localhost): serve the agent with a certificate first.');
+  if (support === 'unsupported' || !('PushManager' in window)) throw new Error('This browser has no Web Push.');
+  if ((await requestPermission()) !== 'granted') throw new Error('Notifications are blocked for this site in the browser’s settings.');
+  const registration = (await registerServiceWorker()) ?? (await navigator.serviceWorker.ready);
+  let subscription: PushSubscription;
+  try {
+    subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: base64UrlBytes(publicKey) });
+  } catch (error) {
+    throw new Error(`The browser’s push service did not take the subscription: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const json = subscription.toJSON();
+  if (!json.endpoint || !json.keys?.p256dh || !json.keys.auth) throw new Error('The browser gave a subscription without keys.');
+  return { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } };
+}
