@@ -91,6 +91,30 @@ async fn run(agent: &Agent) -> anyhow::Result<()> {
     );
     drop(events);
 
+    // 1c. Hook → the agent's notification channels: a webhook and a Web Push subscription, on a
+    // loopback receiver that plays the endpoint and the push service.
+    let (webhook, push) = channel_latencies(agent, &http, &docker, &container).await?;
+    println!(
+        "attention: hook → webhook POST arriving: p50 {:.0} ms, p95 {:.0} ms; → Web Push request arriving at the push service: p50 {:.0} ms, p95 {:.0} ms, over {CHANNEL_HOOKS} hooks (goals ≤ 200 ms)",
+        percentile(&webhook, 0.5),
+        percentile(&webhook, 0.95),
+        percentile(&push, 0.5),
+        percentile(&push, 0.95),
+    );
+
+    // 1d. The agent at rest with a workspace running, its worker attached and /events open.
+    let _events = open_events(agent).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let before = agent.cpu_ticks()?;
+    let started = Instant::now();
+    tokio::time::sleep(IDLE_WINDOW).await;
+    let ticks = agent.cpu_ticks()? - before;
+    println!(
+        "attention: perry agent idle (1 workspace, its worker attached, /events open, 2 channels): CPU {:.2} % of one core over {:.0} s ({ticks} clock ticks)",
+        ticks as f64 / 100.0 / started.elapsed().as_secs_f64() * 100.0,
+        started.elapsed().as_secs_f64(),
+    );
+
     // 2. The worker at rest.
     let pid = worker_pid(&docker, &container).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -241,6 +265,112 @@ async fn next_event(socket: &mut Socket) -> anyhow::Result<SessionEvent> {
 }
 
 const HOOKS: usize = 40;
+const CHANNEL_HOOKS: usize = 20;
+
+/// A loopback webhook endpoint (`/hook`) and push service (`/push`): each request's path and
+/// arrival time goes to the receiver.
+async fn loopback_receiver() -> anyhow::Result<(
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(String, Instant)>,
+)> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let sender = sender.clone();
+        async move {
+            let _ = sender.send((uri.path().to_owned(), Instant::now()));
+            axum::http::StatusCode::CREATED
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((format!("http://{address}"), receiver))
+}
+
+/// Adds a webhook and a Web Push channel on a loopback receiver, runs permission hooks (each
+/// followed by a tool run, so the next is a change again) and returns the sorted milliseconds
+/// from each hook's payload written to its webhook's arrival, and to its push request's.
+async fn channel_latencies(
+    agent: &Agent,
+    http: &reqwest::Client,
+    docker: &Docker,
+    container: &str,
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let (base, mut arrivals) = loopback_receiver().await?;
+    let browser = web_push_native::p256::SecretKey::random(
+        &mut web_push_native::p256::elliptic_curve::rand_core::OsRng,
+    );
+    let input = |value: Value| -> anyhow::Result<perry_api::notifications::ChannelAddInput> {
+        Ok(serde_json::from_value(value)?)
+    };
+    agent
+        .call::<perry_api::procedures::NotificationsAdd>(
+            http,
+            &input(
+                json!({"name": "bench-hook", "kind": "webhook", "url": format!("{base}/hook"),
+                "secret": "bench", "states": ["needs_input"]}),
+            )?,
+        )
+        .await?;
+    agent
+        .call::<perry_api::procedures::NotificationsAdd>(
+            http,
+            &input(json!({"name": "bench-push", "kind": "webpush", "url": format!("{base}/push"),
+                "states": ["needs_input"], "keys": {
+                    "p256dh": Base64UrlUnpadded::encode_string(browser.public_key().to_sec1_bytes().as_ref()),
+                    "auth": Base64UrlUnpadded::encode_string(&[7u8; 16]),
+                }}))?,
+        )
+        .await?;
+    let script = r#"echo ready && while IFS= read -r line; do printf '%s' "$line" | perry-worker event claude; echo ok; done"#;
+    let StdioExec {
+        mut stdout,
+        mut stdin,
+        ..
+    } = docker
+        .start_stdio_exec(container, "workspace", &["sh", "-c", script])
+        .await?;
+    stdout.next().await.context("the hook shell ended")??;
+    // Working first: a permission asked while one is still asked is no new alert.
+    let working =
+        json!({"session_id": SESSION_ID, "hook_event_name": "PostToolUse", "tool_name": "Bash"});
+    stdin.write_all(format!("{working}\n").as_bytes()).await?;
+    stdin.flush().await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (mut webhook, mut push) = (Vec::new(), Vec::new());
+    for n in 0..=CHANNEL_HOOKS {
+        let asked = json!({"session_id": SESSION_ID, "hook_event_name": "PermissionRequest",
+            "tool_name": "Bash", "tool_input": {"command": format!("echo channel {n}")}});
+        stdin.write_all(format!("{asked}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        let written = Instant::now();
+        let (mut hook_at, mut push_at) = (None, None);
+        while hook_at.is_none() || push_at.is_none() {
+            let (path, at) = tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+                .await
+                .context("no delivery within 10 s")?
+                .context("the receiver stopped")?;
+            match path.as_str() {
+                "/hook" => hook_at = Some(at - written),
+                "/push" => push_at = Some(at - written),
+                _ => {}
+            }
+        }
+        // The first warms the agent's HTTP client (connections, the VAPID key read).
+        if n > 0 {
+            webhook.push(hook_at.unwrap_or_default().as_secs_f64() * 1000.0);
+            push.push(push_at.unwrap_or_default().as_secs_f64() * 1000.0);
+        }
+        stdin.write_all(format!("{working}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    stdin.shutdown().await?;
+    webhook.sort_by(f64::total_cmp);
+    push.sort_by(f64::total_cmp);
+    Ok((webhook, push))
+}
 const WARMUP_HOOKS: usize = 3;
 
 async fn open_events(agent: &Agent) -> anyhow::Result<Socket> {

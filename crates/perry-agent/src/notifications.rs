@@ -559,8 +559,7 @@ pub fn check_new_channel(input: &ChannelAddInput) -> Result<Channel, ApiError> {
                 subject: "mailto:check@localhost".to_owned(),
             };
             // Encrypting an empty message checks the keys as a delivery would use them.
-            web_push_request(&url, keys, &probe, b"")
-                .map_err(|why| invalid("keys", why))?;
+            web_push_request(&url, keys, &probe, b"").map_err(|why| invalid("keys", why))?;
             Some(keys.clone())
         }
         (_, Some(_)) => {
