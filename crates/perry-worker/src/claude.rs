@@ -16,10 +16,10 @@
 
 use std::path::Path;
 
-use perry_api::sessions::{Message, MessageRole, ToolCall};
+use perry_api::sessions::{Message, MessageRole, SessionState, ToolCall};
 use serde_json::Value;
 
-use crate::jsonl::{NotJson, ParsedLine, Piece, Record, TitleKind};
+use crate::jsonl::{NotJson, ParsedLine, Piece, Record, TitleKind, Turn};
 use crate::text;
 
 /// Whether `path` is a session transcript under the projects directory `root`.
@@ -55,7 +55,77 @@ pub fn parse_line(line: &[u8], offset: u64) -> ParsedLine {
         "ai-title" => Ok(title_record(TitleKind::Generated, string("aiTitle"))),
         "custom-title" => Ok(title_record(TitleKind::Custom, string("customTitle"))),
         "user" | "assistant" => Ok(conversation_record(&record, kind, offset)),
+        "system" => Ok(system_record(&record)),
         _ => Ok(Record::default()),
+    }
+}
+
+/// A `system` line: an API error Claude Code is retrying is still work under way.
+fn system_record(record: &Value) -> Record {
+    let retrying = record.get("subtype").and_then(Value::as_str) == Some("api_error")
+        && record.get("source").and_then(Value::as_str) == Some("request_retry");
+    if !retrying {
+        return Record::default();
+    }
+    let why = record
+        .pointer("/error/formatted")
+        .or_else(|| record.pointer("/error/message"))
+        .and_then(Value::as_str)
+        .unwrap_or("the API did not answer");
+    Record {
+        timestamp_millis: record
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(crate::time::parse_rfc3339_millis),
+        turn: Some(Turn {
+            state: SessionState::Working,
+            detail: Some(text::single_line(
+                &format!("retrying: {why}"),
+                DETAIL_MAX_CHARS,
+            )),
+        }),
+        ..Record::default()
+    }
+}
+
+/// The longest turn detail kept, in characters.
+const DETAIL_MAX_CHARS: usize = 160;
+
+/// What a conversation line says of the turn: a prompt or a tool's result means work; the
+/// agent's reply ends the turn unless it calls a tool; an API error the CLI gave up on, or the
+/// person interrupting, end it too. A transcript tells only working and idle: whether a turn
+/// failed for good or waits on a question is the hook's to say (an old transcript must never
+/// ring the person's bell).
+fn turn_of(record: &Value, kind: &str, blocks: &Blocks) -> Option<Turn> {
+    let message = record.get("message");
+    let turn = |state, detail: Option<&str>| Turn {
+        state,
+        detail: detail
+            .map(|detail| text::single_line(detail, DETAIL_MAX_CHARS))
+            .filter(|detail| !detail.is_empty()),
+    };
+    if kind == "user" {
+        if blocks
+            .text
+            .trim_start()
+            .starts_with("[Request interrupted by user")
+        {
+            return Some(turn(SessionState::Idle, None));
+        }
+        return Some(turn(SessionState::Working, None));
+    }
+    if record.get("isApiErrorMessage").and_then(Value::as_bool) == Some(true) {
+        return Some(turn(SessionState::Idle, Some(&blocks.text)));
+    }
+    let stop = message
+        .and_then(|m| m.get("stop_reason"))
+        .and_then(Value::as_str);
+    // A line written before the reply's end (no stop reason yet) tells nothing new.
+    match stop? {
+        "end_turn" | "stop_sequence" if blocks.tool_calls.is_empty() => {
+            Some(turn(SessionState::Idle, None))
+        }
+        _ => Some(turn(SessionState::Working, None)),
     }
 }
 
@@ -102,6 +172,7 @@ fn conversation_record(record: &Value, kind: &str, offset: u64) -> Record {
         title_text: None,
     };
     let blocks = Blocks::of(content);
+    out.turn = turn_of(record, kind, &blocks);
     if kind == "assistant" {
         piece.message.role = MessageRole::Assistant;
         piece.message.text = blocks.text;

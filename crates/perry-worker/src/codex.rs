@@ -16,10 +16,10 @@
 
 use std::path::Path;
 
-use perry_api::sessions::{Message, MessageRole, SessionAgent, ToolCall};
+use perry_api::sessions::{Message, MessageRole, SessionAgent, SessionState, ToolCall};
 use serde_json::Value;
 
-use crate::jsonl::{NotJson, ParsedLine, Piece, Record};
+use crate::jsonl::{NotJson, ParsedLine, Piece, Record, Turn};
 use crate::text;
 
 /// Whether `path` is a rollout file under the sessions directory `root`.
@@ -77,13 +77,31 @@ pub fn parse_line(line: &[u8], offset: u64) -> ParsedLine {
             title_text: None,
         }),
         Some("response_item") => response_item(payload, &message),
+        Some("event_msg") => {
+            out.turn = turn_of(payload);
+            None
+        }
         _ => None,
     };
-    if piece.is_some() {
+    if piece.is_some() || out.turn.is_some() {
         out.timestamp_millis = crate::time::parse_rfc3339_millis(timestamp);
     }
     out.piece = piece;
     Ok(out)
+}
+
+/// What an `event_msg` says of the turn: started, or over (complete or aborted). Like every
+/// transcript, only working and idle: a failure is the notify hook's to say.
+fn turn_of(event: &Value) -> Option<Turn> {
+    let state = match event.get("type").and_then(Value::as_str)? {
+        "task_started" | "user_message" | "stream_error" => SessionState::Working,
+        "task_complete" | "turn_aborted" => SessionState::Idle,
+        _ => return None,
+    };
+    Some(Turn {
+        state,
+        detail: None,
+    })
 }
 
 /// Assistant text and the tool calls that follow it are one message, until a tool's output or a

@@ -915,6 +915,9 @@ fn parser(agent: SessionAgent) -> LineParser {
     }
 }
 
+/// How long a transcript's last line may say "working" and still be believed.
+const TRANSCRIPT_WORK_FRESH_MILLIS: i64 = 10 * 60 * 1000;
+
 fn build_info(
     entry: &Entry,
     session_id: &str,
@@ -926,10 +929,30 @@ fn build_info(
             .filter(|title| !title.is_empty())
             .unwrap_or_else(|| UNTITLED.to_owned())
     };
+    // What the coding agent's hook said wins; without one, what the transcript tells.
+    let mut told = status.cloned();
     let (title, message_count, activity, project_path) = match &entry.source {
         Source::Claude(file) | Source::Codex(file) => {
             if file.spans.is_empty() {
                 return None;
+            }
+            if told.is_none()
+                && let Some((turn, at)) = &file.turn
+            {
+                let at = at
+                    .or(file.last_activity_millis)
+                    .or(file.modified_millis)
+                    .unwrap_or(0);
+                // A turn that started long ago and said nothing since was left, not worked on.
+                let abandoned = turn.state == SessionState::Working
+                    && crate::time::now_millis() - at > TRANSCRIPT_WORK_FRESH_MILLIS;
+                if !abandoned {
+                    told = Some(SessionStatus {
+                        state: turn.state,
+                        since: crate::time::format_rfc3339_millis(at),
+                        detail: turn.detail.clone(),
+                    });
+                }
             }
             let own_title = match entry.agent {
                 SessionAgent::Codex => codex_thread_names.get(session_id).cloned(),
@@ -973,7 +996,7 @@ fn build_info(
         last_activity: crate::time::format_rfc3339_millis(activity.unwrap_or(0)),
         project_path,
         resume_command: entry.agent.resume_command(session_id).unwrap_or_default(),
-        status: status.cloned(),
+        status: told,
     })
 }
 

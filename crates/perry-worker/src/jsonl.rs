@@ -39,6 +39,16 @@ pub struct Record {
     pub timestamp_millis: Option<i64>,
     pub title: Option<(TitleKind, String)>,
     pub piece: Option<Piece>,
+    /// What the line says the session is doing (a turn started, ended, failed), for sessions
+    /// whose coding agent has no hook reporting.
+    pub turn: Option<Turn>,
+}
+
+/// A session's state as its transcript tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub state: perry_api::sessions::SessionState,
+    pub detail: Option<String>,
 }
 
 /// A message, or a part of one, read from one line.
@@ -84,6 +94,8 @@ pub struct JsonlFile {
     pub title: Option<(TitleKind, String)>,
     pub first_user_text: Option<String>,
     pub last_activity_millis: Option<i64>,
+    /// The state the last line that told one says, and that line's time.
+    pub turn: Option<(Turn, Option<i64>)>,
     /// Modification time of the file, for sessions whose lines carry no time.
     pub modified_millis: Option<i64>,
 }
@@ -157,6 +169,9 @@ impl JsonlFile {
             && self.title.as_ref().is_none_or(|(kind, _)| title.0 >= *kind)
         {
             self.title = Some(title);
+        }
+        if let Some(turn) = record.turn {
+            self.turn = Some((turn, record.timestamp_millis));
         }
         let Some(piece) = record.piece else {
             return;

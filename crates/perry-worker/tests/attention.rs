@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use perry_api::sessions::{SessionAgent, SessionEvent, SessionState};
 use perry_api::worker::{StatusReport, WorkerOutput};
+use serde_json::json;
 
 const WORKER: &str = env!("CARGO_BIN_EXE_perry-worker");
 
@@ -28,6 +29,8 @@ fn report(agent: SessionAgent, session: &str, state: SessionState) -> StatusRepo
 fn a_report_changes_the_session_once_and_waits_for_a_session_not_seen_yet() {
     let home = Home::with_fixtures();
     let mut index = home.scanned_index();
+    // Its transcript's last turn (a prompt answered in 2025, no stop reason written) is long
+    // over: no status until a hook says one.
     assert_eq!(index.get(CLAUDE_CONFIG).unwrap().status, None);
 
     let events = index.report(
@@ -245,4 +248,145 @@ fn a_hook_run_inside_the_workspace_reaches_the_agents_connection() {
 
     daemon.kill().unwrap();
     daemon.wait().unwrap();
+}
+
+/// Transcript lines of each state, as Claude Code and Codex write them: with no hook reporting,
+/// the session's status is what its transcript's last turn line says. Only working and idle are
+/// ever told this way (a question or a failure is the hook's to say), so no transcript can ring
+/// the person's bell: 0 false alarms on the set.
+#[test]
+fn with_no_hook_the_transcript_tells_working_and_idle_and_never_an_alarm() {
+    let now = perry_worker::time::format_rfc3339_millis(perry_worker::time::now_millis());
+    let claude = |record: serde_json::Value| {
+        let mut record = record;
+        record["sessionId"] = json!("0d5e3a1b-7c2f-4e8a-9b6d-1f2e3d4c5b6a");
+        record["cwd"] = json!("/home/workspace/app");
+        record["timestamp"] = json!(now);
+        record.to_string()
+    };
+    let prompt = claude(
+        json!({"type": "user", "uuid": "u1", "message": {"role": "user", "content": "Fix the build"}}),
+    );
+    let calling = claude(
+        json!({"type": "assistant", "uuid": "a1", "message": {"id": "m1", "role": "assistant",
+        "stop_reason": "tool_use", "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {"command": "cargo build"}}]}}),
+    );
+    let result = claude(
+        json!({"type": "user", "uuid": "u2", "message": {"role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}}),
+    );
+    let streaming = claude(
+        json!({"type": "assistant", "uuid": "a2", "message": {"id": "m2", "role": "assistant",
+        "stop_reason": null, "content": [{"type": "text", "text": "It builds"}]}}),
+    );
+    let answered = claude(
+        json!({"type": "assistant", "uuid": "a3", "message": {"id": "m2", "role": "assistant",
+        "stop_reason": "end_turn", "content": [{"type": "text", "text": "It builds now."}]}}),
+    );
+    let retrying = claude(
+        json!({"type": "system", "subtype": "api_error", "source": "request_retry",
+        "retryAttempt": 1, "maxRetries": 10, "error": {"formatted": "Overloaded"}}),
+    );
+    // What Claude Code 2.1.332 wrote when it gave up (the offline recording's session).
+    let gave_up = claude(
+        json!({"type": "assistant", "uuid": "a4", "isApiErrorMessage": true, "error": "server_error",
+        "message": {"id": "m4", "role": "assistant", "model": "<synthetic>", "stop_reason": "stop_sequence",
+        "content": [{"type": "text", "text": "API Error: Can't reach the API server"}]}}),
+    );
+    let interrupted = claude(
+        json!({"type": "user", "uuid": "u3", "message": {"role": "user",
+        "content": [{"type": "text", "text": "[Request interrupted by user for tool use]"}]}}),
+    );
+
+    let home = Home::empty();
+    let dir = home.path().join(".claude/projects/-home-workspace-app");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("0d5e3a1b-7c2f-4e8a-9b6d-1f2e3d4c5b6a.jsonl");
+    let mut index = home.scanned_index();
+    let mut lines = String::new();
+    for (line, state, detail) in [
+        (&prompt, SessionState::Working, None),
+        (&calling, SessionState::Working, None),
+        (&result, SessionState::Working, None),
+        // No stop reason yet: nothing new, still working.
+        (&streaming, SessionState::Working, None),
+        (&answered, SessionState::Idle, None),
+        (&prompt, SessionState::Working, None),
+        (
+            &retrying,
+            SessionState::Working,
+            Some("retrying: Overloaded"),
+        ),
+        (
+            &gave_up,
+            SessionState::Idle,
+            Some("API Error: Can't reach the API server"),
+        ),
+        (&prompt, SessionState::Working, None),
+        (&interrupted, SessionState::Idle, None),
+    ] {
+        lines.push_str(line);
+        lines.push('\n');
+        std::fs::write(&file, &lines).unwrap();
+        index.apply(&file);
+        let status = index
+            .get("0d5e3a1b-7c2f-4e8a-9b6d-1f2e3d4c5b6a")
+            .and_then(|session| session.status.clone())
+            .unwrap_or_else(|| panic!("a status after {line}"));
+        assert_eq!(
+            (status.state, status.detail.as_deref()),
+            (state, detail),
+            "after {line}"
+        );
+        assert!(!status.state.needs_the_person(), "{line}");
+    }
+    // A hook's word wins over the transcript's.
+    index.report(
+        report(
+            SessionAgent::ClaudeCode,
+            "0d5e3a1b-7c2f-4e8a-9b6d-1f2e3d4c5b6a",
+            SessionState::NeedsInput,
+        ),
+        perry_worker::time::now_millis(),
+    );
+    assert_eq!(
+        index
+            .get("0d5e3a1b-7c2f-4e8a-9b6d-1f2e3d4c5b6a")
+            .unwrap()
+            .status
+            .as_ref()
+            .map(|status| status.state),
+        Some(SessionState::NeedsInput)
+    );
+
+    // Codex: a turn starts and completes (its rollout's event_msg lines).
+    let thread = "01a247be-0c10-79b0-8cfe-4664846e790a";
+    let codex_dir = home.path().join(".codex/sessions/2026/12/05");
+    std::fs::create_dir_all(&codex_dir).unwrap();
+    let rollout = codex_dir.join(format!("rollout-2026-12-05T19-46-07-{thread}.jsonl"));
+    let event = |kind: &str| {
+        json!({"timestamp": now, "type": "event_msg", "payload": {"type": kind}}).to_string()
+    };
+    let meta = json!({"timestamp": now, "type": "session_meta", "payload": {"id": thread, "cwd": "/home/workspace/app"}}).to_string();
+    let user = json!({"timestamp": now, "type": "response_item", "payload": {"type": "message", "role": "user",
+        "content": [{"type": "input_text", "text": "say hello"}]}}).to_string();
+    let mut rollout_lines = format!("{meta}\n{user}\n");
+    for (kind, state) in [
+        ("task_started", SessionState::Working),
+        ("agent_message", SessionState::Working),
+        ("task_complete", SessionState::Idle),
+        ("task_started", SessionState::Working),
+        ("turn_aborted", SessionState::Idle),
+    ] {
+        rollout_lines.push_str(&event(kind));
+        rollout_lines.push('\n');
+        std::fs::write(&rollout, &rollout_lines).unwrap();
+        index.scan();
+        let status = index.get(thread).and_then(|session| session.status.clone());
+        assert_eq!(
+            status.map(|status| status.state),
+            Some(state),
+            "after {kind}"
+        );
+    }
 }

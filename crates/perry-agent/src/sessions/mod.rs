@@ -474,8 +474,18 @@ fn status_changes(
             .into_iter()
             .collect(),
         SessionEvent::Snapshot { sessions: all } => {
-            let mut changes: Vec<StatusEvent> = all.iter().filter_map(changed).collect();
-            if let Some(before) = sessions {
+            // The first snapshot of a connection is how things stand, not news: every old
+            // session would otherwise be "done" again at each start of the agent. Later ones
+            // (after a reconnect) tell the changes of sessions already known.
+            let Some(before) = sessions else {
+                return Vec::new();
+            };
+            let mut changes: Vec<StatusEvent> = all
+                .iter()
+                .filter(|session| before.contains_key(&session.session_id))
+                .filter_map(changed)
+                .collect();
+            {
                 changes.extend(
                     before
                         .values()
