@@ -323,15 +323,7 @@ async fn channel_latencies(
                 }}))?,
         )
         .await?;
-    let script = r#"echo ready && while IFS= read -r line; do printf '%s' "$line" | perry-worker event claude; echo ok; done"#;
-    let StdioExec {
-        mut stdout,
-        mut stdin,
-        ..
-    } = docker
-        .start_stdio_exec(container, "workspace", &["sh", "-c", script])
-        .await?;
-    stdout.next().await.context("the hook shell ended")??;
+    let StdioExec { mut stdin, .. } = hook_shell(docker, container).await?;
     // Working first: a permission asked while one is still asked is no new alert.
     let working =
         json!({"session_id": SESSION_ID, "hook_event_name": "PostToolUse", "tool_name": "Bash"});
@@ -396,6 +388,21 @@ async fn next_status(socket: &mut Socket) -> anyhow::Result<StatusEvent> {
     }
 }
 
+/// One long-lived shell in the workspace that pipes each line it reads into Claude Code's hook
+/// (`perry-worker event claude`, as Claude Code runs it) and says `ok` after each; returned once
+/// it has said `ready`.
+async fn hook_shell(docker: &Docker, container: &str) -> anyhow::Result<StdioExec> {
+    let script = r#"echo ready && while IFS= read -r line; do printf '%s' "$line" | perry-worker event claude; echo ok; done"#;
+    let mut shell = docker
+        .start_stdio_exec(container, "workspace", &["sh", "-c", script])
+        .await?;
+    tokio::time::timeout(Duration::from_secs(10), shell.stdout.next())
+        .await
+        .context("the hook shell did not start")?
+        .context("the hook shell ended")??;
+    Ok(shell)
+}
+
 /// Runs Claude Code's hook through one long-lived shell, alternating a permission asked and a
 /// tool run (each a change); returns the sorted milliseconds from each payload written to its
 /// change on `/events`, and to the hook's exit (the shell's echo after it).
@@ -404,25 +411,17 @@ async fn hook_latencies(
     container: &str,
     socket: &mut Socket,
 ) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
-    let script = r#"echo ready && while IFS= read -r line; do printf '%s' "$line" | perry-worker event claude; echo ok; done"#;
     let StdioExec {
         mut stdout,
         mut stdin,
         ..
-    } = docker
-        .start_stdio_exec(container, "workspace", &["sh", "-c", script])
-        .await?;
-    let mut acked = 0usize;
+    } = hook_shell(docker, container).await?;
+    // Each hook's `ok`, counted from 1: the shell said `ready` first.
+    let mut acked = 1usize;
     let mut count_acks = |bytes: &[u8]| {
         acked += bytes.iter().filter(|byte| **byte == b'\n').count();
         acked
     };
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while count_acks(&stdout.next().await.context("the shell ended")??) < 1 {}
-        anyhow::Ok(())
-    })
-    .await
-    .context("the hook shell did not start")??;
     let (mut latencies, mut held) = (Vec::new(), Vec::new());
     for n in 1..=WARMUP_HOOKS + HOOKS {
         let (payload, state) = if n % 2 == 1 {

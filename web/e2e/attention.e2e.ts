@@ -158,6 +158,14 @@ describe('a coding agent that needs the person, in the web UI', () => {
       (window as { perryHidden?: boolean }).perryHidden = false;
     });
     assert.equal(await page.title(), '(2) Perry');
+    // A click on it: the service worker focuses this tab and posts the session's path, which
+    // the page routes to (no DevTools call clicks a system notification, so the post is made
+    // here as the worker makes it).
+    await page.evaluate((path) => {
+      navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: { type: 'perry:open', path } }));
+    }, notification.url);
+    await page.waitForURL(`**${notification.url}`);
+    await page.getByRole('heading', { name: 'Fix the footer links' }).waitFor();
   });
 
   test('a Web Push message (delivered through DevTools, as the push service would) is shown by the service worker with no tab needed', async () => {

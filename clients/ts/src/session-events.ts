@@ -2,7 +2,7 @@
 // React, no DOM, so they are easy to test (shared by the web UI and the phone app).
 
 import type { SessionAgent, SessionEvent, SessionInfo } from './api.gen.ts';
-import { followSocket, socketReconnectDelay, socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
+import { followSocket, parseFrame, socketReconnectDelay, socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
 
 const AGENTS: readonly SessionAgent[] = ['claude-code', 'opencode', 'codex'];
 
@@ -40,15 +40,8 @@ function normalize(session: SessionInfo): SessionInfo {
 
 /** A text frame of the socket as an event, or null when it is not one we know. */
 export function parseSessionEvent(text: string): SessionEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
-  switch (event.type) {
+  const event = parseFrame(text);
+  switch (event?.type) {
     case 'snapshot':
       return Array.isArray(event.sessions) ? { type: 'snapshot', sessions: event.sessions.filter(isSession).map(normalize) } : null;
     case 'added':

@@ -15,6 +15,17 @@ export interface EventSocket {
  */
 export type SocketFeed = 'live' | 'connecting' | 'polling';
 
+/** A text frame as a JSON object, or null when it is not one. */
+export function parseFrame(text: string): Record<string, unknown> | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
 /** Backoff for reconnecting a socket: 1 s, 2 s, 4 s … up to 30 s. */
 export function socketReconnectDelay(attempt: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempt), 30_000);

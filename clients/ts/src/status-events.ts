@@ -3,7 +3,7 @@
 // what needs the person, and what to tell them when a status changes.
 
 import type { SessionInfo, SessionState, StatusEvent, WorkspaceSession } from './api.gen.ts';
-import { followSocket, socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
+import { followSocket, parseFrame, socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
 
 const STATES: readonly SessionState[] = ['working', 'needs_input', 'idle', 'error', 'ended'];
 
@@ -32,15 +32,8 @@ function isEntry(value: unknown): value is WorkspaceSession {
 
 /** A text frame of `/events` as an event, or null when it is not one this client knows. */
 export function parseStatusEvent(text: string): StatusEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const event = value as Record<string, unknown>;
-  switch (event.type) {
+  const event = parseFrame(text);
+  switch (event?.type) {
     case 'snapshot':
       return Array.isArray(event.sessions) ? { type: 'snapshot', sessions: event.sessions.filter(isEntry) } : null;
     case 'changed':

@@ -2,7 +2,8 @@
 //! needs them or is done, through channels configured once (`notifications.*`, config.json
 //! `notifications`): a signed JSON webhook, an ntfy topic, a Gotify server, or a browser's Web
 //! Push subscription (encrypted for it, RFC 8291, and signed with the agent's VAPID key, RFC
-//! 8292; a subscription its push service says is gone, 404 or 410, is removed).
+//! 8292, with the key in [`VAPID_KEY_FILE`]; a subscription its push service says is gone, 404
+//! or 410, is removed).
 //!
 //! One task follows the session hub's status changes; each change a channel's states ask for is
 //! delivered on a task of its own, retried with backoff, so a slow or dead endpoint never holds
@@ -50,10 +51,23 @@ pub struct Message {
     pub host: String,
 }
 
-/// Deliveries under way, per channel.
-#[derive(Debug, Default)]
+/// Deliveries under way, per channel, and the VAPID key once read.
+#[derive(Default)]
 pub struct Dispatch {
     in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    vapid: std::sync::OnceLock<Arc<Vapid>>,
+}
+
+impl std::fmt::Debug for Dispatch {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Dispatch")
+            .field(
+                "vapid",
+                &self.vapid.get().map(|_| crate::state::redact::Redacted),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl Dispatch {
@@ -369,39 +383,40 @@ fn web_push_request(
     .map_err(|error| format!("cannot encrypt for the subscription: {error}"))
 }
 
-/// The agent's VAPID key pair: config.json's, made and saved at the first need.
-pub fn vapid(agent: &Agent) -> Result<Vapid, ApiError> {
-    use base64ct::{Base64UrlUnpadded, Encoding as _};
-    let subject = format!("mailto:perry@{}", crate::host_name());
-    let decode = |text: &str| {
-        Base64UrlUnpadded::decode_vec(text)
-            .ok()
-            .and_then(|bytes| ES256KeyPair::from_bytes(&bytes).ok())
-    };
-    if let Some(key) = agent.config().web_push_key.as_deref().and_then(decode) {
-        return Ok(Vapid { key, subject });
+/// Where the agent keeps its VAPID private key (base64url P-256 scalar), beside config.json:
+/// made at the first need, never in config.json (which is the person's to edit).
+pub const VAPID_KEY_FILE: &str = "web-push-vapid.key";
+
+/// The agent's VAPID key pair, made and saved at the first need, then kept in memory.
+pub fn vapid(agent: &Agent) -> Result<Arc<Vapid>, ApiError> {
+    if let Some(vapid) = agent.notifications.vapid.get() {
+        return Ok(vapid.clone());
     }
-    let mut saved = None;
-    agent
-        .update_config(|object| {
-            // Another caller may have made one meanwhile, under the file's lock: keep it.
-            let existing = object
-                .get("webPushKey")
-                .and_then(|key| key.as_str())
-                .and_then(decode);
-            let key = existing.unwrap_or_else(|| {
-                let key = ES256KeyPair::generate();
-                object.insert(
-                    "webPushKey".to_owned(),
-                    Base64UrlUnpadded::encode_string(&key.to_bytes()).into(),
-                );
-                key
-            });
-            saved = Some(key);
-        })
-        .map_err(ApiError::Internal)?;
-    let key = saved.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no VAPID key made")))?;
-    Ok(Vapid { key, subject })
+    let vapid = Arc::new(read_vapid(agent)?);
+    Ok(agent.notifications.vapid.get_or_init(|| vapid).clone())
+}
+
+fn read_vapid(agent: &Agent) -> Result<Vapid, ApiError> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let path = agent.config_dir.join(VAPID_KEY_FILE);
+    let text = crate::state::files::read_or_create(&path, || {
+        Base64UrlUnpadded::encode_string(&ES256KeyPair::generate().to_bytes()).into_bytes()
+    })
+    .map_err(ApiError::Internal)?;
+    let key = std::str::from_utf8(&text)
+        .ok()
+        .and_then(|text| Base64UrlUnpadded::decode_vec(text.trim()).ok())
+        .and_then(|bytes| ES256KeyPair::from_bytes(&bytes).ok())
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "{} is not a VAPID key; remove it and the agent makes another (browsers then subscribe again)",
+                path.display()
+            ))
+        })?;
+    Ok(Vapid {
+        key,
+        subject: format!("mailto:perry@{}", crate::host_name()),
+    })
 }
 
 /// `notifications.pushKey`: the public half of the agent's VAPID key.

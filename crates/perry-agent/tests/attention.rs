@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestAgent, exec};
+use common::{TestAgent, claude_hook, exec, next_json};
 use perry_api::procedures::{SessionsGet, WorkspacesCreate, WorkspacesSync};
 use perry_api::sessions::{SessionAgent, SessionInfo, SessionState, SessionsPage, StatusEvent};
 use perry_api::{SyncOutput, Workspace};
@@ -182,51 +182,6 @@ async fn the_real_coding_agents_report_through_the_hooks_sync_installs() {
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn next_status_event(socket: &mut Socket) -> StatusEvent {
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message;
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
-            .await
-            .expect("an event within 20 s")
-            .expect("the socket stays open")
-            .expect("a frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).expect("a status event");
-        }
-    }
-}
-
-/// A Claude Code session in `container` (its transcript, one prompt), and its hook saying
-/// `payload` as Claude Code runs it.
-async fn claude_session_says(container: &str, session: &str, payload: serde_json::Value) {
-    let line = json!({"parentUuid": null, "isSidechain": false, "type": "user", "sessionId": session,
-        "cwd": "/home/workspace/app", "uuid": "5d0c1c44-0000-4000-8000-000000000001",
-        "timestamp": "2026-12-05T10:00:00.000Z", "message": {"role": "user", "content": "fix the build"}})
-    .to_string();
-    let hook = json!({"session_id": session, "cwd": "/home/workspace/app",
-        "transcript_path": format!("/home/workspace/.claude/projects/-home-workspace-app/{session}.jsonl")})
-    .as_object()
-    .unwrap()
-    .clone()
-    .into_iter()
-    .chain(payload.as_object().unwrap().clone())
-    .collect::<serde_json::Map<_, _>>();
-    let script = format!(
-        "mkdir -p ~/.claude/projects/-home-workspace-app && \
-         printf '%s\\n' '{line}' >> ~/.claude/projects/-home-workspace-app/{session}.jsonl && \
-         printf '%s' '{}' | perry-worker event claude",
-        serde_json::Value::Object(hook)
-            .to_string()
-            .replace('\'', "'\\''")
-    );
-    let (code, output) = exec(container, "workspace", &script).await;
-    assert_eq!(code, 0, "{output}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -246,15 +201,16 @@ async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status
         .unwrap();
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     assert_eq!(
-        next_status_event(&mut socket).await,
+        next_json::<StatusEvent>(&mut socket).await,
         StatusEvent::Snapshot { sessions: vec![] }
     );
 
     // Nobody asked for either workspace's sessions: the agent listens to all of them anyway.
     let asking = "0b4f5d8e-7a61-4c1e-9d35-1f2e3a4b5c6d";
-    claude_session_says(
+    claude_hook(
         &agent.container("north"),
         asking,
+        "fix the build",
         json!({"hook_event_name": "PermissionRequest", "tool_name": "Bash",
                "tool_input": {"command": "npm publish"}}),
     )
@@ -263,7 +219,7 @@ async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status
         workspace,
         session,
         previous,
-    } = next_status_event(&mut socket).await
+    } = next_json::<StatusEvent>(&mut socket).await
     else {
         panic!("expected a change");
     };
@@ -274,15 +230,16 @@ async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status
     assert_eq!(status.detail.as_deref(), Some("Bash: npm publish"));
 
     let done = "7c9e2a10-3b4d-4e5f-8a6b-7c8d9e0f1a2b";
-    claude_session_says(
+    claude_hook(
         &agent.container("south"),
         done,
+        "fix the build",
         json!({"hook_event_name": "Stop", "stop_hook_active": false}),
     )
     .await;
     let StatusEvent::Changed {
         workspace, session, ..
-    } = next_status_event(&mut socket).await
+    } = next_json::<StatusEvent>(&mut socket).await
     else {
         panic!("expected a change");
     };
@@ -320,7 +277,7 @@ async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status
         .into_client_request()
         .unwrap();
     let (mut second, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let StatusEvent::Snapshot { sessions } = next_status_event(&mut second).await else {
+    let StatusEvent::Snapshot { sessions } = next_json::<StatusEvent>(&mut second).await else {
         panic!("a snapshot first");
     };
     let listed: Vec<(&str, &str)> = sessions
@@ -334,7 +291,7 @@ async fn one_events_socket_hears_every_workspace_and_sessions_get_has_the_status
         .ok::<perry_api::procedures::WorkspacesStop>(json!({"name": "north"}))
         .await;
     assert_eq!(
-        next_status_event(&mut socket).await,
+        next_json::<StatusEvent>(&mut socket).await,
         StatusEvent::Gone {
             workspace: "north".to_owned(),
             session_id: None

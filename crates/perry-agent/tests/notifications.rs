@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use common::{TestAgent, exec};
+use common::{TestAgent, claude_hook};
 use hmac::{Hmac, Mac};
 use perry_api::Workspace;
 use perry_api::notifications::NotificationChannel;
@@ -95,22 +95,9 @@ async fn channel(agent: &TestAgent, name: &str) -> NotificationChannel {
 
 const SESSION: &str = "5b8e2f1a-3c4d-4e5f-9a6b-7c8d9e0f1a2b";
 
-/// A transcript for the session, and Claude Code's hook saying `payload`.
+/// The session's transcript, and Claude Code's hook saying `payload` of it.
 async fn hook(container: &str, payload: Value) {
-    let line = json!({"type": "user", "sessionId": SESSION, "uuid": "u1", "parentUuid": null,
-        "cwd": "/home/workspace/app", "timestamp": "2026-12-05T10:00:00.000Z",
-        "message": {"role": "user", "content": "Ship the release"}});
-    let mut payload = payload;
-    payload["session_id"] = json!(SESSION);
-    let script = format!(
-        "mkdir -p ~/.claude/projects/-home-workspace-app && \
-         f=~/.claude/projects/-home-workspace-app/{SESSION}.jsonl && \
-         ([ -f $f ] || printf '%s\\n' '{line}' > $f) && \
-         printf '%s' '{}' | perry-worker event claude",
-        payload.to_string().replace('\'', "'\\''")
-    );
-    let (code, output) = exec(container, "workspace", &script).await;
-    assert_eq!(code, 0, "{output}");
+    claude_hook(container, SESSION, "Ship the release", payload).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{TestAgent, exec};
+use common::{Socket, TestAgent, exec, next_json};
 use futures_util::StreamExt;
 use perry_api::procedures::{SessionsMessages, SessionsSearch, WorkspacesCreate, WorkspacesStop};
 use perry_api::sessions::{MessagesPage, SessionEvent, SessionSearchHit, SessionsPage};
@@ -69,20 +69,8 @@ async fn list_until(
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn next_event(socket: &mut Socket) -> SessionEvent {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
-            .await
-            .expect("an event within 20 s")
-            .expect("the socket stays open")
-            .expect("a frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).expect("a session event");
-        }
-    }
+    next_json(socket).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -541,23 +541,25 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
     // workspace as Claude Code runs it): a JSON line, the --exec command with the change, and
     // the STATUS column of `perry sessions`.
     let exec_out = tempfile::tempdir().unwrap();
-    let mut watch = agent
-        .perry_command(&[
-            "watch",
-            "--json",
-            "--state",
-            "needs_input,error",
-            "--exec",
-            &format!(
-                "cat > {}/\"$PERRY_WORKSPACE-$PERRY_STATE\".json",
-                exec_out.path().display()
-            ),
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = KillOnDrop(
+        agent
+            .perry_command(&[
+                "watch",
+                "--json",
+                "--state",
+                "needs_input,error",
+                "--exec",
+                &format!(
+                    "cat > {}/\"$PERRY_WORKSPACE-$PERRY_STATE\".json",
+                    exec_out.path().display()
+                ),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut watched =
-        std::io::BufRead::lines(std::io::BufReader::new(watch.stdout.take().unwrap()));
+        std::io::BufRead::lines(std::io::BufReader::new(watch.0.stdout.take().unwrap()));
     // The socket is open once the CLI says so on stderr; give it a moment to subscribe.
     std::thread::sleep(std::time::Duration::from_millis(500));
     let hook = json!({"session_id": id, "hook_event_name": "PermissionRequest",
@@ -580,12 +582,19 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
     assert_eq!(change["session"]["sessionId"], id, "{change}");
     assert_eq!(change["session"]["status"]["detail"], "Bash: rm -rf dist");
     let exec_file = exec_out.path().join("chat-needs_input.json");
+    // The shell makes the file before `cat` has written it: wait for the whole change.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !exec_file.exists() && std::time::Instant::now() < deadline {
+    let exec_change: Value = loop {
+        let written = std::fs::read_to_string(&exec_file).unwrap_or_default();
+        match serde_json::from_str(&written) {
+            Ok(change) => break change,
+            Err(error) => assert!(
+                std::time::Instant::now() < deadline,
+                "--exec wrote {written:?}: {error}"
+            ),
+        }
         std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let exec_change: Value =
-        serde_json::from_str(&std::fs::read_to_string(&exec_file).unwrap()).unwrap();
+    };
     assert_eq!(exec_change, change, "--exec gets the change on stdin");
     // The PostToolUse after it made the session work again: in the STATUS column, and not
     // printed by a watch asked for needs_input and error only.
@@ -608,8 +617,7 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
         "{table}"
     );
     std::thread::sleep(std::time::Duration::from_millis(300));
-    watch.kill().unwrap();
-    let _ = watch.wait();
+    drop(watch);
     assert!(
         watched.next().is_none(),
         "only needs_input and error were asked for"
@@ -1242,6 +1250,16 @@ fn perry_start_limits_cpus_memory_and_pids_of_a_new_workspace() {
         "{}",
         text(&again.stdout)
     );
+}
+
+/// A child process killed and reaped when the test lets go of it, or panics.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A one-thread HTTP endpoint that answers every request 200 and hands over each body.

@@ -81,10 +81,6 @@ pub struct ConfigFile {
     /// Where the agent tells the person that a coding agent needs them, by channel name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub notifications: BTreeMap<String, Channel>,
-    /// The agent's VAPID private key for Web Push (base64url P-256 scalar), made at the first
-    /// need; write-only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub web_push_key: Option<String>,
     /// Keys this version of Perry does not know, kept as they were.
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
@@ -141,7 +137,6 @@ impl fmt::Debug for ConfigFile {
             engine,
             peers,
             notifications,
-            web_push_key,
             unknown,
         } = self;
         formatter
@@ -163,7 +158,6 @@ impl fmt::Debug for ConfigFile {
             .field("engine", engine)
             .field("peers", peers)
             .field("notifications", notifications)
-            .field("web_push_key", &redact::secret(web_push_key))
             .field("unknown", &RedactedValues(unknown.keys()))
             .finish()
     }

@@ -103,6 +103,18 @@ pub fn update_json_object(
     Ok(object)
 }
 
+/// The contents of `path`, made by `make` and written (private, atomically) when there is no
+/// such file yet; under the file's write lock, so two callers make one.
+pub fn read_or_create(path: &Path, make: impl FnOnce() -> Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    let _lock = lock_for_write(path)?;
+    if let Some(bytes) = read_if_exists(path)? {
+        return Ok(bytes);
+    }
+    let bytes = make();
+    write_bytes_atomic_locked(path, &bytes)?;
+    Ok(bytes)
+}
+
 /// Makes sure `path` is readable by its owner only.
 pub fn make_private(path: &Path) -> anyhow::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(PRIVATE_FILE_MODE))

@@ -270,3 +270,46 @@ pub async fn load_image_inside(container: &str, image: &str) {
         "docker load of {image} inside {container} failed: {log}"
     );
 }
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next text frame of `socket` as `T`; panics after 20 s or on anything else.
+pub async fn next_json<T: serde::de::DeserializeOwned>(socket: &mut Socket) -> T {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(20), socket.next())
+            .await
+            .expect("a frame within 20 s")
+            .expect("the socket stays open")
+            .expect("a frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{text} is not what was expected: {error}"));
+        }
+    }
+}
+
+/// A Claude Code session in `container` whose first prompt is `title` (its transcript, written
+/// once), and its hook saying `payload` (with the session's id) as Claude Code runs it: on stdin.
+pub async fn claude_hook(container: &str, session: &str, title: &str, payload: Value) {
+    let dir = "/home/workspace/.claude/projects/-home-workspace-app";
+    let line = serde_json::json!({"parentUuid": null, "isSidechain": false, "type": "user",
+        "sessionId": session, "cwd": "/home/workspace/app", "uuid": "u1",
+        "timestamp": "2026-12-05T10:00:00.000Z", "message": {"role": "user", "content": title}});
+    let mut payload = payload;
+    payload["session_id"] = session.into();
+    payload["cwd"] = "/home/workspace/app".into();
+    payload["transcript_path"] = format!("{dir}/{session}.jsonl").into();
+    let quoted = |value: &Value| value.to_string().replace('\'', "'\\''");
+    let script = format!(
+        "mkdir -p {dir} && f={dir}/{session}.jsonl && \
+         ([ -f $f ] || printf '%s\\n' '{}' > $f) && \
+         printf '%s' '{}' | perry-worker event claude",
+        quoted(&line),
+        quoted(&payload)
+    );
+    let (code, output) = exec(container, "workspace", &script).await;
+    assert_eq!(code, 0, "{output}");
+}
