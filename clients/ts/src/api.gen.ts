@@ -460,6 +460,70 @@ keys?: PushKeys, };
 
 export type ChannelNameInput = { name: string, };
 
+export type SecretInfo = { name: string, 
+/**
+ * When the agent last set it (RFC 3339); absent when it was written by hand.
+ */
+setAt?: string, 
+/**
+ * The first 8 hex digits of the value's SHA-256: enough to tell two values apart.
+ */
+fingerprint: string, };
+
+export type FileMapping = { 
+/**
+ * On the agent's machine: absolute, or `~/…` (the agent user's home).
+ */
+host: string, 
+/**
+ * In the workspace: under the workspace user's home, as `~/…` or `/home/workspace/…`.
+ */
+workspace: string, };
+
+export type AccountKind = "claudeCode" | "codex" | "opencode" | "github";
+
+export type AccountSecret = { account: AccountKind, name: string, 
+/**
+ * When the agent last set it (RFC 3339); absent when it was written by hand.
+ */
+setAt?: string, 
+/**
+ * The first 8 hex digits of the value's SHA-256: enough to tell two values apart.
+ */
+fingerprint: string, };
+
+export type Settings = { 
+/**
+ * `credentials.env`: variables for every shell in every workspace.
+ */
+env: Array<SecretInfo>, 
+/**
+ * `credentials.files`: host files and directories copied into every workspace.
+ */
+files: Array<FileMapping>, 
+/**
+ * The coding agents' and git hosts' keys.
+ */
+accounts: Array<AccountSecret>, };
+
+export type EnvSetInput = { name: string, value: string, };
+
+export type EnvNameInput = { name: string, };
+
+export type FileHostInput = { host: string, };
+
+export type AccountSetInput = { account: AccountKind, key: string, value: string, };
+
+export type AccountKeyInput = { account: AccountKind, key: string, };
+
+export type TokenOutput = { token: string, };
+
+export type WorkspaceSyncResult = { name: string, items: Array<SyncItem>, 
+/**
+ * Why the workspace could not be synced at all.
+ */
+error?: string, };
+
 export const contract = {
   workspaces: {
     list: oc.input(type<void>()).output(type<Array<Workspace>>()),
@@ -469,6 +533,7 @@ export const contract = {
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     sync: oc.input(type<WorkspaceNameInput>()).output(type<SyncOutput>()),
+    syncAll: oc.input(type<void>()).output(type<Array<WorkspaceSyncResult>>()),
     exec: oc.input(type<ExecInput>()).output(type<ExecOutput>()),
     logs: oc.input(type<LogsInput>()).output(type<LogsOutput>()),
   },
@@ -505,5 +570,16 @@ export const contract = {
     remove: oc.input(type<ChannelNameInput>()).output(type<Array<NotificationChannel>>()),
     test: oc.input(type<ChannelNameInput>()).output(type<NotificationChannel>()),
     pushKey: oc.input(type<void>()).output(type<PushKey>()),
+  },
+  settings: {
+    get: oc.input(type<void>()).output(type<Settings>()),
+    setEnv: oc.input(type<EnvSetInput>()).output(type<Settings>()),
+    unsetEnv: oc.input(type<EnvNameInput>()).output(type<Settings>()),
+    setFile: oc.input(type<FileMapping>()).output(type<Settings>()),
+    unsetFile: oc.input(type<FileHostInput>()).output(type<Settings>()),
+    setAccount: oc.input(type<AccountSetInput>()).output(type<Settings>()),
+    unsetAccount: oc.input(type<AccountKeyInput>()).output(type<Settings>()),
+    token: oc.input(type<void>()).output(type<TokenOutput>()),
+    rotateToken: oc.input(type<void>()).output(type<TokenOutput>()),
   },
 };

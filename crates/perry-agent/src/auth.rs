@@ -16,11 +16,49 @@ use subtle::ConstantTimeEq;
 use crate::Agent;
 use crate::error::ApiError;
 
-/// Whether requests need the token, and which.
-#[derive(Clone)]
+/// Whether requests need the token, and which. The token can be rotated while the agent runs
+/// (`settings.rotateToken`): from then on the old one is refused, and every socket opened with
+/// it is closed ([`TokenWatch`]).
 pub struct AuthSettings {
     pub enabled: bool,
-    token: String,
+    token: std::sync::RwLock<String>,
+    /// Counts rotations; sockets opened with a token watch it.
+    rotations: tokio::sync::watch::Sender<u64>,
+}
+
+/// Marks a request that came through the agent's local socket (`agent.sock`, the owner's
+/// alone): the file's permissions are its authentication, as with docker.sock, so the CLI on
+/// the agent's machine keeps working when the token is rotated from elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalClient;
+
+/// The close code of a socket whose token was rotated away (4001, "unauthorized" in the
+/// 4000–4999 range applications own); clients take it as "sign in again".
+pub const TOKEN_ROTATED_CLOSE_CODE: u16 = 4001;
+
+/// The close frame of a socket whose token was rotated away.
+pub fn token_rotated() -> axum::extract::ws::Message {
+    axum::extract::ws::Message::Close(Some(axum::extract::ws::CloseFrame {
+        code: TOKEN_ROTATED_CLOSE_CODE,
+        reason: "the agent's token was rotated; sign in with the new one".into(),
+    }))
+}
+
+/// What a socket waits on to learn that the token it was opened with is no longer valid.
+#[derive(Debug)]
+pub struct TokenWatch(Option<tokio::sync::watch::Receiver<u64>>);
+
+impl TokenWatch {
+    /// Completes when the token is rotated; never for a socket that needed no token.
+    pub async fn rotated(&mut self) {
+        let changed = match &mut self.0 {
+            Some(receiver) => receiver.changed().await.is_ok(),
+            None => false,
+        };
+        if !changed {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -37,15 +75,40 @@ impl AuthSettings {
     pub fn new(enabled: bool, token: &str) -> AuthSettings {
         AuthSettings {
             enabled,
-            token: token.to_owned(),
+            token: std::sync::RwLock::new(token.to_owned()),
+            rotations: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// The token clients present now.
+    pub fn token(&self) -> String {
+        self.token
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Makes `token` the only one accepted, and closes every socket opened with the old one.
+    pub fn replace_token(&self, token: &str) {
+        *self
+            .token
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = token.to_owned();
+        self.rotations.send_modify(|count| *count += 1);
+    }
+
+    /// What a socket opened now watches: `local` sockets, and every socket when auth is off,
+    /// outlive rotations.
+    pub fn watch(&self, local: bool) -> TokenWatch {
+        TokenWatch((self.enabled && !local).then(|| self.rotations.subscribe()))
     }
 
     /// Compares in constant time; hashing first hides the token's length too.
     pub fn accepts(&self, presented: &str) -> bool {
-        let expected = Sha256::digest(self.token.as_bytes());
+        let token = self.token();
+        let expected = Sha256::digest(token.as_bytes());
         let presented = Sha256::digest(presented.as_bytes());
-        !self.token.is_empty() && bool::from(expected.ct_eq(&presented))
+        !token.is_empty() && bool::from(expected.ct_eq(&presented))
     }
 }
 
@@ -89,7 +152,7 @@ pub async fn require_token_or_query(
 }
 
 async fn check(agent: &Agent, request: Request, next: Next, allow_query: bool) -> Response {
-    if !agent.auth.enabled {
+    if !agent.auth.enabled || request.extensions().get::<LocalClient>().is_some() {
         return next.run(request).await;
     }
     let address = request

@@ -16,6 +16,8 @@
 //!   ([`engine::docker`]) or a Kubernetes cluster ([`engine::kubernetes`]). Nothing else talks
 //!   to an engine.
 //! - [`peers`]: the person's other agents, and the relay to them for the web UI.
+//! - [`settings`]: `settings.*`, what a person manages from any client: environment, files,
+//!   the coding agents' accounts, the token.
 //! - [`machine`]: what the agent's own machine has free now (`/proc`), for `agent.info`.
 //! - [`state`]: config.json and state.json. Nothing else writes them.
 //! - [`web`]: the embedded web UI, served at `/`.
@@ -39,6 +41,7 @@ pub mod ports;
 pub mod rpc;
 pub mod server;
 pub mod sessions;
+pub mod settings;
 pub mod state;
 pub mod terminal;
 pub mod tls;

@@ -219,8 +219,9 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let local = local_socket.map(|(listener, path)| {
             let mut stopped = stopped.clone();
-            let server = axum::serve(listener, app.clone().into_make_service())
-                .with_graceful_shutdown(async move {
+            let app = app.clone().layer(axum::Extension(auth::LocalClient));
+            let server =
+                axum::serve(listener, app.into_make_service()).with_graceful_shutdown(async move {
                     let _ = stopped.wait_for(|stopped| *stopped).await;
                 });
             (tokio::spawn(server.into_future()), path)
@@ -344,7 +345,9 @@ pub const LOCAL_SOCKET: &str = "agent.sock";
 /// Listens on `<config dir>/agent.sock` as well: the CLI on this machine talks to its agent
 /// through it, as the docker CLI does to dockerd. A Unix socket skips the loopback TCP stack
 /// (and Docker's iptables rules on it), which is a third of what the agent adds to a keystroke's
-/// echo. The file is the owner's alone (0600); requests still carry the token. Without it (a path
+/// echo. The file is the owner's alone (0600), and that is its authentication, as with
+/// docker.sock: requests through it need no token, so the CLI here outlives a token rotated
+/// from the web UI ([`auth::LocalClient`]). Without it (a path
 /// too long for a socket, a file system that has none) the agent serves on TCP only.
 fn bind_local_socket(config_dir: &Path) -> Option<(tokio::net::UnixListener, PathBuf)> {
     use std::os::unix::fs::PermissionsExt;

@@ -48,8 +48,14 @@ async fn auth_matrix_over_every_route() {
         ("/".to_owned(), reqwest::Method::GET, false),
         ("/workspaces/alpha".to_owned(), reqwest::Method::GET, false),
     ]);
-    // agent.kill with the right token stops the agent: it goes last.
-    routes.sort_by_key(|(path, _, _)| path == "/rpc/agent/kill");
+    // settings.rotateToken with the right token replaces it (the next routes take the new one),
+    // and agent.kill stops the agent: they go last.
+    routes.sort_by_key(|(path, _, _)| match path.as_str() {
+        "/rpc/settings/rotateToken" => 1,
+        "/rpc/agent/kill" => 2,
+        _ => 0,
+    });
+    let mut token = agent.token.clone();
     let mut checked = 0;
     for (index, (path, method, protected)) in routes.iter().enumerate() {
         let http = client_from(10 + index as u8);
@@ -67,11 +73,15 @@ async fn auth_matrix_over_every_route() {
             request = match credentials {
                 Credentials::Missing => request,
                 Credentials::Wrong => request.bearer_auth("wrong-token"),
-                Credentials::Right => request.bearer_auth(&agent.token),
+                Credentials::Right => request.bearer_auth(&token),
             };
             let response = request.send().await.unwrap();
             let status = response.status().as_u16();
-            if *protected && credentials != Credentials::Right {
+            if path == "/rpc/settings/rotateToken" && credentials == Credentials::Right {
+                assert_eq!(status, 200, "{path}");
+                let body: Value = response.json().await.unwrap();
+                token = body["json"]["token"].as_str().unwrap().to_owned();
+            } else if *protected && credentials != Credentials::Right {
                 assert_eq!(status, 401, "{path} with {credentials:?}");
                 let body: Value = response.json().await.unwrap();
                 assert_eq!(body["json"]["code"], "UNAUTHORIZED", "{path}");
@@ -601,9 +611,11 @@ async fn a_persons_edits_to_config_json_survive_the_agent() {
         .call("config/setWorker", json!({"worker": "box:7391"}))
         .await;
     assert_eq!((status, error["code"].as_str()), (404, Some("NOT_FOUND")));
-    // Every procedure but agent.kill, with an empty input: none of them touches the file.
+    // Every procedure but agent.kill, with an empty input: none of them touches the file. (But
+    // settings.rotateToken, whose whole work is a new token there: its own test checks that
+    // nothing else changes.)
     for path in perry_api::procedures::PATHS {
-        if *path != "agent/kill" {
+        if !["agent/kill", "settings/rotateToken"].contains(path) {
             agent.call(path, json!({})).await;
         }
     }

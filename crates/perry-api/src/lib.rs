@@ -11,6 +11,8 @@
 //! - [`agent`]: `agent.info` and `config.*` types.
 //! - [`sessions`]: coding-agent sessions, the `sessions.*` procedures and `/sessions` events.
 //! - [`terminal`]: terminals and the control messages of `/terminal/:workspace`.
+//! - [`settings`]: what a person manages from any client (`settings.*`): environment, files,
+//!   the coding agents' accounts, the token.
 //! - [`ports`]: port forwards from the agent's machine into workspaces, the `ports.*` procedures.
 //! - [`worker`]: the line protocol between the agent and the perry-worker of a workspace.
 //! - [`procedures`]: the router's procedure names, one list for server and clients.
@@ -21,6 +23,7 @@ pub mod notifications;
 pub mod ports;
 pub mod procedures;
 pub mod sessions;
+pub mod settings;
 pub mod terminal;
 pub mod worker;
 pub mod workspace;
@@ -90,6 +93,7 @@ pub fn typescript_bindings() -> String {
     ];
     declarations.extend(sessions::typescript_declarations(&cfg));
     declarations.extend(notifications::typescript_declarations(&cfg));
+    declarations.extend(settings::typescript_declarations(&cfg));
     let mut out = String::from(
         "// Generated from crates/perry-api by `make ts-types`. Do not edit by hand.\n\n\
          import { oc, type } from '@orpc/contract';\n\n",

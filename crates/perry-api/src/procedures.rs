@@ -19,6 +19,10 @@ use crate::sessions::{
     MessagesPage, SessionGetInput, SessionInfo, SessionMessagesInput, SessionSearchHit,
     SessionsListInput, SessionsPage, SessionsSearchInput,
 };
+use crate::settings::{
+    AccountKeyInput, AccountSetInput, EnvNameInput, EnvSetInput, FileHostInput, FileMapping,
+    Settings, TokenOutput, WorkspaceSyncResult,
+};
 use crate::terminal::{TerminalInfo, TerminalKillInput, TerminalsListInput};
 use crate::workspace::{
     CreateWorkspaceInput, ExecInput, ExecOutput, LogsInput, LogsOutput, SuccessOutput, SyncOutput,
@@ -161,6 +165,7 @@ procedures! {
     WorkspacesStart = "workspaces/start": WorkspaceNameInput => Workspace;
     WorkspacesStop = "workspaces/stop": WorkspaceNameInput => Workspace;
     WorkspacesSync = "workspaces/sync": WorkspaceNameInput => SyncOutput;
+    WorkspacesSyncAll = "workspaces/syncAll": Void => Vec<WorkspaceSyncResult>;
     WorkspacesExec = "workspaces/exec": ExecInput => ExecOutput;
     WorkspacesLogs = "workspaces/logs": LogsInput => LogsOutput;
     PortsList = "ports/list": PortsListInput => Vec<PortForwardStatus>;
@@ -183,6 +188,15 @@ procedures! {
     NotificationsRemove = "notifications/remove": ChannelNameInput => Vec<NotificationChannel>;
     NotificationsTest = "notifications/test": ChannelNameInput => NotificationChannel;
     NotificationsPushKey = "notifications/pushKey": Void => PushKey;
+    SettingsGet = "settings/get": Void => Settings;
+    SettingsSetEnv = "settings/setEnv": EnvSetInput => Settings;
+    SettingsUnsetEnv = "settings/unsetEnv": EnvNameInput => Settings;
+    SettingsSetFile = "settings/setFile": FileMapping => Settings;
+    SettingsUnsetFile = "settings/unsetFile": FileHostInput => Settings;
+    SettingsSetAccount = "settings/setAccount": AccountSetInput => Settings;
+    SettingsUnsetAccount = "settings/unsetAccount": AccountKeyInput => Settings;
+    SettingsToken = "settings/token": Void => TokenOutput;
+    SettingsRotateToken = "settings/rotateToken": Void => TokenOutput;
 }
 
 /// The `@orpc/contract` contract for TypeScript clients, as source text: `contract` types

@@ -73,6 +73,15 @@ fn item(what: &str, result: Result<(), String>) -> SyncItem {
 /// Rewrites `path` with what `change` makes of its text ("" when there is none), only when that
 /// differs.
 fn edit(path: &Path, change: impl FnOnce(&str) -> Result<String, String>) -> Result<(), String> {
+    edit_file(path, false, change)
+}
+
+/// [`edit`], and a `private` file (keys live in it) is left readable by its owner alone.
+pub(crate) fn edit_file(
+    path: &Path,
+    private: bool,
+    change: impl FnOnce(&str) -> Result<String, String>,
+) -> Result<(), String> {
     let current = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -82,19 +91,23 @@ fn edit(path: &Path, change: impl FnOnce(&str) -> Result<String, String>) -> Res
     if changed == current {
         return Ok(());
     }
-    write_atomically(path, changed.as_bytes())
+    write_atomically(path, changed.as_bytes(), private)
         .map_err(|error| format!("cannot write {}: {error}", path.display()))
 }
 
-/// Writes beside `path` and renames over it, keeping the old file's permissions.
-fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Writes beside `path` and renames over it, keeping the old file's permissions; a `private` one
+/// (it holds keys now) is the owner's alone whatever it was.
+fn write_atomically(path: &Path, contents: &[u8], private: bool) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
     let directory = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(directory)?;
     let temp = temp_path(path);
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
-        if let Ok(metadata) = std::fs::metadata(path) {
+        if private {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        } else if let Ok(metadata) = std::fs::metadata(path) {
             file.set_permissions(metadata.permissions())?;
         }
         file.write_all(contents)?;

@@ -68,6 +68,7 @@
 //! - OpenCode's database is read on each change of `opencode.db` or its WAL: the session table
 //!   through, then message counts only of the sessions that changed (from OpenCode's index).
 
+pub mod accounts;
 pub mod attention;
 pub mod claude;
 pub mod codex;

@@ -7,7 +7,9 @@
 //! - `event claude|codex|opencode [JSON]`: what the hooks Perry installs run; hands what the
 //!   coding agent says (a permission asked, a turn ended) to the daemon.
 //! - `hooks`: installs those hooks into each coding agent's configuration under `$HOME` (the
-//!   agent runs it at every sync); prints one JSON list of sync items.
+//!   agent runs it at every sync), and the coding agents' accounts from the settings the agent
+//!   left in the workspace; prints one JSON list of sync items.
+//! - `git-credential get`: git's credential helper for the hosts Perry has tokens of.
 
 use std::path::PathBuf;
 
@@ -25,9 +27,10 @@ fn main() -> std::process::ExitCode {
         Some("scan") => scan(args.next().map(PathBuf::from)),
         Some("event") => event(args.collect()),
         Some("hooks") => hooks(),
+        Some("git-credential") => git_credential(args.next().as_deref().unwrap_or_default()),
         _ => {
             eprintln!(
-                "usage: perry-worker --version | serve | attach | scan [HOME] | hooks | event claude|codex|opencode [JSON]"
+                "usage: perry-worker --version | serve | attach | scan [HOME] | hooks | git-credential get | event claude|codex|opencode [JSON]"
             );
             std::process::ExitCode::from(2)
         }
@@ -92,7 +95,15 @@ fn hooks() -> std::process::ExitCode {
         .ok()
         .and_then(|path| path.to_str().map(str::to_owned))
         .unwrap_or_else(|| "/usr/local/bin/perry-worker".to_owned());
-    let items = perry_worker::hooks::install(&server::home_dir(), &worker);
+    let home = server::home_dir();
+    let mut items = perry_worker::hooks::install(&home, &worker);
+    match perry_worker::accounts::read_settings(&home) {
+        Ok(settings) => items.extend(perry_worker::accounts::apply(&home, &settings, &worker)),
+        Err(error) => items.push(perry_api::SyncItem {
+            what: "coding-agent accounts".to_owned(),
+            error: Some(error),
+        }),
+    }
     match serde_json::to_string(&items) {
         Ok(line) => {
             println!("{line}");
@@ -103,6 +114,22 @@ fn hooks() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// `git-credential <action>`: git's credential protocol on stdin and stdout. Never fails git:
+/// with nothing to say it says nothing.
+fn git_credential(action: &str) -> std::process::ExitCode {
+    let mut input = String::new();
+    let _ = std::io::Read::read_to_string(
+        &mut std::io::Read::take(std::io::stdin(), 64 * 1024),
+        &mut input,
+    );
+    if let Ok(settings) = perry_worker::accounts::read_settings(&server::home_dir())
+        && let Some(answer) = perry_worker::accounts::git_credential(&settings, action, &input)
+    {
+        print!("{answer}");
+    }
+    std::process::ExitCode::SUCCESS
 }
 
 /// Prints the snapshot of the sessions under `home` (default `$HOME`) as one JSON line.

@@ -230,19 +230,52 @@ fn the_cli_on_the_agents_machine_goes_through_its_private_socket() {
     let explicit = assert_success(&agent.perry(&["info"]), "perry info with PERRY_WORKER");
     assert!(!explicit.contains("Through:"), "{explicit}");
 
-    // The socket asks for the token like the port does.
-    let wrong_token = Command::new(PERRY)
+    // The socket's permissions are its authentication (as docker.sock's are): a stale token
+    // does not matter there, so the CLI here outlives a token rotated from elsewhere.
+    let old_token = agent.token();
+    let stale_token = Command::new(PERRY)
         .args(["list"])
         .env("PERRY_CONFIG_DIR", agent.dir.path())
         .env_remove("PERRY_WORKER")
         .env("PERRY_TOKEN", "not-the-token")
         .output()
         .unwrap();
-    assert!(!wrong_token.status.success());
+    assert_success(
+        &stale_token,
+        "perry list through the socket with a stale token",
+    );
+    let rotated = assert_success(
+        &agent.perry_local(&["config", "token", "--rotate"]),
+        "perry config token --rotate",
+    );
+    assert!(rotated.contains("rotated"), "{rotated}");
+    let new_token = agent.token();
+    assert_ne!(new_token, old_token);
+    let shown = assert_success(
+        &agent.perry_local(&["config", "token", "--show"]),
+        "perry config token --show",
+    );
+    assert_eq!(shown.trim(), new_token);
+    // Over TCP the old token is refused at once, the new one taken.
+    let over_tcp = |token: &str| {
+        Command::new(PERRY)
+            .args(["list"])
+            .env("PERRY_CONFIG_DIR", agent.dir.path())
+            .env("PERRY_WORKER", format!("127.0.0.1:{}", agent.port))
+            .env("PERRY_TOKEN", token)
+            .output()
+            .unwrap()
+    };
+    let refused = over_tcp(&old_token);
+    assert!(!refused.status.success());
     assert!(
-        text(&wrong_token.stderr).contains("token"),
+        text(&refused.stderr).contains("token"),
         "{}",
-        text(&wrong_token.stderr)
+        text(&refused.stderr)
+    );
+    assert_success(
+        &over_tcp(&new_token),
+        "perry list over TCP with the new token",
     );
 
     assert!(agent.sigterm().success());
@@ -1381,4 +1414,101 @@ fn perry_config_notifications_adds_tests_lists_and_removes_channels() {
         "{}",
         text(&gone.stderr)
     );
+}
+
+#[test]
+fn perry_config_env_files_and_agents_set_list_and_unset_without_echoing_secrets() {
+    use std::io::Write;
+    let agent = AgentProcess::start("settingscli");
+    // A secret given on stdin stays out of the command line and shell history.
+    let mut set = agent
+        .perry_command(&["config", "env", "set", "NPM_TOKEN"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    set.stdin
+        .take()
+        .unwrap()
+        .write_all(b"npm-secret-from-stdin\n")
+        .unwrap();
+    let set = set.wait_with_output().unwrap();
+    assert_success(&set, "perry config env set NPM_TOKEN < secret");
+    assert_success(
+        &agent.perry(&[
+            "config",
+            "agents",
+            "set",
+            "claude-code",
+            "apiKey",
+            "sk-ant-cli-secret",
+        ]),
+        "perry config agents set claude-code apiKey",
+    );
+    let host_file = agent.dir.path().join("npmrc");
+    std::fs::write(&host_file, "x").unwrap();
+    assert_success(
+        &agent.perry(&[
+            "config",
+            "files",
+            "set",
+            host_file.to_str().unwrap(),
+            "~/.npmrc",
+        ]),
+        "perry config files set",
+    );
+    let config: Value =
+        serde_json::from_slice(&std::fs::read(agent.dir.path().join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        config["credentials"]["env"]["NPM_TOKEN"],
+        "npm-secret-from-stdin"
+    );
+    assert_eq!(
+        config["accounts"]["claudeCode"]["apiKey"],
+        "sk-ant-cli-secret"
+    );
+
+    let env = assert_success(&agent.perry(&["config", "env"]), "perry config env");
+    let agents = assert_success(&agent.perry(&["config", "agents"]), "perry config agents");
+    let files = assert_success(&agent.perry(&["config", "files"]), "perry config files");
+    let json = assert_success(
+        &agent.perry(&["config", "env", "list", "--json"]),
+        "perry config env list --json",
+    );
+    for shown in [&env, &agents, &files, &json] {
+        for secret in ["npm-secret-from-stdin", "sk-ant-cli-secret"] {
+            assert!(!shown.contains(secret), "{secret} shown: {shown}");
+        }
+    }
+    assert!(env.contains("NPM_TOKEN"), "{env}");
+    assert!(agents.contains("Claude Code apiKey"), "{agents}");
+    assert!(files.contains("~/.npmrc"), "{files}");
+    let listed: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(listed[0]["name"], "NPM_TOKEN");
+    assert_eq!(listed[0]["fingerprint"].as_str().unwrap().len(), 8);
+
+    // The agent's errors come through as they are.
+    let bad = agent.perry(&["config", "agents", "set", "codex", "oauthToken", "x"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("apiKey"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let bad = agent.perry(&["config", "agents", "set", "gemini", "apiKey", "x"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("claude-code"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    assert_success(
+        &agent.perry(&["config", "env", "unset", "NPM_TOKEN", "--sync"]),
+        "perry config env unset --sync",
+    );
+    let env = assert_success(&agent.perry(&["config", "env"]), "perry config env");
+    assert!(env.contains("No environment variables"), "{env}");
 }

@@ -137,6 +137,7 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
         Call::WorkspacesStart(input) => reply(workspaces.start(&input.name).await?),
         Call::WorkspacesStop(input) => reply(workspaces.stop(&input.name).await?),
         Call::WorkspacesSync(input) => reply(workspaces.sync(&input.name).await?),
+        Call::WorkspacesSyncAll(_) => reply(workspaces.sync_all().await?),
         Call::WorkspacesExec(input) => reply(workspaces.exec(input).await?),
         Call::WorkspacesLogs(input) => reply(workspaces.logs(input).await?),
         Call::PortsList(input) => reply(workspaces.list_forwards(&input.workspace_name)?),
@@ -198,6 +199,15 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             Ok(Bytes::from_static(UNDEFINED_OUTPUT))
         }
         Call::ConfigGet(_) => reply(agent.public_config()),
+        Call::SettingsGet(_) => reply(crate::settings::get(agent)?),
+        Call::SettingsSetEnv(input) => reply(crate::settings::set_env(agent, input)?),
+        Call::SettingsUnsetEnv(input) => reply(crate::settings::unset_env(agent, input)?),
+        Call::SettingsSetFile(input) => reply(crate::settings::set_file(agent, input)?),
+        Call::SettingsUnsetFile(input) => reply(crate::settings::unset_file(agent, &input.host)?),
+        Call::SettingsSetAccount(input) => reply(crate::settings::set_account(agent, input)?),
+        Call::SettingsUnsetAccount(input) => reply(crate::settings::unset_account(agent, input)?),
+        Call::SettingsToken(_) => reply(crate::settings::token(agent)),
+        Call::SettingsRotateToken(_) => reply(crate::settings::rotate_token(agent)?),
         Call::PeersList(_) => reply(crate::peers::list(agent)),
         Call::PeersAdd(input) => reply(crate::peers::add(agent, input).await?),
         Call::PeersRemove(input) => reply(crate::peers::remove(agent, &input.name)?),

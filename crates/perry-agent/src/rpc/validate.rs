@@ -21,7 +21,17 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::ConfigGet(_)
         | Call::PeersList(_)
         | Call::NotificationsList(_)
-        | Call::NotificationsPushKey(_) => Ok(()),
+        | Call::NotificationsPushKey(_)
+        | Call::WorkspacesSyncAll(_)
+        | Call::SettingsGet(_)
+        | Call::SettingsToken(_)
+        | Call::SettingsRotateToken(_) => Ok(()),
+        Call::SettingsSetEnv(_)
+        | Call::SettingsUnsetEnv(_)
+        | Call::SettingsSetFile(_)
+        | Call::SettingsUnsetFile(_)
+        | Call::SettingsSetAccount(_)
+        | Call::SettingsUnsetAccount(_) => crate::settings::check(call),
         Call::NotificationsAdd(input) => crate::notifications::check_new_channel(input).map(|_| ()),
         Call::NotificationsRemove(input) | Call::NotificationsTest(input) => {
             crate::notifications::check_channel_name(&input.name)

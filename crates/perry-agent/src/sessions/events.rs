@@ -1,10 +1,11 @@
 //! `GET /events` → WebSocket of JSON text frames, one [`StatusEvent`] each: a snapshot of every
 //! session that has a status (across all running workspaces) on connect, then each change as it
 //! happens. A socket that falls too far behind gets a fresh snapshot instead of what it missed.
-//! Closes with 1001 when the agent shuts down.
+//! Closes with 1001 when the agent shuts down, 4001 when its token is rotated away.
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -13,13 +14,19 @@ use perry_api::sessions::StatusEvent;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::Agent;
+use crate::auth::{LocalClient, TokenWatch, token_rotated};
 
 /// The token and Origin were checked in front of every socket route.
-pub async fn handle(State(agent): State<Arc<Agent>>, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.on_upgrade(move |socket| serve(agent, socket))
+pub async fn handle(
+    State(agent): State<Arc<Agent>>,
+    local: Option<Extension<LocalClient>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let token = agent.auth.watch(local.is_some());
+    upgrade.on_upgrade(move |socket| serve(agent, token, socket))
 }
 
-async fn serve(agent: Arc<Agent>, socket: WebSocket) {
+async fn serve(agent: Arc<Agent>, mut token: TokenWatch, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     // Subscribed before the snapshot is taken, so no change falls between the two.
     let mut changes = agent.sessions.status_events();
@@ -45,6 +52,10 @@ async fn serve(agent: Arc<Agent>, socket: WebSocket) {
                 }
                 Err(RecvError::Closed) => return,
             },
+            () = token.rotated() => {
+                let _ = sink.send(token_rotated()).await;
+                return;
+            }
             () = agent.sessions.shutting_down() => {
                 let _ = sink.send(Message::Close(Some(CloseFrame {
                     code: 1001,

@@ -1,10 +1,12 @@
 //! `GET /sessions/:workspace` → WebSocket of JSON text frames, one [`SessionEvent`] each: a
 //! snapshot on connect, then added / updated / removed as the workspace's sessions change. A
 //! socket that falls too far behind gets a fresh snapshot instead of the events it missed.
-//! Closes with 1001 when the workspace stops or the agent shuts down.
+//! Closes with 1001 when the workspace stops or the agent shuts down, 4001 when its token is
+//! rotated away.
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +16,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::WorkspaceSessions;
 use crate::Agent;
+use crate::auth::{LocalClient, TokenWatch, token_rotated};
 use crate::error::ApiError;
 
 /// Upgrades after the checks that must answer with an HTTP status (unknown or stopped
@@ -21,17 +24,19 @@ use crate::error::ApiError;
 pub async fn handle(
     State(agent): State<Arc<Agent>>,
     Path(workspace): Path<String>,
+    local: Option<Extension<LocalClient>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let token = agent.auth.watch(local.is_some());
     match agent.sessions_of(&workspace).await {
         Ok(index) => upgrade
-            .on_upgrade(move |socket| serve(index, socket))
+            .on_upgrade(move |socket| serve(index, token, socket))
             .into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-async fn serve(index: Arc<WorkspaceSessions>, socket: WebSocket) {
+async fn serve(index: Arc<WorkspaceSessions>, mut token: TokenWatch, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let mut events = index.subscribe();
     let mut first = index.sessions_watch();
@@ -72,6 +77,10 @@ async fn serve(index: Arc<WorkspaceSessions>, socket: WebSocket) {
             },
             reason = index.closed() => {
                 let _ = sink.send(close(1001, &reason)).await;
+                return;
+            }
+            () = token.rotated() => {
+                let _ = sink.send(token_rotated()).await;
                 return;
             }
             message = stream.next() => match message {

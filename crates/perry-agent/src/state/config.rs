@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use perry_api::notifications::{ChannelKind, PushKeys};
 use perry_api::sessions::SessionState;
+use perry_api::settings::{self, Accounts};
 use perry_api::{AgentConfig, PortRange, WorkspaceLimits};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,10 @@ pub struct ConfigFile {
     /// What `workspaces.sync` puts into every workspace.
     #[serde(default, skip_serializing_if = "Credentials::is_empty")]
     pub credentials: Credentials,
+    /// The coding agents' and git hosts' keys (`settings.setAccount`), written where each
+    /// coding agent reads them at every sync.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: Accounts,
     /// Limits of new workspaces where their create names none; a field left out takes
     /// Perry's default ([`crate::limits::DEFAULT_LIMITS`]), `0` is no limit.
     #[serde(
@@ -133,12 +138,20 @@ impl fmt::Debug for ConfigFile {
             worker,
             auth,
             credentials,
+            accounts,
             limits,
             engine,
             peers,
             notifications,
             unknown,
         } = self;
+        let account_keys: Vec<String> = accounts
+            .iter()
+            .flat_map(|(account, keys)| {
+                keys.keys()
+                    .map(move |key| format!("{}.{key}", account.as_str()))
+            })
+            .collect();
         formatter
             .debug_struct("ConfigFile")
             .field("port", port)
@@ -154,6 +167,7 @@ impl fmt::Debug for ConfigFile {
             .field("worker", worker)
             .field("auth", auth)
             .field("credentials", credentials)
+            .field("accounts", &account_keys)
             .field("limits", limits)
             .field("engine", engine)
             .field("peers", peers)
@@ -247,35 +261,18 @@ impl Credentials {
         self.env.is_empty() && self.files.is_empty()
     }
 
-    /// Checks names and values that could not be written safely into a workspace.
+    /// Checks names and values that could not be written safely into a workspace. A path typed
+    /// into config.json by hand may name any place in the workspace; `settings.setFile` keeps
+    /// to the workspace user's home.
     pub fn validate(&self) -> anyhow::Result<()> {
         for (name, value) in &self.env {
-            let name_ok = name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            if !name_ok {
-                bail!(
-                    "credentials.env: {name:?} is not a variable name (letters, digits and '_', not starting with a digit)"
-                );
-            }
-            if value.contains(['\n', '\r', '\0', '"']) {
-                bail!(
-                    "credentials.env: the value of {name} contains a newline, a NUL or a double quote, which /etc/environment cannot hold"
-                );
-            }
+            settings::check_variable_name(name)
+                .and_then(|()| settings::check_value(&format!("the value of {name}"), value))
+                .map_err(|why| anyhow::anyhow!("credentials.env: {why}"))?;
         }
         for (host, workspace) in &self.files {
-            for (which, path) in [("host", host), ("workspace", workspace)] {
-                let absolute = path.starts_with('/') || path.starts_with("~/");
-                let climbs = path.split('/').any(|part| part == "..");
-                if !absolute || climbs || path.trim_end_matches('/').len() < 2 {
-                    bail!(
-                        "credentials.files: the {which} path {path:?} must be absolute or start with ~/ and must not contain .."
-                    );
-                }
-            }
+            settings::check_file_mapping(host, workspace, false)
+                .map_err(|why| anyhow::anyhow!("credentials.files: {why}"))?;
         }
         Ok(())
     }
@@ -444,6 +441,14 @@ impl ConfigFile {
             bail!("terminalBufferBytes must be between 1024 and 67108864");
         }
         self.credentials.validate()?;
+        for (account, keys) in &self.accounts {
+            for (key, value) in keys {
+                account
+                    .check_key(key)
+                    .and_then(|()| settings::check_value(&format!("the {key}"), value))
+                    .map_err(|why| anyhow::anyhow!("accounts.{}: {why}", account.as_str()))?;
+            }
+        }
         // Names are checked where peers are added (`peers.add`): state reaches no module above it.
         for (name, peer) in &self.peers {
             if !(peer.url.starts_with("http://") || peer.url.starts_with("https://")) {

@@ -18,6 +18,7 @@ use super::files;
 
 /// The contents of `state.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StateFile {
     #[serde(default)]
     pub workspaces: BTreeMap<String, Workspace>,
@@ -27,6 +28,10 @@ pub struct StateFile {
     /// What became of each notification channel's deliveries, by channel name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub deliveries: BTreeMap<String, perry_api::notifications::DeliveryRecord>,
+    /// When the agent last set each secret of the settings (`env.<NAME>`,
+    /// `accounts.<account>.<key>`), RFC 3339: config.json holds only the values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets_set_at: BTreeMap<String, String>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
 }

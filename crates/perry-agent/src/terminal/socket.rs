@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,7 @@ use perry_api::TerminalControl;
 
 use super::{Output, Terminal, TerminalRequest};
 use crate::Agent;
+use crate::auth::{LocalClient, TokenWatch, token_rotated};
 use crate::error::ApiError;
 
 /// How much one read from a terminal socket takes. Input is keystrokes and pastes; tungstenite
@@ -28,15 +30,17 @@ pub async fn handle(
     State(agent): State<Arc<Agent>>,
     Path(workspace): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    local: Option<Extension<LocalClient>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     match prepare(&agent, &workspace, &query).await {
         Ok(terminal) => {
             let agent = agent.clone();
             let since = query.get("since").and_then(|since| since.parse().ok());
+            let token = agent.auth.watch(local.is_some());
             upgrade
                 .read_buffer_size(INPUT_READ_BUFFER)
-                .on_upgrade(move |socket| serve(agent, terminal, since, socket))
+                .on_upgrade(move |socket| serve(agent, terminal, since, token, socket))
                 .into_response()
         }
         Err(error) => error.into_response(),
@@ -93,7 +97,13 @@ async fn prepare(
     agent.terminals.open(workspace, &container, request).await
 }
 
-async fn serve(agent: Arc<Agent>, terminal: Arc<Terminal>, since: Option<u64>, socket: WebSocket) {
+async fn serve(
+    agent: Arc<Agent>,
+    terminal: Arc<Terminal>,
+    since: Option<u64>,
+    mut token: TokenWatch,
+    socket: WebSocket,
+) {
     let (client, mut cursor) = terminal.attach(since);
     let (mut sink, mut stream) = socket.split();
 
@@ -114,7 +124,14 @@ async fn serve(agent: Arc<Agent>, terminal: Arc<Terminal>, since: Option<u64>, s
             return;
         }
         loop {
-            match output_terminal.next_output(client, &mut cursor).await {
+            let output = tokio::select! {
+                output = output_terminal.next_output(client, &mut cursor) => output,
+                () = token.rotated() => {
+                    let _ = sink.send(token_rotated()).await;
+                    return;
+                }
+            };
+            match output {
                 Output::Bytes { bytes, dropped } => {
                     if dropped > 0 {
                         let notice = TerminalControl::Dropped {

@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use perry_api::settings::WorkspaceSyncResult;
 use perry_api::worker::{WORKER_DIR, WORKER_FILE, WORKER_PATH};
 use perry_api::{
     CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
@@ -1083,6 +1084,41 @@ impl WorkspaceService {
         Ok(SyncOutput { items })
     }
 
+    /// [`WorkspaceService::sync`] of every running workspace, a few at once: what a client runs
+    /// right after changing a setting. One workspace failing does not stop the others.
+    pub async fn sync_all(&self) -> Result<Vec<WorkspaceSyncResult>, ApiError> {
+        use futures_util::StreamExt;
+        /// Syncs at once: each is a tar upload and two execs, mostly waiting on the engine.
+        const AT_ONCE: usize = 8;
+        let running: Vec<String> = self
+            .list()
+            .await?
+            .iter()
+            .filter(|workspace| workspace.status == WorkspaceStatus::Running)
+            .map(|workspace| workspace.name.clone())
+            .collect();
+        let mut results: Vec<WorkspaceSyncResult> = futures_util::stream::iter(running)
+            .map(|name| async move {
+                match self.sync(&name).await {
+                    Ok(output) => WorkspaceSyncResult {
+                        name,
+                        items: output.items,
+                        error: None,
+                    },
+                    Err(error) => WorkspaceSyncResult {
+                        name,
+                        items: Vec::new(),
+                        error: Some(error.to_string()),
+                    },
+                }
+            })
+            .buffer_unordered(AT_ONCE)
+            .collect()
+            .await;
+        results.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(results)
+    }
+
     /// Installs the coding agents' hooks that tell Perry when a session needs the person
     /// (`perry-worker hooks`, as the workspace user, beside the person's own entries); one item
     /// per coding agent.
@@ -1119,8 +1155,11 @@ impl WorkspaceService {
     /// Puts config.json's credentials and the host user's git config and public keys into a
     /// container; says per item what failed rather than failing.
     async fn sync_credentials(&self, container: &str) -> Vec<SyncItem> {
-        let credentials = match ConfigFile::read(&self.settings.config_dir) {
-            Ok(config) => config.unwrap_or_default().credentials,
+        let (credentials, accounts) = match ConfigFile::read(&self.settings.config_dir) {
+            Ok(config) => {
+                let config = config.unwrap_or_default();
+                (config.credentials, config.accounts)
+            }
             Err(error) => {
                 return vec![SyncItem {
                     what: "credentials from config.json".to_owned(),
@@ -1142,6 +1181,7 @@ impl WorkspaceService {
         let (mut plan, archive) = crate::state::off_the_runtime(|| {
             let plan = sync::SyncPlan::new(
                 &credentials,
+                &accounts,
                 self.settings.host_home.as_deref(),
                 environment,
             );

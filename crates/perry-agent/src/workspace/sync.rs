@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use perry_api::SyncItem;
+use perry_api::settings::{Accounts, WORKER_SETTINGS_FILE, WorkerSettings};
 
 use crate::state::config::Credentials;
 
@@ -27,8 +28,7 @@ pub const ENVIRONMENT_FILE: &str = "/etc/environment";
 /// The most of [`ENVIRONMENT_FILE`] the agent reads back: the workspace may have made it huge.
 pub const ENVIRONMENT_FILE_MAX_BYTES: u64 = 1024 * 1024;
 const PROFILE_SCRIPT: &str = "/etc/profile.d/perry-credentials.sh";
-const BLOCK_BEGIN: &str =
-    "# perry credentials: begin (config.json credentials.env; `perry sync` rewrites this block)";
+const BLOCK_BEGIN: &str = "# perry credentials: begin (config.json credentials.env and accounts; `perry sync` rewrites this block)";
 const BLOCK_END: &str = "# perry credentials: end";
 /// The most one `credentials.files` entry may copy: a guard against syncing a whole home.
 const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
@@ -75,6 +75,7 @@ impl SyncPlan {
     /// alone and reported as failed).
     pub fn new(
         credentials: &Credentials,
+        accounts: &Accounts,
         host_home: Option<&Path>,
         current_environment: Result<String, String>,
     ) -> SyncPlan {
@@ -90,8 +91,46 @@ impl SyncPlan {
             };
             plan.items.push(SyncItem { what, error });
         }
-        plan.add_environment(&credentials.env, current_environment);
+        plan.add_worker_settings(accounts);
+        // The accounts' variables, then the person's own, which win where both name one.
+        let mut env: BTreeMap<String, String> = accounts
+            .iter()
+            .flat_map(|(account, keys)| {
+                keys.iter().filter_map(|(key, value)| {
+                    Some((account.variable(key)?.to_owned(), value.clone()))
+                })
+            })
+            .collect();
+        env.extend(credentials.env.clone());
+        plan.add_environment(&env, current_environment);
         plan
+    }
+
+    /// The accounts, for the worker to write into each coding agent's own files (always, so a
+    /// key removed in Perry leaves the workspace too).
+    fn add_worker_settings(&mut self, accounts: &Accounts) {
+        let settings = WorkerSettings {
+            accounts: accounts.clone(),
+        };
+        let Ok(contents) = serde_json::to_vec(&settings) else {
+            return;
+        };
+        let target = format!("{HOME}/{WORKER_SETTINGS_FILE}");
+        for ancestor in home_ancestors(&target) {
+            self.entries.entry(ancestor).or_insert(Entry {
+                contents: None,
+                mode: 0o755,
+                user_owned: true,
+            });
+        }
+        self.entries.insert(
+            target,
+            Entry {
+                contents: Some(contents),
+                mode: 0o600,
+                user_owned: true,
+            },
+        );
     }
 
     /// `~/.gitconfig` and `~/.ssh/*.pub`, when the host user has them.
@@ -438,6 +477,7 @@ mod tests {
                 &[("API_KEY", "env-credential-value")],
                 &[("~/keys", "~/keys")],
             ),
+            &Accounts::new(),
             Some(home.path()),
             Ok("PATH=/usr/bin\n".to_owned()),
         );
@@ -477,6 +517,7 @@ mod tests {
                     ("/nonexistent/perry-test", "/etc/x"),
                 ],
             ),
+            &Accounts::new(),
             Some(home.path()),
             Ok("PATH_LIKE=1\n".to_owned()),
         );
@@ -542,11 +583,55 @@ mod tests {
     }
 
     #[test]
+    fn accounts_give_their_variables_and_the_workers_private_settings_file() {
+        let accounts: Accounts = serde_json::from_value(serde_json::json!({
+            "claudeCode": {"apiKey": "sk-ant-key"},
+            "codex": {"apiKey": "sk-openai-key"},
+            "opencode": {"anthropic": "provider-key"}
+        }))
+        .unwrap();
+        let plan = SyncPlan::new(
+            &credentials(&[("OPENAI_API_KEY", "persons-own")], &[]),
+            &accounts,
+            None,
+            Ok(String::new()),
+        );
+        let entries = entries_of(&plan.archive().unwrap());
+        let file = |path: &str| {
+            entries
+                .iter()
+                .find(|entry| entry.0 == path)
+                .unwrap_or_else(|| panic!("{path} missing"))
+                .clone()
+        };
+        let environment = String::from_utf8(file("etc/environment").3).unwrap();
+        assert!(
+            environment.contains("ANTHROPIC_API_KEY=\"sk-ant-key\""),
+            "{environment}"
+        );
+        assert!(
+            environment.contains("OPENAI_API_KEY=\"persons-own\""),
+            "the person's own variable wins: {environment}"
+        );
+        assert!(!environment.contains("provider-key"), "{environment}");
+        let settings = file("home/workspace/.config/perry/settings.json");
+        assert_eq!((settings.1, settings.2), (0o600, USER_ID));
+        let read: WorkerSettings = serde_json::from_slice(&settings.3).unwrap();
+        assert_eq!(read.accounts, accounts);
+    }
+
+    #[test]
     fn an_unreadable_environment_is_reported_only_when_there_are_variables() {
-        let plan = SyncPlan::new(&Credentials::default(), None, Err("gone".to_owned()));
-        assert!(plan.items.is_empty() && plan.is_empty());
+        let plan = SyncPlan::new(
+            &Credentials::default(),
+            &Accounts::new(),
+            None,
+            Err("gone".to_owned()),
+        );
+        assert!(plan.items.is_empty());
         let plan = SyncPlan::new(
             &credentials(&[("A", "1")], &[]),
+            &Accounts::new(),
             None,
             Err("gone".to_owned()),
         );

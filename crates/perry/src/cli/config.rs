@@ -1,9 +1,11 @@
 //! `perry config worker|token|ca|show`: where the CLI finds the agent (client.json); `perry
-//! config notifications`: the agent's notification channels.
+//! config notifications`: the agent's notification channels; `perry config env|files|agents`:
+//! what the agent puts into workspaces (cli/settings.rs); `perry config token --show|--rotate`.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use perry_api::procedures::{SettingsRotateToken, SettingsToken, Void};
 use serde_json::json;
 
 use super::{Context, output};
@@ -15,8 +17,24 @@ pub enum Command {
     /// Point the CLI at the agent on <host> (host, host:port, or https://host:port for an agent
     /// that serves HTTPS).
     Worker { host: String },
-    /// Set the token the CLI sends (from the agent's config.json).
-    Token { token: String },
+    /// Set the token the CLI sends (from the agent's config.json); with --show, print the
+    /// agent's token; with --rotate, replace it with a new one (every other client must sign
+    /// in again; the CLI on the agent's machine keeps working through its local socket).
+    Token {
+        #[arg(required_unless_present_any = ["show", "rotate"], conflicts_with_all = ["show", "rotate"])]
+        token: Option<String>,
+        #[arg(long, conflicts_with = "rotate")]
+        show: bool,
+        #[arg(long)]
+        rotate: bool,
+    },
+    /// The environment variables every workspace gets: list, set, unset.
+    Env(super::settings::EnvArgs),
+    /// The host files copied into every workspace: list, set, unset.
+    Files(super::settings::FilesArgs),
+    /// The coding agents' keys (Claude Code, Codex, OpenCode) and git hosts' tokens: list, set,
+    /// unset.
+    Agents(super::settings::AgentsArgs),
     /// Trust the CA certificate in <file> (PEM) for https agents, besides the system's store:
     /// for an agent whose certificate a CA of your own signed.
     Ca {
@@ -43,10 +61,19 @@ impl std::fmt::Debug for Command {
                 .debug_struct("Worker")
                 .field("host", host)
                 .finish(),
-            Command::Token { token: _ } => formatter
+            Command::Token {
+                token,
+                show,
+                rotate,
+            } => formatter
                 .debug_struct("Token")
-                .field("token", &perry_agent::state::redact::Redacted)
+                .field("token", &perry_agent::state::redact::secret(token))
+                .field("show", show)
+                .field("rotate", rotate)
                 .finish(),
+            Command::Env(args) => formatter.debug_tuple("Env").field(args).finish(),
+            Command::Files(args) => formatter.debug_tuple("Files").field(args).finish(),
+            Command::Agents(args) => formatter.debug_tuple("Agents").field(args).finish(),
             Command::Ca { file, clear } => formatter
                 .debug_struct("Ca")
                 .field("file", file)
@@ -76,7 +103,32 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
             })?;
             println!("The CLI now talks to the agent at {host}.");
         }
-        Command::Token { token } => {
+        Command::Env(args) => return super::settings::env(context, args).await,
+        Command::Files(args) => return super::settings::files(context, args).await,
+        Command::Agents(args) => return super::settings::agents(context, args).await,
+        Command::Token { show: true, .. } => {
+            let shown = context.client()?.call::<SettingsToken>(&Void).await?;
+            println!("{}", shown.token);
+        }
+        Command::Token { rotate: true, .. } => {
+            let client = context.client()?;
+            let rotated = client.call::<SettingsRotateToken>(&Void).await?;
+            // The CLI's own copy follows, so it keeps working over TCP too.
+            ClientFile::update(&context.config_dir, |object| {
+                if object.contains_key("token") {
+                    object.insert("token".to_owned(), rotated.token.clone().into());
+                }
+            })?;
+            println!(
+                "The agent's token was rotated: every browser, phone and other CLI must sign in again with `perry config token --show`'s token."
+            );
+        }
+        Command::Token { token: None, .. } => {
+            anyhow::bail!("give the token to save, or --show or --rotate")
+        }
+        Command::Token {
+            token: Some(token), ..
+        } => {
             ClientFile::update(&context.config_dir, |object| {
                 object.insert("token".to_owned(), token.trim().into());
             })?;

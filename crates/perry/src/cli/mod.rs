@@ -14,6 +14,7 @@ mod notifications;
 mod output;
 mod ports;
 mod sessions;
+mod settings;
 mod shell;
 mod start;
 mod stop;

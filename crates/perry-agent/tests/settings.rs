@@ -1,0 +1,454 @@
+//! `settings.*` against a real agent and real workspaces: what a person sets from any client is
+//! saved in config.json beside their own edits, never read back, refused whole when wrong, and
+//! put by sync where each real coding agent (and git) reads it.
+
+mod common;
+
+use common::{TestAgent, exec};
+use perry_api::Workspace;
+use perry_api::procedures::{
+    SettingsGet, SettingsRotateToken, SettingsSetAccount, SettingsSetEnv, SettingsToken,
+    WorkspacesCreate, WorkspacesSyncAll,
+};
+use perry_api::settings::{Settings, TokenOutput, WorkspaceSyncResult, fingerprint};
+use serde_json::{Value, json};
+
+fn config_json(agent: &TestAgent) -> Value {
+    serde_json::from_slice(&std::fs::read(agent.dir.path().join("config.json")).unwrap()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_are_saved_beside_the_persons_edits_and_never_read_back() {
+    let agent = TestAgent::start("settings").await;
+    // The person's own edit of config.json, made while the agent runs.
+    let mut by_hand = config_json(&agent);
+    by_hand["credentials"] = json!({"env": {"BY_HAND": "typed-by-hand"}});
+    by_hand["personalNote"] = json!("kept");
+    std::fs::write(agent.dir.path().join("config.json"), by_hand.to_string()).unwrap();
+
+    let secret = "sk-env-secret-value-0123";
+    let (status, body) = agent
+        .call(
+            "settings/setEnv",
+            json!({"name": "API_KEY", "value": secret}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let account_secret = "sk-ant-api03-account-secret";
+    let settings: Settings = agent
+        .ok::<SettingsSetAccount>(
+            json!({"account": "claudeCode", "key": "apiKey", "value": account_secret}),
+        )
+        .await;
+    let host_file = agent.dir.path().join("npmrc");
+    std::fs::write(&host_file, "registry=local\n").unwrap();
+    let (status, body) = agent
+        .call(
+            "settings/setFile",
+            json!({"host": host_file.display().to_string(), "workspace": "~/.npmrc"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Replies name the secrets, say when they were set and how they look, never what they are.
+    let settings_text = serde_json::to_string(&settings).unwrap() + &body.to_string();
+    for value in [secret, account_secret, "typed-by-hand"] {
+        assert!(!settings_text.contains(value), "{value} in {settings_text}");
+    }
+    let settings: Settings = agent.ok::<SettingsGet>(json!({})).await;
+    let env: Vec<(&str, Option<&str>, &str)> = settings
+        .env
+        .iter()
+        .map(|info| {
+            (
+                info.name.as_str(),
+                info.set_at.as_deref(),
+                info.fingerprint.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(env.len(), 2, "{env:?}");
+    assert_eq!(env[0].0, "API_KEY");
+    assert!(env[0].1.is_some(), "set by the agent: it knows when");
+    assert_eq!(env[0].2, fingerprint(secret));
+    assert_eq!(
+        env[1],
+        ("BY_HAND", None, fingerprint("typed-by-hand").as_str())
+    );
+    assert_eq!(settings.files.len(), 1);
+    assert_eq!(settings.accounts.len(), 1);
+    assert_eq!(settings.accounts[0].secret.name, "apiKey");
+
+    // config.json has the values, and the person's edit is whole.
+    let on_disk = config_json(&agent);
+    assert_eq!(on_disk["credentials"]["env"]["API_KEY"], secret);
+    assert_eq!(on_disk["credentials"]["env"]["BY_HAND"], "typed-by-hand");
+    assert_eq!(on_disk["personalNote"], "kept");
+    assert_eq!(on_disk["accounts"]["claudeCode"]["apiKey"], account_secret);
+
+    // Bad input: a 400 (or 404, 409) that says what is wrong, and not a byte of config.json
+    // changed.
+    let before = std::fs::read(agent.dir.path().join("config.json")).unwrap();
+    let other_file = agent.dir.path().join("other");
+    std::fs::write(&other_file, "x").unwrap();
+    let cases = [
+        (
+            "settings/setEnv",
+            json!({"name": "1X", "value": "v"}),
+            400,
+            "not a variable name",
+        ),
+        (
+            "settings/setEnv",
+            json!({"name": "A", "value": "a\nb"}),
+            400,
+            "newline",
+        ),
+        (
+            "settings/setEnv",
+            json!({"name": "A", "value": "x".repeat(70_000)}),
+            400,
+            "the most is",
+        ),
+        ("settings/setEnv", json!({"name": "A"}), 400, "value"),
+        (
+            "settings/unsetEnv",
+            json!({"name": "NEVER_SET"}),
+            404,
+            "NEVER_SET",
+        ),
+        (
+            "settings/setFile",
+            json!({"host": "~/x", "workspace": "/etc/passwd"}),
+            400,
+            "home",
+        ),
+        (
+            "settings/setFile",
+            json!({"host": "~/x", "workspace": "~/../../etc/shadow"}),
+            400,
+            "..",
+        ),
+        (
+            "settings/setFile",
+            json!({"host": "/nonexistent/perry", "workspace": "~/x"}),
+            400,
+            "does not exist",
+        ),
+        (
+            "settings/setFile",
+            json!({"host": other_file.display().to_string(), "workspace": "/home/workspace/.npmrc"}),
+            409,
+            "already copied",
+        ),
+        (
+            "settings/unsetFile",
+            json!({"host": "~/never"}),
+            404,
+            "~/never",
+        ),
+        (
+            "settings/setAccount",
+            json!({"account": "codex", "key": "oauthToken", "value": "v"}),
+            400,
+            "apiKey",
+        ),
+        (
+            "settings/setAccount",
+            json!({"account": "codex", "key": "apiKey", "value": "  "}),
+            400,
+            "empty",
+        ),
+        (
+            "settings/setAccount",
+            json!({"account": "gemini", "key": "apiKey", "value": "v"}),
+            400,
+            "account",
+        ),
+        (
+            "settings/setAccount",
+            json!({"account": "github", "key": "ssh://github.com", "value": "v"}),
+            400,
+            "http or https",
+        ),
+        (
+            "settings/unsetAccount",
+            json!({"account": "opencode", "key": "openai"}),
+            404,
+            "OpenCode has no openai",
+        ),
+    ];
+    for (path, input, expected, says) in cases {
+        let (status, body) = agent.call(path, input.clone()).await;
+        assert_eq!(status, expected, "{path} {input}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains(says),
+            "{path} {input}: {says:?} not in {text}"
+        );
+        assert_eq!(
+            std::fs::read(agent.dir.path().join("config.json")).unwrap(),
+            before,
+            "{path} {input} changed config.json"
+        );
+    }
+
+    // Unset takes it out of config.json and the reply.
+    let (status, body) = agent
+        .call(
+            "settings/unsetAccount",
+            json!({"account": "claudeCode", "key": "apiKey"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(config_json(&agent).get("accounts").is_none());
+    let (status, _) = agent
+        .call("settings/unsetEnv", json!({"name": "API_KEY"}))
+        .await;
+    assert_eq!(status, 200);
+    let settings: Settings = agent.ok::<SettingsGet>(json!({})).await;
+    assert_eq!(settings.env.len(), 1);
+    assert!(settings.accounts.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_token_refuses_the_old_one_at_once_and_closes_its_sockets() {
+    use futures_util::StreamExt;
+    let agent = TestAgent::start("token").await;
+    let shown: TokenOutput = agent.ok::<SettingsToken>(json!({})).await;
+    assert_eq!(shown.token, agent.token);
+
+    let url = format!(
+        "ws://127.0.0.1:{}/events?token={}",
+        agent.port(),
+        agent.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let first = socket.next().await.unwrap().unwrap();
+    assert!(first.is_text(), "{first:?}");
+
+    let before = config_json(&agent);
+    let rotated: TokenOutput = agent.ok::<SettingsRotateToken>(json!({})).await;
+    assert_ne!(rotated.token, agent.token);
+    assert!(rotated.token.len() >= 32);
+    let (status, _) = agent.call("workspaces/list", json!({})).await;
+    assert_eq!(status, 401, "the old token is refused at once");
+    let (status, _) = agent
+        .call_with_token("workspaces/list", json!({}), Some(&rotated.token))
+        .await;
+    assert_eq!(status, 200);
+    let mut expected = before;
+    expected["auth"]["token"] = json!(rotated.token);
+    assert_eq!(config_json(&agent), expected, "only the token changed");
+
+    // The socket opened with the old token is closed with 4001.
+    let closed = loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("the socket is closed")
+        {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    let frame = closed.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), 4001, "{frame:?}");
+    assert!(frame.reason.contains("rotated"), "{frame:?}");
+}
+
+/// A git server in the workspace that answers only with HTTP basic auth whose password is
+/// `token` (git's "dumb" HTTP protocol: static files, enough for ls-remote).
+const GIT_SERVER: &str = r#"
+set -e
+rm -rf /tmp/git-served && mkdir -p /tmp/git-served && cd /tmp/git-served
+git init -q --bare repo.git
+git clone -q repo.git /tmp/work 2>/dev/null
+cd /tmp/work && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first && git push -q origin HEAD:main
+cd /tmp/git-served/repo.git && git update-server-info
+cat > /tmp/git-server.py <<'EOF'
+import base64, http.server, functools, sys
+token = sys.argv[1]
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        expected = "Basic " + base64.b64encode(("x-access-token:" + token).encode()).decode()
+        if self.headers.get("Authorization") != expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.end_headers()
+            return
+        super().do_GET()
+http.server.ThreadingHTTPServer(("127.0.0.1", 8418), functools.partial(Handler, directory="/tmp/git-served")).serve_forever()
+EOF
+nohup python3 /tmp/git-server.py "$1" >/tmp/git-server.log 2>&1 &
+for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:8418/ && exit 0; sleep 0.1; done
+exit 1
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_coding_agents_and_git_use_what_sync_puts_in_the_workspace() {
+    let agent = TestAgent::start("accounts").await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "keys"})).await;
+    let container = agent.container("keys");
+    // The person's own state first: a Claude Code theme, an OpenCode login of theirs.
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        r#"echo '{"theme": "light"}' > ~/.claude.json
+mkdir -p ~/.local/share/opencode
+echo '{"openrouter": {"type": "api", "key": "their-own"}}' > ~/.local/share/opencode/auth.json"#,
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+
+    // Before: each coding agent says it has no login.
+    let (_, before) = exec(
+        &container,
+        "workspace",
+        "cd ~ && timeout 60 claude -p hello 2>&1; echo; timeout 20 codex login status 2>&1",
+    )
+    .await;
+    assert!(
+        before.contains("Please run /login") && before.contains("Not logged in"),
+        "without Perry's keys Claude Code and Codex ask for a login: {before}"
+    );
+
+    let git_token = "git-token-0123456789";
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        &format!(
+            "bash -c '{}' git-server {git_token}",
+            GIT_SERVER.replace('\'', "'\\''")
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "the git server starts: {output}");
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "GIT_TERMINAL_PROMPT=0 timeout 20 git ls-remote http://127.0.0.1:8418/repo.git",
+    )
+    .await;
+    assert_ne!(code, 0, "no token yet, no access: {output}");
+
+    for (account, key, value) in [
+        (
+            "claudeCode",
+            "apiKey",
+            "sk-ant-api03-fake-key-for-perry-tests-0123456789",
+        ),
+        ("codex", "apiKey", "sk-proj-fake-key-for-perry-tests"),
+        ("opencode", "anthropic", "sk-ant-api03-fake-opencode-key"),
+        ("github", "http://127.0.0.1:8418", git_token),
+    ] {
+        let _: Settings = agent
+            .ok::<SettingsSetAccount>(json!({"account": account, "key": key, "value": value}))
+            .await;
+    }
+    let _: Settings = agent
+        .ok::<SettingsSetEnv>(json!({"name": "PERRY_TEST_VAR", "value": "it's set"}))
+        .await;
+    let synced: Vec<WorkspaceSyncResult> = agent.ok::<WorkspacesSyncAll>(json!({})).await;
+    assert_eq!(synced.len(), 1, "{synced:?}");
+    assert_eq!(synced[0].name, "keys");
+    let failed: Vec<_> = synced[0]
+        .items
+        .iter()
+        .filter(|item| item.error.is_some())
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "echo \"$PERRY_TEST_VAR|$ANTHROPIC_API_KEY|$OPENAI_API_KEY\"; \
+         jq -c '{o: .hasCompletedOnboarding, t: .theme, trust: .projects[\"/home/workspace\"].hasTrustDialogAccepted, k: .customApiKeyResponses.approved}' ~/.claude.json; \
+         jq -c 'keys' ~/.local/share/opencode/auth.json; stat -c %a ~/.local/share/opencode/auth.json ~/.codex/auth.json",
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(
+        lines[0],
+        "it's set|sk-ant-api03-fake-key-for-perry-tests-0123456789|sk-proj-fake-key-for-perry-tests"
+    );
+    assert_eq!(
+        lines[1],
+        r#"{"o":true,"t":"light","trust":true,"k":["rry-tests-0123456789"]}"#
+    );
+    assert_eq!(lines[2], r#"["anthropic","openrouter"]"#);
+    assert_eq!(&lines[3..5], ["600", "600"]);
+
+    // git asks Perry's helper, which gives the token for that host only.
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "GIT_TERMINAL_PROMPT=0 timeout 20 git ls-remote http://127.0.0.1:8418/repo.git",
+    )
+    .await;
+    assert_eq!(code, 0, "git uses the token: {output}");
+    assert!(output.contains("refs/heads/main"), "{output}");
+
+    // The real coding agents start and get as far as calling their service: no login prompt.
+    let (_, claude) = exec(
+        &container,
+        "workspace",
+        "cd ~ && CLAUDE_CODE_MAX_RETRIES=0 timeout 90 claude -p hello 2>&1",
+    )
+    .await;
+    let (_, codex) = exec(
+        &container,
+        "workspace",
+        "timeout 20 codex login status 2>&1",
+    )
+    .await;
+    let (_, opencode) = exec(
+        &container,
+        "workspace",
+        "timeout 30 opencode auth list 2>&1",
+    )
+    .await;
+    println!("claude: {claude}\ncodex: {codex}\nopencode: {opencode}");
+    assert!(
+        !claude.contains("/login"),
+        "Claude Code asks for a login: {claude}"
+    );
+    assert!(
+        claude.to_lowercase().contains("error"),
+        "Claude Code called its service, which failed here: {claude}"
+    );
+    assert!(
+        codex.contains("API key"),
+        "Codex is logged in with the key: {codex}"
+    );
+    assert!(
+        opencode.contains("Anthropic"),
+        "OpenCode has the key: {opencode}"
+    );
+
+    // Unset in Perry: the key leaves the workspace at the next sync, the person's own login stays.
+    let (status, body) = agent
+        .call(
+            "settings/unsetAccount",
+            json!({"account": "opencode", "key": "anthropic"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = agent
+        .call(
+            "settings/unsetAccount",
+            json!({"account": "codex", "key": "apiKey"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let _: Vec<WorkspaceSyncResult> = agent.ok::<WorkspacesSyncAll>(json!({})).await;
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "jq -c 'keys' ~/.local/share/opencode/auth.json ~/.codex/auth.json; echo \"[$OPENAI_API_KEY]\"",
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(output.trim(), "[\"openrouter\"]\n[]\n[]", "{output}");
+}
