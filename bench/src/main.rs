@@ -345,6 +345,7 @@ fn state_with(count: usize) -> Value {
                 error: None,
                 clone: None,
                 limits: None,
+                post_start: None,
             };
             (name, workspace)
         })

@@ -79,7 +79,12 @@ clone?: CloneOutcome,
  * The limits its container runs with (absent fields: none); absent for workspaces made
  * before Perry had limits.
  */
-limits?: WorkspaceLimits, };
+limits?: WorkspaceLimits, 
+/**
+ * What became of the post-start scripts at its last start (a failed one is a warning: the
+ * workspace runs).
+ */
+postStart?: Array<ScriptRun>, };
 
 export type CloneOutcome = { url: string, 
 /**
@@ -504,7 +509,23 @@ files: Array<FileMapping>,
 /**
  * The coding agents' and git hosts' keys.
  */
-accounts: Array<AccountSecret>, };
+accounts: Array<AccountSecret>, 
+/**
+ * Post-start scripts, in the order they run.
+ */
+scripts: Array<PostStartScript>, 
+/**
+ * MCP servers synced into the coding agents' configurations (env values never shown).
+ */
+mcpServers: Array<McpServerInfo>, 
+/**
+ * Skills synced into the coding agents' skill directories.
+ */
+skills: Array<Skill>, 
+/**
+ * Which of the host user's SSH keys go into workspaces, and which keys may log in.
+ */
+ssh: SshSettings, };
 
 export type EnvSetInput = { name: string, value: string, };
 
@@ -523,6 +544,120 @@ export type WorkspaceSyncResult = { name: string, items: Array<SyncItem>,
  * Why the workspace could not be synced at all.
  */
 error?: string, };
+
+export type PostStartScript = { name: string, script: string, 
+/**
+ * Seconds it may run before it is stopped and counted as failed (default 300, at most 3600).
+ */
+timeoutSeconds?: number, 
+/**
+ * The workspaces it runs in; every workspace when empty.
+ */
+workspaces?: Array<string>, };
+
+export type ScriptSetInput = { script: PostStartScript, position?: number, 
+/**
+ * Change the entry of that name; without it, a name already taken is refused (409).
+ */
+replace?: boolean, };
+
+export type McpServerSetInput = { server: McpServer, replace?: boolean, };
+
+export type SkillSetInput = { skill: Skill, replace?: boolean, };
+
+export type SettingNameInput = { name: string, };
+
+export type ScriptRun = { name: string, 
+/**
+ * Its exit code; absent when it could not be run or was stopped at its time limit.
+ */
+exitCode?: bigint, 
+/**
+ * Why it failed, in a sentence (exit code, time limit, could not run).
+ */
+error?: string, milliseconds: bigint, };
+
+export type McpServer = { name: string, enabled?: boolean, 
+/**
+ * Which coding agents get it; all of them when empty.
+ */
+agents?: Array<SessionAgent>, 
+/**
+ * The program and its arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-memory"]`.
+ */
+command?: Array<string>, 
+/**
+ * The command's environment; write-only. On `settings.setMcpServer`, absent keeps what
+ * the server had.
+ */
+env?: { [key in string]: string }, url?: string, 
+/**
+ * Server-sent events rather than streamable HTTP, for a `url`.
+ */
+sse?: boolean, };
+
+export type McpServerInfo = { name: string, enabled: boolean, agents: Array<SessionAgent>, command?: Array<string>, envNames: Array<string>, url?: string, sse: boolean, };
+
+export type Skill = { 
+/**
+ * Lower-case letters, digits and hyphens (the SKILL.md `name`).
+ */
+name: string, 
+/**
+ * When to use it: what the coding agent matches the task against.
+ */
+description: string, 
+/**
+ * The instructions: SKILL.md's body, Markdown.
+ */
+instructions: string, enabled?: boolean, agents?: Array<SessionAgent>, };
+
+export type SshSettings = { 
+/**
+ * Private keys of the host user's `~/.ssh` (by file name) copied with their `.pub`.
+ */
+copy: Array<SshKeyChoice>, 
+/**
+ * Public keys (authorized_keys lines) that may log in, besides the host user's own.
+ */
+authorized: Array<SshKeyChoice>, };
+
+export type SshKeyChoice = { 
+/**
+ * `copy`: a file name in the host user's `~/.ssh` (`id_ed25519`); `authorized`: a public
+ * key line (`ssh-ed25519 AAAA… me@laptop`).
+ */
+key: string, workspaces?: Array<string>, };
+
+export type SshKeyKind = "copy" | "authorized";
+
+export type SshKeyInput = { kind: SshKeyKind, 
+/**
+ * As [`SshKeyChoice::key`].
+ */
+key: string, 
+/**
+ * The workspaces it applies to; every one when empty. (Ignored by `unsetSshKey`.)
+ */
+workspaces?: Array<string>, };
+
+export type HostSshKey = { 
+/**
+ * Its file name in `~/.ssh`, without `.pub`.
+ */
+name: string, 
+/**
+ * `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, …
+ */
+keyType: string, 
+/**
+ * `SHA256:…`, as `ssh-keygen -l` prints it.
+ */
+fingerprint: string, comment: string, 
+/**
+ * Whether the private half is there too (only then can it be copied).
+ */
+hasPrivate: boolean, };
 
 export const contract = {
   workspaces: {
@@ -579,6 +714,15 @@ export const contract = {
     unsetFile: oc.input(type<FileHostInput>()).output(type<Settings>()),
     setAccount: oc.input(type<AccountSetInput>()).output(type<Settings>()),
     unsetAccount: oc.input(type<AccountKeyInput>()).output(type<Settings>()),
+    setScript: oc.input(type<ScriptSetInput>()).output(type<Settings>()),
+    unsetScript: oc.input(type<SettingNameInput>()).output(type<Settings>()),
+    setMcpServer: oc.input(type<McpServerSetInput>()).output(type<Settings>()),
+    unsetMcpServer: oc.input(type<SettingNameInput>()).output(type<Settings>()),
+    setSkill: oc.input(type<SkillSetInput>()).output(type<Settings>()),
+    unsetSkill: oc.input(type<SettingNameInput>()).output(type<Settings>()),
+    setSshKey: oc.input(type<SshKeyInput>()).output(type<Settings>()),
+    unsetSshKey: oc.input(type<SshKeyInput>()).output(type<Settings>()),
+    sshKeys: oc.input(type<void>()).output(type<Array<HostSshKey>>()),
     token: oc.input(type<void>()).output(type<TokenOutput>()),
     rotateToken: oc.input(type<void>()).output(type<TokenOutput>()),
   },

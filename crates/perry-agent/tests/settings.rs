@@ -452,3 +452,234 @@ echo '{"openrouter": {"type": "api", "key": "their-own"}}' > ~/.local/share/open
     assert_eq!(code, 0, "{output}");
     assert_eq!(output.trim(), "[\"openrouter\"]\n[]\n[]", "{output}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scripts_mcp_servers_skills_and_ssh_keys_are_kept_in_order_and_checked_whole() {
+    let agent = TestAgent::start("lists").await;
+    let set = |path: &'static str, input: Value| {
+        let agent = &agent;
+        async move {
+            let (status, body) = agent.call(path, input.clone()).await;
+            assert_eq!(status, 200, "{path} {input}: {body}");
+            serde_json::from_value::<Settings>(body).unwrap()
+        }
+    };
+    set(
+        "settings/setScript",
+        json!({"script": {"name": "deps", "script": "npm ci"}}),
+    )
+    .await;
+    set(
+        "settings/setScript",
+        json!({"script": {"name": "first", "script": "echo hi", "workspaces": ["app"]}, "position": 0}),
+    )
+    .await;
+    let settings = set(
+        "settings/setScript",
+        json!({"script": {"name": "deps", "script": "npm ci --silent", "timeoutSeconds": 60}, "replace": true}),
+    )
+    .await;
+    let names: Vec<&str> = settings
+        .scripts
+        .iter()
+        .map(|script| script.name.as_str())
+        .collect();
+    assert_eq!(names, ["first", "deps"], "replaced where it was");
+    assert_eq!(settings.scripts[1].timeout_seconds, Some(60));
+
+    let secret = "mcp-env-secret-value";
+    set(
+        "settings/setMcpServer",
+        json!({"server": {"name": "memory", "command": ["npx", "-y", "@modelcontextprotocol/server-memory"],
+            "env": {"MEMORY_TOKEN": secret}, "agents": ["claude-code", "codex"]}}),
+    )
+    .await;
+    // Changed without env: the environment it had stays, and is never shown.
+    let settings = set(
+        "settings/setMcpServer",
+        json!({"server": {"name": "memory", "command": ["npx", "-y", "@modelcontextprotocol/server-memory"],
+            "enabled": false}, "replace": true}),
+    )
+    .await;
+    assert!(!serde_json::to_string(&settings).unwrap().contains(secret));
+    assert_eq!(settings.mcp_servers[0].env_names, ["MEMORY_TOKEN"]);
+    assert!(!settings.mcp_servers[0].enabled);
+    assert_eq!(
+        config_json(&agent)["mcpServers"][0]["env"]["MEMORY_TOKEN"],
+        secret
+    );
+    set(
+        "settings/setSkill",
+        json!({"skill": {"name": "release-notes", "description": "Write release notes from git log",
+            "instructions": "Read `git log` since the last tag."}}),
+    )
+    .await;
+    let public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBZ0VEPqHSH/vyzmIzbQ6WSwXw0/DvzGjpJxO1XKxqhW me@laptop";
+    let settings = set(
+        "settings/setSshKey",
+        json!({"kind": "authorized", "key": public_key, "workspaces": ["app"]}),
+    )
+    .await;
+    assert_eq!(settings.skills[0].name, "release-notes");
+    assert_eq!(settings.ssh.authorized[0].key, public_key);
+    assert_eq!(settings.ssh.authorized[0].workspaces, ["app"]);
+
+    let before = std::fs::read(agent.dir.path().join("config.json")).unwrap();
+    let cases = [
+        (
+            "settings/setScript",
+            json!({"script": {"name": "deps", "script": "x"}}),
+            409,
+            "exists already",
+        ),
+        (
+            "settings/setScript",
+            json!({"script": {"name": "big", "script": "x".repeat(70_000)}}),
+            400,
+            "the most is",
+        ),
+        (
+            "settings/setScript",
+            json!({"script": {"name": "slow", "script": "x", "timeoutSeconds": 0}}),
+            400,
+            "time limit",
+        ),
+        (
+            "settings/setScript",
+            json!({"script": {"name": "../x", "script": "x"}}),
+            400,
+            "ot a name",
+        ),
+        (
+            "settings/setScript",
+            json!({"script": {"name": "s", "script": "x", "workspaces": ["Bad Name"]}}),
+            400,
+            "workspaces",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "memory", "url": "https://mcp.example/x"}}),
+            409,
+            "exists already",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "s", "command": "npx -y server"}}),
+            400,
+            "server",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "s", "command": []}}),
+            400,
+            "empty",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "s"}}),
+            400,
+            "a command (a list of strings) or a url",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "s", "command": ["x"], "url": "https://x"}}),
+            400,
+            "not both",
+        ),
+        (
+            "settings/setMcpServer",
+            json!({"server": {"name": "s", "url": "ftp://x"}}),
+            400,
+            "http",
+        ),
+        (
+            "settings/setSkill",
+            json!({"skill": {"name": "release-notes", "description": "d", "instructions": "i"}}),
+            409,
+            "exists already",
+        ),
+        (
+            "settings/setSkill",
+            json!({"skill": {"name": "Release Notes", "description": "d", "instructions": "i"}}),
+            400,
+            "ot a skill name",
+        ),
+        (
+            "settings/setSkill",
+            json!({"skill": {"name": "s", "description": "", "instructions": "i"}}),
+            400,
+            "description",
+        ),
+        (
+            "settings/setSshKey",
+            json!({"kind": "authorized", "key": "not a key"}),
+            400,
+            "ot an SSH public key",
+        ),
+        (
+            "settings/setSshKey",
+            json!({"kind": "copy", "key": "../id_rsa"}),
+            400,
+            "ot the file name",
+        ),
+        (
+            "settings/setSshKey",
+            json!({"kind": "copy", "key": "id_perry_test_missing"}),
+            400,
+            "no private key",
+        ),
+        (
+            "settings/unsetSshKey",
+            json!({"kind": "copy", "key": "id_never"}),
+            404,
+            "not copied",
+        ),
+        (
+            "settings/unsetScript",
+            json!({"name": "never"}),
+            404,
+            "never",
+        ),
+        (
+            "settings/unsetMcpServer",
+            json!({"name": "never"}),
+            404,
+            "never",
+        ),
+        (
+            "settings/unsetSkill",
+            json!({"name": "never"}),
+            404,
+            "never",
+        ),
+    ];
+    for (path, input, expected, says) in cases {
+        let (status, body) = agent.call(path, input.clone()).await;
+        assert_eq!(status, expected, "{path} {input}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains(says),
+            "{path} {input}: {says:?} not in {text}"
+        );
+        assert_eq!(
+            std::fs::read(agent.dir.path().join("config.json")).unwrap(),
+            before,
+            "{path} {input} changed config.json"
+        );
+    }
+    for (path, input) in [
+        ("settings/unsetScript", json!({"name": "first"})),
+        ("settings/unsetMcpServer", json!({"name": "memory"})),
+        ("settings/unsetSkill", json!({"name": "release-notes"})),
+        (
+            "settings/unsetSshKey",
+            json!({"kind": "authorized", "key": public_key}),
+        ),
+    ] {
+        set(path, input).await;
+    }
+    let settings: Settings = agent.ok::<SettingsGet>(json!({})).await;
+    assert_eq!(settings.scripts.len(), 1);
+    assert!(settings.mcp_servers.is_empty() && settings.skills.is_empty());
+    assert!(settings.ssh.authorized.is_empty());
+}

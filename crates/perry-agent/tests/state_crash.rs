@@ -26,6 +26,7 @@ fn workspace(index: u32) -> Workspace {
         error: None,
         clone: None,
         limits: None,
+        post_start: None,
     }
 }
 

@@ -21,7 +21,8 @@ use crate::sessions::{
 };
 use crate::settings::{
     AccountKeyInput, AccountSetInput, EnvNameInput, EnvSetInput, FileHostInput, FileMapping,
-    Settings, TokenOutput, WorkspaceSyncResult,
+    HostSshKey, McpServerSetInput, ScriptSetInput, SettingNameInput, Settings, SkillSetInput,
+    SshKeyInput, TokenOutput, WorkspaceSyncResult,
 };
 use crate::terminal::{TerminalInfo, TerminalKillInput, TerminalsListInput};
 use crate::workspace::{
@@ -195,6 +196,15 @@ procedures! {
     SettingsUnsetFile = "settings/unsetFile": FileHostInput => Settings;
     SettingsSetAccount = "settings/setAccount": AccountSetInput => Settings;
     SettingsUnsetAccount = "settings/unsetAccount": AccountKeyInput => Settings;
+    SettingsSetScript = "settings/setScript": ScriptSetInput => Settings;
+    SettingsUnsetScript = "settings/unsetScript": SettingNameInput => Settings;
+    SettingsSetMcpServer = "settings/setMcpServer": McpServerSetInput => Settings;
+    SettingsUnsetMcpServer = "settings/unsetMcpServer": SettingNameInput => Settings;
+    SettingsSetSkill = "settings/setSkill": SkillSetInput => Settings;
+    SettingsUnsetSkill = "settings/unsetSkill": SettingNameInput => Settings;
+    SettingsSetSshKey = "settings/setSshKey": SshKeyInput => Settings;
+    SettingsUnsetSshKey = "settings/unsetSshKey": SshKeyInput => Settings;
+    SettingsSshKeys = "settings/sshKeys": Void => Vec<HostSshKey>;
     SettingsToken = "settings/token": Void => TokenOutput;
     SettingsRotateToken = "settings/rotateToken": Void => TokenOutput;
 }

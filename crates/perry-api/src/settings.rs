@@ -193,6 +193,444 @@ pub struct Settings {
     pub files: Vec<FileMapping>,
     /// The coding agents' and git hosts' keys.
     pub accounts: Vec<AccountSecret>,
+    /// Post-start scripts, in the order they run.
+    pub scripts: Vec<PostStartScript>,
+    /// MCP servers synced into the coding agents' configurations (env values never shown).
+    pub mcp_servers: Vec<McpServerInfo>,
+    /// Skills synced into the coding agents' skill directories.
+    pub skills: Vec<Skill>,
+    /// Which of the host user's SSH keys go into workspaces, and which keys may log in.
+    pub ssh: SshSettings,
+}
+
+/// Where an entry applies: every workspace (absent or empty), or the ones named.
+pub type Scope = Vec<String>;
+
+/// The most bytes a post-start script may have.
+pub const MAX_SCRIPT_BYTES: usize = 64 * 1024;
+/// How long a post-start script may run unless it says: 5 minutes.
+pub const DEFAULT_SCRIPT_TIMEOUT_SECONDS: u32 = 300;
+/// The longest a post-start script may be given: an hour.
+pub const MAX_SCRIPT_TIMEOUT_SECONDS: u32 = 3600;
+
+/// A shell script run as `workspace` (bash, login shell, in the home) after every start, once
+/// the workspace is ready. Its output goes to the workspace's log (`perry logs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostStartScript {
+    pub name: String,
+    pub script: String,
+    /// Seconds it may run before it is stopped and counted as failed (default 300, at most 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub timeout_seconds: Option<u32>,
+    /// The workspaces it runs in; every workspace when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub workspaces: Scope,
+}
+
+/// `settings.setScript`: adds the script, or with `replace` changes the one of that name, at
+/// `position` (0 is first; the end when absent, or where it was when replacing).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScriptSetInput {
+    pub script: PostStartScript,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub position: Option<u32>,
+    /// Change the entry of that name; without it, a name already taken is refused (409).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub replace: bool,
+}
+
+/// `settings.setMcpServer`: adds it, or with `replace` changes the one of that name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpServerSetInput {
+    pub server: McpServer,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub replace: bool,
+}
+
+/// `settings.setSkill`: adds it, or with `replace` changes the one of that name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SkillSetInput {
+    pub skill: Skill,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub replace: bool,
+}
+
+/// `settings.unsetScript`, `settings.unsetMcpServer`, `settings.unsetSkill`: which one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingNameInput {
+    pub name: String,
+}
+
+/// What became of one post-start script at a workspace's last start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptRun {
+    pub name: String,
+    /// Its exit code; absent when it could not be run or was stopped at its time limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub exit_code: Option<i64>,
+    /// Why it failed, in a sentence (exit code, time limit, could not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub error: Option<String>,
+    pub milliseconds: u64,
+}
+
+/// The coding agents an MCP server or skill goes to.
+pub type AgentTargets = Vec<crate::sessions::SessionAgent>;
+
+/// An MCP server: a command Perry's coding agents start (`command`, with `env`), or one they
+/// reach at a URL (`url`, streamable HTTP, or `sse`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct McpServer {
+    pub name: String,
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub enabled: bool,
+    /// Which coding agents get it; all of them when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "ts",
+        ts(as = "Option<Vec<crate::sessions::SessionAgent>>", optional)
+    )]
+    pub agents: AgentTargets,
+    /// The program and its arguments, e.g. `["npx", "-y", "@modelcontextprotocol/server-memory"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub command: Option<Vec<String>>,
+    /// The command's environment; write-only. On `settings.setMcpServer`, absent keeps what
+    /// the server had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub env: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub url: Option<String>,
+    /// Server-sent events rather than streamable HTTP, for a `url`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub sse: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl std::fmt::Debug for McpServer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("McpServer")
+            .field("name", &self.name)
+            .field("enabled", &self.enabled)
+            .field("agents", &self.agents)
+            .field("command", &self.command)
+            .field(
+                "env",
+                &self.env.as_ref().map(|env| env.keys().collect::<Vec<_>>()),
+            )
+            .field("url", &self.url)
+            .field("sse", &self.sse)
+            .finish()
+    }
+}
+
+impl McpServer {
+    /// Whether `agent` gets it.
+    pub fn reaches(&self, agent: crate::sessions::SessionAgent) -> bool {
+        self.enabled && (self.agents.is_empty() || self.agents.contains(&agent))
+    }
+
+    /// Why it cannot be written into a coding agent's configuration, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        check_setting_name(&self.name)?;
+        match (&self.command, &self.url) {
+            (Some(command), None) => {
+                if command.is_empty() || command[0].trim().is_empty() {
+                    return Err("the command is empty: give the program and its arguments, e.g. [\"npx\", \"-y\", \"@modelcontextprotocol/server-memory\"]".to_owned());
+                }
+                if command.iter().any(|arg| arg.contains('\0')) {
+                    return Err("the command contains a NUL".to_owned());
+                }
+                if self.sse {
+                    return Err("sse is for a server reached at a url".to_owned());
+                }
+            }
+            (None, Some(url)) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!(
+                        "the url {url:?} must start with http:// or https://"
+                    ));
+                }
+                if self.env.as_ref().is_some_and(|env| !env.is_empty()) {
+                    return Err("env is for a server started by a command".to_owned());
+                }
+            }
+            (Some(_), Some(_)) => return Err("give a command or a url, not both".to_owned()),
+            (None, None) => return Err("give a command (a list of strings) or a url".to_owned()),
+        }
+        for (name, value) in self.env.iter().flatten() {
+            check_variable_name(name)?;
+            check_value(&format!("the value of {name}"), value)?;
+        }
+        Ok(())
+    }
+}
+
+/// An MCP server as clients see it: the names of its environment, not their values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct McpServerInfo {
+    pub name: String,
+    pub enabled: bool,
+    pub agents: AgentTargets,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub command: Option<Vec<String>>,
+    pub env_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub url: Option<String>,
+    pub sse: bool,
+}
+
+/// The most bytes a skill's instructions may have.
+pub const MAX_SKILL_BYTES: usize = 256 * 1024;
+
+/// A skill: instructions a coding agent loads when its description matches the task (Claude
+/// Code's `~/.claude/skills/<name>/SKILL.md`, and the same form for Codex and OpenCode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Skill {
+    /// Lower-case letters, digits and hyphens (the SKILL.md `name`).
+    pub name: String,
+    /// When to use it: what the coding agent matches the task against.
+    pub description: String,
+    /// The instructions: SKILL.md's body, Markdown.
+    pub instructions: String,
+    #[serde(default = "yes")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "ts",
+        ts(as = "Option<Vec<crate::sessions::SessionAgent>>", optional)
+    )]
+    pub agents: AgentTargets,
+}
+
+impl Skill {
+    /// Whether `agent` gets it.
+    pub fn reaches(&self, agent: crate::sessions::SessionAgent) -> bool {
+        self.enabled && (self.agents.is_empty() || self.agents.contains(&agent))
+    }
+
+    /// Why it cannot be written as a SKILL.md, if it cannot.
+    pub fn check(&self) -> Result<(), String> {
+        let ok = !self.name.is_empty()
+            && self.name.len() <= 64
+            && self
+                .name
+                .starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            return Err(format!(
+                "{:?} is not a skill name: lower-case letters, digits and hyphens, at most 64",
+                self.name
+            ));
+        }
+        let description = self.description.trim();
+        if description.is_empty() || description.len() > 1024 || description.contains('\n') {
+            return Err("the description is one line of at most 1024 characters saying when to use the skill".to_owned());
+        }
+        if self.instructions.len() > MAX_SKILL_BYTES {
+            return Err(format!(
+                "the instructions are {} bytes; the most is {MAX_SKILL_BYTES}",
+                self.instructions.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The SKILL.md: YAML front matter with the name and description, then the instructions.
+    pub fn skill_md(&self) -> String {
+        format!(
+            "---\nname: {}\ndescription: {}\n---\n\n{}\n",
+            self.name,
+            serde_json::to_string(self.description.trim()).unwrap_or_default(),
+            self.instructions.trim_end()
+        )
+    }
+}
+
+/// Why a post-start script cannot be kept, if it cannot.
+pub fn check_script(script: &PostStartScript) -> Result<(), String> {
+    check_setting_name(&script.name)?;
+    if script.script.trim().is_empty() {
+        return Err(format!("the script {} is empty", script.name));
+    }
+    if script.script.len() > MAX_SCRIPT_BYTES {
+        return Err(format!(
+            "the script {} is {} bytes; the most is {MAX_SCRIPT_BYTES}",
+            script.name,
+            script.script.len()
+        ));
+    }
+    if script.script.contains('\0') {
+        return Err(format!("the script {} contains a NUL", script.name));
+    }
+    if let Some(seconds) = script.timeout_seconds
+        && !(1..=MAX_SCRIPT_TIMEOUT_SECONDS).contains(&seconds)
+    {
+        return Err(format!(
+            "the time limit of {} must be from 1 to {MAX_SCRIPT_TIMEOUT_SECONDS} seconds",
+            script.name
+        ));
+    }
+    Ok(())
+}
+
+/// Why `name` cannot be a key file of `~/.ssh`, if it cannot.
+pub fn check_ssh_key_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && !name.ends_with(".pub")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.@".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not the file name of a private key in ~/.ssh (like id_ed25519)"
+        ))
+    }
+}
+
+/// Why `line` cannot be an authorized_keys line, if it cannot: a key type, its base64 blob,
+/// and an optional comment, on one line.
+pub fn check_public_key(line: &str) -> Result<(), String> {
+    let mut fields = line.split_whitespace();
+    let key_type = fields.next().unwrap_or_default();
+    let blob = fields.next().unwrap_or_default();
+    let known = key_type.starts_with("ssh-")
+        || key_type.starts_with("ecdsa-sha2-")
+        || key_type.starts_with("sk-");
+    let base64 = !blob.is_empty()
+        && blob
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c));
+    if !known || !base64 || line.contains(['\n', '\r', '\0']) || line.len() > 16 * 1024 {
+        return Err(
+            "not an SSH public key: paste one line like ssh-ed25519 AAAAC3… me@laptop (a .pub file's content)"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// Why `name` cannot name a script or an MCP server, if it cannot.
+pub fn check_setting_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a name: letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64"
+        ))
+    }
+}
+
+/// The SSH settings: which host keys are copied, which public keys may log in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SshSettings {
+    /// Private keys of the host user's `~/.ssh` (by file name) copied with their `.pub`.
+    pub copy: Vec<SshKeyChoice>,
+    /// Public keys (authorized_keys lines) that may log in, besides the host user's own.
+    pub authorized: Vec<SshKeyChoice>,
+}
+
+/// One key, and the workspaces it applies to (every one when empty).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SshKeyChoice {
+    /// `copy`: a file name in the host user's `~/.ssh` (`id_ed25519`); `authorized`: a public
+    /// key line (`ssh-ed25519 AAAA… me@laptop`).
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub workspaces: Scope,
+}
+
+/// `settings.setSshKey` and `settings.unsetSshKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SshKeyInput {
+    pub kind: SshKeyKind,
+    /// As [`SshKeyChoice::key`].
+    pub key: String,
+    /// The workspaces it applies to; every one when empty. (Ignored by `unsetSshKey`.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<String>>", optional))]
+    pub workspaces: Scope,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub enum SshKeyKind {
+    Copy,
+    Authorized,
+}
+
+/// One of the host user's SSH keys (`settings.sshKeys`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HostSshKey {
+    /// Its file name in `~/.ssh`, without `.pub`.
+    pub name: String,
+    /// `ssh-ed25519`, `ssh-rsa`, `ecdsa-sha2-nistp256`, …
+    pub key_type: String,
+    /// `SHA256:…`, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    pub comment: String,
+    /// Whether the private half is there too (only then can it be copied).
+    pub has_private: bool,
 }
 
 /// `settings.setEnv`.
@@ -295,6 +733,11 @@ pub struct WorkspaceSyncResult {
 pub struct WorkerSettings {
     #[serde(default)]
     pub accounts: Accounts,
+    /// Every MCP server, disabled ones too (the worker removes what it wrote of those).
+    #[serde(default)]
+    pub mcp_servers: Vec<McpServer>,
+    #[serde(default)]
+    pub skills: Vec<Skill>,
 }
 
 impl std::fmt::Debug for WorkerSettings {
@@ -310,6 +753,15 @@ impl std::fmt::Debug for WorkerSettings {
         formatter
             .debug_struct("WorkerSettings")
             .field("accounts", &keys)
+            .field("mcp_servers", &self.mcp_servers)
+            .field(
+                "skills",
+                &self
+                    .skills
+                    .iter()
+                    .map(|skill| &skill.name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -403,6 +855,20 @@ pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
         AccountKeyInput::decl(cfg),
         TokenOutput::decl(cfg),
         WorkspaceSyncResult::decl(cfg),
+        PostStartScript::decl(cfg),
+        ScriptSetInput::decl(cfg),
+        McpServerSetInput::decl(cfg),
+        SkillSetInput::decl(cfg),
+        SettingNameInput::decl(cfg),
+        ScriptRun::decl(cfg),
+        McpServer::decl(cfg),
+        McpServerInfo::decl(cfg),
+        Skill::decl(cfg),
+        SshSettings::decl(cfg),
+        SshKeyChoice::decl(cfg),
+        SshKeyKind::decl(cfg),
+        SshKeyInput::decl(cfg),
+        HostSshKey::decl(cfg),
     ]
 }
 

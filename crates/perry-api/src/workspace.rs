@@ -73,6 +73,11 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub limits: Option<WorkspaceLimits>,
+    /// What became of the post-start scripts at its last start (a failed one is a warning: the
+    /// workspace runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub post_start: Option<Vec<crate::settings::ScriptRun>>,
 }
 
 /// CPU, memory and process limits of a workspace container. In `workspaces.create` and in

@@ -25,13 +25,22 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::WorkspacesSyncAll(_)
         | Call::SettingsGet(_)
         | Call::SettingsToken(_)
+        | Call::SettingsSshKeys(_)
         | Call::SettingsRotateToken(_) => Ok(()),
         Call::SettingsSetEnv(_)
         | Call::SettingsUnsetEnv(_)
         | Call::SettingsSetFile(_)
         | Call::SettingsUnsetFile(_)
         | Call::SettingsSetAccount(_)
-        | Call::SettingsUnsetAccount(_) => crate::settings::check(call),
+        | Call::SettingsUnsetAccount(_)
+        | Call::SettingsSetScript(_)
+        | Call::SettingsUnsetScript(_)
+        | Call::SettingsSetMcpServer(_)
+        | Call::SettingsUnsetMcpServer(_)
+        | Call::SettingsSetSkill(_)
+        | Call::SettingsUnsetSkill(_)
+        | Call::SettingsSetSshKey(_)
+        | Call::SettingsUnsetSshKey(_) => crate::settings::check(call),
         Call::NotificationsAdd(input) => crate::notifications::check_new_channel(input).map(|_| ()),
         Call::NotificationsRemove(input) | Call::NotificationsTest(input) => {
             crate::notifications::check_channel_name(&input.name)

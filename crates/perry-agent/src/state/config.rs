@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use perry_api::notifications::{ChannelKind, PushKeys};
 use perry_api::sessions::SessionState;
-use perry_api::settings::{self, Accounts};
+use perry_api::settings::{self, Accounts, McpServer, PostStartScript, Skill, SshSettings};
 use perry_api::{AgentConfig, PortRange, WorkspaceLimits};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,18 @@ pub struct ConfigFile {
     /// coding agent reads them at every sync.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub accounts: Accounts,
+    /// Post-start scripts, in the order they run (`settings.setScript`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<PostStartScript>,
+    /// MCP servers synced into the coding agents' configurations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mcp_servers: Vec<McpServer>,
+    /// Skills synced into the coding agents' skill directories.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<Skill>,
+    /// Which host SSH keys go into workspaces, which public keys may log in.
+    #[serde(default, skip_serializing_if = "is_default_ssh")]
+    pub ssh: SshSettings,
     /// Limits of new workspaces where their create names none; a field left out takes
     /// Perry's default ([`crate::limits::DEFAULT_LIMITS`]), `0` is no limit.
     #[serde(
@@ -139,6 +151,10 @@ impl fmt::Debug for ConfigFile {
             auth,
             credentials,
             accounts,
+            scripts,
+            mcp_servers,
+            skills,
+            ssh,
             limits,
             engine,
             peers,
@@ -168,6 +184,19 @@ impl fmt::Debug for ConfigFile {
             .field("auth", auth)
             .field("credentials", credentials)
             .field("accounts", &account_keys)
+            .field(
+                "scripts",
+                &scripts
+                    .iter()
+                    .map(|script| &script.name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("mcp_servers", mcp_servers)
+            .field(
+                "skills",
+                &skills.iter().map(|skill| &skill.name).collect::<Vec<_>>(),
+            )
+            .field("ssh", ssh)
             .field("limits", limits)
             .field("engine", engine)
             .field("peers", peers)
@@ -276,6 +305,21 @@ impl Credentials {
         }
         Ok(())
     }
+}
+
+fn is_default_ssh(ssh: &SshSettings) -> bool {
+    *ssh == SshSettings::default()
+}
+
+/// Why a list of named entries cannot be kept: a name twice.
+fn check_unique<'a>(what: &str, names: impl Iterator<Item = &'a str>) -> anyhow::Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            bail!("{what}: {name:?} is there twice");
+        }
+    }
+    Ok(())
 }
 
 fn default_port() -> u16 {
@@ -448,6 +492,39 @@ impl ConfigFile {
                     .and_then(|()| settings::check_value(&format!("the {key}"), value))
                     .map_err(|why| anyhow::anyhow!("accounts.{}: {why}", account.as_str()))?;
             }
+        }
+        for script in &self.scripts {
+            settings::check_script(script).map_err(|why| anyhow::anyhow!("scripts: {why}"))?;
+        }
+        check_unique(
+            "scripts",
+            self.scripts.iter().map(|script| script.name.as_str()),
+        )?;
+        for server in &self.mcp_servers {
+            server
+                .check()
+                .map_err(|why| anyhow::anyhow!("mcpServers.{}: {why}", server.name))?;
+        }
+        check_unique(
+            "mcpServers",
+            self.mcp_servers.iter().map(|server| server.name.as_str()),
+        )?;
+        for skill in &self.skills {
+            skill
+                .check()
+                .map_err(|why| anyhow::anyhow!("skills.{}: {why}", skill.name))?;
+        }
+        check_unique(
+            "skills",
+            self.skills.iter().map(|skill| skill.name.as_str()),
+        )?;
+        for choice in &self.ssh.copy {
+            settings::check_ssh_key_name(&choice.key)
+                .map_err(|why| anyhow::anyhow!("ssh.copy: {why}"))?;
+        }
+        for choice in &self.ssh.authorized {
+            settings::check_public_key(&choice.key)
+                .map_err(|why| anyhow::anyhow!("ssh.authorized: {why}"))?;
         }
         // Names are checked where peers are added (`peers.add`): state reaches no module above it.
         for (name, peer) in &self.peers {

@@ -180,6 +180,7 @@ mod tests {
             error: None,
             clone: None,
             limits: None,
+            post_start: None,
         }
     }
 

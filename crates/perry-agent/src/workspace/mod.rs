@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use perry_api::settings::WorkspaceSyncResult;
+use perry_api::settings::{WorkerSettings, WorkspaceSyncResult};
 use perry_api::worker::{WORKER_DIR, WORKER_FILE, WORKER_PATH};
 use perry_api::{
     CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
@@ -524,6 +524,7 @@ impl WorkspaceService {
                     clone: None,
                     // Unknown: the container keeps whatever it has until it is recreated.
                     limits: None,
+                    post_start: None,
                 })
             })
             .collect();
@@ -667,6 +668,7 @@ impl WorkspaceService {
                 error: None,
                 clone: None,
                 limits: Some(limits),
+                post_start: None,
             };
             state.workspaces.insert(name.to_owned(), record.clone());
             Ok(record)
@@ -1155,10 +1157,15 @@ impl WorkspaceService {
     /// Puts config.json's credentials and the host user's git config and public keys into a
     /// container; says per item what failed rather than failing.
     async fn sync_credentials(&self, container: &str) -> Vec<SyncItem> {
-        let (credentials, accounts) = match ConfigFile::read(&self.settings.config_dir) {
+        let (credentials, worker_settings) = match ConfigFile::read(&self.settings.config_dir) {
             Ok(config) => {
                 let config = config.unwrap_or_default();
-                (config.credentials, config.accounts)
+                let worker_settings = WorkerSettings {
+                    accounts: config.accounts,
+                    mcp_servers: config.mcp_servers,
+                    skills: config.skills,
+                };
+                (config.credentials, worker_settings)
             }
             Err(error) => {
                 return vec![SyncItem {
@@ -1181,7 +1188,7 @@ impl WorkspaceService {
         let (mut plan, archive) = crate::state::off_the_runtime(|| {
             let plan = sync::SyncPlan::new(
                 &credentials,
-                &accounts,
+                &worker_settings,
                 self.settings.host_home.as_deref(),
                 environment,
             );

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use perry_api::SyncItem;
-use perry_api::settings::{Accounts, WORKER_SETTINGS_FILE, WorkerSettings};
+use perry_api::settings::{WORKER_SETTINGS_FILE, WorkerSettings};
 
 use crate::state::config::Credentials;
 
@@ -75,7 +75,7 @@ impl SyncPlan {
     /// alone and reported as failed).
     pub fn new(
         credentials: &Credentials,
-        accounts: &Accounts,
+        worker_settings: &WorkerSettings,
         host_home: Option<&Path>,
         current_environment: Result<String, String>,
     ) -> SyncPlan {
@@ -91,9 +91,10 @@ impl SyncPlan {
             };
             plan.items.push(SyncItem { what, error });
         }
-        plan.add_worker_settings(accounts);
+        plan.add_worker_settings(worker_settings);
         // The accounts' variables, then the person's own, which win where both name one.
-        let mut env: BTreeMap<String, String> = accounts
+        let mut env: BTreeMap<String, String> = worker_settings
+            .accounts
             .iter()
             .flat_map(|(account, keys)| {
                 keys.iter().filter_map(|(key, value)| {
@@ -106,13 +107,10 @@ impl SyncPlan {
         plan
     }
 
-    /// The accounts, for the worker to write into each coding agent's own files (always, so a
-    /// key removed in Perry leaves the workspace too).
-    fn add_worker_settings(&mut self, accounts: &Accounts) {
-        let settings = WorkerSettings {
-            accounts: accounts.clone(),
-        };
-        let Ok(contents) = serde_json::to_vec(&settings) else {
+    /// The accounts, MCP servers and skills, for the worker to write into each coding agent's
+    /// own files (always, so what is removed in Perry leaves the workspace too).
+    fn add_worker_settings(&mut self, settings: &WorkerSettings) {
+        let Ok(contents) = serde_json::to_vec(settings) else {
             return;
         };
         let target = format!("{HOME}/{WORKER_SETTINGS_FILE}");
@@ -477,7 +475,7 @@ mod tests {
                 &[("API_KEY", "env-credential-value")],
                 &[("~/keys", "~/keys")],
             ),
-            &Accounts::new(),
+            &WorkerSettings::default(),
             Some(home.path()),
             Ok("PATH=/usr/bin\n".to_owned()),
         );
@@ -517,7 +515,7 @@ mod tests {
                     ("/nonexistent/perry-test", "/etc/x"),
                 ],
             ),
-            &Accounts::new(),
+            &WorkerSettings::default(),
             Some(home.path()),
             Ok("PATH_LIKE=1\n".to_owned()),
         );
@@ -584,7 +582,7 @@ mod tests {
 
     #[test]
     fn accounts_give_their_variables_and_the_workers_private_settings_file() {
-        let accounts: Accounts = serde_json::from_value(serde_json::json!({
+        let accounts: perry_api::settings::Accounts = serde_json::from_value(serde_json::json!({
             "claudeCode": {"apiKey": "sk-ant-key"},
             "codex": {"apiKey": "sk-openai-key"},
             "opencode": {"anthropic": "provider-key"}
@@ -592,7 +590,10 @@ mod tests {
         .unwrap();
         let plan = SyncPlan::new(
             &credentials(&[("OPENAI_API_KEY", "persons-own")], &[]),
-            &accounts,
+            &WorkerSettings {
+                accounts: accounts.clone(),
+                ..WorkerSettings::default()
+            },
             None,
             Ok(String::new()),
         );
@@ -624,14 +625,14 @@ mod tests {
     fn an_unreadable_environment_is_reported_only_when_there_are_variables() {
         let plan = SyncPlan::new(
             &Credentials::default(),
-            &Accounts::new(),
+            &WorkerSettings::default(),
             None,
             Err("gone".to_owned()),
         );
         assert!(plan.items.is_empty());
         let plan = SyncPlan::new(
             &credentials(&[("A", "1")], &[]),
-            &Accounts::new(),
+            &WorkerSettings::default(),
             None,
             Err("gone".to_owned()),
         );

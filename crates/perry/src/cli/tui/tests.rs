@@ -27,6 +27,7 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         error: None,
         clone: None,
         limits: None,
+        post_start: None,
     }
 }
 
