@@ -569,6 +569,10 @@ export type SettingNameInput = { name: string, };
 
 export type ScriptRun = { name: string, 
 /**
+ * False while it runs.
+ */
+finished: boolean, 
+/**
  * Its exit code; absent when it could not be run or was stopped at its time limit.
  */
 exitCode?: bigint, 

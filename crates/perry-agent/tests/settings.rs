@@ -683,3 +683,241 @@ async fn scripts_mcp_servers_skills_and_ssh_keys_are_kept_in_order_and_checked_w
     assert!(settings.mcp_servers.is_empty() && settings.skills.is_empty());
     assert!(settings.ssh.authorized.is_empty());
 }
+
+/// Waits until every post-start script of `name` has finished; returns the workspace.
+async fn after_post_start(agent: &TestAgent, name: &str, count: usize) -> Workspace {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let workspace: Workspace = agent
+            .ok::<perry_api::procedures::WorkspacesGet>(json!({"name": name}))
+            .await;
+        if let Some(runs) = &workspace.post_start
+            && runs.len() == count
+            && runs.iter().all(|run| run.finished)
+        {
+            return workspace;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the post-start scripts did not finish: {:?}",
+            workspace.post_start
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn post_start_scripts_run_in_order_after_every_start_and_a_failure_is_a_warning() {
+    let agent = TestAgent::start("scripts").await;
+    for (script, position) in [
+        (
+            json!({"name": "greet", "script": "echo hello-from-greet; whoami >> ~/script-runs; pwd >> ~/script-runs"}),
+            None,
+        ),
+        (
+            json!({"name": "broken", "script": "echo about to fail >&2; exit 3"}),
+            None,
+        ),
+        (
+            json!({"name": "slow", "script": "sleep 60", "timeoutSeconds": 2}),
+            None,
+        ),
+        (
+            json!({"name": "elsewhere", "script": "touch ~/must-not-exist", "workspaces": ["other"]}),
+            None,
+        ),
+        (
+            json!({"name": "first", "script": "echo first >> ~/order"}),
+            Some(0),
+        ),
+    ] {
+        let (status, body) = agent
+            .call(
+                "settings/setScript",
+                json!({"script": script, "position": position}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "app"})).await;
+    let workspace = after_post_start(&agent, "app", 4).await;
+    assert_eq!(
+        workspace.status,
+        perry_api::WorkspaceStatus::Running,
+        "a failed script is a warning"
+    );
+    let runs = workspace.post_start.unwrap();
+    let outcome: Vec<(&str, Option<i64>, bool)> = runs
+        .iter()
+        .map(|run| (run.name.as_str(), run.exit_code, run.error.is_some()))
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            ("first", Some(0), false),
+            ("greet", Some(0), false),
+            ("broken", Some(3), true),
+            ("slow", Some(124), true)
+        ]
+    );
+    assert!(
+        runs[3]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("time limit of 2 s"),
+        "{runs:?}"
+    );
+    let container = agent.container("app");
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "cat ~/script-runs; test ! -e ~/must-not-exist",
+    )
+    .await;
+    assert_eq!(code, 0, "{output}");
+    assert_eq!(output.trim(), "workspace\n/home/workspace");
+
+    // Their output is in the workspace's own log, each line marked with the script's name.
+    let logs: perry_api::LogsOutput = agent
+        .ok::<perry_api::procedures::WorkspacesLogs>(json!({"name": "app", "tail": 500}))
+        .await;
+    let text: Vec<&str> = logs.lines.iter().map(|line| line.text.as_str()).collect();
+    assert!(
+        text.iter()
+            .any(|line| line.contains("[post-start greet] hello-from-greet")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|line| line.contains("[post-start broken] about to fail")),
+        "{text:?}"
+    );
+
+    // Every start runs them again; starting a running workspace does not.
+    let _: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesStart>(json!({"name": "app"}))
+        .await;
+    let _: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesStop>(json!({"name": "app"}))
+        .await;
+    let _: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesStart>(json!({"name": "app"}))
+        .await;
+    after_post_start(&agent, "app", 4).await;
+    let (_, order) = exec(&container, "workspace", "cat ~/order").await;
+    assert_eq!(
+        order.trim(),
+        "first\nfirst",
+        "one run at create, one at the start after the stop"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_servers_and_skills_reach_each_real_coding_agent_and_leave_when_disabled() {
+    let agent = TestAgent::start("mcp").await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "tools"})).await;
+    let container = agent.container("tools");
+    // The person's own server, there before Perry's.
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        "claude mcp add --scope user mine -- /bin/true >/dev/null 2>&1; jq -c '.mcpServers | keys' ~/.claude.json",
+    )
+    .await;
+    assert_eq!((code, output.trim()), (0, r#"["mine"]"#), "{output}");
+
+    for server in [
+        json!({"name": "perry-notes", "command": ["/usr/local/bin/perry-worker", "--version"], "env": {"NOTES_TOKEN": "t0k"}}),
+        json!({"name": "perry-docs", "url": "http://127.0.0.1:9/mcp", "agents": ["claude-code", "opencode"]}),
+    ] {
+        let (status, body) = agent
+            .call("settings/setMcpServer", json!({"server": server}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = agent
+        .call(
+            "settings/setSkill",
+            json!({"skill": {"name": "perry-release-notes", "description": "Use when writing release notes",
+                "instructions": "Read git log since the last tag.", "agents": ["claude-code", "codex"]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let synced: Vec<WorkspaceSyncResult> = agent.ok::<WorkspacesSyncAll>(json!({})).await;
+    let failed: Vec<_> = synced[0]
+        .items
+        .iter()
+        .filter(|item| item.error.is_some())
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+
+    let list = "cd ~ && timeout 60 claude mcp list 2>&1; echo ---; timeout 30 codex mcp list 2>&1; echo ---; timeout 60 opencode mcp list 2>&1";
+    let (_, listed) = exec(&container, "workspace", list).await;
+    println!("{listed}");
+    let parts: Vec<&str> = listed.split("---").collect();
+    assert_eq!(parts.len(), 3, "{listed}");
+    let (claude, codex, opencode) = (parts[0], parts[1], parts[2]);
+    for (who, text, expected) in [
+        (
+            "claude",
+            claude,
+            ["perry-notes", "perry-docs", "mine"].as_slice(),
+        ),
+        ("codex", codex, ["perry-notes"].as_slice()),
+        (
+            "opencode",
+            opencode,
+            ["perry-notes", "perry-docs"].as_slice(),
+        ),
+    ] {
+        for name in expected {
+            assert!(text.contains(name), "{who} lists no {name}: {text}");
+        }
+    }
+    assert!(
+        !codex.contains("perry-docs"),
+        "perry-docs is not for Codex: {codex}"
+    );
+    let (code, skills) = exec(
+        &container,
+        "workspace",
+        "cat ~/.claude/skills/perry-release-notes/SKILL.md ~/.codex/skills/perry-release-notes/SKILL.md; test ! -e ~/.config/opencode/skills/perry-release-notes",
+    )
+    .await;
+    assert_eq!(code, 0, "{skills}");
+    assert_eq!(
+        skills.matches("name: perry-release-notes").count(),
+        2,
+        "{skills}"
+    );
+
+    // Disabled in Perry: gone from all three at the next sync; the person's own server stays.
+    let (status, body) = agent
+        .call(
+            "settings/setMcpServer",
+            json!({"server": {"name": "perry-notes", "command": ["/usr/local/bin/perry-worker", "--version"], "enabled": false}, "replace": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = agent
+        .call("settings/unsetMcpServer", json!({"name": "perry-docs"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = agent
+        .call(
+            "settings/unsetSkill",
+            json!({"name": "perry-release-notes"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let _: Vec<WorkspaceSyncResult> = agent.ok::<WorkspacesSyncAll>(json!({})).await;
+    let (_, listed) = exec(&container, "workspace", list).await;
+    assert!(
+        !listed.contains("perry-notes") && !listed.contains("perry-docs"),
+        "{listed}"
+    );
+    assert!(listed.contains("mine"), "{listed}");
+    let (code, output) = exec(&container, "workspace", "test ! -e ~/.claude/skills/perry-release-notes && test ! -e ~/.codex/skills/perry-release-notes").await;
+    assert_eq!(code, 0, "{output}");
+}

@@ -283,6 +283,8 @@ pub struct SettingNameInput {
 #[serde(rename_all = "camelCase")]
 pub struct ScriptRun {
     pub name: String,
+    /// False while it runs.
+    pub finished: bool,
     /// Its exit code; absent when it could not be run or was stopped at its time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]

@@ -12,54 +12,30 @@
 //!   for the hosts that have a token ([`git_credential`]).
 //!
 //! The person's own entries are kept: files are merged, never replaced. What Perry wrote is
-//! remembered (by fingerprint, in `~/.config/perry/applied.json`), so a key unset in Perry
-//! leaves the workspace while a login the person made there by hand stays.
+//! remembered (by fingerprint, [`Applied`]), so a key unset in Perry leaves the workspace while a
+//! login the person made there by hand stays.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use perry_api::SyncItem;
-use perry_api::settings::{AccountKind, WORKER_SETTINGS_FILE, WorkerSettings, fingerprint};
-use serde::{Deserialize, Serialize};
+use perry_api::settings::{AccountKind, WorkerSettings, fingerprint};
 use serde_json::{Map, Value, json};
 
 use crate::hooks::edit_file;
+use crate::settings::Applied;
 
-/// Where the worker remembers what it wrote, under the home.
-const APPLIED_FILE: &str = ".config/perry/applied.json";
 /// The workspace user's home, trusted in Claude Code.
 const CLAUDE_TRUSTED_DIRECTORY: &str = "/home/workspace";
 
-/// What Perry wrote last time, by fingerprint: Codex's key, OpenCode's per provider.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Applied {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    codex: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    opencode: BTreeMap<String, String>,
-}
-
-/// Reads the settings the agent left under `home`; none (an agent older than this worker) is
-/// no accounts.
-pub fn read_settings(home: &Path) -> Result<WorkerSettings, String> {
-    let path = home.join(WORKER_SETTINGS_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map_err(|error| format!("{} is not Perry's settings: {error}", path.display())),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(WorkerSettings::default()),
-        Err(error) => Err(format!("cannot read {}: {error}", path.display())),
-    }
-}
-
 /// Writes every account under `home`; one item per file, and git's `worker` as the helper.
-pub fn apply(home: &Path, settings: &WorkerSettings, worker: &str) -> Vec<SyncItem> {
+pub fn apply(
+    home: &Path,
+    settings: &WorkerSettings,
+    worker: &str,
+    applied: &mut Applied,
+) -> Vec<SyncItem> {
     let keys = |account| settings.accounts.get(&account).cloned().unwrap_or_default();
-    let applied_path = home.join(APPLIED_FILE);
-    let mut applied: Applied = std::fs::read(&applied_path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
     let claude = keys(AccountKind::ClaudeCode);
     let codex = keys(AccountKind::Codex);
     let opencode = keys(AccountKind::Opencode);
@@ -109,28 +85,17 @@ pub fn apply(home: &Path, settings: &WorkerSettings, worker: &str) -> Vec<SyncIt
             Ok(git_config(text, worker, !github.is_empty()))
         }),
     ));
-    let remembered = serde_json::to_vec(&applied).map_err(|error| error.to_string());
-    if let Err(error) = remembered.and_then(|bytes| {
-        edit_file(&applied_path, true, |_| {
-            Ok(String::from_utf8_lossy(&bytes).into_owned())
-        })
-    }) {
-        items.push(item(
-            "what Perry wrote → ~/.config/perry/applied.json",
-            Err(error),
-        ));
-    }
     items
 }
 
-fn item(what: &str, result: Result<(), String>) -> SyncItem {
+pub(crate) fn item(what: &str, result: Result<(), String>) -> SyncItem {
     SyncItem {
         what: what.to_owned(),
         error: result.err(),
     }
 }
 
-fn parse_object(text: &str) -> Result<Map<String, Value>, String> {
+pub(crate) fn parse_object(text: &str) -> Result<Map<String, Value>, String> {
     if text.trim().is_empty() {
         return Ok(Map::new());
     }
@@ -141,7 +106,7 @@ fn parse_object(text: &str) -> Result<Map<String, Value>, String> {
     }
 }
 
-fn to_text(object: Map<String, Value>) -> Result<String, String> {
+pub(crate) fn to_text(object: Map<String, Value>) -> Result<String, String> {
     serde_json::to_string_pretty(&Value::Object(object))
         .map(|text| text + "\n")
         .map_err(|error| error.to_string())

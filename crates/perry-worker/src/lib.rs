@@ -13,6 +13,9 @@
 //!   read into one status report for the session.
 //! - [`hooks`]: installs the hooks that run `perry-worker event` into each coding agent's own
 //!   configuration, beside the person's entries.
+//! - [`settings`]: applies what the agent's settings put into the workspace: [`accounts`] (keys
+//!   and logins where each coding agent reads them, git's credentials) and [`extensions`] (MCP
+//!   servers and skills), remembering what Perry wrote so only that is ever taken out again.
 //! - [`server`]: `serve` (the daemon: index + watcher on a private unix socket) and `attach`
 //!   (relays a Docker exec's stdio to that socket for the agent).
 //! - [`text`]: titles, tool call summaries, search matching.
@@ -72,12 +75,14 @@ pub mod accounts;
 pub mod attention;
 pub mod claude;
 pub mod codex;
+pub mod extensions;
 pub mod hooks;
 pub mod index;
 pub mod jsonl;
 pub mod opencode;
 pub mod opencode_db;
 pub mod server;
+pub mod settings;
 pub mod text;
 pub mod time;
 pub mod watch;

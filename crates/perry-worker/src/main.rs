@@ -97,10 +97,10 @@ fn hooks() -> std::process::ExitCode {
         .unwrap_or_else(|| "/usr/local/bin/perry-worker".to_owned());
     let home = server::home_dir();
     let mut items = perry_worker::hooks::install(&home, &worker);
-    match perry_worker::accounts::read_settings(&home) {
-        Ok(settings) => items.extend(perry_worker::accounts::apply(&home, &settings, &worker)),
+    match perry_worker::settings::read(&home) {
+        Ok(settings) => items.extend(perry_worker::settings::apply(&home, &settings, &worker)),
         Err(error) => items.push(perry_api::SyncItem {
-            what: "coding-agent accounts".to_owned(),
+            what: "coding-agent accounts, MCP servers and skills".to_owned(),
             error: Some(error),
         }),
     }
@@ -124,7 +124,7 @@ fn git_credential(action: &str) -> std::process::ExitCode {
         &mut std::io::Read::take(std::io::stdin(), 64 * 1024),
         &mut input,
     );
-    if let Ok(settings) = perry_worker::accounts::read_settings(&server::home_dir())
+    if let Ok(settings) = perry_worker::settings::read(&server::home_dir())
         && let Some(answer) = perry_worker::accounts::git_credential(&settings, action, &input)
     {
         print!("{answer}");

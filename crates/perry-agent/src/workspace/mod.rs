@@ -12,6 +12,7 @@ mod forwards;
 
 mod name;
 mod ports;
+mod scripts;
 pub mod sync;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -589,12 +590,15 @@ impl WorkspaceService {
         let record = self.reserve(name, &image, limits, &BTreeSet::new())?;
         let mut made = MadeObjects::default();
         match self.provision(record, mode, &mut made).await {
-            Ok(workspace) => match clone {
-                Some(clone) if workspace.status == WorkspaceStatus::Running => {
-                    Ok(self.clone_repository(workspace, clone).await)
-                }
-                _ => Ok(workspace),
-            },
+            Ok(workspace) => {
+                let workspace = match clone {
+                    Some(clone) if workspace.status == WorkspaceStatus::Running => {
+                        self.clone_repository(workspace, clone).await
+                    }
+                    _ => workspace,
+                };
+                Ok(self.start_post_start_scripts(workspace))
+            }
             Err(error) => {
                 tracing::warn!("creating workspace {name:?} failed, rolling back: {error}");
                 self.roll_back(name, made).await;
@@ -972,8 +976,12 @@ impl WorkspaceService {
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
         let _busy = self.mark_busy(name);
+        let mut was_running = false;
         match self.engine.inspect_container(&container_name).await? {
-            Some(container) => record.container_id = Some(container.id),
+            Some(container) => {
+                was_running = container.running;
+                record.container_id = Some(container.id);
+            }
             None => {
                 if !self.engine.image_exists(&record.image).await? {
                     return Err(ApiError::PreconditionFailed(format!(
@@ -996,7 +1004,50 @@ impl WorkspaceService {
             self.update_worker_if_changed(&container_name).await;
             self.bind_forwards(&record).await;
         }
-        self.record_outcome(name, record, ready)
+        let record = self.record_outcome(name, record, ready)?;
+        // Starting a running workspace is no start: its scripts ran when it did start.
+        if was_running {
+            return Ok(record);
+        }
+        Ok(self.start_post_start_scripts(record))
+    }
+
+    /// Starts the post-start scripts of a workspace that came up (in the background: see
+    /// [`scripts`]); returns the workspace as it is now, with the first script under way.
+    fn start_post_start_scripts(&self, mut workspace: Workspace) -> Workspace {
+        if workspace.status != WorkspaceStatus::Running {
+            return workspace;
+        }
+        let all = match ConfigFile::read(&self.settings.config_dir) {
+            Ok(config) => config.unwrap_or_default().scripts,
+            Err(error) => {
+                tracing::warn!("no post-start scripts for {:?}: {error:#}", workspace.name);
+                return workspace;
+            }
+        };
+        let scripts = scripts::scripts_for(&all, &workspace.name);
+        // This start's outcome replaces the last one's, from the first moment: no client sees
+        // an earlier start's runs as this one's.
+        workspace.post_start = None;
+        let cleared = self.state.update(|state| {
+            if let Some(stored) = state.workspaces.get_mut(&workspace.name) {
+                stored.post_start = None;
+            }
+        });
+        if let Err(error) = cleared {
+            tracing::warn!("cannot clear the post-start outcome: {error:#}");
+        }
+        if scripts.is_empty() {
+            return workspace;
+        }
+        tokio::spawn(scripts::run(
+            self.engine.clone(),
+            self.state.clone(),
+            workspace.name.clone(),
+            self.container_name(&workspace.name),
+            scripts,
+        ));
+        workspace
     }
 
     /// Stops a workspace; stopping a stopped one is fine.
