@@ -740,6 +740,11 @@ pub struct WorkerSettings {
     pub mcp_servers: Vec<McpServer>,
     #[serde(default)]
     pub skills: Vec<Skill>,
+    /// Every key that may log in over SSH here (the host user's and the ones the settings
+    /// authorize for this workspace): the worker makes `~/.ssh/authorized_keys` exactly this.
+    /// Absent from an older agent: the file is left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorized_keys: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for WorkerSettings {

@@ -1,6 +1,7 @@
 //! Applies the settings the agent leaves in the workspace at every sync
 //! ([`perry_api::settings::WorkerSettings`], a private file under the home): the coding agents'
-//! accounts ([`crate::accounts`]), MCP servers and skills ([`crate::extensions`]).
+//! accounts ([`crate::accounts`]), MCP servers and skills ([`crate::extensions`]), and the keys
+//! that may log in over SSH.
 //!
 //! What Perry wrote is remembered in `~/.config/perry/applied.json` ([`Applied`]): only that is
 //! ever removed again, so what a person set up inside the workspace stays.
@@ -48,6 +49,26 @@ pub fn read(home: &Path) -> Result<WorkerSettings, String> {
     }
 }
 
+/// `~/.ssh/authorized_keys` made exactly `keys` (Perry's file: the workspace's entrypoint writes
+/// it at every container start too), the owner's alone.
+fn authorized_keys(home: &Path, keys: &[String]) -> SyncItem {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = home.join(".ssh");
+    let text: String = keys.iter().map(|key| format!("{key}\n")).collect();
+    let result = std::fs::create_dir_all(&directory)
+        .and_then(|()| std::fs::set_permissions(&directory, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|error| format!("cannot make {}: {error}", directory.display()))
+        .and_then(|()| edit_file(&directory.join("authorized_keys"), true, |_| Ok(text)));
+    crate::accounts::item(
+        &format!(
+            "{} authorized SSH key{} → ~/.ssh/authorized_keys",
+            keys.len(),
+            if keys.len() == 1 { "" } else { "s" }
+        ),
+        result,
+    )
+}
+
 /// Applies everything under `home`; one item per file written.
 pub fn apply(home: &Path, settings: &WorkerSettings, worker: &str) -> Vec<SyncItem> {
     let applied_path = home.join(APPLIED_FILE);
@@ -57,6 +78,9 @@ pub fn apply(home: &Path, settings: &WorkerSettings, worker: &str) -> Vec<SyncIt
         .unwrap_or_default();
     let mut items = crate::accounts::apply(home, settings, worker, &mut applied);
     items.extend(crate::extensions::apply(home, settings, &mut applied));
+    if let Some(keys) = &settings.authorized_keys {
+        items.push(authorized_keys(home, keys));
+    }
     let remembered = serde_json::to_string(&applied).map_err(|error| error.to_string());
     if let Err(error) = remembered.and_then(|text| edit_file(&applied_path, true, |_| Ok(text))) {
         items.push(crate::accounts::item(

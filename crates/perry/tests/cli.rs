@@ -1512,3 +1512,153 @@ fn perry_config_env_files_and_agents_set_list_and_unset_without_echoing_secrets(
     let env = assert_success(&agent.perry(&["config", "env"]), "perry config env");
     assert!(env.contains("No environment variables"), "{env}");
 }
+
+#[test]
+fn perry_config_ssh_scripts_and_mcp_reach_a_real_workspace() {
+    use std::io::Write;
+    let agent = AgentProcess::start("sshcli");
+    let home = agent.home.path();
+    let keygen = |path: &std::path::Path| {
+        let made = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "perry-test", "-f"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{}", text(&made.stderr));
+    };
+    keygen(&home.join(".ssh/deploy"));
+    let laptop_dir = tempfile::tempdir().unwrap();
+    let laptop = laptop_dir.path().join("laptop");
+    keygen(&laptop);
+
+    // The host's keys with ssh-keygen's own fingerprints.
+    let listed = assert_success(&agent.perry(&["config", "ssh"]), "perry config ssh");
+    let fingerprint = Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(home.join(".ssh/deploy.pub"))
+        .output()
+        .unwrap();
+    let fingerprint = text(&fingerprint.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(
+        listed.contains(&format!("deploy ssh-ed25519 {fingerprint}")),
+        "{listed}"
+    );
+
+    assert_success(
+        &agent.perry(&["config", "ssh", "copy", "deploy", "--workspace", "box"]),
+        "perry config ssh copy",
+    );
+    let laptop_pub = format!("{}.pub", laptop.display());
+    assert_success(
+        &agent.perry(&[
+            "config",
+            "ssh",
+            "authorize",
+            &laptop_pub,
+            "--workspace",
+            "box",
+        ]),
+        "perry config ssh authorize",
+    );
+    let bad = agent.perry(&["config", "ssh", "authorize", "ssh-nope"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("SSH public key"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert_success(
+        &agent.perry(&[
+            "config",
+            "mcp",
+            "set",
+            "memory",
+            "--env",
+            "MEMORY_TOKEN=mcp-secret",
+            "--",
+            "npx",
+            "-y",
+            "server-memory",
+        ]),
+        "perry config mcp set",
+    );
+    let mcp = assert_success(&agent.perry(&["config", "mcp"]), "perry config mcp");
+    assert!(
+        mcp.contains("memory: npx -y server-memory") && mcp.contains("MEMORY_TOKEN"),
+        "{mcp}"
+    );
+    assert!(!mcp.contains("mcp-secret"), "{mcp}");
+    let mut set = agent
+        .perry_command(&["config", "scripts", "set", "hello", "--timeout", "30"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    set.stdin
+        .take()
+        .unwrap()
+        .write_all(b"echo hi-from-script > ~/hello\n")
+        .unwrap();
+    assert_success(
+        &set.wait_with_output().unwrap(),
+        "perry config scripts set hello < script",
+    );
+
+    assert_success(&agent.perry(&["start", "box"]), "perry start box");
+    let port: u16 = listed_port(&agent, "box");
+    let with_laptop_key = || {
+        Command::new("ssh")
+            .arg("-i")
+            .arg(&laptop)
+            .args(["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no"])
+            .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes"])
+            .args(["-o", "ConnectTimeout=10", "-p", &port.to_string()])
+            .args([
+                "workspace@127.0.0.1",
+                "stat -c %a ~/.ssh/deploy; cat ~/hello",
+            ])
+            .output()
+            .unwrap()
+    };
+    // The script runs in the background after the start: wait for its file.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let output = loop {
+        let output = with_laptop_key();
+        if output.status.success() || std::time::Instant::now() > deadline {
+            break output;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert_success(&output, "ssh with the authorized laptop key");
+    assert_eq!(text(&output.stdout), "600\nhi-from-script\n");
+
+    assert_success(
+        &agent.perry(&["config", "ssh", "unauthorize", &laptop_pub]),
+        "perry config ssh unauthorize",
+    );
+    assert_success(&agent.perry(&["sync", "box"]), "perry sync box");
+    let refused = with_laptop_key();
+    assert!(
+        !refused.status.success(),
+        "the key was taken back: {}",
+        text(&refused.stdout)
+    );
+    // The host user's own key still logs in.
+    assert_success(&ssh(&agent, port, &[], "true"), "ssh with the host key");
+}
+
+fn listed_port(agent: &AgentProcess, name: &str) -> u16 {
+    let stdout = assert_success(&agent.perry(&["list", "--json"]), "perry list --json");
+    let workspaces: Vec<Value> = serde_json::from_str(&stdout).unwrap();
+    workspaces
+        .iter()
+        .find(|workspace| workspace["name"] == name)
+        .and_then(|workspace| workspace["ports"]["ssh"].as_u64())
+        .map(|port| port as u16)
+        .unwrap()
+}

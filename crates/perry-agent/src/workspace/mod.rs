@@ -1131,7 +1131,7 @@ impl WorkspaceService {
                 error: synced.err().map(|error| error.to_string()),
             });
         }
-        items.extend(self.sync_credentials(&container_name).await);
+        items.extend(self.sync_credentials(name, &container_name).await);
         // After the credentials: the person's own settings files may just have been copied in.
         items.extend(self.install_hooks(&container_name).await);
         Ok(SyncOutput { items })
@@ -1207,16 +1207,49 @@ impl WorkspaceService {
 
     /// Puts config.json's credentials and the host user's git config and public keys into a
     /// container; says per item what failed rather than failing.
-    async fn sync_credentials(&self, container: &str) -> Vec<SyncItem> {
+    async fn sync_credentials(&self, name: &str, container: &str) -> Vec<SyncItem> {
         let (credentials, worker_settings) = match ConfigFile::read(&self.settings.config_dir) {
             Ok(config) => {
                 let config = config.unwrap_or_default();
+                let applies =
+                    |scope: &[String]| scope.is_empty() || scope.iter().any(|w| w == name);
+                // The host user's own keys (as the container was created with), then the ones
+                // the settings authorize here.
+                let authorized_keys = self
+                    .settings
+                    .authorized_keys
+                    .lines()
+                    .map(str::to_owned)
+                    .chain(
+                        config
+                            .ssh
+                            .authorized
+                            .iter()
+                            .filter(|choice| applies(&choice.workspaces))
+                            .map(|choice| choice.key.trim().to_owned()),
+                    )
+                    .filter(|key| !key.is_empty())
+                    .collect();
+                let mut credentials = config.credentials;
+                for choice in config
+                    .ssh
+                    .copy
+                    .iter()
+                    .filter(|choice| applies(&choice.workspaces))
+                {
+                    for file in [choice.key.clone(), format!("{}.pub", choice.key)] {
+                        credentials
+                            .files
+                            .insert(format!("~/.ssh/{file}"), format!("~/.ssh/{file}"));
+                    }
+                }
                 let worker_settings = WorkerSettings {
                     accounts: config.accounts,
                     mcp_servers: config.mcp_servers,
                     skills: config.skills,
+                    authorized_keys: Some(authorized_keys),
                 };
-                (config.credentials, worker_settings)
+                (credentials, worker_settings)
             }
             Err(error) => {
                 return vec![SyncItem {
@@ -1270,7 +1303,7 @@ impl WorkspaceService {
         let container = self.container_name(&record.name);
         let (ready, mut synced) = tokio::join!(
             self.wait_until_ready(record),
-            self.sync_credentials(&container)
+            self.sync_credentials(&record.name, &container)
         );
         if ready.is_ok() {
             synced.extend(self.install_hooks(&container).await);

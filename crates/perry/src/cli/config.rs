@@ -35,6 +35,14 @@ pub enum Command {
     /// The coding agents' keys (Claude Code, Codex, OpenCode) and git hosts' tokens: list, set,
     /// unset.
     Agents(super::settings::AgentsArgs),
+    /// Post-start scripts, run as `workspace` after every start: list, set, unset.
+    Scripts(super::settings::ScriptsArgs),
+    /// MCP servers for the coding agents in every workspace: list, set, unset.
+    Mcp(super::settings::McpArgs),
+    /// Skills for the coding agents in every workspace: list, set, unset.
+    Skills(super::settings::SkillsArgs),
+    /// Which host SSH keys go into workspaces and which keys may log in.
+    Ssh(super::settings::SshArgs),
     /// Trust the CA certificate in <file> (PEM) for https agents, besides the system's store:
     /// for an agent whose certificate a CA of your own signed.
     Ca {
@@ -74,6 +82,10 @@ impl std::fmt::Debug for Command {
             Command::Env(args) => formatter.debug_tuple("Env").field(args).finish(),
             Command::Files(args) => formatter.debug_tuple("Files").field(args).finish(),
             Command::Agents(args) => formatter.debug_tuple("Agents").field(args).finish(),
+            Command::Scripts(args) => formatter.debug_tuple("Scripts").field(args).finish(),
+            Command::Mcp(args) => formatter.debug_tuple("Mcp").field(args).finish(),
+            Command::Skills(args) => formatter.debug_tuple("Skills").field(args).finish(),
+            Command::Ssh(args) => formatter.debug_tuple("Ssh").field(args).finish(),
             Command::Ca { file, clear } => formatter
                 .debug_struct("Ca")
                 .field("file", file)
@@ -106,6 +118,10 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         Command::Env(args) => return super::settings::env(context, args).await,
         Command::Files(args) => return super::settings::files(context, args).await,
         Command::Agents(args) => return super::settings::agents(context, args).await,
+        Command::Scripts(args) => return super::settings::scripts(context, args).await,
+        Command::Mcp(args) => return super::settings::mcp(context, args).await,
+        Command::Skills(args) => return super::settings::skills(context, args).await,
+        Command::Ssh(args) => return super::settings::ssh(context, args).await,
         Command::Token { show: true, .. } => {
             let shown = context.client()?.call::<SettingsToken>(&Void).await?;
             println!("{}", shown.token);

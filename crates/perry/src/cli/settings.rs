@@ -1,4 +1,4 @@
-//! `perry config env|files|agents …`: the settings the agent puts into every workspace
+//! `perry config env|files|agents|scripts|mcp|skills|ssh …`: the settings the agent puts into every workspace
 //! (`settings.*`), managed from wherever the CLI is. Secrets are read from stdin when not given
 //! (so they stay out of shell history) and never printed back: a list shows names, when each
 //! was set and a fingerprint.
@@ -7,12 +7,16 @@ use std::io::{IsTerminal, Read};
 
 use clap::Subcommand;
 use perry_api::procedures::{
-    SettingsGet, SettingsSetAccount, SettingsSetEnv, SettingsSetFile, SettingsUnsetAccount,
-    SettingsUnsetEnv, SettingsUnsetFile, Void, WorkspacesSyncAll,
+    SettingsGet, SettingsSetAccount, SettingsSetEnv, SettingsSetFile, SettingsSetMcpServer,
+    SettingsSetScript, SettingsSetSkill, SettingsSetSshKey, SettingsSshKeys, SettingsUnsetAccount,
+    SettingsUnsetEnv, SettingsUnsetFile, SettingsUnsetMcpServer, SettingsUnsetScript,
+    SettingsUnsetSkill, SettingsUnsetSshKey, Void, WorkspacesSyncAll,
 };
+use perry_api::sessions::SessionAgent;
 use perry_api::settings::{
     AccountKeyInput, AccountKind, AccountSetInput, EnvNameInput, EnvSetInput, FileHostInput,
-    FileMapping, SecretInfo,
+    FileMapping, McpServer, McpServerSetInput, PostStartScript, ScriptSetInput, SecretInfo,
+    SettingNameInput, Skill, SkillSetInput, SshKeyInput, SshKeyKind,
 };
 
 use super::{Context, output};
@@ -396,4 +400,492 @@ async fn finish(context: &Context, sync: bool) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `perry config scripts [COMMAND]`.
+#[derive(Debug, clap::Args)]
+pub struct ScriptsArgs {
+    #[command(subcommand)]
+    command: Option<ScriptsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScriptsCommand {
+    /// The post-start scripts, in the order they run (the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a script (or change it with --replace), read from FILE or stdin: it runs as
+    /// `workspace` after every start, its output in `perry logs`.
+    Set {
+        name: String,
+        /// The script's file; stdin when absent or `-`.
+        file: Option<std::path::PathBuf>,
+        /// Seconds it may run (default 300).
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u32>,
+        /// Only in this workspace (repeat for more); every workspace when absent.
+        #[arg(long = "workspace", value_name = "NAME")]
+        workspaces: Vec<String>,
+        /// Where in the order (0 is first).
+        #[arg(long)]
+        position: Option<u32>,
+        /// Change the script of that name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Remove a script.
+    Unset { name: String },
+}
+
+/// `perry config mcp [COMMAND]`.
+#[derive(Debug, clap::Args)]
+pub struct McpArgs {
+    #[command(subcommand)]
+    command: Option<McpCommand>,
+}
+
+/// Its `{:?}` hides the environment's values.
+#[derive(Subcommand)]
+pub enum McpCommand {
+    /// The MCP servers every coding agent gets (the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an MCP server (or change it with --replace): `--url URL [--sse]`, or the command
+    /// after `--`: `perry config mcp set memory -- npx -y @modelcontextprotocol/server-memory`.
+    Set {
+        name: String,
+        #[arg(long, conflicts_with = "command")]
+        url: Option<String>,
+        /// Server-sent events rather than streamable HTTP.
+        #[arg(long, requires = "url")]
+        sse: bool,
+        /// An environment variable of the command (NAME=VALUE; repeat for more).
+        #[arg(long = "env", value_name = "NAME=VALUE", value_parser = parse_assignment)]
+        env: Vec<(String, String)>,
+        /// Only for this coding agent (claude-code, codex, opencode; repeat for more).
+        #[arg(long = "agent", value_parser = parse_coding_agent)]
+        agents: Vec<SessionAgent>,
+        /// Keep it, but give it to no coding agent.
+        #[arg(long)]
+        disabled: bool,
+        #[arg(long)]
+        replace: bool,
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Remove an MCP server.
+    Unset { name: String },
+}
+
+impl std::fmt::Debug for McpCommand {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            McpCommand::List { json } => {
+                formatter.debug_struct("List").field("json", json).finish()
+            }
+            McpCommand::Set {
+                name,
+                url,
+                sse,
+                env,
+                agents,
+                disabled,
+                replace,
+                command,
+            } => formatter
+                .debug_struct("Set")
+                .field("name", name)
+                .field("url", url)
+                .field("sse", sse)
+                .field("env", &env.iter().map(|(name, _)| name).collect::<Vec<_>>())
+                .field("agents", agents)
+                .field("disabled", disabled)
+                .field("replace", replace)
+                .field("command", command)
+                .finish(),
+            McpCommand::Unset { name } => {
+                formatter.debug_struct("Unset").field("name", name).finish()
+            }
+        }
+    }
+}
+
+/// `perry config skills [COMMAND]`.
+#[derive(Debug, clap::Args)]
+pub struct SkillsArgs {
+    #[command(subcommand)]
+    command: Option<SkillsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// The skills every coding agent gets (the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a skill (or change it with --replace); its instructions (Markdown) from FILE or stdin.
+    Set {
+        name: String,
+        /// When to use it, in one line.
+        #[arg(long)]
+        description: String,
+        file: Option<std::path::PathBuf>,
+        #[arg(long = "agent", value_parser = parse_coding_agent)]
+        agents: Vec<SessionAgent>,
+        #[arg(long)]
+        disabled: bool,
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Remove a skill.
+    Unset { name: String },
+}
+
+/// `perry config ssh [COMMAND]`.
+#[derive(Debug, clap::Args)]
+pub struct SshArgs {
+    #[command(subcommand)]
+    command: Option<SshCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SshCommand {
+    /// The host's keys, which are copied into workspaces, which may log in (the default).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy a private key of the agent's user (~/.ssh/<KEY> and its .pub) into workspaces.
+    Copy {
+        key: String,
+        #[arg(long = "workspace", value_name = "NAME")]
+        workspaces: Vec<String>,
+    },
+    /// Stop copying a key.
+    Uncopy { key: String },
+    /// Let a public key log in over SSH: the key's line, or a .pub file.
+    Authorize {
+        key: String,
+        #[arg(long = "workspace", value_name = "NAME")]
+        workspaces: Vec<String>,
+    },
+    /// Stop letting a public key log in.
+    Unauthorize { key: String },
+}
+
+fn parse_assignment(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .ok_or_else(|| "give NAME=VALUE".to_owned())
+}
+
+fn parse_coding_agent(text: &str) -> Result<SessionAgent, String> {
+    serde_json::from_value(serde_json::json!(text))
+        .map_err(|_| "one of claude-code, codex, opencode".to_owned())
+}
+
+/// The text of `file`, or stdin when it is absent or `-`.
+fn file_or_stdin(file: Option<std::path::PathBuf>) -> anyhow::Result<String> {
+    match file.filter(|file| file.as_os_str() != "-") {
+        Some(file) => std::fs::read_to_string(&file)
+            .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", file.display())),
+        None => {
+            let mut read = String::new();
+            std::io::stdin()
+                .lock()
+                .take(1024 * 1024)
+                .read_to_string(&mut read)?;
+            Ok(read)
+        }
+    }
+}
+
+fn scope_text(workspaces: &[String]) -> String {
+    if workspaces.is_empty() {
+        "every workspace".to_owned()
+    } else {
+        workspaces.join(", ")
+    }
+}
+
+fn agents_text(agents: &[SessionAgent]) -> String {
+    if agents.is_empty() {
+        "every coding agent".to_owned()
+    } else {
+        agents
+            .iter()
+            .map(|agent| agent.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+pub async fn scripts(context: &Context, args: ScriptsArgs) -> anyhow::Result<()> {
+    let client = context.client()?;
+    match args.command.unwrap_or(ScriptsCommand::List { json: false }) {
+        ScriptsCommand::List { json } => {
+            let settings = client.call::<SettingsGet>(&Void).await?;
+            if json {
+                return output::print_json(&settings.scripts);
+            }
+            if settings.scripts.is_empty() {
+                println!("No post-start scripts yet: `perry config scripts set deps setup.sh`");
+            }
+            for (index, script) in settings.scripts.iter().enumerate() {
+                println!(
+                    "{}. {} ({} lines, {} s limit, {})",
+                    index + 1,
+                    script.name,
+                    script.script.lines().count(),
+                    script
+                        .timeout_seconds
+                        .unwrap_or(perry_api::settings::DEFAULT_SCRIPT_TIMEOUT_SECONDS),
+                    scope_text(&script.workspaces)
+                );
+            }
+        }
+        ScriptsCommand::Set {
+            name,
+            file,
+            timeout,
+            workspaces,
+            position,
+            replace,
+        } => {
+            let script = file_or_stdin(file)?;
+            client
+                .call::<SettingsSetScript>(&ScriptSetInput {
+                    script: PostStartScript {
+                        name: name.clone(),
+                        script,
+                        timeout_seconds: timeout,
+                        workspaces,
+                    },
+                    position,
+                    replace,
+                })
+                .await?;
+            println!("{name} runs after every start of a workspace it is for.");
+        }
+        ScriptsCommand::Unset { name } => {
+            client
+                .call::<SettingsUnsetScript>(&SettingNameInput { name: name.clone() })
+                .await?;
+            println!("Removed {name}.");
+        }
+    }
+    Ok(())
+}
+
+pub async fn mcp(context: &Context, args: McpArgs) -> anyhow::Result<()> {
+    let client = context.client()?;
+    match args.command.unwrap_or(McpCommand::List { json: false }) {
+        McpCommand::List { json } => {
+            let settings = client.call::<SettingsGet>(&Void).await?;
+            if json {
+                return output::print_json(&settings.mcp_servers);
+            }
+            if settings.mcp_servers.is_empty() {
+                println!(
+                    "No MCP servers yet: `perry config mcp set memory -- npx -y @modelcontextprotocol/server-memory`"
+                );
+            }
+            for server in &settings.mcp_servers {
+                let target = match (&server.command, &server.url) {
+                    (Some(command), _) => command.join(" "),
+                    (None, Some(url)) => format!("{url}{}", if server.sse { " (SSE)" } else { "" }),
+                    (None, None) => String::new(),
+                };
+                println!(
+                    "{}{}: {target} → {}{}",
+                    server.name,
+                    if server.enabled { "" } else { " (disabled)" },
+                    agents_text(&server.agents),
+                    if server.env_names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [env: {}]", server.env_names.join(", "))
+                    }
+                );
+            }
+            return Ok(());
+        }
+        McpCommand::Set {
+            name,
+            url,
+            sse,
+            env,
+            agents,
+            disabled,
+            replace,
+            command,
+        } => {
+            client
+                .call::<SettingsSetMcpServer>(&McpServerSetInput {
+                    server: McpServer {
+                        name: name.clone(),
+                        enabled: !disabled,
+                        agents,
+                        command: (!command.is_empty()).then_some(command),
+                        env: (!env.is_empty()).then(|| env.into_iter().collect()),
+                        url,
+                        sse,
+                    },
+                    replace,
+                })
+                .await?;
+            println!("Saved the MCP server {name}.");
+        }
+        McpCommand::Unset { name } => {
+            client
+                .call::<SettingsUnsetMcpServer>(&SettingNameInput { name: name.clone() })
+                .await?;
+            println!("Removed {name}.");
+        }
+    }
+    finish(context, false).await
+}
+
+pub async fn skills(context: &Context, args: SkillsArgs) -> anyhow::Result<()> {
+    let client = context.client()?;
+    match args.command.unwrap_or(SkillsCommand::List { json: false }) {
+        SkillsCommand::List { json } => {
+            let settings = client.call::<SettingsGet>(&Void).await?;
+            if json {
+                return output::print_json(&settings.skills);
+            }
+            if settings.skills.is_empty() {
+                println!(
+                    "No skills yet: `perry config skills set release-notes --description 'Use when…' SKILL.md`"
+                );
+            }
+            for skill in &settings.skills {
+                println!(
+                    "{}{}: {} → {}",
+                    skill.name,
+                    if skill.enabled { "" } else { " (disabled)" },
+                    skill.description,
+                    agents_text(&skill.agents)
+                );
+            }
+            return Ok(());
+        }
+        SkillsCommand::Set {
+            name,
+            description,
+            file,
+            agents,
+            disabled,
+            replace,
+        } => {
+            let instructions = file_or_stdin(file)?;
+            client
+                .call::<SettingsSetSkill>(&SkillSetInput {
+                    skill: Skill {
+                        name: name.clone(),
+                        description,
+                        instructions,
+                        enabled: !disabled,
+                        agents,
+                    },
+                    replace,
+                })
+                .await?;
+            println!("Saved the skill {name}.");
+        }
+        SkillsCommand::Unset { name } => {
+            client
+                .call::<SettingsUnsetSkill>(&SettingNameInput { name: name.clone() })
+                .await?;
+            println!("Removed {name}.");
+        }
+    }
+    finish(context, false).await
+}
+
+pub async fn ssh(context: &Context, args: SshArgs) -> anyhow::Result<()> {
+    let client = context.client()?;
+    let input = |kind, key: String, workspaces| SshKeyInput {
+        kind,
+        key,
+        workspaces,
+    };
+    /// A public key given as its line, or as the .pub file holding it.
+    fn public_key(key: String) -> anyhow::Result<String> {
+        if std::path::Path::new(&key).is_file() {
+            return Ok(std::fs::read_to_string(&key)?.trim().to_owned());
+        }
+        Ok(key)
+    }
+    match args.command.unwrap_or(SshCommand::List { json: false }) {
+        SshCommand::List { json } => {
+            let keys = client.call::<SettingsSshKeys>(&Void).await?;
+            let settings = client.call::<SettingsGet>(&Void).await?;
+            if json {
+                return output::print_json(
+                    &serde_json::json!({"hostKeys": keys, "ssh": settings.ssh}),
+                );
+            }
+            println!("The agent user's keys (their public halves may always log in):");
+            for key in &keys {
+                let copied = settings
+                    .ssh
+                    .copy
+                    .iter()
+                    .find(|choice| choice.key == key.name);
+                println!(
+                    "  {} {} {} {}{}",
+                    key.name,
+                    key.key_type,
+                    key.fingerprint,
+                    key.comment,
+                    match copied {
+                        Some(choice) =>
+                            format!(" — copied into {}", scope_text(&choice.workspaces)),
+                        None => String::new(),
+                    }
+                );
+            }
+            println!("Also allowed to log in:");
+            if settings.ssh.authorized.is_empty() {
+                println!("  none (`perry config ssh authorize ~/laptop.pub`)");
+            }
+            for choice in &settings.ssh.authorized {
+                println!("  {} — {}", choice.key, scope_text(&choice.workspaces));
+            }
+            return Ok(());
+        }
+        SshCommand::Copy { key, workspaces } => {
+            client
+                .call::<SettingsSetSshKey>(&input(SshKeyKind::Copy, key.clone(), workspaces))
+                .await?;
+            println!("~/.ssh/{key} is copied into workspaces.");
+        }
+        SshCommand::Uncopy { key } => {
+            client
+                .call::<SettingsUnsetSshKey>(&input(SshKeyKind::Copy, key.clone(), Vec::new()))
+                .await?;
+            println!("~/.ssh/{key} is no longer copied (copies already made stay).");
+        }
+        SshCommand::Authorize { key, workspaces } => {
+            let key = public_key(key)?;
+            client
+                .call::<SettingsSetSshKey>(&input(SshKeyKind::Authorized, key, workspaces))
+                .await?;
+            println!("The key may log in.");
+        }
+        SshCommand::Unauthorize { key } => {
+            let key = public_key(key)?;
+            client
+                .call::<SettingsUnsetSshKey>(&input(SshKeyKind::Authorized, key, Vec::new()))
+                .await?;
+            println!("The key may no longer log in.");
+        }
+    }
+    finish(context, false).await
 }
