@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints Perry's figures. Usage: bench/run.sh [create|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|web|mobile|all]
-#   create, fleet, idle, list, terminal, sessions: bench/src (Rust, against a real agent and real Docker)
+# Prints Perry's figures. Usage: bench/run.sh [create|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|settings|web|mobile|all]
+#   create, fleet, idle, list, terminal, sessions, settings: bench/src (Rust, against a real agent and real Docker)
 #   web: first-load JavaScript and time to the workspace list in Chromium (web/bench)
 #   mobile: the phone app's web export size, connect to the list, open a terminal to its prompt (web/bench)
 set -euo pipefail

@@ -19,10 +19,12 @@
 //! `perry-bench sessions` — a transcript append inside a workspace → its /sessions event, the
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
+//! `perry-bench settings` — a setting saved → applied in 10 running workspaces (see settings.rs).
 
 mod fleet;
 mod kubernetes;
 mod sessions;
+mod settings;
 mod terminal;
 
 use std::collections::BTreeMap;
@@ -407,16 +409,18 @@ async fn main() -> anyhow::Result<()> {
             terminal::bench_echo_under_load(load).await
         }
         "sessions" => sessions::bench_sessions().await,
+        "settings" => settings::bench_settings().await,
         "all" => {
             bench_idle().await?;
             bench_list(1000).await?;
             terminal::bench_terminal(terminal::Scope::Full).await?;
             sessions::bench_sessions().await?;
+            settings::bench_settings().await?;
             bench_create(runs).await
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, fleet, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions or all"
+                "unknown benchmark {other:?}: create, fleet, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions, settings or all"
             )
         }
     }

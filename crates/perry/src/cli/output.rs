@@ -83,6 +83,9 @@ fn workspace_row(workspace: &Workspace) -> [String; 5] {
     if let Some(error) = &workspace.error {
         status_text.push_str(&format!(" ({error})"));
     }
+    if let Some(note) = post_start_note(workspace) {
+        status_text.push_str(&format!(" ({note})"));
+    }
     [
         workspace.name.clone(),
         status_text,
@@ -131,6 +134,30 @@ pub fn host_of(base_url: &str) -> &str {
         .map_or(without_scheme, |(host, _)| host)
 }
 
+/// What a person should know of the post-start scripts of the last start: those still running,
+/// those that failed (a warning: the workspace runs). Nothing when all went well.
+pub fn post_start_note(workspace: &Workspace) -> Option<String> {
+    let runs = workspace.post_start.as_ref()?;
+    let failed: Vec<&str> = runs
+        .iter()
+        .filter(|run| run.error.is_some())
+        .map(|run| run.name.as_str())
+        .collect();
+    let running = runs.iter().filter(|run| !run.finished).count();
+    match (failed.is_empty(), running) {
+        (true, 0) => None,
+        (true, _) => Some("post-start scripts running".to_owned()),
+        (false, _) => Some(paint(
+            "33",
+            &format!(
+                "post-start failed: {}; see perry logs {}",
+                failed.join(", "),
+                workspace.name
+            ),
+        )),
+    }
+}
+
 /// One line that says where a workspace is and how to get in.
 pub fn workspace_summary(workspace: &Workspace, base_url: &str) -> String {
     match (&workspace.status, &workspace.error) {
@@ -147,5 +174,61 @@ pub fn workspace_summary(workspace: &Workspace, base_url: &str) -> String {
             host_of(base_url)
         ),
         _ => format!("{} is {}", workspace.name, status(workspace.status)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use perry_api::settings::ScriptRun;
+    use perry_api::{Workspace, WorkspacePorts, WorkspaceStatus};
+
+    fn with_runs(runs: Option<Vec<ScriptRun>>) -> Workspace {
+        Workspace {
+            name: "app".to_owned(),
+            status: WorkspaceStatus::Running,
+            container_id: None,
+            created: "2026-01-01T00:00:00Z".to_owned(),
+            image: "workspace-base".to_owned(),
+            ports: WorkspacePorts {
+                ssh: 2200,
+                forwards: Vec::new(),
+            },
+            error: None,
+            clone: None,
+            limits: None,
+            post_start: runs,
+        }
+    }
+
+    fn run(name: &str, finished: bool, error: Option<&str>) -> ScriptRun {
+        ScriptRun {
+            name: name.to_owned(),
+            finished,
+            exit_code: None,
+            error: error.map(str::to_owned),
+            milliseconds: 0,
+        }
+    }
+
+    #[test]
+    fn the_post_start_note_tells_failures_and_scripts_still_running_only() {
+        assert_eq!(super::post_start_note(&with_runs(None)), None);
+        assert_eq!(
+            super::post_start_note(&with_runs(Some(vec![run("a", true, None)]))),
+            None
+        );
+        assert_eq!(
+            super::post_start_note(&with_runs(Some(vec![run("a", false, None)]))).as_deref(),
+            Some("post-start scripts running")
+        );
+        let note = super::post_start_note(&with_runs(Some(vec![
+            run("a", true, Some("exited with 3")),
+            run("b", false, None),
+        ])))
+        .unwrap();
+        assert!(
+            note.contains("post-start failed: a; see perry logs app"),
+            "{note}"
+        );
     }
 }
