@@ -84,7 +84,7 @@ fn workspace_row(workspace: &Workspace) -> [String; 5] {
         status_text.push_str(&format!(" ({error})"));
     }
     if let Some(note) = post_start_note(workspace) {
-        status_text.push_str(&format!(" ({note})"));
+        status_text.push_str(&paint("33", &format!(" ({note})")));
     }
     [
         workspace.name.clone(),

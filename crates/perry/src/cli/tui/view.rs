@@ -177,13 +177,7 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
             Some(action) => {
                 Cell::from(format!("{}... {spinner}", action.in_progress())).style(palette.creating)
             }
-            None => {
-                let mut text = workspace.status.as_str().to_owned();
-                if let Some(error) = &workspace.error {
-                    text.push_str(&format!(" ({error})"));
-                }
-                Cell::from(text).style(palette.status(workspace.status))
-            }
+            None => Cell::from(status_text(workspace)).style(palette.status(workspace.status)),
         };
         // Under its agent's line, a workspace of a fleet goes by its own name.
         let name = match workspace.name.split_once('/') {
@@ -240,7 +234,7 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
         &mut app
             .workspaces
             .iter()
-            .map(|w| w.status.as_str().len() + w.error.as_ref().map_or(0, |error| error.len() + 3))
+            .map(|w| status_text(w).chars().count())
             .chain(
                 app.fleet
                     .iter()
@@ -440,4 +434,17 @@ fn render_help(frame: &mut Frame, area: Rect) {
 /// Messages can hold a line break (the unreachable-agent hint); the status bar has one line.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A workspace's status as the list shows it: with why it failed, or what its post-start
+/// scripts came to when a person should know.
+fn status_text(workspace: &perry_api::Workspace) -> String {
+    let mut text = workspace.status.as_str().to_owned();
+    if let Some(error) = &workspace.error {
+        text.push_str(&format!(" ({error})"));
+    }
+    if let Some(note) = crate::cli::output::post_start_note(workspace) {
+        text.push_str(&format!(" ({note})"));
+    }
+    text
 }
