@@ -7,6 +7,7 @@ import { renderRouter } from 'expo-router/testing-library';
 import ConnectScreen from '../app/connect';
 import Index from '../app/index';
 import ScanScreen from '../app/scan';
+import SettingsScreen from '../app/settings';
 import WorkspaceScreen from '../app/workspaces/[name]/index';
 import SessionScreen from '../app/workspaces/[name]/session';
 import SessionsScreen from '../app/workspaces/[name]/sessions';
@@ -78,6 +79,7 @@ export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initi
       index: Index,
       connect: ConnectScreen,
       scan: ScanScreen,
+      settings: SettingsScreen,
       'workspaces/index': WorkspacesScreen,
       'workspaces/new': NewWorkspaceScreen,
       'workspaces/[name]/index': WorkspaceScreen,

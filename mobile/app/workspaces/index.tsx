@@ -53,9 +53,16 @@ function SingleAgentList() {
         options={{
           title: active?.hostname ?? 'Workspaces',
           headerRight: () => (
-            <Link href="/connect" style={styles.headerLink}>
-              Agents
-            </Link>
+            <View style={styles.headerLinks}>
+              {active ? (
+                <Link href={{ pathname: '/settings', params: { agent: active.url } }} style={styles.headerLink} testID="agent-settings">
+                  Settings
+                </Link>
+              ) : null}
+              <Link href="/connect" style={styles.headerLink}>
+                Agents
+              </Link>
+            </View>
           ),
         }}
       />
@@ -108,6 +115,7 @@ function SingleAgentList() {
 
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
+  headerLinks: { flexDirection: 'row' },
   headerLink: { color: colors.accent, fontSize: 16, paddingHorizontal: spacing(2) },
   banner: { padding: spacing(4), paddingBottom: 0 },
   list: { padding: spacing(4), gap: spacing(2) },

@@ -1,6 +1,6 @@
 import type { PerryClient } from '@perry/client';
 import type { AgentConnection } from '@perry/client/react';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { agentClient, type Fetch } from './check';
 import {
@@ -8,6 +8,7 @@ import {
   forgetAgent,
   NO_AGENTS,
   parseSavedAgents,
+  replaceToken,
   saveAgent,
   selectAgent,
   type SavedAgent,
@@ -24,11 +25,15 @@ interface AgentsState {
   active: SavedAgent | null;
   /** A client for the active agent. */
   client: PerryClient | null;
+  /** A client for any saved agent (its settings screen need not be the active one's). */
+  clientFor(agent: SavedAgent): PerryClient;
   /** Where what agents said last is kept, for when they cannot be reached. */
   cache: KeyValueStore;
   save(agent: SavedAgent): Promise<void>;
   select(url: string): Promise<void>;
   forget(url: string): Promise<void>;
+  /** Keeps the agent's new token after a rotation, without changing which agent is active. */
+  replaceToken(url: string, token: string): Promise<void>;
 }
 
 const AgentsContext = createContext<AgentsState | null>(null);
@@ -47,6 +52,10 @@ export function AgentsProvider({
 }) {
   const [saved, setSaved] = useState<SavedAgents>(NO_AGENTS);
   const [loaded, setLoaded] = useState(false);
+  // The latest list, changed synchronously with every change: what is stored is always the list
+  // just computed (a state updater may run only at the next render, after the write, and a
+  // rotated token lost that way would lock the phone out of its agent).
+  const latest = useRef<SavedAgents>(NO_AGENTS);
 
   useEffect(() => {
     let cancelled = false;
@@ -55,7 +64,8 @@ export function AgentsProvider({
       .catch(() => null)
       .then((text) => {
         if (cancelled) return;
-        setSaved(parseSavedAgents(text));
+        latest.current = parseSavedAgents(text);
+        setSaved(latest.current);
         setLoaded(true);
       });
     return () => {
@@ -65,11 +75,9 @@ export function AgentsProvider({
 
   const update = useCallback(
     async (change: (current: SavedAgents) => SavedAgents) => {
-      let next = NO_AGENTS;
-      setSaved((current) => {
-        next = change(current);
-        return next;
-      });
+      const next = change(latest.current);
+      latest.current = next;
+      setSaved(next);
       await storage.set(STORAGE_KEY, JSON.stringify(next));
     },
     [storage],
@@ -81,18 +89,22 @@ export function AgentsProvider({
     [active, fetchImpl],
   );
 
+  const clientFor = useCallback((agent: SavedAgent) => agentClient(agent.url, agent.token, fetchImpl), [fetchImpl]);
+
   const value = useMemo<AgentsState>(
     () => ({
       loaded,
       saved,
       active,
       client,
+      clientFor,
       cache,
       save: (agent) => update((current) => saveAgent(current, agent)),
       select: (url) => update((current) => selectAgent(current, url)),
       forget: (url) => update((current) => forgetAgent(current, url)),
+      replaceToken: (url, token) => update((current) => replaceToken(current, url, token)),
     }),
-    [loaded, saved, active, client, cache, update],
+    [loaded, saved, active, client, clientFor, cache, update],
   );
   return <AgentsContext.Provider value={value}>{children}</AgentsContext.Provider>;
 }

@@ -26,6 +26,14 @@ export function selectAgent(saved: SavedAgents, url: string): SavedAgents {
   return saved.agents.some((agent) => agent.url === url) ? { ...saved, active: url } : saved;
 }
 
+/**
+ * The agent at `url` with a new token (after a rotation), in its place and with the same agent
+ * active: unlike `saveAgent`, it neither moves it nor makes it the one the app shows.
+ */
+export function replaceToken(saved: SavedAgents, url: string, token: string): SavedAgents {
+  return { ...saved, agents: saved.agents.map((agent) => (agent.url === url ? { ...agent, token } : agent)) };
+}
+
 /** Forgets an agent; when it was the active one, the first remaining one becomes active. */
 export function forgetAgent(saved: SavedAgents, url: string): SavedAgents {
   const agents = saved.agents.filter((agent) => agent.url !== url);

@@ -1,6 +1,6 @@
 import { describeAgent, unreachableNote, type Workspace } from '@perry/client';
 import { useRouter } from 'expo-router';
-import { SectionList, StyleSheet, Text, View } from 'react-native';
+import { Pressable, SectionList, StyleSheet, Text, View } from 'react-native';
 
 import { agentHost } from '../agents/agent-url';
 import { useAgents } from '../agents/agents-context';
@@ -49,6 +49,7 @@ function agentName(member: FleetAgent): string {
 }
 
 function AgentHeader({ member }: { member: FleetAgent }) {
+  const router = useRouter();
   const { health } = member;
   const state = health?.state ?? 'checking';
   return (
@@ -58,6 +59,15 @@ function AgentHeader({ member }: { member: FleetAgent }) {
         <Text style={styles.agent}>{agentName(member)}</Text>
         <Text style={styles.state}>{state === 'up' ? 'up' : state === 'unreachable' ? 'unreachable' : 'checking…'}</Text>
         <Text style={styles.address}>{member.agent.url.replace(/^https?:\/\//, '')}</Text>
+        <Pressable
+          accessibilityRole="link"
+          accessibilityLabel={`Settings of ${agentName(member)}`}
+          hitSlop={8}
+          onPress={() => router.push({ pathname: '/settings', params: { agent: member.agent.url } })}
+          testID={`agent-settings-${member.agent.url}`}
+        >
+          <Text style={styles.settings}>Settings</Text>
+        </Pressable>
       </View>
       <Text style={styles.meta}>
         {health?.state === 'up'
@@ -78,6 +88,7 @@ const styles = StyleSheet.create({
   agent: { color: colors.text, fontSize: 15, fontWeight: '700' },
   state: { color: colors.muted, fontSize: 13 },
   address: { color: colors.muted, fontSize: 12, marginLeft: 'auto' },
+  settings: { color: colors.accent, fontSize: 14, fontWeight: '600' },
   empty: { color: colors.muted, fontSize: 14, paddingVertical: spacing(2) },
   meta: { color: colors.muted, fontSize: 13 },
 });
