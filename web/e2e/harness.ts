@@ -44,6 +44,8 @@ export interface AgentOptions {
   tls?: TestCertificates;
   /** Runs in this network namespace, as on another machine ({@link createNamespace}). */
   namespace?: Namespace;
+  /** More environment for the agent (e.g. a HOME of the test's own, whose ~/.ssh it lists). */
+  env?: Record<string, string>;
 }
 
 /** PEM files of a test CA and a server certificate it signed for 127.0.0.1 and localhost. */
@@ -60,7 +62,7 @@ export interface TestCertificates {
 export type RunningAgent = TestAgent & { printedUrl: () => string | undefined };
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.PERRY_WEB_DIR;
   if (process.env.PERRY_E2E_WEB_DIR) env.PERRY_WEB_DIR = resolve(process.env.PERRY_E2E_WEB_DIR);
   const agent = await startTestAgent({

@@ -6,6 +6,7 @@ import { toast } from 'sonner';
 
 import { App } from './app';
 import { createAuthStore, TOKEN_REFUSED_NOTICE } from './features/auth/auth-store';
+import { agentAcceptsToken } from './features/auth/check-token';
 import { consumeTokenFromUrl } from './features/auth/token-store';
 import { workspaceKeys } from './features/workspaces/api';
 import { createApiClient } from './lib/api';
@@ -15,9 +16,11 @@ import { createQueryClient } from './lib/query-client';
 // leaves the address bar at once.
 consumeTokenFromUrl(window.location, window.history, localStorage);
 
-const authStore = createAuthStore(localStorage);
+// A refusal is checked once more before signing out: after this page rotated the token, calls
+// and sockets still under way with the old one are refused, and that is no reason to leave.
+const authStore = createAuthStore(localStorage, { checkToken: agentAcceptsToken });
 const queryClient = createQueryClient({
-  onUnauthorized: () => authStore.signOut(TOKEN_REFUSED_NOTICE),
+  onUnauthorized: () => authStore.refused(undefined, TOKEN_REFUSED_NOTICE),
   onMutationError: (title, message) => toast.error(title, { description: message }),
 });
 

@@ -575,11 +575,11 @@ finished: boolean,
 /**
  * Its exit code; absent when it could not be run or was stopped at its time limit.
  */
-exitCode?: bigint, 
+exitCode?: number, 
 /**
  * Why it failed, in a sentence (exit code, time limit, could not run).
  */
-error?: string, milliseconds: bigint, };
+error?: string, milliseconds: number, };
 
 export type McpServer = { name: string, enabled?: boolean, 
 /**

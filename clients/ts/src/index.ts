@@ -6,12 +6,13 @@ export { errorCode, errorData, errorMessage, fieldErrors, isRetryable, isUnautho
 export { sshCommand } from './ssh.ts';
 export { validateWorkspaceName, WORKSPACE_NAME_PATTERN, WORKSPACE_NAME_RULE } from './workspace-name.ts';
 export * from './terminal-protocol.ts';
-export { diagnoseRefusedTerminal, TerminalConnection } from './terminal-connection.ts';
+export { diagnoseRefusedTerminal, TerminalConnection, TOKEN_REVOKED_MESSAGE } from './terminal-connection.ts';
 export type { ConnectionOptions, ConnectionStatus, Diagnosis, TerminalSocket } from './terminal-connection.ts';
 export * from './session-events.ts';
 export * from './status-events.ts';
-export { socketUrl, type EventSocket, type SocketFeed } from './socket.ts';
+export { isTokenRevoked, socketUrl, TOKEN_REVOKED_CLOSE_CODE, type EventSocket, type SocketFeed } from './socket.ts';
 export * from './transcript.ts';
 export * from './resume.ts';
 export { TERMINAL_THEME } from './terminal-theme.ts';
 export * from './fleet.ts';
+export { postStartNote, type PostStartNote } from './post-start.ts';

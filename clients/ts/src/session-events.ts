@@ -104,6 +104,8 @@ export interface WatchSessionsOptions {
   onFeed(feed: SessionsFeed): void;
   /** After a drop of an open socket: events may have been missed, so ask for the list again. */
   onGap?(): void;
+  /** The agent closed the socket because its token was revoked (4001): nothing is reconnected. */
+  onTokenRevoked?: (() => void) | undefined;
   createSocket?(url: string): SessionsSocket;
 }
 
@@ -118,6 +120,7 @@ export function watchSessions(options: WatchSessionsOptions): () => void {
     onEvent: options.onEvent,
     onFeed: options.onFeed,
     ...(options.onGap ? { onGap: options.onGap } : {}),
+    ...(options.onTokenRevoked ? { onTokenRevoked: options.onTokenRevoked } : {}),
     ...(options.createSocket ? { createSocket: options.createSocket } : {}),
   });
 }

@@ -26,6 +26,18 @@ export function parseFrame(text: string): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
+/**
+ * The close code the agent sends on every socket opened with a token it no longer accepts
+ * (`settings.rotateToken` replaced it). Reconnecting with that token can never work: the client
+ * stops and tells the person to sign in again, or reconnects only with a new token.
+ */
+export const TOKEN_REVOKED_CLOSE_CODE = 4001;
+
+/** Whether a socket's close code says its token was revoked. */
+export function isTokenRevoked(code: number): boolean {
+  return code === TOKEN_REVOKED_CLOSE_CODE;
+}
+
 /** Backoff for reconnecting a socket: 1 s, 2 s, 4 s … up to 30 s. */
 export function socketReconnectDelay(attempt: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempt), 30_000);
@@ -50,19 +62,32 @@ export interface FollowSocketOptions<E> {
   onFeed(feed: SocketFeed): void;
   /** After a drop of an open socket: events may have been missed. */
   onGap?(): void;
+  /**
+   * The agent closed the socket with {@link TOKEN_REVOKED_CLOSE_CODE}: its token is dead, so
+   * nothing is reconnected; the app signs in again (or follows again with a new token).
+   */
+  onTokenRevoked?(): void;
   createSocket?(url: string): EventSocket;
+  /** Runs `callback` after `ms` (setTimeout unless a test drives the clock); returns its cancel. */
+  schedule?(callback: () => void, ms: number): () => void;
+}
+
+function scheduleWithTimer(callback: () => void, ms: number): () => void {
+  const timer = setTimeout(callback, ms);
+  return () => clearTimeout(timer);
 }
 
 /**
- * Follows a socket of JSON events (a snapshot first, then changes), reconnecting with backoff.
- * Returns the function that stops it.
+ * Follows a socket of JSON events (a snapshot first, then changes), reconnecting with backoff,
+ * except after a close that says the token was revoked. Returns the function that stops it.
  */
 export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
   const createSocket =
     options.createSocket ??
     ((url: string) => new (globalThis as unknown as { WebSocket: new (url: string) => EventSocket }).WebSocket(url));
+  const schedule = options.schedule ?? scheduleWithTimer;
   let socket: EventSocket | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelTimer: (() => void) | null = null;
   let attempt = 0;
   let stopped = false;
   const retry = (opened: boolean) => {
@@ -70,7 +95,7 @@ export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
     // WebSockets): poll meanwhile. A drop after it was open: reconnect first.
     options.onFeed(opened ? 'connecting' : 'polling');
     if (opened) options.onGap?.();
-    timer = setTimeout(connect, socketReconnectDelay(attempt));
+    cancelTimer = schedule(connect, socketReconnectDelay(attempt));
     attempt += 1;
   };
   const connect = () => {
@@ -95,9 +120,17 @@ export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
       const event = options.parse(message.data);
       if (event) options.onEvent(event);
     };
-    current.onclose = () => {
+    current.onclose = (event) => {
       if (stopped || socket !== current) return;
       socket = null;
+      if (isTokenRevoked(event.code)) {
+        // The same token would be refused again, for ever: stop, and let the app sign in anew.
+        // 'polling': a caller that polls meets the refusal over HTTP too.
+        stopped = true;
+        options.onFeed('polling');
+        options.onTokenRevoked?.();
+        return;
+      }
       retry(opened);
     };
   };
@@ -105,7 +138,8 @@ export function followSocket<E>(options: FollowSocketOptions<E>): () => void {
   connect();
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    cancelTimer?.();
+    cancelTimer = null;
     const current = socket;
     socket = null;
     if (current) closeQuietly(current);

@@ -131,6 +131,8 @@ export interface WatchStatusOptions {
   token: string | null;
   onEvent(event: StatusEvent): void;
   onFeed?(feed: SocketFeed): void;
+  /** The agent closed the socket because its token was revoked (4001): nothing is reconnected. */
+  onTokenRevoked?: (() => void) | undefined;
   createSocket?(url: string): EventSocket;
 }
 
@@ -141,6 +143,7 @@ export function watchStatus(options: WatchStatusOptions): () => void {
     parse: parseStatusEvent,
     onEvent: options.onEvent,
     onFeed: options.onFeed ?? (() => undefined),
+    ...(options.onTokenRevoked ? { onTokenRevoked: options.onTokenRevoked } : {}),
     ...(options.createSocket ? { createSocket: options.createSocket } : {}),
   });
 }

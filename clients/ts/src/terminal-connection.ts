@@ -42,6 +42,11 @@ export interface ConnectionOptions {
   diagnose(terminalId: string | null): Promise<Diagnosis>;
   /** Told before output of a different shell starts, so the screen can be cleared. */
   onNewShell?(): void;
+  /**
+   * The agent closed the socket because its token was revoked (4001, `settings.rotateToken`):
+   * the connection stops (status `gone`) and the app signs in again.
+   */
+  onTokenRevoked?: (() => void) | undefined;
   createSocket?(url: string): TerminalSocket;
   schedule?(callback: () => void, ms: number): () => void;
 }
@@ -64,6 +69,9 @@ function platformSocket(url: string): TerminalSocket {
 }
 
 const encoder = new TextEncoder();
+
+/** What a terminal says when its token was rotated away. */
+export const TOKEN_REVOKED_MESSAGE = 'The agent’s token was changed. Sign in again with the new one.';
 
 export class TerminalConnection {
   private socket: TerminalSocket | null = null;
@@ -219,6 +227,10 @@ export class TerminalConnection {
         return;
       case 'dropped':
         this.scheduleReconnect();
+        return;
+      case 'revoked':
+        this.options.onStatus({ kind: 'gone', message: TOKEN_REVOKED_MESSAGE });
+        this.options.onTokenRevoked?.();
         return;
       case 'refused': {
         let diagnosis: Diagnosis;

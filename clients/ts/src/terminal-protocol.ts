@@ -2,6 +2,7 @@
 // no DOM and no React, shared by the web UI and the phone app.
 
 import type { TerminalControl } from './api.gen.ts';
+import { isTokenRevoked } from './socket.ts';
 
 export interface TerminalUrlOptions {
   /**
@@ -87,9 +88,12 @@ export type CloseOutcome =
    */
   | { kind: 'refused' }
   /** The connection dropped (network, proxy, agent restart): reconnect and resume. */
-  | { kind: 'dropped' };
+  | { kind: 'dropped' }
+  /** The token it was opened with was rotated away (4001): reconnecting with it cannot work. */
+  | { kind: 'revoked' };
 
 export function classifyClose(code: number, reason: string, opened: boolean): CloseOutcome {
+  if (isTokenRevoked(code)) return { kind: 'revoked' };
   if (code === 1000) {
     const match = /^exit (-?\d+)$/.exec(reason.trim());
     return { kind: 'exited', exitCode: match?.[1] !== undefined ? Number(match[1]) : null };

@@ -20,8 +20,8 @@ export class FakeSessionsSocket implements SessionsSocket {
   send(event: unknown) {
     this.onmessage?.({ data: JSON.stringify(event) });
   }
-  serverClose() {
+  serverClose(code = 1006, reason = '') {
     this.readyState = 3;
-    this.onclose?.({ code: 1006, reason: '' });
+    this.onclose?.({ code, reason });
   }
 }

@@ -747,7 +747,7 @@ async fn post_start_scripts_run_in_order_after_every_start_and_a_failure_is_a_wa
         "a failed script is a warning"
     );
     let runs = workspace.post_start.unwrap();
-    let outcome: Vec<(&str, Option<i64>, bool)> = runs
+    let outcome: Vec<(&str, Option<i32>, bool)> = runs
         .iter()
         .map(|run| (run.name.as_str(), run.exit_code, run.error.is_some()))
         .collect();

@@ -288,12 +288,12 @@ pub struct ScriptRun {
     /// Its exit code; absent when it could not be run or was stopped at its time limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
-    pub exit_code: Option<i64>,
+    pub exit_code: Option<i32>,
     /// Why it failed, in a sentence (exit code, time limit, could not run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
-    pub milliseconds: u64,
+    pub milliseconds: u32,
 }
 
 /// The coding agents an MCP server or skill goes to.

@@ -27,27 +27,41 @@ export interface AgentScope {
   client: PerryClient;
   /** The client of the agent that served this page, whatever the scope (its peers are its own). */
   home: PerryClient;
+  /**
+   * A socket opened with `token` was closed by the agent with 4001 (the token was rotated away):
+   * the app signs in again unless it holds a newer token already.
+   */
+  onTokenRevoked: () => void;
 }
 
 const ScopeContext = createContext<AgentScope | null>(null);
 
 /** The agent that served this page, for everything inside. */
-export function ApiProvider({ token, children }: { token: string | null; children: ReactNode }) {
-  const scope = useMemo(() => scopeOf(null, token), [token]);
+export function ApiProvider({
+  token,
+  onTokenRevoked = () => undefined,
+  children,
+}: {
+  token: string | null;
+  /** Told when the agent closes a socket opened with `token` with 4001. */
+  onTokenRevoked?: (token: string | null) => void;
+  children: ReactNode;
+}) {
+  const scope = useMemo(() => scopeOf(null, token, () => onTokenRevoked(token)), [token, onTokenRevoked]);
   return <ScopeContext.Provider value={scope}>{children}</ScopeContext.Provider>;
 }
 
 /** Peer `agent` of the page's agent, for everything inside. */
 export function PeerScope({ agent, children }: { agent: string | null; children: ReactNode }) {
-  const { token } = useScope();
-  const scope = useMemo(() => scopeOf(agent, token), [agent, token]);
+  const { token, onTokenRevoked } = useScope();
+  const scope = useMemo(() => scopeOf(agent, token, onTokenRevoked), [agent, token, onTokenRevoked]);
   return <ScopeContext.Provider value={scope}>{children}</ScopeContext.Provider>;
 }
 
-function scopeOf(agent: string | null, token: string | null): AgentScope {
+function scopeOf(agent: string | null, token: string | null, onTokenRevoked: () => void): AgentScope {
   const origin = agent === null ? window.location.origin : peerBaseUrl(window.location.origin, agent);
   const client = createApiClient(token, origin);
-  return { agent, origin, token, client, home: agent === null ? client : createApiClient(token) };
+  return { agent, origin, token, client, home: agent === null ? client : createApiClient(token), onTokenRevoked };
 }
 
 export function useScope(): AgentScope {

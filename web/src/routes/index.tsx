@@ -4,6 +4,7 @@ import { AppShell } from '@/components/layout/app-shell';
 
 import { AgentRoute } from './agent';
 import { NotFoundRoute } from './not-found';
+import { SettingsIndexRoute, SettingsRoute, SettingsSectionRoute } from './settings';
 import { PeerRoute, WorkspaceRoute, WorkspacesRoute } from './workspaces';
 
 /** Every page of the signed-in app. The login page sits outside, so any address survives a sign-in. */
@@ -23,6 +24,11 @@ export function AppRoutes() {
             <Route path="workspaces/:name/*" element={<WorkspaceRoute />} />
           </Route>
           <Route path="agent" element={<AgentRoute />} />
+          {/* The settings of the agent that served the page; the layout outlives a change of section. */}
+          <Route path="settings" element={<SettingsRoute />}>
+            <Route index element={<SettingsIndexRoute />} />
+            <Route path=":section" element={<SettingsSectionRoute />} />
+          </Route>
           <Route path="*" element={<NotFoundRoute />} />
         </Route>
       </Routes>

@@ -10,4 +10,9 @@ export interface AgentConnection {
   /** The agent's base URL: where sockets go, and part of every cache key (a device may know several agents). */
   url: string | null;
   token: string | null;
+  /**
+   * The agent closed a socket opened with `token` because that token was revoked (4001): the
+   * hooks stop that socket for good and tell the app, which signs in again.
+   */
+  onTokenRevoked?: (() => void) | undefined;
 }

@@ -16,6 +16,8 @@ interface Follower {
   stop(): void;
   /** Set while nobody follows: the socket stays a moment for the next screen (list → conversation). */
   closing: ReturnType<typeof setTimeout> | null;
+  /** Told when the agent revoked the token (each follower's own `onTokenRevoked`). */
+  revoked: Set<() => void>;
 }
 
 /** Per query client (an app has one; each test its own), per agent, token and workspace. */
@@ -28,6 +30,8 @@ export interface FollowSessionsOptions {
   workspaceName: string;
   /** Told how the feed stands now, and at every change. */
   onFeed(feed: SessionsFeed): void;
+  /** The agent closed the socket because `token` was revoked (4001): it is not reopened. */
+  onTokenRevoked?: (() => void) | undefined;
   /** A socket other than the global WebSocket (tests). */
   createSocket?(url: string): SessionsSocket;
 }
@@ -51,7 +55,7 @@ export function followSessions(queryClient: QueryClient, options: FollowSessions
     const key = sessionKeys.list(url, workspaceName);
     let stopped = false;
     let applying: Promise<void> = Promise.resolve();
-    const created: Follower = { subscribers: new Set(), feed: 'connecting', stop: () => undefined, closing: null };
+    const created: Follower = { subscribers: new Set(), feed: 'connecting', stop: () => undefined, closing: null, revoked: new Set() };
     const stopSocket = watchSessions({
       origin: url,
       workspaceName,
@@ -61,6 +65,9 @@ export function followSessions(queryClient: QueryClient, options: FollowSessions
         for (const subscriber of created.subscribers) subscriber(feed);
       },
       onGap: () => void queryClient.invalidateQueries({ queryKey: key, exact: true }),
+      onTokenRevoked: () => {
+        for (const subscriber of created.revoked) subscriber();
+      },
       onEvent: (event) => {
         // In order, one after the other: a list fetch still under way would land after this
         // event with older news, so it is cancelled (and its revert done) before the event applies.
@@ -83,9 +90,12 @@ export function followSessions(queryClient: QueryClient, options: FollowSessions
   if (current.closing) clearTimeout(current.closing);
   current.closing = null;
   current.subscribers.add(onFeed);
+  const onTokenRevoked = options.onTokenRevoked;
+  if (onTokenRevoked) current.revoked.add(onTokenRevoked);
   onFeed(current.feed);
   return () => {
     current.subscribers.delete(onFeed);
+    if (onTokenRevoked) current.revoked.delete(onTokenRevoked);
     if (current.subscribers.size > 0) return;
     current.closing = setTimeout(() => {
       current.stop();

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import type { SessionInfo } from '../api.gen.ts';
 import { errorCode } from '../errors.ts';
@@ -27,7 +27,7 @@ export type LiveSessions = UseQueryResult<SessionInfo[]> & { feed: SessionsFeed 
  * While the socket cannot be opened the list is polled instead, except for a stopped workspace.
  */
 export function useSessions(agent: AgentConnection, workspaceName: string, options: UseSessionsOptions = {}): LiveSessions {
-  const { client, url, token } = agent;
+  const { client, url, token, onTokenRevoked } = agent;
   const enabled = client !== null && url !== null && (options.enabled ?? true);
   const queryClient = useQueryClient();
   const [feed, setFeed] = useState<SessionsFeed>('connecting');
@@ -43,9 +43,14 @@ export function useSessions(agent: AgentConnection, workspaceName: string, optio
     refetchOnWindowFocus: feed !== 'live',
   });
 
+  // Read when the socket says so, not a reason to reopen it.
+  const revoked = useRef(onTokenRevoked);
+  useEffect(() => {
+    revoked.current = onTokenRevoked;
+  });
   useEffect(() => {
     if (!enabled || url === null) return;
-    return followSessions(queryClient, { url, token, workspaceName, onFeed: setFeed });
+    return followSessions(queryClient, { url, token, workspaceName, onFeed: setFeed, onTokenRevoked: () => revoked.current?.() });
   }, [enabled, url, token, workspaceName, queryClient]);
 
   return { ...query, feed };

@@ -24,8 +24,10 @@ export function useStatusFeed(agent: AgentConnection, onChange?: (change: Status
   const [state, setState] = useState<StatusFeed & { from: string | null }>({ sessions: [], feed: 'connecting', from: null });
   const from = url === null ? null : `${url} ${token ?? ''}`;
   const listener = useRef(onChange);
+  const revoked = useRef(agent.onTokenRevoked);
   useEffect(() => {
     listener.current = onChange;
+    revoked.current = agent.onTokenRevoked;
   });
   useEffect(() => {
     if (url === null || agent.client === null) return;
@@ -41,6 +43,7 @@ export function useStatusFeed(agent: AgentConnection, onChange?: (change: Status
         });
         if (event.type === 'changed') listener.current?.(event);
       },
+      onTokenRevoked: () => revoked.current?.(),
       onFeed: (feed) =>
         setState((current) => {
           const base = mine(current);

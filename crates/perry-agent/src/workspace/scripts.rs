@@ -73,10 +73,10 @@ pub async fn run(
         .await;
         let run = runs.last_mut().expect("pushed above");
         run.finished = true;
-        run.milliseconds = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        run.milliseconds = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         match outcome {
             Ok(Ok(output)) => {
-                run.exit_code = Some(output.exit_code);
+                run.exit_code = Some(i32::try_from(output.exit_code).unwrap_or(i32::MIN));
                 run.error = match output.exit_code {
                     0 => None,
                     124 | 137 => Some(format!("stopped at its time limit of {seconds} s")),

@@ -9,6 +9,11 @@ describe('crumbsFor', () => {
     expect(crumbsFor('/nowhere')).toEqual([]);
   });
 
+  it('names the settings section, linking back to the settings', () => {
+    expect(crumbsFor('/settings/agents')).toEqual([{ label: 'Settings', to: '/settings' }, { label: 'Coding agents' }]);
+    expect(crumbsFor('/settings/nope')).toEqual([{ label: 'Settings' }]);
+  });
+
   it('links back up from a workspace tab', () => {
     expect(crumbsFor('/workspaces/my-box/sessions')).toEqual([
       { label: 'Workspaces', to: '/workspaces' },

@@ -2,6 +2,7 @@ import { ChevronRight } from 'lucide-react';
 import { Fragment } from 'react';
 import { Link, useLocation } from 'react-router';
 
+import { settingsSection } from '@/features/settings/sections';
 import { workspacePath } from '@/lib/api';
 
 interface Crumb {
@@ -18,6 +19,10 @@ export function crumbsFor(pathname: string): Crumb[] {
   const agent = parts[0] === 'agents' && parts[1] !== undefined ? parts[1] : null;
   const [section, name, tab, sessionId] = agent === null ? parts : parts.slice(2);
   if (section === 'agent') return [{ label: 'Agent' }];
+  if (section === 'settings' && agent === null) {
+    const page = settingsSection(name);
+    return page ? [{ label: 'Settings', to: '/settings' }, { label: page.label }] : [{ label: 'Settings' }];
+  }
   if (section !== 'workspaces') return [];
   if (!name) return [{ label: 'Workspaces' }];
   const crumbs: Crumb[] = [{ label: 'Workspaces', to: '/workspaces' }];

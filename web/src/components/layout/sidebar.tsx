@@ -1,4 +1,4 @@
-import { Boxes, Server } from 'lucide-react';
+import { Boxes, Server, Settings } from 'lucide-react';
 import { NavLink } from 'react-router';
 
 import { useWaitingWorkspaces } from '@/features/attention/attention';
@@ -31,6 +31,9 @@ export function SidebarContent({ onNavigate }: { onNavigate?: (() => void) | und
         </NavLink>
         <NavLink to="/agent" className={navItemClass} onClick={onNavigate}>
           <Server /> Agent
+        </NavLink>
+        <NavLink to="/settings" className={navItemClass} onClick={onNavigate}>
+          <Settings /> Settings
         </NavLink>
       </nav>
       <div className="mt-6 flex min-h-0 flex-1 flex-col gap-4 overflow-y-auto px-2">

@@ -73,9 +73,9 @@ export function AttentionProvider({ children }: { children: ReactNode }) {
 
 /** One agent's `/events`, reported up; its changes become notifications. */
 function AgentFeed({ report }: { report: (agent: string | null, sessions: WorkspaceSession[]) => void }) {
-  const { agent, client, origin, token } = useScope();
+  const { agent, client, origin, token, onTokenRevoked } = useScope();
   const navigate = useNavigate();
-  const connection = useMemo(() => ({ client, url: origin, token }), [client, origin, token]);
+  const connection = useMemo(() => ({ client, url: origin, token, onTokenRevoked }), [client, origin, token, onTokenRevoked]);
   const notify = useCallback(
     (change: StatusChange) => {
       const alert = statusAlert(change);

@@ -14,8 +14,8 @@ export function useAuthStore(): AuthStore {
   return store;
 }
 
-export function useAuth(): AuthState & Pick<AuthStore, 'signIn' | 'signOut'> {
+export function useAuth(): AuthState & Pick<AuthStore, 'signIn' | 'signOut' | 'refused' | 'rotate'> {
   const store = useAuthStore();
   const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  return { ...state, signIn: store.signIn, signOut: store.signOut };
+  return { ...state, signIn: store.signIn, signOut: store.signOut, refused: store.refused, rotate: store.rotate };
 }

@@ -9,8 +9,8 @@ export type { SessionsFeed } from '@perry/client';
 
 /** The agent that served this page, as the shared hooks of @perry/client/react take it. */
 function useAgentConnection(): AgentConnection {
-  const { client, origin, token } = useScope();
-  return { client, url: origin, token };
+  const { client, origin, token, onTokenRevoked } = useScope();
+  return { client, url: origin, token, onTokenRevoked };
 }
 
 /** The workspace's sessions, newest first, live over `/sessions/<workspace>` (shared with the phone app). */

@@ -57,7 +57,7 @@ export function TerminalPanel({ workspace }: { workspace: Workspace }) {
 }
 
 function RunningTerminals({ workspaceName }: { workspaceName: string }) {
-  const { token, signOut } = useAuth();
+  const { token, refused } = useAuth();
   const api = useApi();
   const [state, dispatch] = useReducer(tabsReducer, workspaceName, (name) => loadTabs(sessionStorage, name, newKey));
   const terminals = useTerminals(workspaceName, true);
@@ -83,8 +83,8 @@ function RunningTerminals({ workspaceName }: { workspaceName: string }) {
 
   const diagnose = useCallback(
     (terminalId: string | null): Promise<Diagnosis> =>
-      diagnoseRefusedTerminal(api, workspaceName, terminalId, () => signOut(TOKEN_REFUSED_NOTICE)),
-    [api, workspaceName, signOut],
+      diagnoseRefusedTerminal(api, workspaceName, terminalId, () => refused(token, TOKEN_REFUSED_NOTICE)),
+    [api, workspaceName, refused, token],
   );
 
   const closeTab = (tab: TerminalTab) => {

@@ -34,7 +34,7 @@ const FONT_FAMILY = '"Geist Mono Variable", "DejaVu Sans Mono", ui-monospace, mo
 const THEME: ITheme = TERMINAL_THEME;
 
 export default function TerminalView({ workspace, token, terminalId, command, active, label, onTerminalId, diagnose }: TerminalViewProps) {
-  const { origin } = useScope();
+  const { origin, onTokenRevoked } = useScope();
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
@@ -42,11 +42,11 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
   const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
 
   // The latest callbacks, read by the long-lived connection without reconnecting on each render.
-  const callbacks = useRef({ onTerminalId, diagnose });
+  const callbacks = useRef({ onTerminalId, diagnose, onTokenRevoked });
   const activeRef = useRef(active);
   // Updated after each render, before any effect of this render runs (refs are not written while rendering).
   useLayoutEffect(() => {
-    callbacks.current = { onTerminalId, diagnose };
+    callbacks.current = { onTerminalId, diagnose, onTokenRevoked };
     activeRef.current = active;
   });
   // The id to attach to is read once, when the connection is made; later changes come from it.
@@ -98,6 +98,7 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
         onTerminalId: (id) => callbacks.current.onTerminalId(id),
         diagnose: (id) => callbacks.current.diagnose(id),
         onNewShell: () => term.write('\r\n\x1b[2m── new shell ──\x1b[0m\r\n'),
+        onTokenRevoked: () => callbacks.current.onTokenRevoked(),
       });
       connectionRef.current = connection;
       term.onData((data) => connection.sendInput(data));
