@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Prints Perry's figures. Usage: bench/run.sh [create|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|settings|web|mobile|all]
+# Prints Perry's figures. Usage: bench/run.sh [create|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|settings|settings-web|web|mobile|all]
 #   create, fleet, idle, list, terminal, sessions, settings: bench/src (Rust, against a real agent and real Docker)
 #   web: first-load JavaScript and time to the workspace list in Chromium (web/bench)
+#   settings-web: a setting saved in the web UI → applied in 10 running workspaces (web/bench)
 #   mobile: the phone app's web export size, connect to the list, open a terminal to its prompt (web/bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,11 @@ if [ "$what" = web ] || [ "$what" = all ]; then
   scripts/ensure-browser.sh
   (cd web && PERRY_BIN="$PWD/../target/release/perry" npm run --silent bench)
   [ "$what" = web ] && exit 0
+fi
+if [ "$what" = settings-web ] || [ "$what" = all ]; then
+  scripts/ensure-browser.sh
+  (cd web && PERRY_BIN="$PWD/../target/release/perry" npm run --silent bench:settings)
+  [ "$what" = settings-web ] && exit 0
 fi
 if [ "$what" = mobile ] || [ "$what" = all ]; then
   scripts/ensure-browser.sh

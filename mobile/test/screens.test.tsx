@@ -66,6 +66,17 @@ describe('workspaces', () => {
     expect(await screen.findByTestId('ssh-command')).toHaveTextContent('ssh -p 2201 workspace@devbox');
   });
 
+  it('warns on a workspace whose post-start script failed, saying which and why', async () => {
+    const postStart = [
+      { name: 'deps', finished: true, exitCode: 0, milliseconds: 900 },
+      { name: 'seed', finished: true, exitCode: 3, error: 'exited with 3; its output is in the workspace’s log', milliseconds: 40 },
+    ];
+    const agent = fakeAgent({ 'workspaces/list': () => rpcOk([{ ...ALPHA, postStart }]) });
+    renderApp(memoryStorage({ 'perry.agents': saved() }), agent.fetchImpl as unknown as typeof fetch);
+    fireEvent.press(await screen.findByLabelText('Workspace alpha'));
+    expect(await screen.findByText(/Post-start script failed: seed/)).toHaveTextContent(/seed: exited with 3/);
+  });
+
   it('shows the agent’s own message when the list fails', async () => {
     const agent = fakeAgent({
       'workspaces/list': () => rpcError(503, 'SERVICE_UNAVAILABLE', 'Docker is not answering: is dockerd running?'),

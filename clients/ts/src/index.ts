@@ -16,3 +16,4 @@ export * from './resume.ts';
 export { TERMINAL_THEME } from './terminal-theme.ts';
 export * from './fleet.ts';
 export { postStartNote, type PostStartNote } from './post-start.ts';
+export * from './settings-rules.ts';

@@ -1,10 +1,10 @@
-import type { AccountKind, AccountSecret, SecretInfo } from '@perry/client';
+import { accountKeyProblem, accountValueProblem, valueProblem, variableNameProblem, type AccountKind, type AccountSecret, type SecretInfo } from '@perry/client';
 import type { ReactNode } from 'react';
 import { Pressable, StyleSheet, Text, View } from 'react-native';
 
 import { Button } from '../ui/controls';
 import { colors, spacing } from '../ui/theme';
-import { accountKeyProblem, accountKeyTitle, accountValueProblem, ACCOUNTS, describeSecret, valueProblem, variableNameProblem, type AccountView } from './rules';
+import { accountKeyTitle, ACCOUNTS, describeSecret, type AccountView } from './rules';
 import { SecretForm } from './secret-form';
 
 /** Which secret is being set: a variable or an account's key; `null` for a new one whose name is typed. */
@@ -57,7 +57,7 @@ export function EnvironmentSection({ env, editor }: { env: SecretInfo[]; editor:
                     title={`Change ${name}`}
                     hint="The new value replaces the old one, which is never shown."
                     valueLabel="New value"
-                    checkValue={(value) => (value === '' ? 'Enter the new value, or remove the variable.' : valueProblem(value))}
+                    checkValue={(value) => (value === '' ? 'Enter the new value, or remove the variable.' : valueProblem(`The value of ${name}`, value))}
                     busy={editor.busy}
                     error={editor.error}
                     onEdit={editor.edited}
@@ -88,7 +88,7 @@ export function EnvironmentSection({ env, editor }: { env: SecretInfo[]; editor:
           title="New variable"
           nameField={{ label: 'Name', placeholder: 'API_URL', check: variableNameProblem }}
           valueLabel="Value"
-          checkValue={valueProblem}
+          checkValue={(value) => valueProblem('The value', value)}
           busy={editor.busy}
           error={editor.error}
           onEdit={editor.edited}
@@ -143,7 +143,7 @@ function AccountCard({ view, secrets, editor }: { view: AccountView; secrets: Ac
                 title={accountKeyTitle(view.kind, row.key)}
                 hint={row.secret ? 'The new one replaces the old one, which is never shown.' : undefined}
                 valueLabel={row.detail ? `${row.title} (${row.detail})` : (view.open?.valueLabel ?? 'Key')}
-                checkValue={accountValueProblem}
+                checkValue={(value) => accountValueProblem(view.kind, row.key, value)}
                 busy={editor.busy}
                 error={editor.error}
                 onEdit={editor.edited}
@@ -177,7 +177,7 @@ function AccountCard({ view, secrets, editor }: { view: AccountView; secrets: Ac
                 check: (key) => accountKeyProblem(view.kind, key),
               }}
               valueLabel={view.open.valueLabel}
-              checkValue={accountValueProblem}
+              checkValue={(value) => accountValueProblem(view.kind, view.open?.noun ?? 'key', value)}
               busy={editor.busy}
               error={editor.error}
               onEdit={editor.edited}

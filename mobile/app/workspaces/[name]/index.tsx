@@ -1,4 +1,4 @@
-import { errorMessage, sshCommand } from '@perry/client';
+import { errorMessage, postStartNote, sshCommand } from '@perry/client';
 import * as Clipboard from 'expo-clipboard';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
@@ -50,12 +50,18 @@ export default function WorkspaceScreen() {
   }
 
   const ssh = workspace.ports.ssh && active ? sshCommand(workspace.ports.ssh, agentHost(active.url)) : null;
+  const postStart = postStartNote(workspace);
   const busy = action.isPending;
   const inactive = busy || offline;
   return (
     <ScrollView style={styles.scroll} contentContainerStyle={styles.content}>
       <Stack.Screen options={{ title: workspace.name }} />
       <StatusBadge status={workspace.status} stale={offline} />
+      {postStart ? (
+        <Notice tone={postStart.tone}>
+          {[postStart.text, ...postStart.failed.map((run) => `${run.name}: ${run.error}`)].join('\n')}
+        </Notice>
+      ) : null}
       {workspaces.staleSince !== null ? (
         <Notice tone="warning">
           Offline: this is how the workspace was at {formatSeen(workspaces.staleSince)}. Start, stop and delete

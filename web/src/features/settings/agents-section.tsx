@@ -1,4 +1,4 @@
-import type { AccountKind, AccountSecret, AccountSetInput } from '@perry/client';
+import { accountKeyProblem, accountValueProblem, ACCOUNT_NAMES, type AccountKind, type AccountSecret, type AccountSetInput } from '@perry/client';
 import { Bot, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 
@@ -11,7 +11,6 @@ import { Spinner } from '@/components/ui/spinner';
 import { useSettings, useSettingsChange } from './api';
 import { FormProblem, ListSkeleton, SecretState, SectionCard } from './components';
 import { formErrors } from './form-errors';
-import { accountKeyProblem, accountValueProblem, ACCOUNT_NAMES } from './rules';
 
 /** The coding agents' and git hosts' keys (`accounts` in config.json), write-only. */
 export function AgentsSection() {

@@ -4,10 +4,9 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
-import { errorMessage } from '@perry/client';
+import { errorMessage, syncFailures } from '@perry/client';
 
 import { useApplyToRunning } from './api';
-import { syncFailures } from './format';
 
 interface ApplyState {
   /** A setting was saved since the panel was last dismissed. */

@@ -1,4 +1,4 @@
-import type { SecretInfo } from '@perry/client';
+import { valueProblem, variableNameProblem, type SecretInfo } from '@perry/client';
 import { Pencil, Trash2, Variable } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -11,7 +11,6 @@ import { Spinner } from '@/components/ui/spinner';
 import { useSettings, useSettingsChange } from './api';
 import { FormProblem, ListSkeleton, SecretState, SectionCard } from './components';
 import { formErrors } from './form-errors';
-import { valueProblem, variableNameProblem } from './rules';
 
 /** `credentials.env`: variables in every workspace's shells; values write-only. */
 export function EnvironmentSection() {

@@ -1,4 +1,4 @@
-import type { FileMapping } from '@perry/client';
+import { fileMappingProblems, type FileMapping } from '@perry/client';
 import { ArrowRight, FileText, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -11,7 +11,6 @@ import { Spinner } from '@/components/ui/spinner';
 import { useSettings, useSettingsChange } from './api';
 import { FormProblem, ListSkeleton, SectionCard } from './components';
 import { formErrors } from './form-errors';
-import { fileMappingProblems } from './rules';
 
 /** `credentials.files`: host files and directories copied into every workspace at each sync. */
 export function FilesSection() {

@@ -2,7 +2,7 @@ import { ORPCError } from '@perry/client';
 import { describe, expect, it } from 'vitest';
 
 import { formErrors } from './form-errors';
-import { secretSummary, shortPublicKey, syncFailures } from './format';
+import { secretSummary, shortPublicKey } from './format';
 
 describe('secretSummary', () => {
   const now = Date.parse('2026-12-05T12:00:00Z');
@@ -11,17 +11,6 @@ describe('secretSummary', () => {
   });
   it('says a secret without a time was written into config.json by hand', () => {
     expect(secretSummary({ fingerprint: '2bb80d53' }, now)).toBe('set by hand in config.json · fingerprint 2bb80d53');
-  });
-});
-
-describe('syncFailures', () => {
-  it('is empty when every item was applied', () => {
-    expect(syncFailures({ name: 'alpha', items: [{ what: 'environment' }, { what: '~/.npmrc' }] })).toEqual([]);
-  });
-  it('lists the workspace’s own failure and each failed item', () => {
-    expect(
-      syncFailures({ name: 'alpha', error: 'The workspace is not answering', items: [{ what: '~/.npmrc', error: 'no such file' }, { what: 'environment' }] }),
-    ).toEqual(['The workspace is not answering', '~/.npmrc: no such file']);
   });
 });
 

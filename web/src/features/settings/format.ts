@@ -1,4 +1,4 @@
-import type { SecretInfo, WorkspaceSyncResult } from '@perry/client';
+import type { SecretInfo } from '@perry/client';
 
 import { formatRelativeTime } from '@/lib/format';
 
@@ -9,15 +9,6 @@ import { formatRelativeTime } from '@/lib/format';
 export function secretSummary(secret: Pick<SecretInfo, 'setAt' | 'fingerprint'>, now: number = Date.now()): string {
   const when = secret.setAt ? `set ${formatRelativeTime(secret.setAt, now)}` : 'set by hand in config.json';
   return `${when} · fingerprint ${secret.fingerprint}`;
-}
-
-/** What went wrong applying settings to one workspace, one sentence each; empty when all went. */
-export function syncFailures(result: WorkspaceSyncResult): string[] {
-  const failures = result.error ? [result.error] : [];
-  for (const item of result.items) {
-    if (item.error) failures.push(`${item.what}: ${item.error}`);
-  }
-  return failures;
 }
 
 /** A public key line shortened for a list: its type, the blob's ends, its comment. */

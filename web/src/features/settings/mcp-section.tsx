@@ -1,4 +1,4 @@
-import type { McpServer, McpServerInfo, McpServerSetInput, SessionAgent } from '@perry/client';
+import { mcpServerProblems, type McpServer, type McpServerInfo, type McpServerSetInput, type SessionAgent } from '@perry/client';
 import { Pencil, Plug, Plus, Trash2, X } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -13,7 +13,6 @@ import { useSettings, useSettingsChange } from './api';
 import { formatCommandLine, parseCommandLine } from './command-line';
 import { AgentsField, agentsText, FormProblem, ListSkeleton, SectionCard, Toggle } from './components';
 import { formErrors } from './form-errors';
-import { mcpServerProblems } from './rules';
 
 /** MCP servers, written into Claude Code's, Codex's and OpenCode's own configurations. */
 export function McpSection() {

@@ -1,4 +1,4 @@
-import type { PostStartScript, ScriptSetInput } from '@perry/client';
+import { DEFAULT_SCRIPT_TIMEOUT_SECONDS, MAX_SCRIPT_TIMEOUT_SECONDS, formatScope, parseScope, scopeProblem, scriptProblems, type PostStartScript, type ScriptSetInput } from '@perry/client';
 import { ArrowDown, ArrowUp, Pencil, ScrollText, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -12,7 +12,6 @@ import { Textarea } from '@/components/ui/textarea';
 import { useSettings, useSettingsChange } from './api';
 import { FormProblem, ListSkeleton, ScopeField, ScopeText, SectionCard } from './components';
 import { formErrors } from './form-errors';
-import { DEFAULT_SCRIPT_TIMEOUT_SECONDS, MAX_SCRIPT_TIMEOUT_SECONDS, formatScope, parseScope, scopeProblem, scriptProblems } from './rules';
 
 /** Post-start scripts: run in this order as `workspace` after every start, output in the workspace's log. */
 export function ScriptsSection() {

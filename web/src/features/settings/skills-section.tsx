@@ -1,4 +1,4 @@
-import type { SessionAgent, Skill, SkillSetInput } from '@perry/client';
+import { skillProblems, type SessionAgent, type Skill, type SkillSetInput } from '@perry/client';
 import { Pencil, Sparkles, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -13,7 +13,6 @@ import { Textarea } from '@/components/ui/textarea';
 import { useSettings, useSettingsChange } from './api';
 import { AgentsField, agentsText, FormProblem, ListSkeleton, SectionCard, Toggle } from './components';
 import { formErrors } from './form-errors';
-import { skillProblems } from './rules';
 
 /** Skills: a SKILL.md for each coding agent that gets it (`~/.claude/skills/<name>/` and the like). */
 export function SkillsSection() {

@@ -1,4 +1,4 @@
-import type { HostSshKey, SshKeyChoice, SshKeyInput } from '@perry/client';
+import { formatScope, parseScope, publicKeyProblem, scopeProblem, type HostSshKey, type SshKeyChoice, type SshKeyInput } from '@perry/client';
 import { KeyRound, Pencil, ShieldCheck, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
@@ -13,7 +13,6 @@ import { useHostSshKeys, useSettings, useSettingsChange } from './api';
 import { FormProblem, ListSkeleton, ScopeField, ScopeText, SectionCard } from './components';
 import { formErrors } from './form-errors';
 import { shortPublicKey } from './format';
-import { formatScope, parseScope, publicKeyProblem, scopeProblem } from './rules';
 
 /** Which of the host user's keys go into workspaces, and which public keys may log in to them. */
 export function SshSection() {

@@ -15,7 +15,7 @@ import { formatDateTime, formatRelativeTime } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
 import { useWorkspace } from './api';
-import { sshCommand } from '@perry/client';
+import { postStartNote, sshCommand } from '@perry/client';
 import { StatusBadge } from './status-badge';
 import { WorkspaceActions } from './workspace-actions';
 import { useAgentHost } from '@/features/fleet/api';
@@ -90,6 +90,8 @@ export function WorkspacePage({
           <AlertDescription>{current.error}</AlertDescription>
         </Alert>
       )}
+
+      <PostStartAlert workspace={current} />
 
       {/* A conversation needs the height more than the facts do on a phone. */}
       <WorkspaceFacts workspace={current} className={sessionId !== undefined ? 'max-md:hidden' : undefined} />
@@ -167,5 +169,29 @@ function WorkspaceSkeleton() {
       <Skeleton className="h-16 w-full" />
       <Skeleton className="h-80 w-full" />
     </div>
+  );
+}
+
+/** The post-start scripts of the last start, when a person should know: one failed (a warning,
+ * with why each failed), or they are still running. */
+function PostStartAlert({ workspace }: { workspace: Workspace }) {
+  const note = postStartNote(workspace);
+  if (!note) return null;
+  return (
+    <Alert variant={note.tone === 'warning' ? 'warning' : 'default'} data-post-start={note.tone}>
+      <CircleAlert />
+      <AlertTitle>{note.text}</AlertTitle>
+      {note.failed.length > 0 && (
+        <AlertDescription>
+          <ul className="grid gap-0.5">
+            {note.failed.map((run) => (
+              <li key={run.name}>
+                <span className="font-medium">{run.name}</span>: {run.error}
+              </li>
+            ))}
+          </ul>
+        </AlertDescription>
+      )}
+    </Alert>
   );
 }

@@ -1,4 +1,4 @@
-import type { Workspace } from '@perry/client';
+import { postStartNote, type Workspace } from '@perry/client';
 import { Boxes, Search } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -164,6 +164,7 @@ function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeh
             {workspace.error}
           </p>
         )}
+        <PostStartLine workspace={workspace} />
       </TableCell>
       <TableCell>
         <StatusBadge status={workspace.status} title={workspace.error} />
@@ -191,5 +192,16 @@ function WorkspacesSkeleton() {
         </div>
       ))}
     </Card>
+  );
+}
+
+/** Under a workspace's name: its post-start scripts failed (a warning) or still run. */
+function PostStartLine({ workspace }: { workspace: Workspace }) {
+  const note = postStartNote(workspace);
+  if (!note) return null;
+  return (
+    <p data-post-start={note.tone} className={`mt-0.5 max-w-xs truncate text-xs ${note.tone === 'warning' ? 'text-warning' : 'text-muted-foreground'}`} title={note.text}>
+      {note.text}
+    </p>
   );
 }

@@ -1,8 +1,9 @@
-// The agent's rules for settings (crates/perry-api/src/settings.rs), so a form says what is wrong
-// while the person types, in the agent's words. The agent checks everything again: its answer is
-// shown too, and is the one that counts.
+// The agent's rules for settings (crates/perry-api/src/settings.rs), so a form on the web or the
+// phone says what is wrong while the person types, in the agent's words. The agent checks
+// everything again: its answer is shown too, and is the one that counts.
 
-import { validateWorkspaceName, type AccountKind } from '@perry/client';
+import type { AccountKind, WorkspaceSyncResult } from './api.gen.ts';
+import { validateWorkspaceName } from './workspace-name.ts';
 
 /** The most bytes a variable's or a secret's value may have. */
 export const MAX_VALUE_BYTES = 64 * 1024;
@@ -204,4 +205,13 @@ export function scopeProblem(workspaces: readonly string[]): Problem {
     if (problem) return `${quoted(name)}: ${problem}`;
   }
   return null;
+}
+
+/** What went wrong applying settings to one workspace, one sentence each; empty when all went. */
+export function syncFailures(result: WorkspaceSyncResult): string[] {
+  const failures = result.error ? [result.error] : [];
+  for (const item of result.items) {
+    if (item.error) failures.push(`${item.what}: ${item.error}`);
+  }
+  return failures;
 }
