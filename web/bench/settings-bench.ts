@@ -28,7 +28,8 @@ try {
     await form.getByLabel('Name', { exact: true }).fill('PERRY_BENCH_SETTING');
     await form.getByLabel('Value').fill(value);
     const started = performance.now();
-    await form.getByRole('button', { name: 'Set variable' }).click();
+    // The first save sets it; the later ones replace its value.
+    await form.getByRole('button', { name: /^(Set variable|Replace value)$/ }).click();
     await page.getByRole('button', { name: 'Apply to running workspaces' }).click();
     const applied = page.getByRole('list', { name: 'Applied to' });
     await applied.getByLabel('applied').nth(WORKSPACES - 1).waitFor({ timeout: 120_000 });

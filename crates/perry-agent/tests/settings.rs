@@ -13,6 +13,25 @@ use perry_api::procedures::{
 use perry_api::settings::{Settings, TokenOutput, WorkspaceSyncResult, fingerprint};
 use serde_json::{Value, json};
 
+/// Each call gets its status with a message saying `says`, and not a byte of config.json changes.
+async fn assert_refused_whole(agent: &TestAgent, cases: &[(&str, Value, u16, &str)]) {
+    let before = std::fs::read(agent.dir.path().join("config.json")).unwrap();
+    for (path, input, expected, says) in cases {
+        let (status, body) = agent.call(path, input.clone()).await;
+        assert_eq!(status, *expected, "{path} {input}: {body}");
+        let text = body.to_string();
+        assert!(
+            text.contains(says),
+            "{path} {input}: {says:?} not in {text}"
+        );
+        assert_eq!(
+            std::fs::read(agent.dir.path().join("config.json")).unwrap(),
+            before,
+            "{path} {input} changed config.json"
+        );
+    }
+}
+
 fn config_json(agent: &TestAgent) -> Value {
     serde_json::from_slice(&std::fs::read(agent.dir.path().join("config.json")).unwrap()).unwrap()
 }
@@ -88,7 +107,6 @@ async fn settings_are_saved_beside_the_persons_edits_and_never_read_back() {
 
     // Bad input: a 400 (or 404, 409) that says what is wrong, and not a byte of config.json
     // changed.
-    let before = std::fs::read(agent.dir.path().join("config.json")).unwrap();
     let other_file = agent.dir.path().join("other");
     std::fs::write(&other_file, "x").unwrap();
     let cases = [
@@ -178,20 +196,7 @@ async fn settings_are_saved_beside_the_persons_edits_and_never_read_back() {
             "OpenCode has no openai",
         ),
     ];
-    for (path, input, expected, says) in cases {
-        let (status, body) = agent.call(path, input.clone()).await;
-        assert_eq!(status, expected, "{path} {input}: {body}");
-        let text = body.to_string();
-        assert!(
-            text.contains(says),
-            "{path} {input}: {says:?} not in {text}"
-        );
-        assert_eq!(
-            std::fs::read(agent.dir.path().join("config.json")).unwrap(),
-            before,
-            "{path} {input} changed config.json"
-        );
-    }
+    assert_refused_whole(&agent, &cases).await;
 
     // Unset takes it out of config.json and the reply.
     let (status, body) = agent
@@ -524,7 +529,6 @@ async fn scripts_mcp_servers_skills_and_ssh_keys_are_kept_in_order_and_checked_w
     assert_eq!(settings.ssh.authorized[0].key, public_key);
     assert_eq!(settings.ssh.authorized[0].workspaces, ["app"]);
 
-    let before = std::fs::read(agent.dir.path().join("config.json")).unwrap();
     let cases = [
         (
             "settings/setScript",
@@ -653,20 +657,7 @@ async fn scripts_mcp_servers_skills_and_ssh_keys_are_kept_in_order_and_checked_w
             "never",
         ),
     ];
-    for (path, input, expected, says) in cases {
-        let (status, body) = agent.call(path, input.clone()).await;
-        assert_eq!(status, expected, "{path} {input}: {body}");
-        let text = body.to_string();
-        assert!(
-            text.contains(says),
-            "{path} {input}: {says:?} not in {text}"
-        );
-        assert_eq!(
-            std::fs::read(agent.dir.path().join("config.json")).unwrap(),
-            before,
-            "{path} {input} changed config.json"
-        );
-    }
+    assert_refused_whole(&agent, &cases).await;
     for (path, input) in [
         ("settings/unsetScript", json!({"name": "first"})),
         ("settings/unsetMcpServer", json!({"name": "memory"})),
