@@ -3,13 +3,12 @@ import { Bot, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/spinner';
 
 import { useSettings, useSettingsChange } from './api';
-import { FormProblem, ListSkeleton, SecretState, SectionCard } from './components';
+import { FormProblem, SecretState, SectionCard, SettingsLoaded } from './components';
 import { formErrors } from './form-errors';
 
 /** The coding agents' and git hosts' keys (`accounts` in config.json), write-only. */
@@ -24,56 +23,54 @@ export function AgentsSection() {
       title="Coding agents"
       description="The keys the coding agents of the workspace image use, written where each of them reads them, so they start in every workspace without asking you to log in. Write-only: you see when each was set and its fingerprint."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        <>
-          <AccountBlock title="Claude Code">
-            <KeyRow account="claudeCode" keyName="apiKey" label="API key" hint={<Var name="ANTHROPIC_API_KEY" />} secret={secret('claudeCode', 'apiKey')} />
-            <KeyRow
-              account="claudeCode"
-              keyName="oauthToken"
-              label="OAuth token"
-              hint={
-                <>
-                  <Var name="CLAUDE_CODE_OAUTH_TOKEN" />, a subscription’s long-lived token from <code className="font-mono">claude setup-token</code>
-                </>
-              }
-              secret={secret('claudeCode', 'oauthToken')}
-            />
-          </AccountBlock>
-          <AccountBlock title="Codex">
-            <KeyRow
-              account="codex"
-              keyName="apiKey"
-              label="API key"
-              hint={
-                <>
-                  <Var name="OPENAI_API_KEY" /> and Codex’s <code className="font-mono">~/.codex/auth.json</code>
-                </>
-              }
-              secret={secret('codex', 'apiKey')}
-            />
-          </AccountBlock>
-          <AccountBlock title="OpenCode" description="One key per provider, by OpenCode’s provider id; written to OpenCode’s auth file.">
-            {keysOf('opencode').map((entry) => (
-              <KeyRow key={entry.name} account="opencode" keyName={entry.name} label={entry.name} secret={entry} mono />
-            ))}
-            <AddKeyForm account="opencode" keyLabel="Provider" keyPlaceholder="anthropic" valueLabel="API key" taken={keysOf('opencode')} />
-          </AccountBlock>
-          <AccountBlock
-            title="Git hosts"
-            description="A token per host, used by git over HTTPS (cloning private repositories) and, for github.com, by gh as GH_TOKEN."
-          >
-            {keysOf('github').map((entry) => (
-              <KeyRow key={entry.name} account="github" keyName={entry.name} label={entry.name} secret={entry} mono />
-            ))}
-            <AddKeyForm account="github" keyLabel="Host" keyPlaceholder="github.com" valueLabel="Token" taken={keysOf('github')} />
-          </AccountBlock>
-        </>
-      )}
+      <SettingsLoaded settings={settings}>
+        {() => (
+          <>
+            <AccountBlock title="Claude Code">
+              <KeyRow account="claudeCode" keyName="apiKey" label="API key" hint={<Var name="ANTHROPIC_API_KEY" />} secret={secret('claudeCode', 'apiKey')} />
+              <KeyRow
+                account="claudeCode"
+                keyName="oauthToken"
+                label="OAuth token"
+                hint={
+                  <>
+                    <Var name="CLAUDE_CODE_OAUTH_TOKEN" />, a subscription’s long-lived token from <code className="font-mono">claude setup-token</code>
+                  </>
+                }
+                secret={secret('claudeCode', 'oauthToken')}
+              />
+            </AccountBlock>
+            <AccountBlock title="Codex">
+              <KeyRow
+                account="codex"
+                keyName="apiKey"
+                label="API key"
+                hint={
+                  <>
+                    <Var name="OPENAI_API_KEY" /> and Codex’s <code className="font-mono">~/.codex/auth.json</code>
+                  </>
+                }
+                secret={secret('codex', 'apiKey')}
+              />
+            </AccountBlock>
+            <AccountBlock title="OpenCode" description="One key per provider, by OpenCode’s provider id; written to OpenCode’s auth file.">
+              {keysOf('opencode').map((entry) => (
+                <KeyRow key={entry.name} account="opencode" keyName={entry.name} label={entry.name} secret={entry} mono />
+              ))}
+              <AddKeyForm account="opencode" keyLabel="Provider" keyPlaceholder="anthropic" valueLabel="API key" taken={keysOf('opencode')} />
+            </AccountBlock>
+            <AccountBlock
+              title="Git hosts"
+              description="A token per host, used by git over HTTPS (cloning private repositories) and, for github.com, by gh as GH_TOKEN."
+            >
+              {keysOf('github').map((entry) => (
+                <KeyRow key={entry.name} account="github" keyName={entry.name} label={entry.name} secret={entry} mono />
+              ))}
+              <AddKeyForm account="github" keyLabel="Host" keyPlaceholder="github.com" valueLabel="Token" taken={keysOf('github')} />
+            </AccountBlock>
+          </>
+        )}
+      </SettingsLoaded>
     </SectionCard>
   );
 }

@@ -1,11 +1,13 @@
-// Pieces every settings section uses: the section's card, a secret's "set / not set" state, the
-// form's error line, which workspaces an entry is for, which coding agents get it.
+// Pieces every settings section uses: the section's card, its loading and error states, its list
+// of entries edited in place, its "add" footer, a secret's "set / not set" state, the form's error
+// line, which workspaces an entry is for, which coding agents get it.
 
 import type { SecretInfo, SessionAgent } from '@perry/client';
 import type { LucideIcon } from 'lucide-react';
-import { useId, type ReactNode } from 'react';
+import { Fragment, useId, useState, type ReactNode } from 'react';
 
 import { Field } from '@/components/field';
+import { ErrorState } from '@/components/states';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from '@/components/ui/card';
 import { Input } from '@/components/ui/input';
@@ -13,6 +15,7 @@ import { Skeleton } from '@/components/ui/skeleton';
 import { formatDateTime } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
+import type { useSettings } from './api';
 import { secretSummary } from './format';
 
 export function SectionCard({
@@ -73,6 +76,81 @@ export function ListSkeleton() {
     <div className="grid gap-2" aria-hidden>
       <Skeleton className="h-12 w-full" />
       <Skeleton className="h-12 w-full" />
+    </div>
+  );
+}
+
+type SettingsQuery = ReturnType<typeof useSettings>;
+type LoadedSettings = NonNullable<SettingsQuery['data']>;
+
+/** The settings once loaded, given to `children`; till then a skeleton, or the error with a retry. */
+export function SettingsLoaded({ settings, children }: { settings: SettingsQuery; children: (settings: LoadedSettings) => ReactNode }) {
+  if (settings.isError) return <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />;
+  if (!settings.data) return <ListSkeleton />;
+  return children(settings.data);
+}
+
+/** What a row of an `EditableList` is told about editing its entry in place. */
+export interface RowEditing {
+  index: number;
+  editing: boolean;
+  onEdit: () => void;
+  onDone: () => void;
+}
+
+/**
+ * A section's entries, nothing while there are none. With `form`, the entry being edited shows
+ * `form` in place of its row, in an `<li>` with `data-{dataName}` = its name.
+ */
+export function EditableList<T>({
+  label,
+  items,
+  nameOf,
+  ordered = false,
+  dataName,
+  row,
+  form,
+}: {
+  label: string;
+  items: readonly T[];
+  nameOf: (item: T) => string;
+  ordered?: boolean;
+  dataName?: string;
+  row: (item: T, editing: RowEditing) => ReactNode;
+  form?: (item: T, onDone: () => void) => ReactNode;
+}) {
+  const [editing, setEditing] = useState<string | null>(null);
+  if (items.length === 0) return null;
+  const List = ordered ? 'ol' : 'ul';
+  const onDone = () => setEditing(null);
+  return (
+    <List aria-label={label} className="grid gap-2">
+      {items.map((item, index) => {
+        const name = nameOf(item);
+        return (
+          <Fragment key={name}>
+            {form && editing === name ? (
+              <li className="rounded-md border p-3" {...(dataName ? { [`data-${dataName}`]: name } : {})}>
+                {form(item, onDone)}
+              </li>
+            ) : (
+              row(item, { index, editing: editing === name, onEdit: () => setEditing(name), onDone })
+            )}
+          </Fragment>
+        );
+      })}
+    </List>
+  );
+}
+
+/** The footer of a section that adds an entry: its heading (the form carries the name) and form. */
+export function AddEntry({ heading, children }: { heading: string; children: ReactNode }) {
+  return (
+    <div className="grid gap-3 border-t pt-4">
+      <h4 className="text-sm font-semibold" aria-hidden>
+        {heading}
+      </h4>
+      {children}
     </div>
   );
 }

@@ -3,13 +3,12 @@ import { Pencil, Trash2, Variable } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/spinner';
 
 import { useSettings, useSettingsChange } from './api';
-import { FormProblem, ListSkeleton, SecretState, SectionCard } from './components';
+import { EditableList, FormProblem, SecretState, SectionCard, SettingsLoaded } from './components';
 import { formErrors } from './form-errors';
 
 /** `credentials.env`: variables in every workspace's shells; values write-only. */
@@ -22,23 +21,16 @@ export function EnvironmentSection() {
       title="Environment variables"
       description="Set in every shell of every workspace. Values are write-only: you see when each was set and a fingerprint to tell values apart, never the value."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        settings.data.env.length > 0 && (
-          <ul aria-label="Environment variables" className="grid gap-2">
-            {settings.data.env.map((variable) => (
-              <VariableRow
-                key={variable.name}
-                variable={variable}
-                onChange={() => setEditing(variable.name)}
-              />
-            ))}
-          </ul>
-        )
-      )}
+      <SettingsLoaded settings={settings}>
+        {(data) => (
+          <EditableList
+            label="Environment variables"
+            items={data.env}
+            nameOf={(variable) => variable.name}
+            row={(variable) => <VariableRow variable={variable} onChange={() => setEditing(variable.name)} />}
+          />
+        )}
+      </SettingsLoaded>
       <SetVariableForm
         // A fresh form for each "Change", with the name filled in.
         key={editing ?? ''}

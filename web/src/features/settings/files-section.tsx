@@ -3,13 +3,12 @@ import { ArrowRight, FileText, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/spinner';
 
 import { useSettings, useSettingsChange } from './api';
-import { FormProblem, ListSkeleton, SectionCard } from './components';
+import { EditableList, FormProblem, SectionCard, SettingsLoaded } from './components';
 import { formErrors } from './form-errors';
 
 /** `credentials.files`: host files and directories copied into every workspace at each sync. */
@@ -21,19 +20,9 @@ export function FilesSection() {
       title="Files"
       description="Files and directories of this machine (the agent’s) copied into every workspace, under the workspace user’s home: dotfiles, .npmrc, a git config."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        settings.data.files.length > 0 && (
-          <ul aria-label="Copied files" className="grid gap-2">
-            {settings.data.files.map((file) => (
-              <FileRow key={file.host} file={file} />
-            ))}
-          </ul>
-        )
-      )}
+      <SettingsLoaded settings={settings}>
+        {(data) => <EditableList label="Copied files" items={data.files} nameOf={(file) => file.host} row={(file) => <FileRow file={file} />} />}
+      </SettingsLoaded>
       <AddFileForm />
     </SectionCard>
   );

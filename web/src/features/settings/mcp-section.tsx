@@ -3,7 +3,6 @@ import { Pencil, Plug, Plus, Trash2, X } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
@@ -11,45 +10,33 @@ import { Spinner } from '@/components/ui/spinner';
 
 import { useSettings, useSettingsChange } from './api';
 import { formatCommandLine, parseCommandLine } from './command-line';
-import { AgentsField, agentsText, FormProblem, ListSkeleton, SectionCard, Toggle } from './components';
+import { AddEntry, AgentsField, agentsText, EditableList, FormProblem, SectionCard, SettingsLoaded, Toggle } from './components';
 import { formErrors } from './form-errors';
 
 /** MCP servers, written into Claude Code's, Codex's and OpenCode's own configurations. */
 export function McpSection() {
   const settings = useSettings();
-  const [editing, setEditing] = useState<string | null>(null);
-  const servers = settings.data?.mcpServers ?? [];
   return (
     <SectionCard
       icon={Plug}
       title="MCP servers"
       description="Tools the coding agents use: a program they start, or a server they reach at a URL. Written into each coding agent’s own configuration beside your entries there; one turned off is taken out again. Environment values are write-only."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        servers.length > 0 && (
-          <ul aria-label="MCP servers" className="grid gap-2">
-            {servers.map((server) =>
-              editing === server.name ? (
-                <li key={server.name} className="rounded-md border p-3" data-mcp={server.name}>
-                  <McpForm initial={server} onDone={() => setEditing(null)} />
-                </li>
-              ) : (
-                <McpRow key={server.name} server={server} onEdit={() => setEditing(server.name)} />
-              ),
-            )}
-          </ul>
-        )
-      )}
-      <div className="grid gap-3 border-t pt-4">
-        <h4 className="text-sm font-semibold" aria-hidden>
-          Add an MCP server
-        </h4>
+      <SettingsLoaded settings={settings}>
+        {(data) => (
+          <EditableList
+            label="MCP servers"
+            items={data.mcpServers}
+            nameOf={(server) => server.name}
+            dataName="mcp"
+            row={(server, { onEdit }) => <McpRow server={server} onEdit={onEdit} />}
+            form={(server, onDone) => <McpForm initial={server} onDone={onDone} />}
+          />
+        )}
+      </SettingsLoaded>
+      <AddEntry heading="Add an MCP server">
         <McpForm />
-      </div>
+      </AddEntry>
     </SectionCard>
   );
 }

@@ -3,52 +3,40 @@ import { ArrowDown, ArrowUp, Pencil, ScrollText, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
 import { Spinner } from '@/components/ui/spinner';
 import { Textarea } from '@/components/ui/textarea';
 
 import { useSettings, useSettingsChange } from './api';
-import { FormProblem, ListSkeleton, ScopeField, ScopeText, SectionCard } from './components';
+import { AddEntry, EditableList, FormProblem, ScopeField, ScopeText, SectionCard, SettingsLoaded } from './components';
 import { formErrors } from './form-errors';
 
 /** Post-start scripts: run in this order as `workspace` after every start, output in the workspace's log. */
 export function ScriptsSection() {
   const settings = useSettings();
-  const [editing, setEditing] = useState<string | null>(null);
-  const scripts = settings.data?.scripts ?? [];
   return (
     <SectionCard
       icon={ScrollText}
       title="Post-start scripts"
       description="Run in this order with bash as the workspace user, in its home, after every start once the workspace is ready. Their output goes to the workspace’s log; one that fails or runs out of time leaves the workspace running, with a warning."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        scripts.length > 0 && (
-          <ol aria-label="Post-start scripts" className="grid gap-2">
-            {scripts.map((script, index) =>
-              editing === script.name ? (
-                <li key={script.name} className="rounded-md border p-3" data-script={script.name}>
-                  <ScriptForm initial={script} onDone={() => setEditing(null)} />
-                </li>
-              ) : (
-                <ScriptRow key={script.name} script={script} index={index} count={scripts.length} onEdit={() => setEditing(script.name)} />
-              ),
-            )}
-          </ol>
-        )
-      )}
-      <div className="grid gap-3 border-t pt-4">
-        <h4 className="text-sm font-semibold" aria-hidden>
-          Add a post-start script
-        </h4>
+      <SettingsLoaded settings={settings}>
+        {({ scripts }) => (
+          <EditableList
+            label="Post-start scripts"
+            ordered
+            items={scripts}
+            nameOf={(script) => script.name}
+            dataName="script"
+            row={(script, { index, onEdit }) => <ScriptRow script={script} index={index} count={scripts.length} onEdit={onEdit} />}
+            form={(script, onDone) => <ScriptForm initial={script} onDone={onDone} />}
+          />
+        )}
+      </SettingsLoaded>
+      <AddEntry heading="Add a post-start script">
         <ScriptForm />
-      </div>
+      </AddEntry>
     </SectionCard>
   );
 }

@@ -3,7 +3,6 @@ import { Pencil, Sparkles, Trash2 } from 'lucide-react';
 import { useId, useState, type FormEvent } from 'react';
 
 import { Field } from '@/components/field';
-import { ErrorState } from '@/components/states';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/input';
@@ -11,45 +10,33 @@ import { Spinner } from '@/components/ui/spinner';
 import { Textarea } from '@/components/ui/textarea';
 
 import { useSettings, useSettingsChange } from './api';
-import { AgentsField, agentsText, FormProblem, ListSkeleton, SectionCard, Toggle } from './components';
+import { AddEntry, AgentsField, agentsText, EditableList, FormProblem, SectionCard, SettingsLoaded, Toggle } from './components';
 import { formErrors } from './form-errors';
 
 /** Skills: a SKILL.md for each coding agent that gets it (`~/.claude/skills/<name>/` and the like). */
 export function SkillsSection() {
   const settings = useSettings();
-  const [editing, setEditing] = useState<string | null>(null);
-  const skills = settings.data?.skills ?? [];
   return (
     <SectionCard
       icon={Sparkles}
       title="Skills"
       description="Instructions a coding agent loads when its description matches the task, written as a SKILL.md where each coding agent looks for skills."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        skills.length > 0 && (
-          <ul aria-label="Skills" className="grid gap-2">
-            {skills.map((skill) =>
-              editing === skill.name ? (
-                <li key={skill.name} className="rounded-md border p-3" data-skill={skill.name}>
-                  <SkillForm initial={skill} onDone={() => setEditing(null)} />
-                </li>
-              ) : (
-                <SkillRow key={skill.name} skill={skill} onEdit={() => setEditing(skill.name)} />
-              ),
-            )}
-          </ul>
-        )
-      )}
-      <div className="grid gap-3 border-t pt-4">
-        <h4 className="text-sm font-semibold" aria-hidden>
-          Add a skill
-        </h4>
+      <SettingsLoaded settings={settings}>
+        {(data) => (
+          <EditableList
+            label="Skills"
+            items={data.skills}
+            nameOf={(skill) => skill.name}
+            dataName="skill"
+            row={(skill, { onEdit }) => <SkillRow skill={skill} onEdit={onEdit} />}
+            form={(skill, onDone) => <SkillForm initial={skill} onDone={onDone} />}
+          />
+        )}
+      </SettingsLoaded>
+      <AddEntry heading="Add a skill">
         <SkillForm />
-      </div>
+      </AddEntry>
     </SectionCard>
   );
 }

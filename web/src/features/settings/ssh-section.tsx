@@ -10,7 +10,7 @@ import { Spinner } from '@/components/ui/spinner';
 import { Textarea } from '@/components/ui/textarea';
 
 import { useHostSshKeys, useSettings, useSettingsChange } from './api';
-import { FormProblem, ListSkeleton, ScopeField, ScopeText, SectionCard } from './components';
+import { AddEntry, EditableList, FormProblem, ListSkeleton, ScopeField, ScopeText, SectionCard, SettingsLoaded } from './components';
 import { formErrors } from './form-errors';
 import { shortPublicKey } from './format';
 
@@ -114,39 +114,25 @@ function MissingKeyRow({ choice }: { choice: SshKeyChoice }) {
 
 function AuthorizedKeysCard() {
   const settings = useSettings();
-  const [editing, setEditing] = useState<string | null>(null);
-  const authorized = settings.data?.ssh.authorized ?? [];
   return (
     <SectionCard
       icon={ShieldCheck}
       title="Authorized keys"
       description="Public keys that may log in to workspaces over SSH, besides the agent user’s own."
     >
-      {settings.isError ? (
-        <ErrorState title="Could not load the settings" error={settings.error} onRetry={() => void settings.refetch()} />
-      ) : !settings.data ? (
-        <ListSkeleton />
-      ) : (
-        authorized.length > 0 && (
-          <ul aria-label="Authorized keys" className="grid gap-2">
-            {authorized.map((choice) => (
-              <AuthorizedKeyRow
-                key={choice.key}
-                choice={choice}
-                editing={editing === choice.key}
-                onEdit={() => setEditing(choice.key)}
-                onDone={() => setEditing(null)}
-              />
-            ))}
-          </ul>
-        )
-      )}
-      <div className="grid gap-3 border-t pt-4">
-        <h4 className="text-sm font-semibold" aria-hidden>
-          Authorize a public key
-        </h4>
+      <SettingsLoaded settings={settings}>
+        {(data) => (
+          <EditableList
+            label="Authorized keys"
+            items={data.ssh.authorized}
+            nameOf={(choice) => choice.key}
+            row={(choice, { editing, onEdit, onDone }) => <AuthorizedKeyRow choice={choice} editing={editing} onEdit={onEdit} onDone={onDone} />}
+          />
+        )}
+      </SettingsLoaded>
+      <AddEntry heading="Authorize a public key">
         <AuthorizeKeyForm />
-      </div>
+      </AddEntry>
     </SectionCard>
   );
 }
