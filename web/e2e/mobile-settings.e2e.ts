@@ -15,6 +15,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { variableNameProblem } from '@perry/client';
 import type { Browser, Page } from 'playwright-core';
 
 import { ensureArtifactsDir, execInContainer, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
@@ -98,14 +99,15 @@ describe('Perry phone app: settings', { timeout: 300_000 }, () => {
   test('a variable is checked as typed, saved, shown only by its fingerprint, and applied to the running workspace', async () => {
     await page.getByTestId('env-add').click();
     await page.getByTestId('env-form-new-name').fill('1PHONE');
-    await page.getByText('A variable name cannot start with a digit.').waitFor();
+    // The agent's own rule and words, shared by the phone and the web (clients/ts).
+    await page.getByText(variableNameProblem('1PHONE') ?? '').waitFor();
     assert.equal(await page.getByTestId('env-form-new-save').isDisabled(), true);
     await page.getByTestId('env-form-new-name').fill(ENV_NAME);
     await page.getByTestId('env-form-new-value').fill('say "hi"');
-    await page.getByText(/cannot hold a newline, a NUL or a double quote/).waitFor();
+    await page.getByText(/a newline, a NUL or a double quote/).waitFor();
     await shot('env-invalid');
     await page.getByTestId('env-form-new-value').fill(envValue);
-    await page.getByText(/cannot hold a newline/).waitFor({ state: 'detached' });
+    await page.getByText(/a newline, a NUL or a double quote/).waitFor({ state: 'detached' });
     // Typed into a password field: the page shows dots, not the value.
     assert.equal(await page.getByTestId('env-form-new-value').getAttribute('type'), 'password');
     assert.doesNotMatch(await page.locator('body').innerText(), new RegExp(envValue));
