@@ -260,7 +260,11 @@ worker?: string,
 /**
  * Whether requests need the bearer token.
  */
-authEnabled: boolean, };
+authEnabled: boolean, 
+/**
+ * The limits a workspace gets where its create names none (absent fields: no limit).
+ */
+defaultLimits: WorkspaceLimits, };
 
 export type PeerInfo = { name: string, 
 /**

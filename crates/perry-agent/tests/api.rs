@@ -277,6 +277,8 @@ async fn no_auth_mode_serves_without_a_token() {
     let (status, config) = agent.call_with_token("config/get", Value::Null, None).await;
     assert_eq!(status, 200);
     assert_eq!(config["authEnabled"], false);
+    // The defaults a create dialog shows: Perry's own pids limit, no CPU or memory limit.
+    assert_eq!(config["defaultLimits"], serde_json::json!({"pids": 8192}));
 }
 
 #[tokio::test(flavor = "multi_thread")]

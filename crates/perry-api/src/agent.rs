@@ -99,7 +99,7 @@ pub struct PortRange {
 }
 
 /// The agent's configuration as `config.get` shows it: never the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentConfig {
@@ -114,6 +114,8 @@ pub struct AgentConfig {
     pub worker: Option<String>,
     /// Whether requests need the bearer token.
     pub auth_enabled: bool,
+    /// The limits a workspace gets where its create names none (absent fields: no limit).
+    pub default_limits: crate::workspace::WorkspaceLimits,
 }
 
 /// Another agent this one relays to (config.json `peers`), so the web UI it serves shows the

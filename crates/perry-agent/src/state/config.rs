@@ -562,6 +562,7 @@ impl ConfigFile {
             ssh_port_range: self.ssh_port_range,
             worker: self.worker.clone(),
             auth_enabled,
+            default_limits: crate::limits::default_limits(self.limits).without_zeros(),
         }
     }
 }
