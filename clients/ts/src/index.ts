@@ -4,6 +4,7 @@ export type { PerryClient, PerryClientOptions } from './client.ts';
 export { ORPCError } from '@orpc/client';
 export { errorCode, errorData, errorMessage, fieldErrors, isRetryable, isUnauthorized, missingWorkspace } from './errors.ts';
 export { sshCommand } from './ssh.ts';
+export { cloneDirectory, validateCloneUrl } from './clone-url.ts';
 export { validateWorkspaceName, WORKSPACE_NAME_PATTERN, WORKSPACE_NAME_RULE } from './workspace-name.ts';
 export * from './terminal-protocol.ts';
 export { diagnoseRefusedTerminal, TerminalConnection, TOKEN_REVOKED_MESSAGE } from './terminal-connection.ts';
