@@ -348,6 +348,8 @@ fn state_with(count: usize) -> Value {
                 clone: None,
                 limits: None,
                 post_start: None,
+                last_used: None,
+                progress: None,
             };
             (name, workspace)
         })

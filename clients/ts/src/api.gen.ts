@@ -84,7 +84,15 @@ limits?: WorkspaceLimits,
  * What became of the post-start scripts at its last start (a failed one is a warning: the
  * workspace runs).
  */
-postStart?: Array<ScriptRun>, };
+postStart?: Array<ScriptRun>, 
+/**
+ * RFC 3339: when a client last opened a terminal or a session in it; absent until one has.
+ */
+lastUsed?: string, 
+/**
+ * What a create or clone under way is doing now; absent otherwise.
+ */
+progress?: WorkspaceProgress, };
 
 export type CloneOutcome = { url: string, 
 /**
@@ -95,6 +103,14 @@ path: string,
  * git's own message when the clone failed; the workspace is usable either way.
  */
 error?: string, };
+
+export type WorkspaceProgress = { step: string, 
+/**
+ * How far the step is, 0–100, when that can be told.
+ */
+percent?: number, };
+
+export type CloneWorkspaceInput = { source: string, name: string, };
 
 export type SyncItem = { what: string, 
 /**
@@ -367,7 +383,12 @@ resumeCommand: string,
  * What the session is doing, as its coding agent last told it (through the hooks Perry
  * installs); absent until it has said anything.
  */
-status?: SessionStatus, };
+status?: SessionStatus, 
+/**
+ * The name a person gave it (`sessions.rename`), kept by the agent; clients show it in
+ * place of `title`.
+ */
+name?: string, };
 
 export type MessageRole = "user" | "assistant" | "system" | "tool";
 
@@ -426,6 +447,21 @@ snippet: string, };
 export type SessionEvent = { "type": "snapshot", sessions: Array<SessionInfo>, } | { "type": "added", session: SessionInfo, } | { "type": "updated", session: SessionInfo, } | { "type": "removed", sessionId: string, agent: "claude-code" | "opencode" | "codex", };
 
 export type SessionGetInput = { workspaceName: string, sessionId: string, };
+
+export type SessionRenameInput = { workspaceName: string, sessionId: string, name?: string, };
+
+export type RecentSessionsInput = { 
+/**
+ * At most this many (default 20, at most 100).
+ */
+limit?: number, };
+
+export type RecentSession = { workspace: string, session: SessionInfo, 
+/**
+ * RFC 3339: when a client last opened it (its first page of messages); absent for a
+ * session that is here for its own activity only.
+ */
+openedAt?: string, };
 
 export type WorkspaceSession = { workspace: string, session: SessionInfo, };
 
@@ -673,6 +709,7 @@ export const contract = {
     get: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     create: oc.input(type<CreateWorkspaceInput>()).output(type<Workspace>()),
     delete: oc.input(type<WorkspaceNameInput>()).output(type<SuccessOutput>()),
+    clone: oc.input(type<CloneWorkspaceInput>()).output(type<Workspace>()),
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     sync: oc.input(type<WorkspaceNameInput>()).output(type<SyncOutput>()),
@@ -692,6 +729,9 @@ export const contract = {
   sessions: {
     list: oc.input(type<SessionsListInput>()).output(type<SessionsPage>()),
     get: oc.input(type<SessionGetInput>()).output(type<SessionInfo>()),
+    rename: oc.input(type<SessionRenameInput>()).output(type<SessionInfo>()),
+    delete: oc.input(type<SessionGetInput>()).output(type<SuccessOutput>()),
+    recent: oc.input(type<RecentSessionsInput>()).output(type<Array<RecentSession>>()),
     messages: oc.input(type<SessionMessagesInput>()).output(type<MessagesPage>()),
     search: oc.input(type<SessionsSearchInput>()).output(type<Array<SessionSearchHit>>()),
   },

@@ -681,6 +681,7 @@ pub async fn test(agent: &Agent, name: &str) -> Result<NotificationChannel, ApiE
             since: crate::now_rfc3339(),
             detail: Some("This is what a coding agent waiting for you looks like".to_owned()),
         }),
+        name: None,
     };
     let message = Message {
         alert: StatusAlert::of("test", &session, None).expect("needs_input is told"),

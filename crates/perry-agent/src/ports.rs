@@ -559,6 +559,8 @@ mod tests {
             clone: None,
             limits: None,
             post_start: None,
+            last_used: None,
+            progress: None,
         }
     }
 

@@ -111,7 +111,7 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
             buffer_bytes: config.terminal_buffer_bytes,
         },
     ));
-    let sessions = Arc::new(SessionHub::new(engine.clone()));
+    let sessions = Arc::new(SessionHub::new(engine.clone(), state.clone()));
     let ports = Arc::new(PortForwarder::new(ForwardSettings {
         host: options.host.clone(),
         ssh_port_range: config.ssh_port_range,

@@ -8,8 +8,13 @@ use std::time::{Duration, Instant};
 
 use common::{Socket, TestAgent, exec, next_json};
 use futures_util::StreamExt;
-use perry_api::procedures::{SessionsMessages, SessionsSearch, WorkspacesCreate, WorkspacesStop};
-use perry_api::sessions::{MessagesPage, SessionEvent, SessionSearchHit, SessionsPage};
+use perry_api::procedures::{
+    SessionsDelete, SessionsMessages, SessionsRecent, SessionsRename, SessionsSearch,
+    WorkspacesCreate, WorkspacesGet, WorkspacesStop,
+};
+use perry_api::sessions::{
+    MessagesPage, RecentSession, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
+};
 use perry_api::{Workspace, WorkspaceStatus};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -282,4 +287,207 @@ async fn the_worker_listens_on_no_tcp_port() {
         "the worker's unix socket is missing: {listening}"
     );
     println!("worker sockets: {worker_sockets:?}");
+}
+
+/// A second Claude Code session beside [`SESSION_ID`], for the recent list.
+const OTHER_SESSION: &str = "0b6c1e2a-5d3f-4c1b-9e8a-7f6d5c4b3a21";
+
+/// Rename, delete, recent and last used, against a real workspace's worker; every bad input is
+/// refused with a clear 4xx and changes nothing, and names outlive an agent restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_are_renamed_opened_listed_as_recent_and_deleted() {
+    let mut agent = TestAgent::start("sessionmanage").await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "kept"})).await;
+    assert!(created.last_used.is_none(), "{created:?}");
+    let container = agent.container("kept");
+    write_session(
+        &container,
+        &[claude_line(
+            "user",
+            "u1",
+            None,
+            json!("Fix the login bug"),
+            "2026-12-01T07:00:00.000Z",
+        )],
+        false,
+    )
+    .await;
+    common::claude_hook(
+        &container,
+        OTHER_SESSION,
+        "Write the changelog",
+        json!({"hook_event_name": "Stop"}),
+    )
+    .await;
+    let listed = list_until(&agent, "kept", |page| page.total == 2).await;
+    assert_eq!(listed.total, 2, "{listed:?}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(
+        format!(
+            "{}/sessions/kept?token={}",
+            agent.url.replace("http://", "ws://"),
+            agent.token
+        )
+        .into_client_request()
+        .unwrap(),
+    )
+    .await
+    .expect("the sessions socket opens");
+    let _snapshot = next_event(&mut socket).await;
+
+    // Bad renames change nothing.
+    let state_file = agent.dir.path().join("state.json");
+    let before = std::fs::read_to_string(&state_file).unwrap();
+    let long = "x".repeat(1000);
+    for (input, status, said) in [
+        (
+            json!({"workspaceName": "kept", "sessionId": SESSION_ID, "name": "  "}),
+            400,
+            "cannot be empty",
+        ),
+        (
+            json!({"workspaceName": "kept", "sessionId": SESSION_ID, "name": long}),
+            400,
+            "at most 200 characters",
+        ),
+        (
+            json!({"workspaceName": "kept", "sessionId": SESSION_ID, "name": "a\nb"}),
+            400,
+            "one line",
+        ),
+        (
+            json!({"workspaceName": "kept", "sessionId": "gone", "name": "x"}),
+            404,
+            "no session",
+        ),
+        (
+            json!({"workspaceName": "nowhere", "sessionId": SESSION_ID, "name": "x"}),
+            404,
+            "nowhere",
+        ),
+        (json!({"limit": 0}), 400, "limit"),
+    ] {
+        let path = if input.get("limit").is_some() {
+            "sessions/recent"
+        } else {
+            "sessions/rename"
+        };
+        let (got, body) = agent.call(path, input.clone()).await;
+        assert_eq!(got, status, "{input}: {body}");
+        assert!(
+            body.to_string().contains(said),
+            "{input}: {body} should say {said:?}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&state_file).unwrap(), before);
+
+    // A rename is shown by the list, the socket, search and recent.
+    let renamed: SessionInfo = agent
+        .ok::<SessionsRename>(
+            json!({"workspaceName": "kept", "sessionId": SESSION_ID, "name": " Login fix "}),
+        )
+        .await;
+    assert_eq!(renamed.name.as_deref(), Some("Login fix"));
+    assert_eq!(renamed.title, "Fix the login bug");
+    match next_event(&mut socket).await {
+        SessionEvent::Updated { session } => assert_eq!(session.name.as_deref(), Some("Login fix")),
+        other => panic!("expected updated, got {other:?}"),
+    }
+    let listed = list_until(&agent, "kept", |_| true).await;
+    let named = listed
+        .sessions
+        .iter()
+        .find(|s| s.session_id == SESSION_ID)
+        .unwrap();
+    assert_eq!(named.shown_title(), "Login fix");
+    let hits: Vec<SessionSearchHit> = agent
+        .ok::<SessionsSearch>(json!({"workspaceName": "kept", "query": "login"}))
+        .await;
+    assert_eq!(hits[0].session.name.as_deref(), Some("Login fix"));
+
+    // Opening a session (its first page) puts it first in recent and marks the workspace used.
+    let _: MessagesPage = agent
+        .ok::<SessionsMessages>(json!({"workspaceName": "kept", "sessionId": SESSION_ID}))
+        .await;
+    let recent: Vec<RecentSession> = agent.ok::<SessionsRecent>(json!({})).await;
+    assert_eq!(recent.len(), 2, "{recent:?}");
+    assert_eq!(
+        (
+            recent[0].workspace.as_str(),
+            recent[0].session.session_id.as_str()
+        ),
+        ("kept", SESSION_ID)
+    );
+    assert!(recent[0].opened_at.is_some());
+    assert_eq!(recent[0].session.name.as_deref(), Some("Login fix"));
+    assert!(recent[1].opened_at.is_none(), "{recent:?}");
+    let limited: Vec<RecentSession> = agent.ok::<SessionsRecent>(json!({"limit": 1})).await;
+    assert_eq!(limited.len(), 1);
+    let used: Workspace = agent.ok::<WorkspacesGet>(json!({"name": "kept"})).await;
+    assert!(used.last_used.is_some(), "{used:?}");
+
+    // The name outlives the agent; a stopped workspace's opened session stays in recent.
+    agent.restart_agent().await;
+    let listed = list_until(&agent, "kept", |page| page.total == 2).await;
+    let named = listed
+        .sessions
+        .iter()
+        .find(|s| s.session_id == SESSION_ID)
+        .unwrap();
+    assert_eq!(named.name.as_deref(), Some("Login fix"));
+    let _: Workspace = agent.ok::<WorkspacesStop>(json!({"name": "kept"})).await;
+    let recent: Vec<RecentSession> = agent.ok::<SessionsRecent>(json!({})).await;
+    assert_eq!(
+        recent.len(),
+        1,
+        "only the opened one is known while stopped: {recent:?}"
+    );
+    assert_eq!(recent[0].session.name.as_deref(), Some("Login fix"));
+    let _: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesStart>(json!({"name": "kept"}))
+        .await;
+    list_until(&agent, "kept", |page| page.total == 2).await;
+
+    // A name taken away shows the title again.
+    let unnamed: SessionInfo = agent
+        .ok::<SessionsRename>(
+            json!({"workspaceName": "kept", "sessionId": OTHER_SESSION, "name": "temp"}),
+        )
+        .await;
+    assert_eq!(unnamed.name.as_deref(), Some("temp"));
+    let unnamed: SessionInfo = agent
+        .ok::<SessionsRename>(json!({"workspaceName": "kept", "sessionId": OTHER_SESSION}))
+        .await;
+    assert_eq!(unnamed.name, None);
+
+    // Delete removes the transcript inside the workspace, the session everywhere, and what
+    // the agent kept; a second delete finds nothing.
+    let deleted: perry_api::SuccessOutput = agent
+        .ok::<SessionsDelete>(json!({"workspaceName": "kept", "sessionId": SESSION_ID}))
+        .await;
+    assert!(deleted.success);
+    let (code, output) = exec(
+        &container,
+        "workspace",
+        &format!("test ! -e {PROJECT_DIR}/{SESSION_ID}.jsonl && echo gone"),
+    )
+    .await;
+    assert_eq!((code, output.trim()), (0, "gone"));
+    let after = list_until(&agent, "kept", |page| page.total == 1).await;
+    assert_eq!(after.sessions[0].session_id, OTHER_SESSION);
+    let (status, body) = agent
+        .call(
+            "sessions/delete",
+            json!({"workspaceName": "kept", "sessionId": SESSION_ID}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let recent: Vec<RecentSession> = agent.ok::<SessionsRecent>(json!({})).await;
+    assert!(
+        recent
+            .iter()
+            .all(|entry| entry.session.session_id != SESSION_ID),
+        "{recent:?}"
+    );
+    let state = std::fs::read_to_string(&state_file).unwrap();
+    assert!(!state.contains(SESSION_ID), "{state}");
 }

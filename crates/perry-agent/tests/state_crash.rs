@@ -27,6 +27,8 @@ fn workspace(index: u32) -> Workspace {
         clone: None,
         limits: None,
         post_start: None,
+        last_used: None,
+        progress: None,
     }
 }
 

@@ -40,9 +40,9 @@ pub use ports::{
 pub use sessions::{SessionInfo, SessionsListInput};
 pub use terminal::{TerminalControl, TerminalInfo, TerminalKillInput, TerminalsListInput};
 pub use workspace::{
-    CloneOutcome, CreateWorkspaceInput, ExecInput, ExecOutput, LogLine, LogsInput, LogsOutput,
-    SuccessOutput, SyncItem, SyncOutput, Workspace, WorkspaceLimits, WorkspaceNameInput,
-    WorkspacePorts, WorkspaceStatus,
+    CloneOutcome, CloneWorkspaceInput, CreateWorkspaceInput, ExecInput, ExecOutput, LogLine,
+    LogsInput, LogsOutput, SuccessOutput, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
+    WorkspaceNameInput, WorkspacePorts, WorkspaceProgress, WorkspaceStatus,
 };
 
 /// The TypeScript declarations of every wire type, in one file's text.
@@ -62,6 +62,8 @@ pub fn typescript_bindings() -> String {
         WorkspaceLimits::decl(&cfg),
         Workspace::decl(&cfg),
         CloneOutcome::decl(&cfg),
+        WorkspaceProgress::decl(&cfg),
+        CloneWorkspaceInput::decl(&cfg),
         SyncItem::decl(&cfg),
         SyncOutput::decl(&cfg),
         WorkspaceNameInput::decl(&cfg),

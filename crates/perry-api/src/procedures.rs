@@ -16,8 +16,9 @@ use crate::error::Issue;
 use crate::notifications::{ChannelAddInput, ChannelNameInput, NotificationChannel, PushKey};
 use crate::ports::{PortForwardStatus, PortsForwardInput, PortsListInput, PortsRemoveInput};
 use crate::sessions::{
-    MessagesPage, SessionGetInput, SessionInfo, SessionMessagesInput, SessionSearchHit,
-    SessionsListInput, SessionsPage, SessionsSearchInput,
+    MessagesPage, RecentSession, RecentSessionsInput, SessionGetInput, SessionInfo,
+    SessionMessagesInput, SessionRenameInput, SessionSearchHit, SessionsListInput, SessionsPage,
+    SessionsSearchInput,
 };
 use crate::settings::{
     AccountKeyInput, AccountSetInput, EnvNameInput, EnvSetInput, FileHostInput, FileMapping,
@@ -26,8 +27,8 @@ use crate::settings::{
 };
 use crate::terminal::{TerminalInfo, TerminalKillInput, TerminalsListInput};
 use crate::workspace::{
-    CreateWorkspaceInput, ExecInput, ExecOutput, LogsInput, LogsOutput, SuccessOutput, SyncOutput,
-    Workspace, WorkspaceNameInput,
+    CloneWorkspaceInput, CreateWorkspaceInput, ExecInput, ExecOutput, LogsInput, LogsOutput,
+    SuccessOutput, SyncOutput, Workspace, WorkspaceNameInput,
 };
 
 /// One procedure of the router: its path under `/rpc/` and the types of its input and output.
@@ -163,6 +164,7 @@ procedures! {
     WorkspacesGet = "workspaces/get": WorkspaceNameInput => Workspace;
     WorkspacesCreate = "workspaces/create": CreateWorkspaceInput => Workspace;
     WorkspacesDelete = "workspaces/delete": WorkspaceNameInput => SuccessOutput;
+    WorkspacesClone = "workspaces/clone": CloneWorkspaceInput => Workspace;
     WorkspacesStart = "workspaces/start": WorkspaceNameInput => Workspace;
     WorkspacesStop = "workspaces/stop": WorkspaceNameInput => Workspace;
     WorkspacesSync = "workspaces/sync": WorkspaceNameInput => SyncOutput;
@@ -176,6 +178,9 @@ procedures! {
     TerminalsKill = "terminals/kill": TerminalKillInput => SuccessOutput;
     SessionsList = "sessions/list": SessionsListInput => SessionsPage;
     SessionsGet = "sessions/get": SessionGetInput => SessionInfo;
+    SessionsRename = "sessions/rename": SessionRenameInput => SessionInfo;
+    SessionsDelete = "sessions/delete": SessionGetInput => SuccessOutput;
+    SessionsRecent = "sessions/recent": RecentSessionsInput => Vec<RecentSession>;
     SessionsMessages = "sessions/messages": SessionMessagesInput => MessagesPage;
     SessionsSearch = "sessions/search": SessionsSearchInput => Vec<SessionSearchHit>;
     AgentInfoCall = "agent/info": Void => AgentInfo;

@@ -96,6 +96,43 @@ pub struct SessionInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub status: Option<SessionStatus>,
+    /// The name a person gave it (`sessions.rename`), kept by the agent; clients show it in
+    /// place of `title`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
+}
+
+impl SessionInfo {
+    /// What people see it called: its given name, else its title.
+    pub fn shown_title(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.title)
+    }
+}
+
+/// The longest name `sessions.rename` takes, in characters.
+pub const MAX_SESSION_NAME_CHARS: usize = 200;
+
+/// Why `name` cannot name a session, if it cannot: it must have 1 to
+/// [`MAX_SESSION_NAME_CHARS`] characters once trimmed, and no control characters.
+pub fn check_session_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("A session name cannot be empty; leave `name` out to go back to the session's own title".to_owned());
+    }
+    let chars = trimmed.chars().count();
+    if chars > MAX_SESSION_NAME_CHARS {
+        return Err(format!(
+            "A session name has at most {MAX_SESSION_NAME_CHARS} characters; this one has {chars}"
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(
+            "A session name is one line of text: no newlines, tabs or control characters"
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 /// What a coding-agent session is doing.
@@ -281,13 +318,64 @@ pub struct SessionMessagesInput {
     pub offset: Option<u32>,
 }
 
-/// Input of `sessions.get`: one session of a workspace by its id.
+/// Input of `sessions.get` and `sessions.delete`: one session of a workspace by its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionGetInput {
     pub workspace_name: String,
     pub session_id: String,
+}
+
+/// Input of `sessions.rename`: the name to show for a session, or none to show its own title
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SessionRenameInput {
+    pub workspace_name: String,
+    pub session_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
+}
+
+/// How many sessions `sessions.recent` returns when the input names no `limit`.
+pub const DEFAULT_RECENT_LIMIT: u32 = 20;
+
+/// Input of `sessions.recent`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecentSessionsInput {
+    /// At most this many (default 20, at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub limit: Option<u32>,
+}
+
+/// One entry of `sessions.recent`: a session, its workspace, and when a client last opened it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecentSession {
+    pub workspace: String,
+    pub session: SessionInfo,
+    /// RFC 3339: when a client last opened it (its first page of messages); absent for a
+    /// session that is here for its own activity only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub opened_at: Option<String>,
+}
+
+impl RecentSession {
+    /// Its place in `sessions.recent`: the later of its last activity and its last opening.
+    pub fn recency(&self) -> &str {
+        match &self.opened_at {
+            Some(opened) if opened.as_str() > self.session.last_activity.as_str() => opened,
+            _ => &self.session.last_activity,
+        }
+    }
 }
 
 /// Output of `sessions.messages`: a page counted from the newest message, in conversation order
@@ -406,6 +494,9 @@ pub fn typescript_declarations(cfg: &ts_rs::Config) -> Vec<String> {
         SessionSearchHit::decl(cfg),
         SessionEvent::decl(cfg),
         SessionGetInput::decl(cfg),
+        SessionRenameInput::decl(cfg),
+        RecentSessionsInput::decl(cfg),
+        RecentSession::decl(cfg),
         WorkspaceSession::decl(cfg),
         StatusEvent::decl(cfg),
     ]
@@ -427,6 +518,7 @@ mod tests {
                 .resume_command("4f35e220-c435-4cf7-b9b9-f40426042847")
                 .unwrap(),
             status: None,
+            name: None,
         }
     }
 

@@ -44,6 +44,13 @@ pub enum WorkerCall {
     /// Sessions whose title or messages contain `query`.
     #[serde(rename_all = "camelCase")]
     Search { query: String, limit: u32 },
+    /// Removes one session for good: everything its coding agent keeps for it (the transcript
+    /// and what lies beside it, or OpenCode's files or database rows, sub-agents' sessions
+    /// included), so that no listing shows it again. Answered [`WorkerResult::Deleted`] after
+    /// the index dropped it (its `removed` event is sent before the reply), `NotFound` for an
+    /// id no indexed session has (one already gone, or not of its agent's shape).
+    #[serde(rename_all = "camelCase")]
+    Delete { session_id: String },
 }
 
 /// One session's new state, as its coding agent's hook told it: one JSON line on the daemon's
@@ -80,6 +87,8 @@ pub enum WorkerResult {
     Search {
         hits: Vec<SessionSearchHit>,
     },
+    /// The session asked to [`WorkerCall::Delete`] is removed, from disk and from the index.
+    Deleted {},
     /// No session with that id.
     NotFound {
         message: String,
@@ -96,9 +105,10 @@ pub enum WorkerResult {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum WorkerFailure {
-    /// A transcript file could not be read (it vanished or changed mid-read, or is unreadable).
+    /// A transcript file could not be read (it vanished or changed mid-read, or is unreadable),
+    /// or, to delete it, removed.
     Transcript,
-    /// OpenCode's session database could not be read.
+    /// OpenCode's session database could not be read, or, to delete a session, written.
     Database,
     /// The connection to the worker broke before it answered: asking again may work.
     Disconnected,
@@ -164,6 +174,24 @@ mod tests {
                 }
             ));
         }
+        let delete = WorkerRequest {
+            id: 8,
+            call: WorkerCall::Delete {
+                session_id: "s1".to_owned(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&delete).unwrap(),
+            serde_json::json!({"id": 8, "call": {"method": "delete", "sessionId": "s1"}})
+        );
+        assert_eq!(
+            serde_json::to_value(WorkerOutput::Reply {
+                id: 8,
+                result: WorkerResult::Deleted {}
+            })
+            .unwrap(),
+            serde_json::json!({"type": "reply", "id": 8, "result": {"kind": "deleted"}})
+        );
         let line = serde_json::to_string(&WorkerOutput::Hello {
             version: "0.1.0".to_owned(),
         })

@@ -78,6 +78,35 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub post_start: Option<Vec<crate::settings::ScriptRun>>,
+    /// RFC 3339: when a client last opened a terminal or a session in it; absent until one has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub last_used: Option<String>,
+    /// What a create or clone under way is doing now; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub progress: Option<WorkspaceProgress>,
+}
+
+/// A step of a create or clone under way, e.g. `copying home` at 40 %.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+pub struct WorkspaceProgress {
+    pub step: String,
+    /// How far the step is, 0–100, when that can be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub percent: Option<u32>,
+}
+
+/// Input of `workspaces.clone`: a new workspace `name` whose home and inner Docker are copies
+/// of `source`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct CloneWorkspaceInput {
+    pub source: String,
+    pub name: String,
 }
 
 /// CPU, memory and process limits of a workspace container. In `workspaces.create` and in

@@ -14,6 +14,7 @@
 //! Claude Code names them by UUID; a file named otherwise is still listed, without a resume
 //! command (`SessionAgent::resume_command`), so no file name becomes a shell command.
 
+use std::io;
 use std::path::Path;
 
 use perry_api::sessions::{Message, MessageRole, SessionState, ToolCall};
@@ -41,6 +42,15 @@ pub fn is_session_file(root: &Path, path: &Path) -> bool {
 pub fn session_id(path: &Path) -> Option<String> {
     let stem = path.file_stem()?.to_str()?;
     Some(stem.to_owned())
+}
+
+/// Removes a session's transcript and the directory beside it named by its id, where Claude Code
+/// keeps that session's sub-agent transcripts and large tool results (`<id>/subagents/…`,
+/// `<id>/tool-results/…`). The directory goes first: while anything is left the transcript is
+/// still there, so the session stays listed and deleting it again finishes the job.
+pub fn remove_session(transcript: &Path) -> io::Result<()> {
+    crate::removal::remove_directory(&transcript.with_extension(""))?;
+    crate::removal::remove_file(transcript)
 }
 
 /// Parses one line of a transcript.

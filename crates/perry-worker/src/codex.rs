@@ -47,6 +47,13 @@ pub fn session_id_from_file_name(path: &Path) -> Option<String> {
         .then(|| candidate.to_owned())
 }
 
+/// Removes a session's rollout file, all Codex keeps of the conversation. Its name in
+/// `session_index.jsonl`, if it was given one, stays: that file is Codex's to rewrite, and a name
+/// without its rollout names nothing.
+pub fn remove_session(rollout: &Path) -> std::io::Result<()> {
+    crate::removal::remove_file(rollout)
+}
+
 /// Parses one line of a rollout.
 pub fn parse_line(line: &[u8], offset: u64) -> ParsedLine {
     let record: Value = serde_json::from_slice(line).map_err(|_| NotJson)?;

@@ -114,6 +114,32 @@ impl std::fmt::Display for LookupError {
 
 impl std::error::Error for LookupError {}
 
+/// Why deleting a session failed.
+#[derive(Debug)]
+pub enum DeleteError {
+    /// No indexed session has that id (or it is not an id its agent makes).
+    UnknownSession,
+    /// A file of the session could not be removed; what was removed before it stays removed.
+    Io(io::Error),
+    /// OpenCode's database could not be written: nothing of the session was deleted.
+    Database(StoreError),
+}
+
+impl std::fmt::Display for DeleteError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeleteError::UnknownSession => formatter.write_str("no session has that id"),
+            DeleteError::Io(error) => write!(formatter, "could not remove the session: {error}"),
+            DeleteError::Database(error) => write!(
+                formatter,
+                "could not delete the session from OpenCode's database: {error}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeleteError {}
+
 /// Where a session was found.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -443,6 +469,71 @@ impl SessionIndex {
             }
         }
         hits
+    }
+
+    /// Deletes a session: removes from disk everything its coding agent keeps for it (see
+    /// `claude::remove_session`, `codex::remove_session`, `opencode::remove_session`,
+    /// `opencode_db::delete_session`), then drops it from the index and returns the events that
+    /// says (its `removed`). Only the places the index found it are touched, never a path made
+    /// from the id asked for, and only for an id of its agent's own shape.
+    ///
+    /// On an error the index is left as it was: the watcher brings it up to date from whatever
+    /// was removed.
+    pub fn delete(&mut self, session_id: &str) -> Result<Vec<SessionEvent>, DeleteError> {
+        let key = self
+            .by_id
+            .get(session_id)
+            .cloned()
+            .ok_or(DeleteError::UnknownSession)?;
+        let entry = self.sessions.get(&key).ok_or(DeleteError::UnknownSession)?;
+        if entry.session_id != session_id || !entry.agent.is_valid_session_id(session_id) {
+            return Err(DeleteError::UnknownSession);
+        }
+        let roots = self.roots.clone();
+        let mut events = Vec::new();
+        match (&entry.source, &key) {
+            (Source::Claude(_), Key::File(path)) => {
+                claude::remove_session(path).map_err(DeleteError::Io)?;
+                self.refresh_jsonl(path, SessionAgent::ClaudeCode, &mut events);
+            }
+            (Source::Codex(_), Key::File(path)) => {
+                codex::remove_session(path).map_err(DeleteError::Io)?;
+                self.refresh_jsonl(path, SessionAgent::Codex, &mut events);
+            }
+            (Source::Opencode(_), Key::File(path)) => {
+                opencode::remove_session(&roots.opencode_storage, path, session_id)
+                    .map_err(DeleteError::Io)?;
+                self.refresh_opencode(path, &mut events);
+            }
+            (Source::OpencodeDb(_), _) => {
+                opencode_db::delete_session(&roots.opencode_db, session_id)
+                    .map_err(DeleteError::Database)?;
+                // The copy OpenCode's upgrade left in the JSON storage would show again.
+                let file_twin =
+                    self.sessions
+                        .iter()
+                        .find_map(|(key, entry)| match (key, &entry.source) {
+                            (Key::File(path), Source::Opencode(session))
+                                if session.session_id == session_id =>
+                            {
+                                Some(path.clone())
+                            }
+                            _ => None,
+                        });
+                if let Some(path) = file_twin {
+                    opencode::remove_session(&roots.opencode_storage, &path, session_id)
+                        .map_err(DeleteError::Io)?;
+                    self.refresh_opencode(&path, &mut events);
+                }
+                self.refresh_opencode_db(Recount::Changed, &mut events);
+            }
+            // Only sessions of OpenCode's database are keyed by id.
+            (Source::Claude(_) | Source::Codex(_) | Source::Opencode(_), Key::OpencodeDb(_)) => {
+                return Err(DeleteError::UnknownSession);
+            }
+        }
+        self.statuses.remove(session_id);
+        Ok(events)
     }
 
     /// How many lines of a session were skipped as corrupt.
@@ -997,6 +1088,7 @@ fn build_info(
         project_path,
         resume_command: entry.agent.resume_command(session_id).unwrap_or_default(),
         status: told,
+        name: None,
     })
 }
 

@@ -3,10 +3,11 @@
 //!
 //! # Layout
 //! - [`index`]: [`SessionIndex`], every session under one home directory: `scan`, `apply` (one
-//!   changed path → events), `list`, `messages`, `search`, `snapshot`.
+//!   changed path → events), `list`, `messages`, `search`, `delete`, `snapshot`.
 //! - [`watch`]: [`Watch`], inotify (through `notify`) feeding the index, debounced.
 //! - [`claude`], [`codex`], [`opencode`], [`opencode_db`]: each tool's on-disk format (the module
 //!   docs say where the facts come from); OpenCode's is JSON files before 1.2, SQLite since.
+//! - [`removal`]: removing a deleted session's files (no link followed; gone is removed).
 //! - [`jsonl`]: incremental reading of append-only JSONL files (partial and corrupt lines, byte
 //!   spans of messages).
 //! - [`attention`]: what each coding agent's own hook says (a permission asked, a turn ended),
@@ -33,7 +34,9 @@
 //!   offset, newest first) and the `/sessions/:workspace` snapshot are answered agent-side without
 //!   a round trip; [`SessionIndex::list`] is the same computation for the worker's own use.
 //! - **Calls** (agent → worker → reply): [`SessionIndex::messages`] (a page counted from the
-//!   newest; [`LookupError::UnknownSession`] is NOT_FOUND) and [`SessionIndex::search`].
+//!   newest; [`LookupError::UnknownSession`] is NOT_FOUND), [`SessionIndex::search`] and
+//!   [`SessionIndex::delete`] (removes the session's files or database rows, then returns its
+//!   `removed` event, which the server sends before the reply).
 //!
 //! Inside the worker that is:
 //!
@@ -81,11 +84,12 @@ pub mod index;
 pub mod jsonl;
 pub mod opencode;
 pub mod opencode_db;
+pub mod removal;
 pub mod server;
 pub mod settings;
 pub mod text;
 pub mod time;
 pub mod watch;
 
-pub use index::{IndexStats, LookupError, Roots, SessionIndex};
+pub use index::{DeleteError, IndexStats, LookupError, Roots, SessionIndex};
 pub use watch::{Watch, WatchConfig};

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use perry_api::sessions::{Message, MessageRole, ToolCall};
 use serde_json::Value;
 
-use crate::text;
+use crate::{removal, text};
 
 /// What a path under the storage directory is.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,6 +66,78 @@ pub fn find_session_file(storage: &Path, session_id: &str) -> Option<PathBuf> {
         .filter_map(Result::ok)
         .map(|project| project.path().join(&file_name))
         .find(|candidate| candidate.is_file())
+}
+
+/// Removes a session of the JSON storage as OpenCode's own `session.remove` did: first its
+/// sub-agents' sessions (the session files beside it whose `parentID` is its id), then for each
+/// session its message files with their part directories, its todo list and its diff, and last
+/// its session file, so that while anything is left the session is still listed and deleting it
+/// again finishes the job. `session_file` is the file the index found; every other path is its
+/// storage directory joined with ids that are checked to be plain names first.
+pub fn remove_session(storage: &Path, session_file: &Path, session_id: &str) -> io::Result<()> {
+    remove_session_within(storage, session_file, session_id, 0)
+}
+
+/// Sub-agents' sessions deeper than this are not looked for (OpenCode nests them one or two
+/// deep); it also ends a loop of sessions naming each other as parents.
+const MAX_SUB_AGENT_DEPTH: usize = 8;
+
+fn remove_session_within(
+    storage: &Path,
+    session_file: &Path,
+    session_id: &str,
+    depth: usize,
+) -> io::Result<()> {
+    if !removal::is_plain_name(session_id) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{session_id:?} is not an OpenCode session id"),
+        ));
+    }
+    if depth < MAX_SUB_AGENT_DEPTH
+        && let Some(project) = session_file.parent()
+    {
+        for (child_file, child_id) in sub_agent_sessions(project, session_id) {
+            remove_session_within(storage, &child_file, &child_id, depth + 1)?;
+        }
+    }
+    for message in message_files(storage, session_id) {
+        let message_id = file_stem(&message);
+        if removal::is_plain_name(&message_id) {
+            removal::remove_directory(&storage.join("part").join(&message_id))?;
+        }
+        removal::remove_file(&message)?;
+    }
+    removal::remove_directory(&storage.join("message").join(session_id))?;
+    for kept_by_id in ["todo", "session_diff"] {
+        removal::remove_file(&storage.join(kept_by_id).join(format!("{session_id}.json")))?;
+    }
+    removal::remove_file(session_file)
+}
+
+/// The session files in `project` (a `session/<projectID>` directory) of sessions whose parent
+/// is `parent_id`, with their ids.
+fn sub_agent_sessions(project: &Path, parent_id: &str) -> Vec<(PathBuf, String)> {
+    let mut children = Vec::new();
+    for path in json_files_sorted(project) {
+        let Ok(bytes) = fs::read(&path) else {
+            continue;
+        };
+        let Ok(info) = serde_json::from_slice::<Value>(&bytes) else {
+            continue;
+        };
+        if info.get("parentID").and_then(Value::as_str) != Some(parent_id) {
+            continue;
+        }
+        let id = match info.get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => id.to_owned(),
+            _ => file_stem(&path),
+        };
+        if removal::is_plain_name(&id) && id != parent_id {
+            children.push((path, id));
+        }
+    }
+    children
 }
 
 /// What the index keeps of one OpenCode session.

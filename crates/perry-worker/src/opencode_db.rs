@@ -29,9 +29,10 @@
 //!
 //! # How it is read
 //! - Read-only, opened for each refresh or request and closed after: the worker holds nothing open
-//!   while idle and never writes. A [`Store`] is one read transaction, so its queries agree with
-//!   each other; in WAL mode a reader never blocks OpenCode's writer, and the transaction lasts
-//!   milliseconds, so checkpoints are not held back either.
+//!   while idle and writes nothing but a session a person deletes ([`delete_session`]). A
+//!   [`Store`] is one read transaction, so its queries agree with each other; in WAL mode a reader
+//!   never blocks OpenCode's writer, and the transaction lasts milliseconds, so checkpoints are
+//!   not held back either.
 //! - A lock held past [`BUSY_TIMEOUT`] (recovery after a crash, a truncating checkpoint) is
 //!   [`StoreError::Busy`]: the index keeps what it had and reads again at the next change.
 //! - The tables and columns read are checked first; a database without them (an OpenCode older or
@@ -48,7 +49,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use perry_api::sessions::Message;
-use rusqlite::{Connection, ErrorCode, OpenFlags, Row, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, TransactionBehavior, params};
 use serde_json::Value;
 
 use crate::opencode::{self, MessageBody};
@@ -309,6 +310,76 @@ impl Store {
             .set(self.bytes_read.get() + text.len() as u64);
         serde_json::from_str(&text).unwrap_or(Value::Null)
     }
+}
+
+/// How long a delete waits for OpenCode to finish a write: longer than a read, as a person is
+/// waiting for it and it cannot be done again at the next change.
+pub const DELETE_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Deletes a session from the database at `path` as OpenCode's own `Session.remove` does, in one
+/// transaction: its sub-agents' sessions (by `parent_id`, at any depth) with it, and for each its
+/// parts, messages and session row; with foreign keys on, as OpenCode runs, that also takes the
+/// rows of its other tables keyed by session (todo, share, inputs …). Its event log
+/// (`event_sequence` and `event`, whose aggregate is the session id) goes too, where the
+/// database has one, as it holds a copy of every message. False when there is no such session.
+///
+/// The only write the worker ever makes to OpenCode's files. Run as root, SQLite gives a WAL or
+/// journal it creates the database's owner.
+pub fn delete_session(path: &Path, session_id: &str) -> Result<bool, StoreError> {
+    if !path.is_file() {
+        return Ok(false);
+    }
+    let mut connection = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    connection.busy_timeout(DELETE_BUSY_TIMEOUT)?;
+    // Off by default in SQLite, on in OpenCode: only outside a transaction does it take effect.
+    connection.pragma_update(None, "foreign_keys", true)?;
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    check_schema(&transaction)?;
+    let doomed: Vec<String> = {
+        let mut statement = transaction.prepare(
+            "WITH RECURSIVE doomed(id, depth) AS ( \
+               SELECT id, 0 FROM session WHERE id = ?1 \
+               UNION SELECT session.id, doomed.depth + 1 FROM session \
+                 JOIN doomed ON session.parent_id = doomed.id WHERE doomed.depth < 64 \
+             ) SELECT DISTINCT id FROM doomed",
+        )?;
+        let ids = statement.query_map([session_id], |row| row.get::<_, String>(0))?;
+        ids.collect::<Result<_, _>>()?
+    };
+    if doomed.is_empty() {
+        return Ok(false);
+    }
+    let event_log = has_columns(&transaction, "event_sequence", &["aggregate_id"])?;
+    let events = has_columns(&transaction, "event", &["aggregate_id"])?;
+    for id in &doomed {
+        // Explicit rather than left to the foreign keys, which a database may lack.
+        transaction.execute(
+            "DELETE FROM part WHERE message_id IN (SELECT id FROM message WHERE session_id = ?1)",
+            [id],
+        )?;
+        transaction.execute("DELETE FROM message WHERE session_id = ?1", [id])?;
+        if events {
+            transaction.execute("DELETE FROM event WHERE aggregate_id = ?1", [id])?;
+        }
+        if event_log {
+            transaction.execute("DELETE FROM event_sequence WHERE aggregate_id = ?1", [id])?;
+        }
+        transaction.execute("DELETE FROM session WHERE id = ?1", [id])?;
+    }
+    transaction.commit()?;
+    Ok(true)
+}
+
+/// Whether `table` exists with every one of `columns`.
+fn has_columns(connection: &Connection, table: &str, columns: &[&str]) -> Result<bool, StoreError> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let present = statement
+        .query_map([table], |row| row.get::<_, String>(0))?
+        .collect::<Result<HashSet<String>, _>>()?;
+    Ok(columns.iter().all(|column| present.contains(*column)))
 }
 
 /// Fails with the reason when a table or column read here is missing.

@@ -23,7 +23,7 @@ use perry_api::worker::{
     StatusReport, WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult,
 };
 
-use crate::index::{LookupError, Roots, SessionIndex};
+use crate::index::{DeleteError, LookupError, Roots, SessionIndex};
 use crate::watch::{Watch, WatchConfig};
 
 /// How long `attach` waits for the daemon's socket (the daemon may be starting).
@@ -204,7 +204,7 @@ fn serve_client(
                 }
             }
         })?;
-    let result = read_requests(&stream, index, &sender);
+    let result = read_requests(&stream, index, clients, &sender);
     // The writer ends once every sender is gone: ours here, and the broadcast's on its next send.
     drop(sender);
     let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -215,6 +215,7 @@ fn serve_client(
 fn read_requests(
     stream: &UnixStream,
     index: &Mutex<SessionIndex>,
+    clients: &Clients,
     replies: &mpsc::Sender<Arc<str>>,
 ) -> io::Result<()> {
     for request in BufReader::new(stream).lines() {
@@ -229,7 +230,7 @@ fn read_requests(
                 continue;
             }
         };
-        let result = answer(index, request.call);
+        let result = answer(index, clients, request.call);
         let reply = line(&WorkerOutput::Reply {
             id: request.id,
             result,
@@ -241,7 +242,9 @@ fn read_requests(
     Ok(())
 }
 
-fn answer(index: &Mutex<SessionIndex>, call: WorkerCall) -> WorkerResult {
+/// Answers one call. A delete's events are sent to every client (this one included) before its
+/// reply, under the index's lock, so whoever hears "deleted" has already heard "removed".
+fn answer(index: &Mutex<SessionIndex>, clients: &Clients, call: WorkerCall) -> WorkerResult {
     let mut index = lock(index);
     match call {
         WorkerCall::Messages {
@@ -263,6 +266,25 @@ fn answer(index: &Mutex<SessionIndex>, call: WorkerCall) -> WorkerResult {
         },
         WorkerCall::Search { query, limit } => WorkerResult::Search {
             hits: index.search(&query, limit as usize),
+        },
+        WorkerCall::Delete { session_id } => match index.delete(&session_id) {
+            Ok(events) => {
+                broadcast(clients, crate::watch::coalesce(events));
+                WorkerResult::Deleted {}
+            }
+            Err(DeleteError::UnknownSession) => WorkerResult::NotFound {
+                message: format!("There is no session {session_id:?} in this workspace"),
+            },
+            Err(error) => {
+                eprintln!("perry-worker: deleting session {session_id:?} failed: {error}");
+                WorkerResult::Failed {
+                    reason: match error {
+                        DeleteError::Database(_) => WorkerFailure::Database,
+                        _ => WorkerFailure::Transcript,
+                    },
+                    message: error.to_string(),
+                }
+            }
         },
     }
 }

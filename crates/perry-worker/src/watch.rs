@@ -331,6 +331,7 @@ mod tests {
             project_path: String::new(),
             resume_command: String::new(),
             status: None,
+            name: None,
         }
     }
 

@@ -175,6 +175,25 @@ pub struct ExecOutput {
     pub output: String,
 }
 
+/// A throwaway container (pod) that runs one command to its end with volumes mounted, as root
+/// and without a network: the copy of a workspace clone.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    pub name: String,
+    pub image: String,
+    pub labels: HashMap<String, String>,
+    /// Volume name, mount point, and whether it is mounted read-only.
+    pub volumes: Vec<(String, String, bool)>,
+    pub command: Vec<String>,
+}
+
+/// How a task ended: its exit code and the last of what it printed to stderr.
+#[derive(Debug, Clone)]
+pub struct TaskOutcome {
+    pub exit_code: i64,
+    pub stderr_tail: String,
+}
+
 /// How much output of a command run with [`Engine::exec`] is kept.
 pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
 
@@ -243,6 +262,44 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
 
     /// Removes a volume; a missing one is fine.
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
+
+    /// Why this engine cannot copy volumes with [`Engine::run_task`] and hold a workspace still
+    /// meanwhile, if it cannot.
+    fn no_volume_copy(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Runs `task` to its end, each line of its stdout sent to `lines`; the container is gone
+    /// when this returns. When `lines` is closed (the caller gave up) the task is stopped.
+    async fn run_task(
+        &self,
+        task: &TaskSpec,
+        lines: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<TaskOutcome, EngineError> {
+        let _ = (task, lines);
+        Err(EngineError::Failed(
+            self.no_volume_copy()
+                .unwrap_or("this engine cannot run tasks")
+                .to_owned(),
+        ))
+    }
+
+    /// Freezes every process of a running container (Docker's pause), so its volumes hold
+    /// still for a copy.
+    async fn pause_container(&self, name: &str) -> Result<(), EngineError> {
+        let _ = name;
+        Err(EngineError::Failed(
+            self.no_volume_copy()
+                .unwrap_or("this engine cannot pause containers")
+                .to_owned(),
+        ))
+    }
+
+    /// Lets a paused container's processes run again; one not paused is fine.
+    async fn unpause_container(&self, name: &str) -> Result<(), EngineError> {
+        let _ = name;
+        Ok(())
+    }
 
     /// Creates a workspace's container in `mode`, not started; returns its id.
     async fn create_container(

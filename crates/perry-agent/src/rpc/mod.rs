@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::response::{IntoResponse, Response};
 use perry_api::procedures::{Call, PATHS};
-use perry_api::sessions::{DEFAULT_MESSAGES_LIMIT, DEFAULT_SESSIONS_LIMIT};
+use perry_api::sessions::{DEFAULT_MESSAGES_LIMIT, DEFAULT_RECENT_LIMIT, DEFAULT_SESSIONS_LIMIT};
 use perry_api::{AgentInfo, SuccessOutput, Workspace};
 use serde::Serialize;
 
@@ -130,6 +130,11 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
                 .create(&input.name, input.image, input.clone, input.limits)
                 .await?,
         ),
+        Call::WorkspacesClone(input) => reply(
+            workspaces
+                .clone_workspace(&input.source, &input.name)
+                .await?,
+        ),
         Call::WorkspacesDelete(input) => {
             workspaces.delete(&input.name).await?;
             reply(SuccessOutput { success: true })
@@ -177,8 +182,33 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             let index = agent.sessions_of(&input.workspace_name).await?;
             let limit = input.limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
             let offset = input.offset.unwrap_or(0);
-            reply(index.messages(&input.session_id, limit, offset).await?)
+            let page = index.messages(&input.session_id, limit, offset).await?;
+            // The first page is what every client reads when a person opens a session.
+            if offset == 0 {
+                let session = index.get(&input.session_id).await?;
+                agent.sessions.opened(&input.workspace_name, &session)?;
+            }
+            reply(page)
         }
+        Call::SessionsRename(input) => {
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            reply(
+                agent
+                    .sessions
+                    .rename(&index, &input.session_id, input.name)
+                    .await?,
+            )
+        }
+        Call::SessionsDelete(input) => {
+            let index = agent.sessions_of(&input.workspace_name).await?;
+            agent.sessions.delete(&index, &input.session_id).await?;
+            reply(SuccessOutput { success: true })
+        }
+        Call::SessionsRecent(input) => reply(
+            agent
+                .sessions
+                .recent(input.limit.unwrap_or(DEFAULT_RECENT_LIMIT)),
+        ),
         Call::SessionsSearch(input) => {
             let index = agent.sessions_of(&input.workspace_name).await?;
             reply(index.search(&input.query, DEFAULT_SESSIONS_LIMIT).await?)

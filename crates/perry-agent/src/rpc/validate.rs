@@ -52,6 +52,10 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::WorkspacesStart(input)
         | Call::WorkspacesStop(input)
         | Call::WorkspacesSync(input) => name(&input.name),
+        Call::WorkspacesClone(input) => {
+            validate_name(&input.source).map_err(|error| error.in_field("source"))?;
+            name(&input.name)
+        }
         Call::WorkspacesCreate(input) => {
             name(&input.name)?;
             if let Some(url) = input.clone.as_deref().map(str::trim)
@@ -82,7 +86,35 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         Call::TerminalsKill(input) => workspace_name(&input.workspace_name),
         Call::SessionsList(input) => workspace_name(&input.workspace_name),
         Call::SessionsMessages(input) => workspace_name(&input.workspace_name),
-        Call::SessionsGet(input) => workspace_name(&input.workspace_name),
+        Call::SessionsGet(input) | Call::SessionsDelete(input) => {
+            workspace_name(&input.workspace_name)
+        }
+        Call::SessionsRename(input) => {
+            workspace_name(&input.workspace_name)?;
+            match &input.name {
+                Some(new_name) => {
+                    perry_api::sessions::check_session_name(new_name).map_err(|message| {
+                        ApiError::InvalidField {
+                            field: "name",
+                            message,
+                        }
+                    })
+                }
+                None => Ok(()),
+            }
+        }
+        Call::SessionsRecent(input) => match input.limit {
+            Some(limit) if !(1..=crate::sessions::MAX_RECENT_SESSIONS).contains(&limit) => {
+                Err(ApiError::InvalidField {
+                    field: "limit",
+                    message: format!(
+                        "limit is 1 to {} recent sessions",
+                        crate::sessions::MAX_RECENT_SESSIONS
+                    ),
+                })
+            }
+            _ => Ok(()),
+        },
         Call::SessionsSearch(input) => {
             workspace_name(&input.workspace_name)?;
             if input.query.trim().is_empty() {

@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use perry_api::sessions::{
-    MessagesPage, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit, SessionsPage,
-    StatusEvent, WorkspaceSession,
+    MessagesPage, RecentSession, SessionAgent, SessionEvent, SessionInfo, SessionSearchHit,
+    SessionsPage, StatusEvent, WorkspaceSession,
 };
 use perry_api::worker::{WorkerCall, WorkerFailure, WorkerOutput, WorkerRequest, WorkerResult};
 use tokio::io::AsyncWriteExt;
@@ -38,6 +38,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use self::lines::{LineSplitter, Piece};
 use crate::engine::{Engine, EngineError};
 use crate::error::ApiError;
+use crate::state::StateStore;
 
 /// The longest line the agent takes from a worker; a longer one is dropped. A snapshot of
 /// about 20,000 sessions, or a page of messages with a few long pasted prompts, still fits.
@@ -65,10 +66,21 @@ type Reply = Result<WorkerResult, ApiError>;
 /// Calls on their way to the worker's connection.
 type Calls = mpsc::Receiver<(WorkerCall, oneshot::Sender<Reply>)>;
 
+/// The most `sessions.recent` returns.
+pub const MAX_RECENT_SESSIONS: u32 = 100;
+/// A session opened again within this long of its last opening is not written down again: a
+/// client that reopens a page costs no state write.
+const REOPEN_QUIET: Duration = Duration::from_secs(30);
+
+/// The names people gave the sessions of one workspace, by session id.
+type Names = Arc<Mutex<HashMap<String, String>>>;
+
 /// The session indexes of all running workspaces.
 #[derive(Debug)]
 pub struct SessionHub {
     engine: Arc<dyn Engine>,
+    /// Where the sessions' names and the opened sessions are kept.
+    state: Arc<StateStore>,
     indexes: Mutex<HashMap<String, Arc<WorkspaceSessions>>>,
     status_events: broadcast::Sender<StatusEvent>,
     /// Set when the agent shuts down: `/events` sockets close (1001).
@@ -83,6 +95,7 @@ pub struct WorkspaceSessions {
     sessions: watch::Sender<Option<HashMap<String, SessionInfo>>>,
     events: broadcast::Sender<SessionEvent>,
     calls: mpsc::Sender<(WorkerCall, oneshot::Sender<Reply>)>,
+    names: Names,
     connection: tokio::task::AbortHandle,
     /// Lines of the worker dropped for being longer than [`MAX_WORKER_LINE_BYTES`].
     dropped_lines: Arc<AtomicU64>,
@@ -103,9 +116,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl SessionHub {
-    pub fn new(engine: Arc<dyn Engine>) -> SessionHub {
+    pub fn new(engine: Arc<dyn Engine>, state: Arc<StateStore>) -> SessionHub {
         SessionHub {
             engine,
+            state,
             indexes: Mutex::new(HashMap::new()),
             status_events: broadcast::channel(STATUS_BACKLOG).0,
             shutting_down: watch::Sender::new(false),
@@ -157,11 +171,19 @@ impl SessionHub {
         if let Some(index) = indexes.get(workspace) {
             return index.clone();
         }
+        let names = self
+            .state
+            .snapshot()
+            .session_names
+            .get(workspace)
+            .map(|names| names.clone().into_iter().collect())
+            .unwrap_or_default();
         let index = WorkspaceSessions::connect(
             self.engine.clone(),
             workspace,
             container,
             self.status_events.clone(),
+            Arc::new(Mutex::new(names)),
         );
         indexes.insert(workspace.to_owned(), index.clone());
         index
@@ -186,6 +208,139 @@ impl SessionHub {
         }
     }
 
+    /// Gives session `session_id` of a running workspace's `index` a name, or takes its name
+    /// away (`None`): kept in state.json, shown by every list and socket from now on.
+    pub async fn rename(
+        &self,
+        index: &WorkspaceSessions,
+        session_id: &str,
+        name: Option<String>,
+    ) -> Result<SessionInfo, ApiError> {
+        index.get(session_id).await?;
+        let name = name.map(|name| name.trim().to_owned());
+        let workspace = &index.workspace;
+        self.state.update(|state| {
+            let names = state.session_names.entry(workspace.clone()).or_default();
+            match &name {
+                Some(name) => names.insert(session_id.to_owned(), name.clone()),
+                None => names.remove(session_id),
+            };
+            if names.is_empty() {
+                state.session_names.remove(workspace);
+            }
+        })?;
+        index.set_name(session_id, name).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "Workspace {workspace:?} has no session {session_id:?}"
+            ))
+        })
+    }
+
+    /// Deletes a session's transcript inside its workspace (the worker removes the files, and
+    /// its index reports the session removed), and what the agent kept about it.
+    pub async fn delete(
+        &self,
+        index: &WorkspaceSessions,
+        session_id: &str,
+    ) -> Result<(), ApiError> {
+        index.get(session_id).await?;
+        let call = WorkerCall::Delete {
+            session_id: session_id.to_owned(),
+        };
+        match index.ask(call).await? {
+            WorkerResult::Deleted {} => {}
+            other => return Err(unexpected(other)),
+        }
+        self.state
+            .update(|state| state.forget_session(&index.workspace, session_id))?;
+        index.set_name(session_id, None);
+        Ok(())
+    }
+
+    /// Notes that a client opened a session (its first page of messages): it leads
+    /// `sessions.recent` and its workspace counts as used. Reopened within [`REOPEN_QUIET`], it
+    /// is left as it is.
+    pub fn opened(&self, workspace: &str, session: &SessionInfo) -> Result<(), ApiError> {
+        let now = std::time::SystemTime::now();
+        let recently = self
+            .state
+            .snapshot()
+            .opened_sessions
+            .first()
+            .is_some_and(|last| {
+                last.workspace == workspace
+                    && last.session.session_id == session.session_id
+                    && humantime::parse_rfc3339(&last.opened_at)
+                        .is_ok_and(|at| now.duration_since(at).is_ok_and(|ago| ago < REOPEN_QUIET))
+            });
+        if recently {
+            return Ok(());
+        }
+        let now = humantime::format_rfc3339_seconds(now).to_string();
+        self.state
+            .update(|state| state.mark_opened(workspace, session, &now))?;
+        Ok(())
+    }
+
+    /// The `limit` sessions most recently active or opened, across every workspace: those of
+    /// running workspaces as their indexes have them now, and opened ones of stopped workspaces
+    /// as they were when opened.
+    pub fn recent(&self, limit: u32) -> Vec<RecentSession> {
+        let state = self.state.snapshot();
+        let opened_at = |workspace: &str, session_id: &str| {
+            state
+                .opened_sessions
+                .iter()
+                .find(|opened| {
+                    opened.workspace == workspace && opened.session.session_id == session_id
+                })
+                .map(|opened| opened.opened_at.clone())
+        };
+        let indexes: Vec<Arc<WorkspaceSessions>> = lock(&self.indexes).values().cloned().collect();
+        let mut recent: Vec<RecentSession> = Vec::new();
+        for index in &indexes {
+            let sessions = index.sessions.borrow();
+            recent.extend(
+                sessions
+                    .iter()
+                    .flat_map(|sessions| sessions.values())
+                    .map(|session| RecentSession {
+                        workspace: index.workspace.clone(),
+                        session: session.clone(),
+                        opened_at: opened_at(&index.workspace, &session.session_id),
+                    }),
+            );
+        }
+        let indexed = |workspace: &str| indexes.iter().any(|index| index.workspace == workspace);
+        recent.extend(
+            state
+                .opened_sessions
+                .iter()
+                .filter(|opened| !indexed(&opened.workspace))
+                .map(|opened| {
+                    let mut session = opened.session.clone();
+                    session.name = state
+                        .session_names
+                        .get(&opened.workspace)
+                        .and_then(|names| names.get(&session.session_id))
+                        .cloned();
+                    RecentSession {
+                        workspace: opened.workspace.clone(),
+                        session,
+                        opened_at: Some(opened.opened_at.clone()),
+                    }
+                }),
+        );
+        recent.sort_by(|a, b| {
+            b.recency()
+                .cmp(a.recency())
+                .then_with(|| a.workspace.cmp(&b.workspace))
+                .then_with(|| a.session.session_id.cmp(&b.session.session_id))
+        });
+        recent.truncate(limit as usize);
+        recent
+    }
+
     /// Closes every index: the agent is shutting down.
     pub fn shut_down(&self) {
         self.shutting_down.send_replace(true);
@@ -201,6 +356,7 @@ impl WorkspaceSessions {
         workspace: &str,
         container: &str,
         status_events: broadcast::Sender<StatusEvent>,
+        names: Names,
     ) -> Arc<WorkspaceSessions> {
         let (calls, call_receiver) = mpsc::channel(64);
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
@@ -215,6 +371,7 @@ impl WorkspaceSessions {
                 events: events.clone(),
                 status_events,
                 dropped_lines: dropped_lines.clone(),
+                names: names.clone(),
             },
             call_receiver,
         ));
@@ -223,6 +380,7 @@ impl WorkspaceSessions {
             sessions,
             events,
             calls,
+            names,
             connection: connection.abort_handle(),
             dropped_lines,
             closed: watch::Sender::new(None),
@@ -314,6 +472,35 @@ impl WorkspaceSessions {
             })
     }
 
+    /// Shows `name` for a session from now on (`None`: its own title), telling every socket;
+    /// the session as it is now, if the index still has it.
+    fn set_name(&self, session_id: &str, name: Option<String>) -> Option<SessionInfo> {
+        {
+            let mut names = lock(&self.names);
+            match &name {
+                Some(name) => names.insert(session_id.to_owned(), name.clone()),
+                None => names.remove(session_id),
+            };
+        }
+        let mut renamed = None;
+        self.sessions.send_if_modified(|sessions| {
+            let Some(session) = sessions
+                .as_mut()
+                .and_then(|sessions| sessions.get_mut(session_id))
+            else {
+                return false;
+            };
+            session.name = name;
+            renamed = Some(session.clone());
+            true
+        });
+        let session = renamed?;
+        let _ = self.events.send(SessionEvent::Updated {
+            session: session.clone(),
+        });
+        Some(session)
+    }
+
     /// Changes from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<SessionEvent> {
         self.events.subscribe()
@@ -351,7 +538,13 @@ impl WorkspaceSessions {
             limit,
         };
         match self.ask(call).await? {
-            WorkerResult::Search { hits } => Ok(hits),
+            WorkerResult::Search { mut hits } => {
+                let names = lock(&self.names);
+                for hit in &mut hits {
+                    hit.session.name = names.get(&hit.session.session_id).cloned();
+                }
+                Ok(hits)
+            }
             other => Err(unexpected(other)),
         }
     }
@@ -509,6 +702,24 @@ struct Relay {
     /// The hub's: status changes across all workspaces.
     status_events: broadcast::Sender<StatusEvent>,
     dropped_lines: Arc<AtomicU64>,
+    /// The names people gave sessions: put on every session the worker tells of.
+    names: Names,
+}
+
+impl Relay {
+    /// The worker's event with the names people gave its sessions.
+    fn named(&self, mut event: SessionEvent) -> SessionEvent {
+        let names = lock(&self.names);
+        let name = |session: &mut SessionInfo| {
+            session.name = names.get(&session.session_id).cloned();
+        };
+        match &mut event {
+            SessionEvent::Snapshot { sessions } => sessions.iter_mut().for_each(name),
+            SessionEvent::Added { session } | SessionEvent::Updated { session } => name(session),
+            SessionEvent::Removed { .. } => {}
+        }
+        event
+    }
 }
 
 /// Keeps one connection to the worker up for as long as the index lives.
@@ -569,6 +780,7 @@ impl Conversation<'_> {
                 tracing::debug!("{}: perry-worker {version} attached", self.container);
             }
             WorkerOutput::Event { event } => {
+                let event = self.relay.named(event);
                 let mut changes = Vec::new();
                 self.relay.sessions.send_modify(|sessions| {
                     changes = status_changes(&self.relay.workspace, sessions.as_ref(), &event);

@@ -32,8 +32,76 @@ pub struct StateFile {
     /// `accounts.<account>.<key>`), RFC 3339: config.json holds only the values.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secrets_set_at: BTreeMap<String, String>,
+    /// The names people gave sessions (`sessions.rename`): workspace → session id → name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub session_names: BTreeMap<String, BTreeMap<String, String>>,
+    /// The sessions clients opened last, newest first, at most [`MAX_OPENED_SESSIONS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opened_sessions: Vec<OpenedSession>,
     #[serde(flatten)]
     pub unknown: Map<String, Value>,
+}
+
+/// How many opened sessions `state.json` remembers.
+pub const MAX_OPENED_SESSIONS: usize = 100;
+
+/// A session a client opened: which, where, when, and the session as it was then (so it is
+/// still shown while its workspace is stopped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenedSession {
+    pub workspace: String,
+    pub session: perry_api::SessionInfo,
+    /// RFC 3339.
+    pub opened_at: String,
+}
+
+impl StateFile {
+    /// Notes that a client opened a terminal or a session in `workspace` at `now` (RFC 3339).
+    pub fn mark_used(&mut self, workspace: &str, now: &str) {
+        if let Some(record) = self.workspaces.get_mut(workspace) {
+            record.last_used = Some(now.to_owned());
+        }
+    }
+
+    /// Notes that a client opened `session` of `workspace` at `now`: it goes to the front of
+    /// the opened sessions, and the workspace counts as used.
+    pub fn mark_opened(&mut self, workspace: &str, session: &perry_api::SessionInfo, now: &str) {
+        self.opened_sessions.retain(|opened| {
+            opened.workspace != workspace || opened.session.session_id != session.session_id
+        });
+        self.opened_sessions.insert(
+            0,
+            OpenedSession {
+                workspace: workspace.to_owned(),
+                session: session.clone(),
+                opened_at: now.to_owned(),
+            },
+        );
+        self.opened_sessions.truncate(MAX_OPENED_SESSIONS);
+        self.mark_used(workspace, now);
+    }
+
+    /// Forgets what is kept about one session (it was deleted).
+    pub fn forget_session(&mut self, workspace: &str, session_id: &str) {
+        if let Some(names) = self.session_names.get_mut(workspace) {
+            names.remove(session_id);
+            if names.is_empty() {
+                self.session_names.remove(workspace);
+            }
+        }
+        self.opened_sessions.retain(|opened| {
+            opened.workspace != workspace || opened.session.session_id != session_id
+        });
+    }
+
+    /// Removes a workspace's record and everything kept about its sessions.
+    pub fn forget_workspace(&mut self, workspace: &str) -> Option<Workspace> {
+        self.session_names.remove(workspace);
+        self.opened_sessions
+            .retain(|opened| opened.workspace != workspace);
+        self.workspaces.remove(workspace)
+    }
 }
 
 /// What the Docker-in-Docker probe found on one Docker daemon, so the agent probes once per
@@ -181,6 +249,8 @@ mod tests {
             clone: None,
             limits: None,
             post_start: None,
+            last_used: None,
+            progress: None,
         }
     }
 

@@ -35,6 +35,7 @@ pub async fn handle(
 ) -> Response {
     match prepare(&agent, &workspace, &query).await {
         Ok(terminal) => {
+            agent.workspaces.mark_used(&workspace);
             let agent = agent.clone();
             let since = query.get("since").and_then(|since| since.parse().ok());
             let token = agent.auth.watch(local.is_some());

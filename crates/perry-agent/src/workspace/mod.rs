@@ -1,4 +1,4 @@
-//! The workspace lifecycle: create, start, stop, delete, list, sync.
+//! The workspace lifecycle: create, clone, start, stop, delete, list, sync.
 //!
 //! Every change goes through the Docker adapter and the state store, in that order of truth:
 //! state.json records what the user asked for, Docker tells what runs, and [`WorkspaceService::list`]
@@ -7,6 +7,7 @@
 //! Operations on one workspace are serialized by a per-name lock; operations on different
 //! workspaces run side by side. A create that fails takes back everything it made.
 
+mod clone;
 mod exec;
 mod forwards;
 
@@ -15,7 +16,7 @@ mod ports;
 mod scripts;
 pub mod sync;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,7 +25,7 @@ use perry_api::settings::{WorkerSettings, WorkspaceSyncResult};
 use perry_api::worker::{WORKER_DIR, WORKER_FILE, WORKER_PATH};
 use perry_api::{
     CloneOutcome, DindMode, PortRange, SyncItem, SyncOutput, Workspace, WorkspaceLimits,
-    WorkspacePorts, WorkspaceStatus,
+    WorkspacePorts, WorkspaceProgress, WorkspaceStatus,
 };
 use tokio::io::AsyncReadExt;
 use tokio::sync::OnceCell;
@@ -48,6 +49,8 @@ pub use ports::{allocate_port, host_port_is_free};
 /// How long `docker stop` waits before it kills: the inner dockerd needs a moment to stop.
 /// The inner dockerd gives its own containers 10 s, so the outer stop waits longer than that.
 const STOP_GRACE: Duration = Duration::from_secs(30);
+/// How long after a workspace's `lastUsed` another use is not written down.
+const LAST_USED_QUIET: Duration = Duration::from_secs(60);
 /// How often readiness is probed while a workspace starts.
 const READY_POLL_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -93,8 +96,9 @@ pub struct WorkspaceService {
     /// This agent's containers, kept current by Docker's events.
     containers: Arc<ContainerView>,
     name_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Workspaces whose create or start is running now: they show as `creating`.
-    busy: Mutex<HashSet<String>>,
+    /// Workspaces whose create, clone or start is running now: they show as `creating`, with
+    /// the step it is at when it says.
+    busy: Mutex<Busy>,
     /// The last list made, for the next call that finds nothing changed.
     listed: Mutex<Option<Listed>>,
 }
@@ -106,9 +110,12 @@ pub struct WorkspaceService {
 struct Listed {
     state: Arc<crate::state::StateFile>,
     containers: Arc<Vec<ContainerInfo>>,
-    busy: HashSet<String>,
+    busy: Busy,
     list: Arc<Vec<Workspace>>,
 }
+
+/// The workspaces being made or started, with the step each is at, if it told one.
+type Busy = HashMap<String, Option<WorkspaceProgress>>;
 
 /// The Docker objects a create has made so far, so a rollback removes exactly those.
 #[derive(Debug, Default)]
@@ -177,7 +184,7 @@ impl WorkspaceService {
             worker_binary,
             dind_mode: OnceCell::new(),
             name_locks: Mutex::new(HashMap::new()),
-            busy: Mutex::new(HashSet::new()),
+            busy: Mutex::new(HashMap::new()),
             listed: Mutex::new(None),
         }
     }
@@ -287,7 +294,7 @@ impl WorkspaceService {
     }
 
     fn mark_busy(&self, name: &str) -> BusyGuard<'_> {
-        lock(&self.busy).insert(name.to_owned());
+        lock(&self.busy).insert(name.to_owned(), None);
         BusyGuard {
             service: self,
             name: name.to_owned(),
@@ -424,6 +431,29 @@ impl WorkspaceService {
         Ok(list)
     }
 
+    /// Notes that a client opened a terminal in `name` now (`lastUsed`). Within a minute of
+    /// the last note it is left as it is, so a client that reconnects costs no state write; a
+    /// failed write only costs the note, so it is logged.
+    pub fn mark_used(&self, name: &str) {
+        let now = std::time::SystemTime::now();
+        let recent = self
+            .state
+            .workspace(name)
+            .and_then(|record| record.last_used)
+            .and_then(|used| humantime::parse_rfc3339(&used).ok())
+            .is_some_and(|used| {
+                now.duration_since(used)
+                    .is_ok_and(|ago| ago < LAST_USED_QUIET)
+            });
+        if recent {
+            return;
+        }
+        let now = humantime::format_rfc3339_seconds(now).to_string();
+        if let Err(error) = self.state.update(|state| state.mark_used(name, &now)) {
+            tracing::warn!("cannot note that {name:?} was used: {error:#}");
+        }
+    }
+
     /// One workspace, with its status as Docker sees it now.
     pub async fn get(&self, name: &str) -> Result<Workspace, ApiError> {
         let record = self.require_record(name)?;
@@ -440,10 +470,11 @@ impl WorkspaceService {
         &self,
         mut record: Workspace,
         container: Option<&ContainerInfo>,
-        busy: &HashSet<String>,
+        busy: &Busy,
     ) -> Workspace {
-        if busy.contains(&record.name) {
+        if let Some(progress) = busy.get(&record.name) {
             record.status = WorkspaceStatus::Creating;
+            record.progress = progress.clone();
             return record;
         }
         match container {
@@ -490,14 +521,14 @@ impl WorkspaceService {
         &self,
         containers: &[ContainerInfo],
         known: &BTreeMap<String, Workspace>,
-        busy: &HashSet<String>,
+        busy: &Busy,
     ) -> Result<bool, ApiError> {
         let orphans: Vec<Workspace> = containers
             .iter()
             .filter_map(|container| {
                 let name = container.labels.get(WORKSPACE_LABEL)?;
                 if known.contains_key(name)
-                    || busy.contains(name)
+                    || busy.contains_key(name)
                     || container.name != self.container_name(name)
                 {
                     return None;
@@ -526,6 +557,8 @@ impl WorkspaceService {
                     // Unknown: the container keeps whatever it has until it is recreated.
                     limits: None,
                     post_start: None,
+                    last_used: None,
+                    progress: None,
                 })
             })
             .collect();
@@ -673,6 +706,8 @@ impl WorkspaceService {
                 clone: None,
                 limits: Some(limits),
                 post_start: None,
+                last_used: None,
+                progress: None,
             };
             state.workspaces.insert(name.to_owned(), record.clone());
             Ok(record)
@@ -1081,7 +1116,7 @@ impl WorkspaceService {
             .engine
             .inspect_container(&self.container_name(&record.name))
             .await?;
-        Ok(self.observed(record, container.as_ref(), &HashSet::new()))
+        Ok(self.observed(record, container.as_ref(), &Busy::new()))
     }
 
     /// Deletes a workspace: its container, both volumes and its record (which frees its port).
@@ -1099,7 +1134,7 @@ impl WorkspaceService {
         for (volume, _) in self.volumes(name) {
             self.engine.remove_volume(&volume).await?;
         }
-        self.state.update(|state| state.workspaces.remove(name))?;
+        self.state.update(|state| state.forget_workspace(name))?;
         lock(&self.name_locks).remove(name);
         Ok(())
     }

@@ -197,6 +197,8 @@ mod tests {
             clone: None,
             limits: None,
             post_start: runs,
+            last_used: None,
+            progress: None,
         }
     }
 

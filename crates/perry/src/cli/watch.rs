@@ -389,6 +389,7 @@ mod tests {
                 since: "2026-12-05T10:00:00.000Z".to_owned(),
                 detail: None,
             }),
+            name: None,
         }
     }
 

@@ -12,6 +12,7 @@ mod dind_probe;
 mod error;
 mod image_build;
 mod raw_exec;
+mod task;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -366,6 +367,22 @@ impl Engine for Docker {
             self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
                 .await,
         )
+    }
+
+    async fn run_task(
+        &self,
+        task: &super::TaskSpec,
+        lines: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<super::TaskOutcome, EngineError> {
+        self.run_task_in_own_task(task, lines).await
+    }
+
+    async fn pause_container(&self, name: &str) -> Result<(), EngineError> {
+        self.pause(name).await
+    }
+
+    async fn unpause_container(&self, name: &str) -> Result<(), EngineError> {
+        self.unpause(name).await
     }
 
     /// Creates a workspace container in `mode`; returns its id.

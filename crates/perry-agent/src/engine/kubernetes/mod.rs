@@ -444,6 +444,12 @@ impl Engine for Kubernetes {
         )
     }
 
+    fn no_volume_copy(&self) -> Option<&'static str> {
+        Some(
+            "Cloning a workspace needs the Docker engine for now: on Kubernetes Perry does not copy claims yet (a CSI volume clone, or a copy pod on the claims' node, would)",
+        )
+    }
+
     async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError> {
         // The biggest node bounds a workspace; without the right to see nodes, the cluster's
         // own quota and scheduler are the bound.

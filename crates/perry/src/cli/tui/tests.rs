@@ -28,6 +28,8 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         clone: None,
         limits: None,
         post_start: None,
+        last_used: None,
+        progress: None,
     }
 }
 
