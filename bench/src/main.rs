@@ -21,6 +21,7 @@
 //!   sessions (see sessions.rs).
 //! `perry-bench settings` — a setting saved → applied in 10 running workspaces (see settings.rs).
 
+mod clone;
 mod fleet;
 mod kubernetes;
 mod sessions;
@@ -396,6 +397,7 @@ async fn main() -> anyhow::Result<()> {
     }
     match which.as_str() {
         "create" => bench_create(runs).await,
+        "clone" => clone::bench_clone(runs.min(3)).await,
         "kubernetes" => kubernetes::bench_kubernetes(runs).await,
         "fleet" => fleet::bench_fleet(runs).await,
         "idle" => bench_idle().await,

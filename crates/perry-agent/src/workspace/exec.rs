@@ -155,7 +155,7 @@ impl WorkspaceService {
             )
             .map(|(stream, time, text)| LogLine { stream, time, text })
             .collect();
-        let until = lines.last().map(|line| line.time.clone()).or(input.since);
+        let until = newest_time(&lines).or(input.since);
         Ok(LogsOutput { lines, until })
     }
 
@@ -188,6 +188,17 @@ fn random_id() -> String {
     hex::encode(bytes)
 }
 
+/// The newest line's time, which is not always the last line's: Docker interleaves stdout and
+/// stderr as they come, so following from the last one would give some lines twice. Compared
+/// as times: Docker trims trailing zeros of the nanoseconds, so the texts do not sort.
+fn newest_time(lines: &[LogLine]) -> Option<String> {
+    lines
+        .iter()
+        .filter_map(|line| Some((humantime::parse_rfc3339(&line.time).ok()?, &line.time)))
+        .max_by_key(|(time, _)| *time)
+        .map(|(_, time)| time.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +211,24 @@ mod tests {
         for bad in ["", "Root", "1abc", "a b", "a;rm", "x:y", &"a".repeat(33)] {
             assert!(!valid_user(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn following_goes_on_from_the_newest_line_not_the_last() {
+        let line = |stream: &str, time: &str| LogLine {
+            stream: stream.to_owned(),
+            time: time.to_owned(),
+            text: String::new(),
+        };
+        let lines = [
+            line("stdout", "2026-12-06T03:00:00.1Z"),
+            line("stdout", "2026-12-06T03:00:00.25Z"),
+            line("stderr", "2026-12-06T03:00:00.123456789Z"),
+        ];
+        assert_eq!(
+            newest_time(&lines).as_deref(),
+            Some("2026-12-06T03:00:00.25Z")
+        );
+        assert_eq!(newest_time(&[]), None);
     }
 }
