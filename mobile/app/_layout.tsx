@@ -34,6 +34,7 @@ export default function RootLayout() {
           <Stack.Screen name="workspaces/[name]/terminal" options={{ title: 'Terminal' }} />
           <Stack.Screen name="workspaces/[name]/sessions" options={{ title: 'Sessions' }} />
           <Stack.Screen name="workspaces/[name]/session" options={{ title: 'Session' }} />
+          <Stack.Screen name="workspaces/[name]/logs" options={{ title: 'Log' }} />
           <Stack.Screen name="settings" options={{ title: 'Settings' }} />
         </Stack>
         </AttentionProvider>

@@ -9,6 +9,7 @@ import Index from '../app/index';
 import ScanScreen from '../app/scan';
 import SettingsScreen from '../app/settings';
 import WorkspaceScreen from '../app/workspaces/[name]/index';
+import LogsScreen from '../app/workspaces/[name]/logs';
 import SessionScreen from '../app/workspaces/[name]/session';
 import SessionsScreen from '../app/workspaces/[name]/sessions';
 import TerminalScreen from '../app/workspaces/[name]/terminal';
@@ -86,6 +87,7 @@ export function renderApp(storage: KeyValueStore, fetchImpl: typeof fetch, initi
       'workspaces/[name]/terminal': TerminalScreen,
       'workspaces/[name]/sessions': SessionsScreen,
       'workspaces/[name]/session': SessionScreen,
+      'workspaces/[name]/logs': LogsScreen,
     },
     { initialUrl },
   );

@@ -1,23 +1,31 @@
-import { errorMessage, validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
+import { cloneDirectory, errorMessage, validateCloneUrl, validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
 import { useRouter } from 'expo-router';
 import { useState } from 'react';
-import { StyleSheet, Text, View } from 'react-native';
+import { ScrollView, StyleSheet, Text } from 'react-native';
 
 import { Button, Field, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { useCreateWorkspace } from '../../src/workspaces/use-workspaces';
 
-/** Creates a workspace; the name rule is checked as it is typed. */
+/**
+ * Creates a workspace, optionally cloning a repository into it. The name and the URL are checked
+ * as they are typed, with the agent's own rules and words (@perry/client).
+ */
 export default function NewWorkspaceScreen() {
   const router = useRouter();
   const create = useCreateWorkspace();
   const [name, setName] = useState('');
-  const problem = name === '' ? null : validateWorkspaceName(name);
+  const [repository, setRepository] = useState('');
+  const clone = repository.trim();
+  const nameProblem = name === '' ? null : validateWorkspaceName(name);
+  const cloneProblem = clone === '' ? null : validateCloneUrl(clone);
+  const directory = clone === '' ? null : cloneDirectory(clone);
+  const ready = name !== '' && nameProblem === null && cloneProblem === null;
 
   async function submit() {
-    if (validateWorkspaceName(name) !== null) return;
+    if (!ready) return;
     try {
-      const workspace = await create.mutateAsync(name);
+      const workspace = await create.mutateAsync(clone === '' ? { name } : { name, clone });
       router.replace({ pathname: '/workspaces/[name]', params: { name: workspace.name } });
     } catch {
       // Shown from create.error below.
@@ -25,7 +33,7 @@ export default function NewWorkspaceScreen() {
   }
 
   return (
-    <View style={styles.screen}>
+    <ScrollView style={styles.scroll} contentContainerStyle={styles.content} keyboardShouldPersistTaps="handled">
       <Field
         label="Name"
         placeholder="my-project"
@@ -34,28 +42,47 @@ export default function NewWorkspaceScreen() {
           setName(text);
           create.reset();
         }}
-        error={problem}
+        error={nameProblem}
         testID="workspace-name"
         onSubmitEditing={submit}
         autoFocus
       />
-      <Text style={styles.rule}>{WORKSPACE_NAME_RULE}.</Text>
+      <Text style={styles.hint}>{WORKSPACE_NAME_RULE}.</Text>
+      <Field
+        label="Repository to clone (optional)"
+        placeholder="https://github.com/owner/repo.git"
+        value={repository}
+        onChangeText={(text) => {
+          setRepository(text);
+          create.reset();
+        }}
+        error={cloneProblem}
+        keyboardType="url"
+        testID="workspace-clone"
+        onSubmitEditing={submit}
+      />
+      {directory ? (
+        <Text style={styles.hint} testID="clone-directory">
+          Cloned into <Text style={styles.path}>~/{directory}</Text> with the agent’s git credentials.
+        </Text>
+      ) : clone === '' ? (
+        <Text style={styles.hint}>Leave empty for an empty workspace.</Text>
+      ) : null}
       {create.error ? <Notice tone="error">{errorMessage(create.error)}</Notice> : null}
       {create.isPending ? (
-        <Notice tone="info">Creating {name}: the container, its Docker daemon and SSH start (about half a minute).</Notice>
+        <Notice tone="info">
+          Creating {name}: the container, its Docker daemon and SSH start (about half a minute)
+          {directory ? `, then ${directory} is cloned` : ''}.
+        </Notice>
       ) : null}
-      <Button
-        title="Create"
-        onPress={submit}
-        disabled={name === '' || problem !== null}
-        busy={create.isPending}
-        testID="create"
-      />
-    </View>
+      <Button title="Create" onPress={submit} disabled={!ready} busy={create.isPending} testID="create" />
+    </ScrollView>
   );
 }
 
 const styles = StyleSheet.create({
-  screen: { flex: 1, backgroundColor: colors.background, padding: spacing(5), gap: spacing(4) },
-  rule: { color: colors.muted, fontSize: 13 },
+  scroll: { flex: 1, backgroundColor: colors.background },
+  content: { padding: spacing(5), gap: spacing(4) },
+  hint: { color: colors.muted, fontSize: 13, lineHeight: 18 },
+  path: { color: colors.text, fontFamily: 'monospace' },
 });

@@ -66,14 +66,20 @@ export function useWorkspaceAction() {
   });
 }
 
-/** Creates a workspace; resolves to it. */
+/** What the create form sends: a name, and the repository to clone into it, if any. */
+export interface NewWorkspace {
+  name: string;
+  clone?: string;
+}
+
+/** Creates a workspace (cloning a repository into it when asked); resolves to it. */
 export function useCreateWorkspace() {
   const { active, client } = useAgents();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async (name: string) => {
+    mutationFn: async ({ name, clone }: NewWorkspace) => {
       if (!client) throw new Error('No agent is connected.');
-      return client.workspaces.create({ name });
+      return client.workspaces.create(clone ? { name, clone } : { name });
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', active?.url] }),
   });

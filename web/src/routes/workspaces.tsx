@@ -1,6 +1,6 @@
 import { Navigate, Outlet, useParams, useSearchParams } from 'react-router';
 
-import { WorkspacePage, type WorkspaceTab } from '@/features/workspaces/workspace-page';
+import { WORKSPACE_TABS, WorkspacePage, type WorkspaceTab } from '@/features/workspaces/workspace-page';
 import { WorkspacesPage } from '@/features/workspaces/workspaces-page';
 import { PeerScope, useWorkspacePath } from '@/lib/api';
 
@@ -8,12 +8,10 @@ export function WorkspacesRoute() {
   return <WorkspacesPage />;
 }
 
-const TABS: readonly WorkspaceTab[] = ['terminal', 'sessions'];
-
-/** The view an address inside a workspace names: `terminal`, `sessions`, `sessions/<id>`. */
+/** The view an address inside a workspace names: a tab (`terminal`, `ports`, …) or `sessions/<id>`. */
 export function parseWorkspaceView(splat: string): { tab: WorkspaceTab; sessionId?: string } | null {
   const [tab, sessionId, ...rest] = splat.split('/');
-  if (!TABS.includes(tab as WorkspaceTab) || rest.length > 0) return null;
+  if (!WORKSPACE_TABS.includes(tab as WorkspaceTab) || rest.length > 0) return null;
   if (sessionId === undefined || sessionId === '') return { tab: tab as WorkspaceTab };
   return tab === 'sessions' ? { tab: 'sessions', sessionId } : null;
 }

@@ -9,11 +9,16 @@ import { useAgents } from '../../../src/agents/agents-context';
 import { Button, ConfirmDialog, Notice } from '../../../src/ui/controls';
 import { colors, spacing } from '../../../src/ui/theme';
 import { formatSeen } from '../../../src/offline/last-known';
+import { PortsCard } from '../../../src/ports/ports-card';
 import { useRunningTerminals } from '../../../src/terminal/use-running-terminals';
+import { CloneOutcome } from '../../../src/workspaces/clone-outcome';
 import { StatusBadge } from '../../../src/workspaces/status-badge';
 import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../../src/workspaces/use-workspaces';
 
-/** One workspace: its status and SSH command, and start, stop and delete. */
+/**
+ * One workspace: its status, the repository it cloned, a terminal, its coding agents' sessions,
+ * its forwarded ports, its log, the SSH command, and start, stop and delete.
+ */
 export default function WorkspaceScreen() {
   const { name } = useLocalSearchParams<{ name: string }>();
   const router = useRouter();
@@ -62,6 +67,7 @@ export default function WorkspaceScreen() {
           {[postStart.text, ...postStart.failed.map((run) => `${run.name}: ${run.error}`)].join('\n')}
         </Notice>
       ) : null}
+      {workspace.clone ? <CloneOutcome clone={workspace.clone} /> : null}
       {workspaces.staleSince !== null ? (
         <Notice tone="warning">
           Offline: this is how the workspace was at {formatSeen(workspaces.staleSince)}. Start, stop and delete
@@ -97,6 +103,13 @@ export default function WorkspaceScreen() {
         onPress={() => router.push({ pathname: '/workspaces/[name]/sessions', params: { name } })}
         testID="open-sessions"
       />
+      <Button
+        title="Container log"
+        kind="secondary"
+        onPress={() => router.push({ pathname: '/workspaces/[name]/logs', params: { name } })}
+        testID="open-logs"
+      />
+      {active ? <PortsCard workspaceName={name} agentUrl={active.url} running={running} offline={offline} /> : null}
       {ssh ? (
         <View style={styles.card}>
           <Text style={styles.label}>SSH</Text>

@@ -84,4 +84,41 @@ describe('the create dialog', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(await screen.findByRole('link', { name: 'fresh' })).toBeInTheDocument();
   });
+
+  it('sends the repository, image and limits given, and shows the agent defaults', async () => {
+    const agent = installFakeAgent({
+      'workspaces/list': () => [],
+      'config/get': () => ({
+        port: 7391,
+        workspacePrefix: 'workspace-',
+        imageTag: 'workspace-base',
+        sshPortRange: { start: 2200, end: 2299 },
+        authEnabled: true,
+        defaultLimits: { pids: 8192 },
+      }),
+      'workspaces/create': () => new AgentError('BAD_REQUEST', 'cpus must be at least 0.1 (or 0 for no limit), not 0.05'),
+    });
+    const { name } = await openDialog();
+    await userEvent.type(name, 'alpha');
+    const repository = screen.getByLabelText('Repository (optional)');
+    await userEvent.type(repository, 'not a url');
+    expect(screen.getByText(/^Cannot clone "not a url": it must not start with '-' or contain spaces/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Create workspace' })).toBeDisabled();
+    await userEvent.clear(repository);
+    await userEvent.type(repository, 'https://example.com/team/api.git');
+    expect(screen.getByText('Cloned into /home/workspace/api')).toBeInTheDocument();
+    await userEvent.click(screen.getByText('Image and limits'));
+    expect(await screen.findByPlaceholderText('workspace-base')).toBeInTheDocument();
+    expect(screen.getByText('Default: 8192')).toBeInTheDocument();
+    expect(screen.getAllByText('Default: no limit')).toHaveLength(2);
+    await userEvent.type(screen.getByLabelText('CPUs'), '0.05');
+    await userEvent.type(screen.getByLabelText('Memory (MiB)'), '0');
+    await userEvent.click(screen.getByRole('button', { name: 'Create workspace' }));
+    expect(await screen.findByText('cpus must be at least 0.1 (or 0 for no limit), not 0.05')).toBeInTheDocument();
+    expect(agent.calls.find((call) => call.path === 'workspaces/create')?.input).toEqual({
+      name: 'alpha',
+      clone: 'https://example.com/team/api.git',
+      limits: { cpus: 0.05, memoryMb: 0 },
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { CircleAlert, Plus } from 'lucide-react';
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 
 import { Alert, AlertDescription, AlertTitle } from '@/components/ui/alert';
+import { Field } from '@/components/field';
 import { Button } from '@/components/ui/button';
 import {
   Dialog,
@@ -16,10 +17,12 @@ import {
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Spinner } from '@/components/ui/spinner';
-import { errorMessage, fieldErrors } from '@perry/client';
+import { cloneDirectory, errorMessage, fieldErrors } from '@perry/client';
+import { useAgentConfig } from '@/features/agent/api';
 
 import { useCreateWorkspace, watchCreateInDialog } from './api';
 import { validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
+import { cloneProblem, createInput, EMPTY_CREATE_FORM, formatLimit, limitProblem, type CreateForm, type LimitField } from './tools';
 
 /** The "New workspace" button and its dialog. */
 export function CreateWorkspaceDialog({ onCreated, trigger }: { onCreated?: (workspace: Workspace) => void; trigger?: ReactNode }) {
@@ -51,12 +54,27 @@ export function CreateWorkspaceDialog({ onCreated, trigger }: { onCreated?: (wor
 }
 
 function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace) => void; onHide: () => void }) {
-  const [name, setName] = useState('');
+  const [form, setForm] = useState<CreateForm>(EMPTY_CREATE_FORM);
+  const name = form.name;
   const [touched, setTouched] = useState(false);
   const create = useCreateWorkspace();
+  const config = useAgentConfig();
   const inputId = useId();
   const hintId = useId();
+  const cloneId = useId();
+  const imageId = useId();
   const problem = validateWorkspaceName(name);
+  const repositoryProblem = cloneProblem(form.clone);
+  const limitProblems = {
+    cpus: limitProblem('cpus', form.cpus),
+    memoryMb: limitProblem('memoryMb', form.memoryMb),
+    pids: limitProblem('pids', form.pids),
+  };
+  const optionsProblem = repositoryProblem ?? limitProblems.cpus ?? limitProblems.memoryMb ?? limitProblems.pids;
+  const set = (field: keyof CreateForm) => (value: string) => {
+    setForm((previous) => ({ ...previous, [field]: value }));
+    if (create.isError) create.reset();
+  };
   // Say what is wrong as soon as there is something typed; an empty field only after a submit.
   const showProblem = problem !== null && (name.length > 0 || touched);
   // What the agent said about the name (e.g. taken) shows under the field, not as an alert.
@@ -71,8 +89,8 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
   function submit(event: FormEvent) {
     event.preventDefault();
     setTouched(true);
-    if (problem !== null || create.isPending) return;
-    create.mutate({ name }, { onSuccess: onDone });
+    if (problem !== null || optionsProblem !== null || create.isPending) return;
+    create.mutate(createInput(form), { onSuccess: onDone });
   }
 
   return (
@@ -97,15 +115,69 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
           disabled={create.isPending}
           aria-invalid={nameProblem !== undefined}
           aria-describedby={hintId}
-          onChange={(event) => {
-            setName(event.target.value);
-            if (create.isError) create.reset();
-          }}
+          onChange={(event) => set('name')(event.target.value)}
         />
         <p id={hintId} className={nameProblem ? 'text-sm text-destructive' : 'text-sm text-muted-foreground'} aria-live="polite">
           {nameProblem ?? `${WORKSPACE_NAME_RULE[0]?.toUpperCase()}${WORKSPACE_NAME_RULE.slice(1)}.`}
         </p>
       </div>
+
+      <Field
+        id={cloneId}
+        label="Repository (optional)"
+        error={repositoryProblem}
+        hint={
+          form.clone.trim() === ''
+            ? 'A git URL to clone into the workspace once it is up, with the synced credentials.'
+            : `Cloned into /home/workspace/${cloneDirectory(form.clone.trim()) ?? ''}`
+        }
+      >
+        <Input
+          id={cloneId}
+          value={form.clone}
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          placeholder="https://github.com/owner/repo.git"
+          disabled={create.isPending}
+          aria-invalid={repositoryProblem !== null}
+          onChange={(event) => set('clone')(event.target.value)}
+        />
+      </Field>
+
+      <details>
+        <summary className="w-fit cursor-pointer text-sm text-muted-foreground select-none hover:text-foreground">Image and limits</summary>
+        <div className="mt-4 grid gap-4">
+          <Field id={imageId} label="Image" error={null} hint="Leave empty for the agent's image.">
+            <Input
+              id={imageId}
+              value={form.image}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              placeholder={config.data?.imageTag ?? 'the agent’s image'}
+              disabled={create.isPending}
+              onChange={(event) => set('image')(event.target.value)}
+            />
+          </Field>
+          <div className="grid gap-4 sm:grid-cols-3">
+            {LIMIT_FIELDS.map(({ field, label }) => (
+              <LimitInput
+                key={field}
+                field={field}
+                label={label}
+                value={form[field]}
+                problem={limitProblems[field]}
+                defaultValue={config.data ? formatLimit(field, config.data.defaultLimits[field]) : undefined}
+                placeholder={config.data ? String(config.data.defaultLimits[field] ?? 'no limit') : 'default'}
+                disabled={create.isPending}
+                onChange={set(field)}
+              />
+            ))}
+          </div>
+          <p className="text-xs text-muted-foreground">Empty takes the agent&apos;s default; 0 means no limit.</p>
+        </div>
+      </details>
 
       {create.isError && agentProblem === undefined && (
         <Alert variant="destructive">
@@ -137,12 +209,54 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
             Cancel
           </Button>
         )}
-        <Button type="submit" disabled={create.isPending || nameProblem !== undefined}>
+        <Button type="submit" disabled={create.isPending || nameProblem !== undefined || optionsProblem !== null}>
           {create.isPending && <Spinner />}
           {create.isPending ? 'Creating…' : 'Create workspace'}
         </Button>
       </DialogFooter>
     </form>
+  );
+}
+
+const LIMIT_FIELDS: { field: LimitField; label: string }[] = [
+  { field: 'cpus', label: 'CPUs' },
+  { field: 'memoryMb', label: 'Memory (MiB)' },
+  { field: 'pids', label: 'Processes' },
+];
+
+function LimitInput({
+  field,
+  label,
+  value,
+  problem,
+  defaultValue,
+  placeholder,
+  disabled,
+  onChange,
+}: {
+  field: LimitField;
+  label: string;
+  value: string;
+  problem: string | null;
+  /** The agent's default, for people ("no limit", "2 CPUs"); undefined until known. */
+  defaultValue: string | undefined;
+  placeholder: string;
+  disabled: boolean;
+  onChange: (value: string) => void;
+}) {
+  const id = useId();
+  return (
+    <Field id={id} label={label} error={problem} hint={defaultValue === undefined ? undefined : `Default: ${defaultValue}`}>
+      <Input
+        id={id}
+        inputMode={field === 'cpus' ? 'decimal' : 'numeric'}
+        value={value}
+        placeholder={placeholder}
+        disabled={disabled}
+        aria-invalid={problem !== null}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    </Field>
   );
 }
 

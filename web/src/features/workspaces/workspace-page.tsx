@@ -1,5 +1,5 @@
 import type { Workspace } from '@perry/client';
-import { ArrowLeft, CircleAlert, MessagesSquare, SearchX, SquareTerminal } from 'lucide-react';
+import { ArrowLeft, CircleAlert, CirclePlay, GitBranch, MessagesSquare, Network, ScrollText, SearchX, SquareTerminal, type LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 
@@ -16,14 +16,24 @@ import { cn } from '@/lib/utils';
 
 import { useWorkspace } from './api';
 import { postStartNote, sshCommand } from '@perry/client';
+import { LogsPanel } from './logs-panel';
+import { PortsPanel } from './ports-panel';
+import { RunPanel } from './run-panel';
 import { StatusBadge } from './status-badge';
+import { formatLimits } from './tools';
 import { WorkspaceActions } from './workspace-actions';
 import { useAgentHost } from '@/features/fleet/api';
 import { useWorkspacePath } from '@/lib/api';
 
-export type WorkspaceTab = 'terminal' | 'sessions';
+export type WorkspaceTab = 'terminal' | 'sessions' | 'ports' | 'logs' | 'run';
 
-/** One workspace: its facts on top, then the terminal or its sessions filling the rest. */
+/** The tabs in the order they show; the route accepts exactly these. */
+export const WORKSPACE_TABS: readonly WorkspaceTab[] = ['terminal', 'sessions', 'ports', 'logs', 'run'];
+
+/**
+ * One workspace: its facts on top, then a tab filling the rest: the terminal, its sessions, its
+ * port forwards, its log, or a command run in it (with a sync of the settings).
+ */
 export function WorkspacePage({
   name,
   tab,
@@ -92,22 +102,25 @@ export function WorkspacePage({
       )}
 
       <PostStartAlert workspace={current} />
+      <CloneAlert workspace={current} />
 
       {/* A conversation needs the height more than the facts do on a phone. */}
       <WorkspaceFacts workspace={current} className={sessionId !== undefined ? 'max-md:hidden' : undefined} />
 
       <Tabs value={tab} onValueChange={(value) => navigate(`${base}/${value}`)} className="min-h-0 flex-1">
-        <TabsList>
-          <TabsTrigger value="terminal">
-            <SquareTerminal /> Terminal
-          </TabsTrigger>
-          <TabsTrigger
+        {/* On a phone the tabs that are not shown are icons only, so all five fit. */}
+        <TabsList className="max-w-full justify-start overflow-x-auto">
+          <WorkspaceTabTrigger value="terminal" icon={SquareTerminal} label="Terminal" />
+          <WorkspaceTabTrigger
             value="sessions"
+            icon={MessagesSquare}
+            label="Sessions"
             // From a conversation, the Sessions tab leads back to the list.
             onClick={() => sessionId !== undefined && tab === 'sessions' && navigate(`${base}/sessions`)}
-          >
-            <MessagesSquare /> Sessions
-          </TabsTrigger>
+          />
+          <WorkspaceTabTrigger value="ports" icon={Network} label="Ports" />
+          <WorkspaceTabTrigger value="logs" icon={ScrollText} label="Logs" />
+          <WorkspaceTabTrigger value="run" icon={CirclePlay} label="Run" />
         </TabsList>
         {/* Kept mounted while Sessions shows, so the shells stay connected. */}
         <TabsContent value="terminal" forceMount hidden={tab !== 'terminal'} className="flex min-h-0 flex-col">
@@ -116,8 +129,28 @@ export function WorkspacePage({
         <TabsContent value="sessions" className="flex min-h-0 flex-col">
           <SessionsTab workspace={current} sessionId={tab === 'sessions' ? sessionId : undefined} messageId={messageId} />
         </TabsContent>
+        <TabsContent value="ports" className="min-h-0 overflow-y-auto">
+          <PortsPanel workspace={current} shown={tab === 'ports'} />
+        </TabsContent>
+        {/* Kept mounted, so what was read of the log stays; it is asked for only while it shows. */}
+        <TabsContent value="logs" forceMount hidden={tab !== 'logs'} className="flex min-h-0 flex-col">
+          <LogsPanel workspace={current} shown={tab === 'logs'} />
+        </TabsContent>
+        {/* Kept mounted, so the last command's output stays while another tab shows. */}
+        <TabsContent value="run" forceMount hidden={tab !== 'run'} className="min-h-0 overflow-y-auto">
+          <RunPanel workspace={current} />
+        </TabsContent>
       </Tabs>
     </div>
+  );
+}
+
+function WorkspaceTabTrigger({ value, icon: Icon, label, onClick }: { value: WorkspaceTab; icon: LucideIcon; label: string; onClick?: () => void }) {
+  return (
+    <TabsTrigger value={value} aria-label={label} title={label} className="group" onClick={onClick}>
+      <Icon aria-hidden />
+      <span className="max-sm:hidden max-sm:group-data-[state=active]:inline">{label}</span>
+    </TabsTrigger>
   );
 }
 
@@ -149,6 +182,19 @@ function WorkspaceFacts({ workspace, className }: { workspace: Workspace; classN
           '—'
         )}
       </Fact>
+      <Fact label="Limits" className="col-span-2 sm:col-span-3">
+        <span className="text-xs" data-testid="limits">
+          {workspace.limits ? formatLimits(workspace.limits) : 'not recorded'}
+        </span>
+      </Fact>
+      {workspace.clone && (
+        <Fact label="Repository" className="col-span-2 sm:col-span-3 lg:col-span-1">
+          <span className="block truncate font-mono text-xs" title={workspace.clone.url}>
+            {workspace.clone.path}
+            {workspace.clone.error && <span className="text-warning"> (not cloned)</span>}
+          </span>
+        </Fact>
+      )}
     </dl>
   );
 }
@@ -169,6 +215,23 @@ function WorkspaceSkeleton() {
       <Skeleton className="h-16 w-full" />
       <Skeleton className="h-80 w-full" />
     </div>
+  );
+}
+
+/** A repository asked for at create that could not be cloned: the workspace runs, without it. */
+function CloneAlert({ workspace }: { workspace: Workspace }) {
+  const clone = workspace.clone;
+  if (!clone?.error) return null;
+  return (
+    <Alert variant="warning" data-clone="failed">
+      <GitBranch />
+      <AlertTitle>
+        {clone.url} was not cloned into {clone.path}
+      </AlertTitle>
+      <AlertDescription>
+        <pre className="font-mono text-xs whitespace-pre-wrap break-all">{clone.error}</pre>
+      </AlertDescription>
+    </Alert>
   );
 }
 
