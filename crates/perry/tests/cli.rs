@@ -703,6 +703,232 @@ fn perry_sessions_lists_shows_and_searches_a_workspaces_sessions() {
     );
 }
 
+/// A session named, opened, listed first among the recent ones and deleted; the workspace's
+/// LAST USED and `perry list --sort last-used`; `perry clone` of it: a running copy with the
+/// same files, its progress on stderr, and a taken name refused with the agent's message.
+#[test]
+fn perry_sessions_rename_recent_delete_and_perry_clone_work_on_a_real_workspace() {
+    let agent = AgentProcess::start("clonecli");
+    let started: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["start", "orig", "--json"]),
+        "perry start orig",
+    ))
+    .unwrap();
+    let orig_ssh = started["ports"]["ssh"].as_u64().unwrap();
+    let never = assert_success(&agent.perry(&["list"]), "perry list");
+    assert!(
+        never.lines().next().unwrap().contains("LAST USED"),
+        "{never}"
+    );
+    let orig_row = |table: &str| {
+        table
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some("orig"))
+            .unwrap_or_else(|| panic!("no orig in {table}"))
+            .trim_end()
+            .to_owned()
+    };
+    assert!(orig_row(&never).ends_with(" -"), "never used yet: {never}");
+
+    // A Claude Code transcript, written as the workspace's user.
+    let id = "5d3c2b1a-0f9e-4d8c-b7a6-958473625140";
+    let dir = "/home/workspace/.claude/projects/-home-workspace-app";
+    let transcript = format!("{dir}/{id}.jsonl");
+    let body: String = [
+        json!({"type": "user", "sessionId": id, "uuid": "u1", "parentUuid": null,
+               "cwd": "/home/workspace/app", "timestamp": "2026-11-26T08:00:00.000Z",
+               "message": {"role": "user", "content": "Fix the broken footer links"}}),
+        json!({"type": "assistant", "sessionId": id, "uuid": "a1", "parentUuid": "u1",
+               "cwd": "/home/workspace/app", "timestamp": "2026-11-26T08:00:04.000Z",
+               "message": {"id": "msg_a1", "role": "assistant", "type": "message",
+                           "content": [{"type": "text", "text": "Looking at footer.html."}]}}),
+    ]
+    .iter()
+    .map(|line| format!("{line}\n"))
+    .collect();
+    assert_success(
+        &agent.perry(&[
+            "exec",
+            "orig",
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p \"$1\" && printf '%s' \"$2\" > \"$3\"",
+            "sh",
+            dir,
+            &body,
+            &transcript,
+        ]),
+        "writing the transcript",
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let table = assert_success(&agent.perry(&["sessions", "orig"]), "perry sessions");
+        if table.contains(id) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session never showed: {table}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // Named: the list shows the name, in quotes, and the title after it.
+    let renamed = assert_success(
+        &agent.perry(&["sessions", "rename", "orig", id, "Footer fix"]),
+        "perry sessions rename",
+    );
+    assert!(
+        renamed.contains("is now called \"Footer fix\""),
+        "{renamed}"
+    );
+    let table = assert_success(&agent.perry(&["sessions", "orig"]), "perry sessions");
+    let row = table
+        .lines()
+        .find(|line| line.contains(id))
+        .unwrap_or_default();
+    assert!(
+        row.contains("\"Footer fix\" (Fix the broken footer links)"),
+        "{table}"
+    );
+    let empty = agent.perry(&["sessions", "rename", "orig", id, " "]);
+    assert!(!empty.status.success());
+    assert!(
+        text(&empty.stderr).contains("cannot be empty") && text(&empty.stderr).contains("--clear"),
+        "{}",
+        text(&empty.stderr)
+    );
+    let long = "x".repeat(201);
+    let too_long = agent.perry(&["sessions", "rename", "orig", id, &long]);
+    assert!(!too_long.status.success());
+    assert!(
+        text(&too_long.stderr).contains("at most 200 characters"),
+        "the agent's message: {}",
+        text(&too_long.stderr)
+    );
+
+    // Opened: first among the recent sessions, and the workspace counts as used.
+    let conversation = assert_success(
+        &agent.perry(&["sessions", "orig", id]),
+        "perry sessions orig <id>",
+    );
+    assert!(
+        conversation.contains("Looking at footer.html."),
+        "{conversation}"
+    );
+    let recent = assert_success(
+        &agent.perry(&["sessions", "--recent"]),
+        "perry sessions --recent",
+    );
+    let first = recent.lines().nth(1).unwrap_or_default();
+    assert!(
+        recent
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("WORKSPACE")
+            && first.contains(id)
+            && first.contains("orig")
+            && first.contains("\"Footer fix\"")
+            && first.contains("just now"),
+        "{recent}"
+    );
+    let recent: Value = serde_json::from_str(&assert_success(
+        &agent.perry(&["sessions", "--recent", "--limit", "1", "--json"]),
+        "perry sessions --recent --json",
+    ))
+    .unwrap();
+    assert_eq!(recent.as_array().unwrap().len(), 1, "{recent}");
+    assert_eq!(recent[0]["session"]["sessionId"], id, "{recent}");
+    assert_eq!(recent[0]["session"]["name"], "Footer fix", "{recent}");
+    assert!(recent[0]["openedAt"].is_string(), "{recent}");
+    let used = assert_success(&agent.perry(&["list"]), "perry list");
+    assert!(orig_row(&used).ends_with(" just now"), "{used}");
+
+    // Cloned: a running copy with the same files and its own SSH port; the progress is told on
+    // stderr as it goes (plain lines, as stderr is no terminal here).
+    let cloned = agent.perry(&["clone", "orig", "copy"]);
+    let (stdout, stderr) = (text(&cloned.stdout), text(&cloned.stderr));
+    assert!(cloned.status.success(), "perry clone: {stdout}{stderr}");
+    assert!(stderr.contains("Cloning orig into copy on "), "{stderr}");
+    assert!(
+        ["pausing orig", "copying", "starting"]
+            .iter()
+            .any(|step| stderr.lines().any(|line| line.starts_with(step))),
+        "a step of the clone shows: {stderr}"
+    );
+    assert!(stdout.starts_with("copy is running (ssh -p "), "{stdout}");
+    let copy_ssh: u64 = stdout["copy is running (ssh -p ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {stdout}"));
+    assert_ne!(copy_ssh, orig_ssh, "{stdout}");
+    let copied = assert_success(
+        &agent.perry(&["exec", "copy", "--", "cat", &transcript]),
+        "the transcript in the copy",
+    );
+    assert_eq!(copied, body);
+    assert_eq!(
+        listed(&agent),
+        [
+            ("copy".to_owned(), "running".to_owned()),
+            ("orig".to_owned(), "running".to_owned())
+        ]
+    );
+    // Used first, the never-used copy last; by name the other way round.
+    let by_use = assert_success(
+        &agent.perry(&["list", "--sort", "last-used"]),
+        "perry list --sort last-used",
+    );
+    let names = |table: &str| -> Vec<String> {
+        table
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(names(&by_use), ["orig", "copy"], "{by_use}");
+    let by_name = assert_success(&agent.perry(&["list"]), "perry list");
+    assert_eq!(names(&by_name), ["copy", "orig"], "{by_name}");
+
+    let taken = agent.perry(&["clone", "orig", "copy"]);
+    assert!(!taken.status.success());
+    assert!(
+        text(&taken.stderr).contains("Workspace \"copy\" already exists"),
+        "the agent's message: {}",
+        text(&taken.stderr)
+    );
+
+    // Deleted from orig, once: the copy keeps its own.
+    let deleted = assert_success(
+        &agent.perry(&["sessions", "delete", "orig", id]),
+        "perry sessions delete",
+    );
+    assert!(
+        deleted.contains(&format!("Deleted session {id} of orig")),
+        "{deleted}"
+    );
+    let gone = agent.perry(&["exec", "orig", "--", "test", "-e", &transcript]);
+    assert_eq!(
+        gone.status.code(),
+        Some(1),
+        "the transcript is gone from orig"
+    );
+    let again = agent.perry(&["sessions", "delete", "orig", id]);
+    assert!(!again.status.success(), "a second delete fails");
+    assert!(
+        text(&again.stderr).contains(id) && text(&again.stderr).contains("NOT_FOUND"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_success(
+        &agent.perry(&["exec", "copy", "--", "test", "-f", &transcript]),
+        "the copy's transcript stays",
+    );
+}
+
 /// `perry exec`: stdout and stderr apart, the exit code as perry's, a timeout that kills the
 /// command (exit 124), another user and directory; `perry logs` with --tail and --json.
 #[test]

@@ -164,6 +164,15 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
     };
     assert!(listed.trim_start().starts_with("AGENT"), "{listed}");
     assert!(
+        listed
+            .lines()
+            .next()
+            .unwrap()
+            .trim_end()
+            .ends_with("LAST USED"),
+        "{listed}"
+    );
+    assert!(
         line("alpha").trim_start().starts_with("home ") && line("alpha").contains("running"),
         "{listed}"
     );
@@ -238,6 +247,18 @@ fn agents_are_added_by_name_and_listed_as_one_fleet() {
         "beta is on several agents: closet/beta, home/beta",
     );
     refused_with(dir, &["stop", "attic/beta"], "No agent named \"attic\"");
+    // A clone is made beside its source; the latest sessions are asked of every agent.
+    refused_with(
+        dir,
+        &["clone", "closet/beta", "home/copy"],
+        "a clone is made on the agent of its source",
+    );
+    let recent: Vec<Value> = serde_json::from_str(&assert_success(
+        &perry(dir, &["sessions", "--recent", "--json"]),
+        "sessions --recent on every agent",
+    ))
+    .unwrap();
+    assert!(recent.is_empty(), "no session was opened: {recent:?}");
     // Placement: on a named agent, never a second workspace of a name that exists elsewhere.
     assert_success(
         &perry(dir, &["start", "delta", "--on", "closet"]),

@@ -53,6 +53,12 @@ fn the_tui_shows_live_status_acts_on_keys_and_restores_the_terminal() {
     tmux.press(&["Escape"]);
     // Wait for the list before the next key: an Escape and a letter read together are Alt+letter.
     tmux.wait_for("Workspaces (");
+    // The latest sessions of every workspace, from the agent's sessions.recent.
+    tmux.press(&["R"]);
+    tmux.wait_for("Recent sessions");
+    tmux.wait_for("No recent sessions");
+    tmux.press(&["Escape"]);
+    tmux.wait_for("Workspaces (");
 
     // Start the stopped one, then delete the other after saying yes.
     tmux.press(&["k", "s"]);

@@ -183,10 +183,13 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
             let limit = input.limit.unwrap_or(DEFAULT_MESSAGES_LIMIT);
             let offset = input.offset.unwrap_or(0);
             let page = index.messages(&input.session_id, limit, offset).await?;
-            // The first page is what every client reads when a person opens a session.
-            if offset == 0 {
-                let session = index.get(&input.session_id).await?;
-                agent.sessions.opened(&input.workspace_name, &session)?;
+            // The first page is what every client reads when a person opens a session. Noting it
+            // is a convenience: the page is the answer even when the note cannot be written.
+            if offset == 0
+                && let Ok(session) = index.get(&input.session_id).await
+                && let Err(error) = agent.sessions.opened(&input.workspace_name, &session)
+            {
+                tracing::warn!("cannot note that a session was opened: {error}");
             }
             reply(page)
         }

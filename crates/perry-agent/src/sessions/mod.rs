@@ -319,6 +319,8 @@ impl SessionHub {
                 .filter(|opened| !indexed(&opened.workspace))
                 .map(|opened| {
                     let mut session = opened.session.clone();
+                    // Its workspace is not running: what it was doing then is not news.
+                    session.status = None;
                     session.name = state
                         .session_names
                         .get(&opened.workspace)

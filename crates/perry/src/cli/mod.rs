@@ -3,6 +3,7 @@
 mod agent;
 mod agents;
 mod build;
+mod clone;
 mod completions;
 mod config;
 mod delete;
@@ -55,6 +56,8 @@ enum Command {
     List(list::Args),
     /// Start a workspace, creating it when it does not exist.
     Start(start::Args),
+    /// Make a new workspace that is a copy of another (its home and inner Docker), beside it.
+    Clone(clone::Args),
     /// Stop a workspace.
     Stop(stop::Args),
     /// Delete a workspace with its container and volumes.
@@ -71,7 +74,10 @@ enum Command {
     /// List, add (`3000 8080:5173`) or remove (`--remove 8080`) host ports forwarded into a
     /// workspace.
     Ports(ports::Args),
-    /// Coding-agent sessions of a workspace: the list, one conversation, or live changes.
+    /// Coding-agent sessions: a workspace's list, one conversation or live changes; rename or
+    /// delete one; `--recent` for the latest across every workspace.
+    ///
+    /// A workspace named like a subcommand is listed with `perry sessions -- rename`.
     Sessions(sessions::Args),
     /// Every coding-agent session's status changes (needs input, idle, error, …) across all
     /// workspaces and agents, as they happen; `--exec` runs a command on each.
@@ -141,6 +147,7 @@ impl Cli {
         match command {
             Command::List(args) => list::run(&context, args).await,
             Command::Start(args) => start::run(&context, args).await,
+            Command::Clone(args) => clone::run(&context, args).await,
             Command::Stop(args) => stop::run(&context, args).await,
             Command::Delete(args) => delete::run(&context, args).await,
             Command::Shell(args) => return shell::run(&context, args).await,

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use perry_api::{PortForwardStatus, Workspace, WorkspaceStatus};
+use perry_api::{PortForwardStatus, Workspace, WorkspaceProgress, WorkspaceStatus};
 use serde::Serialize;
 
 /// Prints `value` as pretty JSON.
@@ -37,13 +37,13 @@ pub fn status(status: WorkspaceStatus) -> String {
     format!("\x1b[{code}m{text}\x1b[0m")
 }
 
-/// The table `perry list` prints.
-pub fn workspace_table(workspaces: &[Workspace]) -> String {
+/// The table `perry list` prints; LAST USED is told relative to `now` (Unix seconds).
+pub fn workspace_table(workspaces: &[Workspace], now: i64) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
-    table.set_header(["NAME", "STATUS", "SSH", "IMAGE", "CREATED"]);
+    table.set_header(["NAME", "STATUS", "SSH", "IMAGE", "CREATED", "LAST USED"]);
     for workspace in workspaces {
-        table.add_row(workspace_row(workspace));
+        table.add_row(workspace_row(workspace, now));
     }
     table.to_string()
 }
@@ -53,16 +53,24 @@ pub type AgentListing<'a> = (&'a str, Result<&'a [Workspace], &'a str>);
 
 /// The table `perry list` prints for several agents: an AGENT column, and one line for each
 /// agent that did not answer.
-pub fn fleet_workspace_table(listings: &[AgentListing<'_>]) -> String {
+pub fn fleet_workspace_table(listings: &[AgentListing<'_>], now: i64) -> String {
     let mut table = comfy_table::Table::new();
     table.load_preset(comfy_table::presets::NOTHING);
-    table.set_header(["AGENT", "NAME", "STATUS", "SSH", "IMAGE", "CREATED"]);
+    table.set_header([
+        "AGENT",
+        "NAME",
+        "STATUS",
+        "SSH",
+        "IMAGE",
+        "CREATED",
+        "LAST USED",
+    ]);
     for (agent, listing) in listings {
         match listing {
             Ok(workspaces) => {
                 for workspace in *workspaces {
                     let mut row = vec![(*agent).to_owned()];
-                    row.extend(workspace_row(workspace));
+                    row.extend(workspace_row(workspace, now));
                     table.add_row(row);
                 }
             }
@@ -78,8 +86,11 @@ pub fn fleet_workspace_table(listings: &[AgentListing<'_>]) -> String {
     table.to_string()
 }
 
-fn workspace_row(workspace: &Workspace) -> [String; 5] {
+fn workspace_row(workspace: &Workspace, now: i64) -> [String; 6] {
     let mut status_text = status(workspace.status);
+    if let Some(progress) = &workspace.progress {
+        status_text.push_str(&format!(" ({})", progress_text(progress)));
+    }
     if let Some(error) = &workspace.error {
         status_text.push_str(&format!(" ({error})"));
     }
@@ -92,7 +103,109 @@ fn workspace_row(workspace: &Workspace) -> [String; 5] {
         workspace.ports.ssh.to_string(),
         workspace.image.clone(),
         workspace.created.clone(),
+        relative_time(workspace.last_used.as_deref(), now),
     ]
+}
+
+/// What a create or clone under way is doing, as people read it: `copying 42%`, `starting`.
+pub fn progress_text(progress: &WorkspaceProgress) -> String {
+    match progress.percent {
+        Some(percent) => format!("{} {percent}%", progress.step),
+        None => progress.step.clone(),
+    }
+}
+
+/// The time now, in seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// How long before `now` (Unix seconds) the RFC 3339 time `then` was, as a person says it:
+/// `just now`, `5 min ago`, `3 h ago`, `2 d ago`; `-` for never (`None`). A time in the future
+/// (the agent's clock ahead of ours) is `just now`; text that is no RFC 3339 time is shown as
+/// it is.
+pub fn relative_time(then: Option<&str>, now: i64) -> String {
+    let Some(then) = then else {
+        return "-".to_owned();
+    };
+    let Some(seconds) = unix_seconds(then) else {
+        return then.to_owned();
+    };
+    let ago = now.saturating_sub(seconds);
+    match ago {
+        ..60 => "just now".to_owned(),
+        60..3_600 => format!("{} min ago", ago / 60),
+        3_600..86_400 => format!("{} h ago", ago / 3_600),
+        _ => format!("{} d ago", ago / 86_400),
+    }
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 time (`2026-12-06T03:00:00Z`, with or without a
+/// fraction of a second, in UTC or with an offset such as `+02:00`); `None` for anything else.
+pub fn unix_seconds(text: &str) -> Option<i64> {
+    let number = |start: usize, len: usize| -> Option<i64> {
+        let digits = text.get(start..start + len)?;
+        if !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    let separator_at = |index: usize, allowed: &[u8]| {
+        text.as_bytes()
+            .get(index)
+            .is_some_and(|byte| allowed.contains(byte))
+    };
+    let (year, month, day) = (number(0, 4)?, number(5, 2)?, number(8, 2)?);
+    let (hour, minute, second) = (number(11, 2)?, number(14, 2)?, number(17, 2)?);
+    let well_placed = separator_at(4, b"-")
+        && separator_at(7, b"-")
+        && separator_at(10, b"Tt ")
+        && separator_at(13, b":")
+        && separator_at(16, b":");
+    if !well_placed
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] if rest.len() == 6 && separator_at(text.len() - 3, b":") => {
+            let start = text.len() - 5;
+            let (hours, minutes) = (number(start, 2)?, number(start + 3, 2)?);
+            let offset = hours * 3_600 + minutes * 60;
+            if *sign == b'+' { offset } else { -offset }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second - offset)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The table `perry ports` prints: each forward and whether the agent listens on it now.
@@ -210,6 +323,84 @@ mod tests {
             error: error.map(str::to_owned),
             milliseconds: 0,
         }
+    }
+
+    #[test]
+    fn rfc3339_times_are_read_with_fractions_and_offsets_and_nothing_else() {
+        use super::unix_seconds;
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_seconds("2000-03-01T00:00:00Z"), Some(951_868_800));
+        assert_eq!(unix_seconds("2026-12-06T03:00:00Z"), Some(1_796_526_000));
+        assert_eq!(
+            unix_seconds("2026-12-06T03:00:00.123456Z"),
+            Some(1_796_526_000)
+        );
+        assert_eq!(
+            unix_seconds("2026-12-06T05:30:00+02:30"),
+            Some(1_796_526_000)
+        );
+        assert_eq!(
+            unix_seconds("2026-12-05T22:00:00-05:00"),
+            Some(1_796_526_000)
+        );
+        for text in [
+            "",
+            "yesterday",
+            "2026-12-06",
+            "2026-12-06T03:00:00",
+            "2026-13-06T03:00:00Z",
+            "2026-12-06T03:00:00.Z",
+            "2026-12-06T03:00:00+0200",
+            "2026-12-06T3:00:00Z",
+            "+026-12-06T03:00:00Z",
+        ] {
+            assert_eq!(unix_seconds(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn last_used_is_told_relative_to_now_and_dash_for_never() {
+        use super::relative_time;
+        let now = 1_796_526_000; // 2026-12-06T03:00:00Z
+        for (then, said) in [
+            (None, "-"),
+            (Some("2026-12-06T03:00:00Z"), "just now"),
+            (Some("2026-12-06T02:59:01Z"), "just now"),
+            // The agent's clock a little ahead of ours.
+            (Some("2026-12-06T03:00:30Z"), "just now"),
+            (Some("2026-12-06T02:59:00Z"), "1 min ago"),
+            (Some("2026-12-06T02:55:00.5Z"), "5 min ago"),
+            (Some("2026-12-06T02:00:01Z"), "59 min ago"),
+            (Some("2026-12-06T00:00:00Z"), "3 h ago"),
+            (Some("2026-12-05T03:00:01Z"), "23 h ago"),
+            (Some("2026-12-04T03:00:00Z"), "2 d ago"),
+            (Some("2025-12-06T03:00:00Z"), "365 d ago"),
+            (Some("not a time"), "not a time"),
+        ] {
+            assert_eq!(relative_time(then, now), said, "{then:?}");
+        }
+    }
+
+    #[test]
+    fn a_creating_workspace_shows_its_progress_in_the_status() {
+        let mut workspace = with_runs(None);
+        workspace.status = WorkspaceStatus::Creating;
+        workspace.progress = Some(perry_api::WorkspaceProgress {
+            step: "copying".to_owned(),
+            percent: Some(42),
+        });
+        let table = super::workspace_table(&[workspace.clone()], 0);
+        assert!(table.contains("creating (copying 42%)"), "{table}");
+        workspace.progress = Some(perry_api::WorkspaceProgress {
+            step: "pausing alpha".to_owned(),
+            percent: None,
+        });
+        let table = super::workspace_table(&[workspace], 0);
+        assert!(table.contains("creating (pausing alpha)"), "{table}");
+        assert!(
+            table.lines().next().unwrap().contains("LAST USED"),
+            "{table}"
+        );
     }
 
     #[test]

@@ -315,7 +315,7 @@ fn line(change: &Change) -> String {
         change.session.agent.as_str(),
         change.session.session_id,
         state_name(change.state),
-        super::sessions::shorten(&change.session.title, 50),
+        super::sessions::shorten(change.session.shown_title(), 50),
     )
 }
 
@@ -336,7 +336,7 @@ fn run_command(command: &str, change: &Change) {
         .env("PERRY_AGENT", change.agent.as_deref().unwrap_or_default())
         .env("PERRY_WORKSPACE", &change.workspace)
         .env("PERRY_SESSION_ID", &change.session.session_id)
-        .env("PERRY_SESSION_TITLE", &change.session.title)
+        .env("PERRY_SESSION_TITLE", change.session.shown_title())
         .env("PERRY_CODING_AGENT", change.session.agent.as_str())
         .env("PERRY_STATE", state_name(change.state))
         .env(

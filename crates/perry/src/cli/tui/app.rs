@@ -3,8 +3,10 @@
 //! tests drive the whole behaviour with values they build.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use perry_api::sessions::{SessionInfo, SessionsPage};
+use perry_api::sessions::{RecentSession, SessionInfo, SessionsPage};
 use perry_api::{AgentInfo, Workspace, WorkspaceStatus};
+
+use crate::cli::sessions::{RecentRow, newest_first};
 
 /// What the user asked the agent to do to one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub enum Effect {
     OpenShell(String),
     /// List the sessions of a workspace (`sessions.list`).
     LoadSessions(String),
+    /// The latest sessions across every workspace (`sessions.recent`, of every agent).
+    LoadRecent,
 }
 
 /// A reply for the state, as the event loop received it. Errors are already sentences.
@@ -69,6 +73,9 @@ pub enum Outcome {
         workspace: String,
         result: SessionsReply,
     },
+    /// Each agent's answer to `sessions.recent` (one answer, with no agent's name, for one
+    /// agent).
+    Recent(Vec<RecentAnswer>),
     /// The shell opened on `name` ended: its exit code and the agent's reason, if any.
     ShellEnded {
         name: String,
@@ -82,6 +89,14 @@ pub struct AgentAnswer {
     pub agent: String,
     pub result: Result<Vec<Workspace>, String>,
     pub round_trip_ms: u64,
+}
+
+/// One agent's answer to `sessions.recent`.
+#[derive(Debug)]
+pub struct RecentAnswer {
+    /// Its name in the fleet; `None` for the one agent.
+    pub agent: Option<String>,
+    pub result: Result<Vec<RecentSession>, String>,
 }
 
 /// An agent of the fleet as the TUI last heard from it.
@@ -115,7 +130,11 @@ pub enum SessionsReply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Workspaces,
-    Sessions { workspace: String },
+    Sessions {
+        workspace: String,
+    },
+    /// The latest sessions across every workspace.
+    Recent,
 }
 
 /// What keys do right now: the lists, or a prompt, or the help overlay.
@@ -141,6 +160,20 @@ pub enum Sessions {
     Unavailable,
     Failed(String),
     Loaded(Vec<SessionInfo>),
+}
+
+/// The latest sessions on the recent screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recent {
+    Loading,
+    /// No agent answered.
+    Failed(String),
+    Loaded {
+        /// Newest first; of a fleet, every agent's together.
+        rows: Vec<RecentRow>,
+        /// The agents that did not answer, each with why.
+        silent: Vec<String>,
+    },
 }
 
 /// How important a line in the status bar is.
@@ -173,6 +206,16 @@ pub struct App {
     pub screen: Screen,
     pub mode: Mode,
     pub sessions: Sessions,
+    /// Where Esc on the sessions screen goes back to: the screen it was opened from.
+    pub sessions_back: Screen,
+    /// The session the sessions screen was opened for (from the recent screen), marked there.
+    pub highlighted_session: Option<String>,
+    pub recent: Recent,
+    /// The row under the cursor on the recent screen.
+    pub recent_selected: usize,
+    /// The time the screen is drawn for, in Unix seconds ("5 min ago" is told from it); the
+    /// event loop sets it before each frame.
+    pub now: i64,
     /// Why the last list failed (agent unreachable, Docker down); cleared by the next success.
     pub connection_error: Option<String>,
     /// The outcome of the last thing the user did.
@@ -196,6 +239,11 @@ impl App {
             screen: Screen::Workspaces,
             mode: Mode::Normal,
             sessions: Sessions::Loading,
+            sessions_back: Screen::Workspaces,
+            highlighted_session: None,
+            recent: Recent::Loading,
+            recent_selected: 0,
+            now: 0,
             connection_error: None,
             message: None,
             busy: Vec::new(),
@@ -263,6 +311,7 @@ impl App {
             Mode::Normal => match self.screen.clone() {
                 Screen::Workspaces => self.handle_workspaces_key(key),
                 Screen::Sessions { workspace } => self.handle_sessions_key(&workspace, key),
+                Screen::Recent => self.handle_recent_key(key),
             },
         }
     }
@@ -310,12 +359,65 @@ impl App {
             }
             KeyCode::Tab | KeyCode::Char('v') => {
                 if let Some(workspace) = self.selected_name() {
-                    self.screen = Screen::Sessions {
-                        workspace: workspace.clone(),
-                    };
-                    self.sessions = Sessions::Loading;
-                    return vec![Effect::LoadSessions(workspace)];
+                    return self.open_sessions(workspace, None, Screen::Workspaces);
                 }
+            }
+            KeyCode::Char('R') => {
+                self.screen = Screen::Recent;
+                if matches!(self.recent, Recent::Failed(_)) {
+                    self.recent = Recent::Loading;
+                }
+                return vec![Effect::LoadRecent];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Shows the sessions of `workspace`, `highlight`ing one, with Esc going back to `back`.
+    fn open_sessions(
+        &mut self,
+        workspace: String,
+        highlight: Option<String>,
+        back: Screen,
+    ) -> Vec<Effect> {
+        self.screen = Screen::Sessions {
+            workspace: workspace.clone(),
+        };
+        self.sessions = Sessions::Loading;
+        self.highlighted_session = highlight;
+        self.sessions_back = back;
+        vec![Effect::LoadSessions(workspace)]
+    }
+
+    fn handle_recent_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let count = match &self.recent {
+            Recent::Loaded { rows, .. } => rows.len(),
+            Recent::Loading | Recent::Failed(_) => 0,
+        };
+        match key.code {
+            KeyCode::Char('q') => self.quit = true,
+            KeyCode::Char('?') => self.mode = Mode::Help,
+            KeyCode::Esc | KeyCode::Char('R') => self.screen = Screen::Workspaces,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.recent_selected = self.recent_selected.saturating_sub(1);
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.recent_selected = (self.recent_selected + 1).min(count.saturating_sub(1));
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.recent_selected = 0,
+            KeyCode::End | KeyCode::Char('G') => self.recent_selected = count.saturating_sub(1),
+            KeyCode::Char('r') => return vec![Effect::LoadRecent],
+            KeyCode::Enter => {
+                let Recent::Loaded { rows, .. } = &self.recent else {
+                    return Vec::new();
+                };
+                let Some(row) = rows.get(self.recent_selected) else {
+                    return Vec::new();
+                };
+                let workspace = row.qualified_workspace();
+                let session = row.entry.session.session_id.clone();
+                return self.open_sessions(workspace, Some(session), Screen::Recent);
             }
             _ => {}
         }
@@ -326,7 +428,10 @@ impl App {
         match key.code {
             KeyCode::Char('q') => self.quit = true,
             KeyCode::Char('?') => self.mode = Mode::Help,
-            KeyCode::Esc | KeyCode::Tab | KeyCode::Char('v') => self.screen = Screen::Workspaces,
+            KeyCode::Esc | KeyCode::Tab | KeyCode::Char('v') => {
+                self.screen = self.sessions_back.clone();
+                self.highlighted_session = None;
+            }
             KeyCode::Char('r') => return vec![Effect::LoadSessions(workspace.to_owned())],
             _ => {}
         }
@@ -471,6 +576,7 @@ impl App {
                     SessionsReply::Failed(error) => Sessions::Failed(error),
                 };
             }
+            Outcome::Recent(answers) => self.set_recent(answers),
             Outcome::ShellEnded { name, result } => {
                 self.message = Some(match result {
                     Ok((code, Some(reason))) => (
@@ -491,6 +597,52 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// Takes in every agent's latest sessions, newest first, keeping the cursor on the same
+    /// session where it is still listed.
+    fn set_recent(&mut self, answers: Vec<RecentAnswer>) {
+        let selected = match &self.recent {
+            Recent::Loaded { rows, .. } => rows.get(self.recent_selected).map(|row| {
+                (
+                    row.agent.clone(),
+                    row.entry.workspace.clone(),
+                    row.entry.session.session_id.clone(),
+                )
+            }),
+            Recent::Loading | Recent::Failed(_) => None,
+        };
+        let mut rows = Vec::new();
+        let mut silent = Vec::new();
+        let asked = answers.len();
+        for answer in answers {
+            match answer.result {
+                Ok(entries) => rows.extend(entries.into_iter().map(|entry| RecentRow {
+                    agent: answer.agent.clone(),
+                    entry,
+                })),
+                Err(error) => silent.push(match answer.agent {
+                    Some(agent) => format!("{agent}: {error}"),
+                    None => error,
+                }),
+            }
+        }
+        if asked > 0 && silent.len() == asked {
+            self.recent = Recent::Failed(silent.join("; "));
+            return;
+        }
+        newest_first(&mut rows);
+        self.recent_selected = selected
+            .and_then(|(agent, workspace, session)| {
+                rows.iter().position(|row| {
+                    row.agent == agent
+                        && row.entry.workspace == workspace
+                        && row.entry.session.session_id == session
+                })
+            })
+            .unwrap_or(self.recent_selected)
+            .min(rows.len().saturating_sub(1));
+        self.recent = Recent::Loaded { rows, silent };
     }
 
     /// Replaces the list, keeping the cursor on the same workspace where it still exists.

@@ -1,5 +1,6 @@
 //! `perry tui` (and `perry` alone in a terminal): workspaces with live status, and keys to
-//! create, start, stop, delete and open a shell.
+//! create, start, stop, delete and open a shell; a workspace's sessions, and the latest
+//! sessions of every workspace.
 //!
 //! [`app`] holds the state and turns keys and replies into effects, [`view`] draws it, and this
 //! file is the I/O around them: the terminal, the event loop, and calls to the agent on tasks
@@ -20,9 +21,10 @@ use anyhow::{Context as _, bail};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use perry_api::procedures::{
-    AgentInfoCall, SessionsList, Void, WorkspacesCreate, WorkspacesDelete, WorkspacesList,
-    WorkspacesStart, WorkspacesStop,
+    AgentInfoCall, SessionsList, SessionsRecent, Void, WorkspacesCreate, WorkspacesDelete,
+    WorkspacesList, WorkspacesStart, WorkspacesStop,
 };
+use perry_api::sessions::RecentSessionsInput;
 use perry_api::{
     CreateWorkspaceInput, ErrorCode, SessionsListInput, Workspace, WorkspaceNameInput,
 };
@@ -30,7 +32,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use self::app::{Action, App, Effect, Outcome, SessionsReply};
+use self::app::{Action, App, Effect, Outcome, RecentAnswer, SessionsReply};
 use super::{Context, output, shell};
 use crate::client::{AgentClient, CallError};
 
@@ -79,6 +81,7 @@ pub async fn run(context: &Context, _args: Args) -> anyhow::Result<()> {
     let mut listing = false;
 
     loop {
+        app.now = output::unix_now();
         screen
             .terminal
             .draw(|frame| view::render(frame, &app))
@@ -165,14 +168,18 @@ impl Agents {
 }
 
 /// What the refresh tick asks for: the list, the info line until it has arrived (one agent),
-/// and the sessions of the workspace on screen.
+/// and the sessions on screen (a workspace's, or the latest of all).
 fn periodic_effects(app: &App) -> Vec<Effect> {
     let mut effects = vec![Effect::Refresh];
     if app.agent.is_none() && app.fleet.is_empty() {
         effects.push(Effect::LoadInfo);
     }
-    if let app::Screen::Sessions { workspace } = &app.screen {
-        effects.push(Effect::LoadSessions(workspace.clone()));
+    match &app.screen {
+        app::Screen::Sessions { workspace } => {
+            effects.push(Effect::LoadSessions(workspace.clone()));
+        }
+        app::Screen::Recent => effects.push(Effect::LoadRecent),
+        app::Screen::Workspaces => {}
     }
     effects
 }
@@ -183,7 +190,7 @@ fn spawn_call(agents: &Agents, outcomes: &mpsc::UnboundedSender<Outcome>, effect
         Effect::Run(_, name) | Effect::OpenShell(name) | Effect::LoadSessions(name) => {
             Some(agents.of(name))
         }
-        Effect::Refresh | Effect::LoadInfo => None,
+        Effect::Refresh | Effect::LoadInfo | Effect::LoadRecent => None,
     };
     let client = agents.client.clone();
     let fleet = agents.fleet.clone();
@@ -256,6 +263,29 @@ fn spawn_call(agents: &Agents, outcomes: &mpsc::UnboundedSender<Outcome>, effect
                     Err(error) => SessionsReply::Failed(error.to_string()),
                 };
                 Outcome::Sessions { workspace, result }
+            }
+            Effect::LoadRecent => {
+                let input = RecentSessionsInput::default();
+                let answers = match &fleet {
+                    // Every agent at once, as the list asks them.
+                    Some(fleet) => fleet
+                        .ask(|member| member.client.call::<SessionsRecent>(&input))
+                        .await
+                        .into_iter()
+                        .map(|answer| RecentAnswer {
+                            agent: Some(answer.member.name.clone()),
+                            result: answer.result,
+                        })
+                        .collect(),
+                    None => vec![RecentAnswer {
+                        agent: None,
+                        result: client
+                            .call::<SessionsRecent>(&input)
+                            .await
+                            .map_err(|error| error.to_string()),
+                    }],
+                };
+                Outcome::Recent(answers)
             }
             // The event loop runs shells itself; they need the terminal.
             Effect::OpenShell(_) => return,

@@ -2,14 +2,15 @@
 //! ratatui's test backend and read back as text.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use perry_api::sessions::SessionsPage;
+use perry_api::sessions::{RecentSession, SessionsPage};
 use perry_api::{AgentInfo, Workspace, WorkspacePorts, WorkspaceStatus};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use super::app::{
-    Action, AgentAnswer, App, Effect, Mode, Outcome, Screen, Sessions, SessionsReply,
+    Action, AgentAnswer, App, Effect, Mode, Outcome, Recent, RecentAnswer, Screen, Sessions,
+    SessionsReply,
 };
 use super::view;
 
@@ -408,6 +409,20 @@ fn the_screen_fits_small_and_large_terminals() {
     press(&mut app, KeyCode::Esc);
     let lines = screen(&app, 40, 8);
     assert!(line_with(&lines, "alpha").chars().count() <= 40);
+    press(&mut app, KeyCode::Char('R'));
+    app.apply(Outcome::Recent(vec![RecentAnswer {
+        agent: None,
+        result: Ok(vec![recent(
+            "alpha",
+            "id",
+            "A title",
+            Some("A name"),
+            "2026-12-06T02:50:00Z",
+        )]),
+    }]));
+    for (width, height) in [(20, 6), (40, 8), (80, 24), (200, 60), (1, 1)] {
+        assert_eq!(screen(&app, width, height).len(), usize::from(height));
+    }
 }
 
 #[test]
@@ -556,4 +571,244 @@ fn in_a_fleet_a_new_name_may_name_its_agent_and_an_unknown_one_is_refused() {
         )))),
     });
     assert!(app.workspaces.iter().any(|w| w.name == "closet/new"));
+}
+
+/// 2026-12-06T03:00:00Z, the time the screens of the tests below are drawn at.
+const NOW: i64 = 1_796_526_000;
+
+#[test]
+fn the_list_shows_when_each_workspace_was_last_used_and_cuts_that_column_first() {
+    let mut app = listed_app();
+    app.now = NOW;
+    let mut alpha = workspace("alpha", WorkspaceStatus::Running);
+    alpha.last_used = Some("2026-12-06T02:55:00Z".to_owned());
+    let mut beta = workspace("beta", WorkspaceStatus::Stopped);
+    beta.last_used = Some("2026-12-04T01:00:00Z".to_owned());
+    let gamma = workspace("gamma", WorkspaceStatus::Stopped);
+    app.apply(Outcome::Listed(Ok(vec![alpha, beta, gamma])));
+    let lines = screen(&app, 100, 20);
+    assert!(
+        line_with(&lines, "NAME").contains("LAST USED"),
+        "{lines:#?}"
+    );
+    let last_cell = |name: &str| {
+        let line = line_with(&lines, name);
+        line.trim_end_matches('│').trim_end().to_owned()
+    };
+    assert!(last_cell("alpha").ends_with("Z 5 min ago"), "{lines:#?}");
+    assert!(last_cell("beta").ends_with("Z 2 d ago"), "{lines:#?}");
+    assert!(
+        last_cell("gamma").ends_with("Z -"),
+        "never used: {lines:#?}"
+    );
+    // Narrower: the last use goes first, the creation date and image stay whole.
+    let lines = screen(&app, 66, 20);
+    let alpha = line_with(&lines, "alpha");
+    assert!(
+        !alpha.contains("min") && alpha.contains("workspace-base 2025-01-01T00:00:00Z"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_workspace_being_made_shows_how_far_it_is_in_its_status() {
+    let mut app = listed_app();
+    let mut copy = workspace("copy", WorkspaceStatus::Creating);
+    copy.progress = Some(perry_api::WorkspaceProgress {
+        step: "copying".to_owned(),
+        percent: Some(42),
+    });
+    app.apply(Outcome::Listed(Ok(vec![copy])));
+    let lines = screen(&app, 100, 20);
+    assert!(
+        line_with(&lines, "copy").contains("creating (copying 42%)"),
+        "{lines:#?}"
+    );
+}
+
+fn recent(workspace: &str, id: &str, title: &str, name: Option<&str>, at: &str) -> RecentSession {
+    serde_json::from_value(json!({
+        "workspace": workspace,
+        "session": {
+            "sessionId": id,
+            "title": title,
+            "name": name,
+            "agent": "claude-code",
+            "messageCount": 4,
+            "lastActivity": at,
+            "projectPath": "/home/workspace/app",
+            "resumeCommand": "",
+        },
+    }))
+    .unwrap()
+}
+
+fn session_page(sessions: &[&RecentSession]) -> SessionsPage {
+    SessionsPage {
+        sessions: sessions.iter().map(|entry| entry.session.clone()).collect(),
+        total: sessions.len() as u32,
+        has_more: false,
+    }
+}
+
+#[test]
+fn capital_r_shows_the_latest_sessions_and_enter_opens_one_in_its_workspaces_sessions() {
+    let mut app = listed_app();
+    app.now = NOW;
+    assert_eq!(press(&mut app, KeyCode::Char('R')), [Effect::LoadRecent]);
+    assert_eq!(app.screen, Screen::Recent);
+    assert!(screen_text(&app).contains("Loading recent sessions"));
+    let fix = recent(
+        "alpha",
+        "id-fix",
+        "Fix the broken footer links",
+        Some("Footer fix"),
+        "2026-12-06T02:50:00Z",
+    );
+    let publish = recent(
+        "beta",
+        "id-pub",
+        "Publish the package",
+        None,
+        "2026-12-06T01:00:00Z",
+    );
+    // Out of order on purpose: the screen puts the latest first.
+    app.apply(Outcome::Recent(vec![RecentAnswer {
+        agent: None,
+        result: Ok(vec![publish.clone(), fix.clone()]),
+    }]));
+    let lines = screen(&app, 110, 20);
+    let text = lines.join("\n");
+    assert!(text.contains("Recent sessions"), "{text}");
+    assert!(line_with(&lines, "WORKSPACE").contains("WHEN"), "{text}");
+    assert!(
+        !line_with(&lines, "WORKSPACE").contains("AGENT"),
+        "one agent: {text}"
+    );
+    let named = line_with(&lines, "Footer fix");
+    assert!(
+        named.contains("\"Footer fix\" (Fix the broken footer links)")
+            && named.contains("alpha")
+            && named.contains("10 min ago")
+            && named.starts_with("│> "),
+        "the name in quotes, its title after it, the latest first and selected: {text}"
+    );
+    assert!(
+        line_with(&lines, "Publish the package").contains("2 h ago"),
+        "{text}"
+    );
+    assert!(lines.last().unwrap().contains("Esc back"), "{text}");
+
+    press(&mut app, KeyCode::Down);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::LoadSessions("beta".to_owned())]
+    );
+    app.apply(Outcome::Sessions {
+        workspace: "beta".to_owned(),
+        result: SessionsReply::Listed(session_page(&[&fix, &publish])),
+    });
+    let lines = screen(&app, 110, 20);
+    assert!(
+        line_with(&lines, "Publish the package").starts_with("│> "),
+        "the session opened is marked: {lines:#?}"
+    );
+    // Back to where it came from, then to the workspaces.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Recent);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Workspaces);
+    assert!(!app.quit);
+    // Tab's sessions screen goes back to the workspaces, with nothing marked.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Workspaces);
+}
+
+#[test]
+fn the_sessions_view_shows_a_given_name_in_quotes_before_the_title() {
+    let mut app = listed_app();
+    press(&mut app, KeyCode::Tab);
+    let fix = recent(
+        "alpha",
+        "id-fix",
+        "Fix the broken footer links",
+        Some("Footer fix"),
+        "2026-12-06T02:50:00Z",
+    );
+    app.apply(Outcome::Sessions {
+        workspace: "alpha".to_owned(),
+        result: SessionsReply::Listed(session_page(&[&fix])),
+    });
+    let lines = screen(&app, 150, 20);
+    assert!(
+        line_with(&lines, "id-fix").contains("\"Footer fix\" (Fix the broken footer links)"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_fleets_recent_sessions_are_merged_with_their_agent_and_a_silent_agent_is_told() {
+    let mut app = fleet_app();
+    app.now = NOW;
+    press(&mut app, KeyCode::Char('R'));
+    app.apply(Outcome::Recent(vec![
+        RecentAnswer {
+            agent: Some("attic".to_owned()),
+            result: Err("no answer from http://attic:7391 within 3 s".to_owned()),
+        },
+        RecentAnswer {
+            agent: Some("closet".to_owned()),
+            result: Ok(vec![recent(
+                "far",
+                "id-old",
+                "Older work",
+                None,
+                "2026-12-05T03:00:00Z",
+            )]),
+        },
+        RecentAnswer {
+            agent: Some("home".to_owned()),
+            result: Ok(vec![recent(
+                "alpha",
+                "id-new",
+                "Newer work",
+                None,
+                "2026-12-06T02:59:30Z",
+            )]),
+        },
+    ]));
+    let lines = screen(&app, 120, 20);
+    let text = lines.join("\n");
+    assert!(line_with(&lines, "WORKSPACE").contains("AGENT"), "{text}");
+    let row = |needle: &str| lines.iter().position(|line| line.contains(needle)).unwrap();
+    assert!(row("Newer work") < row("Older work"), "{text}");
+    assert!(
+        line_with(&lines, "Newer work").contains("home")
+            && line_with(&lines, "Newer work").contains("just now"),
+        "{text}"
+    );
+    assert!(
+        line_with(&lines, "Older work").contains("1 d ago"),
+        "{text}"
+    );
+    assert!(text.contains("not answering: attic: no answer"), "{text}");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        [Effect::LoadSessions("closet/far".to_owned())]
+    );
+
+    // No agent answering is an error on the screen, not an empty list.
+    press(&mut app, KeyCode::Esc);
+    app.apply(Outcome::Recent(vec![RecentAnswer {
+        agent: Some("attic".to_owned()),
+        result: Err("refused".to_owned()),
+    }]));
+    assert_eq!(app.recent, Recent::Failed("attic: refused".to_owned()));
+    assert!(
+        screen_text(&app).contains("Cannot list recent sessions: attic: refused"),
+        "{}",
+        screen_text(&app)
+    );
 }

@@ -8,15 +8,19 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 
-use super::app::{App, Health, Level, Mode, Screen, Sessions, name_problem};
+use super::app::{App, Health, Level, Mode, Recent, Screen, Sessions, name_problem};
+use crate::cli::output::relative_time;
+use crate::cli::sessions::{status_cell, title_parts};
 
 const SPINNER: [char; 4] = ['|', '/', '-', '\\'];
 const SSH_WIDTH: u16 = 5;
 /// An RFC 3339 time in UTC, e.g. 2025-01-01T00:00:00Z.
 const CREATED_WIDTH: u16 = 20;
+/// A time told relative to now, e.g. "59 min ago".
+const WHEN_WIDTH: u16 = 10;
 
 /// The keys, as the help overlay lists them.
-const HELP: [(&str, &str); 13] = [
+const HELP: [(&str, &str); 14] = [
     ("Up/Down, j/k", "move"),
     ("c", "create a workspace"),
     ("s", "start the selected workspace"),
@@ -24,6 +28,7 @@ const HELP: [(&str, &str); 13] = [
     ("d", "delete it (asks first)"),
     ("Enter, o", "open a shell in it"),
     ("Tab, v", "its sessions / back"),
+    ("R", "recent sessions of all workspaces"),
     ("r", "refresh now"),
     ("?", "this help"),
     ("q, Esc", "quit"),
@@ -54,6 +59,7 @@ pub fn render(frame: &mut Frame, app: &App) {
         Screen::Sessions { workspace } => {
             render_sessions(frame, app, &palette, workspace, main_area);
         }
+        Screen::Recent => render_recent(frame, app, &palette, main_area),
     }
     if let Mode::Create { name } = &app.mode {
         let cursor_x = status_area.x + (CREATE_PROMPT.len() + name.chars().count()) as u16;
@@ -190,6 +196,7 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
             Cell::from(workspace.ports.ssh.to_string()),
             Cell::from(workspace.image.clone()),
             Cell::from(workspace.created.clone()),
+            Cell::from(relative_time(workspace.last_used.as_deref(), app.now)),
         ])
     };
     // One agent: its workspaces. A fleet: each agent's line with its health, then its
@@ -247,13 +254,16 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
 
     let image_width = width_of(&mut app.workspaces.iter().map(|w| w.image.len()), 5, 32);
     // What is left after the borders, the selection marker and the gaps between columns
-    // goes to the image and then the date, so those are the ones cut on a narrow screen.
+    // goes to the image, then the date, then the last use, so on a narrow screen the last use
+    // is cut first, then the date, then the image.
     let mut left = area
         .width
-        .saturating_sub(2 + 2 + 4)
+        .saturating_sub(2 + 2 + 5)
         .saturating_sub(name_width + status_width + SSH_WIDTH);
     let image_width = image_width.min(left);
     left = left.saturating_sub(image_width);
+    let created_width = CREATED_WIDTH.min(left);
+    left = left.saturating_sub(created_width);
     let table = Table::new(
         rows,
         [
@@ -261,10 +271,13 @@ fn render_workspaces(frame: &mut Frame, app: &App, palette: &Palette, area: Rect
             Constraint::Length(status_width),
             Constraint::Length(SSH_WIDTH),
             Constraint::Length(image_width),
-            Constraint::Length(CREATED_WIDTH.min(left)),
+            Constraint::Length(created_width),
+            Constraint::Length(WHEN_WIDTH.min(left)),
         ],
     )
-    .header(Row::new(["NAME", "STATUS", "SSH", "IMAGE", "CREATED"]).style(palette.title))
+    .header(
+        Row::new(["NAME", "STATUS", "SSH", "IMAGE", "CREATED", "LAST USED"]).style(palette.title),
+    )
     .block(block)
     .row_highlight_style(palette.selected)
     .highlight_symbol("> ");
@@ -301,17 +314,16 @@ fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &
             "No coding-agent sessions in this workspace yet.".to_owned()
         }
         Sessions::Loaded(rows) => {
+            let highlighted = app
+                .highlighted_session
+                .as_ref()
+                .and_then(|id| rows.iter().position(|row| &row.session_id == id));
             let table = Table::new(
                 rows.iter().map(|row| {
-                    // A session that waits for the person (or failed) stands out.
-                    let status_style = match row.status.as_ref().map(|status| status.state) {
-                        Some(state) if state.needs_the_person() => palette.error,
-                        _ => Style::default(),
-                    };
                     Row::new([
-                        Cell::from(row.title.clone()),
+                        title_cell(row, palette),
                         Cell::from(row.agent.as_str()),
-                        Cell::from(super::super::sessions::status_cell(row)).style(status_style),
+                        Cell::from(status_cell(row)).style(session_status_style(row, palette)),
                         Cell::from(row.message_count.to_string()),
                         Cell::from(row.last_activity.clone()),
                         Cell::from(row.session_id.clone()),
@@ -337,8 +349,11 @@ fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &
                 ])
                 .style(palette.title),
             )
-            .block(block);
-            frame.render_widget(table, area);
+            .block(block)
+            .row_highlight_style(palette.selected)
+            .highlight_symbol("> ");
+            let mut state = TableState::default().with_selected(highlighted);
+            frame.render_stateful_widget(table, area, &mut state);
             return;
         }
     };
@@ -346,6 +361,110 @@ fn render_sessions(frame: &mut Frame, app: &App, palette: &Palette, workspace: &
         Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// A session's title cell: a given name in quotes, its own title dimmed after it.
+fn title_cell(session: &perry_api::SessionInfo, palette: &Palette) -> Cell<'static> {
+    let (shown, title) = title_parts(session);
+    let mut spans = vec![Span::raw(shown)];
+    if let Some(title) = title {
+        spans.push(Span::styled(format!(" ({title})"), palette.dim));
+    }
+    Cell::from(Line::from(spans))
+}
+
+/// A session that waits for the person (or failed) stands out.
+fn session_status_style(session: &perry_api::SessionInfo, palette: &Palette) -> Style {
+    match session.status.as_ref().map(|status| status.state) {
+        Some(state) if state.needs_the_person() => palette.error,
+        _ => Style::default(),
+    }
+}
+
+/// The latest sessions of every workspace (of every agent), newest first.
+fn render_recent(frame: &mut Frame, app: &App, palette: &Palette, area: Rect) {
+    let block = Block::bordered().title(Span::styled(" Recent sessions ", palette.title));
+    let (rows, silent) = match &app.recent {
+        Recent::Loading => {
+            frame.render_widget(
+                Paragraph::new("Loading recent sessions...").block(block),
+                area,
+            );
+            return;
+        }
+        Recent::Failed(error) => {
+            frame.render_widget(
+                Paragraph::new(format!("Cannot list recent sessions: {}", one_line(error)))
+                    .wrap(Wrap { trim: true })
+                    .block(block),
+                area,
+            );
+            return;
+        }
+        Recent::Loaded { rows, silent } => (rows, silent),
+    };
+    let block = match silent.as_slice() {
+        [] => block,
+        silent => block.title_bottom(Span::styled(
+            format!(" not answering: {} ", one_line(&silent.join("; "))),
+            palette.error,
+        )),
+    };
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(
+                "No recent sessions: those of running workspaces and those you opened show up here.",
+            )
+            .wrap(Wrap { trim: true })
+            .block(block),
+            area,
+        );
+        return;
+    }
+    // The AGENT column only when there are several agents.
+    let skip = usize::from(app.fleet.is_empty());
+    let workspace_width = rows
+        .iter()
+        .map(|row| row.entry.workspace.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 32) as u16;
+    let agent_width = rows
+        .iter()
+        .filter_map(|row| row.agent.as_ref().map(String::len))
+        .max()
+        .unwrap_or(0)
+        .clamp(5, 20) as u16;
+    let widths = [
+        Constraint::Length(agent_width),
+        Constraint::Length(workspace_width),
+        Constraint::Fill(2),
+        Constraint::Length(11),
+        Constraint::Fill(1),
+        Constraint::Length(WHEN_WIDTH),
+    ];
+    let header = ["AGENT", "WORKSPACE", "TITLE", "TOOL", "STATUS", "WHEN"];
+    let table = Table::new(
+        rows.iter().map(|row| {
+            let session = &row.entry.session;
+            let cells = [
+                Cell::from(row.agent.clone().unwrap_or_default()),
+                Cell::from(row.entry.workspace.clone()),
+                title_cell(session, palette),
+                Cell::from(session.agent.as_str()),
+                Cell::from(status_cell(session)).style(session_status_style(session, palette)),
+                Cell::from(relative_time(Some(row.entry.recency()), app.now)),
+            ];
+            Row::new(cells.into_iter().skip(skip))
+        }),
+        widths.into_iter().skip(skip),
+    )
+    .header(Row::new(header.into_iter().skip(skip)).style(palette.title))
+    .block(block)
+    .row_highlight_style(palette.selected)
+    .highlight_symbol("> ");
+    let mut state = TableState::default().with_selected(Some(app.recent_selected));
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 const CREATE_PROMPT: &str = "New workspace name: ";
@@ -405,8 +524,11 @@ fn keys_line(app: &App) -> &'static str {
         (Mode::Create { .. }, _) => "Enter create  Esc cancel",
         (Mode::ConfirmDelete { .. }, _) => "y delete  any other key cancel",
         (_, Screen::Sessions { .. }) => "Tab/v/Esc back  r refresh  ? help  q quit",
+        (_, Screen::Recent) => {
+            "Enter its workspace's sessions  Esc back  r refresh  ? help  q quit"
+        }
         (_, Screen::Workspaces) => {
-            "c create  s start  x stop  d delete  Enter shell  v sessions  r refresh  ? help  q quit"
+            "c create  s start  x stop  d delete  Enter shell  v sessions  R recent  r refresh  ? help  q quit"
         }
     }
 }
@@ -440,6 +562,12 @@ fn one_line(text: &str) -> String {
 /// scripts came to when a person should know.
 fn status_text(workspace: &perry_api::Workspace) -> String {
     let mut text = workspace.status.as_str().to_owned();
+    if let Some(progress) = &workspace.progress {
+        text.push_str(&format!(
+            " ({})",
+            crate::cli::output::progress_text(progress)
+        ));
+    }
     if let Some(error) = &workspace.error {
         text.push_str(&format!(" ({error})"));
     }
