@@ -118,9 +118,21 @@ impl Client {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminal_echoes_resizes_survives_a_dropped_socket_and_reports_its_exit() {
     let agent = TestAgent::start("term").await;
-    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "shell"})).await;
+    let created: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "shell"})).await;
+    assert_eq!(created.last_used, None);
 
     let mut client = connect(&agent, "shell", "cols=100&rows=30").await;
+    // Opening a terminal marks the workspace used (what lists sort by).
+    let opened: Workspace = agent
+        .ok::<perry_api::procedures::WorkspacesGet>(json!({"name": "shell"}))
+        .await;
+    let used = opened
+        .last_used
+        .expect("lastUsed is set by opening a terminal");
+    let ago = std::time::SystemTime::now()
+        .duration_since(humantime::parse_rfc3339(&used).unwrap())
+        .unwrap_or_default();
+    assert!(ago < Duration::from_secs(60), "{used}");
     client.send("echo hi-$((6*7))\n").await;
     client.read_until("hi-42").await;
     client
