@@ -2,7 +2,8 @@
 //! `scripts/test.sh` starts for these tests and stops after): a workspace's whole life as a
 //! StatefulSet with two claims, commands, files, sync, SSH and port forwards through the API
 //! server, a terminal typed into, stop and start on another node with the claims kept, the
-//! agent restarted finding its workspaces from labels, and faults told as they are.
+//! agent restarted finding its workspaces from labels, a workspace cloned claim to claim, and
+//! faults told as they are.
 //!
 //! `PERRY_TEST_KUBECONFIG` names the cluster's kubeconfig; without it these tests fail (they
 //! are left out of the plain `cargo nextest run`, see .config/nextest.toml).
@@ -16,8 +17,9 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolumeClaim, Pod, ResourceQuota};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use perry_api::procedures::{
-    AgentInfoCall, PortsForward, WorkspacesCreate, WorkspacesDelete, WorkspacesExec,
-    WorkspacesList, WorkspacesLogs, WorkspacesStart, WorkspacesStop, WorkspacesSync,
+    AgentInfoCall, PortsForward, WorkspacesClone, WorkspacesCreate, WorkspacesDelete,
+    WorkspacesExec, WorkspacesList, WorkspacesLogs, WorkspacesStart, WorkspacesStop,
+    WorkspacesSync,
 };
 use perry_api::{AgentInfo, ExecOutput, SyncOutput, Workspace, WorkspaceStatus};
 use serde_json::json;
@@ -652,6 +654,62 @@ async fn a_restarted_agent_finds_its_workspaces_from_the_clusters_labels() {
         assert!(Instant::now() < deadline, "SSH is not published again");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+}
+
+/// A clone on Kubernetes: the source is stopped for the copy (a pod cannot be frozen) and runs
+/// again after; a throwaway pod copies both claims into the clone's, and is gone after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_workspace_is_cloned_claim_to_claim_and_its_source_runs_again() {
+    let namespace = TestNamespace::new("clone").await;
+    let agent = agent_on(&namespace, "k8sclone").await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "first"})).await;
+    let seeded = run(
+        &agent,
+        "first",
+        "workspace",
+        "echo kept-by-the-claim > ~/note.txt && ln -s note.txt ~/link && stat -c %U ~/note.txt",
+    )
+    .await;
+    assert_eq!(seeded.exit_code, 0, "{seeded:?}");
+    let copy: Workspace = agent
+        .ok::<WorkspacesClone>(json!({"source": "first", "name": "second"}))
+        .await;
+    assert_eq!(copy.status, WorkspaceStatus::Running, "{copy:?}");
+    let read = run(
+        &agent,
+        "second",
+        "workspace",
+        "cat ~/link; stat -c %U ~/note.txt",
+    )
+    .await;
+    assert_eq!(read.stdout, format!("kept-by-the-claim\n{}", seeded.stdout));
+    let claims = namespace
+        .claims()
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert_eq!(claims, 4, "two claims per workspace");
+    let pods: Vec<String> = namespace
+        .pods()
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|pod| pod.metadata.name)
+        .collect();
+    assert!(
+        pods.iter().all(|pod| !pod.ends_with("-clone")),
+        "the copy's pod is gone: {pods:?}"
+    );
+    // The source was stopped for the copy and starts again by itself.
+    status_until(&agent, "first", WorkspaceStatus::Running).await;
+    let changed = run(&agent, "second", "workspace", "echo changed > ~/note.txt").await;
+    assert_eq!(changed.exit_code, 0);
+    let source = run(&agent, "first", "workspace", "cat ~/note.txt").await;
+    assert_eq!(source.stdout, "kept-by-the-claim\n");
 }
 
 #[tokio::test(flavor = "multi_thread")]

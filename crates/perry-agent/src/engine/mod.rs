@@ -263,12 +263,6 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
     /// Removes a volume; a missing one is fine.
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
 
-    /// Why this engine cannot copy volumes with [`Engine::run_task`] and hold a workspace still
-    /// meanwhile, if it cannot.
-    fn no_volume_copy(&self) -> Option<&'static str> {
-        None
-    }
-
     /// Runs `task` to its end, each line of its stdout sent to `lines`; the container is gone
     /// when this returns. When `lines` is closed (the caller gave up) the task is stopped.
     async fn run_task(
@@ -277,25 +271,23 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
         lines: tokio::sync::mpsc::UnboundedSender<String>,
     ) -> Result<TaskOutcome, EngineError> {
         let _ = (task, lines);
-        Err(EngineError::Failed(
-            self.no_volume_copy()
-                .unwrap_or("this engine cannot run tasks")
-                .to_owned(),
-        ))
+        Err(EngineError::Failed(format!(
+            "the {} engine cannot run tasks",
+            self.kind()
+        )))
     }
 
-    /// Freezes every process of a running container (Docker's pause), so its volumes hold
-    /// still for a copy.
+    /// Holds a running container's volumes still for a copy: Docker freezes its processes
+    /// (`docker pause`); Kubernetes, which cannot freeze a pod, stops it.
     async fn pause_container(&self, name: &str) -> Result<(), EngineError> {
         let _ = name;
-        Err(EngineError::Failed(
-            self.no_volume_copy()
-                .unwrap_or("this engine cannot pause containers")
-                .to_owned(),
-        ))
+        Err(EngineError::Failed(format!(
+            "the {} engine cannot pause containers",
+            self.kind()
+        )))
     }
 
-    /// Lets a paused container's processes run again; one not paused is fine.
+    /// Lets a container [`Engine::pause_container`] held run again.
     async fn unpause_container(&self, name: &str) -> Result<(), EngineError> {
         let _ = name;
         Ok(())

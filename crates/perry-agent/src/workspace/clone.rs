@@ -2,7 +2,8 @@
 //! another's, with its own name and SSH port.
 //!
 //! The copy is consistent: a running source is paused (every process frozen, as by `docker
-//! pause`) for the copy and let go after, on every path; a stopped one stays stopped. Both
+//! pause`; on Kubernetes, which cannot freeze a pod, stopped) for the copy and let go after, on
+//! every path; a stopped one stays stopped. Both
 //! volumes are copied at once by one throwaway container (`cp -a`, which keeps owners, modes,
 //! links, device nodes and the inner Docker's attributes), which reports how far it is; that is
 //! the clone's `progress` on every list. A failure removes what the clone made, as a failed
@@ -71,9 +72,6 @@ impl WorkspaceService {
     async fn clone_serialized(&self, source: &str, name: &str) -> Result<Workspace, ApiError> {
         validate_name(source).map_err(|error| error.in_field("source"))?;
         validate_name(name)?;
-        if let Some(why) = self.engine.no_volume_copy() {
-            return Err(ApiError::PreconditionFailed(why.to_owned()));
-        }
         if source == name {
             return Err(ApiError::WorkspaceExists(name.to_owned()));
         }

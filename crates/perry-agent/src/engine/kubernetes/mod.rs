@@ -27,6 +27,7 @@ mod exec;
 pub mod manifests;
 mod objects;
 mod publish;
+mod task;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -444,10 +445,22 @@ impl Engine for Kubernetes {
         )
     }
 
-    fn no_volume_copy(&self) -> Option<&'static str> {
-        Some(
-            "Cloning a workspace needs the Docker engine for now: on Kubernetes Perry does not copy claims yet (a CSI volume clone, or a copy pod on the claims' node, would)",
-        )
+    async fn run_task(
+        &self,
+        task: &super::TaskSpec,
+        lines: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<super::TaskOutcome, EngineError> {
+        self.run_task_pod(task, lines).await
+    }
+
+    /// A pod cannot be frozen: its workspace is stopped (its claims stay) for a copy.
+    async fn pause_container(&self, name: &str) -> Result<(), EngineError> {
+        self.stop_container(name, Duration::from_secs(30)).await
+    }
+
+    /// Starts again a workspace [`Engine::pause_container`] stopped.
+    async fn unpause_container(&self, name: &str) -> Result<(), EngineError> {
+        self.start_container(name).await
     }
 
     async fn host_resources(&self) -> Result<crate::limits::HostResources, EngineError> {

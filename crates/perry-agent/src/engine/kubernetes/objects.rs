@@ -256,6 +256,56 @@ pub(super) fn probe_pod(
     serde_json::from_value(pod).unwrap_or_default()
 }
 
+/// The throwaway pod of a task (a clone's copy): root, CAP_SYS_ADMIN (the inner Docker's
+/// `trusted.*` attributes), no service links, never restarted; its claims mounted as the task
+/// says. Local volumes bind where their first pod runs, so the scheduler puts it on the node of
+/// the claims it reads, and the new claims follow.
+pub(super) fn task_pod(task: &super::super::TaskSpec, config: &KubernetesConfig) -> Pod {
+    let mut pod = pod_spec(
+        config.image.as_deref().unwrap_or(&task.image),
+        &[],
+        DindMode::Privileged,
+        config,
+    );
+    pod["restartPolicy"] = json!("Never");
+    pod["containers"][0]["command"] = json!(task.command);
+    pod["containers"][0]["securityContext"] = if config.runtime_class_name.is_some() {
+        json!({"runAsUser": 0})
+    } else {
+        json!({"runAsUser": 0, "capabilities": {"add": ["SYS_ADMIN"]}})
+    };
+    if let Some(container) = pod["containers"][0].as_object_mut() {
+        container.remove("ports");
+    }
+    let (mounts, volumes): (Vec<Value>, Vec<Value>) = task
+        .volumes
+        .iter()
+        .enumerate()
+        .map(|(index, (claim, target, read_only))| {
+            let name = format!("volume-{index}");
+            (
+                json!({"name": name, "mountPath": target, "readOnly": read_only}),
+                json!({"name": name, "persistentVolumeClaim": {"claimName": claim, "readOnly": read_only}}),
+            )
+        })
+        .unzip();
+    pod["containers"][0]["volumeMounts"] = json!(mounts);
+    pod["volumes"] = json!(volumes);
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata(&task.name, &task.labels), "spec": pod});
+    serde_json::from_value(pod).unwrap_or_default()
+}
+
+/// How a task's pod ended: its exit code, once its container has terminated.
+pub(super) fn task_exit_code(pod: &Pod) -> Option<i64> {
+    let status = pod.status.as_ref()?;
+    status
+        .container_statuses
+        .iter()
+        .flatten()
+        .find_map(|container| container.state.as_ref()?.terminated.as_ref())
+        .map(|terminated| i64::from(terminated.exit_code))
+}
+
 /// Where a workspace's pod is on its way to running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum PodProgress {
