@@ -18,3 +18,4 @@ export { TERMINAL_THEME } from './terminal-theme.ts';
 export * from './fleet.ts';
 export { postStartNote, type PostStartNote } from './post-start.ts';
 export * from './settings-rules.ts';
+export { recentTime, SESSION_NAME_MAX, sessionSubtitle, sessionTitle } from './session-names.ts';

@@ -106,7 +106,7 @@ export function statusAlert(event: Extract<StatusEvent, { type: 'changed' }>): S
   const status = event.session.status;
   if (!status || status.state === event.previous) return null;
   const agent = AGENT_NAMES[event.session.agent] ?? event.session.agent;
-  const title = event.session.title.trim() || agent;
+  const title = event.session.name?.trim() || event.session.title.trim() || agent;
   const where = `${agent} in ${event.workspace}`;
   const tag = `${event.workspace}:${event.session.sessionId}`;
   switch (status.state) {

@@ -86,6 +86,9 @@ describe('status events', () => {
     assert.equal(statusAlert(change('working', 'needs_input')), null);
     assert.equal(statusAlert(change('ended', 'idle')), null);
     assert.equal(statusAlert(change('idle', 'idle')), null);
+    const named = change('needs_input', 'working');
+    named.session.name = 'Release 1.2';
+    assert.equal(statusAlert(named)?.title, 'Release 1.2 needs you');
   });
 
   test('watchStatus opens /events under the base path with the token and passes on what it knows', () => {

@@ -192,7 +192,7 @@ impl StatusAlert {
             return None;
         }
         let agent = session.agent.display_name();
-        let title = match session.title.trim() {
+        let title = match session.shown_title().trim() {
             "" => agent,
             title => title,
         };
@@ -520,6 +520,22 @@ mod tests {
             status: None,
             name: None,
         }
+    }
+
+    #[test]
+    fn alerts_call_a_session_by_the_name_a_person_gave_it() {
+        let mut session = sample_session();
+        session.status = Some(SessionStatus {
+            state: SessionState::NeedsInput,
+            since: "2026-12-06T03:00:00Z".to_owned(),
+            detail: None,
+        });
+        let alert = StatusAlert::of("app", &session, None).unwrap();
+        assert_eq!(alert.title, "Add a config file needs you");
+        session.name = Some("Config rework".to_owned());
+        let alert = StatusAlert::of("app", &session, None).unwrap();
+        assert_eq!(alert.title, "Config rework needs you");
+        assert_eq!(alert.body, "Claude Code in app is waiting for your input");
     }
 
     #[test]

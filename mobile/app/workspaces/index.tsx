@@ -7,13 +7,15 @@ import { useWaitingWorkspaces, waitingFirst } from '../../src/attention/attentio
 import { Button, Notice } from '../../src/ui/controls';
 import { colors, spacing } from '../../src/ui/theme';
 import { formatSeen } from '../../src/offline/last-known';
+import { RecentSessions } from '../../src/sessions/recent-sessions';
 import { FleetList } from '../../src/workspaces/fleet-list';
 import { WorkspaceRow } from '../../src/workspaces/workspace-row';
 import { useWorkspaces } from '../../src/workspaces/use-workspaces';
 
 /**
- * The workspaces with their live status: with several saved agents, every agent's under its
- * name and health; with one, its list (pull down to ask again at once).
+ * The recent sessions across workspaces, then the workspaces with their live status: with
+ * several saved agents, every agent's under its name and health; with one, its list (pull down
+ * to ask again at once).
  */
 export default function WorkspacesScreen() {
   const router = useRouter();
@@ -84,6 +86,7 @@ function SingleAgentList() {
         refreshing={workspaces.isRefetching && !workspaces.isLoading}
         onRefresh={workspaces.refetch}
         contentContainerStyle={styles.list}
+        ListHeaderComponent={active ? <RecentSessions sources={[{ agent: active, enabled: true }]} showAgent={false} then="Workspaces" /> : null}
         ListEmptyComponent={
           workspaces.isLoading ? (
             <Text style={styles.empty}>Loading…</Text>

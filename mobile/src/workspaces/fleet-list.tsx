@@ -4,19 +4,22 @@ import { Pressable, SectionList, StyleSheet, Text, View } from 'react-native';
 
 import { agentHost } from '../agents/agent-url';
 import { useAgents } from '../agents/agents-context';
+import { RecentSessions } from '../sessions/recent-sessions';
 import { colors, spacing } from '../ui/theme';
 import { WorkspaceRow } from './workspace-row';
 import { useFleet, type FleetAgent } from './use-fleet';
 
 /**
- * Every saved agent's workspaces on one screen, under each agent's name with its health. A
- * workspace opens on its agent (which becomes the one the app shows).
+ * Every saved agent's workspaces on one screen, under each agent's name with its health, after
+ * the recent sessions of every agent that answers. A workspace or session opens on its agent
+ * (which becomes the one the app shows).
  */
 export function FleetList() {
   const router = useRouter();
   const { select } = useAgents();
   const fleet = useFleet();
   const sections = fleet.map((member) => ({ member, key: member.agent.url, data: member.workspaces }));
+  const recentSources = fleet.map((member) => ({ agent: member.agent, enabled: member.health?.state === 'up' }));
 
   return (
     <SectionList<Workspace, { member: FleetAgent; key: string; data: Workspace[] }>
@@ -25,6 +28,7 @@ export function FleetList() {
       keyExtractor={(workspace) => workspace.name}
       contentContainerStyle={styles.list}
       stickySectionHeadersEnabled={false}
+      ListHeaderComponent={<RecentSessions sources={recentSources} showAgent />}
       renderSectionHeader={({ section }) => <AgentHeader member={section.member} />}
       renderSectionFooter={({ section }) =>
         section.member.health?.state === 'up' && section.data.length === 0 ? <Text style={styles.empty}>No workspaces yet.</Text> : null

@@ -11,7 +11,9 @@ import { colors, spacing } from '../../../src/ui/theme';
 import { formatSeen } from '../../../src/offline/last-known';
 import { PortsCard } from '../../../src/ports/ports-card';
 import { useRunningTerminals } from '../../../src/terminal/use-running-terminals';
+import { relativeTime, useNow } from '../../../src/ui/relative-time';
 import { CloneOutcome } from '../../../src/workspaces/clone-outcome';
+import { CreateProgress } from '../../../src/workspaces/create-progress';
 import { StatusBadge } from '../../../src/workspaces/status-badge';
 import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../../src/workspaces/use-workspaces';
 
@@ -31,6 +33,7 @@ export default function WorkspaceScreen() {
   const offline = workspaces.staleSince !== null;
   const running = workspace?.status === 'running' && !offline;
   const terminals = useRunningTerminals(name, running);
+  const now = useNow();
 
   async function run(kind: WorkspaceAction) {
     try {
@@ -62,6 +65,7 @@ export default function WorkspaceScreen() {
     <ScrollView style={styles.scroll} contentContainerStyle={styles.content}>
       <Stack.Screen options={{ title: workspace.name }} />
       <StatusBadge status={workspace.status} stale={offline} />
+      {workspace.status === 'creating' && workspace.progress ? <CreateProgress progress={workspace.progress} name={workspace.name} /> : null}
       {postStart ? (
         <Notice tone={postStart.tone}>
           {[postStart.text, ...postStart.failed.map((run) => `${run.name}: ${run.error}`)].join('\n')}
@@ -131,6 +135,12 @@ export default function WorkspaceScreen() {
         <Text style={styles.value}>{workspace.created}</Text>
         <Text style={styles.label}>Image</Text>
         <Text style={styles.value}>{workspace.image}</Text>
+        {workspace.lastUsed ? (
+          <>
+            <Text style={styles.label}>Last used</Text>
+            <Text style={styles.value}>{relativeTime(workspace.lastUsed, now)}</Text>
+          </>
+        ) : null}
       </View>
       {workspace.error && (workspace.status === 'error' || workspace.status === 'unreachable') ? (
         <Notice tone={workspace.status === 'unreachable' ? 'warning' : 'error'}>{workspace.error}</Notice>

@@ -1,30 +1,28 @@
-import { attentionFirst, errorMessage, sessionKey, type SessionInfo, type SessionState } from '@perry/client';
+import { attentionFirst, errorMessage, sessionKey, sessionSubtitle, sessionTitle, type SessionInfo } from '@perry/client';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
+import { useState } from 'react';
 import { FlatList, Pressable, StyleSheet, Text, View } from 'react-native';
 
 import { formatSeen } from '../../../src/offline/last-known';
-import { AGENT_LOOKS, agentName } from '../../../src/sessions/agents';
+import { AGENT_LOOKS, agentName, STATE_LOOKS } from '../../../src/sessions/looks';
+import { RenameDialog } from '../../../src/sessions/rename-dialog';
 import { useSessions } from '../../../src/sessions/use-sessions';
 import { Notice } from '../../../src/ui/controls';
 import { colors, spacing } from '../../../src/ui/theme';
 
-/** How each session state reads in the list. */
-const STATE_LOOKS: Record<SessionState, { label: string; tint: string }> = {
-  working: { label: 'Working', tint: colors.accent },
-  needs_input: { label: '🔔 Needs you', tint: colors.warning },
-  idle: { label: 'Done', tint: colors.success },
-  error: { label: 'Error', tint: colors.danger },
-  ended: { label: 'Ended', tint: colors.muted },
-};
-
 const FEED_LABELS = { live: 'Live', connecting: 'Connecting…', polling: 'Updating every 5 s' } as const;
 
-/** The workspace's coding-agent sessions (Claude Code, OpenCode, Codex), live, newest first. */
+/**
+ * The workspace's coding-agent sessions (Claude Code, OpenCode, Codex), live, newest first; touch
+ * and hold one to rename it.
+ */
 export default function SessionsScreen() {
   const { name } = useLocalSearchParams<{ name: string }>();
   const router = useRouter();
   const sessions = useSessions(name);
   const offline = sessions.staleSince !== null;
+  const [renamingKey, setRenamingKey] = useState<string | null>(null);
+  const renaming = sessions.sessions.find((session) => sessionKey(session) === renamingKey);
   return (
     <View style={styles.screen}>
       <Stack.Screen options={{ title: `${name}: sessions` }} />
@@ -40,7 +38,9 @@ export default function SessionsScreen() {
             {FEED_LABELS[sessions.feed]}
           </Text>
         )}
+        {!offline && sessions.sessions.length > 0 ? <Text style={styles.feed}>Touch and hold a session to rename it.</Text> : null}
       </View>
+      {renaming ? <RenameDialog workspaceName={name} session={renaming} onClose={() => setRenamingKey(null)} /> : null}
       <FlatList<SessionInfo>
         testID="session-list"
         data={attentionFirst(sessions.sessions)}
@@ -56,13 +56,20 @@ export default function SessionsScreen() {
         renderItem={({ item }) => (
           <Pressable
             accessibilityRole="button"
-            accessibilityLabel={`Session ${item.title || item.sessionId}`}
+            accessibilityLabel={`Session ${item.name || item.title || item.sessionId}`}
             style={({ pressed }) => [styles.row, offline && styles.stale, pressed && styles.pressed]}
             onPress={() => router.push({ pathname: '/workspaces/[name]/session', params: { name, id: item.sessionId, agent: item.agent } })}
+            onLongPress={offline ? undefined : () => setRenamingKey(sessionKey(item))}
+            accessibilityHint="Touch and hold to rename"
           >
             <Text style={styles.title} numberOfLines={2}>
-              {item.title || '(untitled)'}
+              {sessionTitle(item)}
             </Text>
+            {sessionSubtitle(item) ? (
+              <Text style={styles.meta} numberOfLines={1}>
+                {sessionSubtitle(item)}
+              </Text>
+            ) : null}
             {item.status ? (
               <Text style={[styles.status, { color: STATE_LOOKS[item.status.state].tint }]} testID={`session-status-${item.sessionId}`} numberOfLines={2}>
                 {STATE_LOOKS[item.status.state].label}
@@ -89,7 +96,7 @@ export default function SessionsScreen() {
 
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: colors.background },
-  banner: { paddingHorizontal: spacing(4), paddingTop: spacing(3) },
+  banner: { paddingHorizontal: spacing(4), paddingTop: spacing(3), gap: spacing(1) },
   feed: { color: colors.muted, fontSize: 13 },
   list: { padding: spacing(4), gap: spacing(2) },
   status: { fontSize: 14, fontWeight: '600' },

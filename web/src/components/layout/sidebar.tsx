@@ -7,6 +7,7 @@ import { useFleetAgents } from '@/features/fleet/api';
 import { useWorkspaces } from '@/features/workspaces/api';
 import { PeerScope, useScope, useWorkspacePath } from '@/lib/api';
 import { StatusDot } from '@/features/workspaces/status-badge';
+import { progressPercent, progressText } from '@/features/workspaces/list-order';
 import { cn } from '@/lib/utils';
 
 import { Logo } from './logo';
@@ -66,6 +67,11 @@ function SidebarWorkspaces({ fleet, onNavigate }: { fleet: boolean; onNavigate?:
             <NavLink to={toWorkspace(workspace.name)} className={navItemClass} onClick={onNavigate}>
               <StatusDot status={workspace.status} />
               <span className="truncate">{workspace.name}</span>
+              {progressText(workspace) && (
+                <span className="ml-auto shrink-0 text-xs text-muted-foreground tabular-nums" data-progress={progressText(workspace)}>
+                  {progressPercent(workspace.progress) !== undefined ? `${progressPercent(workspace.progress)}%` : workspace.progress?.step}
+                </span>
+              )}
               <WorkspaceWaiting name={workspace.name} className="ml-auto" />
             </NavLink>
           </li>

@@ -1,12 +1,12 @@
 // Loaded lazily (React.lazy) from the sessions tab: only needed once a session is opened.
 import type { SessionInfo } from '@perry/client';
 import { ArrowLeft, MessageSquareDashed, SearchX } from 'lucide-react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 
 import { CopyButton } from '@/components/copy-button';
 import { EmptyState, ErrorState, LoadingState } from '@/components/states';
 import { Button } from '@/components/ui/button';
-import { errorCode, missingWorkspace } from '@perry/client';
+import { errorCode, missingWorkspace, sessionSubtitle, sessionTitle } from '@perry/client';
 import { useNow } from '@/lib/use-now';
 
 import { AgentBadge } from './agents';
@@ -14,6 +14,7 @@ import { useTranscript } from './api';
 import { Conversation } from './conversation';
 import { hasOlder } from '@perry/client';
 import { ResumeButton } from './resume-button';
+import { SessionActions } from './session-actions';
 import { SessionMeta } from './session-meta';
 import { SessionStatusBadge } from '@/features/attention/status-badges';
 import { useWorkspacePath } from '@/lib/api';
@@ -34,6 +35,8 @@ export default function ConversationView({ workspaceName, sessionId, session, li
   const now = useNow();
   const back = useWorkspacePath()(workspaceName, 'sessions');
   const gone = listLoaded && !session;
+  const navigate = useNavigate();
+  const subtitle = session ? sessionSubtitle(session) : null;
 
   let body;
   if (newest.isPending) {
@@ -89,9 +92,14 @@ export default function ConversationView({ workspaceName, sessionId, session, li
               {session && <AgentBadge agent={session.agent} />}
               {session && <SessionStatusBadge status={session.status} />}
               <h2 className="min-w-0 font-semibold break-words" title={session?.title}>
-                {session?.title || (gone ? 'Session' : 'Untitled session')}
+                {session ? sessionTitle(session) : gone ? 'Session' : 'Untitled session'}
               </h2>
             </div>
+            {subtitle && (
+              <p className="text-sm break-words text-muted-foreground" data-session-title>
+                {subtitle}
+              </p>
+            )}
             {session?.status?.state === 'needs_input' && (
               <p className="text-sm text-warning">
                 {session.status.detail ? `Waiting for you: ${session.status.detail}` : 'Waiting for your input'} — answer it in the terminal
@@ -107,6 +115,7 @@ export default function ConversationView({ workspaceName, sessionId, session, li
               <ResumeButton workspaceName={workspaceName} session={session} />
             </div>
           )}
+          {session && <SessionActions workspaceName={workspaceName} session={session} onDeleted={() => navigate(back)} className="shrink-0" />}
         </div>
         {session && (
           <div className="flex items-center gap-1 sm:hidden">

@@ -10,7 +10,7 @@ import { Input } from '@/components/ui/input';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Spinner } from '@/components/ui/spinner';
 import { useStartWorkspace } from '@/features/workspaces/api';
-import { errorCode } from '@perry/client';
+import { errorCode, sessionSubtitle, sessionTitle } from '@perry/client';
 import { useNow } from '@/lib/use-now';
 import { cn } from '@/lib/utils';
 
@@ -19,6 +19,7 @@ import { useDebounced, useSessions, useSessionSearch, type SessionsFeed } from '
 import { attentionFirst, sessionKey } from '@perry/client';
 import { SessionStatusBadge } from '@/features/attention/status-badges';
 import { ResumeButton } from './resume-button';
+import { SessionActions } from './session-actions';
 import { SessionMeta } from './session-meta';
 import { useWorkspacePath } from '@/lib/api';
 
@@ -244,10 +245,12 @@ function FeedIndicator({ feed }: { feed: SessionsFeed }) {
 
 function SessionRow({ workspaceName, session, now }: { workspaceName: string; session: SessionInfo; now: number }) {
   const sessionPath = useSessionPath();
-  const title = session.title || 'Untitled session';
+  const title = sessionTitle(session);
+  const subtitle = sessionSubtitle(session);
   return (
     <li
       aria-label={title}
+      data-session-id={session.sessionId}
       className="group relative flex flex-col gap-2 rounded-xl border bg-card px-4 py-3 shadow-xs transition-colors hover:border-foreground/20 hover:bg-accent/40 sm:flex-row sm:items-center sm:gap-4"
     >
       <div className="grid min-w-0 flex-1 gap-1.5">
@@ -265,6 +268,11 @@ function SessionRow({ workspaceName, session, now }: { workspaceName: string; se
             </Link>
           </h3>
         </div>
+        {subtitle && (
+          <p className="truncate text-sm text-muted-foreground" title={subtitle} data-session-title>
+            {subtitle}
+          </p>
+        )}
         {session.status?.state === 'needs_input' && session.status.detail && (
           <p className="truncate text-sm text-warning" title={session.status.detail}>
             {session.status.detail}
@@ -275,6 +283,7 @@ function SessionRow({ workspaceName, session, now }: { workspaceName: string; se
       <div className="flex shrink-0 items-center gap-1">
         <ResumeButton workspaceName={workspaceName} session={session} compact />
         {session.resumeCommand && <CopyButton text={session.resumeCommand} label="Copy resume command" className="relative z-10" />}
+        <SessionActions workspaceName={workspaceName} session={session} />
       </div>
     </li>
   );
@@ -354,7 +363,7 @@ function SearchResults({
 
 function SearchHitRow({ workspaceName, hit, query }: { workspaceName: string; hit: SessionSearchHit; query: string }) {
   const sessionPath = useSessionPath();
-  const title = hit.session.title || 'Untitled session';
+  const title = sessionTitle(hit.session);
   const to = sessionPath(workspaceName, hit.session.sessionId) + (hit.messageId ? `?message=${encodeURIComponent(hit.messageId)}` : '');
   return (
     <li className="relative grid gap-1.5 rounded-xl border bg-card px-4 py-3 shadow-xs transition-colors hover:border-foreground/20 hover:bg-accent/40">

@@ -1,4 +1,4 @@
-import type { CreateWorkspaceInput, Workspace } from '@perry/client';
+import type { CloneWorkspaceInput, CreateWorkspaceInput, Workspace } from '@perry/client';
 import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient } from '@tanstack/react-query';
 import { toast } from 'sonner';
 
@@ -9,6 +9,7 @@ import { errorMessage, HEALTH_TIMEOUT_MS, isUnauthorized, withTimeout } from '@p
 export const workspaceKeys = {
   /** The workspaces of one agent: this page's (null) or a peer's. */
   list: (agent: string | null) => ['workspaces', 'list', agent ?? ''] as const,
+  /** Creates and clones alike: both add a workspace the list shows before the agent does. */
   create: (agent: string | null) => ['workspaces', 'create', agent ?? ''] as const,
 };
 
@@ -93,6 +94,32 @@ export function useCreateWorkspace() {
     onError: (error, input) => {
       if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
       toast.error(`Could not create ${input.name}`, { description: errorMessage(error) });
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
+  });
+}
+
+/**
+ * Clones `source` into a new workspace. The agent answers when the clone runs; meanwhile the
+ * polled list shows it as `creating` with its progress. Shares the create's mutation key, so the
+ * list shows the new name at once and polls faster. The dialog that starts it says the outcome;
+ * a toast says it when the dialog was closed meanwhile.
+ */
+export function useCloneWorkspace() {
+  const { client: api, agent } = useScope();
+  const queryClient = useQueryClient();
+  const replace = useReplaceInList();
+  return useMutation({
+    mutationKey: workspaceKeys.create(agent),
+    mutationFn: (input: CloneWorkspaceInput) => api.workspaces.clone(input),
+    meta: { handlesErrors: true },
+    onSuccess: (workspace) => {
+      replace(workspace);
+      if (!createsShownInDialog.has(workspace.name)) toast.success(`${workspace.name} is ready`);
+    },
+    onError: (error, input) => {
+      if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
+      toast.error(`Could not clone ${input.source} into ${input.name}`, { description: errorMessage(error) });
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });

@@ -1,5 +1,5 @@
 import type { Workspace } from '@perry/client';
-import { Ellipsis, Play, Square, SquareTerminal, Trash2 } from 'lucide-react';
+import { Copy, Ellipsis, Play, Square, SquareTerminal, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
@@ -16,7 +16,8 @@ import { Spinner } from '@/components/ui/spinner';
 import { copyText } from '@/lib/clipboard';
 import { cn } from '@/lib/utils';
 
-import { useStartWorkspace, useStopWorkspace } from './api';
+import { useStartWorkspace, useStopWorkspace, useWorkspaces } from './api';
+import { CloneWorkspaceDialog } from './clone-workspace-dialog';
 import { DeleteWorkspaceDialog } from './delete-workspace-dialog';
 import { sshCommand } from '@perry/client';
 import { useAgentHost } from '@/features/fleet/api';
@@ -43,6 +44,8 @@ export function WorkspaceActions({
   const toWorkspace = useWorkspacePath();
   const host = useAgentHost();
   const [deleting, setDeleting] = useState(false);
+  const [cloning, setCloning] = useState(false);
+  const names = useWorkspaces((workspaces) => workspaces.map((item) => item.name)).data ?? [];
   const busy = start.isPending || stop.isPending;
   const canStop = workspace.status === 'running';
   // Starting an unreachable workspace moves it to a node that answers.
@@ -84,6 +87,10 @@ export function WorkspaceActions({
             <span aria-hidden className="w-4 text-center font-mono text-[10px] text-muted-foreground">ssh</span>
             Copy SSH command
           </DropdownMenuItem>
+          <DropdownMenuItem disabled={workspace.status === 'creating'} onSelect={() => setCloning(true)}>
+            <Copy />
+            Clone…
+          </DropdownMenuItem>
           <DropdownMenuSeparator />
           <DropdownMenuItem variant="destructive" onSelect={() => setDeleting(true)}>
             <Trash2 />
@@ -91,6 +98,7 @@ export function WorkspaceActions({
           </DropdownMenuItem>
         </DropdownMenuContent>
       </DropdownMenu>
+      <CloneWorkspaceDialog source={workspace} taken={names} open={cloning} onOpenChange={setCloning} />
       <DeleteWorkspaceDialog
         name={workspace.name}
         open={deleting}

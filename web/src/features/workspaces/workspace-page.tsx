@@ -22,6 +22,9 @@ import { RunPanel } from './run-panel';
 import { StatusBadge } from './status-badge';
 import { formatLimits } from './tools';
 import { WorkspaceActions } from './workspace-actions';
+import { WorkspaceProgressBar } from './workspace-progress';
+import { LastUsed } from './last-used';
+import { useNow } from '@/lib/use-now';
 import { useAgentHost } from '@/features/fleet/api';
 import { useWorkspacePath } from '@/lib/api';
 
@@ -101,6 +104,12 @@ export function WorkspacePage({
         </Alert>
       )}
 
+      {current.status === 'creating' && current.progress && (
+        <div className="rounded-xl border bg-card px-4 py-3" aria-label="Progress" role="group">
+          <WorkspaceProgressBar workspace={current} className="max-w-md" />
+        </div>
+      )}
+
       <PostStartAlert workspace={current} />
       <CloneAlert workspace={current} />
 
@@ -157,8 +166,9 @@ function WorkspaceTabTrigger({ value, icon: Icon, label, onClick }: { value: Wor
 function WorkspaceFacts({ workspace, className }: { workspace: Workspace; className?: string | undefined }) {
   const host = useAgentHost();
   const command = workspace.ports.ssh ? sshCommand(workspace.ports.ssh, host) : null;
+  const now = useNow();
   return (
-    <dl className={cn('grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_minmax(0,1fr)]', className)}>
+    <dl className={cn('grid grid-cols-2 gap-x-6 gap-y-3 rounded-xl border bg-card px-4 py-3 text-sm sm:grid-cols-3 lg:grid-cols-[auto_auto_auto_auto_minmax(0,1fr)]', className)}>
       <Fact label="Image">
         <span className="font-mono text-xs">{workspace.image}</span>
       </Fact>
@@ -167,10 +177,13 @@ function WorkspaceFacts({ workspace, className }: { workspace: Workspace; classN
           {formatRelativeTime(workspace.created)}
         </time>
       </Fact>
+      <Fact label="Last used">
+        <LastUsed workspace={workspace} now={now} />
+      </Fact>
       <Fact label="SSH port">
         <span className="font-mono text-xs">{workspace.ports.ssh || '—'}</span>
       </Fact>
-      <Fact label="SSH" className="col-span-2 sm:col-span-3 lg:col-span-1">
+      <Fact label="SSH" className="col-span-2 lg:col-span-1">
         {command ? (
           <div className="-my-1 flex min-w-0 items-center gap-1 rounded-md border bg-muted/40 pl-2.5">
             <code className="min-w-0 flex-1 truncate font-mono text-xs" aria-label="SSH command">

@@ -1,15 +1,25 @@
 import { postStartNote, type Workspace } from '@perry/client';
-import { Boxes, Search } from 'lucide-react';
+import { ArrowDownUp, Boxes, Search } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 
 import { PageHeader } from '@/components/layout/page-header';
 import { EmptyState, ErrorState } from '@/components/states';
+import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuLabel,
+  DropdownMenuRadioGroup,
+  DropdownMenuRadioItem,
+  DropdownMenuTrigger,
+} from '@/components/ui/dropdown-menu';
 import { Input } from '@/components/ui/input';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from '@/components/ui/table';
 import { formatDateTime, formatRelativeTime } from '@/lib/format';
+import { useNow } from '@/lib/use-now';
 
 import { useWaitingWorkspaces } from '@/features/attention/attention';
 import { AgentSection } from '@/features/fleet/agent-section';
@@ -19,8 +29,12 @@ import { PeerScope } from '@/lib/api';
 
 import { usePendingCreates, useWorkspaces } from './api';
 import { CreateWorkspaceDialog } from './create-workspace-dialog';
+import { isWorkspaceSort, sortWorkspaces, WORKSPACE_SORTS, type WorkspaceSort } from './list-order';
+import { RecentSessionsCard } from '@/features/sessions/recent-sessions-card';
 import { StatusBadge } from './status-badge';
 import { WorkspaceActions } from './workspace-actions';
+import { LastUsed } from './last-used';
+import { WorkspaceProgressBar } from './workspace-progress';
 import { useWorkspacePath } from '@/lib/api';
 
 export const LIST_RENDERED_MARK = 'perry:workspaces-rendered';
@@ -43,6 +57,7 @@ export function WorkspacesPage() {
           </PeerScope>
         ))
       )}
+      <RecentSessionsCard />
     </div>
   );
 }
@@ -52,7 +67,9 @@ export function WorkspaceList() {
   const workspaces = useWorkspaces();
   const pending = usePendingCreates();
   const [filter, setFilter] = useState('');
+  const [sort, setSort] = useWorkspaceSort();
   const waiting = useWaitingWorkspaces();
+  const now = useNow();
 
   // Creations this page started show at once, before the agent's list includes them.
   const rows = useMemo(() => {
@@ -60,13 +77,11 @@ export function WorkspaceList() {
     const placeholders = pending
       .filter((name) => !listed.some((workspace) => workspace.name === name))
       .map((name): Workspace => ({ name, status: 'creating', created: new Date().toISOString(), image: '', ports: { ssh: 0 } }));
-    // By name, those where a coding agent waits for the person first.
-    const all = [...listed, ...placeholders].sort(
-      (a, b) => Number(waiting.has(b.name)) - Number(waiting.has(a.name)) || a.name.localeCompare(b.name),
-    );
+    // In the chosen order, those where a coding agent waits for the person first.
+    const all = sortWorkspaces([...listed, ...placeholders], sort, waiting);
     const needle = filter.trim().toLowerCase();
     return needle ? all.filter((workspace) => workspace.name.includes(needle) || workspace.image.toLowerCase().includes(needle)) : all;
-  }, [workspaces.data, pending, filter, waiting]);
+  }, [workspaces.data, pending, filter, waiting, sort]);
 
   const total = (workspaces.data?.length ?? 0) + pending.length;
 
@@ -92,8 +107,9 @@ export function WorkspaceList() {
         </EmptyState>
       ) : (
         <div className="grid gap-3">
+          <div className="flex flex-wrap items-center gap-2">
           {total > 5 && (
-            <div className="relative max-w-xs">
+            <div className="relative max-w-xs flex-1 basis-48">
               <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
               <Input
                 type="search"
@@ -105,6 +121,8 @@ export function WorkspaceList() {
               />
             </div>
           )}
+            <SortMenu sort={sort} onSort={setSort} />
+          </div>
           <Card className="gap-0 overflow-hidden py-0">
             <Table aria-label="Workspaces">
               <TableHeader className="bg-muted/40">
@@ -114,6 +132,7 @@ export function WorkspaceList() {
                   <TableHead className="hidden md:table-cell">Image</TableHead>
                   <TableHead className="hidden lg:table-cell">SSH port</TableHead>
                   <TableHead className="hidden md:table-cell">Created</TableHead>
+                  <TableHead className="hidden sm:table-cell">Last used</TableHead>
                   <TableHead className="pr-4 text-right">
                     <span className="sr-only">Actions</span>
                   </TableHead>
@@ -121,11 +140,11 @@ export function WorkspaceList() {
               </TableHeader>
               <TableBody>
                 {rows.map((workspace) => (
-                  <WorkspaceRow key={workspace.name} workspace={workspace} placeholder={!workspaces.data?.some((w) => w.name === workspace.name)} />
+                  <WorkspaceRow key={workspace.name} workspace={workspace} now={now} placeholder={!workspaces.data?.some((w) => w.name === workspace.name)} />
                 ))}
                 {rows.length === 0 && (
                   <TableRow>
-                    <TableCell colSpan={6} className="py-8 text-center text-muted-foreground">
+                    <TableCell colSpan={7} className="py-8 text-center text-muted-foreground">
                       No workspace matches “{filter}”.
                     </TableCell>
                   </TableRow>
@@ -144,7 +163,48 @@ export function WorkspaceList() {
   );
 }
 
-function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeholder: boolean }) {
+const SORT_STORAGE_KEY = 'perry:workspaces-sort';
+
+/** The list's order, remembered in this browser. */
+function useWorkspaceSort(): [WorkspaceSort, (sort: WorkspaceSort) => void] {
+  const [sort, setSort] = useState<WorkspaceSort>(() => {
+    const stored = localStorage.getItem(SORT_STORAGE_KEY);
+    return isWorkspaceSort(stored) ? stored : 'name';
+  });
+  return [
+    sort,
+    (next) => {
+      setSort(next);
+      localStorage.setItem(SORT_STORAGE_KEY, next);
+    },
+  ];
+}
+
+function SortMenu({ sort, onSort }: { sort: WorkspaceSort; onSort: (sort: WorkspaceSort) => void }) {
+  const label = WORKSPACE_SORTS.find((option) => option.value === sort)?.label ?? '';
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <Button variant="outline" size="sm" className="ml-auto" aria-label={`Sort workspaces: ${label}`}>
+          <ArrowDownUp />
+          <span className="text-muted-foreground">Sort:</span> {label}
+        </Button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="end" className="w-44">
+        <DropdownMenuLabel>Sort by</DropdownMenuLabel>
+        <DropdownMenuRadioGroup value={sort} onValueChange={(value) => isWorkspaceSort(value) && onSort(value)}>
+          {WORKSPACE_SORTS.map((option) => (
+            <DropdownMenuRadioItem key={option.value} value={option.value}>
+              {option.label}
+            </DropdownMenuRadioItem>
+          ))}
+        </DropdownMenuRadioGroup>
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
+function WorkspaceRow({ workspace, placeholder, now }: { workspace: Workspace; placeholder: boolean; now: number }) {
   const href = useWorkspacePath()(workspace.name);
   return (
     <TableRow data-workspace={workspace.name} aria-label={workspace.name}>
@@ -165,6 +225,12 @@ function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeh
           </p>
         )}
         <PostStartLine workspace={workspace} />
+        {!placeholder && workspace.status !== 'creating' && (
+          <p className="mt-0.5 text-xs text-muted-foreground sm:hidden">
+            Last used <LastUsed workspace={workspace} now={now} />
+          </p>
+        )}
+        <WorkspaceProgressBar workspace={workspace} className="mt-1.5 max-w-56" />
       </TableCell>
       <TableCell>
         <StatusBadge status={workspace.status} title={workspace.error} />
@@ -173,8 +239,11 @@ function WorkspaceRow({ workspace, placeholder }: { workspace: Workspace; placeh
       <TableCell className="hidden font-mono text-xs text-muted-foreground lg:table-cell">{workspace.ports.ssh || '—'}</TableCell>
       <TableCell className="hidden text-muted-foreground md:table-cell">
         <time dateTime={workspace.created} title={formatDateTime(workspace.created)}>
-          {formatRelativeTime(workspace.created)}
+          {formatRelativeTime(workspace.created, now)}
         </time>
+      </TableCell>
+      <TableCell className="hidden text-muted-foreground sm:table-cell" data-column="last-used">
+        <LastUsed workspace={workspace} now={now} />
       </TableCell>
       <TableCell className="pr-4">{!placeholder && <WorkspaceActions workspace={workspace} compact />}</TableCell>
     </TableRow>
