@@ -79,13 +79,21 @@ export function watchCreateInDialog(name: string): () => void {
   return () => createsShownInDialog.delete(name);
 }
 
-export function useCreateWorkspace() {
+/**
+ * A call that makes a new workspace (create, clone), shared so that both show the new name at
+ * once, poll faster while it is made, and say its outcome the same way: the dialog that started
+ * it says it; a toast does when the dialog was closed meanwhile.
+ */
+function useNewWorkspace<Input extends { name: string }>(
+  make: (api: ReturnType<typeof useScope>['client'], input: Input) => Promise<Workspace>,
+  failure: (input: Input) => string,
+) {
   const { client: api, agent } = useScope();
   const queryClient = useQueryClient();
   const replace = useReplaceInList();
   return useMutation({
     mutationKey: workspaceKeys.create(agent),
-    mutationFn: (input: CreateWorkspaceInput) => api.workspaces.create(input),
+    mutationFn: (input: Input) => make(api, input),
     meta: { handlesErrors: true },
     onSuccess: (workspace) => {
       replace(workspace);
@@ -93,36 +101,28 @@ export function useCreateWorkspace() {
     },
     onError: (error, input) => {
       if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
-      toast.error(`Could not create ${input.name}`, { description: errorMessage(error) });
+      toast.error(failure(input), { description: errorMessage(error) });
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });
 }
 
+export function useCreateWorkspace() {
+  return useNewWorkspace(
+    (api, input: CreateWorkspaceInput) => api.workspaces.create(input),
+    (input) => `Could not create ${input.name}`,
+  );
+}
+
 /**
  * Clones `source` into a new workspace. The agent answers when the clone runs; meanwhile the
- * polled list shows it as `creating` with its progress. Shares the create's mutation key, so the
- * list shows the new name at once and polls faster. The dialog that starts it says the outcome;
- * a toast says it when the dialog was closed meanwhile.
+ * polled list shows it as `creating` with its progress.
  */
 export function useCloneWorkspace() {
-  const { client: api, agent } = useScope();
-  const queryClient = useQueryClient();
-  const replace = useReplaceInList();
-  return useMutation({
-    mutationKey: workspaceKeys.create(agent),
-    mutationFn: (input: CloneWorkspaceInput) => api.workspaces.clone(input),
-    meta: { handlesErrors: true },
-    onSuccess: (workspace) => {
-      replace(workspace);
-      if (!createsShownInDialog.has(workspace.name)) toast.success(`${workspace.name} is ready`);
-    },
-    onError: (error, input) => {
-      if (isUnauthorized(error) || createsShownInDialog.has(input.name)) return;
-      toast.error(`Could not clone ${input.source} into ${input.name}`, { description: errorMessage(error) });
-    },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
-  });
+  return useNewWorkspace(
+    (api, input: CloneWorkspaceInput) => api.workspaces.clone(input),
+    (input) => `Could not clone ${input.source} into ${input.name}`,
+  );
 }
 
 export function useStartWorkspace() {
