@@ -67,6 +67,16 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
+/// Whether `time` (RFC 3339, as [`now_rfc3339`] writes it) is less than `window` ago; `false`
+/// for a time that does not parse or lies ahead.
+pub fn within_last(time: &str, window: std::time::Duration) -> bool {
+    humantime::parse_rfc3339(time).is_ok_and(|then| {
+        std::time::SystemTime::now()
+            .duration_since(then)
+            .is_ok_and(|ago| ago < window)
+    })
+}
+
 /// This machine's host name, as `agent.info` and the agent's banner show it.
 pub fn host_name() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()

@@ -219,16 +219,8 @@ impl SessionHub {
         index.get(session_id).await?;
         let name = name.map(|name| name.trim().to_owned());
         let workspace = &index.workspace;
-        self.state.update(|state| {
-            let names = state.session_names.entry(workspace.clone()).or_default();
-            match &name {
-                Some(name) => names.insert(session_id.to_owned(), name.clone()),
-                None => names.remove(session_id),
-            };
-            if names.is_empty() {
-                state.session_names.remove(workspace);
-            }
-        })?;
+        self.state
+            .update(|state| state.set_session_name(workspace, session_id, name.as_deref()))?;
         index.set_name(session_id, name).ok_or_else(|| {
             ApiError::NotFound(format!(
                 "Workspace {workspace:?} has no session {session_id:?}"
@@ -261,7 +253,6 @@ impl SessionHub {
     /// `sessions.recent` and its workspace counts as used. Reopened within [`REOPEN_QUIET`], it
     /// is left as it is.
     pub fn opened(&self, workspace: &str, session: &SessionInfo) -> Result<(), ApiError> {
-        let now = std::time::SystemTime::now();
         let recently = self
             .state
             .snapshot()
@@ -270,13 +261,12 @@ impl SessionHub {
             .is_some_and(|last| {
                 last.workspace == workspace
                     && last.session.session_id == session.session_id
-                    && humantime::parse_rfc3339(&last.opened_at)
-                        .is_ok_and(|at| now.duration_since(at).is_ok_and(|ago| ago < REOPEN_QUIET))
+                    && crate::within_last(&last.opened_at, REOPEN_QUIET)
             });
         if recently {
             return Ok(());
         }
-        let now = humantime::format_rfc3339_seconds(now).to_string();
+        let now = crate::now_rfc3339();
         self.state
             .update(|state| state.mark_opened(workspace, session, &now))?;
         Ok(())
@@ -287,14 +277,21 @@ impl SessionHub {
     /// as they were when opened.
     pub fn recent(&self, limit: u32) -> Vec<RecentSession> {
         let state = self.state.snapshot();
+        let opened: HashMap<(&str, &str), &str> = state
+            .opened_sessions
+            .iter()
+            .map(|opened| {
+                let key = (
+                    opened.workspace.as_str(),
+                    opened.session.session_id.as_str(),
+                );
+                (key, opened.opened_at.as_str())
+            })
+            .collect();
         let opened_at = |workspace: &str, session_id: &str| {
-            state
-                .opened_sessions
-                .iter()
-                .find(|opened| {
-                    opened.workspace == workspace && opened.session.session_id == session_id
-                })
-                .map(|opened| opened.opened_at.clone())
+            opened
+                .get(&(workspace, session_id))
+                .map(|at| (*at).to_owned())
         };
         let indexes: Vec<Arc<WorkspaceSessions>> = lock(&self.indexes).values().cloned().collect();
         let mut recent: Vec<RecentSession> = Vec::new();

@@ -82,14 +82,22 @@ impl StateFile {
         self.mark_used(workspace, now);
     }
 
+    /// Gives a session of `workspace` a name, or takes its name away (`None`); a workspace
+    /// left without names leaves the file.
+    pub fn set_session_name(&mut self, workspace: &str, session_id: &str, name: Option<&str>) {
+        let names = self.session_names.entry(workspace.to_owned()).or_default();
+        match name {
+            Some(name) => names.insert(session_id.to_owned(), name.to_owned()),
+            None => names.remove(session_id),
+        };
+        if names.is_empty() {
+            self.session_names.remove(workspace);
+        }
+    }
+
     /// Forgets what is kept about one session (it was deleted).
     pub fn forget_session(&mut self, workspace: &str, session_id: &str) {
-        if let Some(names) = self.session_names.get_mut(workspace) {
-            names.remove(session_id);
-            if names.is_empty() {
-                self.session_names.remove(workspace);
-            }
-        }
+        self.set_session_name(workspace, session_id, None);
         self.opened_sessions.retain(|opened| {
             opened.workspace != workspace || opened.session.session_id != session_id
         });

@@ -435,20 +435,15 @@ impl WorkspaceService {
     /// the last note it is left as it is, so a client that reconnects costs no state write; a
     /// failed write only costs the note, so it is logged.
     pub fn mark_used(&self, name: &str) {
-        let now = std::time::SystemTime::now();
         let recent = self
             .state
             .workspace(name)
             .and_then(|record| record.last_used)
-            .and_then(|used| humantime::parse_rfc3339(&used).ok())
-            .is_some_and(|used| {
-                now.duration_since(used)
-                    .is_ok_and(|ago| ago < LAST_USED_QUIET)
-            });
+            .is_some_and(|used| crate::within_last(&used, LAST_USED_QUIET));
         if recent {
             return;
         }
-        let now = humantime::format_rfc3339_seconds(now).to_string();
+        let now = crate::now_rfc3339();
         if let Err(error) = self.state.update(|state| state.mark_used(name, &now)) {
             tracing::warn!("cannot note that {name:?} was used: {error:#}");
         }
