@@ -17,10 +17,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { dockerApi, prefixFilter, startTestAgent, type HarnessFetch, type TestAgent } from '@perry/client/testing';
-import { chromium, type Browser } from 'playwright-core';
+import { dockerApi, freePort, prefixFilter, startTestAgent, type HarnessFetch, type TestAgent } from '@perry/client/testing';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
-export { freePort } from '@perry/client/testing';
+export { freePort };
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const webRoot = resolve(here, '..');
@@ -204,6 +204,27 @@ export async function serveDirectory(dir: string, port: number): Promise<Server>
   });
   await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
   return server;
+}
+
+/** A phone's screen, as the phone app's tests use it. */
+export const PHONE = { width: 390, height: 844 };
+
+/** The phone app's web export served from an origin of its own, and a phone-sized page to open it in. */
+export interface PhoneApp {
+  appUrl: string;
+  server: Server;
+  browser: Browser;
+  page: Page;
+}
+
+/** Serves the phone app's web export (`npm run export:web` in mobile/) and opens Chromium as a phone. */
+export async function openPhoneApp(): Promise<PhoneApp> {
+  if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+  const port = await freePort();
+  const server = await serveDirectory(mobileDist, port);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
+  return { appUrl: `http://127.0.0.1:${port}`, server, browser, page };
 }
 
 /**

@@ -8,16 +8,14 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 
-import { claudeTranscript, ensureArtifactsDir, execInContainer, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import { claudeTranscript, ensureArtifactsDir, execInContainer, openPhoneApp, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
-const PHONE = { width: 390, height: 844 };
 const workspaceName = `m-${randomBytes(3).toString('hex')}`;
 
 let agent: RunningAgent;
@@ -106,15 +104,10 @@ async function shot(name: string): Promise<void> {
 
 describe('Perry phone app (web export)', { timeout: 600_000 }, () => {
   before(async () => {
-    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+    ({ appUrl, server, browser, page } = await openPhoneApp());
     artifacts = await ensureArtifactsDir();
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    server = await serveDirectory(mobileDist, port);
     agent = await startAgent({ tag: 'mobile', allowedOrigins: [appUrl] });
     await agent.rpc('workspaces/create', { name: workspaceName });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   });
 
   after(async () => {

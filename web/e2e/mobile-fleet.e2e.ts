@@ -6,27 +6,13 @@
 // web/test-artifacts/mobile-fleet-*.png.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { Browser, Page } from 'playwright-core';
 
-import {
-  createNamespace,
-  cutLink,
-  deleteNamespace,
-  ensureArtifactsDir,
-  freePort,
-  launchBrowser,
-  mobileDist,
-  restoreLink,
-  serveDirectory,
-  startAgent,
-  type Namespace,
-  type RunningAgent,
-} from './harness.ts';
+import { createNamespace, cutLink, deleteNamespace, ensureArtifactsDir, openPhoneApp, restoreLink, startAgent, type Namespace, type RunningAgent } from './harness.ts';
 
 let home: RunningAgent;
 let closet: RunningAgent;
@@ -53,19 +39,14 @@ async function connect(agent: RunningAgent): Promise<void> {
 
 describe('Perry phone app: several agents as one list', { timeout: 300_000 }, () => {
   before(async () => {
-    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+    ({ appUrl, server, browser, page } = await openPhoneApp());
     artifacts = await ensureArtifactsDir();
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    server = await serveDirectory(mobileDist, port);
     namespace = await createNamespace('phonecloset');
     [home, closet] = await Promise.all([
       startAgent({ tag: 'phonehome', allowedOrigins: [appUrl] }),
       startAgent({ tag: 'phonecloset', allowedOrigins: [appUrl], namespace }),
     ]);
     await Promise.all([home.rpc('workspaces/create', { name: 'near' }), closet.rpc('workspaces/create', { name: 'far' })]);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   });
 
   after(async () => {

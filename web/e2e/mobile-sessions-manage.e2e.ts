@@ -8,7 +8,6 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -17,9 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import type { RecentSession, SessionInfo, Workspace } from '@perry/client';
 import type { Browser, Page } from 'playwright-core';
 
-import { freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import { openPhoneApp, startAgent, type RunningAgent } from './harness.ts';
 
-const PHONE = { width: 390, height: 844 };
 const workspaceName = `ms-${randomBytes(3).toString('hex')}`;
 const shotsDir = process.env.PERRY_SHOTS ?? '/tmp/shots-mobile2';
 const PROJECTS = '/home/workspace/.claude/projects/-home-workspace-app';
@@ -91,17 +89,12 @@ const recentLabel = (title: string) => `Recent session ${title} in ${workspaceNa
 
 describe('Perry phone app: recent sessions, renaming and last used', { timeout: 600_000 }, () => {
   before(async () => {
-    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+    ({ appUrl, server, browser, page } = await openPhoneApp());
     await mkdir(shotsDir, { recursive: true });
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    server = await serveDirectory(mobileDist, port);
     agent = await startAgent({ tag: 'phonesessions', allowedOrigins: [appUrl] });
     await agent.rpc('workspaces/create', { name: workspaceName, limits: { cpus: 2 } });
     await writeTranscript(login);
     await writeTranscript(readme);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   });
 
   after(async () => {

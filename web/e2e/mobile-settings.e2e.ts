@@ -10,7 +10,6 @@
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,9 +17,8 @@ import { after, before, describe, test } from 'node:test';
 import { variableNameProblem } from '@perry/client';
 import type { Browser, Page } from 'playwright-core';
 
-import { ensureArtifactsDir, execInContainer, freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import { ensureArtifactsDir, execInContainer, freePort, openPhoneApp, startAgent, type RunningAgent } from './harness.ts';
 
-const PHONE = { width: 390, height: 844 };
 const workspaceName = `ms-${randomBytes(3).toString('hex')}`;
 const ENV_NAME = 'PHONE_SECRET';
 const envValue = `phone-value-${randomBytes(8).toString('hex')}`;
@@ -59,15 +57,10 @@ async function assertNeverShown(secret: string): Promise<void> {
 
 describe('Perry phone app: settings', { timeout: 300_000 }, () => {
   before(async () => {
-    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+    ({ appUrl, server, browser, page } = await openPhoneApp());
     artifacts = await ensureArtifactsDir();
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    server = await serveDirectory(mobileDist, port);
     agent = await startAgent({ tag: 'phonesettings', allowedOrigins: [appUrl] });
     await agent.rpc('workspaces/create', { name: workspaceName });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   });
 
   after(async () => {

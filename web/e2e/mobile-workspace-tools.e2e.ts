@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
@@ -20,10 +19,9 @@ import { promisify } from 'node:util';
 import { cloneDirectory, validateCloneUrl, type PortForwardStatus, type Workspace } from '@perry/client';
 import type { Browser, Page } from 'playwright-core';
 
-import { freePort, launchBrowser, mobileDist, serveDirectory, startAgent, type RunningAgent } from './harness.ts';
+import { freePort, openPhoneApp, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
 const run = promisify(execFile);
-const PHONE = { width: 390, height: 844 };
 const workspaceName = `mt-${randomBytes(3).toString('hex')}`;
 const shotsDir = process.env.PERRY_SHOTS ?? '/tmp/shots-mobile';
 /** What the server in the workspace serves, and the port it listens on there. */
@@ -104,15 +102,10 @@ function reachable(host: string, port: number): Promise<boolean> {
 
 describe('Perry phone app: creating from a repository, ports and the log', { timeout: 600_000 }, () => {
   before(async () => {
-    if (!existsSync(join(mobileDist, 'index.html'))) throw new Error(`no ${mobileDist}: run npm run export:web in mobile/`);
+    ({ appUrl, server, browser, page } = await openPhoneApp());
     await mkdir(shotsDir, { recursive: true });
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    server = await serveDirectory(mobileDist, port);
     agent = await startAgent({ tag: 'phonetools', allowedOrigins: [appUrl] });
     git = await startGitServer();
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 2, hasTouch: true, isMobile: true });
   });
 
   after(async () => {
