@@ -15,10 +15,9 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { launchBrowser, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 const CREATE_TIMEOUT_MS = 240_000;
 const WORKSPACE = 'alpha';
 const CLONE = 'beta';

@@ -17,10 +17,9 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 
-import { execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { execInContainer, launchBrowser, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 const AUTHORIZED_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBZ0VEPqHSH/vyzmIzbQ6WSwXw0/DvzGjpJxO1XKxqhW laptop@e2e';
 
 let agent: RunningAgent;

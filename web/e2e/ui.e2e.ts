@@ -12,10 +12,9 @@ import jsQR from 'jsqr';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 
-import { claudeTranscript, ensureArtifactsDir, execInContainer, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { claudeTranscript, ensureArtifactsDir, execInContainer, launchBrowser, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const CREATE_TIMEOUT_MS = 120_000;
 
 let agent: RunningAgent;

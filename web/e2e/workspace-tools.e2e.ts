@@ -17,10 +17,9 @@ import { after, before, describe, test } from 'node:test';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { freePort, launchBrowser, startAgent, type RunningAgent } from './harness.ts';
+import { freePort, launchBrowser, PHONE, startAgent, type RunningAgent } from './harness.ts';
 
 const DESKTOP = { width: 1280, height: 860 };
-const PHONE = { width: 390, height: 844 };
 const CREATE_TIMEOUT_MS = 180_000;
 const WORKSPACE = 'tools';
 
