@@ -58,6 +58,16 @@ pub enum TerminalControl {
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         offset: u64,
     },
-    /// Agent → client: output this client was too slow to read was overwritten.
+    /// Agent → client: output this client was too slow to read was overwritten, or skipped
+    /// because the client typed while far behind (the present matters more than the backlog).
     Dropped { bytes: u32 },
+    /// Client → agent: measure the round trip; the agent answers `pong` with the same id at once.
+    Ping { id: u32 },
+    /// Agent → client: the answer to `ping`.
+    Pong { id: u32 },
+    /// Client → agent: this many more output bytes arrived (and were written to the screen)
+    /// since the last ack. A client that acks once gets flow control: the agent keeps at most a
+    /// window of unacknowledged output on the wire, so a keystroke's answer never queues behind
+    /// seconds of a flood. Clients that never ack get output as fast as the socket takes it.
+    Ack { bytes: u32 },
 }
