@@ -323,7 +323,12 @@ export type TerminalControl = { "type": "resize", cols: number, rows: number, } 
  * Absolute output offset of the first byte this socket sends; a client that reconnects
  * with `?since=<offset + bytes it got>` receives only what it has not seen.
  */
-offset: number, } | { "type": "dropped", bytes: number, } | { "type": "ping", id: number, } | { "type": "pong", id: number, } | { "type": "ack", bytes: number, };
+offset: number, 
+/**
+ * The agent answers `ping` and takes `ack` (agents since #22 do). Clients send neither
+ * without it: an older agent writes control messages it does not know into the shell.
+ */
+pings?: boolean, } | { "type": "dropped", bytes: number, } | { "type": "ping", id: number, } | { "type": "pong", id: number, } | { "type": "ack", bytes: number, };
 
 export type PortForwardStatus = { hostPort: number, workspacePort: number, 
 /**

@@ -37,11 +37,11 @@ pub struct LocalClient;
 pub const TOKEN_ROTATED_CLOSE_CODE: u16 = 4001;
 
 /// The close frame of a socket whose token was rotated away.
-pub fn token_rotated() -> axum::extract::ws::Message {
-    axum::extract::ws::Message::Close(Some(axum::extract::ws::CloseFrame {
-        code: TOKEN_ROTATED_CLOSE_CODE,
-        reason: "the agent's token was rotated; sign in with the new one".into(),
-    }))
+pub fn token_rotated() -> crate::websocket::Frame {
+    crate::websocket::close(
+        TOKEN_ROTATED_CLOSE_CODE,
+        "the agent's token was rotated; sign in with the new one",
+    )
 }
 
 /// What a socket waits on to learn that the token it was opened with is no longer valid.

@@ -8,6 +8,7 @@
 //! - [`auth`]: the bearer-token check.
 //! - [`workspace`]: the workspace lifecycle (create, start, stop, delete, list, sync).
 //! - [`terminal`]: shells in workspaces that outlive their WebSockets.
+//! - [`websocket`]: how the agent's WebSockets are accepted (permessage-deflate) and framed.
 //! - [`ports`]: port forwards from host ports of the agent's machine into workspaces.
 //! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
 //! - [`containers`]: the live view of the agent's containers, fed by the engine's events (for
@@ -46,6 +47,7 @@ pub mod state;
 pub mod terminal;
 pub mod tls;
 pub mod web;
+pub mod websocket;
 pub mod workspace;
 
 use std::path::PathBuf;
@@ -155,5 +157,21 @@ impl Agent {
     /// Host names besides its own that the agent answers to.
     pub fn allowed_hosts(&self) -> Vec<String> {
         self.config().allowed_hosts.clone()
+    }
+}
+
+/// Unsent bytes a connection's kernel buffer may hold before the agent's writes wait.
+const UNSENT_LOW_WATER: u32 = 16 * 1024;
+
+/// Sets up a client's TCP connection: no Nagle delay (keystrokes are tiny writes that must leave
+/// at once), and a small `TCP_NOTSENT_LOWAT`, so output that cannot leave yet waits in the
+/// terminal's ring, where a keystroke can skip it, rather than in megabytes of kernel buffer
+/// ahead of the keystroke's answer.
+pub fn tune_connection(stream: &tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!("cannot set TCP_NODELAY: {error}");
+    }
+    if let Err(error) = socket2::SockRef::from(stream).set_tcp_notsent_lowat(UNSENT_LOW_WATER) {
+        tracing::debug!("cannot set TCP_NOTSENT_LOWAT: {error}");
     }
 }

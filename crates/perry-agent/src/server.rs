@@ -233,19 +233,13 @@ pub async fn start(options: AgentOptions) -> anyhow::Result<RunningAgent> {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = match listener {
             PublicListener::Plain(listener) => {
-                // Keystrokes are tiny writes that must leave at once: no Nagle delay on any
-                // connection.
-                let listener = listener.tap_io(|stream| {
-                    if let Err(error) = stream.set_nodelay(true) {
-                        tracing::debug!("cannot set TCP_NODELAY: {error}");
-                    }
-                });
+                let listener = listener.tap_io(|stream| crate::tune_connection(stream));
                 axum::serve(listener, service)
                     .with_graceful_shutdown(shutdown)
                     .await
             }
             PublicListener::Tls(listener) => {
-                // The TLS listener sets TCP_NODELAY before the handshake. `tap_io` is here for
+                // The TLS listener tunes connections before the handshake. `tap_io` is here for
                 // the peer address: axum hands any TapIo listener's address to ConnectInfo
                 // (the auth throttle counts by it).
                 axum::serve(listener.tap_io(|_| {}), service)

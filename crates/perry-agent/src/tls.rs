@@ -296,10 +296,8 @@ async fn accept_loop(
                 continue;
             }
         };
-        // Keystrokes are tiny writes that must leave at once: no Nagle delay, handshake included.
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
+        // Before the handshake, so the handshake has no Nagle delay either.
+        crate::tune_connection(&stream);
         let acceptor = acceptor.clone();
         let established = established.clone();
         handshakes.spawn(async move {

@@ -57,6 +57,11 @@ pub enum TerminalControl {
         /// with `?since=<offset + bytes it got>` receives only what it has not seen.
         #[cfg_attr(feature = "ts", ts(type = "number"))]
         offset: u64,
+        /// The agent answers `ping` and takes `ack` (agents since #22 do). Clients send neither
+        /// without it: an older agent writes control messages it does not know into the shell.
+        #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
+        pings: bool,
     },
     /// Agent → client: output this client was too slow to read was overwritten, or skipped
     /// because the client typed while far behind (the present matters more than the backlog).

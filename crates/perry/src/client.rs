@@ -16,8 +16,9 @@ use perry_api::procedures::Procedure;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// A WebSocket to the agent, over TCP or the agent's local socket.
-pub type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Connection>>;
+/// A WebSocket to the agent, over TCP or the agent's local socket; compressed
+/// (permessage-deflate) when the agent agrees.
+pub type Socket = yawc::WebSocket<yawc::HttpStream>;
 
 /// A byte stream to the agent.
 pub trait Connection: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
@@ -330,15 +331,11 @@ impl AgentClient {
         self.local_socket.as_deref()
     }
 
-    /// Opens a byte stream to the agent for a WebSocket at `request`'s address.
-    async fn connect(
-        &self,
-        request: &tokio_tungstenite::tungstenite::handshake::client::Request,
-    ) -> std::io::Result<Box<dyn Connection>> {
+    /// Opens a byte stream to the agent for a WebSocket at `uri`.
+    async fn connect(&self, uri: &http::Uri) -> std::io::Result<Box<dyn Connection>> {
         if let Some(path) = &self.local_socket {
             return Ok(Box::new(tokio::net::UnixStream::connect(path).await?));
         }
-        let uri = request.uri();
         let host = uri.host().unwrap_or("localhost").trim_matches(['[', ']']);
         let port = uri
             .port_u16()
@@ -436,51 +433,106 @@ impl AgentClient {
         format!("{base}{path_and_query}")
     }
 
-    /// Opens a WebSocket on the agent (`/terminal/…`, `/sessions/…`) with this client's token.
-    /// A refusal before the upgrade comes back as the agent's message.
+    /// Opens a WebSocket on the agent (`/terminal/…`, `/sessions/…`) with this client's token,
+    /// offering permessage-deflate. A refusal before the upgrade comes back as the agent's
+    /// message.
+    ///
+    /// The handshake is hyper's (an HTTP/1.1 upgrade) rather than the WebSocket library's, for
+    /// the refusal's body: the agent says there why (a stopped workspace, a bad token).
     pub async fn connect_websocket(&self, url: &str) -> anyhow::Result<Socket> {
-        use tokio_tungstenite::tungstenite::Error as WsError;
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = url.into_client_request().context("bad agent URL")?;
-        if let Some(token) = &self.token {
-            let value = format!("Bearer {token}")
-                .parse()
-                .context("the token is not a valid header value")?;
-            request.headers_mut().insert("authorization", value);
-        }
+        use http::header;
+        let uri: http::Uri = url.parse().context("bad agent URL")?;
         let connection = self
-            .connect(&request)
+            .connect(&uri)
             .await
             .map_err(|error| self.unreachable(&error))?;
-        // tungstenite zero-fills its whole read buffer before every read (128 KiB by default),
-        // twice per keystroke's echo; 32 KiB still takes a 64 KiB output frame in two reads.
-        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(32 * 1024);
-        match tokio_tungstenite::client_async_with_config(request, connection, Some(config)).await {
-            Ok((socket, _)) => Ok(socket),
-            Err(WsError::Http(response)) => {
-                let status = response.status();
-                let message = response
-                    .body()
-                    .as_ref()
-                    .and_then(|body| serde_json::from_slice::<Value>(body).ok())
-                    .and_then(|body| body["json"]["message"].as_str().map(str::to_owned));
-                match message {
-                    Some(message) => anyhow::bail!("{message}"),
-                    // A page where a socket should be: an agent from before this endpoint.
-                    None if status.is_success() => anyhow::bail!(
-                        "the agent at {} has no WebSocket at {}: it is older than this perry ({}); upgrade it",
-                        self.base_url,
-                        url.split_once("://")
-                            .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
-                            .unwrap_or(url),
-                        env!("CARGO_PKG_VERSION")
-                    ),
-                    None => anyhow::bail!("{status}"),
-                }
-            }
-            Err(error) => Err(self.unreachable(&error)),
+        let key = {
+            use base64ct::Encoding as _;
+            base64ct::Base64::encode_string(&rand::random::<[u8; 16]>())
+        };
+        let mut request =
+            http::Request::get(uri.path_and_query().map_or("/", |path| path.as_str()))
+                .header(
+                    header::HOST,
+                    uri.authority()
+                        .map_or("localhost", |authority| authority.as_str()),
+                )
+                .header(header::CONNECTION, "upgrade")
+                .header(header::UPGRADE, "websocket")
+                .header(header::SEC_WEBSOCKET_VERSION, "13")
+                .header(header::SEC_WEBSOCKET_KEY, &key)
+                .header(header::SEC_WEBSOCKET_EXTENSIONS, "permessage-deflate");
+        if let Some(token) = &self.token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
+        let request = request
+            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+            .context("the token is not a valid header value")?;
+        let (mut sender, handshake) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(connection))
+                .await
+                .map_err(|error| self.unreachable(&error))?;
+        tokio::spawn(async move {
+            if let Err(error) = handshake.with_upgrades().await {
+                tracing::debug!("the WebSocket's HTTP connection ended: {error}");
+            }
+        });
+        let mut response = sender
+            .send_request(request)
+            .await
+            .map_err(|error| self.unreachable(&error))?;
+        let status = response.status();
+        if status != http::StatusCode::SWITCHING_PROTOCOLS {
+            use http_body_util::BodyExt as _;
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .map(|body| body.to_bytes())
+                .unwrap_or_default();
+            let message = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|body| body["json"]["message"].as_str().map(str::to_owned));
+            match message {
+                Some(message) => anyhow::bail!("{message}"),
+                // A page where a socket should be: an agent from before this endpoint.
+                None if status.is_success() => anyhow::bail!(
+                    "the agent at {} has no WebSocket at {}: it is older than this perry ({}); upgrade it",
+                    self.base_url,
+                    uri.path(),
+                    env!("CARGO_PKG_VERSION")
+                ),
+                None => anyhow::bail!("{status}"),
+            }
+        }
+        let accepted = response
+            .headers()
+            .get(header::SEC_WEBSOCKET_ACCEPT)
+            .is_some_and(|accept| accept.as_bytes() == accept_key(&key).as_bytes());
+        if !accepted {
+            anyhow::bail!(
+                "the agent at {} answered the WebSocket handshake wrongly (a proxy in between?)",
+                self.base_url
+            );
+        }
+        let extensions = response
+            .headers()
+            .get(header::SEC_WEBSOCKET_EXTENSIONS)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let upgraded = hyper::upgrade::on(&mut response)
+            .await
+            .map_err(|error| self.unreachable(&error))?;
+        let options = yawc::Options::default()
+            .with_low_latency_compression()
+            .with_limits(16 * 1024 * 1024, 32 * 1024 * 1024);
+        yawc::WebSocket::from_stream_with_extensions(
+            yawc::HttpStream::from(hyper_util::rt::TokioIo::new(upgraded)),
+            yawc::Role::Client,
+            extensions.as_deref(),
+            options,
+        )
+        .map_err(|error| anyhow::anyhow!("the agent's WebSocket handshake failed: {error}"))
     }
 
     /// Calls procedure `P` with `input` and decodes its output as `P`'s output type, so a field
@@ -574,6 +626,16 @@ fn tls_error_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a 
     None
 }
 
+/// The `Sec-WebSocket-Accept` a server answers `key` with (RFC 6455, section 4.2.2).
+fn accept_key(key: &str) -> String {
+    use base64ct::Encoding as _;
+    use sha1::Digest as _;
+    let mut hash = sha1::Sha1::new();
+    hash.update(key.as_bytes());
+    hash.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    base64ct::Base64::encode_string(&hash.finalize())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -657,6 +719,15 @@ mod tests {
             serde_json::from_slice::<Value>(&std::fs::read(&path).unwrap()).unwrap(),
             on_disk,
             "an invalid change writes nothing"
+        );
+    }
+
+    #[test]
+    fn the_accept_key_is_rfc_6455s() {
+        // The example of RFC 6455, section 1.3.
+        assert_eq!(
+            super::accept_key("dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
         );
     }
 }

@@ -72,10 +72,11 @@ fn perry_shell_runs_one_command_and_returns_its_status() {
 }
 
 /// A TCP proxy in front of the agent whose connections the test can cut, as a flaky network
-/// would.
+/// would, and which counts the bytes the agent sent through it.
 struct CuttableProxy {
     port: u16,
     connections: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    from_agent: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl CuttableProxy {
@@ -84,6 +85,8 @@ impl CuttableProxy {
         let port = listener.local_addr().unwrap().port();
         let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let tracked = connections.clone();
+        let from_agent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = from_agent.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let Ok(upstream) = std::net::TcpStream::connect(("127.0.0.1", target_port)) else {
@@ -93,18 +96,29 @@ impl CuttableProxy {
                     .lock()
                     .unwrap()
                     .extend([client.try_clone().unwrap(), upstream.try_clone().unwrap()]);
-                for (mut from, mut to) in [
-                    (client.try_clone().unwrap(), upstream.try_clone().unwrap()),
-                    (upstream, client),
+                for (mut from, mut to, count) in [
+                    (
+                        client.try_clone().unwrap(),
+                        upstream.try_clone().unwrap(),
+                        None,
+                    ),
+                    (upstream, client, Some(counted.clone())),
                 ] {
                     std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut from, &mut to);
+                        let copied = std::io::copy(&mut from, &mut to).unwrap_or_default();
+                        if let Some(count) = count {
+                            count.fetch_add(copied, std::sync::atomic::Ordering::Relaxed);
+                        }
                         let _ = to.shutdown(std::net::Shutdown::Both);
                     });
                 }
             }
         });
-        CuttableProxy { port, connections }
+        CuttableProxy {
+            port,
+            connections,
+            from_agent,
+        }
     }
 
     fn cut_all(&self) {
@@ -112,6 +126,33 @@ impl CuttableProxy {
             let _ = stream.shutdown(std::net::Shutdown::Both);
         }
     }
+}
+
+#[test]
+fn perry_shell_output_comes_compressed() {
+    let agent = AgentProcess::start("deflate");
+    assert_success(&agent.perry(&["start", "text"]), "perry start text");
+    let proxy = CuttableProxy::start(agent.port);
+    let output = agent
+        .perry_command(&["shell", "text", "--", "seq", "1", "200000"])
+        .env("PERRY_WORKER", format!("127.0.0.1:{}", proxy.port))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let printed = output.stdout.len() as u64;
+    // The proxy counts a connection when it ends, a moment after perry exits.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut on_wire = 0;
+    while on_wire == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        on_wire = proxy.from_agent.load(std::sync::atomic::Ordering::Relaxed);
+    }
+    println!("perry shell: {printed} bytes of output, {on_wire} bytes from the agent");
+    assert!(printed > 1_200_000, "seq's output: {printed} bytes");
+    assert!(
+        on_wire * 100 < printed * 35,
+        "the agent sent {on_wire} bytes for {printed} bytes of output"
+    );
 }
 
 #[test]

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use perry_api::sessions::StatusEvent;
@@ -15,15 +14,17 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::Agent;
 use crate::auth::{LocalClient, TokenWatch, token_rotated};
+use crate::websocket::{self, IncomingUpgrade, OpCode, Sink, WebSocket};
 
 /// The token and Origin were checked in front of every socket route.
 pub async fn handle(
     State(agent): State<Arc<Agent>>,
     local: Option<Extension<LocalClient>>,
-    upgrade: WebSocketUpgrade,
+    upgrade: IncomingUpgrade,
 ) -> Response {
     let token = agent.auth.watch(local.is_some());
-    upgrade.on_upgrade(move |socket| serve(agent, token, socket))
+    let serving = agent.clone();
+    websocket::accept(&agent, upgrade, move |socket| serve(serving, token, socket))
 }
 
 async fn serve(agent: Arc<Agent>, mut token: TokenWatch, socket: WebSocket) {
@@ -57,24 +58,17 @@ async fn serve(agent: Arc<Agent>, mut token: TokenWatch, socket: WebSocket) {
                 return;
             }
             () = agent.sessions.shutting_down() => {
-                let _ = sink.send(Message::Close(Some(CloseFrame {
-                    code: 1001,
-                    reason: "agent shutting down".into(),
-                })))
-                .await;
+                let _ = sink.send(websocket::close(1001, "agent shutting down")).await;
                 return;
             }
-            message = stream.next() => match message {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
+            frame = stream.next() => match frame {
+                Some(frame) if frame.opcode() != OpCode::Close => {}
+                _ => return,
             },
         }
     }
 }
 
-type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
-
-async fn send(sink: &mut Sink, event: &StatusEvent) -> Result<(), axum::Error> {
-    let text = serde_json::to_string(event).unwrap_or_default();
-    sink.send(Message::Text(text.into())).await
+async fn send(sink: &mut Sink, event: &StatusEvent) -> Result<(), websocket::WebSocketError> {
+    sink.send(websocket::json(event)).await
 }

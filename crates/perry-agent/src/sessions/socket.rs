@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
@@ -18,6 +17,7 @@ use super::WorkspaceSessions;
 use crate::Agent;
 use crate::auth::{LocalClient, TokenWatch, token_rotated};
 use crate::error::ApiError;
+use crate::websocket::{self, IncomingUpgrade, OpCode, Sink, WebSocket};
 
 /// Upgrades after the checks that must answer with an HTTP status (unknown or stopped
 /// workspace); the Origin was checked in front of every route that can act ([`crate::guard`]).
@@ -25,13 +25,11 @@ pub async fn handle(
     State(agent): State<Arc<Agent>>,
     Path(workspace): Path<String>,
     local: Option<Extension<LocalClient>>,
-    upgrade: WebSocketUpgrade,
+    upgrade: IncomingUpgrade,
 ) -> Response {
     let token = agent.auth.watch(local.is_some());
     match agent.sessions_of(&workspace).await {
-        Ok(index) => upgrade
-            .on_upgrade(move |socket| serve(index, token, socket))
-            .into_response(),
+        Ok(index) => websocket::accept(&agent, upgrade, move |socket| serve(index, token, socket)),
         Err(error) => error.into_response(),
     }
 }
@@ -48,7 +46,7 @@ async fn serve(index: Arc<WorkspaceSessions>, mut token: TokenWatch, socket: Web
             index.snapshot()
         } => snapshot,
         reason = index.closed() => {
-            let _ = sink.send(close(1001, &reason)).await;
+            let _ = sink.send(websocket::close(1001, &reason)).await;
             return;
         }
     };
@@ -76,33 +74,23 @@ async fn serve(index: Arc<WorkspaceSessions>, mut token: TokenWatch, socket: Web
                 Err(RecvError::Closed) => return,
             },
             reason = index.closed() => {
-                let _ = sink.send(close(1001, &reason)).await;
+                let _ = sink.send(websocket::close(1001, &reason)).await;
                 return;
             }
             () = token.rotated() => {
                 let _ = sink.send(token_rotated()).await;
                 return;
             }
-            message = stream.next() => match message {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
+            frame = stream.next() => match frame {
+                Some(frame) if frame.opcode() != OpCode::Close => {}
+                _ => return,
             },
         }
     }
 }
 
-type Sink = futures_util::stream::SplitSink<WebSocket, Message>;
-
-async fn send(sink: &mut Sink, event: &SessionEvent) -> Result<(), axum::Error> {
-    let text = serde_json::to_string(event).unwrap_or_default();
-    sink.send(Message::Text(text.into())).await
-}
-
-fn close(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.to_owned().into(),
-    }))
+async fn send(sink: &mut Sink, event: &SessionEvent) -> Result<(), websocket::WebSocketError> {
+    sink.send(websocket::json(event)).await
 }
 
 impl Agent {

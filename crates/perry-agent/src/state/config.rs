@@ -48,6 +48,10 @@ pub struct ConfigFile {
     /// Bytes of recent output each terminal keeps for replay.
     #[serde(default = "default_terminal_buffer_bytes")]
     pub terminal_buffer_bytes: usize,
+    /// Whether the agent's WebSockets (`/terminal`, `/sessions`, `/events`) compress what they
+    /// send (permessage-deflate) for clients that offer it; off trades bandwidth for the CPU.
+    #[serde(default = "default_terminal_compression")]
+    pub terminal_compression: bool,
     /// Browser origins besides the agent's own whose pages may use the agent (the phone app's
     /// web build, a dev server).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -144,6 +148,7 @@ impl fmt::Debug for ConfigFile {
             ready_timeout_seconds,
             terminal_grace_seconds,
             terminal_buffer_bytes,
+            terminal_compression,
             allowed_origins,
             allowed_hosts,
             tls,
@@ -177,6 +182,7 @@ impl fmt::Debug for ConfigFile {
             .field("ready_timeout_seconds", ready_timeout_seconds)
             .field("terminal_grace_seconds", terminal_grace_seconds)
             .field("terminal_buffer_bytes", terminal_buffer_bytes)
+            .field("terminal_compression", terminal_compression)
             .field("allowed_origins", allowed_origins)
             .field("allowed_hosts", allowed_hosts)
             .field("tls", tls)
@@ -342,6 +348,9 @@ fn default_terminal_grace_seconds() -> u64 {
 }
 fn default_terminal_buffer_bytes() -> usize {
     1024 * 1024
+}
+fn default_terminal_compression() -> bool {
+    true
 }
 fn default_limits() -> WorkspaceLimits {
     crate::limits::DEFAULT_LIMITS

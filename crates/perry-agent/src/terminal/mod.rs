@@ -4,7 +4,9 @@
 //! every attached client reads the ring at its own pace from its own offset, so a slow client
 //! never grows memory. While clients are attached the pump waits (briefly) for the slowest one
 //! before overwriting output it has not read, which carries backpressure to the program as a
-//! local terminal would; a client stalled longer than that skips ahead and is told so.
+//! local terminal would; a client stalled longer than that skips ahead and is told so. A client
+//! that types while far behind skips ahead too ([`Terminal::skip_backlog`]): Ctrl-C during a
+//! flood over a slow link shows the prompt, not the rest of the flood.
 //! With no client attached, a terminal lives on for a grace period, then its shell is hung up.
 //!
 //! # Layout
@@ -29,6 +31,12 @@ use ring::Ring;
 
 /// The most bytes one output frame carries.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// A client that types while further behind than this skips its backlog: the answer to what it
+/// typed (a prompt after Ctrl-C) matters more than a flood it cannot read anyway.
+const SKIP_BACKLOG_OVER: u64 = 64 * 1024;
+/// How much of the newest output a skipping client still gets, from a line's start: the last
+/// screens of the flood.
+const KEPT_ON_SKIP: u64 = 8 * 1024;
 /// How long the pump waits for a lagging client before it overwrites what that client missed.
 const BACKPRESSURE_PATIENCE: Duration = Duration::from_secs(2);
 
@@ -513,6 +521,27 @@ impl Terminal {
                 _ = closed.changed() => {}
             }
         }
+    }
+
+    /// Moves a client that is more than [`SKIP_BACKLOG_OVER`] behind to the start of a line in
+    /// the last [`KEPT_ON_SKIP`] bytes; returns how many bytes it skipped (0 when it was close).
+    pub fn skip_backlog(&self, client: u64, cursor: &mut u64) -> u64 {
+        let state = lock(&self.state);
+        let end = state.ring.end();
+        if end.saturating_sub(*cursor) <= SKIP_BACKLOG_OVER {
+            return 0;
+        }
+        let tail_start = (end - KEPT_ON_SKIP).max(state.ring.start());
+        let tail = state.ring.read_from(tail_start, KEPT_ON_SKIP as usize);
+        drop(state);
+        let line_start = tail
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(tail_start, |at| tail_start + at as u64 + 1);
+        let skipped = line_start - *cursor;
+        *cursor = line_start;
+        self.record_progress(client, line_start);
+        skipped
     }
 
     fn record_progress(&self, client: u64, cursor: u64) {

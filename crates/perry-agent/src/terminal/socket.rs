@@ -3,27 +3,44 @@
 //! message is input. Query: `token`, `terminal` (reattach to this id), `cols`, `rows`, `cmd` (a
 //! JSON array: run this command instead of the login shell), `since` (an output offset: replay only
 //! what came after it).
+//!
+//! For slow links: the client measures the round trip with `ping` (answered by `pong` at once);
+//! a client that sends `ack`s gets flow control ([`FLOW_WINDOW`]); output under a flood is sent
+//! in paced frames ([`FRAME_INTERVAL`]); and input from a client far behind skips its backlog
+//! (`dropped`). Frames are compressed when the client offers permessage-deflate
+//! ([`crate::websocket`]).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 use perry_api::TerminalControl;
+use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use super::{Output, Terminal, TerminalRequest};
 use crate::Agent;
 use crate::auth::{LocalClient, TokenWatch, token_rotated};
 use crate::error::ApiError;
+use crate::websocket::{self, Frame, IncomingUpgrade, OpCode, Sink, WebSocket};
 
-/// How much one read from a terminal socket takes. Input is keystrokes and pastes; tungstenite
-/// zero-fills its whole read buffer before every read (128 KiB by default, twice per keystroke:
-/// once for the frame, once to find the socket drained), which was a tenth of a keystroke's time
-/// in the agent.
-const INPUT_READ_BUFFER: usize = 8 * 1024;
+/// The most output a client that acks may have unacknowledged: enough to keep a fast link busy
+/// (a quarter of a MiB per round trip), little enough that a keystroke's answer never waits
+/// behind seconds of a flood. Counted before compression.
+const FLOW_WINDOW: u64 = 256 * 1024;
+/// Under a flood, frames go at most this often, each carrying all the output there is (up to a
+/// frame's size): fewer, larger messages compress better and cost every client less to draw.
+const FRAME_INTERVAL: Duration = Duration::from_millis(8);
+/// A frame at least this large is a flood's, and paces the next one; smaller output (echoes,
+/// prompts) leaves at once.
+const FLOOD_FRAME_BYTES: usize = 4 * 1024;
+/// How long a socket the agent closed waits for the client's close frame.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
 
 /// Upgrades to a terminal socket after the checks that must answer with an HTTP status.
 pub async fn handle(
@@ -31,18 +48,17 @@ pub async fn handle(
     Path(workspace): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     local: Option<Extension<LocalClient>>,
-    upgrade: WebSocketUpgrade,
+    upgrade: IncomingUpgrade,
 ) -> Response {
     match prepare(&agent, &workspace, &query).await {
         Ok(terminal) => {
             agent.workspaces.mark_used(&workspace);
-            let agent = agent.clone();
             let since = query.get("since").and_then(|since| since.parse().ok());
             let token = agent.auth.watch(local.is_some());
-            upgrade
-                .read_buffer_size(INPUT_READ_BUFFER)
-                .on_upgrade(move |socket| serve(agent, terminal, since, token, socket))
-                .into_response()
+            let serving = agent.clone();
+            websocket::accept(&agent, upgrade, move |socket| {
+                serve(serving, terminal, since, token, socket)
+            })
         }
         Err(error) => error.into_response(),
     }
@@ -98,16 +114,82 @@ async fn prepare(
     agent.terminals.open(workspace, &container, request).await
 }
 
+/// What a socket's receiving half tells its sending half.
+#[derive(Debug, Default)]
+struct Feedback {
+    /// Output bytes the client has acknowledged, in all.
+    acked: AtomicU64,
+    /// Whether the client acks at all: then it gets flow control.
+    acks: AtomicBool,
+    /// Input arrived since the sender last looked.
+    typed: AtomicBool,
+    /// The latest ping to answer.
+    ping: Mutex<Option<u32>>,
+    wake: Notify,
+}
+
+impl Feedback {
+    fn take_ping(&self) -> Option<u32> {
+        self.ping
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    /// Whether more output may go to a client that has been sent `sent` bytes.
+    fn window_open(&self, sent: u64) -> bool {
+        !self.acks.load(Ordering::Acquire)
+            || sent.saturating_sub(self.acked.load(Ordering::Acquire)) < FLOW_WINDOW
+    }
+}
+
 async fn serve(
     agent: Arc<Agent>,
     terminal: Arc<Terminal>,
     since: Option<u64>,
-    mut token: TokenWatch,
+    token: TokenWatch,
     socket: WebSocket,
 ) {
-    let (client, mut cursor) = terminal.attach(since);
-    let (mut sink, mut stream) = socket.split();
+    let (client, cursor) = terminal.attach(since);
+    let (sink, stream) = socket.split();
+    let feedback = Arc::new(Feedback::default());
 
+    let mut send_task = tokio::spawn(send_output(
+        terminal.clone(),
+        client,
+        cursor,
+        token,
+        sink,
+        feedback.clone(),
+    ));
+    let mut receive_task = tokio::spawn(receive_input(agent, terminal.clone(), stream, feedback));
+
+    tokio::select! {
+        _ = &mut send_task => {
+            // The agent closed (the shell ended): the client answers with its own close frame,
+            // and the connection ends after it. Dropped at once, the client's last ack or
+            // keystroke would meet a closed socket, whose reset can take the close frame with
+            // it.
+            if tokio::time::timeout(CLOSE_HANDSHAKE, &mut receive_task).await.is_err() {
+                receive_task.abort();
+            }
+        }
+        _ = &mut receive_task => send_task.abort(),
+    }
+    terminal.detach(client);
+}
+
+/// Sends the terminal's output from `cursor` on: the `attached` hello first, then output as it
+/// comes, paced under a flood, within the flow window of a client that acks; answers pings; and
+/// when the client types while far behind, skips to the present (`dropped`).
+async fn send_output(
+    terminal: Arc<Terminal>,
+    client: u64,
+    mut cursor: u64,
+    mut token: TokenWatch,
+    mut sink: Sink,
+    feedback: Arc<Feedback>,
+) {
     let info = terminal.info();
     let attached = TerminalControl::Attached {
         id: terminal.id.clone(),
@@ -116,81 +198,121 @@ async fn serve(
         replayed_bytes: u32::try_from(terminal.output_end().saturating_sub(cursor))
             .unwrap_or(u32::MAX),
         offset: cursor,
+        pings: true,
     };
-    let hello = serde_json::to_string(&attached).unwrap_or_default();
-
-    let output_terminal = terminal.clone();
-    let mut send_task = tokio::spawn(async move {
-        if sink.send(Message::Text(hello.into())).await.is_err() {
+    if sink.send(websocket::json(&attached)).await.is_err() {
+        return;
+    }
+    let dropped_notice = |bytes: u64| {
+        websocket::json(&TerminalControl::Dropped {
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+        })
+    };
+    let mut sent: u64 = 0;
+    let mut next_frame_at = Instant::now();
+    loop {
+        if let Some(id) = feedback.take_ping()
+            && sink
+                .send(websocket::json(&TerminalControl::Pong { id }))
+                .await
+                .is_err()
+        {
             return;
         }
-        loop {
-            let output = tokio::select! {
-                output = output_terminal.next_output(client, &mut cursor) => output,
-                () = token.rotated() => {
-                    let _ = sink.send(token_rotated()).await;
+        if feedback.typed.swap(false, Ordering::AcqRel) {
+            let skipped = terminal.skip_backlog(client, &mut cursor);
+            if skipped > 0 && sink.send(dropped_notice(skipped)).await.is_err() {
+                return;
+            }
+        }
+        let window_open = feedback.window_open(sent);
+        let paced = Instant::now() < next_frame_at;
+        let output = tokio::select! {
+            biased;
+            () = feedback.wake.notified() => continue,
+            () = token.rotated() => {
+                let _ = sink.send(token_rotated()).await;
+                return;
+            }
+            () = tokio::time::sleep_until(next_frame_at), if window_open && paced => continue,
+            output = terminal.next_output(client, &mut cursor), if window_open && !paced => output,
+        };
+        match output {
+            Output::Bytes { bytes, dropped } => {
+                if dropped > 0 && sink.send(dropped_notice(dropped)).await.is_err() {
                     return;
                 }
-            };
-            match output {
-                Output::Bytes { bytes, dropped } => {
-                    if dropped > 0 {
-                        let notice = TerminalControl::Dropped {
-                            bytes: u32::try_from(dropped).unwrap_or(u32::MAX),
-                        };
-                        let text = serde_json::to_string(&notice).unwrap_or_default();
-                        if sink.send(Message::Text(text.into())).await.is_err() {
-                            return;
-                        }
-                    }
-                    if sink.send(Message::Binary(bytes.into())).await.is_err() {
-                        return;
-                    }
+                sent += bytes.len() as u64;
+                if bytes.len() >= FLOOD_FRAME_BYTES {
+                    next_frame_at = Instant::now() + FRAME_INTERVAL;
                 }
-                Output::Closed(reason) => {
-                    let frame = CloseFrame {
-                        code: reason.code,
-                        reason: reason.reason.into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                if sink.send(Frame::binary(bytes)).await.is_err() {
                     return;
                 }
             }
+            Output::Closed(reason) => {
+                let _ = sink
+                    .send(websocket::close(reason.code, &reason.reason))
+                    .await;
+                return;
+            }
         }
-    });
+    }
+}
 
-    let input_terminal = terminal.clone();
-    let mut receive_task = tokio::spawn(async move {
-        while let Some(Ok(message)) = stream.next().await {
-            let result = match message {
-                Message::Binary(bytes) => input_terminal.write_input(&bytes).await,
-                Message::Text(text) => match serde_json::from_str::<TerminalControl>(&text) {
+/// Writes what the client types to the terminal and handles its control messages; a text frame
+/// that is not one is input.
+async fn receive_input(
+    agent: Arc<Agent>,
+    terminal: Arc<Terminal>,
+    mut stream: futures_util::stream::SplitStream<WebSocket>,
+    feedback: Arc<Feedback>,
+) {
+    let typed = |feedback: &Feedback| {
+        feedback.typed.store(true, Ordering::Release);
+        feedback.wake.notify_one();
+    };
+    while let Some(frame) = stream.next().await {
+        let result = match frame.opcode() {
+            OpCode::Binary => {
+                typed(&feedback);
+                terminal.write_input(frame.payload()).await
+            }
+            OpCode::Text => {
+                let text = websocket::text(&frame);
+                match serde_json::from_str::<TerminalControl>(text) {
                     Ok(TerminalControl::Resize { cols, rows }) => {
-                        if let Err(error) =
-                            agent.terminals.resize(&input_terminal, cols, rows).await
-                        {
-                            tracing::debug!(
-                                "resize of terminal {} failed: {error}",
-                                input_terminal.id
-                            );
+                        if let Err(error) = agent.terminals.resize(&terminal, cols, rows).await {
+                            tracing::debug!("resize of terminal {} failed: {error}", terminal.id);
                         }
                         Ok(())
                     }
+                    Ok(TerminalControl::Ping { id }) => {
+                        *feedback
+                            .ping
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(id);
+                        feedback.wake.notify_one();
+                        Ok(())
+                    }
+                    Ok(TerminalControl::Ack { bytes }) => {
+                        feedback.acked.fetch_add(u64::from(bytes), Ordering::AcqRel);
+                        feedback.acks.store(true, Ordering::Release);
+                        feedback.wake.notify_one();
+                        Ok(())
+                    }
                     Ok(_) => Ok(()),
-                    Err(_) => input_terminal.write_input(text.as_bytes()).await,
-                },
-                Message::Close(_) => break,
-                Message::Ping(_) | Message::Pong(_) => Ok(()),
-            };
-            if result.is_err() {
-                break;
+                    Err(_) => {
+                        typed(&feedback);
+                        terminal.write_input(text.as_bytes()).await
+                    }
+                }
             }
+            OpCode::Close => break,
+            _ => Ok(()),
+        };
+        if result.is_err() {
+            break;
         }
-    });
-
-    tokio::select! {
-        _ = &mut send_task => receive_task.abort(),
-        _ = &mut receive_task => send_task.abort(),
     }
-    terminal.detach(client);
 }

@@ -3,6 +3,7 @@
 //! name or remove one; `perry sessions --recent` for the latest across every workspace.
 
 use futures_util::StreamExt;
+use perry_agent::websocket::{self, OpCode};
 use perry_api::procedures::{
     SessionsDelete, SessionsList, SessionsMessages, SessionsRecent, SessionsRename, SessionsSearch,
 };
@@ -12,7 +13,6 @@ use perry_api::sessions::{
     SessionsListInput, SessionsSearchInput,
 };
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Message as Frame;
 
 use super::{Context, output};
 use crate::client::AgentClient;
@@ -474,13 +474,17 @@ async fn watch(client: &AgentClient, workspace: &str, json: bool) -> anyhow::Res
     let url = client.websocket_url(&format!("/sessions/{workspace}"));
     let mut socket = client.connect_websocket(&url).await?;
     while let Some(frame) = socket.next().await {
-        let text = match frame? {
-            Frame::Text(text) => text,
-            Frame::Close(frame) => {
-                let reason = frame.map(|frame| frame.reason.to_string());
+        let text = match frame.opcode() {
+            OpCode::Text => websocket::text(&frame),
+            OpCode::Close => {
+                let reason = websocket::close_reason(&frame);
                 eprintln!(
                     "perry: the sessions stream closed{}",
-                    reason.map_or_else(String::new, |reason| format!(": {reason}"))
+                    if reason.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {reason}")
+                    }
                 );
                 return Ok(());
             }
@@ -490,7 +494,7 @@ async fn watch(client: &AgentClient, workspace: &str, json: bool) -> anyhow::Res
             println!("{text}");
             continue;
         }
-        let event: SessionEvent = match serde_json::from_str(&text) {
+        let event: SessionEvent = match serde_json::from_str(text) {
             Ok(event) => event,
             Err(_) => continue,
         };
@@ -509,7 +513,7 @@ async fn watch(client: &AgentClient, workspace: &str, json: bool) -> anyhow::Res
             }
         }
     }
-    Ok(())
+    anyhow::bail!("the connection to the agent was lost")
 }
 
 fn describe(session: &SessionInfo) -> String {

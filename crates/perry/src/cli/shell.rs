@@ -10,13 +10,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use perry_agent::websocket::{self, Frame, OpCode};
 use perry_api::TerminalControl;
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 
 use super::Context;
 use crate::client::AgentClient;
@@ -192,65 +191,100 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 use crate::client::Socket;
 
-/// Copies bytes between the socket and this terminal until either side ends.
+/// Output acked at once once this much is unacknowledged; less is acked on the next tick.
+const ACK_EVERY_BYTES: u64 = 32 * 1024;
+/// How often output below [`ACK_EVERY_BYTES`] is acked.
+const ACK_TICK: Duration = Duration::from_millis(100);
+
+/// Copies bytes between the socket and this terminal until either side ends. Output is acked
+/// (`TerminalControl::Ack`, once written to the terminal), so the agent keeps little of a flood
+/// in flight and Ctrl-C is answered quickly over a slow link.
 async fn session(
     socket: Socket,
     position: &mut Position,
     input: &mut Input,
     resizes: &mut tokio::signal::unix::Signal,
 ) -> SessionEnd {
-    let (mut sink, mut stream) = socket.split();
+    let mut socket = socket;
     let mut stdout = std::io::stdout();
     let mut stdin_open = true;
+    let mut unacked: u64 = 0;
+    // Whether the agent takes acks (it says so when it attaches); an older one would type them.
+    let mut agent_acks = false;
+    let mut ack_tick = tokio::time::interval(ACK_TICK);
+    ack_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ack = |bytes: u64| {
+        websocket::json(&TerminalControl::Ack {
+            bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+        })
+    };
     loop {
         tokio::select! {
-            frame = stream.next() => match frame {
-                Some(Ok(Message::Binary(bytes))) => {
-                    position.next_offset += bytes.len() as u64;
-                    let _ = stdout.write_all(&bytes);
-                    let _ = stdout.flush();
-                }
-                Some(Ok(Message::Text(text))) => match serde_json::from_str::<TerminalControl>(&text) {
-                    Ok(TerminalControl::Attached { id, offset, cols, rows, .. }) => {
-                        position.terminal = Some(id);
-                        position.next_offset = offset;
-                        // The window may have changed while the connection was down.
-                        if let Ok(size) = crossterm::terminal::size()
-                            && size != (cols, rows)
-                        {
-                            let resize = TerminalControl::Resize { cols: size.0, rows: size.1 };
-                            let text = serde_json::to_string(&resize).unwrap_or_default();
-                            if sink.send(Message::Text(text.into())).await.is_err() {
-                                return SessionEnd::Dropped;
+            frame = socket.next_frame() => match frame {
+                Err(_) => return SessionEnd::Dropped,
+                Ok(frame) => match frame.opcode() {
+                    OpCode::Binary => {
+                        let bytes = frame.payload();
+                        position.next_offset += bytes.len() as u64;
+                        let _ = stdout.write_all(bytes);
+                        let _ = stdout.flush();
+                        if agent_acks {
+                            unacked += bytes.len() as u64;
+                        }
+                        if unacked >= ACK_EVERY_BYTES {
+                            if socket.send(ack(unacked)).await.is_err() {
+                                return after_failed_send(&mut socket).await;
                             }
+                            unacked = 0;
                         }
                     }
-                    Ok(TerminalControl::Dropped { bytes }) => {
-                        eprint!("\r\n[perry: {bytes} bytes of output were skipped]\r\n");
-                    }
+                    OpCode::Text => match serde_json::from_str::<TerminalControl>(websocket::text(&frame)) {
+                        Ok(TerminalControl::Attached { id, offset, cols, rows, pings, .. }) => {
+                            agent_acks = pings;
+                            position.terminal = Some(id);
+                            position.next_offset = offset;
+                            // The window may have changed while the connection was down.
+                            if let Ok(size) = crossterm::terminal::size()
+                                && size != (cols, rows)
+                            {
+                                let resize = TerminalControl::Resize { cols: size.0, rows: size.1 };
+                                if socket.send(websocket::json(&resize)).await.is_err() {
+                                    return after_failed_send(&mut socket).await;
+                                }
+                            }
+                        }
+                        Ok(TerminalControl::Dropped { bytes }) => {
+                            eprint!("\r\n[perry: {bytes} bytes of output were skipped]\r\n");
+                        }
+                        _ => {}
+                    },
+                    OpCode::Close => return closed(&frame),
                     _ => {}
                 },
-                Some(Ok(Message::Close(frame))) => return closed(frame),
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return SessionEnd::Dropped,
             },
             bytes = input.recv(), if stdin_open => match bytes {
                 Some(bytes) => {
-                    if sink.send(Message::Binary(bytes.into())).await.is_err() {
-                        return SessionEnd::Dropped;
+                    if socket.send(Frame::binary(bytes)).await.is_err() {
+                        return after_failed_send(&mut socket).await;
                     }
                 }
                 // Local stdin ended (a pipe): the remote side sees EOF as Ctrl-D.
                 None => {
                     stdin_open = false;
-                    let _ = sink.send(Message::Binary(vec![4u8].into())).await;
+                    let _ = socket.send(Frame::binary(vec![4u8])).await;
                 }
             },
+            _ = ack_tick.tick(), if unacked > 0 => {
+                if socket.send(ack(unacked)).await.is_err() {
+                    return after_failed_send(&mut socket).await;
+                }
+                unacked = 0;
+            }
             _ = resizes.recv() => {
                 if let Ok((cols, rows)) = crossterm::terminal::size() {
-                    let resize = serde_json::to_string(&TerminalControl::Resize { cols, rows }).unwrap_or_default();
-                    if sink.send(Message::Text(resize.into())).await.is_err() {
-                        return SessionEnd::Dropped;
+                    let resize = TerminalControl::Resize { cols, rows };
+                    if socket.send(websocket::json(&resize)).await.is_err() {
+                        return after_failed_send(&mut socket).await;
                     }
                 }
             }
@@ -258,13 +292,31 @@ async fn session(
     }
 }
 
+/// After a send failed: the agent may have closed the socket (the shell exited) with a close
+/// frame this end has not read yet; that frame says how it ended. Without one, the connection
+/// dropped.
+async fn after_failed_send(socket: &mut Socket) -> SessionEnd {
+    let close = async {
+        loop {
+            match socket.next_frame().await {
+                Ok(frame) if frame.opcode() == OpCode::Close => return closed(&frame),
+                Ok(_) => {}
+                Err(_) => return SessionEnd::Dropped,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(1), close)
+        .await
+        .unwrap_or(SessionEnd::Dropped)
+}
+
 /// The exit status carried by the agent's close frame.
-fn closed(frame: Option<CloseFrame>) -> SessionEnd {
-    let Some(frame) = frame else {
+fn closed(frame: &Frame) -> SessionEnd {
+    let Some(code) = frame.close_code() else {
         return SessionEnd::Dropped;
     };
-    let reason = frame.reason.to_string();
-    match u16::from(frame.code) {
+    let reason = websocket::close_reason(frame);
+    match u16::from(code) {
         1000 => {
             let exit_code = reason
                 .strip_prefix("exit ")

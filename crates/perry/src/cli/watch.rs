@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use perry_agent::websocket::{self, OpCode};
 use perry_api::sessions::{SessionInfo, SessionState, StatusEvent, WorkspaceSession};
 use serde::Serialize;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message as Frame;
 
 use super::Context;
 use crate::client::AgentClient;
@@ -143,24 +143,28 @@ async fn follow(client: AgentClient, index: usize, heard: mpsc::Sender<(usize, H
             Ok(mut socket) => {
                 failures = 0;
                 loop {
-                    match socket.next().await {
-                        Some(Ok(Frame::Text(text))) => {
-                            let Ok(event) = serde_json::from_str::<StatusEvent>(&text) else {
+                    let Some(frame) = socket.next().await else {
+                        break "the stream broke or ended".to_owned();
+                    };
+                    match frame.opcode() {
+                        OpCode::Text => {
+                            let text = websocket::text(&frame);
+                            let Ok(event) = serde_json::from_str::<StatusEvent>(text) else {
                                 continue;
                             };
                             if heard.send((index, Heard::Event(event))).await.is_err() {
                                 return;
                             }
                         }
-                        Some(Ok(Frame::Close(frame))) => {
-                            break frame.map_or_else(
-                                || "the agent closed the stream".to_owned(),
-                                |frame| format!("the agent closed the stream: {}", frame.reason),
-                            );
+                        OpCode::Close => {
+                            let reason = websocket::close_reason(&frame);
+                            break if reason.is_empty() {
+                                "the agent closed the stream".to_owned()
+                            } else {
+                                format!("the agent closed the stream: {reason}")
+                            };
                         }
-                        Some(Ok(_)) => {}
-                        Some(Err(error)) => break format!("the stream broke: {error}"),
-                        None => break "the stream ended".to_owned(),
+                        _ => {}
                     }
                 }
             }
