@@ -7,6 +7,7 @@ import { agentHost } from '../src/agents/agent-url';
 import { ApplyBar } from '../src/settings/apply-bar';
 import { accountKeyTitle } from '../src/settings/rules';
 import { AccountsSection, EnvironmentSection, type Editing, type Editor } from '../src/settings/sections';
+import { TerminalSection } from '../src/settings/terminal-section';
 import { TokenSection } from '../src/settings/token-section';
 import { useApplyToWorkspaces, useSavedAgent, useSettings, useSettingsChange } from '../src/settings/use-settings';
 import { Button, ConfirmDialog, Notice } from '../src/ui/controls';
@@ -16,7 +17,7 @@ import { colors, spacing } from '../src/ui/theme';
  * One saved agent's settings, the ones a person fixes from a phone: the environment of every
  * workspace, the coding agents' logins, and the agent's token. Secrets are write-only: the agent
  * answers with names, times and fingerprints. After a save, the settings can be applied to the
- * running workspaces at once.
+ * running workspaces at once. Last, this phone's own terminal setting (local echo), for every agent.
  */
 export default function SettingsScreen() {
   const { agent: url } = useLocalSearchParams<{ agent: string }>();
@@ -123,6 +124,7 @@ export default function SettingsScreen() {
           <Text style={styles.hint}>Loading…</Text>
         )}
         <TokenSection url={url} client={client} agentName={agentName} />
+        <TerminalSection />
       </ScrollView>
       {barShown ? (
         <ApplyBar

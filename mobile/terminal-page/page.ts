@@ -1,9 +1,16 @@
 // The terminal page: xterm.js, drawn inside a WebView on phones and an iframe on web. Built into
 // one HTML string by scripts/build-terminal-page.mjs. It talks only to the app (src/terminal/
-// bridge.ts), which owns the socket to the agent. (Only the palette comes from @perry/client:
-// its index would bring the RPC client into the page.)
+// bridge.ts), which owns the socket to the agent. Typing is echoed locally on a slow link
+// (LocalEcho of @perry/client: every keystroke goes through it before it is posted, every output
+// through it to the terminal). esbuild keeps little of @perry/client's index besides LocalEcho:
+// about 7 KB of the RPC contract, whose building it cannot prove free of side effects.
+//
+// For end-to-end tests and benchmarks, #terminal carries data-rtt-ms (the smoothed round trip the
+// app passed on), data-local-echo (on: predictions are shown) and data-cursor-line (the text of
+// the cursor's line in xterm's buffer).
 import '@xterm/xterm/css/xterm.css';
 
+import { LocalEcho, noticeLine } from '@perry/client';
 import { TERMINAL_THEME } from '@perry/client/terminal-theme';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
@@ -38,6 +45,32 @@ term.loadAddon(fit);
 term.open(host);
 fit.fit();
 
+// Nothing else writes to the terminal: LocalEcho writes the output and its predictions.
+const localEcho = new LocalEcho(term);
+/** Whether keys reach a shell now (the app says): keys typed while not attached are dropped there, not predicted. */
+let attached = false;
+let echoShown = false;
+
+/** Keeps the app and the data attributes told whether predictions are shown. */
+function reportEcho(): void {
+  host.dataset.localEcho = localEcho.active ? 'on' : 'off';
+  if (localEcho.active === echoShown) return;
+  echoShown = localEcho.active;
+  post({ type: 'echo', active: echoShown });
+}
+reportEcho();
+
+term.onWriteParsed(() => {
+  const buffer = term.buffer.active;
+  host.dataset.cursorLine = buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '';
+});
+
+/** Keystrokes to the shell: shown at once by LocalEcho where it predicts them, then posted. */
+function send(data: string): void {
+  if (attached) localEcho.onInput(data);
+  post({ type: 'input', data });
+}
+
 let ctrl = false;
 function setCtrl(on: boolean, tellApp: boolean): void {
   ctrl = on;
@@ -47,9 +80,9 @@ function setCtrl(on: boolean, tellApp: boolean): void {
 function input(data: string): void {
   if (ctrl) {
     setCtrl(false, true);
-    post({ type: 'input', data: withCtrl(data) });
+    send(withCtrl(data));
   } else {
-    post({ type: 'input', data });
+    send(data);
   }
 }
 
@@ -60,17 +93,18 @@ term.onResize(({ cols, rows }) => post({ type: 'resize', cols, rows }));
 function receive(message: HostMessage): void {
   switch (message.type) {
     case 'output':
-      term.write(base64ToBytes(message.data));
+      localEcho.onOutput(base64ToBytes(message.data));
       break;
     case 'reset':
-      term.reset();
+      // RIS, in line with the output before it (term.reset() would not wait for it).
+      localEcho.onOutput('\x1bc');
       break;
     case 'notice':
-      term.write(`\r\n\x1b[2m── ${message.text} ──\x1b[0m\r\n`);
+      localEcho.onOutput(noticeLine(message.text));
       break;
     case 'key':
       term.focus();
-      post({ type: 'input', data: keySequence(message.key, term.modes.applicationCursorKeysMode) });
+      send(keySequence(message.key, term.modes.applicationCursorKeysMode));
       break;
     case 'ctrl':
       setCtrl(message.on, false);
@@ -78,6 +112,19 @@ function receive(message: HostMessage): void {
       break;
     case 'focus':
       term.focus();
+      break;
+    case 'echo':
+      localEcho.setMode(message.mode);
+      localEcho.setThreshold(message.thresholdMs);
+      reportEcho();
+      break;
+    case 'link':
+      attached = message.attached;
+      break;
+    case 'roundTrip':
+      localEcho.setRoundTrip(message.ms);
+      host.dataset.rttMs = String(Math.round(message.ms));
+      reportEcho();
       break;
   }
 }
@@ -120,7 +167,7 @@ host.addEventListener(
     event.preventDefault();
     if (term.buffer.active.type === 'alternate') {
       const key = keySequence(lines > 0 ? 'down' : 'up', term.modes.applicationCursorKeysMode);
-      post({ type: 'input', data: key.repeat(Math.abs(lines)) });
+      send(key.repeat(Math.abs(lines)));
     } else {
       term.scrollLines(lines);
     }

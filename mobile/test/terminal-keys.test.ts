@@ -52,6 +52,8 @@ describe('the bridge to the terminal page', () => {
     expect(parsePageMessage('{"type":"ready","cols":80,"rows":24}')).toEqual({ type: 'ready', cols: 80, rows: 24 });
     expect(parsePageMessage({ type: 'input', data: 'ls\r' })).toEqual({ type: 'input', data: 'ls\r' });
     expect(parsePageMessage('{"type":"ctrl","on":false}')).toEqual({ type: 'ctrl', on: false });
+    expect(parsePageMessage('{"type":"echo","active":true}')).toEqual({ type: 'echo', active: true });
+    expect(parsePageMessage('{"type":"echo","active":"yes"}')).toBeNull();
     expect(parsePageMessage('{"type":"resize","cols":0,"rows":24}')).toBeNull();
     expect(parsePageMessage('{"type":"input","data":5}')).toBeNull();
     expect(parsePageMessage('{"type":"other"}')).toBeNull();

@@ -8,6 +8,7 @@ import { App } from './app';
 import { createAuthStore, TOKEN_REFUSED_NOTICE } from './features/auth/auth-store';
 import { agentAcceptsToken } from './features/auth/check-token';
 import { consumeTokenFromUrl } from './features/auth/token-store';
+import { keepEchoOverride } from './features/terminal/echo-settings';
 import { workspaceKeys } from './features/workspaces/api';
 import { createApiClient } from './lib/api';
 import { createQueryClient } from './lib/query-client';
@@ -15,6 +16,8 @@ import { createQueryClient } from './lib/query-client';
 // The agent prints `http://host:7391/?token=…`: take the token before anything renders, so it
 // leaves the address bar at once.
 consumeTokenFromUrl(window.location, window.history, localStorage);
+// Tests and benchmarks force the terminals' local echo for this tab with `?localEcho=always|auto|off`.
+keepEchoOverride(window.location.search);
 
 // A refusal is checked once more before signing out: after this page rotated the token, calls
 // and sockets still under way with the old one are refused, and that is no reason to leave.

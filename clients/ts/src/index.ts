@@ -8,6 +8,7 @@ export { cloneDirectory, validateCloneUrl } from './clone-url.ts';
 export { validateWorkspaceName, WORKSPACE_NAME_PATTERN, WORKSPACE_NAME_RULE } from './workspace-name.ts';
 export * from './terminal-protocol.ts';
 export { diagnoseRefusedTerminal, TerminalConnection, TOKEN_REVOKED_MESSAGE } from './terminal-connection.ts';
+export { LocalEcho, type EchoTerminal, type LocalEchoMode, type LocalEchoOptions, type LocalEchoStats } from './local-echo.ts';
 export type { ConnectionOptions, ConnectionStatus, Diagnosis, TerminalSocket } from './terminal-connection.ts';
 export * from './session-events.ts';
 export * from './status-events.ts';

@@ -1,11 +1,28 @@
 // One terminal tab's socket: attaches, reconnects after drops without replaying what the tab
-// already shows, and stops for good when the shell exits or the workspace stops. Uses only the
-// WebSocket API, so it runs in a browser and in React Native alike.
+// already shows, and stops for good when the shell exits or the workspace stops. While attached it
+// pings every second (the round trip) and acks the output it got (the agent's flow control). Uses
+// only the WebSocket API, so it runs in a browser and in React Native alike.
 
 import type { PerryClient } from './client.ts';
 import { errorCode } from './errors.ts';
 import { closeQuietly } from './socket.ts';
-import { classifyClose, parseControl, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from './terminal-protocol.ts';
+import {
+  ACK_AFTER_MS,
+  ACK_EVERY_BYTES,
+  ackMessage,
+  classifyClose,
+  isStalled,
+  nextPingId,
+  parseControl,
+  PING_INTERVAL_MS,
+  pingMessage,
+  reconnectDelay,
+  resizeMessage,
+  resumeOffset,
+  smoothRoundTrip,
+  terminalSocketUrl,
+  type RoundTrip,
+} from './terminal-protocol.ts';
 
 export type ConnectionStatus =
   | { kind: 'connecting'; attempt: number }
@@ -47,8 +64,18 @@ export interface ConnectionOptions {
    * the connection stops (status `gone`) and the app signs in again.
    */
   onTokenRevoked?: (() => void) | undefined;
+  /**
+   * The link's round trip: after every pong, and every second while a ping goes unanswered for
+   * over twice the smoothed round trip and over a second (then it grows: the link stalls).
+   */
+  onRoundTrip?(roundTrip: RoundTrip): void;
+  /** The agent skipped this many output bytes here (it was far behind, or the user typed while it was). */
+  onDropped?(bytes: number): void;
   createSocket?(url: string): TerminalSocket;
+  /** Runs `callback` in `ms` (tests: by hand); returns what cancels it. */
   schedule?(callback: () => void, ms: number): () => void;
+  /** A monotonic clock in milliseconds (tests: a fake one); performance.now() by default. */
+  now?(): number;
 }
 
 /** The part of the WebSocket API (browsers, React Native) a terminal uses. */
@@ -61,6 +88,9 @@ export interface TerminalSocket {
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
 }
+
+/** Pings the agent has not answered yet, at most: a link that answers none is not pinged more. */
+const MAX_UNANSWERED_PINGS = 64;
 
 /** The platform's WebSocket (a global in browsers and React Native, not in Node 20's types). */
 function platformSocket(url: string): TerminalSocket {
@@ -89,6 +119,16 @@ export class TerminalConnection {
   private cancelTimer: (() => void) | null = null;
   private disposed = false;
   private readonly options: ConnectionOptions;
+  /** Round trip: the next ping's id, the unanswered pings of this socket (id → sent at, oldest first). */
+  private pingId = 1;
+  private readonly unansweredPings = new Map<number, number>();
+  private smoothedRoundTrip: number | null = null;
+  private cancelPing: (() => void) | null = null;
+  /** Flow control: output bytes of this socket not acked yet, and the timer that acks them. */
+  private unackedBytes = 0;
+  /** Whether the agent of this socket answers pings and takes acks (`attached.pings`). */
+  private agentPings = false;
+  private cancelAck: (() => void) | null = null;
 
   constructor(options: ConnectionOptions) {
     this.options = options;
@@ -129,13 +169,19 @@ export class TerminalConnection {
       if (this.socket !== socket) return;
       // binaryType is 'arraybuffer', so anything that is not text is an ArrayBuffer.
       if (typeof event.data === 'string') this.onControl(event.data);
-      else this.onBytes(new Uint8Array(event.data as ArrayBuffer));
+      else this.onBytes(socket, new Uint8Array(event.data as ArrayBuffer));
     };
     socket.onclose = (event) => {
       if (this.socket !== socket || this.disposed) return;
       this.socket = null;
+      this.stopLinkTimers();
       void this.onClose(event.code, event.reason, opened);
     };
+  }
+
+  /** Attached to a shell: keystrokes sent now reach it (before, they are dropped). */
+  get attached(): boolean {
+    return this.isOpen();
   }
 
   /** Keystrokes (xterm's onData): sent as binary frames of UTF-8. */
@@ -174,6 +220,7 @@ export class TerminalConnection {
   dispose(): void {
     this.disposed = true;
     this.cancelTimer?.();
+    this.cancelTimer = null;
     this.closeSocket();
   }
 
@@ -204,15 +251,95 @@ export class TerminalConnection {
       this.options.onStatus({ kind: 'open' });
       // A reattached shell keeps the size its last client gave it; give it ours.
       if (control.cols !== this.cols || control.rows !== this.rows) this.socket?.send(resizeMessage(this.cols, this.rows));
+      // An agent from before pings and acks would type them into the shell: only to one that says it takes them.
+      this.agentPings = control.pings === true;
+      if (this.agentPings && this.socket && this.cancelPing === null) this.pingEverySecond(this.socket);
     } else if (control.type === 'dropped') {
       this.droppedBytes += control.bytes;
+      this.options.onDropped?.(control.bytes);
+    } else if (control.type === 'pong') {
+      this.onPong(control.id);
     }
   }
 
-  private onBytes(bytes: Uint8Array): void {
+  private onBytes(socket: TerminalSocket, bytes: Uint8Array): void {
     this.receivedBytes += bytes.byteLength;
     this.hasScreen = true;
     this.options.onOutput(bytes);
+    // Acked once it was handed on; the screen may have closed the tab meanwhile.
+    if (this.socket !== socket || this.attachedOffset === null || !this.agentPings) return;
+    this.unackedBytes += bytes.byteLength;
+    if (this.unackedBytes >= ACK_EVERY_BYTES) this.ack();
+    else this.cancelAck ??= this.schedule(() => this.ack(), ACK_AFTER_MS);
+  }
+
+  /** Acks every byte not acked yet. */
+  private ack(): void {
+    this.cancelAck?.();
+    this.cancelAck = null;
+    const bytes = this.unackedBytes;
+    this.unackedBytes = 0;
+    if (bytes > 0 && this.isOpen()) this.socket?.send(ackMessage(bytes));
+  }
+
+  /** A ping now and every second, while `socket` stays attached; a ping unanswered too long is a stall. */
+  private pingEverySecond(socket: TerminalSocket): void {
+    this.cancelPing = null;
+    if (this.socket !== socket || !this.isOpen()) return;
+    this.reportStall();
+    if (this.unansweredPings.size < MAX_UNANSWERED_PINGS) {
+      const id = this.pingId;
+      this.pingId = nextPingId(id);
+      this.unansweredPings.set(id, this.now());
+      socket.send(pingMessage(id));
+    }
+    this.cancelPing = this.schedule(() => this.pingEverySecond(socket), PING_INTERVAL_MS);
+  }
+
+  private onPong(id: number): void {
+    const sentAt = this.unansweredPings.get(id);
+    // Answered already, or never sent on this socket: a stale pong says nothing about the link now.
+    if (sentAt === undefined) return;
+    // Pongs come in order, so the pings before this one are answered (or will never be).
+    for (const pending of this.unansweredPings.keys()) {
+      this.unansweredPings.delete(pending);
+      if (pending === id) break;
+    }
+    const sample = Math.max(0, this.now() - sentAt);
+    this.smoothedRoundTrip = smoothRoundTrip(this.smoothedRoundTrip, sample);
+    this.options.onRoundTrip?.({ lastMs: sample, smoothedMs: this.smoothedRoundTrip, stalled: false });
+  }
+
+  /**
+   * A ping unanswered for much longer than the round trip: the link stalls, and the round trip
+   * shown grows with the wait instead of keeping its last, better value.
+   */
+  private reportStall(): void {
+    const oldest = this.unansweredPings.values().next();
+    if (oldest.done || this.smoothedRoundTrip === null) return;
+    const waited = this.now() - oldest.value;
+    if (!isStalled(waited, this.smoothedRoundTrip)) return;
+    this.options.onRoundTrip?.({ lastMs: waited, smoothedMs: Math.max(this.smoothedRoundTrip, waited), stalled: true });
+  }
+
+  /** Pings and acks belong to one socket: a new one starts afresh (the round trip is kept). */
+  private stopLinkTimers(): void {
+    this.cancelPing?.();
+    this.cancelPing = null;
+    this.cancelAck?.();
+    this.cancelAck = null;
+    this.unansweredPings.clear();
+    this.unackedBytes = 0;
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? globalThis.performance?.now() ?? Date.now();
+  }
+
+  private schedule(callback: () => void, ms: number): () => void {
+    if (this.options.schedule) return this.options.schedule(callback, ms);
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
   }
 
   private async onClose(code: number, reason: string, opened: boolean): Promise<void> {
@@ -267,16 +394,11 @@ export class TerminalConnection {
     const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
     this.options.onStatus({ kind: 'connecting', attempt: this.attempt });
-    const schedule =
-      this.options.schedule ??
-      ((callback: () => void, ms: number) => {
-        const timer = setTimeout(callback, ms);
-        return () => clearTimeout(timer);
-      });
-    this.cancelTimer = schedule(() => this.connect(), delay);
+    this.cancelTimer = this.schedule(() => this.connect(), delay);
   }
 
   private closeSocket(): void {
+    this.stopLinkTimers();
     const socket = this.socket;
     this.socket = null;
     if (!socket) return;

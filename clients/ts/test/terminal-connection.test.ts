@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 
-import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis } from '../src/index.ts';
+import { TerminalConnection, type ConnectionOptions, type ConnectionStatus, type Diagnosis, type RoundTrip } from '../src/index.ts';
 
 /** Just enough of a WebSocket for TerminalConnection, driven by the test. */
 class FakeSocket {
@@ -17,6 +17,17 @@ class FakeSocket {
   send(data: string | Uint8Array) {
     this.sent.push(data);
   }
+  /** The control messages sent, parsed, of one type (all without a type). */
+  controls(type?: string): Record<string, unknown>[] {
+    return this.sent
+      .filter((data): data is string => typeof data === 'string')
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .filter((message) => type === undefined || message.type === type);
+  }
+  /** The binary frames sent (keystrokes), as text. */
+  keys(): string[] {
+    return this.sent.filter((data): data is Uint8Array => typeof data !== 'string').map((bytes) => new TextDecoder().decode(bytes));
+  }
   close() {
     this.closedByClient = true;
     this.readyState = 3;
@@ -26,11 +37,18 @@ class FakeSocket {
     this.readyState = 1;
     this.onopen?.();
   }
-  attach(id: string, offset = 0, size = { cols: 80, rows: 24 }) {
-    this.onmessage?.({ data: JSON.stringify({ type: 'attached', id, ...size, replayedBytes: 0, offset }) });
+  /** The agent attaches a shell; `pings: false` plays an agent from before pings and acks. */
+  attach(id: string, offset = 0, size = { cols: 80, rows: 24 }, pings = true) {
+    this.onmessage?.({ data: JSON.stringify({ type: 'attached', id, ...size, replayedBytes: 0, offset, ...(pings ? { pings } : {}) }) });
   }
   output(text: string) {
     this.onmessage?.({ data: new TextEncoder().encode(text).buffer });
+  }
+  outputBytes(count: number) {
+    this.onmessage?.({ data: new Uint8Array(count).fill(0x61).buffer });
+  }
+  control(message: object) {
+    this.onmessage?.({ data: JSON.stringify(message) });
   }
   serverClose(code: number, reason = '') {
     this.readyState = 3;
@@ -41,12 +59,23 @@ class FakeSocket {
   }
 }
 
+/** A timer of the fake clock, pending until it fires or is cancelled. */
+interface FakeTimer {
+  ms: number;
+  at: number;
+  fire(): void;
+}
+
 function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis = 'retry') {
   const sockets: FakeSocket[] = [];
   const statuses: ConnectionStatus[] = [];
   const output: string[] = [];
   const ids: (string | null)[] = [];
-  const timers: { callback: () => void; ms: number }[] = [];
+  const roundTrips: RoundTrip[] = [];
+  const dropped: number[] = [];
+  /** Pending timers, in the order they were set. */
+  const timers: FakeTimer[] = [];
+  let clock = 0;
   const diagnose = mock.fn(async (_id: string | null) => diagnosis);
   const connection = new TerminalConnection({
     origin: 'http://box:7391',
@@ -58,6 +87,8 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
     onOutput: (bytes) => output.push(new TextDecoder().decode(bytes)),
     onStatus: (status) => statuses.push(status),
     onTerminalId: (id) => ids.push(id),
+    onRoundTrip: (roundTrip) => roundTrips.push(roundTrip),
+    onDropped: (bytes) => dropped.push(bytes),
     diagnose,
     createSocket: (url) => {
       const socket = new FakeSocket(url);
@@ -65,13 +96,44 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
       return socket;
     },
     schedule: (callback, ms) => {
-      timers.push({ callback, ms });
-      return () => undefined;
+      const timer: FakeTimer = {
+        ms,
+        at: clock + ms,
+        fire() {
+          cancel();
+          callback();
+        },
+      };
+      const cancel = () => {
+        const index = timers.indexOf(timer);
+        if (index >= 0) timers.splice(index, 1);
+      };
+      timers.push(timer);
+      return cancel;
     },
+    now: () => clock,
     ...overrides,
   });
   const last = () => sockets[sockets.length - 1]!;
-  return { connection, sockets, statuses, output, ids, timers, diagnose, last };
+  /** Moves the clock on by `ms`, firing the timers that come due, in time order. */
+  const advance = (ms: number) => {
+    const until = clock + ms;
+    for (;;) {
+      const due = timers.filter((timer) => timer.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      clock = due.at;
+      due.fire();
+    }
+    clock = until;
+  };
+  /** A socket opened and attached to `id`. */
+  const attached = (id = 't-1') => {
+    connection.connect();
+    last().open();
+    last().attach(id);
+    return last();
+  };
+  return { connection, sockets, statuses, output, ids, roundTrips, dropped, timers, diagnose, last, advance, attached };
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -88,7 +150,7 @@ describe('TerminalConnection', () => {
     assert.deepEqual(t.output, ['hello-42\r\n']);
     assert.deepEqual(t.statuses.at(-1), { kind: 'open' });
     t.connection.sendInput('ls\r');
-    const sent = t.last().sent[0];
+    const sent = t.last().sent.at(-1);
     assert.equal(ArrayBuffer.isView(sent), true); // a binary frame, not text
     assert.equal(new TextDecoder().decode(sent as Uint8Array), 'ls\r');
   });
@@ -110,7 +172,7 @@ describe('TerminalConnection', () => {
     assert.deepEqual(t.statuses.at(-1), { kind: 'connecting', attempt: 1 });
     assert.equal(t.timers.length, 1);
     assert.equal(t.timers[0]!.ms, 250);
-    t.timers[0]!.callback();
+    t.timers[0]!.fire();
     assert.equal(t.sockets.length, 2);
     const query = t.last().query();
     assert.equal(query.terminal, 't-1');
@@ -125,7 +187,7 @@ describe('TerminalConnection', () => {
     t.last().output('ab');
     t.last().onmessage?.({ data: '{"type":"dropped","bytes":1000}' });
     t.last().serverClose(1006);
-    t.timers[0]!.callback();
+    t.timers[0]!.fire();
     assert.equal(t.last().query().since, '1002');
   });
 
@@ -151,7 +213,7 @@ describe('TerminalConnection', () => {
     t.last().attach('t-1');
     // A drop reattaches to the same terminal: the command is not run again.
     t.last().serverClose(1006);
-    t.timers[0]!.callback();
+    t.timers[0]!.fire();
     assert.equal(t.last().query().terminal, 't-1');
     assert.equal('cmd' in t.last().query(), false);
     t.last().open();
@@ -199,11 +261,11 @@ describe('TerminalConnection', () => {
     t.connection.resize(100, 30); // not attached yet: remembered for the URL
     t.last().open();
     t.last().attach('t-1', 0, { cols: 100, rows: 30 });
-    assert.deepEqual(t.last().sent, []);
+    assert.deepEqual(t.last().controls('resize'), []);
     t.connection.resize(100, 30);
-    assert.deepEqual(t.last().sent, []);
+    assert.deepEqual(t.last().controls('resize'), []);
     t.connection.resize(120, 30);
-    assert.deepEqual(t.last().sent, ['{"type":"resize","cols":120,"rows":30}']);
+    assert.deepEqual(t.last().controls('resize'), [{ type: 'resize', cols: 120, rows: 30 }]);
   });
 
   test('gives a reattached shell our size when it differs', () => {
@@ -211,7 +273,7 @@ describe('TerminalConnection', () => {
     t.connection.connect();
     t.last().open();
     t.last().attach('t-1', 0, { cols: 200, rows: 50 });
-    assert.deepEqual(t.last().sent, ['{"type":"resize","cols":80,"rows":24}']);
+    assert.deepEqual(t.last().controls('resize'), [{ type: 'resize', cols: 80, rows: 24 }]);
   });
 
   test('stops everything on dispose', () => {
@@ -243,5 +305,230 @@ describe('TerminalConnection', () => {
     assert.equal(socket.closedByClient, false);
     socket.open();
     assert.equal(socket.closedByClient, true);
+  });
+});
+
+describe('TerminalConnection round trip', () => {
+  test('pings once attached, then every second, with increasing ids', () => {
+    const t = setup();
+    t.connection.connect();
+    t.last().open();
+    assert.deepEqual(t.last().controls('ping'), [], 'no ping before the agent attached a shell');
+    t.last().attach('t-1');
+    assert.deepEqual(t.last().controls('ping'), [{ type: 'ping', id: 1 }]);
+    t.advance(999);
+    assert.equal(t.last().controls('ping').length, 1);
+    t.advance(1);
+    t.advance(1000);
+    assert.deepEqual(
+      t.last().controls('ping').map((ping) => ping.id),
+      [1, 2, 3],
+    );
+  });
+
+  test('the first pong sets the round trip, later ones smooth it (7/8 old, 1/8 new)', () => {
+    const t = setup();
+    const socket = t.attached();
+    t.advance(80);
+    socket.control({ type: 'pong', id: 1 });
+    assert.deepEqual(t.roundTrips, [{ lastMs: 80, smoothedMs: 80, stalled: false }]);
+    t.advance(920); // ping 2 at 1000
+    t.advance(160);
+    socket.control({ type: 'pong', id: 2 });
+    assert.deepEqual(t.roundTrips.at(-1), { lastMs: 160, smoothedMs: 90, stalled: false });
+  });
+
+  test('ignores pongs it did not ask for, answered already, or older than one answered', () => {
+    const t = setup();
+    const socket = t.attached(); // ping 1 at 0
+    t.advance(1000); // ping 2 at 1000
+    t.advance(50);
+    socket.control({ type: 'pong', id: 7 });
+    assert.deepEqual(t.roundTrips, []);
+    // The agent answers only the latest ping it has: 2 answers 1 too.
+    socket.control({ type: 'pong', id: 2 });
+    assert.deepEqual(t.roundTrips, [{ lastMs: 50, smoothedMs: 50, stalled: false }]);
+    socket.control({ type: 'pong', id: 1 });
+    socket.control({ type: 'pong', id: 2 });
+    assert.equal(t.roundTrips.length, 1);
+  });
+
+  test('a pong for a ping of the previous socket says nothing', () => {
+    const t = setup();
+    const first = t.attached(); // ping 1
+    first.serverClose(1006);
+    t.timers[0]!.fire();
+    t.last().open();
+    t.last().attach('t-1'); // ping 2
+    first.control({ type: 'pong', id: 1 });
+    t.last().control({ type: 'pong', id: 1 });
+    assert.deepEqual(t.roundTrips, []);
+    t.last().control({ type: 'pong', id: 2 });
+    assert.equal(t.roundTrips.length, 1);
+  });
+
+  test('while pongs stop coming the round trip grows (the link stalls), then recovers with the next pong', () => {
+    const t = setup();
+    const socket = t.attached(); // ping 1 at 0
+    t.advance(100);
+    socket.control({ type: 'pong', id: 1 }); // smoothed 100
+    t.advance(900); // ping 2 at 1000, never answered
+    t.advance(1000); // waited 1000 ms: slow, not yet a stall (over 1 s is)
+    assert.equal(t.roundTrips.length, 1);
+    t.advance(1000); // waited 2000 ms
+    assert.deepEqual(t.roundTrips.at(-1), { lastMs: 2000, smoothedMs: 2000, stalled: true });
+    t.advance(1000);
+    assert.deepEqual(t.roundTrips.at(-1), { lastMs: 3000, smoothedMs: 3000, stalled: true });
+    t.advance(200);
+    socket.control({ type: 'pong', id: 2 });
+    assert.deepEqual(t.roundTrips.at(-1), { lastMs: 3200, smoothedMs: (7 / 8) * 100 + 3200 / 8, stalled: false });
+  });
+
+  test('a stall is twice the smoothed round trip, not merely over a second, on a slow link', () => {
+    const t = setup();
+    const socket = t.attached();
+    t.advance(900);
+    socket.control({ type: 'pong', id: 1 }); // smoothed 900
+    t.advance(100); // ping 2 at 1000
+    t.advance(1000); // waited 1000
+    t.advance(1000); // waited 2000: over 2 × 900 now
+    assert.deepEqual(
+      t.roundTrips.map((roundTrip) => roundTrip.stalled),
+      [false, true],
+    );
+  });
+
+  test('reports no round trip from a link that never answers, and stops pinging it after 64 pings', () => {
+    const t = setup();
+    const socket = t.attached();
+    t.advance(100_000);
+    assert.deepEqual(t.roundTrips, []);
+    assert.equal(socket.controls('ping').length, 64);
+  });
+
+  test('stops pinging when the socket closes or the tab is disposed', () => {
+    const t = setup();
+    const socket = t.attached();
+    socket.serverClose(1000, 'exit 0');
+    t.advance(10_000);
+    assert.equal(socket.controls('ping').length, 1);
+    assert.equal(t.timers.length, 0);
+
+    const u = setup();
+    const other = u.attached();
+    u.connection.dispose();
+    assert.equal(u.timers.length, 0);
+    u.advance(10_000);
+    assert.equal(other.controls('ping').length, 1);
+  });
+});
+
+describe('TerminalConnection with an agent from before pings and acks', () => {
+  test('sends it neither (it would type them into the shell)', () => {
+    const t = setup();
+    t.connection.connect();
+    t.last().open();
+    t.last().attach('t-1', 0, { cols: 80, rows: 24 }, false);
+    t.last().outputBytes(40_000);
+    t.advance(5000);
+    assert.deepEqual(t.last().controls('ping'), []);
+    assert.deepEqual(t.last().controls('ack'), []);
+  });
+});
+
+describe('TerminalConnection acks', () => {
+  test('acks at once when 32 KiB arrived, after handing the output on', () => {
+    const t = setup();
+    const socket = t.attached();
+    const order: string[] = [];
+    const send = socket.send.bind(socket);
+    socket.send = (data) => {
+      if (typeof data === 'string' && data.includes('"ack"')) order.push('ack');
+      send(data);
+    };
+    const output = t.output.push.bind(t.output);
+    t.output.push = (...items) => {
+      order.push('output');
+      return output(...items);
+    };
+    socket.outputBytes(20_000);
+    assert.deepEqual(socket.controls('ack'), []);
+    socket.outputBytes(20_000);
+    assert.deepEqual(socket.controls('ack'), [{ type: 'ack', bytes: 40_000 }]);
+    assert.deepEqual(order, ['output', 'output', 'ack']);
+    // Nothing is left unacknowledged, so the timer acks nothing more.
+    t.advance(1000);
+    assert.equal(socket.controls('ack').length, 1);
+  });
+
+  test('acks what is left 100 ms after output that did not reach 32 KiB', () => {
+    const t = setup();
+    const socket = t.attached();
+    socket.outputBytes(10);
+    t.advance(60);
+    socket.outputBytes(5);
+    t.advance(39);
+    assert.deepEqual(socket.controls('ack'), []);
+    t.advance(1);
+    assert.deepEqual(socket.controls('ack'), [{ type: 'ack', bytes: 15 }]);
+  });
+
+  test('acks every byte it got, whatever the frames (nothing stays unacked for long)', () => {
+    const t = setup();
+    const socket = t.attached();
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let total = 0;
+    for (let i = 0; i < 500; i += 1) {
+      const size = Math.floor(random() * 70_000);
+      total += size;
+      socket.outputBytes(size);
+      t.advance(Math.floor(random() * 150));
+      const acked = socket.controls('ack').reduce((sum, ack) => sum + (ack.bytes as number), 0);
+      assert.ok(total - acked < 32 * 1024 || t.timers.some((timer) => timer.ms === 100), 'unacked output without a timer to ack it');
+    }
+    t.advance(100);
+    const acked = socket.controls('ack').reduce((sum, ack) => sum + (ack.bytes as number), 0);
+    assert.equal(acked, total);
+    assert.ok(socket.controls('ack').every((ack) => Number.isInteger(ack.bytes) && (ack.bytes as number) > 0));
+  });
+
+  test('a new socket starts its own count; nothing is acked on a closed one', () => {
+    const t = setup();
+    const first = t.attached();
+    first.outputBytes(1000);
+    first.serverClose(1006);
+    t.advance(200);
+    assert.deepEqual(first.controls('ack'), []);
+    t.timers[0]?.fire();
+    t.last().open();
+    t.last().attach('t-1', 1000);
+    t.last().outputBytes(300);
+    t.advance(100);
+    assert.deepEqual(t.last().controls('ack'), [{ type: 'ack', bytes: 300 }]);
+  });
+});
+
+describe('TerminalConnection skipped output', () => {
+  test('tells the screen how many bytes the agent skipped', () => {
+    const t = setup();
+    const socket = t.attached();
+    socket.control({ type: 'dropped', bytes: 8_200_000 });
+    assert.deepEqual(t.dropped, [8_200_000]);
+  });
+
+  test('says whether keystrokes reach a shell', () => {
+    const t = setup();
+    t.connection.connect();
+    assert.equal(t.connection.attached, false);
+    t.last().open();
+    assert.equal(t.connection.attached, false);
+    t.last().attach('t-1');
+    assert.equal(t.connection.attached, true);
+    t.last().serverClose(1006);
+    assert.equal(t.connection.attached, false);
   });
 });

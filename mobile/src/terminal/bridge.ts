@@ -2,6 +2,8 @@
 // The page only draws and takes keys; the socket to the agent lives in the app, so the page needs
 // no token and no network, and the WebView's origin does not matter to the agent.
 
+import type { LocalEchoMode } from '@perry/client';
+
 import type { BarKey } from './keys';
 
 /** From the page to the app. */
@@ -14,7 +16,9 @@ export type PageMessage =
   | { type: 'binary'; data: string }
   | { type: 'resize'; cols: number; rows: number }
   /** The Ctrl modifier was used up by a key (or toggled in the page). */
-  | { type: 'ctrl'; on: boolean };
+  | { type: 'ctrl'; on: boolean }
+  /** Whether the page's local echo shows predictions now (it changed). */
+  | { type: 'echo'; active: boolean };
 
 /** From the app to the page. */
 export type HostMessage =
@@ -26,7 +30,13 @@ export type HostMessage =
   | { type: 'notice'; text: string }
   | { type: 'key'; key: BarKey }
   | { type: 'ctrl'; on: boolean }
-  | { type: 'focus' };
+  | { type: 'focus' }
+  /** The person's local echo setting (at ready, and when it changes). */
+  | { type: 'echo'; mode: LocalEchoMode; thresholdMs: number }
+  /** Whether keys reach a shell now: only then are they predicted. */
+  | { type: 'link'; attached: boolean }
+  /** The smoothed round trip (ms), for local echo's auto mode. */
+  | { type: 'roundTrip'; ms: number };
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
@@ -53,6 +63,8 @@ export function parsePageMessage(raw: unknown): PageMessage | null {
       return typeof message.data === 'string' ? { type: message.type, data: message.data } : null;
     case 'ctrl':
       return typeof message.on === 'boolean' ? { type: 'ctrl', on: message.on } : null;
+    case 'echo':
+      return typeof message.active === 'boolean' ? { type: 'echo', active: message.active } : null;
     default:
       return null;
   }

@@ -1,8 +1,9 @@
-import { diagnoseRefusedTerminal, TerminalConnection, type ConnectionStatus } from '@perry/client';
+import { diagnoseRefusedTerminal, skippedOutputNotice, TerminalConnection, type ConnectionStatus, type RoundTrip } from '@perry/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { useAgents } from '../agents/agents-context';
 import { bytesToBase64, type PageMessage } from './bridge';
+import { useEchoSettings } from './echo-settings';
 import type { BarKey } from './keys';
 import type { TerminalSurfaceHandle } from './terminal-surface';
 
@@ -30,7 +31,9 @@ export interface TerminalOptions {
 
 /**
  * One terminal screen: the socket to the agent (TerminalConnection from @perry/client, with its
- * reconnects and replay), wired to the page that draws it, plus the key bar's Ctrl state.
+ * reconnects and replay), wired to the page that draws it, plus the key bar's Ctrl state. The
+ * page echoes typing locally on a slow link: it gets the person's setting, whether keys reach a
+ * shell, and the round trip the connection measures, and says whether predictions are shown.
  */
 export function useTerminal({ workspace, terminalId, command }: TerminalOptions) {
   const { loaded, active, client } = useAgents();
@@ -38,6 +41,11 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
   const connection = useRef<TerminalConnection | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
   const [ctrl, setCtrl] = useState(false);
+  const [roundTrip, setRoundTrip] = useState<RoundTrip | null>(null);
+  const [localEcho, setLocalEcho] = useState(false);
+  const { settings: echoSettings } = useEchoSettings();
+  /** What a page that (re)loads is told at once. */
+  const pageState = useRef({ echo: echoSettings, attached: false, roundTripMs: null as number | null });
   // Whether what runs is a command (resuming a session) rather than a login shell, for the exit message.
   const [runsCommand, setRunsCommand] = useState(terminalId === null && (command?.length ?? 0) > 0);
   const [currentId, setCurrentId] = useState(terminalId);
@@ -98,13 +106,30 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
         pending.current.push(bytes);
         flushTimer.current ??= setTimeout(flush, OUTPUT_FLUSH_MS);
       },
-      onStatus: setStatus,
+      onStatus: (next) => {
+        setStatus(next);
+        pageState.current.attached = next.kind === 'open';
+        surface.current?.send({ type: 'link', attached: next.kind === 'open' });
+      },
+      onRoundTrip: (next) => {
+        setRoundTrip(next);
+        pageState.current.roundTripMs = next.smoothedMs;
+        surface.current?.send({ type: 'roundTrip', ms: next.smoothedMs });
+      },
+      // Notices go after the output before them, which may still wait for its flush.
+      onDropped: (bytes) => {
+        flush();
+        surface.current?.send({ type: 'notice', text: skippedOutputNotice(bytes) });
+      },
       onTerminalId: (id) => {
         if (id !== null) commandRef.current = null;
         currentIdRef.current = id;
         setCurrentId(id);
       },
-      onNewShell: () => surface.current?.send({ type: 'notice', text: 'new shell' }),
+      onNewShell: () => {
+        flush();
+        surface.current?.send({ type: 'notice', text: 'new shell' });
+      },
       diagnose: (id) =>
         diagnoseRefusedTerminal(client, workspace, id, () => {
           next.dispose();
@@ -114,6 +139,13 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
     connection.current = next;
     next.connect();
   }, [loaded, active, client, workspace, flush, dropPendingOutput]);
+
+  // The setting changed (on the Settings screen): the page follows at once.
+  useEffect(() => {
+    pageState.current.echo = echoSettings;
+    // A page not ready yet gets it with the rest when it is.
+    if (pageSize.current) surface.current?.send({ type: 'echo', ...echoSettings });
+  }, [echoSettings]);
 
   // The agent (or its token) arrived or changed after the page was ready: connect now.
   useEffect(() => {
@@ -129,6 +161,14 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
     [dropPendingOutput],
   );
 
+  /** A page that (re)loaded knows nothing yet: the setting and the link as they are. */
+  const sendPageState = useCallback(() => {
+    const { echo, attached, roundTripMs } = pageState.current;
+    surface.current?.send({ type: 'echo', ...echo });
+    surface.current?.send({ type: 'link', attached });
+    if (roundTripMs !== null) surface.current?.send({ type: 'roundTrip', ms: roundTripMs });
+  }, []);
+
   const onMessage = useCallback(
     (message: PageMessage) => {
       switch (message.type) {
@@ -136,6 +176,9 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
           // The first time, or the page was loaded again (its process died and the view was
           // remounted): attach again, and the agent replays the screen.
           pageSize.current = { cols: message.cols, rows: message.rows };
+          // A new page shows no predictions until it says so.
+          setLocalEcho(false);
+          sendPageState();
           open();
           break;
         case 'input':
@@ -151,15 +194,21 @@ export function useTerminal({ workspace, terminalId, command }: TerminalOptions)
         case 'ctrl':
           setCtrl(message.on);
           break;
+        case 'echo':
+          setLocalEcho(message.active);
+          break;
       }
     },
-    [open],
+    [open, sendPageState],
   );
 
   return {
     surface,
     onMessage,
     status,
+    roundTrip,
+    /** Whether the page shows typing before the shell echoes it. */
+    localEcho,
     terminalId: currentId,
     ctrl,
     pressKey: (key: BarKey) => surface.current?.send({ type: 'key', key }),

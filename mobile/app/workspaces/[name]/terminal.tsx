@@ -6,6 +6,7 @@ import { useSafeAreaInsets } from 'react-native-safe-area-context';
 import type { ConnectionStatus } from '@perry/client';
 
 import { KeyBar } from '../../../src/terminal/key-bar';
+import { RoundTripDot } from '../../../src/terminal/round-trip-dot';
 import { TerminalSurface } from '../../../src/terminal/terminal-surface';
 import { commandParam, useTerminal } from '../../../src/terminal/use-terminal';
 import { colors, spacing } from '../../../src/ui/theme';
@@ -13,14 +14,15 @@ import { colors, spacing } from '../../../src/ui/theme';
 /**
  * A terminal into the workspace: a new login shell, a running one (`?terminal=<id>`, its output
  * replayed), or a command (`?cmd=[...]`, e.g. resuming a session). The key bar sits above the
- * keyboard, and the terminal refits when the phone rotates or the keyboard opens.
+ * keyboard, and the terminal refits when the phone rotates or the keyboard opens. A dot in its
+ * corner shows the link's round trip.
  */
 export default function TerminalScreen() {
   const params = useLocalSearchParams<{ name: string; terminal?: string; cmd?: string; title?: string }>();
   const insets = useSafeAreaInsets();
   const headerHeight = useContext(HeaderHeightContext) ?? 0;
   const keyboardOpen = useKeyboardOpen();
-  const { surface, onMessage, status, runsCommand, newShell, retry, ctrl, pressKey, toggleCtrl } = useTerminal({
+  const { surface, onMessage, status, roundTrip, localEcho, runsCommand, newShell, retry, ctrl, pressKey, toggleCtrl } = useTerminal({
     workspace: params.name,
     terminalId: params.terminal || null,
     command: commandParam(params.cmd),
@@ -34,7 +36,10 @@ export default function TerminalScreen() {
     >
       <Stack.Screen options={{ title: params.title || `${params.name}: shell` }} />
       <StatusLine status={status} runsCommand={runsCommand} onNewShell={newShell} onRetry={retry} />
-      <TerminalSurface ref={surface} onMessage={onMessage} style={styles.surface} />
+      <View style={styles.surface}>
+        <TerminalSurface ref={surface} onMessage={onMessage} style={styles.surface} />
+        <RoundTripDot status={status} roundTrip={roundTrip} localEcho={localEcho} style={styles.roundTrip} />
+      </View>
       {/* Above the keyboard the key bar needs no room for the home indicator. */}
       <View style={{ paddingBottom: keyboardOpen ? 0 : insets.bottom }}>
         <KeyBar ctrl={ctrl} onKey={pressKey} onCtrl={toggleCtrl} />
@@ -102,6 +107,7 @@ function StatusLine({
 const styles = StyleSheet.create({
   screen: { flex: 1, backgroundColor: '#0a0a0b' },
   surface: { flex: 1, backgroundColor: '#0a0a0b' },
+  roundTrip: { position: 'absolute', top: spacing(1), right: spacing(1) },
   status: {
     flexDirection: 'row',
     alignItems: 'center',

@@ -1,6 +1,6 @@
-import { Bot, FileText, KeyRound, type LucideIcon, Plug, ScrollText, ShieldCheck, Sparkles, Variable } from 'lucide-react';
+import { Bot, FileText, KeyRound, type LucideIcon, Plug, ScrollText, ShieldCheck, Sparkles, SquareTerminal, Variable } from 'lucide-react';
 
-export type SettingsSectionId = 'environment' | 'files' | 'agents' | 'scripts' | 'skills' | 'mcp' | 'ssh' | 'security';
+export type SettingsSectionId = 'environment' | 'files' | 'agents' | 'scripts' | 'skills' | 'mcp' | 'ssh' | 'security' | 'terminal';
 
 export interface SettingsSection {
   id: SettingsSectionId;
@@ -18,6 +18,8 @@ export const SETTINGS_SECTIONS: readonly SettingsSection[] = [
   { id: 'mcp', label: 'MCP servers', icon: Plug },
   { id: 'ssh', label: 'SSH keys', icon: KeyRound },
   { id: 'security', label: 'Security', icon: ShieldCheck },
+  // This browser's own preference, not the agent's: last.
+  { id: 'terminal', label: 'Terminal', icon: SquareTerminal },
 ];
 
 export function settingsSection(id: string | undefined): SettingsSection | undefined {

@@ -13,6 +13,7 @@ import { SecuritySection } from './security-section';
 import { SETTINGS_SECTIONS, type SettingsSection, type SettingsSectionId } from './sections';
 import { SkillsSection } from './skills-section';
 import { SshSection } from './ssh-section';
+import { TerminalSection } from './terminal-section';
 
 /**
  * The settings of the agent that served this page (never a peer's): its sections beside (on a
@@ -82,6 +83,7 @@ const SECTION_PAGES: Record<SettingsSectionId, () => React.JSX.Element> = {
   mcp: McpSection,
   ssh: SshSection,
   security: SecuritySection,
+  terminal: TerminalSection,
 };
 
 export function SettingsSectionPage({ section }: { section: SettingsSectionId }) {

@@ -10,9 +10,21 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Spinner } from '@/components/ui/spinner';
 
-import { TERMINAL_THEME, TerminalConnection, type ConnectionStatus, type Diagnosis } from '@perry/client';
+import {
+  LocalEcho,
+  noticeLine,
+  skippedOutputNotice,
+  TERMINAL_THEME,
+  TerminalConnection,
+  type ConnectionStatus,
+  type Diagnosis,
+  type RoundTrip,
+} from '@perry/client';
 
 import { useScope } from '@/lib/api';
+
+import { useEchoSettings } from './echo-settings';
+import { RoundTripIndicator } from './round-trip-indicator';
 
 export interface TerminalViewProps {
   workspace: string;
@@ -33,21 +45,33 @@ const FONT_FAMILY = '"Geist Mono Variable", "DejaVu Sans Mono", ui-monospace, mo
 
 const THEME: ITheme = TERMINAL_THEME;
 
+/** The text of the line the cursor is on (what end-to-end tests and benchmarks read). */
+export function cursorLineText(term: Pick<Terminal, 'buffer'>): string {
+  const buffer = term.buffer.active;
+  return buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true) ?? '';
+}
+
 export default function TerminalView({ workspace, token, terminalId, command, active, label, onTerminalId, diagnose }: TerminalViewProps) {
   const { origin, onTokenRevoked } = useScope();
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const fitRef = useRef<FitAddon | null>(null);
   const connectionRef = useRef<TerminalConnection | null>(null);
+  const localEchoRef = useRef<LocalEcho | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>({ kind: 'connecting', attempt: 0 });
+  const [roundTrip, setRoundTrip] = useState<RoundTrip | null>(null);
+  const [echoActive, setEchoActive] = useState(false);
+  const echoSettings = useEchoSettings();
 
   // The latest callbacks, read by the long-lived connection without reconnecting on each render.
   const callbacks = useRef({ onTerminalId, diagnose, onTokenRevoked });
   const activeRef = useRef(active);
+  const echoSettingsRef = useRef(echoSettings);
   // Updated after each render, before any effect of this render runs (refs are not written while rendering).
   useLayoutEffect(() => {
     callbacks.current = { onTerminalId, diagnose, onTokenRevoked };
     activeRef.current = active;
+    echoSettingsRef.current = echoSettings;
   });
   // The id to attach to is read once, when the connection is made; later changes come from it.
   const initialTerminalId = useRef(terminalId);
@@ -85,6 +109,15 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
       if (disposed) return;
       term.open(host);
       fitNow();
+      // Every output goes through LocalEcho, which writes it to the terminal: it checks what it
+      // predicted against what the shell echoes.
+      const localEcho = new LocalEcho(term, echoSettingsRef.current);
+      localEchoRef.current = localEcho;
+      setEchoActive(localEcho.active);
+      // For end-to-end tests and benchmarks: the cursor's line as the buffer holds it.
+      term.onWriteParsed(() => {
+        host.dataset.cursorLine = cursorLineText(term);
+      });
       const connection = new TerminalConnection({
         origin,
         workspace,
@@ -93,15 +126,25 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
         command: initialTerminalId.current === null ? initialCommand.current : null,
         cols: term.cols,
         rows: term.rows,
-        onOutput: (bytes) => term.write(bytes),
+        onOutput: (bytes) => localEcho.onOutput(bytes),
         onStatus: setStatus,
         onTerminalId: (id) => callbacks.current.onTerminalId(id),
         diagnose: (id) => callbacks.current.diagnose(id),
-        onNewShell: () => term.write('\r\n\x1b[2m── new shell ──\x1b[0m\r\n'),
+        onNewShell: () => localEcho.onOutput(noticeLine('new shell')),
+        onDropped: (bytes) => localEcho.onOutput(noticeLine(skippedOutputNotice(bytes))),
+        onRoundTrip: (next) => {
+          localEcho.setRoundTrip(next.smoothedMs);
+          setRoundTrip(next);
+          setEchoActive(localEcho.active);
+        },
         onTokenRevoked: () => callbacks.current.onTokenRevoked(),
       });
       connectionRef.current = connection;
-      term.onData((data) => connection.sendInput(data));
+      term.onData((data) => {
+        // Keys typed while reconnecting are not sent, so there is nothing to predict.
+        if (connection.attached) localEcho.onInput(data);
+        connection.sendInput(data);
+      });
       term.onBinary((data) => connection.sendBinary(data));
       connection.connect();
       if (activeRef.current) term.focus();
@@ -118,10 +161,21 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
       observer.disconnect();
       connectionRef.current?.dispose();
       connectionRef.current = null;
+      localEchoRef.current?.dispose();
+      localEchoRef.current = null;
       term.dispose();
       termRef.current = null;
     };
   }, [workspace, token, origin]);
+
+  // Settings changed (here or in another tab): the open terminal follows at once.
+  useEffect(() => {
+    const localEcho = localEchoRef.current;
+    if (!localEcho) return;
+    localEcho.setMode(echoSettings.mode);
+    localEcho.setThreshold(echoSettings.thresholdMs);
+    setEchoActive(localEcho.active);
+  }, [echoSettings]);
 
   // A tab that becomes visible again fits itself (its size may have changed while hidden) and
   // takes the keyboard.
@@ -151,8 +205,11 @@ export default function TerminalView({ workspace, token, terminalId, command, ac
         role="region"
         aria-label={label}
         data-terminal-status={status.kind}
+        data-rtt-ms={status.kind === 'open' && roundTrip ? Math.round(roundTrip.smoothedMs) : undefined}
+        data-local-echo={echoActive ? 'on' : 'off'}
         className="absolute inset-0 m-2 mr-0 [&_.xterm]:h-full [&_.xterm-viewport]:!bg-transparent"
       />
+      <RoundTripIndicator status={status} roundTrip={roundTrip} localEcho={echoActive} />
       <StatusOverlay status={status} runsCommand={runsCommand} onNewShell={newShell} onRetry={() => connectionRef.current?.retryNow()} />
     </div>
   );
