@@ -1,6 +1,6 @@
 //! What `/terminal` does for slow links, against a real workspace: permessage-deflate when the
 //! client offers it (bytes counted on the socket), `ping` → `pong`, flow control for a client
-//! that acks, and a typing client far behind a flood skipping to the present. The same with a
+//! that acks, and Ctrl-C far behind a flood skipping to the present. The same with a
 //! real browser over a real slow link (netem) is web/e2e/slow-link.e2e.ts.
 
 mod common;
@@ -257,36 +257,30 @@ async fn a_terminal_compresses_answers_pings_and_keeps_an_acking_client_within_i
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn typing_far_behind_a_flood_skips_to_the_present() {
-    let agent = TestAgent::start("slowskip").await;
-    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "flood"})).await;
-    let url = format!(
-        "{}/terminal/flood?token={}",
-        agent.url.replace("http://", "ws://"),
-        agent.token
-    );
-    let (socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let (mut sink, mut stream) = socket.split();
-    sink.send(Message::Binary(b"yes 0123456789abcdef\n".to_vec().into()))
-        .await
-        .unwrap();
-    // Read nothing for a second: the flood fills the terminal's ring (1 MiB) and waits on this
-    // client (the pump's patience is longer than this, so nothing is overwritten yet).
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    sink.send(Message::Binary(b"\x03".to_vec().into()))
-        .await
-        .unwrap();
-    sink.send(Message::Binary(b"echo MARK-$((6*7))\n".to_vec().into()))
-        .await
-        .unwrap();
+type PlainSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Runs `flood`, reads nothing for a second (the flood fills the terminal's ring, 1 MiB, and
+/// waits on this client: the pump's patience is longer, so nothing is overwritten yet), types
+/// `keys` and then `after`, and reads until `marker`; returns the bytes the agent said it skipped
+/// before the marker came.
+async fn skipped_when_typing(
+    socket: &mut PlainSocket,
+    flood: &str,
+    keys: &[u8],
+    after: &str,
+    marker: &str,
+) -> u64 {
+    let send = |bytes: &[u8]| Message::Binary(bytes.to_vec().into());
+    socket.send(send(flood.as_bytes())).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    socket.send(send(keys)).await.unwrap();
+    socket.send(send(after.as_bytes())).await.unwrap();
     let mut skipped = 0u64;
-    let mut skipped_before_mark = None;
     let mut tail = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while skipped_before_mark.is_none() {
-        let message = tokio::time::timeout_at(deadline, stream.next())
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next())
             .await
             .expect("the prompt comes back")
             .expect("the socket stays open")
@@ -299,21 +293,65 @@ async fn typing_far_behind_a_flood_skips_to_the_present() {
             }
             Message::Binary(bytes) => {
                 tail.push_str(&String::from_utf8_lossy(&bytes));
-                if tail.contains("MARK-42") {
-                    skipped_before_mark = Some(skipped);
+                if tail.contains(marker) {
+                    return skipped;
                 }
-                let keep = tail.len().saturating_sub(16);
+                let keep = tail.len().saturating_sub(marker.len());
                 tail.drain(..tail.floor_char_boundary(keep));
             }
             _ => {}
         }
     }
-    let skipped = skipped_before_mark.unwrap();
-    println!("typing during the flood skipped {skipped} bytes of backlog");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_far_behind_a_flood_skips_to_the_present_other_keys_and_full_screen_programs_do_not()
+{
+    let agent = TestAgent::start("slowskip").await;
+    let _: Workspace = agent.ok::<WorkspacesCreate>(json!({"name": "flood"})).await;
+    let url = format!(
+        "{}/terminal/flood?token={}",
+        agent.url.replace("http://", "ws://"),
+        agent.token
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+
+    let skipped = skipped_when_typing(
+        &mut socket,
+        "yes 0123456789abcdef\n",
+        b"\x03",
+        "echo MARK-$((6*7))\n",
+        "MARK-42",
+    )
+    .await;
+    println!("Ctrl-C during the flood skipped {skipped} bytes of backlog");
     assert!(
         skipped >= 64 * 1024,
-        "the backlog behind the keystrokes was skipped: {skipped} bytes"
+        "the backlog behind Ctrl-C was skipped: {skipped} bytes"
     );
+
+    // A key that is not an interrupt (typed ahead: a space before the next command) skips
+    // nothing: all of a flood that ends by itself arrives.
+    let skipped = skipped_when_typing(
+        &mut socket,
+        "head -c 3000000 /dev/zero | tr '\\0' a; echo; echo PLAIN-$((6*7))\n",
+        b" ",
+        "echo typed-ahead\n",
+        "PLAIN-42",
+    )
+    .await;
+    assert_eq!(skipped, 0, "a space typed during a flood skips nothing");
+
+    // In the alternate screen (vim, less) a cut would stay on the screen: Ctrl-C skips nothing.
+    let skipped = skipped_when_typing(
+        &mut socket,
+        "printf '\\033[?1049h'; yes full-screen\n",
+        b"\x03",
+        "printf '\\033[?1049l'; echo ALT-$((6*7))\n",
+        "ALT-42",
+    )
+    .await;
+    assert_eq!(skipped, 0, "Ctrl-C in the alternate screen skips nothing");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,8 +5,9 @@
 //! never grows memory. While clients are attached the pump waits (briefly) for the slowest one
 //! before overwriting output it has not read, which carries backpressure to the program as a
 //! local terminal would; a client stalled longer than that skips ahead and is told so. A client
-//! that types while far behind skips ahead too ([`Terminal::skip_backlog`]): Ctrl-C during a
-//! flood over a slow link shows the prompt, not the rest of the flood.
+//! that interrupts while far behind skips ahead too ([`Terminal::skip_backlog`]): Ctrl-C during a
+//! flood over a slow link shows the prompt, not the rest of the flood. Not in the alternate
+//! screen (vim, less): a full-screen program redraws only what changed, so a cut would stay.
 //! With no client attached, a terminal lives on for a grace period, then its shell is hung up.
 //!
 //! # Layout
@@ -31,8 +32,8 @@ use ring::Ring;
 
 /// The most bytes one output frame carries.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// A client that types while further behind than this skips its backlog: the answer to what it
-/// typed (a prompt after Ctrl-C) matters more than a flood it cannot read anyway.
+/// A client that interrupts (Ctrl-C) while further behind than this skips its backlog: the
+/// prompt after Ctrl-C matters more than a flood it cannot read anyway.
 const SKIP_BACKLOG_OVER: u64 = 64 * 1024;
 /// How much of the newest output a skipping client still gets, from a line's start: the last
 /// screens of the flood.
@@ -126,6 +127,8 @@ struct TerminalState {
     close_reason: Option<CloseReason>,
     /// When the last client left.
     unattended_since: Option<Instant>,
+    /// Whether the program has switched to the alternate screen (as far as the output says).
+    alternate_screen: bool,
 }
 
 /// How far one client has read.
@@ -149,6 +152,28 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether a terminal is in the alternate screen after `output`, given whether it was before: the
+/// last switch in it (`ESC [ ? 1049|1047|47 h|l`) decides. A switch split across two reads is
+/// missed; the next one sets it right.
+fn alternate_screen_after(output: &[u8], before: bool) -> bool {
+    let mut alternate = before;
+    let mut rest = output;
+    while let Some(at) = rest.windows(3).position(|window| window == b"\x1b[?") {
+        rest = &rest[at + 3..];
+        for mode in [&b"1049"[..], b"1047", b"47"] {
+            if let Some(after) = rest.strip_prefix(mode) {
+                match after.first() {
+                    Some(b'h') => alternate = true,
+                    Some(b'l') => alternate = false,
+                    _ => {}
+                }
+                break;
+            }
+        }
+    }
+    alternate
 }
 
 /// Where a terminal's shell records its pid inside the container.
@@ -241,6 +266,7 @@ impl TerminalManager {
                 size,
                 close_reason: None,
                 unattended_since: Some(Instant::now()),
+                alternate_screen: false,
             }),
             output_end: watch::Sender::new(0),
             progress: watch::Sender::new(0),
@@ -278,6 +304,8 @@ impl TerminalManager {
             let end = {
                 let mut state = lock(&terminal.state);
                 state.ring.push(&buffer[..read]);
+                state.alternate_screen =
+                    alternate_screen_after(&buffer[..read], state.alternate_screen);
                 state.ring.end()
             };
             terminal.output_end.send_replace(end);
@@ -528,7 +556,7 @@ impl Terminal {
     pub fn skip_backlog(&self, client: u64, cursor: &mut u64) -> u64 {
         let state = lock(&self.state);
         let end = state.ring.end();
-        if end.saturating_sub(*cursor) <= SKIP_BACKLOG_OVER {
+        if end.saturating_sub(*cursor) <= SKIP_BACKLOG_OVER || state.alternate_screen {
             return 0;
         }
         let tail_start = (end - KEPT_ON_SKIP).max(state.ring.start());
@@ -625,5 +653,26 @@ impl Terminal {
             rows: state.size.1,
             buffered_bytes: u32::try_from(state.ring.len()).unwrap_or(u32::MAX),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alternate_screen_after;
+
+    #[test]
+    fn the_last_switch_of_the_output_says_whether_the_alternate_screen_is_on() {
+        assert!(alternate_screen_after(b"\x1b[?1049h\x1b[H\x1b[2J~", false));
+        assert!(!alternate_screen_after(
+            b"\x1b[?1049h text \x1b[?1049l$ ",
+            false
+        ));
+        assert!(alternate_screen_after(b"\x1b[?47l\x1b[?1047h", false));
+        // Other private modes (the cursor, bracketed paste) change nothing.
+        assert!(alternate_screen_after(b"\x1b[?25l\x1b[?2004h", true));
+        assert!(!alternate_screen_after(b"\x1b[?25h plain text", false));
+        assert!(!alternate_screen_after(b"\x1b[?1049l", true));
+        // A sequence cut at the end of a read leaves it as it was.
+        assert!(alternate_screen_after(b"\x1b[?104", true));
     }
 }

@@ -6,8 +6,8 @@
 //!
 //! For slow links: the client measures the round trip with `ping` (answered by `pong` at once);
 //! a client that sends `ack`s gets flow control ([`FLOW_WINDOW`]); output under a flood is sent
-//! in paced frames ([`FRAME_INTERVAL`]); and input from a client far behind skips its backlog
-//! (`dropped`). Frames are compressed when the client offers permessage-deflate
+//! in paced frames ([`FRAME_INTERVAL`]); and an interrupt (Ctrl-C) from a client far behind
+//! skips its backlog (`dropped`). Frames are compressed when the client offers permessage-deflate
 //! ([`crate::websocket`]).
 
 use std::collections::HashMap;
@@ -39,6 +39,10 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// A frame at least this large is a flood's, and paces the next one; smaller output (echoes,
 /// prompts) leaves at once.
 const FLOOD_FRAME_BYTES: usize = 4 * 1024;
+/// Keystrokes that interrupt a program (Ctrl-C, Ctrl-\\, Ctrl-Z): typed while far behind a
+/// flood, they skip its backlog. Other keys do not: holding `j` in vim over a slow link must not
+/// cut its redraws.
+const INTERRUPTS: [u8; 3] = [0x03, 0x1c, 0x1a];
 /// How long a socket the agent closed waits for the client's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
 
@@ -121,8 +125,8 @@ struct Feedback {
     acked: AtomicU64,
     /// Whether the client acks at all: then it gets flow control.
     acks: AtomicBool,
-    /// Input arrived since the sender last looked.
-    typed: AtomicBool,
+    /// The client interrupted (Ctrl-C, Ctrl-\\, Ctrl-Z) since the sender last looked.
+    interrupted: AtomicBool,
     /// The latest ping to answer.
     ping: Mutex<Option<u32>>,
     wake: Notify,
@@ -181,7 +185,7 @@ async fn serve(
 
 /// Sends the terminal's output from `cursor` on: the `attached` hello first, then output as it
 /// comes, paced under a flood, within the flow window of a client that acks; answers pings; and
-/// when the client types while far behind, skips to the present (`dropped`).
+/// when the client interrupts while far behind, skips to the present (`dropped`).
 async fn send_output(
     terminal: Arc<Terminal>,
     client: u64,
@@ -219,7 +223,7 @@ async fn send_output(
         {
             return;
         }
-        if feedback.typed.swap(false, Ordering::AcqRel) {
+        if feedback.interrupted.swap(false, Ordering::AcqRel) {
             let skipped = terminal.skip_backlog(client, &mut cursor);
             if skipped > 0 && sink.send(dropped_notice(skipped)).await.is_err() {
                 return;
@@ -268,14 +272,16 @@ async fn receive_input(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     feedback: Arc<Feedback>,
 ) {
-    let typed = |feedback: &Feedback| {
-        feedback.typed.store(true, Ordering::Release);
-        feedback.wake.notify_one();
+    let typed = |feedback: &Feedback, input: &[u8]| {
+        if input.iter().any(|byte| INTERRUPTS.contains(byte)) {
+            feedback.interrupted.store(true, Ordering::Release);
+            feedback.wake.notify_one();
+        }
     };
     while let Some(frame) = stream.next().await {
         let result = match frame.opcode() {
             OpCode::Binary => {
-                typed(&feedback);
+                typed(&feedback, frame.payload());
                 terminal.write_input(frame.payload()).await
             }
             OpCode::Text => {
@@ -303,7 +309,7 @@ async fn receive_input(
                     }
                     Ok(_) => Ok(()),
                     Err(_) => {
-                        typed(&feedback);
+                        typed(&feedback, text.as_bytes());
                         terminal.write_input(text.as_bytes()).await
                     }
                 }
