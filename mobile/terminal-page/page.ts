@@ -2,15 +2,17 @@
 // one HTML string by scripts/build-terminal-page.mjs. It talks only to the app (src/terminal/
 // bridge.ts), which owns the socket to the agent. Typing is echoed locally on a slow link
 // (LocalEcho of @perry/client: every keystroke goes through it before it is posted, every output
-// through it to the terminal). esbuild keeps little of @perry/client's index besides LocalEcho:
-// about 7 KB of the RPC contract, whose building it cannot prove free of side effects.
+// through it to the terminal). It imports @perry/client's pieces by their own entries, never the
+// index: esbuild would keep the RPC contract it pulls in (about 7 KB), whose building it cannot
+// prove free of side effects.
 //
 // For end-to-end tests and benchmarks, #terminal carries data-rtt-ms (the smoothed round trip the
 // app passed on), data-local-echo (on: predictions are shown) and data-cursor-line (the text of
 // the cursor's line in xterm's buffer).
 import '@xterm/xterm/css/xterm.css';
 
-import { LocalEcho, noticeLine } from '@perry/client';
+import { LocalEcho } from '@perry/client/local-echo';
+import { noticeLine } from '@perry/client/terminal-notices';
 import { TERMINAL_THEME } from '@perry/client/terminal-theme';
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';

@@ -8,31 +8,14 @@ import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 import { AgentsProvider } from '../src/agents/agents-context';
 import { TerminalSection } from '../src/settings/terminal-section';
 
-import type { HostMessage, PageMessage } from '../src/terminal/bridge';
 import { ALPHA, fakeAgent, installFakeSockets, INFO, lastSocket, memoryStorage, renderApp, rpcOk, saved } from './helpers';
+import { fromPage, page, resetPage } from './terminal-surface-stand-in';
 
-const page: { onMessage: ((message: PageMessage) => void) | null; received: HostMessage[] } = { onMessage: null, received: [] };
-
-jest.mock('../src/terminal/terminal-surface', () => {
-  const { forwardRef, useImperativeHandle } = jest.requireActual<typeof import('react')>('react');
-  const { View } = jest.requireActual<typeof import('react-native')>('react-native');
-  return {
-    TerminalSurface: forwardRef(function FakeSurface(props: { onMessage(message: PageMessage): void }, ref) {
-      page.onMessage = props.onMessage;
-      useImperativeHandle(ref, () => ({ send: (message: HostMessage) => page.received.push(message) }));
-      return <View testID="terminal-surface" />;
-    }),
-  };
-});
-
-function fromPage(message: PageMessage) {
-  act(() => page.onMessage?.(message));
-}
+jest.mock('../src/terminal/terminal-surface', () => jest.requireActual('./terminal-surface-stand-in'));
 
 beforeEach(() => {
   installFakeSockets();
-  page.onMessage = null;
-  page.received = [];
+  resetPage();
 });
 
 const EMPTY_SETTINGS = { env: [], files: [], accounts: [], scripts: [], mcpServers: [], skills: [], ssh: { copy: [], authorized: [] } };

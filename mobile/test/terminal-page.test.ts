@@ -7,10 +7,6 @@
 // setting reach it. The real page runs in Chromium (web/e2e/mobile-*.e2e.ts).
 import type { HostMessage, PageMessage } from '../src/terminal/bridge';
 
-// jsdom has no TextEncoder, which @perry/client's index uses as it loads: Node's.
-const nodeUtil = jest.requireActual<{ TextEncoder: unknown; TextDecoder: unknown }>('util');
-Object.assign(globalThis, { TextEncoder: nodeUtil.TextEncoder, TextDecoder: nodeUtil.TextDecoder });
-
 const mockLog: string[] = [];
 
 class MockTerminal {
@@ -76,7 +72,7 @@ class MockLocalEcho {
 jest.mock('@xterm/xterm/css/xterm.css', () => ({}));
 jest.mock('@xterm/xterm', () => ({ Terminal: MockTerminal }));
 jest.mock('@xterm/addon-fit', () => ({ FitAddon: class { fit() {} } }));
-jest.mock('@perry/client', () => ({ ...jest.requireActual('@perry/client'), LocalEcho: MockLocalEcho }));
+jest.mock('@perry/client/local-echo', () => ({ LocalEcho: MockLocalEcho }));
 
 let posted: PageMessage[] = [];
 

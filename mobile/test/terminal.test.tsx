@@ -3,31 +3,14 @@
 // driven in Chromium by web/e2e/mobile-app.e2e.ts.
 import { act, fireEvent, screen, waitFor } from 'expo-router/testing-library';
 
-import type { HostMessage, PageMessage } from '../src/terminal/bridge';
 import { ALPHA, fakeAgent, installFakeSockets, lastSocket, memoryStorage, renderApp, rpcOk, saved, TOKEN } from './helpers';
+import { fromPage, page, resetPage } from './terminal-surface-stand-in';
 
-const page: { onMessage: ((message: PageMessage) => void) | null; received: HostMessage[] } = { onMessage: null, received: [] };
-
-jest.mock('../src/terminal/terminal-surface', () => {
-  const { forwardRef, useImperativeHandle } = jest.requireActual<typeof import('react')>('react');
-  const { View } = jest.requireActual<typeof import('react-native')>('react-native');
-  return {
-    TerminalSurface: forwardRef(function FakeSurface(props: { onMessage(message: PageMessage): void }, ref) {
-      page.onMessage = props.onMessage;
-      useImperativeHandle(ref, () => ({ send: (message: HostMessage) => page.received.push(message) }));
-      return <View testID="terminal-surface" />;
-    }),
-  };
-});
-
-function fromPage(message: PageMessage) {
-  act(() => page.onMessage?.(message));
-}
+jest.mock('../src/terminal/terminal-surface', () => jest.requireActual('./terminal-surface-stand-in'));
 
 beforeEach(() => {
   installFakeSockets();
-  page.onMessage = null;
-  page.received = [];
+  resetPage();
 });
 
 function renderTerminal(url: string) {

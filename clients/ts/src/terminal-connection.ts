@@ -5,23 +5,20 @@
 
 import type { PerryClient } from './client.ts';
 import { errorCode } from './errors.ts';
+import { isStalled, PING_INTERVAL_MS, smoothRoundTrip, type RoundTrip } from './round-trip.ts';
 import { closeQuietly } from './socket.ts';
 import {
   ACK_AFTER_MS,
   ACK_EVERY_BYTES,
   ackMessage,
   classifyClose,
-  isStalled,
   nextPingId,
   parseControl,
-  PING_INTERVAL_MS,
   pingMessage,
   reconnectDelay,
   resizeMessage,
   resumeOffset,
-  smoothRoundTrip,
   terminalSocketUrl,
-  type RoundTrip,
 } from './terminal-protocol.ts';
 
 export type ConnectionStatus =

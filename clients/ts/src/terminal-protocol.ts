@@ -1,10 +1,9 @@
-// The terminal WebSocket protocol of the agent (`/terminal/<workspace>`), and what a terminal
-// screen shows of it (the round trip, skipped output, the local echo preference), as pure
-// functions: no DOM and no React, shared by the web UI and the phone app.
+// The terminal WebSocket protocol of the agent (`/terminal/<workspace>`), as pure functions:
+// no DOM and no React, shared by the web UI and the phone app. What a terminal makes of it lives
+// beside it: the round trip of its pings in round-trip.ts, the lines it writes between outputs in
+// terminal-notices.ts, and the connection that speaks it in terminal-connection.ts.
 
 import type { TerminalControl } from './api.gen.ts';
-import type { LocalEchoMode } from './local-echo.ts';
-import type { ConnectionStatus } from './terminal-connection.ts';
 import { isTokenRevoked } from './socket.ts';
 
 export interface TerminalUrlOptions {
@@ -142,140 +141,17 @@ export function pingMessage(id: number): string {
   return JSON.stringify(message);
 }
 
+// Flow control (issue #22). A client that acks once gets it: the agent keeps at most 256 KiB of
+// unacknowledged output in flight, so Ctrl-C during a flood is answered quickly, as long as the
+// client acks reliably: every 32 KiB, and what is left once output pauses.
+
 /** Tells the agent that `bytes` more output bytes arrived since the last ack (its flow control). */
 export function ackMessage(bytes: number): string {
   const message: TerminalControl = { type: 'ack', bytes };
   return JSON.stringify(message);
 }
 
-// Round trip and flow control (issue #22). A client pings every second while attached; the pongs
-// give the round trip that the indicator shows and that decides whether typing is echoed locally.
-// A client that acks once gets flow control: the agent keeps at most ~512 KiB of unacknowledged
-// output in flight, so Ctrl-C during a flood is answered quickly, as long as the client acks
-// reliably: every 32 KiB, and what is left once output pauses.
-
-/** How often a client pings while attached. */
-export const PING_INTERVAL_MS = 1_000;
 /** Output bytes a client lets arrive before it acks them... */
 export const ACK_EVERY_BYTES = 32 * 1024;
 /** ...and how long it lets fewer stay unacknowledged. */
 export const ACK_AFTER_MS = 100;
-/** A ping unanswered this long (and for twice the smoothed round trip) means the link stalls. */
-export const STALL_AFTER_MS = 1_000;
-
-/** What a client knows of its link's round trip (milliseconds). */
-export interface RoundTrip {
-  /** The last sample; while the link stalls, how long the oldest ping has gone unanswered. */
-  lastMs: number;
-  /** Smoothed as TCP (RFC 6298) and mosh do; while the link stalls, at least `lastMs`. */
-  smoothedMs: number;
-  /** A ping has gone unanswered for over twice the smoothed round trip and over a second. */
-  stalled: boolean;
-}
-
-/** The smoothed round trip after `sampleMs`: the first sample sets it, then srtt = 7/8·srtt + 1/8·sample. */
-export function smoothRoundTrip(smoothedMs: number | null, sampleMs: number): number {
-  return smoothedMs === null ? sampleMs : (7 / 8) * smoothedMs + (1 / 8) * sampleMs;
-}
-
-/** Whether a ping unanswered for `waitedMs` means the link stalls (rather than is merely slow). */
-export function isStalled(waitedMs: number, smoothedMs: number): boolean {
-  return waitedMs > 2 * smoothedMs && waitedMs > STALL_AFTER_MS;
-}
-
-/** How a terminal's round-trip indicator looks: grey (`unknown`), green, yellow or red. */
-export type RoundTripQuality = 'unknown' | 'good' | 'fair' | 'poor';
-
-/**
- * The indicator of a terminal whose connection is `status`: grey unless attached and measured,
- * then green under 80 ms, yellow under 250 ms, red from 250 ms on or while the link stalls.
- */
-export function linkQuality(status: ConnectionStatus['kind'], roundTrip: RoundTrip | null): RoundTripQuality {
-  if (status !== 'open' || roundTrip === null) return 'unknown';
-  if (roundTrip.stalled || roundTrip.smoothedMs >= 250) return 'poor';
-  return roundTrip.smoothedMs < 80 ? 'good' : 'fair';
-}
-
-/** The indicator's words (its tooltip and accessible name), e.g. "Round trip 42 ms". */
-export function describeLink(status: ConnectionStatus['kind'], roundTrip: RoundTrip | null, localEcho: boolean): string {
-  if (status === 'connecting') return 'Connecting…';
-  if (status !== 'open') return 'Not connected';
-  const words =
-    roundTrip === null
-      ? 'Round trip not measured yet'
-      : roundTrip.stalled
-        ? `No answer for ${(roundTrip.lastMs / 1000).toFixed(1)} s: the link stalls`
-        : `Round trip ${Math.round(roundTrip.smoothedMs)} ms`;
-  return localEcho ? `${words} · typing shown before the shell echoes it` : words;
-}
-
-/** A line a terminal shows between outputs, dim and set apart: `── new shell ──`. */
-export function noticeLine(text: string): string {
-  return `\r\n\x1b[2m── ${text} ──\x1b[0m\r\n`;
-}
-
-/**
- * What a terminal says where the agent skipped output (`dropped`: the client was far behind, or
- * the user typed while it was), e.g. "8.2 MB of output skipped".
- */
-export function skippedOutputNotice(bytes: number): string {
-  return `${byteCount(bytes)} of output skipped`;
-}
-
-/** A byte count for people, in decimal units: "512 bytes", "8.2 MB", "120 MB". */
-function byteCount(bytes: number): string {
-  if (bytes < 1000) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 999.95 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value < 99.95 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
-
-/** A person's choice of local echo (LocalEcho's options), as both apps keep it on the device. */
-export interface LocalEchoSettings {
-  /** auto: only while the round trip is over the threshold; always; off. */
-  mode: LocalEchoMode;
-  /** In auto mode, the smoothed round trip (ms) over which typing is shown before its echo. */
-  thresholdMs: number;
-}
-
-export const DEFAULT_LOCAL_ECHO: LocalEchoSettings = { mode: 'auto', thresholdMs: 30 };
-
-/** The modes in the order settings offer them, with their words there. */
-export const LOCAL_ECHO_MODES: readonly { mode: LocalEchoMode; label: string }[] = [
-  { mode: 'auto', label: 'On a slow link' },
-  { mode: 'always', label: 'Always' },
-  { mode: 'off', label: 'Never' },
-];
-
-/** The longest threshold settings take: beyond it auto would hardly ever show predictions. */
-export const MAX_ECHO_THRESHOLD_MS = 5_000;
-
-export function isLocalEchoMode(value: unknown): value is LocalEchoMode {
-  return LOCAL_ECHO_MODES.some((option) => option.mode === value);
-}
-
-/** Whole milliseconds from 0 to MAX_ECHO_THRESHOLD_MS. */
-export function isEchoThreshold(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ECHO_THRESHOLD_MS;
-}
-
-/** Settings read back from storage (JSON text): a field missing or wrong takes `fallback`'s. */
-export function parseLocalEchoSettings(text: string | null, fallback: LocalEchoSettings = DEFAULT_LOCAL_ECHO): LocalEchoSettings {
-  let value: unknown = null;
-  try {
-    value = JSON.parse(text ?? 'null');
-  } catch {
-    // A hand edit gone wrong: the fallback, until settings save a good one.
-  }
-  if (typeof value !== 'object' || value === null) return fallback;
-  const { mode, thresholdMs } = value as Record<string, unknown>;
-  return {
-    mode: isLocalEchoMode(mode) ? mode : fallback.mode,
-    thresholdMs: isEchoThreshold(thresholdMs) ? thresholdMs : fallback.thresholdMs,
-  };
-}

@@ -1,23 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import {
-  ackMessage,
-  classifyClose,
-  describeLink,
-  isStalled,
-  nextPingId,
-  noticeLine,
-  parseControl,
-  pingMessage,
-  reconnectDelay,
-  resizeMessage,
-  resumeOffset,
-  linkQuality,
-  skippedOutputNotice,
-  smoothRoundTrip,
-  terminalSocketUrl,
-} from '../src/index.ts';
+import { ackMessage, classifyClose, nextPingId, parseControl, pingMessage, reconnectDelay, resizeMessage, resumeOffset, terminalSocketUrl } from '../src/index.ts';
 
 describe('terminalSocketUrl', () => {
   const base = { origin: 'http://box:7391', workspace: 'alpha', token: 'tok', cols: 120, rows: 40 };
@@ -147,7 +131,7 @@ describe('reconnect arithmetic', () => {
   });
 });
 
-describe('round trip and flow control', () => {
+describe('pings and acks', () => {
   test('serializes pings and acks as the agent expects', () => {
     assert.deepEqual(JSON.parse(pingMessage(12)), { type: 'ping', id: 12 });
     assert.deepEqual(JSON.parse(ackMessage(32768)), { type: 'ack', bytes: 32768 });
@@ -157,55 +141,5 @@ describe('round trip and flow control', () => {
     assert.equal(nextPingId(1), 2);
     assert.equal(nextPingId(4294967294), 4294967295);
     assert.equal(nextPingId(4294967295), 0);
-  });
-
-  test('smooths as RFC 6298 does: the first sample sets it, then 7/8 old and 1/8 new', () => {
-    assert.equal(smoothRoundTrip(null, 120), 120);
-    assert.equal(smoothRoundTrip(80, 160), 90);
-    let smoothed: number | null = null;
-    for (let i = 0; i < 100; i += 1) smoothed = smoothRoundTrip(smoothed, i === 0 ? 500 : 40);
-    assert.ok(Math.abs(smoothed! - 40) < 0.1, `converges to the samples (${smoothed})`);
-  });
-
-  test('a stall is a ping unanswered for over twice the smoothed round trip and over a second', () => {
-    assert.equal(isStalled(1000, 20), false);
-    assert.equal(isStalled(1001, 20), true);
-    assert.equal(isStalled(1500, 750), false);
-    assert.equal(isStalled(1501, 750), true);
-  });
-
-  test('the indicator: grey unless attached and measured, green under 80 ms, yellow under 250 ms, red from there or stalled', () => {
-    const at = (smoothedMs: number, stalled = false) => linkQuality('open', { lastMs: smoothedMs, smoothedMs, stalled });
-    assert.equal(linkQuality('open', null), 'unknown');
-    assert.equal(linkQuality('connecting', { lastMs: 20, smoothedMs: 20, stalled: false }), 'unknown');
-    assert.equal(linkQuality('exited', { lastMs: 20, smoothedMs: 20, stalled: false }), 'unknown');
-    assert.deepEqual([at(0), at(79.9), at(80), at(249.9), at(250), at(4000)], ['good', 'good', 'fair', 'fair', 'poor', 'poor']);
-    assert.equal(at(20, true), 'poor');
-  });
-
-  test('describes the link in words for the tooltip and screen readers', () => {
-    const measured = { lastMs: 50, smoothedMs: 42.4, stalled: false };
-    assert.equal(describeLink('connecting', measured, false), 'Connecting…');
-    assert.equal(describeLink('stopped', measured, false), 'Not connected');
-    assert.equal(describeLink('open', null, false), 'Round trip not measured yet');
-    assert.equal(describeLink('open', measured, false), 'Round trip 42 ms');
-    assert.equal(describeLink('open', { lastMs: 3250, smoothedMs: 3250, stalled: true }, false), 'No answer for 3.3 s: the link stalls');
-    assert.equal(describeLink('open', measured, true), 'Round trip 42 ms · typing shown before the shell echoes it');
-  });
-});
-
-describe('notices in the terminal', () => {
-  test('says how much output the agent skipped, in decimal units', () => {
-    assert.equal(skippedOutputNotice(8_200_000), '8.2 MB of output skipped');
-    assert.equal(skippedOutputNotice(1), '1 byte of output skipped');
-    assert.equal(skippedOutputNotice(999), '999 bytes of output skipped');
-    assert.equal(skippedOutputNotice(524_288), '524 kB of output skipped');
-    assert.equal(skippedOutputNotice(999_999), '1.0 MB of output skipped');
-    assert.equal(skippedOutputNotice(120_000_000), '120 MB of output skipped');
-    assert.equal(skippedOutputNotice(3_000_000_000), '3.0 GB of output skipped');
-  });
-
-  test('a notice is a dim line of its own', () => {
-    assert.equal(noticeLine('new shell'), '\r\n\x1b[2m── new shell ──\x1b[0m\r\n');
   });
 });
