@@ -23,8 +23,9 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 fi
 
 # crates/perry/tests/fleet_netns.rs puts agents in network namespaces (iproute2) with firewall
-# rules (iptables, which docker.io brings too).
-if ! command -v ip >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
+# rules (iptables, which docker.io brings too); the slow link of web/e2e/slow-link.e2e.ts and
+# crates/perry-test-support/tests/slow_link.rs uses iproute2's tc (netem) where the kernel has it.
+if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || { echo "test: ip or iptables is missing: install iproute2 and iptables" >&2; exit 1; }
   echo "test: installing iproute2 and iptables (for network namespaces)" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -107,7 +108,8 @@ echo "== Phone app tests (jest-expo: screens and hooks)"
 )
 
 echo "== Web UI end-to-end tests (Chromium against a real agent and real Docker)"
-# Network namespaces for the agents that play other machines (web/e2e/*fleet*.e2e.ts).
+# Network namespaces for the agents that play other machines (web/e2e/*fleet*.e2e.ts) and the slow
+# link to one (web/e2e/slow-link.e2e.ts).
 cargo build --release --locked -p perry-test-support --bin perry-netns
 (
   cd web

@@ -8,12 +8,13 @@
 //                     embedded in the binary; for iterating on web/ without rebuilding the agent
 // CHROMIUM            the browser (default /usr/bin/chromium)
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,8 @@ export interface AgentOptions {
   namespace?: Namespace;
   /** More environment for the agent (e.g. a HOME of the test's own, whose ~/.ssh it lists). */
   env?: Record<string, string>;
+  /** More keys for config.json (e.g. `terminalCompression: false`). */
+  config?: Record<string, unknown>;
 }
 
 /** PEM files of a test CA and a server certificate it signed for 127.0.0.1 and localhost. */
@@ -68,7 +71,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const agent = await startTestAgent({
     tag: `web${options.tag}`,
     bin: perryBin,
-    config: options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {},
+    config: { ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}), ...options.config },
     state: options.state,
     args: [
       ...(options.noAuth ? ['--no-auth'] : []),
@@ -297,4 +300,158 @@ export async function restoreLink(namespace: Namespace): Promise<void> {
 
 export async function deleteNamespace(namespace: Namespace): Promise<void> {
   await netns(['delete', namespace.name]);
+}
+
+/**
+ * A slow link to a namespace (`perry-netns netem`, crates/perry-test-support/src/slow_link.rs): a
+ * link of its own between this (root) namespace and the namespace, delaying every packet by half
+ * the round trip each way and dropping some (netem where the kernel has it, else a userspace
+ * emulator over TUN devices). An agent started with `namespace: slowNamespace(namespace, link)`
+ * listens on the link's far end, so a browser here reaches it only over the slow link, while the
+ * agent reaches its workspaces' containers over the namespace's own (fast) veth pair.
+ */
+export interface SlowLink {
+  /** The agent's end, in the namespace. */
+  agentIp: string;
+  /** This namespace's end. */
+  hostIp: string;
+  /** This namespace's interface of the link, whose counters are the bytes on the wire. */
+  interface: string;
+  /** `netem` (the kernel's) or `userspace` (where the kernel has no netem). */
+  emulation: 'netem' | 'userspace';
+  process: ChildProcess;
+}
+
+/** Opens a slow link to `namespace`: `roundTripMs` added to each round trip, `lossPercent` of them losing a packet. */
+export async function openSlowLink(namespace: Namespace, roundTripMs: number, lossPercent: number): Promise<SlowLink> {
+  const child = spawn(netnsBin, ['netem', namespace.name, String(roundTripMs), String(lossPercent)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout });
+  const first = await new Promise<string>((done, fail) => {
+    lines.once('line', done);
+    child.once('exit', (code) => fail(new Error(`perry-netns netem ${namespace.name} exited (${code}): ${stderr}`)));
+  });
+  lines.close();
+  const link = JSON.parse(first) as Omit<SlowLink, 'process'>;
+  return { ...link, process: child };
+}
+
+/** Removes the slow link (its process ends when its stdin closes). */
+export async function closeSlowLink(link: SlowLink): Promise<void> {
+  const child = link.process;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The namespace as `startAgent` takes it, with the agent listening on the slow link's end. */
+export function slowNamespace(namespace: Namespace, link: SlowLink): Namespace {
+  return { ...namespace, agentIp: link.agentIp };
+}
+
+/** Bytes through the slow link so far, both directions (its interface's rx_bytes + tx_bytes). */
+export async function slowLinkBytes(link: SlowLink): Promise<number> {
+  const counter = async (name: string) => Number((await readFile(`/sys/class/net/${link.interface}/statistics/${name}`, 'utf8')).trim());
+  return (await counter('rx_bytes')) + (await counter('tx_bytes'));
+}
+
+/** What a terminal shows: each row of xterm's screen (DOM renderer) and where the cursor is, if shown. */
+export interface TerminalScreen {
+  rows: string[];
+  cursor: { row: number; col: number } | null;
+}
+
+/** The screen of the terminal labelled `label` (e.g. "Terminal: Shell 1"), as drawn from xterm's buffer. */
+export async function readTerminalScreen(page: Page, label: string): Promise<TerminalScreen> {
+  return await page.evaluate((name) => {
+    const rows = [...document.querySelectorAll(`[aria-label="${name}"] .xterm-rows > div`)];
+    let cursor: { row: number; col: number } | null = null;
+    const text = rows.map((row, index) => {
+      const cell = row.querySelector('.xterm-cursor');
+      if (cell) {
+        const before = document.createRange();
+        before.setStart(row, 0);
+        before.setEndBefore(cell);
+        cursor = { row: index, col: before.toString().length };
+      }
+      return (row.textContent ?? '').replace(/\u00a0/g, ' ');
+    });
+    return { rows: text, cursor };
+  }, label);
+}
+
+/**
+ * Waits until the terminal's screen has not changed for `quietMs` (the shell and the link have
+ * settled), at most `timeoutMs`; resolves to that screen.
+ */
+export async function settledTerminalScreen(page: Page, label: string, quietMs = 1_000, timeoutMs = 30_000): Promise<TerminalScreen> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await readTerminalScreen(page, label);
+  let since = Date.now();
+  while (Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    const now = await readTerminalScreen(page, label);
+    if (JSON.stringify(now) !== JSON.stringify(last)) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return now;
+    }
+  }
+  throw new Error(`the terminal never settled; it shows:\n${last.rows.join('\n')}`);
+}
+
+/** Waits until the terminal's screen (all rows, as text) matches `pattern`. */
+export async function waitForTerminalScreen(page: Page, label: string, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let screen = await readTerminalScreen(page, label);
+  while (!pattern.test(screen.rows.join('\n'))) {
+    if (Date.now() > deadline) throw new Error(`the terminal never showed ${String(pattern)}; it shows:\n${screen.rows.join('\n')}`);
+    await page.waitForTimeout(50);
+    screen = await readTerminalScreen(page, label);
+  }
+}
+
+/** The Docker container of workspace `name` of `agent` (found by the agent's prefix label). */
+export async function workspaceContainer(agent: TestAgent, name: string): Promise<string> {
+  const { body } = await dockerApi('GET', `/containers/json?filters=${prefixFilter(agent.prefix)}`);
+  const containers = JSON.parse(body) as { Names: string[] }[];
+  const names = containers.flatMap((container) => container.Names.map((containerName) => containerName.replace(/^\//, '')));
+  const found = names.find((containerName) => containerName.endsWith(name));
+  if (!found) throw new Error(`no container of workspace ${name} among ${names.join(', ')}`);
+  return found;
+}
+
+/**
+ * Chromium fails a navigation under way with ERR_NETWORK_CHANGED (or shows its error page in its
+ * place) when an interface of the machine comes or goes (Docker's veth for a container, another
+ * test's namespace): once more then, a moment later.
+ */
+export async function gotoRetryingNetworkChange(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (error) {
+      const changed = /ERR_NETWORK_CHANGED|chrome-error:/.test(String(error));
+      if (attempt === 3 || !changed) throw error;
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
+/** Waits until the agent lists workspace `name` as running. */
+export async function waitForRunning(running: RunningAgent, name: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const workspaces = await running.rpc<{ name: string; status: string }[]>('workspaces/list');
+    const status = workspaces.find((workspace) => workspace.name === name)?.status;
+    if (status === 'running') return;
+    if (Date.now() > deadline) throw new Error(`workspace ${name} is ${status ?? 'missing'}, not running`);
+    await new Promise((done) => setTimeout(done, 500));
+  }
 }

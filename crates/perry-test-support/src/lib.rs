@@ -9,6 +9,7 @@
 //! back (`crates/perry/tests/harness.rs` checks it).
 
 pub mod netns;
+pub mod slow_link;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,9 @@
 //! - its workspaces' container addresses (the worker channel) are routed through the root end,
 //!   and Docker's forwarding rules let the veth through (`DOCKER-USER`).
 //!
+//! Its link can also be made slow (delay and loss) for a client in the root namespace: see
+//! [`crate::slow_link`].
+//!
 //! Everything is removed on drop, also after a failed assertion.
 
 use std::process::Command;
@@ -25,9 +28,11 @@ pub struct Namespace {
     pub agent_ip: String,
     root_if: String,
     inner_if: String,
+    /// What every name and address follows from.
+    id: u16,
 }
 
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), String> {
     let output = Command::new(program)
         .args(args)
         .output()
@@ -64,7 +69,19 @@ impl Namespace {
             agent_ip: format!("10.231.{third}.{}", fourth + 2),
             root_if: format!("pv{suffix}h"),
             inner_if: format!("pv{suffix}n"),
+            id,
         }
+    }
+
+    /// The third and fourth octets of this namespace's /30 (of 10.231.0.0/16 for the veth pair;
+    /// other links to it use the same block of another /16).
+    pub(crate) fn address_block(&self) -> (u16, u16) {
+        (self.id >> 6, (self.id & 0x3f) * 4)
+    }
+
+    /// The hex suffix of its names, for interfaces of other links to it.
+    pub(crate) fn suffix(&self) -> String {
+        format!("{:04x}", self.id)
     }
 
     /// The namespace `create` made under `name` (another process's, e.g. `perry-netns`'s),
