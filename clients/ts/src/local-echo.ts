@@ -424,21 +424,31 @@ export class LocalEcho {
     this.scheduleTimeout();
   }
 
-  /** Every output chunk from the agent; LocalEcho writes it to the terminal. */
-  onOutput(data: Uint8Array | string): void {
-    if (this.disposed) {
+  /**
+   * Every output chunk from the agent; LocalEcho writes it to the terminal. Resolves once xterm
+   * has parsed it: what a client acks for the agent's flow control, so a flood waits at the agent
+   * (where Ctrl-C skips it) rather than in xterm's write queue.
+   */
+  onOutput(data: Uint8Array | string): Promise<void> {
+    return new Promise((written) => {
+      if (this.disposed) {
+        this.writes.push('server');
+        this.terminal.write(data, () => {
+          this.writes.shift();
+          written();
+        });
+        return;
+      }
+      this.undraw();
+      this.scanner.feed(data);
       this.writes.push('server');
-      this.terminal.write(data, () => this.writes.shift());
-      return;
-    }
-    this.undraw();
-    this.scanner.feed(data);
-    this.writes.push('server');
-    this.serverWritesInFlight += 1;
-    this.terminal.write(data, () => {
-      this.writes.shift();
-      this.serverWritesInFlight -= 1;
-      if (this.serverWritesInFlight === 0) this.settle();
+      this.serverWritesInFlight += 1;
+      this.terminal.write(data, () => {
+        this.writes.shift();
+        this.serverWritesInFlight -= 1;
+        if (this.serverWritesInFlight === 0) this.settle();
+        written();
+      });
     });
   }
 

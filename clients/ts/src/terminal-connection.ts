@@ -48,7 +48,12 @@ export interface ConnectionOptions {
   command?: readonly string[] | null;
   cols: number;
   rows: number;
-  onOutput(bytes: Uint8Array): void;
+  /**
+   * Output to show. A screen that writes asynchronously (xterm) returns a promise resolved once
+   * the bytes are parsed: they are acked only then, so a flood waits at the agent, where Ctrl-C
+   * skips it, not in the screen's write queue.
+   */
+  onOutput(bytes: Uint8Array): void | PromiseLike<void>;
   onStatus(status: ConnectionStatus): void;
   /** The agent's id of the shell this tab shows (new or reattached), or null when it was lost. */
   onTerminalId(id: string | null): void;
@@ -262,10 +267,15 @@ export class TerminalConnection {
   private onBytes(socket: TerminalSocket, bytes: Uint8Array): void {
     this.receivedBytes += bytes.byteLength;
     this.hasScreen = true;
-    this.options.onOutput(bytes);
-    // Acked once it was handed on; the screen may have closed the tab meanwhile.
+    const written = this.options.onOutput(bytes);
+    if (written) void Promise.resolve(written).then(() => this.written(socket, bytes.byteLength));
+    else this.written(socket, bytes.byteLength);
+  }
+
+  /** Acks output once the screen has it; the tab may have closed or reconnected meanwhile. */
+  private written(socket: TerminalSocket, bytes: number): void {
     if (this.socket !== socket || this.attachedOffset === null || !this.agentPings) return;
-    this.unackedBytes += bytes.byteLength;
+    this.unackedBytes += bytes;
     if (this.unackedBytes >= ACK_EVERY_BYTES) this.ack();
     else this.cancelAck ??= this.schedule(() => this.ack(), ACK_AFTER_MS);
   }

@@ -84,7 +84,9 @@ function setup(overrides: Partial<ConnectionOptions> = {}, diagnosis: Diagnosis 
     terminalId: null,
     cols: 80,
     rows: 24,
-    onOutput: (bytes) => output.push(new TextDecoder().decode(bytes)),
+    onOutput: (bytes) => {
+      output.push(new TextDecoder().decode(bytes));
+    },
     onStatus: (status) => statuses.push(status),
     onTerminalId: (id) => ids.push(id),
     onRoundTrip: (roundTrip) => roundTrips.push(roundTrip),
@@ -459,6 +461,18 @@ describe('TerminalConnection acks', () => {
     // Nothing is left unacknowledged, so the timer acks nothing more.
     t.advance(1000);
     assert.equal(socket.controls('ack').length, 1);
+  });
+
+  test('acks output a screen writes asynchronously only once it is written', async () => {
+    const writes: (() => void)[] = [];
+    const t = setup({ onOutput: () => new Promise<void>((written) => writes.push(written)) });
+    const socket = t.attached();
+    socket.outputBytes(40_000);
+    await Promise.resolve();
+    assert.deepEqual(socket.controls('ack'), [], 'not acked while the screen still parses it');
+    writes.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(socket.controls('ack'), [{ type: 'ack', bytes: 40_000 }]);
   });
 
   test('acks what is left 100 ms after output that did not reach 32 KiB', () => {
