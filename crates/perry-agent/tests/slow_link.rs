@@ -260,23 +260,30 @@ async fn a_terminal_compresses_answers_pings_and_keeps_an_acking_client_within_i
 type PlainSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// What typing during a flood did: the bytes the agent said it skipped before the marker came,
+/// and the output bytes that came after its (last) notice.
+struct Typed {
+    skipped: u64,
+    after_notice: u64,
+}
+
 /// Runs `flood`, reads nothing for a second (the flood fills the terminal's ring, 1 MiB, and
 /// waits on this client: the pump's patience is longer, so nothing is overwritten yet), types
-/// `keys` and then `after`, and reads until `marker`; returns the bytes the agent said it skipped
-/// before the marker came.
+/// `keys` and then `after`, and reads until `marker`.
 async fn skipped_when_typing(
     socket: &mut PlainSocket,
     flood: &str,
     keys: &[u8],
     after: &str,
     marker: &str,
-) -> u64 {
+) -> Typed {
     let send = |bytes: &[u8]| Message::Binary(bytes.to_vec().into());
     socket.send(send(flood.as_bytes())).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
     socket.send(send(keys)).await.unwrap();
     socket.send(send(after.as_bytes())).await.unwrap();
     let mut skipped = 0u64;
+    let mut after_notice = 0u64;
     let mut tail = String::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -289,12 +296,17 @@ async fn skipped_when_typing(
             Message::Text(text) => {
                 if let Ok(TerminalControl::Dropped { bytes }) = serde_json::from_str(&text) {
                     skipped += u64::from(bytes);
+                    after_notice = 0;
                 }
             }
             Message::Binary(bytes) => {
+                after_notice += bytes.len() as u64;
                 tail.push_str(&String::from_utf8_lossy(&bytes));
                 if tail.contains(marker) {
-                    return skipped;
+                    return Typed {
+                        skipped,
+                        after_notice,
+                    };
                 }
                 let keep = tail.len().saturating_sub(marker.len());
                 tail.drain(..tail.floor_char_boundary(keep));
@@ -316,7 +328,7 @@ async fn ctrl_c_far_behind_a_flood_skips_to_the_present_other_keys_and_full_scre
     );
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
 
-    let skipped = skipped_when_typing(
+    let interrupted = skipped_when_typing(
         &mut socket,
         "yes 0123456789abcdef\n",
         b"\x03",
@@ -324,15 +336,26 @@ async fn ctrl_c_far_behind_a_flood_skips_to_the_present_other_keys_and_full_scre
         "MARK-42",
     )
     .await;
-    println!("Ctrl-C during the flood skipped {skipped} bytes of backlog");
+    println!(
+        "Ctrl-C during the flood skipped {} bytes of backlog; {} bytes came after the notice",
+        interrupted.skipped, interrupted.after_notice
+    );
     assert!(
-        skipped >= 64 * 1024,
-        "the backlog behind Ctrl-C was skipped: {skipped} bytes"
+        interrupted.skipped >= 64 * 1024,
+        "the backlog behind Ctrl-C was skipped: {} bytes",
+        interrupted.skipped
+    );
+    // What the flood had written before it died, still draining from the pty and the engine's
+    // stream, was dropped too: after the notice come the flood's last lines and the prompt.
+    assert!(
+        interrupted.after_notice < 32 * 1024,
+        "{} bytes of the flood came after the notice",
+        interrupted.after_notice
     );
 
     // A key that is not an interrupt (typed ahead: a space before the next command) skips
     // nothing: all of a flood that ends by itself arrives.
-    let skipped = skipped_when_typing(
+    let plain = skipped_when_typing(
         &mut socket,
         "head -c 3000000 /dev/zero | tr '\\0' a; echo; echo PLAIN-$((6*7))\n",
         b" ",
@@ -340,10 +363,13 @@ async fn ctrl_c_far_behind_a_flood_skips_to_the_present_other_keys_and_full_scre
         "PLAIN-42",
     )
     .await;
-    assert_eq!(skipped, 0, "a space typed during a flood skips nothing");
+    assert_eq!(
+        plain.skipped, 0,
+        "a space typed during a flood skips nothing"
+    );
 
     // In the alternate screen (vim, less) a cut would stay on the screen: Ctrl-C skips nothing.
-    let skipped = skipped_when_typing(
+    let full_screen = skipped_when_typing(
         &mut socket,
         "printf '\\033[?1049h'; yes full-screen\n",
         b"\x03",
@@ -351,7 +377,10 @@ async fn ctrl_c_far_behind_a_flood_skips_to_the_present_other_keys_and_full_scre
         "ALT-42",
     )
     .await;
-    assert_eq!(skipped, 0, "Ctrl-C in the alternate screen skips nothing");
+    assert_eq!(
+        full_screen.skipped, 0,
+        "Ctrl-C in the alternate screen skips nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

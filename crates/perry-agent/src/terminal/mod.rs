@@ -34,10 +34,10 @@ use ring::Ring;
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// A client that interrupts (Ctrl-C) while further behind than this skips its backlog: the
 /// prompt after Ctrl-C matters more than a flood it cannot read anyway.
-const SKIP_BACKLOG_OVER: u64 = 64 * 1024;
+pub const SKIP_BACKLOG_OVER: u64 = 64 * 1024;
 /// How much of the newest output a skipping client still gets, from a line's start: the last
 /// screens of the flood.
-const KEPT_ON_SKIP: u64 = 8 * 1024;
+pub const KEPT_ON_SKIP: u64 = 8 * 1024;
 /// How long the pump waits for a lagging client before it overwrites what that client missed.
 const BACKPRESSURE_PATIENCE: Duration = Duration::from_secs(2);
 
@@ -551,12 +551,13 @@ impl Terminal {
         }
     }
 
-    /// Moves a client that is more than [`SKIP_BACKLOG_OVER`] behind to the start of a line in
-    /// the last [`KEPT_ON_SKIP`] bytes; returns how many bytes it skipped (0 when it was close).
-    pub fn skip_backlog(&self, client: u64, cursor: &mut u64) -> u64 {
+    /// Moves a client that is more than `over` bytes behind to the start of a line in the last
+    /// [`KEPT_ON_SKIP`] bytes; returns how many bytes it skipped (0 when it was closer, or in the
+    /// alternate screen).
+    pub fn skip_backlog(&self, client: u64, cursor: &mut u64, over: u64) -> u64 {
         let state = lock(&self.state);
         let end = state.ring.end();
-        if end.saturating_sub(*cursor) <= SKIP_BACKLOG_OVER || state.alternate_screen {
+        if end.saturating_sub(*cursor) <= over.max(KEPT_ON_SKIP) || state.alternate_screen {
             return 0;
         }
         let tail_start = (end - KEPT_ON_SKIP).max(state.ring.start());
@@ -629,6 +630,16 @@ impl Terminal {
         let mut input = self.input.lock().await;
         input.write_all(bytes).await?;
         input.flush().await
+    }
+
+    /// Waits until there is output past `offset`: true, or the terminal ended: false.
+    pub async fn output_after(&self, offset: u64) -> bool {
+        let mut output_end = self.output_end.subscribe();
+        let mut closed = self.closed.subscribe();
+        tokio::select! {
+            more = output_end.wait_for(|end| *end > offset) => more.is_ok(),
+            _ = closed.wait_for(Option::is_some) => false,
+        }
     }
 
     /// Offset one past the newest output byte.

@@ -23,7 +23,7 @@ use perry_api::TerminalControl;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::{Output, Terminal, TerminalRequest};
+use super::{KEPT_ON_SKIP, Output, SKIP_BACKLOG_OVER, Terminal, TerminalRequest};
 use crate::Agent;
 use crate::auth::{LocalClient, TokenWatch, token_rotated};
 use crate::error::ApiError;
@@ -43,6 +43,10 @@ const FLOOD_FRAME_BYTES: usize = 4 * 1024;
 /// flood, they skip its backlog. Other keys do not: holding `j` in vim over a slow link must not
 /// cut its redraws.
 const INTERRUPTS: [u8; 3] = [0x03, 0x1c, 0x1a];
+/// After an interrupt skipped a flood, output is dropped until the terminal is this quiet...
+const QUIET_AFTER_INTERRUPT: Duration = Duration::from_millis(50);
+/// ...or for at most this long.
+const DRAIN_AFTER_INTERRUPT: Duration = Duration::from_secs(1);
 /// How long a socket the agent closed waits for the client's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
 
@@ -224,9 +228,13 @@ async fn send_output(
             return;
         }
         if feedback.interrupted.swap(false, Ordering::AcqRel) {
-            let skipped = terminal.skip_backlog(client, &mut cursor);
-            if skipped > 0 && sink.send(dropped_notice(skipped)).await.is_err() {
-                return;
+            let skipped = terminal.skip_backlog(client, &mut cursor, SKIP_BACKLOG_OVER);
+            if skipped > 0 {
+                let skipped =
+                    skipped + drain_interrupted_flood(&terminal, client, &mut cursor).await;
+                if sink.send(dropped_notice(skipped)).await.is_err() {
+                    return;
+                }
             }
         }
         let window_open = feedback.window_open(sent);
@@ -260,6 +268,27 @@ async fn send_output(
                     .await;
                 return;
             }
+        }
+    }
+}
+
+/// After an interrupt far behind a flood, the flood's output still drains from the program's
+/// pipeline for a while (the pty, the engine's stream: megabytes the program wrote before it
+/// died). Drops that too, keeping only the newest lines, until the terminal has been quiet for
+/// [`QUIET_AFTER_INTERRUPT`] (the prompt is out) or for at most [`DRAIN_AFTER_INTERRUPT`] (a
+/// program that goes on); returns the bytes dropped.
+async fn drain_interrupted_flood(terminal: &Terminal, client: u64, cursor: &mut u64) -> u64 {
+    let deadline = Instant::now() + DRAIN_AFTER_INTERRUPT;
+    let mut dropped = 0;
+    loop {
+        dropped += terminal.skip_backlog(client, cursor, KEPT_ON_SKIP);
+        let more = tokio::time::timeout(
+            QUIET_AFTER_INTERRUPT,
+            terminal.output_after(terminal.output_end()),
+        );
+        match tokio::time::timeout_at(deadline, more).await {
+            Ok(Ok(true)) => {}
+            _ => return dropped,
         }
     }
 }
