@@ -137,11 +137,29 @@ struct Feedback {
 }
 
 impl Feedback {
+    /// The client typed `input`: an interrupt in it wakes the sender to skip a flood.
+    fn typed(&self, input: &[u8]) {
+        if input.iter().any(|byte| INTERRUPTS.contains(byte)) {
+            self.interrupted.store(true, Ordering::Release);
+            self.wake.notify_one();
+        }
+    }
+
+    /// The client pinged: the sender answers the latest ping.
+    fn pinged(&self, id: u32) {
+        *super::lock(&self.ping) = Some(id);
+        self.wake.notify_one();
+    }
+
+    /// The client acked `bytes` more output: from now on it gets flow control.
+    fn ack(&self, bytes: u32) {
+        self.acked.fetch_add(u64::from(bytes), Ordering::AcqRel);
+        self.acks.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
     fn take_ping(&self) -> Option<u32> {
-        self.ping
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+        super::lock(&self.ping).take()
     }
 
     /// Whether more output may go to a client that has been sent `sent` bytes.
@@ -301,16 +319,10 @@ async fn receive_input(
     mut stream: futures_util::stream::SplitStream<WebSocket>,
     feedback: Arc<Feedback>,
 ) {
-    let typed = |feedback: &Feedback, input: &[u8]| {
-        if input.iter().any(|byte| INTERRUPTS.contains(byte)) {
-            feedback.interrupted.store(true, Ordering::Release);
-            feedback.wake.notify_one();
-        }
-    };
     while let Some(frame) = stream.next().await {
         let result = match frame.opcode() {
             OpCode::Binary => {
-                typed(&feedback, frame.payload());
+                feedback.typed(frame.payload());
                 terminal.write_input(frame.payload()).await
             }
             OpCode::Text => {
@@ -323,22 +335,16 @@ async fn receive_input(
                         Ok(())
                     }
                     Ok(TerminalControl::Ping { id }) => {
-                        *feedback
-                            .ping
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(id);
-                        feedback.wake.notify_one();
+                        feedback.pinged(id);
                         Ok(())
                     }
                     Ok(TerminalControl::Ack { bytes }) => {
-                        feedback.acked.fetch_add(u64::from(bytes), Ordering::AcqRel);
-                        feedback.acks.store(true, Ordering::Release);
-                        feedback.wake.notify_one();
+                        feedback.ack(bytes);
                         Ok(())
                     }
                     Ok(_) => Ok(()),
                     Err(_) => {
-                        typed(&feedback, text.as_bytes());
+                        feedback.typed(text.as_bytes());
                         terminal.write_input(text.as_bytes()).await
                     }
                 }
