@@ -33,8 +33,9 @@ const COMPRESSION_LEVEL: u32 = 6;
 /// Messages shorter than this are sent as they are: deflate cannot shrink a keystroke's echo.
 const COMPRESSION_THRESHOLD: usize = 32;
 
-/// The options every socket of the agent is accepted with.
-fn options(compression: bool) -> yawc::Options {
+/// The options every socket of the agent is accepted with, and the CLI's end of them: the same
+/// message limit and deflate settings on both sides.
+pub fn options(compression: bool) -> yawc::Options {
     let options = yawc::Options::default()
         .with_limits(MAX_MESSAGE_BYTES, 2 * MAX_MESSAGE_BYTES)
         .with_utf8();

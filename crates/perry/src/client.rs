@@ -523,9 +523,7 @@ impl AgentClient {
         let upgraded = hyper::upgrade::on(&mut response)
             .await
             .map_err(|error| self.unreachable(&error))?;
-        let options = yawc::Options::default()
-            .with_low_latency_compression()
-            .with_limits(16 * 1024 * 1024, 32 * 1024 * 1024);
+        let options = perry_agent::websocket::options(true);
         yawc::WebSocket::from_stream_with_extensions(
             yawc::HttpStream::from(hyper_util::rt::TokioIo::new(upgraded)),
             yawc::Role::Client,

@@ -200,12 +200,11 @@ const ACK_TICK: Duration = Duration::from_millis(100);
 /// (`TerminalControl::Ack`, once written to the terminal), so the agent keeps little of a flood
 /// in flight and Ctrl-C is answered quickly over a slow link.
 async fn session(
-    socket: Socket,
+    mut socket: Socket,
     position: &mut Position,
     input: &mut Input,
     resizes: &mut tokio::signal::unix::Signal,
 ) -> SessionEnd {
-    let mut socket = socket;
     let mut stdout = std::io::stdout();
     let mut stdin_open = true;
     let mut unacked: u64 = 0;
