@@ -12,6 +12,9 @@ export interface LocalEchoSettings {
   thresholdMs: number;
 }
 
+/** Where both apps keep the setting on the device (localStorage, the phone's store): one key. */
+export const LOCAL_ECHO_STORAGE_KEY = 'perry.localEcho';
+
 export const DEFAULT_LOCAL_ECHO: LocalEchoSettings = { mode: 'auto', thresholdMs: 30 };
 
 /** The modes in the order settings offer them, with their words there. */

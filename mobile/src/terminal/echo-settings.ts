@@ -2,13 +2,11 @@
 // terminal page) is a preference of this phone, for every agent: kept in the device's store
 // (AsyncStorage: the AgentsProvider's `cache`) under `perry.localEcho` as
 // {"mode":"auto"|"always"|"off","thresholdMs":30}, changed on the Settings screen.
-import { DEFAULT_LOCAL_ECHO, parseLocalEchoSettings, type LocalEchoSettings } from '@perry/client';
+import { DEFAULT_LOCAL_ECHO, LOCAL_ECHO_STORAGE_KEY, parseLocalEchoSettings, type LocalEchoSettings } from '@perry/client';
 import { useCallback, useEffect, useSyncExternalStore } from 'react';
 
 import { useAgents } from '../agents/agents-context';
 import type { KeyValueStore } from '../agents/storage';
-
-const ECHO_SETTINGS_KEY = 'perry.localEcho';
 
 /** What each store holds, once read: every screen of the app sees the same settings. */
 const known = new WeakMap<KeyValueStore, LocalEchoSettings>();
@@ -27,7 +25,7 @@ function subscribe(listener: () => void): () => void {
 async function load(store: KeyValueStore): Promise<void> {
   if (known.has(store) || reading.has(store)) return;
   reading.add(store);
-  const text = await store.get(ECHO_SETTINGS_KEY).catch(() => null);
+  const text = await store.get(LOCAL_ECHO_STORAGE_KEY).catch(() => null);
   reading.delete(store);
   // A save while it was being read wins.
   if (!known.has(store)) known.set(store, parseLocalEchoSettings(text));
@@ -52,7 +50,7 @@ export function useEchoSettings(): EchoSettingsState {
     async (next: LocalEchoSettings) => {
       known.set(cache, next);
       notify();
-      await cache.set(ECHO_SETTINGS_KEY, JSON.stringify(next));
+      await cache.set(LOCAL_ECHO_STORAGE_KEY, JSON.stringify(next));
     },
     [cache],
   );

@@ -12,12 +12,12 @@ import {
   DEFAULT_LOCAL_ECHO,
   isEchoThreshold,
   isLocalEchoMode,
+  LOCAL_ECHO_STORAGE_KEY,
   parseLocalEchoSettings,
   type LocalEchoSettings,
 } from '@perry/client';
 import { useMemo, useSyncExternalStore } from 'react';
 
-const STORAGE_KEY = 'perry.localEcho';
 const OVERRIDE_KEY = 'perry.localEcho.override';
 
 type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem'>;
@@ -33,7 +33,7 @@ function read(storage: Storage | undefined, key: string): string | null {
 
 /** The saved preference (localStorage). */
 export function readSavedEchoSettings(storage: Storage | undefined = globalThis.localStorage): LocalEchoSettings {
-  return parseLocalEchoSettings(read(storage, STORAGE_KEY), DEFAULT_LOCAL_ECHO);
+  return parseLocalEchoSettings(read(storage, LOCAL_ECHO_STORAGE_KEY), DEFAULT_LOCAL_ECHO);
 }
 
 /** What this tab's address forced (over the saved preference), or null. */
@@ -69,7 +69,7 @@ export function keepEchoOverride(search: string, session: Storage | undefined = 
 /** Saves the preference (Settings), for every tab of this browser. */
 export function saveEchoSettings(settings: LocalEchoSettings, storage: Storage | undefined = globalThis.localStorage): void {
   try {
-    storage?.setItem(STORAGE_KEY, JSON.stringify(settings));
+    storage?.setItem(LOCAL_ECHO_STORAGE_KEY, JSON.stringify(settings));
   } catch {
     // Not kept; the open terminals still follow it.
   }
@@ -86,7 +86,7 @@ function notify(): void {
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
   const onStorage = (event: StorageEvent) => {
-    if (event.key === null || event.key === STORAGE_KEY) listener();
+    if (event.key === null || event.key === LOCAL_ECHO_STORAGE_KEY) listener();
   };
   window.addEventListener('storage', onStorage);
   return () => {
