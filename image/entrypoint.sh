@@ -4,10 +4,36 @@
 # the container filesystem survives stop/start, so every step is idempotent.
 set -euo pipefail
 
-USER_NAME=workspace
-HOME_DIR=/home/workspace
-
 log() { echo "perry-entrypoint: $*" >&2; }
+
+# The workspace user: PERRY_USER (workspace-base: workspace; Perry's layer on a project's
+# image sets it to that image's user), its home and group from the passwd entry. This
+# script also runs on Alpine (bash, BusyBox tools): no GNU-only options below.
+USER_NAME=${PERRY_USER:-workspace}
+passwd_entry() {
+  getent passwd "$1" 2>/dev/null && return 0
+  local l
+  while IFS= read -r l; do
+    case "$l" in "$1":*) echo "$l"; return 0 ;; esac
+  done </etc/passwd
+  return 1
+}
+if ! PASSWD_ENTRY=$(passwd_entry "$USER_NAME"); then
+  log "user $USER_NAME does not exist in this image"
+  exit 1
+fi
+IFS=: read -r _ _ _ _ _ HOME_DIR _ <<<"$PASSWD_ENTRY"
+USER_GROUP=$(id -gn "$USER_NAME")
+
+# run_as_user CMD...: exec CMD as the workspace user (util-linux runuser where present;
+# BusyBox has none, sudo is always there).
+run_as_user() {
+  if command -v runuser >/dev/null 2>&1; then
+    exec runuser -u "$USER_NAME" -- "$@"
+  else
+    exec sudo -n -H -u "$USER_NAME" -- "$@"
+  fi
+}
 
 # --- 0. Stale runtime state ------------------------------------------------------------
 # /run is not a tmpfs in a container, so pid files and sockets from the previous run
@@ -29,6 +55,7 @@ mkdir -p /run/sshd
 # Skipped on cgroup v2 and for mounts that are already writable (--privileged).
 remount_cgroups_v1() {
   [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] || return 0
+  [ ! -e /sys/fs/cgroup/cgroup.controllers ] || return 0   # v2 (BusyBox stat says UNKNOWN)
   mountpoint -q /sys/fs/cgroup/memory 2>/dev/null || return 0
   # The tmpfs holding the mount points must be writable to create missing ones.
   mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
@@ -66,17 +93,17 @@ remount_cgroups_v1 || log "cgroup remount failed; the inner dockerd may not work
 # A fresh named volume may be empty (or root-owned); seed it like useradd -m would.
 mkdir -p "$HOME_DIR"
 if [ -z "$(ls -A "$HOME_DIR" 2>/dev/null)" ]; then
-  cp -a /etc/skel/. "$HOME_DIR"/
-  chown -R "$USER_NAME:$USER_NAME" "$HOME_DIR"
+  if [ -d /etc/skel ]; then cp -a /etc/skel/. "$HOME_DIR"/; fi
+  chown -R "$USER_NAME:$USER_GROUP" "$HOME_DIR"
 fi
-chown "$USER_NAME:$USER_NAME" "$HOME_DIR"
+chown "$USER_NAME:$USER_GROUP" "$HOME_DIR"
 
 # --- c. SSH authorized keys ----------------------------------------------------------------
 if [ -n "${PERRY_SSH_AUTHORIZED_KEYS:-}" ]; then
-  install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$HOME_DIR/.ssh"
+  install -d -m 0700 -o "$USER_NAME" -g "$USER_GROUP" "$HOME_DIR/.ssh"
   tmp="$(mktemp "$HOME_DIR/.ssh/.authorized_keys.XXXXXX")"
   printf '%s\n' "$PERRY_SSH_AUTHORIZED_KEYS" > "$tmp"
-  chown "$USER_NAME:$USER_NAME" "$tmp"; chmod 0600 "$tmp"
+  chown "$USER_NAME:$USER_GROUP" "$tmp"; chmod 0600 "$tmp"
   mv -f "$tmp" "$HOME_DIR/.ssh/authorized_keys"
 fi
 
@@ -122,16 +149,18 @@ install -d -m 0700 "$HOST_KEYS"
 cp -p "$HOST_KEYS"/ssh_host_* /etc/ssh/ 2>/dev/null || true
 ssh-keygen -A >/dev/null || log "ssh-keygen -A failed"
 cp -p /etc/ssh/ssh_host_* "$HOST_KEYS"/ 2>/dev/null || log "cannot keep the SSH host keys"
-if /usr/sbin/sshd -t 2>/tmp/sshd-config.err; then
-  supervise sshd /var/log/sshd.log /usr/sbin/sshd -D -e
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)          # sshd needs its absolute path
+if "$SSHD" -t 2>/tmp/sshd-config.err; then
+  supervise sshd /var/log/sshd.log "$SSHD" -D -e
 else
   log "sshd config invalid: $(cat /tmp/sshd-config.err)"
 fi
 
 # --- e. inner dockerd --------------------------------------------------------------------
 # Unix socket only (no TCP); data on /var/lib/docker, which is a volume so overlay2 works.
+DOCKERD=$(command -v dockerd || echo /usr/sbin/dockerd)  # Alpine: /usr/bin/dockerd
 supervise dockerd /var/log/dockerd.log \
-  /usr/sbin/dockerd --host=unix:///var/run/docker.sock --data-root=/var/lib/docker
+  "$DOCKERD" --host=unix:///var/run/docker.sock --data-root=/var/lib/docker
 DOCKERD_SUPERVISOR=$!
 
 # --- f. perry-worker ---------------------------------------------------------------------
@@ -144,7 +173,7 @@ WORKER=/usr/local/bin/perry-worker
       echo "--- $(date -u +%FT%TZ) starting perry-worker" >>/var/log/perry-worker.log
       log "starting perry-worker (its output: /var/log/perry-worker.log)"
       rc=0
-      (cd "$HOME_DIR" && exec runuser -u "$USER_NAME" -- "$WORKER" serve) \
+      (cd "$HOME_DIR" && run_as_user "$WORKER" serve) \
         >>/var/log/perry-worker.log 2>&1 </dev/null || rc=$?
       echo "--- $(date -u +%FT%TZ) perry-worker exited ($rc)" >>/var/log/perry-worker.log
       log "perry-worker exited ($rc)"

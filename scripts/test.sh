@@ -115,3 +115,7 @@ cargo build --release --locked -p perry-test-support --bin perry-netns
   cd web
   PERRY_BIN="$PWD/../target/release/perry" npm run e2e
 )
+
+# The images the devcontainer tests built (perry-devcontainer:<content hash>, over a gigabyte
+# each): no container uses them now, and the next code gives other hashes.
+docker image ls --quiet --filter reference='perry-devcontainer' | sort -u | xargs -r docker image rm >/dev/null 2>&1 || true

@@ -351,6 +351,7 @@ fn state_with(count: usize) -> Value {
                 post_start: None,
                 last_used: None,
                 progress: None,
+                devcontainer: None,
             };
             (name, workspace)
         })

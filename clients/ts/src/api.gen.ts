@@ -92,7 +92,12 @@ lastUsed?: string,
 /**
  * What a create or clone under way is doing now; absent otherwise.
  */
-progress?: WorkspaceProgress, };
+progress?: WorkspaceProgress, 
+/**
+ * The devcontainer.json it was built from (its path in the cloned repository, e.g.
+ * `.devcontainer/devcontainer.json`); absent for a workspace of the agent's image.
+ */
+devcontainer?: string, };
 
 export type CloneOutcome = { url: string, 
 /**
@@ -135,7 +140,13 @@ clone?: string,
 /**
  * Limits instead of the agent's defaults (`limits` in config.json), field by field.
  */
-limits?: WorkspaceLimits, };
+limits?: WorkspaceLimits, 
+/**
+ * Which devcontainer.json of the cloned repository to build from: the name of a folder
+ * `.devcontainer/<name>/`. Absent: `.devcontainer/devcontainer.json` or
+ * `.devcontainer.json` when the repository has one. Not used with `image`.
+ */
+devcontainer?: string, };
 
 export type SuccessOutput = { success: boolean, };
 
@@ -176,11 +187,16 @@ tail?: number,
 /**
  * Only lines after this time (RFC 3339, as returned in `until`): for following.
  */
-since?: string, };
+since?: string, 
+/**
+ * The log of the workspace's last image build from its devcontainer.json (stream
+ * `build`) instead of its container's output.
+ */
+build?: boolean, };
 
 export type LogLine = { 
 /**
- * `stdout` or `stderr`.
+ * `stdout` or `stderr`; `build` for a line of an image build.
  */
 stream: string, 
 /**
@@ -717,6 +733,7 @@ export const contract = {
     clone: oc.input(type<CloneWorkspaceInput>()).output(type<Workspace>()),
     start: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     stop: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
+    rebuild: oc.input(type<WorkspaceNameInput>()).output(type<Workspace>()),
     sync: oc.input(type<WorkspaceNameInput>()).output(type<SyncOutput>()),
     syncAll: oc.input(type<void>()).output(type<Array<WorkspaceSyncResult>>()),
     exec: oc.input(type<ExecInput>()).output(type<ExecOutput>()),

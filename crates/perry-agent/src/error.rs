@@ -48,6 +48,10 @@ pub enum ApiError {
     PreconditionFailed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// What the request points at cannot be used as it is (a repository's devcontainer.json
+    /// that is wrong, a build of it that fails).
+    #[error("{0}")]
+    UnprocessableContent(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -81,6 +85,7 @@ impl ApiError {
             ApiError::Conflict(_) | ApiError::WorkspaceExists(_) => ErrorCode::Conflict,
             ApiError::PreconditionFailed(_) => ErrorCode::PreconditionFailed,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::UnprocessableContent(_) => ErrorCode::UnprocessableContent,
             ApiError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
             ApiError::TooManyRequests(_) => ErrorCode::TooManyRequests,
             ApiError::NotImplemented(_) => ErrorCode::NotImplemented,

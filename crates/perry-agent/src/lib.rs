@@ -13,6 +13,7 @@
 //! - [`sessions`]: the live index of coding-agent sessions per workspace, fed by its worker.
 //! - [`containers`]: the live view of the agent's containers, fed by the engine's events (for
 //!   listing workspaces and for port forwards' addresses).
+//! - [`devcontainer`]: a repository's devcontainer.json and local features, read (pure).
 //! - [`engine`]: what runs workspaces, behind one trait ([`engine::Engine`]): the Docker Engine
 //!   ([`engine::docker`]) or a Kubernetes cluster ([`engine::kubernetes`]). Nothing else talks
 //!   to an engine.
@@ -29,6 +30,7 @@
 
 pub mod auth;
 pub mod containers;
+pub mod devcontainer;
 pub mod engine;
 pub mod error;
 #[doc(hidden)]

@@ -561,6 +561,7 @@ mod tests {
             post_start: None,
             last_used: None,
             progress: None,
+            devcontainer: None,
         }
     }
 

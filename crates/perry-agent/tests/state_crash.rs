@@ -29,6 +29,7 @@ fn workspace(index: u32) -> Workspace {
         post_start: None,
         last_used: None,
         progress: None,
+        devcontainer: None,
     }
 }
 

@@ -167,6 +167,7 @@ procedures! {
     WorkspacesClone = "workspaces/clone": CloneWorkspaceInput => Workspace;
     WorkspacesStart = "workspaces/start": WorkspaceNameInput => Workspace;
     WorkspacesStop = "workspaces/stop": WorkspaceNameInput => Workspace;
+    WorkspacesRebuild = "workspaces/rebuild": WorkspaceNameInput => Workspace;
     WorkspacesSync = "workspaces/sync": WorkspaceNameInput => SyncOutput;
     WorkspacesSyncAll = "workspaces/syncAll": Void => Vec<WorkspaceSyncResult>;
     WorkspacesExec = "workspaces/exec": ExecInput => ExecOutput;

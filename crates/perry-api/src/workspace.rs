@@ -86,6 +86,11 @@ pub struct Workspace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub progress: Option<WorkspaceProgress>,
+    /// The devcontainer.json it was built from (its path in the cloned repository, e.g.
+    /// `.devcontainer/devcontainer.json`); absent for a workspace of the agent's image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub devcontainer: Option<String>,
 }
 
 /// A step of a create or clone under way, e.g. `copying home` at 40 %.
@@ -220,6 +225,12 @@ pub struct CreateWorkspaceInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub limits: Option<WorkspaceLimits>,
+    /// Which devcontainer.json of the cloned repository to build from: the name of a folder
+    /// `.devcontainer/<name>/`. Absent: `.devcontainer/devcontainer.json` or
+    /// `.devcontainer.json` when the repository has one. Not used with `image`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub devcontainer: Option<String>,
 }
 
 /// Output of `workspaces.delete`.
@@ -281,6 +292,11 @@ pub struct LogsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub since: Option<String>,
+    /// The log of the workspace's last image build from its devcontainer.json (stream
+    /// `build`) instead of its container's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub build: Option<bool>,
 }
 
 /// Output of `workspaces.logs`.
@@ -299,7 +315,7 @@ pub struct LogsOutput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(TS))]
 pub struct LogLine {
-    /// `stdout` or `stderr`.
+    /// `stdout` or `stderr`; `build` for a line of an image build.
     pub stream: String,
     /// RFC 3339 with nanoseconds, from Docker.
     pub time: String,

@@ -8,6 +8,7 @@
 //! runtime (so it works inside a runtime too) and waits a while for a dockerd that is coming
 //! back (`crates/perry/tests/harness.rs` checks it).
 
+pub mod git;
 pub mod netns;
 pub mod slow_link;
 

@@ -10,6 +10,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use common::{AgentProcess, PERRY, assert_success, free_port, listed, ssh, text};
+use perry_test_support::git::GitServer;
 
 #[test]
 fn the_core_flow_works_from_the_cli_and_survives_sigkill_of_the_agent() {
@@ -1064,82 +1065,6 @@ fn perry_exec_and_logs_work_on_a_real_workspace() {
     );
 }
 
-/// A git daemon on this host serving one repository, `demo`, with one commit; killed on drop.
-struct GitServer {
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-    /// `git://<host address>:<port>/demo.git`: reachable from inside workspaces.
-    url: String,
-}
-
-impl GitServer {
-    fn start() -> GitServer {
-        let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let status = Command::new("git")
-                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-                .args(args)
-                .current_dir(dir.path())
-                .output()
-                .unwrap();
-            assert!(
-                status.status.success(),
-                "git {args:?}: {}",
-                text(&status.stderr)
-            );
-        };
-        git(&["init", "-q", "src"]);
-        std::fs::write(dir.path().join("src/README"), "cloned by perry\n").unwrap();
-        git(&["-C", "src", "add", "README"]);
-        git(&["-C", "src", "commit", "-q", "-m", "first"]);
-        git(&["clone", "-q", "--bare", "src", "srv/demo.git"]);
-        // The host's own address: inside a workspace 172.17.0.1 is the inner dockerd's bridge.
-        let addresses = Command::new("hostname").arg("-I").output().unwrap();
-        let gateway = text(&addresses.stdout)
-            .split_whitespace()
-            .find(|address| address.parse::<std::net::Ipv4Addr>().is_ok())
-            .expect("the host has an IPv4 address")
-            .to_owned();
-        let port = free_port();
-        // git-daemon itself, not `git daemon`, which would leave it running when killed.
-        let exec_path = Command::new("git").arg("--exec-path").output().unwrap();
-        let daemon = std::path::PathBuf::from(text(&exec_path.stdout).trim()).join("git-daemon");
-        let child = Command::new(daemon)
-            .args([
-                "--export-all",
-                "--reuseaddr",
-                "--informative-errors",
-                &format!("--port={port}"),
-                &format!("--listen={gateway}"),
-                &format!("--base-path={}", dir.path().join("srv").display()),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::net::TcpStream::connect((gateway.as_str(), port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "git daemon did not listen"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        GitServer {
-            child,
-            _dir: dir,
-            url: format!("git://{gateway}:{port}/demo.git"),
-        }
-    }
-}
-
-impl Drop for GitServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Writes config.json's `credentials`, keeping the rest; the agent reads them at every sync.
 fn set_credentials(agent: &AgentProcess, credentials: Value) {
     let path = agent.dir.path().join("config.json");
@@ -1151,7 +1076,7 @@ fn set_credentials(agent: &AgentProcess, credentials: Value) {
 #[test]
 fn sync_and_clone_bring_credentials_keys_git_config_and_a_repository_into_workspaces() {
     let agent = AgentProcess::start("sync");
-    let git = GitServer::start();
+    let git = GitServer::with_files("demo", &[("README", "cloned by perry\n")]);
     let home = agent.home.path();
     std::fs::write(home.join(".gitconfig"), "[user]\n\tname = Perry Tester\n").unwrap();
     std::fs::create_dir_all(home.join("keys")).unwrap();
@@ -1181,11 +1106,14 @@ fn sync_and_clone_bring_credentials_keys_git_config_and_a_repository_into_worksp
     assert!(listed(&agent).is_empty());
 
     let started = assert_success(
-        &agent.perry(&["start", "box", "--clone", &git.url]),
+        &agent.perry(&["start", "box", "--clone", &git.url("demo")]),
         "perry start --clone",
     );
     assert!(
-        started.contains(&format!("Cloned {} into /home/workspace/demo", git.url)),
+        started.contains(&format!(
+            "Cloned {} into /home/workspace/demo",
+            git.url("demo")
+        )),
         "{started}"
     );
     let inside = |script: &str| {
@@ -1224,7 +1152,7 @@ fn sync_and_clone_bring_credentials_keys_git_config_and_a_repository_into_worksp
     );
 
     // A clone that fails leaves a running workspace and shows git's error.
-    let refused_url = git.url.replace("/demo.git", "/missing.git");
+    let refused_url = git.url("demo").replace("/demo.git", "/missing.git");
     let failed = agent.perry(&["start", "other", "--clone", &refused_url]);
     assert!(!failed.status.success());
     let stderr = text(&failed.stderr);

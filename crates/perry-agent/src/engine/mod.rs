@@ -194,6 +194,35 @@ pub struct TaskOutcome {
     pub stderr_tail: String,
 }
 
+/// An image to build from a tar of its context (the Engine's classic builder: no BuildKit
+/// features such as `RUN --mount`).
+#[derive(Debug, Clone, Default)]
+pub struct ImageBuildSpec {
+    pub tag: String,
+    /// The build context as a tar archive.
+    pub context: Vec<u8>,
+    /// The Dockerfile's path inside the context.
+    pub dockerfile: String,
+    pub args: HashMap<String, String>,
+    /// The stage to build (the last one when absent).
+    pub target: Option<String>,
+    pub cache_from: Vec<String>,
+    pub labels: HashMap<String, String>,
+}
+
+/// What Perry reads of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageInfo {
+    pub id: String,
+    /// The user its processes run as (`root` when it names none).
+    pub user: String,
+    /// Bytes, all layers counted.
+    pub size: u64,
+    pub labels: HashMap<String, String>,
+    /// Its environment, `NAME=value` each.
+    pub env: Vec<String>,
+}
+
 /// How much output of a command run with [`Engine::exec`] is kept.
 pub const EXEC_OUTPUT_LIMIT: usize = 64 * 1024;
 
@@ -230,6 +259,36 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
 
     /// Whether the image is there to run.
     async fn image_exists(&self, image: &str) -> Result<bool, EngineError>;
+
+    /// What the engine knows of an image; `None` when it does not have it.
+    async fn image_info(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
+        let _ = image;
+        Err(EngineError::Failed(format!(
+            "the {} engine cannot inspect images",
+            self.kind()
+        )))
+    }
+
+    /// Builds an image, each line of the build's output sent to `lines`; returns its id. A
+    /// failed step is [`EngineError::Failed`] with the engine's own words for it.
+    async fn build_image(
+        &self,
+        spec: &ImageBuildSpec,
+        lines: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<String, EngineError> {
+        let _ = (spec, lines);
+        Err(EngineError::Failed(format!(
+            "the {} engine cannot build images; build them where its nodes can pull them",
+            self.kind()
+        )))
+    }
+
+    /// Removes an image (and its untagged parents); a missing one is fine, one a container
+    /// still uses is [`EngineError::Conflict`].
+    async fn remove_image(&self, image: &str) -> Result<(), EngineError> {
+        let _ = image;
+        Ok(())
+    }
 
     /// Finds out how a workspace's inner Docker daemon gets its rights here, with a throwaway
     /// container (or pod) `probe_name` of `image` that is gone when this returns, also when the
@@ -393,6 +452,22 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
         dir: &str,
         archive: Vec<u8>,
     ) -> Result<(), EngineError>;
+
+    /// A tar archive of `path` (a file or a whole directory) in a container, stopped or
+    /// running; `None` when it does not exist. An archive past `limit` bytes is an error, and
+    /// costs no more than `limit` to find out.
+    async fn download_archive(
+        &self,
+        container: &str,
+        path: &str,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, EngineError> {
+        let _ = (container, path, limit);
+        Err(EngineError::Failed(format!(
+            "the {} engine cannot copy directories out of workspaces",
+            self.kind()
+        )))
+    }
 
     /// The contents of one file in a container; `None` when it does not exist. A file larger
     /// than `limit` bytes is an error, and costs no more than `limit` to find out.

@@ -174,6 +174,7 @@ mod tests {
                 image: None,
                 clone: None,
                 limits: None,
+                devcontainer: None,
             }
         );
     }

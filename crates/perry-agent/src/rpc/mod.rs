@@ -125,11 +125,7 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
     match call {
         Call::WorkspacesList(_) => agent.list_reply.of(&workspaces.list().await?),
         Call::WorkspacesGet(input) => reply(workspaces.get(&input.name).await?),
-        Call::WorkspacesCreate(input) => reply(
-            workspaces
-                .create(&input.name, input.image, input.clone, input.limits)
-                .await?,
-        ),
+        Call::WorkspacesCreate(input) => reply(workspaces.create(input).await?),
         Call::WorkspacesClone(input) => reply(
             workspaces
                 .clone_workspace(&input.source, &input.name)
@@ -141,6 +137,7 @@ pub async fn execute(agent: &Agent, call: Call) -> Result<Reply, ApiError> {
         }
         Call::WorkspacesStart(input) => reply(workspaces.start(&input.name).await?),
         Call::WorkspacesStop(input) => reply(workspaces.stop(&input.name).await?),
+        Call::WorkspacesRebuild(input) => reply(workspaces.rebuild(&input.name).await?),
         Call::WorkspacesSync(input) => reply(workspaces.sync(&input.name).await?),
         Call::WorkspacesSyncAll(_) => reply(workspaces.sync_all().await?),
         Call::WorkspacesExec(input) => reply(workspaces.exec(input).await?),

@@ -51,6 +51,7 @@ pub fn validate(call: &Call) -> Result<(), ApiError> {
         | Call::WorkspacesDelete(input)
         | Call::WorkspacesStart(input)
         | Call::WorkspacesStop(input)
+        | Call::WorkspacesRebuild(input)
         | Call::WorkspacesSync(input) => name(&input.name),
         Call::WorkspacesClone(input) => {
             validate_name(&input.source).map_err(|error| error.in_field("source"))?;

@@ -103,6 +103,7 @@ impl WorkspaceService {
             &Default::default(),
         )?;
         record.clone = original.clone.clone();
+        record.devcontainer = original.devcontainer.clone();
         let mut made = MadeObjects::default();
         let made_workspace = async {
             let labels = self.object_labels(&record);
@@ -125,7 +126,11 @@ impl WorkspaceService {
             self.provision(record, mode, &mut made).await
         };
         match made_workspace.await {
-            Ok(workspace) => Ok(self.start_post_start_scripts(workspace)),
+            Ok(workspace) => {
+                // A new container: its image's creation commands run again.
+                let hooks = self.lifecycle_steps(&workspace.image, true).await;
+                Ok(self.start_post_start_scripts(workspace, hooks))
+            }
             Err(error) => {
                 tracing::warn!("cloning {source:?} to {name:?} failed, rolling back: {error}");
                 self.roll_back(name, made).await;

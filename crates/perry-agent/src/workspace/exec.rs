@@ -134,6 +134,11 @@ impl WorkspaceService {
             (None, Some(_)) => MAX_TAIL,
             (None, None) => DEFAULT_TAIL,
         };
+        if input.build == Some(true) {
+            let lines = self.build_log_lines(&input.name, tail, since)?;
+            let until = newest_time(&lines).or(input.since);
+            return Ok(LogsOutput { lines, until });
+        }
         let since_seconds = since.map(|since| {
             since
                 .duration_since(SystemTime::UNIX_EPOCH)

@@ -50,6 +50,15 @@ impl WorkspaceService {
             .map(PortForwardRequest::forward)
             .collect();
         let _serialized = self.lock_name(name).await;
+        self.forward_locked(name, requested).await
+    }
+
+    /// [`Self::forward_ports`] for a caller that holds the workspace's lock.
+    pub(super) async fn forward_locked(
+        &self,
+        name: &str,
+        requested: Vec<PortForward>,
+    ) -> Result<Vec<PortForwardStatus>, ApiError> {
         self.require_record(name)?;
         let rules = self.ports.rules();
         check_forwards(&requested, name, &rules, &self.state.snapshot().workspaces)?;

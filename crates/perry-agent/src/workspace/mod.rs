@@ -8,6 +8,7 @@
 //! workspaces run side by side. A create that fails takes back everything it made.
 
 mod clone;
+mod devcontainer;
 mod exec;
 mod forwards;
 
@@ -554,6 +555,7 @@ impl WorkspaceService {
                     post_start: None,
                     last_used: None,
                     progress: None,
+                    devcontainer: None,
                 })
             })
             .collect();
@@ -575,31 +577,34 @@ impl WorkspaceService {
         Ok(true)
     }
 
-    /// Creates workspace `name` and waits until it is ready.
+    /// Creates a workspace and waits until it is ready: with a clone of a repository that has
+    /// a devcontainer.json (and no image asked for), made from that config.
     pub async fn create(
         &self,
-        name: &str,
-        image: Option<String>,
-        clone: Option<String>,
-        limits: Option<WorkspaceLimits>,
+        input: perry_api::CreateWorkspaceInput,
     ) -> Result<Workspace, ApiError> {
-        self.after_change(self.create_serialized(name, image, clone, limits).await)
-            .await
+        self.after_change(self.create_serialized(input).await).await
     }
 
     async fn create_serialized(
         &self,
-        name: &str,
-        image: Option<String>,
-        clone: Option<String>,
-        limits: Option<WorkspaceLimits>,
+        input: perry_api::CreateWorkspaceInput,
     ) -> Result<Workspace, ApiError> {
+        let perry_api::CreateWorkspaceInput {
+            name,
+            image,
+            clone,
+            limits,
+            devcontainer,
+        } = input;
+        let name = name.as_str();
         validate_name(name)?;
         let clone = clone
             .filter(|url| !url.trim().is_empty())
             .map(|url| clone_target(url.trim()))
             .transpose()?;
         let limits = self.limits_for(limits.unwrap_or_default()).await?;
+        let explicit_image = image.as_ref().is_some_and(|image| !image.trim().is_empty());
         let image = image
             .filter(|image| !image.trim().is_empty())
             .unwrap_or_else(|| self.settings.image.clone());
@@ -617,16 +622,31 @@ impl WorkspaceService {
         let _busy = self.mark_busy(name);
         let record = self.reserve(name, &image, limits, &BTreeSet::new())?;
         let mut made = MadeObjects::default();
-        match self.provision(record, mode, &mut made).await {
-            Ok(workspace) => {
-                let workspace = match clone {
-                    Some(clone) if workspace.status == WorkspaceStatus::Running => {
-                        self.clone_repository(workspace, clone).await
-                    }
-                    _ => workspace,
-                };
-                Ok(self.start_post_start_scripts(workspace))
+        let made_workspace = async {
+            let workspace = self.provision(record, mode, &mut made).await?;
+            let Some(clone) = clone else {
+                return Ok((workspace, Vec::new()));
+            };
+            if workspace.status != WorkspaceStatus::Running {
+                return Ok((workspace, Vec::new()));
             }
+            let workspace = self.clone_repository(workspace, clone).await;
+            match &workspace.clone {
+                Some(cloned) if cloned.error.is_none() && !explicit_image => {
+                    let cloned = cloned.path.clone();
+                    self.build_from_repository(
+                        workspace,
+                        &cloned,
+                        devcontainer.as_deref(),
+                        &mut made,
+                    )
+                    .await
+                }
+                _ => Ok((workspace, Vec::new())),
+            }
+        };
+        match made_workspace.await {
+            Ok((workspace, hooks)) => Ok(self.start_post_start_scripts(workspace, hooks)),
             Err(error) => {
                 tracing::warn!("creating workspace {name:?} failed, rolling back: {error}");
                 self.roll_back(name, made).await;
@@ -703,6 +723,7 @@ impl WorkspaceService {
                 post_start: None,
                 last_used: None,
                 progress: None,
+                devcontainer: None,
             };
             state.workspaces.insert(name.to_owned(), record.clone());
             Ok(record)
@@ -993,6 +1014,7 @@ impl WorkspaceService {
         if let Err(error) = self.state.update(|state| state.workspaces.remove(name)) {
             tracing::error!("rollback of {name:?}: cannot update state: {error:#}");
         }
+        self.forget_build_log(name);
     }
 
     /// Starts a stopped workspace (recreating its container if it was removed) and waits until
@@ -1003,10 +1025,16 @@ impl WorkspaceService {
 
     async fn start_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
         let _serialized = self.lock_name(name).await;
+        self.start_locked(name).await
+    }
+
+    /// [`Self::start`] for a caller that holds the workspace's lock.
+    async fn start_locked(&self, name: &str) -> Result<Workspace, ApiError> {
         let mut record = self.require_record(name)?;
         let container_name = self.container_name(name);
         let _busy = self.mark_busy(name);
         let mut was_running = false;
+        let mut created = false;
         match self.engine.inspect_container(&container_name).await? {
             Some(container) => {
                 was_running = container.running;
@@ -1026,6 +1054,7 @@ impl WorkspaceService {
                     .await?;
                 let mut made = MadeObjects::default();
                 record.container_id = Some(self.create_container(&record, mode, &mut made).await?);
+                created = true;
             }
         }
         self.engine.start_container(&container_name).await?;
@@ -1039,12 +1068,18 @@ impl WorkspaceService {
         if was_running {
             return Ok(record);
         }
-        Ok(self.start_post_start_scripts(record))
+        let hooks = self.lifecycle_steps(&record.image, created).await;
+        Ok(self.start_post_start_scripts(record, hooks))
     }
 
-    /// Starts the post-start scripts of a workspace that came up (in the background: see
-    /// [`scripts`]); returns the workspace as it is now, with the first script under way.
-    fn start_post_start_scripts(&self, mut workspace: Workspace) -> Workspace {
+    /// Starts the post-start scripts of a workspace that came up, after `first` (the lifecycle
+    /// commands of its devcontainer.json), in the background: see [`scripts`]; returns the
+    /// workspace as it is now, with the first step under way.
+    fn start_post_start_scripts(
+        &self,
+        mut workspace: Workspace,
+        first: Vec<scripts::Step>,
+    ) -> Workspace {
         if workspace.status != WorkspaceStatus::Running {
             return workspace;
         }
@@ -1052,10 +1087,15 @@ impl WorkspaceService {
             Ok(config) => config.unwrap_or_default().scripts,
             Err(error) => {
                 tracing::warn!("no post-start scripts for {:?}: {error:#}", workspace.name);
-                return workspace;
+                Vec::new()
             }
         };
-        let scripts = scripts::scripts_for(&all, &workspace.name);
+        let mut steps = first;
+        steps.extend(
+            scripts::scripts_for(&all, &workspace.name)
+                .iter()
+                .map(|script| scripts::Step::script(script, sync::USER, sync::HOME)),
+        );
         // This start's outcome replaces the last one's, from the first moment: no client sees
         // an earlier start's runs as this one's.
         workspace.post_start = None;
@@ -1067,7 +1107,7 @@ impl WorkspaceService {
         if let Err(error) = cleared {
             tracing::warn!("cannot clear the post-start outcome: {error:#}");
         }
-        if scripts.is_empty() {
+        if steps.is_empty() {
             return workspace;
         }
         tokio::spawn(scripts::run(
@@ -1075,7 +1115,7 @@ impl WorkspaceService {
             self.state.clone(),
             workspace.name.clone(),
             self.container_name(&workspace.name),
-            scripts,
+            steps,
         ));
         workspace
     }
@@ -1121,7 +1161,7 @@ impl WorkspaceService {
 
     async fn delete_serialized(&self, name: &str) -> Result<(), ApiError> {
         let _serialized = self.lock_name(name).await;
-        self.require_record(name)?;
+        let record = self.require_record(name)?;
         self.close_clients(name, "workspace deleted").await;
         self.engine
             .remove_container(&self.container_name(name))
@@ -1130,6 +1170,8 @@ impl WorkspaceService {
             self.engine.remove_volume(&volume).await?;
         }
         self.state.update(|state| state.forget_workspace(name))?;
+        self.forget_build_log(name);
+        self.release_image(&record.image).await;
         lock(&self.name_locks).remove(name);
         Ok(())
     }

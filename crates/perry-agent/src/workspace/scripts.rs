@@ -14,13 +14,51 @@ use perry_api::settings::{DEFAULT_SCRIPT_TIMEOUT_SECONDS, PostStartScript, Scrip
 use crate::engine::Engine;
 use crate::state::StateStore;
 
-/// Runs one script as the workspace user with its time limit, its output (stdout and stderr,
-/// line by line, marked with the name) written to the container's own output: pid 1's stdout.
-/// `$1` the seconds, `$2` the script, `$3` the name.
+/// Runs one command as a user with a time limit, its output (stdout and stderr, line by line,
+/// marked with a label) written to the container's own output: pid 1's stdout. `$1` the
+/// seconds, `$2` the directory, `$3` the user, `$4` its home, `$5` the label, the rest the
+/// command.
 const RUNNER: &str = r#"set -o pipefail
-cd /home/workspace || exit 1
-timeout --kill-after=5 "$1" runuser -u workspace -- env HOME=/home/workspace bash -lc "$2" 2>&1 \
-  | sed -u "s/^/[post-start $3] /" > /proc/1/fd/1"#;
+cd "$2" 2>/dev/null || cd "$4" || exit 1
+timeout --kill-after=5 "$1" runuser -u "$3" -- env HOME="$4" "${@:6}" 2>&1 \
+  | sed -u "s/^/[$5] /" > /proc/1/fd/1"#;
+
+/// One thing run after a workspace came up: a post-start script of config.json, or a lifecycle
+/// command of the devcontainer.json it was built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// What its outcome is called on the workspace (`postStart`).
+    pub name: String,
+    pub timeout_seconds: u32,
+    /// Commands run at the same time (a lifecycle command's object form), each with the label
+    /// its output lines get; the step fails when one of them does.
+    pub commands: Vec<(String, Vec<String>)>,
+    pub user: String,
+    pub home: String,
+    pub workdir: String,
+    /// Whether a failure skips the steps after it (devcontainer.json's rule for its commands).
+    pub stops_the_rest: bool,
+}
+
+impl Step {
+    /// A post-start script: bash, login shell, in the home, as `user`.
+    pub fn script(script: &PostStartScript, user: &str, home: &str) -> Step {
+        Step {
+            name: script.name.clone(),
+            timeout_seconds: script
+                .timeout_seconds
+                .unwrap_or(DEFAULT_SCRIPT_TIMEOUT_SECONDS),
+            commands: vec![(
+                format!("post-start {}", script.name),
+                vec!["bash".to_owned(), "-lc".to_owned(), script.script.clone()],
+            )],
+            user: user.to_owned(),
+            home: home.to_owned(),
+            workdir: home.to_owned(),
+            stops_the_rest: false,
+        }
+    }
+}
 
 /// The scripts of `all` that run in workspace `name`, in order.
 pub fn scripts_for(all: &[PostStartScript], name: &str) -> Vec<PostStartScript> {
@@ -32,19 +70,19 @@ pub fn scripts_for(all: &[PostStartScript], name: &str) -> Vec<PostStartScript> 
         .collect()
 }
 
-/// Runs `scripts` in `container` one after the other, recording each outcome on workspace
+/// Runs `steps` in `container` one after the other, recording each outcome on workspace
 /// `name` as it comes (a run not finished yet is there with `finished: false`).
 pub async fn run(
     engine: Arc<dyn Engine>,
     state: Arc<StateStore>,
     name: String,
     container: String,
-    scripts: Vec<PostStartScript>,
+    steps: Vec<Step>,
 ) {
     let mut runs: Vec<ScriptRun> = Vec::new();
-    for script in scripts {
+    for step in steps {
         runs.push(ScriptRun {
-            name: script.name.clone(),
+            name: step.name.clone(),
             finished: false,
             exit_code: None,
             error: None,
@@ -52,51 +90,81 @@ pub async fn run(
         });
         record(&state, &name, &runs);
         let started = Instant::now();
-        let seconds = script
-            .timeout_seconds
-            .unwrap_or(DEFAULT_SCRIPT_TIMEOUT_SECONDS);
-        let limit = seconds.to_string();
-        let command = [
-            "bash",
-            "-c",
-            RUNNER,
-            "perry-post-start",
-            &limit,
-            &script.script,
-            &script.name,
-        ];
-        // `timeout` ends the script; this only bounds an engine that never answers.
-        let outcome = tokio::time::timeout(
-            Duration::from_secs(u64::from(seconds) + 30),
-            engine.exec(&container, "root", &command),
-        )
-        .await;
+        let outcomes =
+            futures_util::future::join_all(step.commands.iter().map(|(label, command)| {
+                run_command(engine.as_ref(), &container, &step, label, command)
+            }))
+            .await;
         let run = runs.last_mut().expect("pushed above");
         run.finished = true;
         run.milliseconds = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        match outcome {
-            Ok(Ok(output)) => {
-                run.exit_code = Some(i32::try_from(output.exit_code).unwrap_or(i32::MIN));
-                run.error = match output.exit_code {
-                    0 => None,
-                    124 | 137 => Some(format!("stopped at its time limit of {seconds} s")),
-                    code => Some(format!(
-                        "exited with {code}; its output is in the workspace's log"
-                    )),
-                };
-            }
-            Ok(Err(error)) => run.error = Some(format!("could not run: {error}")),
-            Err(_) => {
-                run.error = Some(format!(
-                    "the engine did not answer within {} s",
-                    seconds + 30
-                ))
+        // The first failure speaks for the step; the exit code is the last command's.
+        for (exit_code, error) in outcomes {
+            run.exit_code = exit_code.or(run.exit_code);
+            if run.error.is_none() {
+                run.error = error;
             }
         }
+        let failed = run.error.is_some();
         if let Some(error) = &run.error {
-            tracing::warn!("post-start script {} of {name:?}: {error}", run.name);
+            tracing::warn!("{} in {name:?}: {error}", run.name);
         }
         record(&state, &name, &runs);
+        if failed && step.stops_the_rest {
+            tracing::warn!("{name:?}: the commands after {} are skipped", step.name);
+            break;
+        }
+    }
+}
+
+/// Runs one command of a step: its exit code, and why it failed when it did.
+async fn run_command(
+    engine: &dyn Engine,
+    container: &str,
+    step: &Step,
+    label: &str,
+    command: &[String],
+) -> (Option<i32>, Option<String>) {
+    let seconds = step.timeout_seconds;
+    let limit = seconds.to_string();
+    let mut argv: Vec<&str> = vec![
+        "bash",
+        "-c",
+        RUNNER,
+        "perry-run",
+        &limit,
+        &step.workdir,
+        &step.user,
+        &step.home,
+        label,
+    ];
+    argv.extend(command.iter().map(String::as_str));
+    // `timeout` ends the command; this only bounds an engine that never answers.
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(u64::from(seconds) + 30),
+        engine.exec(container, "root", &argv),
+    )
+    .await;
+    match outcome {
+        Ok(Ok(output)) => {
+            let exit_code = Some(i32::try_from(output.exit_code).unwrap_or(i32::MIN));
+            let error = match output.exit_code {
+                0 => None,
+                124 | 137 => Some(format!("stopped at its time limit of {seconds} s")),
+                code => Some(format!(
+                    "exited with {code}; its output is in the workspace's log"
+                )),
+            };
+            (exit_code, error)
+        }
+        Ok(Err(error)) => (None, Some(format!("could not run: {error}"))),
+        Err(_) => (
+            None,
+            Some(format!(
+                "the engine did not answer within {} s",
+                seconds + 30
+            )),
+        ),
     }
 }
 

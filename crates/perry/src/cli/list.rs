@@ -213,6 +213,7 @@ mod tests {
             post_start: None,
             last_used: last_used.map(str::to_owned),
             progress: None,
+            devcontainer: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod logs;
 mod notifications;
 mod output;
 mod ports;
+mod rebuild;
 mod sessions;
 mod settings;
 mod shell;
@@ -60,6 +61,9 @@ enum Command {
     Clone(clone::Args),
     /// Stop a workspace.
     Stop(stop::Args),
+    /// Build a workspace again from its repository's current devcontainer.json, keeping its
+    /// home and inner-Docker volumes.
+    Rebuild(rebuild::Args),
     /// Delete a workspace with its container and volumes.
     #[command(alias = "rm")]
     Delete(delete::Args),
@@ -149,6 +153,7 @@ impl Cli {
             Command::Start(args) => start::run(&context, args).await,
             Command::Clone(args) => clone::run(&context, args).await,
             Command::Stop(args) => stop::run(&context, args).await,
+            Command::Rebuild(args) => rebuild::run(&context, args).await,
             Command::Delete(args) => delete::run(&context, args).await,
             Command::Shell(args) => return shell::run(&context, args).await,
             Command::Exec(args) => return exec::run(&context, args).await,

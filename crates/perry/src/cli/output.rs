@@ -256,6 +256,7 @@ mod tests {
             post_start: runs,
             last_used: None,
             progress: None,
+            devcontainer: None,
         }
     }
 

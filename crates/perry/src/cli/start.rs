@@ -20,6 +20,11 @@ pub struct Args {
     /// `workspace` with the synced credentials.
     #[arg(long, value_name = "GIT_URL")]
     clone: Option<String>,
+    /// For a new workspace with --clone: build it from the repository's
+    /// `.devcontainer/<NAME>/devcontainer.json` (default: `.devcontainer/devcontainer.json` or
+    /// `.devcontainer.json` when there is one).
+    #[arg(long, value_name = "NAME", requires = "clone")]
+    devcontainer: Option<String>,
     /// For a new workspace: CPUs it may use, e.g. 1.5 (0: no limit; default: the agent's).
     #[arg(long, value_name = "N")]
     cpus: Option<f64>,
@@ -194,15 +199,20 @@ async fn start_or_create(
     if !args.json {
         eprintln!("Creating workspace {name} on {}…", client.base_url());
     }
-    client
-        .call::<WorkspacesCreate>(&CreateWorkspaceInput {
-            name: name.to_owned(),
-            image: args.image.clone(),
-            clone: args.clone.clone(),
-            limits,
-        })
-        .await
-        .map(|workspace| (workspace, true))
+    let input = CreateWorkspaceInput {
+        name: name.to_owned(),
+        image: args.image.clone(),
+        devcontainer: args.devcontainer.clone(),
+        clone: args.clone.clone(),
+        limits,
+    };
+    let create = client.call::<WorkspacesCreate>(&input);
+    let created = if args.clone.is_some() && !args.json {
+        super::logs::with_build_output(client, name, create).await
+    } else {
+        create.await
+    };
+    created.map(|workspace| (workspace, true))
 }
 
 /// `2 CPUs, 4096 MiB memory, 8192 processes`: the limits that are set.

@@ -11,7 +11,8 @@ use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::{Docker, EngineError};
+use super::{Docker, Engine, EngineError};
+use crate::engine::ImageBuildSpec;
 
 const DOCKERFILE: &str = include_str!("../../../../../image/Dockerfile");
 const ENTRYPOINT: &str = include_str!("../../../../../image/entrypoint.sh");
@@ -126,39 +127,86 @@ impl Docker {
         let context = build.context_tar().map_err(|error| {
             EngineError::Failed(format!("cannot pack the build context: {error}"))
         })?;
-        let build_args = HashMap::from([("BASE_IMAGE", build.base_image.as_str())]);
-        let labels = HashMap::from([(IMAGE_HASH_LABEL, build.input_hash())]);
-        let options = BuildImageOptionsBuilder::default()
-            .dockerfile("Dockerfile")
-            .t(&build.tag)
+        let spec = ImageBuildSpec {
+            tag: build.tag.clone(),
+            context,
+            dockerfile: "Dockerfile".to_owned(),
+            args: HashMap::from([("BASE_IMAGE".to_owned(), build.base_image.clone())]),
+            target: None,
+            cache_from: Vec::new(),
+            labels: HashMap::from([(IMAGE_HASH_LABEL.to_owned(), build.input_hash())]),
+        };
+        self.build_from_context(&spec, build.no_cache, |line| {
+            if line.starts_with("Step ") {
+                progress(BuildProgress::Step(line.to_owned()));
+            } else {
+                progress(BuildProgress::Output(line.to_owned()));
+            }
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Builds `spec` with the classic builder, each non-empty line of output to `on_line`;
+    /// returns the image's id.
+    pub(super) async fn build_from_context(
+        &self,
+        spec: &ImageBuildSpec,
+        no_cache: bool,
+        mut on_line: impl FnMut(&str),
+    ) -> Result<String, EngineError> {
+        let mut options = BuildImageOptionsBuilder::default()
+            .dockerfile(&spec.dockerfile)
+            .t(&spec.tag)
             .rm(true)
             .forcerm(true)
-            .nocache(build.no_cache)
-            .buildargs(&build_args)
-            .labels(&labels)
-            .build();
+            .nocache(no_cache)
+            .buildargs(&spec.args)
+            .labels(&spec.labels);
+        if let Some(target) = &spec.target {
+            options = options.target(target);
+        }
+        if !spec.cache_from.is_empty() {
+            options = options.cachefrom(&spec.cache_from);
+        }
         let client = self.client().await?;
-        let mut stream =
-            client.build_image(options, None, Some(bollard::body_full(context.into())));
+        let mut stream = client.build_image(
+            options.build(),
+            None,
+            Some(bollard::body_full(spec.context.clone().into())),
+        );
+        let mut id = None;
         while let Some(item) = stream.next().await {
             let info = item.map_err(EngineError::from)?;
             if let Some(detail) = info.error_detail {
-                return Err(EngineError::Failed(format!(
-                    "image build failed: {}",
-                    detail.message.unwrap_or_default()
-                )));
+                return Err(EngineError::Failed(
+                    detail
+                        .message
+                        .unwrap_or_else(|| "the image build failed".to_owned()),
+                ));
             }
             if let Some(text) = info.stream {
                 for line in text.lines().filter(|line| !line.trim().is_empty()) {
-                    if line.starts_with("Step ") {
-                        progress(BuildProgress::Step(line.to_owned()));
-                    } else {
-                        progress(BuildProgress::Output(line.to_owned()));
-                    }
+                    on_line(line);
                 }
             }
+            if let Some(aux) = info.aux {
+                id = aux.id.or(id);
+            }
         }
-        Ok(())
+        match id {
+            Some(id) => Ok(id),
+            // The classic builder names the image in its last line only on old engines.
+            None => Ok(self
+                .image_id(&spec.tag)
+                .await?
+                .unwrap_or_else(|| spec.tag.clone())),
+        }
+    }
+
+    /// The id of an image, if it exists.
+    async fn image_id(&self, image: &str) -> Result<Option<String>, EngineError> {
+        Ok(Engine::image_info(self, image).await?.map(|info| info.id))
     }
 }
 

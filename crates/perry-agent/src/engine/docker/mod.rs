@@ -136,6 +136,35 @@ impl Docker {
         }
     }
 
+    /// A tar of `path` in a container, read no further than `limit` bytes.
+    async fn fetch_archive(
+        &self,
+        container: &str,
+        path: &str,
+        limit: u64,
+    ) -> Result<Fetched, EngineError> {
+        let options = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let fetched = self
+            .call(|docker| async move {
+                let mut stream = docker.download_from_container(container, Some(options));
+                let mut archive = Vec::new();
+                while let Some(chunk) = stream.next().await {
+                    archive.extend_from_slice(&chunk?);
+                    if archive.len() as u64 > limit {
+                        return Ok(Fetched::TooLarge);
+                    }
+                }
+                Ok(Fetched::Archive(archive))
+            })
+            .await;
+        match fetched {
+            Err(EngineError::NotFound(_)) => Ok(Fetched::Missing),
+            other => other,
+        }
+    }
+
     /// Removes a network; a missing one is fine.
     pub async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
         ignore_not_found(
@@ -367,6 +396,59 @@ impl Engine for Docker {
             self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
                 .await,
         )
+    }
+
+    async fn image_info(&self, image: &str) -> Result<Option<super::ImageInfo>, EngineError> {
+        match self
+            .call(|docker| async move { docker.inspect_image(image).await })
+            .await
+        {
+            Ok(inspect) => {
+                let config = inspect.config.unwrap_or_default();
+                Ok(Some(super::ImageInfo {
+                    id: inspect.id.unwrap_or_default(),
+                    user: config
+                        .user
+                        .filter(|user| !user.is_empty())
+                        .unwrap_or_else(|| "root".to_owned()),
+                    size: inspect
+                        .size
+                        .and_then(|bytes| u64::try_from(bytes).ok())
+                        .unwrap_or(0),
+                    labels: config.labels.unwrap_or_default(),
+                    env: config.env.unwrap_or_default(),
+                }))
+            }
+            Err(EngineError::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn remove_image(&self, image: &str) -> Result<(), EngineError> {
+        ignore_not_found(
+            self.call(|docker| async move {
+                docker
+                    .remove_image(
+                        image,
+                        None::<bollard::query_parameters::RemoveImageOptions>,
+                        None,
+                    )
+                    .await
+                    .map(|_| ())
+            })
+            .await,
+        )
+    }
+
+    async fn build_image(
+        &self,
+        spec: &super::ImageBuildSpec,
+        lines: tokio::sync::mpsc::UnboundedSender<String>,
+    ) -> Result<String, EngineError> {
+        self.build_from_context(spec, false, |line| {
+            let _ = lines.send(line.to_owned());
+        })
+        .await
     }
 
     async fn run_task(
@@ -765,6 +847,21 @@ impl Engine for Docker {
     /// The contents of one file in a container (running or not); `None` when it does not exist.
     /// A file larger than `limit` bytes is an error: the download stops there, so a huge file
     /// (or one that never ends) costs no more than `limit`.
+    async fn download_archive(
+        &self,
+        container: &str,
+        path: &str,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, EngineError> {
+        match self.fetch_archive(container, path, limit).await? {
+            Fetched::Missing => Ok(None),
+            Fetched::TooLarge => Err(EngineError::Failed(format!(
+                "{path} in {container} is larger than {limit} bytes, the most Perry copies of it"
+            ))),
+            Fetched::Archive(archive) => Ok(Some(archive)),
+        }
+    }
+
     async fn read_file(
         &self,
         container: &str,
@@ -779,27 +876,13 @@ impl Engine for Docker {
                 "{path} in {container} is larger than {limit} bytes, the most Perry reads of it"
             ))
         };
-        let options = DownloadFromContainerOptionsBuilder::default()
-            .path(path)
-            .build();
-        let archive = self
-            .call(|docker| async move {
-                let mut stream = docker.download_from_container(container, Some(options));
-                let mut archive = Vec::new();
-                while let Some(chunk) = stream.next().await {
-                    archive.extend_from_slice(&chunk?);
-                    if archive.len() as u64 > limit.saturating_add(TAR_OVERHEAD) {
-                        return Ok(None);
-                    }
-                }
-                Ok(Some(archive))
-            })
-            .await;
-        let archive = match archive {
-            Ok(Some(archive)) => archive,
-            Ok(None) => return Err(too_large()),
-            Err(EngineError::NotFound(_)) => return Ok(None),
-            Err(error) => return Err(error),
+        let archive = match self
+            .fetch_archive(container, path, limit.saturating_add(TAR_OVERHEAD))
+            .await?
+        {
+            Fetched::Missing => return Ok(None),
+            Fetched::TooLarge => return Err(too_large()),
+            Fetched::Archive(archive) => archive,
         };
         let unreadable = |error: std::io::Error| {
             EngineError::Failed(format!("cannot read {path} from {container}: {error}"))
@@ -818,6 +901,13 @@ impl Engine for Docker {
             .map_err(unreadable)?;
         Ok(Some(contents))
     }
+}
+
+/// What [`Docker::fetch_archive`] found.
+enum Fetched {
+    Missing,
+    TooLarge,
+    Archive(Vec<u8>),
 }
 
 /// A container's address on each of its networks (Docker gives "" where it has none).

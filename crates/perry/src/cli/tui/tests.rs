@@ -31,6 +31,7 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         post_start: None,
         last_used: None,
         progress: None,
+        devcontainer: None,
     }
 }
 

@@ -1,0 +1,1048 @@
+//! Workspaces built from a repository's devcontainer.json (read by [`crate::devcontainer`],
+//! which is pure): after the clone, the config is read out of the workspace, its image made
+//! (the project's image or Dockerfile, then its local features, then Perry's layer on top:
+//! the inner Docker daemon, sshd, sudo, the user, the coding agents) and cached by a content
+//! hash, the container made again from it with the same volumes, and the config's lifecycle
+//! commands run in the spec's order.
+//!
+//! Every line of a build goes to the workspace's progress (the step) and to its build log
+//! (`<config dir>/builds/<workspace>.log`, the last build's), with every key of the config
+//! Perry does not act on, named.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use perry_api::{PortForward, Workspace};
+
+use super::scripts::Step;
+use super::{MadeObjects, STOP_GRACE, WorkspaceService};
+use crate::devcontainer::{self, Command, ConfigFiles, DevContainer, Source};
+use crate::engine::EngineError;
+use crate::engine::ImageBuildSpec;
+use crate::error::ApiError;
+
+/// Perry's layer: a Dockerfile template and the script it runs (see image/layer/).
+const LAYER_DOCKERFILE: &str = include_str!("../../../../image/layer/Dockerfile.template");
+const LAYER_INSTALL: &str = include_str!("../../../../image/layer/install.sh");
+const ENTRYPOINT: &str = include_str!("../../../../image/entrypoint.sh");
+/// How an image is made from a config: in its content hash, so that an agent that makes them
+/// otherwise does not take an image made the old way.
+const RECIPE: [&str; 2] = [
+    include_str!("devcontainer.rs"),
+    include_str!("../devcontainer/features.rs"),
+];
+/// Where Debian keeps certificates added by the administrator.
+const HOST_EXTRA_CA_DIR: &str = "/usr/local/share/ca-certificates";
+
+/// The repository of the images built from devcontainer.json; the tag is the content hash.
+pub const IMAGE_REPOSITORY: &str = "perry-devcontainer";
+/// The label on those images with the lifecycle commands a start runs (JSON, [`Hooks`]).
+pub const HOOKS_LABEL: &str = "dev.perry.devcontainer.hooks";
+/// The label of the agent's own workspace image, which images made from it keep.
+const BASE_IMAGE_LABEL: &str = "dev.perry.image";
+/// The markers around the layer's copy of the coding agents.
+const AGENTS_BEGIN: &str = "# perry:agents-begin";
+const AGENTS_END: &str = "# perry:agents-end";
+/// The most of a repository's `.devcontainer/` Perry reads.
+const CONFIG_LIMIT: u64 = 32 * 1024 * 1024;
+/// The most of a build context Perry sends to the engine.
+const CONTEXT_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+/// Seconds one lifecycle command may run.
+const HOOK_TIMEOUT_SECONDS: u32 = 3600;
+
+/// The lifecycle commands a workspace's image carries, for the starts after its create.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hooks {
+    /// The repository's folder in the workspace: where commands run.
+    pub workdir: String,
+    pub env: BTreeMap<String, Option<String>>,
+    pub on_create: Vec<(String, Command)>,
+    pub update_content: Vec<(String, Command)>,
+    pub post_create: Vec<(String, Command)>,
+    pub post_start: Vec<(String, Command)>,
+    pub post_attach: Vec<(String, Command)>,
+}
+
+/// An image made (or found made) from a config.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub image: String,
+    /// The config's path in the repository.
+    pub config_path: String,
+    pub hooks: Hooks,
+    /// Forwarded ports the config asks for, with their labels.
+    pub forward_ports: Vec<devcontainer::ForwardPort>,
+}
+
+/// The last build's log of one workspace: a file, and the step shown on every list.
+struct BuildLog<'a> {
+    service: &'a WorkspaceService,
+    workspace: String,
+    file: Option<std::fs::File>,
+}
+
+/// How many of a failed build's last lines its error repeats.
+const ERROR_LINES: usize = 15;
+
+impl BuildLog<'_> {
+    fn line(&mut self, line: &str) {
+        if line.starts_with("Step ") {
+            self.service
+                .set_progress(&self.workspace, &format!("building: {line}"), None);
+        }
+        let time = humantime::format_rfc3339_nanos(std::time::SystemTime::now());
+        if let Some(file) = &mut self.file
+            && writeln!(file, "{time} {line}").is_err()
+        {
+            self.file = None;
+        }
+    }
+}
+
+impl WorkspaceService {
+    /// Makes a workspace whose repository was cloned to `repo` from its devcontainer.json,
+    /// when it has one (or the one `config_name` names): the image built, the container made
+    /// again from it, the config's ports forwarded. Returns the workspace and the lifecycle
+    /// commands its first start runs.
+    pub(super) async fn build_from_repository(
+        &self,
+        workspace: Workspace,
+        repo: &str,
+        config_name: Option<&str>,
+        made: &mut MadeObjects,
+    ) -> Result<(Workspace, Vec<Step>), ApiError> {
+        let name = workspace.name.clone();
+        let container = self.container_name(&name);
+        self.set_progress(&name, "reading devcontainer.json", None);
+        let Some(built) = self
+            .build_devcontainer(&name, &container, repo, config_name)
+            .await?
+        else {
+            return Ok((workspace, Vec::new()));
+        };
+        self.switch_image(workspace, &built, made).await?;
+        for port in &built.forward_ports {
+            let forward = PortForward {
+                host_port: port.port,
+                workspace_port: port.port,
+            };
+            if let Err(error) = self.forward_locked(&name, vec![forward]).await {
+                tracing::warn!(
+                    "{name:?}: cannot forward port {} as {}asks: {error}",
+                    port.port,
+                    built.config_path
+                );
+            }
+        }
+        let workspace = self.require_record(&name).map(|mut record| {
+            record.progress = None;
+            record
+        })?;
+        Ok((workspace, self.lifecycle_steps(&built.image, true).await))
+    }
+
+    /// Builds the workspace again from the current devcontainer.json of its repository and
+    /// makes its container anew from that image, keeping its volumes (the home, the inner
+    /// Docker's data); the creation commands run again, as for a new container.
+    pub async fn rebuild(&self, name: &str) -> Result<Workspace, ApiError> {
+        self.after_change(self.rebuild_serialized(name).await).await
+    }
+
+    async fn rebuild_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
+        let _serialized = self.lock_name(name).await;
+        let record = self.require_record(name)?;
+        let Some(repo) = record
+            .clone
+            .as_ref()
+            .filter(|clone| clone.error.is_none())
+            .map(|clone| clone.path.clone())
+        else {
+            return Err(ApiError::PreconditionFailed(format!(
+                "Workspace {name:?} was not made from a repository (`perry start {name} --clone <url>`): there is no devcontainer.json to rebuild it from"
+            )));
+        };
+        let config_name = record.devcontainer.as_deref().and_then(config_name_of);
+        // The config is read out of the workspace: it runs while it is rebuilt.
+        let running = self.start_locked(name).await?;
+        if running.status != perry_api::WorkspaceStatus::Running {
+            return Err(ApiError::Conflict(format!(
+                "Workspace {name:?} did not start, so its devcontainer.json cannot be read: {}",
+                running.error.unwrap_or_default()
+            )));
+        }
+        let _busy = self.mark_busy(name);
+        let mut made = MadeObjects::default();
+        let (workspace, hooks) = self
+            .build_from_repository(running, &repo, config_name.as_deref(), &mut made)
+            .await?;
+        if workspace.devcontainer.is_none() {
+            return Err(ApiError::PreconditionFailed(format!(
+                "The repository in {repo} has no devcontainer.json (any more): nothing to rebuild {name:?} from"
+            )));
+        }
+        Ok(self.start_post_start_scripts(workspace, hooks))
+    }
+
+    /// Makes the workspace's container again from `built`'s image, with the same volumes, and
+    /// waits until it is ready.
+    async fn switch_image(
+        &self,
+        mut record: Workspace,
+        built: &Built,
+        made: &mut MadeObjects,
+    ) -> Result<Workspace, ApiError> {
+        let name = record.name.clone();
+        let container = self.container_name(&name);
+        self.set_progress(&name, "starting the workspace's own image", None);
+        self.close_clients(&name, "the workspace is being rebuilt")
+            .await;
+        match self.engine.stop_container(&container, STOP_GRACE).await {
+            Ok(()) | Err(EngineError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+        self.engine.remove_container(&container).await?;
+        made.container = None;
+        let previous = std::mem::replace(&mut record.image, built.image.clone());
+        record.devcontainer = Some(built.config_path.clone());
+        record.status = perry_api::WorkspaceStatus::Creating;
+        self.state
+            .update(|state| state.workspaces.insert(name.clone(), record.clone()))?;
+        let mode = self.dind_mode_for(&record.image).await?;
+        let id = self.create_container(&record, mode, made).await?;
+        record.container_id = Some(id.clone());
+        self.engine.start_container(&id).await?;
+        if previous != record.image {
+            self.release_image(&previous).await;
+        }
+        let ready = self.wait_until_ready_and_sync(&record).await;
+        if ready.is_ok() {
+            self.bind_forwards(&record).await;
+        }
+        self.record_outcome(&name, record, ready)
+    }
+
+    /// Where the last build of workspace `name` wrote its output.
+    pub fn build_log_path(&self, name: &str) -> PathBuf {
+        self.settings
+            .config_dir
+            .join("builds")
+            .join(format!("{name}.log"))
+    }
+
+    /// The last `tail` lines of the last build's log (after `since`), as log lines of stream
+    /// `build`; none when the workspace was never built from a devcontainer.json.
+    pub(super) fn build_log_lines(
+        &self,
+        name: &str,
+        tail: u32,
+        since: Option<std::time::SystemTime>,
+    ) -> Result<Vec<perry_api::LogLine>, ApiError> {
+        let text = match std::fs::read(self.build_log_path(name)) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(error) => return Err(internal(format!("cannot read the build log: {error}"))),
+        };
+        let lines: Vec<perry_api::LogLine> = text
+            .lines()
+            .filter_map(|line| {
+                let (time, text) = line.split_once(' ')?;
+                let at = humantime::parse_rfc3339(time).ok()?;
+                since
+                    .is_none_or(|since| at > since)
+                    .then(|| perry_api::LogLine {
+                        stream: "build".to_owned(),
+                        time: time.to_owned(),
+                        text: text.to_owned(),
+                    })
+            })
+            .collect();
+        let skip = lines.len().saturating_sub(tail as usize);
+        Ok(lines.into_iter().skip(skip).collect())
+    }
+
+    /// Removes an image built from a devcontainer.json once no workspace uses it (a rebuild
+    /// made another, its workspace is gone). Another agent's container may still run it: the
+    /// engine then refuses, and the image stays.
+    pub(super) async fn release_image(&self, image: &str) {
+        if !image.starts_with(&format!("{IMAGE_REPOSITORY}:")) {
+            return;
+        }
+        let used = self
+            .state
+            .snapshot()
+            .workspaces
+            .values()
+            .any(|workspace| workspace.image == image);
+        if used {
+            return;
+        }
+        match self.engine.remove_image(image).await {
+            Ok(()) => tracing::info!("removed {image}: no workspace uses it any more"),
+            Err(EngineError::Conflict(_)) => {}
+            Err(error) => tracing::warn!("cannot remove the unused image {image}: {error}"),
+        }
+    }
+
+    /// Removes the build log of a workspace that is gone.
+    pub(super) fn forget_build_log(&self, name: &str) {
+        match std::fs::remove_file(self.build_log_path(name)) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => tracing::warn!("cannot remove the build log of {name:?}: {error}"),
+        }
+    }
+
+    fn open_build_log(&self, name: &str) -> BuildLog<'_> {
+        let path = self.build_log_path(name);
+        let file = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .transpose()
+            .and_then(|_| std::fs::File::create(&path));
+        let file = match file {
+            Ok(file) => Some(file),
+            Err(error) => {
+                tracing::warn!("cannot write the build log {}: {error}", path.display());
+                None
+            }
+        };
+        BuildLog {
+            service: self,
+            workspace: name.to_owned(),
+            file,
+        }
+    }
+
+    /// Reads the devcontainer.json of the repository at `repo` in `container` and makes its
+    /// image, unless an image of the same content hash exists. `Ok(None)`: the repository
+    /// has no config (and none was asked for by `config_name`).
+    pub(super) async fn build_devcontainer(
+        &self,
+        workspace: &str,
+        container: &str,
+        repo: &str,
+        config_name: Option<&str>,
+    ) -> Result<Option<Built>, ApiError> {
+        let files = self.read_config_files(container, repo).await?;
+        let Some(path) = devcontainer::find_config(&files, config_name).map_err(invalid)? else {
+            return Ok(None);
+        };
+        let variables = devcontainer::Variables {
+            local_env: std::env::vars().collect(),
+            local_workspace_folder: repo.to_owned(),
+            container_workspace_folder: repo.to_owned(),
+        };
+        let config = devcontainer::parse(&files, &path, &variables).map_err(invalid)?;
+        let mut log = self.open_build_log(workspace);
+        log.line(&format!("perry: building the workspace from {path}"));
+        for unsupported in &config.unsupported {
+            log.line(&format!(
+                "perry: {path}: \"{}\" is not supported and is left out: {}",
+                unsupported.key, unsupported.why
+            ));
+        }
+        let hooks = hooks_of(&config, repo);
+        let context = match &config.source {
+            Source::Build(build) => Some(
+                self.context_tar(container, &format!("{repo}/{}", build.context))
+                    .await?,
+            ),
+            Source::Image(_) => None,
+        };
+        let certificates = read_ca_certificates();
+        let workspace_image = self.settings.image.clone();
+        let workspace_image_id = self
+            .engine
+            .image_info(&workspace_image)
+            .await?
+            .map(|info| info.id)
+            .unwrap_or_default();
+        let base_image_id = match &config.source {
+            Source::Image(image) => match self.engine.image_info(image).await? {
+                Some(info) => info.id,
+                None => {
+                    return Err(ApiError::PreconditionFailed(format!(
+                        "{path} asks for the image {image:?}, which is not on the agent's Docker host and cannot be pulled from here; pull or build it there first"
+                    )));
+                }
+            },
+            Source::Build(_) => String::new(),
+        };
+        let hash = {
+            let mut hasher = Sha256::new();
+            for part in [
+                devcontainer::content_hash(&config, &files).as_bytes(),
+                context
+                    .as_ref()
+                    .map_or(&[][..], |(_, hash)| hash.as_bytes()),
+                base_image_id.as_bytes(),
+                workspace_image_id.as_bytes(),
+                LAYER_DOCKERFILE.as_bytes(),
+                LAYER_INSTALL.as_bytes(),
+                ENTRYPOINT.as_bytes(),
+                RECIPE[0].as_bytes(),
+                RECIPE[1].as_bytes(),
+            ] {
+                hasher.update((part.len() as u64).to_le_bytes());
+                hasher.update(part);
+            }
+            for (name, pem) in &certificates {
+                hasher.update(name.as_bytes());
+                hasher.update(pem);
+            }
+            hex(&hasher.finalize())
+        };
+        let image = format!("{IMAGE_REPOSITORY}:{}", &hash[..24]);
+        let built = Built {
+            image: image.clone(),
+            config_path: path.clone(),
+            hooks,
+            forward_ports: config.forward_ports.clone(),
+        };
+        if self.engine.image_info(&image).await?.is_some() {
+            log.line(&format!("perry: {image} is built already (same content)"));
+            return Ok(Some(built));
+        }
+        let project_image = match (&config.source, context) {
+            (Source::Image(image), _) => image.clone(),
+            (Source::Build(build), Some((context, _))) => {
+                log.line(&format!("perry: building {}", build.dockerfile));
+                let dockerfile = relative_to(&build.dockerfile, &build.context);
+                self.build_logged(
+                    ImageBuildSpec {
+                        tag: String::new(),
+                        context,
+                        dockerfile,
+                        args: build.args.clone().into_iter().collect(),
+                        target: build.target.clone(),
+                        cache_from: build.cache_from.clone(),
+                        labels: HashMap::new(),
+                    },
+                    &mut log,
+                )
+                .await?
+            }
+            (Source::Build(_), None) => unreachable!("the context is read for every build"),
+        };
+        // Perry's layer goes first, so that the features find the workspace's user (their
+        // `_REMOTE_USER` and its home) and the tools Perry installs; the features' build, when
+        // there is one, is the image's last.
+        let labels = HashMap::from([
+            (
+                HOOKS_LABEL.to_owned(),
+                serde_json::to_string(&built.hooks).map_err(internal)?,
+            ),
+            ("dev.perry.devcontainer.config".to_owned(), path.clone()),
+        ]);
+        let final_build = |tag_it: bool| {
+            if tag_it {
+                (image.clone(), labels.clone())
+            } else {
+                (String::new(), HashMap::new())
+            }
+        };
+        log.line("perry: adding Perry's layer");
+        let (tag, layer_labels) = final_build(config.features.is_empty());
+        let with_layer = self
+            .build_logged(
+                ImageBuildSpec {
+                    tag,
+                    context: self
+                        .layer_context(&config, &project_image, &workspace_image, certificates)
+                        .await?,
+                    dockerfile: "Dockerfile".to_owned(),
+                    labels: layer_labels,
+                    ..Default::default()
+                },
+                &mut log,
+            )
+            .await?;
+        if !config.features.is_empty() {
+            log.line("perry: installing the features");
+            let mut for_features = config.clone();
+            for_features
+                .remote_user
+                .get_or_insert_with(|| crate::workspace::sync::USER.to_owned());
+            // The layer's image runs as root, as Perry's entrypoint must.
+            let (dockerfile, mut entries) =
+                devcontainer::features_context(&for_features, &files, &with_layer, "root");
+            entries.push(("Dockerfile".to_owned(), dockerfile.into_bytes(), 0o644));
+            let (tag, labels) = final_build(true);
+            self.build_logged(
+                ImageBuildSpec {
+                    tag,
+                    context: tar_of(&entries).map_err(internal)?,
+                    dockerfile: "Dockerfile".to_owned(),
+                    labels,
+                    ..Default::default()
+                },
+                &mut log,
+            )
+            .await?;
+        }
+        log.line(&format!("perry: built {image}"));
+        Ok(Some(built))
+    }
+
+    /// The build context of Perry's layer on `base`: its Dockerfile (the template filled in,
+    /// containerEnv added, the coding agents left out when `base` has them already) and the
+    /// files it copies.
+    async fn layer_context(
+        &self,
+        config: &DevContainer,
+        base: &str,
+        workspace_image: &str,
+        certificates: Vec<(String, Vec<u8>)>,
+    ) -> Result<Vec<u8>, ApiError> {
+        // An image made from the agent's own image has its coding agents already: copying
+        // them again would add a gigabyte for nothing.
+        let has_agents = self.engine.image_info(base).await?.is_some_and(|info| {
+            info.labels.get(BASE_IMAGE_LABEL).map(String::as_str) == Some("workspace-base")
+        });
+        let template = if has_agents {
+            without_agents(LAYER_DOCKERFILE)
+        } else {
+            LAYER_DOCKERFILE.to_owned()
+        };
+        let dockerfile = template
+            .replace("{{WORKSPACE_IMAGE}}", workspace_image)
+            .replace("{{BASE_IMAGE}}", base)
+            .replace("{{USER}}", crate::workspace::sync::USER)
+            .replacen(
+                "COPY perry/ /opt/perry/",
+                &format!(
+                    "{}COPY perry/ /opt/perry/",
+                    env_lines(&config.container_env)
+                ),
+                1,
+            );
+        let mut entries = vec![
+            ("Dockerfile".to_owned(), dockerfile.into_bytes(), 0o644),
+            (
+                "perry/install.sh".to_owned(),
+                LAYER_INSTALL.as_bytes().to_vec(),
+                0o755,
+            ),
+            (
+                "perry/entrypoint.sh".to_owned(),
+                ENTRYPOINT.as_bytes().to_vec(),
+                0o755,
+            ),
+            ("perry/ca-certificates/.keep".to_owned(), Vec::new(), 0o644),
+        ];
+        for (name, pem) in certificates {
+            entries.push((format!("perry/ca-certificates/{name}"), pem, 0o644));
+        }
+        tar_of(&entries).map_err(internal)
+    }
+
+    /// Builds one image, its output in the log; its id.
+    async fn build_logged(
+        &self,
+        spec: ImageBuildSpec,
+        log: &mut BuildLog<'_>,
+    ) -> Result<String, ApiError> {
+        let (lines, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let build = self.engine.build_image(&spec, lines);
+        let mut last = std::collections::VecDeque::new();
+        let follow = async {
+            while let Some(line) = told.recv().await {
+                log.line(&line);
+                if last.len() == ERROR_LINES {
+                    last.pop_front();
+                }
+                last.push_back(line);
+            }
+        };
+        let (outcome, ()) = tokio::join!(build, follow);
+        match outcome {
+            Ok(id) => Ok(id),
+            Err(error) => {
+                log.line(&format!("perry: the build failed: {error}"));
+                // Perry's layer says in one `perry: ` line why it cannot work on an image.
+                let reason = last
+                    .iter()
+                    .rev()
+                    .find_map(|line| strip_ansi(line).strip_prefix("perry: ").map(str::to_owned));
+                Err(ApiError::UnprocessableContent(match reason {
+                    Some(reason) => format!("The workspace image could not be built: {reason}"),
+                    None => format!(
+                        "The workspace image could not be built: {error}\nThe build's last lines:\n{}",
+                        Vec::from(last).join("\n")
+                    ),
+                }))
+            }
+        }
+    }
+
+    /// `.devcontainer/` and `.devcontainer.json` of the repository at `repo` in `container`.
+    async fn read_config_files(
+        &self,
+        container: &str,
+        repo: &str,
+    ) -> Result<ConfigFiles, ApiError> {
+        let mut files = ConfigFiles::new();
+        if let Some(config) = self
+            .engine
+            .read_file(
+                container,
+                &format!("{repo}/.devcontainer.json"),
+                1024 * 1024,
+            )
+            .await?
+        {
+            files.insert(".devcontainer.json".to_owned(), config);
+        }
+        if let Some(archive) = self
+            .engine
+            .download_archive(container, &format!("{repo}/.devcontainer"), CONFIG_LIMIT)
+            .await?
+        {
+            for (path, contents, _) in files_of(&archive).map_err(internal)? {
+                files.insert(path, contents);
+            }
+        }
+        Ok(files)
+    }
+
+    /// The build context at `dir` in `container` as a tar with paths relative to it (`.git`
+    /// left out), and a hash of what is in it (names, modes and contents: not times, which
+    /// differ between two clones of one commit).
+    async fn context_tar(&self, container: &str, dir: &str) -> Result<(Vec<u8>, String), ApiError> {
+        let dir = dir.trim_end_matches('/');
+        let archive = self
+            .engine
+            .download_archive(container, dir, CONTEXT_LIMIT)
+            .await?
+            .ok_or_else(|| {
+                ApiError::UnprocessableContent(format!("The build context {dir} does not exist"))
+            })?;
+        let entries = files_of(&archive).map_err(internal)?;
+        // Docker's archive of a directory holds the directory itself: drop that first part.
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter_map(|(path, contents, mode)| {
+                let inner = path.split_once('/').map(|(_, rest)| rest.to_owned())?;
+                (inner != ".git" && !inner.starts_with(".git/")).then_some((inner, contents, mode))
+            })
+            .collect();
+        let mut hasher = Sha256::new();
+        for (path, contents, mode) in &entries {
+            hasher.update((path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update(mode.to_le_bytes());
+            hasher.update((contents.len() as u64).to_le_bytes());
+            hasher.update(contents);
+        }
+        Ok((tar_of(&entries).map_err(internal)?, hex(&hasher.finalize())))
+    }
+
+    /// The lifecycle commands a container made from an image runs: `created` for the first
+    /// start of a new container (onCreate, updateContent, postCreate), and at every start
+    /// postStart and postAttach.
+    pub(super) async fn lifecycle_steps(&self, image: &str, created: bool) -> Vec<Step> {
+        let (hooks, env) = match self.engine.image_info(image).await {
+            Ok(Some(info)) => match info.labels.get(HOOKS_LABEL) {
+                Some(json) => match serde_json::from_str::<Hooks>(json) {
+                    Ok(hooks) => (hooks, info.env),
+                    Err(error) => {
+                        tracing::warn!("{image}: unreadable lifecycle commands: {error}");
+                        return Vec::new();
+                    }
+                },
+                None => return Vec::new(),
+            },
+            Ok(None) => return Vec::new(),
+            Err(error) => {
+                tracing::warn!("cannot read the lifecycle commands of {image}: {error}");
+                return Vec::new();
+            }
+        };
+        // ${containerEnv:…} is the container's environment: the image's, containerEnv in it.
+        let env: HashMap<String, String> = env
+            .iter()
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        steps_of(&with_container_env(hooks, &env), created)
+    }
+}
+
+/// The layer's Dockerfile without its copy of the coding agents.
+fn without_agents(dockerfile: &str) -> String {
+    match (dockerfile.find(AGENTS_BEGIN), dockerfile.find(AGENTS_END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            format!(
+                "{}{}",
+                &dockerfile[..begin],
+                &dockerfile[end + AGENTS_END.len()..]
+            )
+        }
+        _ => dockerfile.to_owned(),
+    }
+}
+
+/// containerEnv as Dockerfile `ENV` lines (quoted, `\`, `"` and `$` escaped), one each; a
+/// line break, which a Dockerfile line cannot hold, becomes a space.
+fn env_lines(env: &BTreeMap<String, String>) -> String {
+    env.iter()
+        .map(|(key, value)| {
+            let escaped: String = value
+                .chars()
+                .flat_map(|c| match c {
+                    '\\' | '"' | '$' => vec!['\\', c],
+                    '\n' => vec![' '],
+                    c => vec![c],
+                })
+                .collect();
+            format!("ENV {key}=\"{escaped}\"\n")
+        })
+        .collect()
+}
+
+/// The name `--devcontainer` gives the config at `path`: `.devcontainer/<name>/devcontainer.json`.
+fn config_name_of(path: &str) -> Option<String> {
+    let name = path
+        .strip_prefix(".devcontainer/")?
+        .strip_suffix("/devcontainer.json")?;
+    (!name.contains('/')).then(|| name.to_owned())
+}
+
+/// `hooks` with `${containerEnv:…}` replaced in remoteEnv and in every command.
+fn with_container_env(mut hooks: Hooks, env: &HashMap<String, String>) -> Hooks {
+    let substitute = |text: &str| devcontainer::substitute_container_env(text, env);
+    fn each(command: &mut Command, substitute: &dyn Fn(&str) -> String) {
+        match command {
+            Command::Shell(script) => *script = substitute(script),
+            Command::Exec(parts) => parts.iter_mut().for_each(|part| *part = substitute(part)),
+            Command::Parallel(parts) => parts
+                .iter_mut()
+                .for_each(|(_, command)| each(command, substitute)),
+        }
+    }
+    for value in hooks.env.values_mut().flatten() {
+        *value = substitute(value);
+    }
+    for list in [
+        &mut hooks.on_create,
+        &mut hooks.update_content,
+        &mut hooks.post_create,
+        &mut hooks.post_start,
+        &mut hooks.post_attach,
+    ] {
+        for (_, command) in list.iter_mut() {
+            each(command, &substitute);
+        }
+    }
+    hooks
+}
+
+/// The hooks of a parsed config, run in the repository's folder.
+fn hooks_of(config: &DevContainer, repo: &str) -> Hooks {
+    let commands = |hooks: &[devcontainer::HookCommand]| {
+        hooks
+            .iter()
+            .map(|hook| (hook.origin.clone(), hook.command.clone()))
+            .collect()
+    };
+    Hooks {
+        workdir: config
+            .workspace_folder
+            .clone()
+            .unwrap_or_else(|| repo.to_owned()),
+        env: config.remote_env.clone(),
+        on_create: commands(&config.lifecycle.on_create),
+        update_content: commands(&config.lifecycle.update_content),
+        post_create: commands(&config.lifecycle.post_create),
+        post_start: commands(&config.lifecycle.post_start),
+        post_attach: commands(&config.lifecycle.post_attach),
+    }
+}
+
+/// The steps of `hooks` in the spec's order; a failed one skips the rest, as the spec says.
+fn steps_of(hooks: &Hooks, created: bool) -> Vec<Step> {
+    let user = crate::workspace::sync::USER;
+    let home = crate::workspace::sync::HOME;
+    let env: Vec<String> = hooks
+        .env
+        .iter()
+        .filter_map(|(key, value)| Some(format!("{key}={}", value.as_ref()?)))
+        .collect();
+    let mut hook_lists = Vec::new();
+    if created {
+        hook_lists.push(("onCreateCommand", &hooks.on_create));
+        hook_lists.push(("updateContentCommand", &hooks.update_content));
+        hook_lists.push(("postCreateCommand", &hooks.post_create));
+    }
+    hook_lists.push(("postStartCommand", &hooks.post_start));
+    hook_lists.push(("postAttachCommand", &hooks.post_attach));
+    let mut steps = Vec::new();
+    for (hook, commands) in hook_lists {
+        for (origin, command) in commands {
+            let name = if origin == "devcontainer.json" {
+                hook.to_owned()
+            } else {
+                format!("{hook} of {origin}")
+            };
+            let argvs: Vec<(String, Vec<String>)> = match command {
+                Command::Parallel(parts) => parts
+                    .iter()
+                    .map(|(part, command)| (format!("{name} {part}"), argv_of(command, &env)))
+                    .collect(),
+                single => vec![(name.clone(), argv_of(single, &env))],
+            };
+            steps.push(Step {
+                name,
+                timeout_seconds: HOOK_TIMEOUT_SECONDS,
+                commands: argvs,
+                user: user.to_owned(),
+                home: home.to_owned(),
+                workdir: hooks.workdir.clone(),
+                stops_the_rest: true,
+            });
+        }
+    }
+    steps
+}
+
+/// What runs one command: a string with /bin/sh (as the spec says, not the user's shell), an
+/// array as it is; `env` (remoteEnv) set for it.
+fn argv_of(command: &Command, env: &[String]) -> Vec<String> {
+    let mut argv = vec!["env".to_owned()];
+    argv.extend(env.iter().cloned());
+    match command {
+        Command::Shell(script) => {
+            argv.extend(["/bin/sh".to_owned(), "-c".to_owned(), script.clone()]);
+        }
+        Command::Exec(parts) => argv.extend(parts.iter().cloned()),
+        // Nested object forms do not exist in the spec; the parser refuses them.
+        Command::Parallel(_) => argv.extend(["true".to_owned()]),
+    }
+    argv
+}
+
+/// `path` (repository-relative) as seen from `dir` (repository-relative, "" = the root).
+fn relative_to(path: &str, dir: &str) -> String {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() {
+        return path.to_owned();
+    }
+    let dir_parts: Vec<&str> = dir.split('/').collect();
+    let path_parts: Vec<&str> = path.split('/').collect();
+    let common = dir_parts
+        .iter()
+        .zip(&path_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut parts: Vec<&str> = vec![".."; dir_parts.len() - common];
+    parts.extend(&path_parts[common..]);
+    parts.join("/")
+}
+
+/// The regular files of a tar archive: path, contents, mode.
+fn files_of(archive: &[u8]) -> std::io::Result<Vec<(String, Vec<u8>, u32)>> {
+    let mut files = Vec::new();
+    let mut reader = tar::Archive::new(archive);
+    for entry in reader.entries()? {
+        let mut entry = entry?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path()?.to_string_lossy().into_owned();
+        let mode = entry.header().mode()?;
+        let mut contents = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut contents)?;
+        files.push((path, contents, mode));
+    }
+    Ok(files)
+}
+
+/// A tar archive of `entries` (path, contents, mode), owned by root, dated 0: the same
+/// entries make the same bytes.
+fn tar_of(entries: &[(String, Vec<u8>, u32)]) -> std::io::Result<Vec<u8>> {
+    let mut archive = tar::Builder::new(Vec::new());
+    for (path, contents, mode) in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(*mode);
+        header.set_mtime(0);
+        archive.append_data(&mut header, path, contents.as_slice())?;
+    }
+    archive.into_inner()
+}
+
+fn read_ca_certificates() -> Vec<(String, Vec<u8>)> {
+    let Ok(entries) = std::fs::read_dir(HOST_EXTRA_CA_DIR) else {
+        return Vec::new();
+    };
+    let mut certificates: Vec<(String, Vec<u8>)> = entries
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_str()?.to_owned();
+            (name.ends_with(".crt") && path.is_file())
+                .then(|| Some((name, std::fs::read(&path).ok()?)))?
+        })
+        .collect();
+    certificates.sort();
+    certificates
+}
+
+/// A line of build output without the colour codes Docker puts around a step's stderr.
+fn strip_ansi(line: &str) -> &str {
+    let line = line.trim_end_matches("\u{1b}[0m");
+    match line.strip_prefix("\u{1b}[") {
+        Some(rest) => rest.split_once('m').map_or(line, |(_, text)| text),
+        None => line,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn invalid(error: devcontainer::DevcontainerError) -> ApiError {
+    ApiError::UnprocessableContent(error.to_string())
+}
+
+fn internal(error: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("{error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_env_becomes_quoted_env_lines() {
+        let env = BTreeMap::from([
+            ("A".to_owned(), "plain".to_owned()),
+            ("B".to_owned(), r#"say "hi" to $USER\n"#.to_owned()),
+            ("C".to_owned(), "two\nlines".to_owned()),
+        ]);
+        assert_eq!(
+            env_lines(&env),
+            "ENV A=\"plain\"\nENV B=\"say \\\"hi\\\" to \\$USER\\\\n\"\nENV C=\"two lines\"\n"
+        );
+    }
+
+    #[test]
+    fn the_agents_block_can_be_left_out_of_the_layer() {
+        let layer = without_agents(LAYER_DOCKERFILE);
+        assert!(LAYER_DOCKERFILE.contains("COPY --from=perry-agents"));
+        assert!(!layer.contains("COPY --from=perry-agents"), "{layer}");
+        assert!(
+            layer.contains("RUN /bin/sh /opt/perry/install.sh"),
+            "{layer}"
+        );
+    }
+
+    #[test]
+    fn colour_codes_are_taken_off_build_lines() {
+        assert_eq!(strip_ansi("\u{1b}[91mperry: no\u{1b}[0m"), "perry: no");
+        assert_eq!(strip_ansi("plain"), "plain");
+    }
+
+    #[test]
+    fn a_named_config_is_found_again_by_its_folder() {
+        assert_eq!(
+            config_name_of(".devcontainer/python/devcontainer.json").as_deref(),
+            Some("python")
+        );
+        assert_eq!(config_name_of(".devcontainer/devcontainer.json"), None);
+        assert_eq!(config_name_of(".devcontainer.json"), None);
+        assert_eq!(config_name_of(".devcontainer/a/b/devcontainer.json"), None);
+    }
+
+    #[test]
+    fn a_dockerfile_path_is_made_relative_to_its_context() {
+        assert_eq!(
+            relative_to(".devcontainer/Dockerfile", ""),
+            ".devcontainer/Dockerfile"
+        );
+        assert_eq!(
+            relative_to(".devcontainer/Dockerfile", ".devcontainer"),
+            "Dockerfile"
+        );
+        assert_eq!(relative_to("Dockerfile", ".devcontainer"), "../Dockerfile");
+        assert_eq!(relative_to("a/b/Dockerfile", "a/c"), "../b/Dockerfile");
+    }
+
+    #[test]
+    fn hooks_run_in_the_spec_order_and_creation_hooks_only_once() {
+        let hooks = Hooks {
+            workdir: "/home/workspace/app".into(),
+            env: BTreeMap::from([
+                ("A".to_owned(), Some("1".to_owned())),
+                ("B".to_owned(), None),
+            ]),
+            on_create: vec![("devcontainer.json".into(), Command::Shell("echo c".into()))],
+            update_content: vec![(
+                "Feature 'x'".into(),
+                Command::Exec(vec!["touch".into(), "u".into()]),
+            )],
+            post_create: vec![(
+                "devcontainer.json".into(),
+                Command::Parallel(vec![
+                    ("one".into(), Command::Shell("echo 1".into())),
+                    ("two".into(), Command::Shell("echo 2".into())),
+                ]),
+            )],
+            post_start: vec![("devcontainer.json".into(), Command::Shell("echo s".into()))],
+            post_attach: vec![("devcontainer.json".into(), Command::Shell("echo a".into()))],
+        };
+        let names = |created| {
+            steps_of(&hooks, created)
+                .into_iter()
+                .map(|step| step.name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(true),
+            [
+                "onCreateCommand",
+                "updateContentCommand of Feature 'x'",
+                "postCreateCommand",
+                "postStartCommand",
+                "postAttachCommand"
+            ]
+        );
+        assert_eq!(names(false), ["postStartCommand", "postAttachCommand"]);
+        let steps = steps_of(&hooks, true);
+        assert_eq!(
+            steps[0].commands[0].1,
+            ["env", "A=1", "/bin/sh", "-c", "echo c"]
+        );
+        assert_eq!(steps[1].commands[0].1, ["env", "A=1", "touch", "u"]);
+        assert_eq!(
+            steps[2].commands.len(),
+            2,
+            "the object form runs its parts at once"
+        );
+        assert_eq!(steps[2].commands[1].0, "postCreateCommand two");
+        assert!(steps.iter().all(|step| step.stops_the_rest));
+        assert!(
+            steps
+                .iter()
+                .all(|step| step.workdir == "/home/workspace/app")
+        );
+    }
+
+    #[test]
+    fn tar_entries_round_trip() {
+        let entries = vec![
+            ("a/b.txt".to_owned(), b"hello".to_vec(), 0o644),
+            ("run.sh".to_owned(), b"#!/bin/sh".to_vec(), 0o755),
+        ];
+        let archive = tar_of(&entries).unwrap();
+        assert_eq!(files_of(&archive).unwrap(), entries);
+        assert_eq!(
+            tar_of(&entries).unwrap(),
+            archive,
+            "the same entries, the same bytes"
+        );
+    }
+}
