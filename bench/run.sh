@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prints Perry's figures. Usage: bench/run.sh [create|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|settings|settings-web|web|mobile|slow-link|all]
-#   create, clone, fleet, idle, list, terminal, sessions, settings: bench/src (Rust, against a real agent and real Docker)
+# Prints Perry's figures. Usage: bench/run.sh [create|clone|devcontainer|fleet|idle|list|terminal|terminal-echo|terminal-flood|terminal-load|sessions|settings|settings-web|web|mobile|slow-link|all]
+#   create, clone, devcontainer, fleet, idle, list, terminal, sessions, settings: bench/src (Rust, against a real agent and real Docker)
 #   web: first-load JavaScript and time to the workspace list in Chromium (web/bench)
 #   settings-web: a setting saved in the web UI → applied in 10 running workspaces (web/bench)
 #   mobile: the phone app's web export size, connect to the list, open a terminal to its prompt (web/bench)

@@ -20,8 +20,11 @@
 //!   perry-worker's idle memory and CPU, and sessions.list / messages / search with 1,000
 //!   sessions (see sessions.rs).
 //! `perry-bench settings` — a setting saved → applied in 10 running workspaces (see settings.rs).
+//! `perry-bench devcontainer` — a workspace from a devcontainer.json whose image is built (cache
+//!   hit) next to one from the agent's image, and the size Perry's layer adds (devcontainer.rs).
 
 mod clone;
+mod devcontainer;
 mod fleet;
 mod kubernetes;
 mod sessions;
@@ -399,6 +402,7 @@ async fn main() -> anyhow::Result<()> {
     match which.as_str() {
         "create" => bench_create(runs).await,
         "clone" => clone::bench_clone(runs.min(3)).await,
+        "devcontainer" => devcontainer::bench_devcontainer(runs).await,
         "kubernetes" => kubernetes::bench_kubernetes(runs).await,
         "fleet" => fleet::bench_fleet(runs).await,
         "idle" => bench_idle().await,
@@ -425,7 +429,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => {
             bail!(
-                "unknown benchmark {other:?}: create, fleet, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions, settings or all"
+                "unknown benchmark {other:?}: create, clone, devcontainer, fleet, idle, kubernetes, list, terminal, terminal-echo, terminal-flood, terminal-load, sessions, settings or all"
             )
         }
     }

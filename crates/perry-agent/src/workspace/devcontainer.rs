@@ -200,9 +200,13 @@ impl WorkspaceService {
         self.set_progress(&name, "starting the workspace's own image", None);
         self.close_clients(&name, "the workspace is being rebuilt")
             .await;
-        match self.engine.stop_container(&container, STOP_GRACE).await {
-            Ok(()) | Err(EngineError::NotFound(_)) => {}
-            Err(error) => return Err(error.into()),
+        // A container this create made a moment ago for the clone holds nothing its inner
+        // daemon must write down first: it goes at once. A rebuilt one is stopped properly.
+        if made.container.is_none() {
+            match self.engine.stop_container(&container, STOP_GRACE).await {
+                Ok(()) | Err(EngineError::NotFound(_)) => {}
+                Err(error) => return Err(error.into()),
+            }
         }
         self.engine.remove_container(&container).await?;
         made.container = None;
