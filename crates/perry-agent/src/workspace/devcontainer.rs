@@ -343,6 +343,21 @@ impl WorkspaceService {
         let config = devcontainer::parse(&files, &path, &variables).map_err(invalid)?;
         let mut log = self.open_build_log(workspace);
         log.line(&format!("perry: building the workspace from {path}"));
+        // The person's user in a workspace is Perry's `workspace` user for now.
+        for (key, user) in [
+            ("remoteUser", &config.remote_user),
+            ("containerUser", &config.container_user),
+        ] {
+            if let Some(user) = user
+                .as_deref()
+                .filter(|user| *user != crate::workspace::sync::USER)
+            {
+                log.line(&format!(
+                    "perry: {path}: \"{key}\": {user:?} is not supported yet and is left out: terminals, SSH and the lifecycle commands run as {:?}",
+                    crate::workspace::sync::USER
+                ));
+            }
+        }
         for unsupported in &config.unsupported {
             log.line(&format!(
                 "perry: {path}: \"{}\" is not supported and is left out: {}",

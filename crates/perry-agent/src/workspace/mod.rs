@@ -1,4 +1,5 @@
-//! The workspace lifecycle: create, clone, start, stop, delete, list, sync.
+//! The workspace lifecycle: create, clone, start, stop, delete, list, sync, and the rebuild of
+//! a workspace made from its repository's devcontainer.json.
 //!
 //! Every change goes through the Docker adapter and the state store, in that order of truth:
 //! state.json records what the user asked for, Docker tells what runs, and [`WorkspaceService::list`]
