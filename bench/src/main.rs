@@ -347,6 +347,7 @@ fn state_with(count: usize) -> Value {
                 ports: WorkspacePorts {
                     ssh: 2200 + index as u16,
                     forwards: Vec::new(),
+                    labels: Default::default(),
                 },
                 error: None,
                 clone: None,

@@ -46,7 +46,12 @@ ssh: number,
 /**
  * Host ports the agent forwards into the workspace (`ports.*`), by host port.
  */
-forwards?: Array<PortForward>, };
+forwards?: Array<PortForward>, 
+/**
+ * What the workspace's ports are, by workspace port: the labels of its devcontainer.json's
+ * `portsAttributes`.
+ */
+labels?: { [key in number]: string }, };
 
 export type WorkspaceLimits = { 
 /**
@@ -354,7 +359,11 @@ active: boolean,
 /**
  * Why the host port could not be bound when the workspace started.
  */
-error?: string, };
+error?: string, 
+/**
+ * What the workspace port is (its devcontainer.json's label for it).
+ */
+label?: string, };
 
 export type PortForwardRequest = { 
 /**

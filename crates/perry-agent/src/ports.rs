@@ -396,7 +396,14 @@ impl PortForwarder {
     }
 
     /// The stored `forwards` of `workspace` with whether each runs now.
-    pub fn statuses(&self, workspace: &str, forwards: &[PortForward]) -> Vec<PortForwardStatus> {
+    /// The forwards of `workspace` with whether each listens now, and the label of its
+    /// workspace port in `labels`.
+    pub fn statuses(
+        &self,
+        workspace: &str,
+        forwards: &[PortForward],
+        labels: &std::collections::BTreeMap<u16, String>,
+    ) -> Vec<PortForwardStatus> {
         let all = self.lock();
         let running = all.get(workspace);
         forwards
@@ -411,6 +418,7 @@ impl PortForwarder {
                         Some(Listening::Failed(error)) => Some(error.clone()),
                         _ => None,
                     },
+                    label: labels.get(&forward.workspace_port).cloned(),
                 }
             })
             .collect()
@@ -554,7 +562,11 @@ mod tests {
             container_id: None,
             created: "2026-01-01T00:00:00Z".to_owned(),
             image: "workspace-base".to_owned(),
-            ports: WorkspacePorts { ssh, forwards },
+            ports: WorkspacePorts {
+                ssh,
+                forwards,
+                labels: Default::default(),
+            },
             error: None,
             clone: None,
             limits: None,

@@ -86,6 +86,9 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
         created.devcontainer.as_deref(),
         Some(".devcontainer/devcontainer.json")
     );
+    // customizations.perry.limits, where the create asked for none.
+    let limits = created.limits.unwrap();
+    assert_eq!((limits.cpus, limits.memory_mb), (Some(1.5), Some(2048)));
     let container = agent.container("plain");
 
     // Every lifecycle form ran, in the spec's order, as the workspace user in the repository,
@@ -167,6 +170,14 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
         .find(|forward| forward.workspace_port == 8000)
         .unwrap()
         .host_port;
+    assert_eq!(
+        workspace.ports.labels.get(&8000).map(String::as_str),
+        Some("web")
+    );
+    let listed: Vec<perry_api::PortForwardStatus> = agent
+        .ok::<perry_api::procedures::PortsList>(json!({"workspaceName": "plain"}))
+        .await;
+    assert_eq!(listed[0].label.as_deref(), Some("web"), "{listed:?}");
     let page = reqwest::get(format!("http://127.0.0.1:{host_port}/index.html"))
         .await
         .unwrap()

@@ -98,6 +98,7 @@ fn status(host_port: u16, workspace_port: u16, active: bool) -> PortForwardStatu
         workspace_port,
         active,
         error: None,
+        label: None,
     }
 }
 

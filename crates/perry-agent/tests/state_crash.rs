@@ -22,6 +22,7 @@ fn workspace(index: u32) -> Workspace {
         ports: WorkspacePorts {
             ssh: 2200 + (index % 200) as u16,
             forwards: Vec::new(),
+            labels: Default::default(),
         },
         error: None,
         clone: None,

@@ -28,6 +28,10 @@ pub struct PortForwardStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
+    /// What the workspace port is (its devcontainer.json's label for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub label: Option<String>,
 }
 
 /// One forward asked for in `ports.forward`.

@@ -44,6 +44,14 @@ pub struct WorkspacePorts {
         ts(as = "Option<Vec<crate::ports::PortForward>>", optional)
     )]
     pub forwards: Vec<crate::ports::PortForward>,
+    /// What the workspace's ports are, by workspace port: the labels of its devcontainer.json's
+    /// `portsAttributes`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(
+        feature = "ts",
+        ts(as = "Option<std::collections::BTreeMap<u16, String>>", optional)
+    )]
+    pub labels: std::collections::BTreeMap<u16, String>,
 }
 
 /// A workspace as clients see it.

@@ -252,6 +252,7 @@ mod tests {
             ports: WorkspacePorts {
                 ssh: 2200,
                 forwards: Vec::new(),
+                labels: Default::default(),
             },
             error: None,
             clone: None,

@@ -76,6 +76,8 @@ pub struct Built {
     pub hooks: Hooks,
     /// Forwarded ports the config asks for, with their labels.
     pub forward_ports: Vec<devcontainer::ForwardPort>,
+    /// `customizations.perry.limits`.
+    pub limits: Option<perry_api::WorkspaceLimits>,
 }
 
 /// The last build's log of one workspace: a file, and the step shown on every list.
@@ -108,11 +110,16 @@ impl WorkspaceService {
     /// when it has one (or the one `config_name` names): the image built, the container made
     /// again from it, the config's ports forwarded. Returns the workspace and the lifecycle
     /// commands its first start runs.
+    ///
+    /// `customizations.perry.limits` of the config apply where the person asked for none at
+    /// create (`requested`); at a rebuild (`None`) the config's win, as the config is what a
+    /// rebuild follows. A config without limits leaves the workspace's as they are.
     pub(super) async fn build_from_repository(
         &self,
-        workspace: Workspace,
+        mut workspace: Workspace,
         repo: &str,
         config_name: Option<&str>,
+        requested: Option<perry_api::WorkspaceLimits>,
         made: &mut MadeObjects,
     ) -> Result<(Workspace, Vec<Step>), ApiError> {
         let name = workspace.name.clone();
@@ -124,6 +131,15 @@ impl WorkspaceService {
         else {
             return Ok((workspace, Vec::new()));
         };
+        if let Some(limits) = built.limits {
+            let asked = requested.unwrap_or_default().or(limits);
+            workspace.limits = Some(self.limits_for(asked).await.map_err(|error| {
+                ApiError::UnprocessableContent(format!(
+                    "{}: customizations.perry.limits: {error}",
+                    built.config_path
+                ))
+            })?);
+        }
         self.switch_image(workspace, &built, made).await?;
         for port in &built.forward_ports {
             let forward = PortForward {
@@ -177,7 +193,7 @@ impl WorkspaceService {
         let _busy = self.mark_busy(name);
         let mut made = MadeObjects::default();
         let (workspace, hooks) = self
-            .build_from_repository(running, &repo, config_name.as_deref(), &mut made)
+            .build_from_repository(running, &repo, config_name.as_deref(), None, &mut made)
             .await?;
         if workspace.devcontainer.is_none() {
             return Err(ApiError::PreconditionFailed(format!(
@@ -212,6 +228,11 @@ impl WorkspaceService {
         made.container = None;
         let previous = std::mem::replace(&mut record.image, built.image.clone());
         record.devcontainer = Some(built.config_path.clone());
+        record.ports.labels = built
+            .forward_ports
+            .iter()
+            .filter_map(|port| Some((port.port, port.label.clone()?)))
+            .collect();
         record.status = perry_api::WorkspaceStatus::Creating;
         self.state
             .update(|state| state.workspaces.insert(name.clone(), record.clone()))?;
@@ -421,6 +442,7 @@ impl WorkspaceService {
             config_path: path.clone(),
             hooks,
             forward_ports: config.forward_ports.clone(),
+            limits: config.perry.limits,
         };
         if self.engine.image_info(&image).await?.is_some() {
             log.line(&format!("perry: {image} is built already (same content)"));

@@ -28,7 +28,9 @@ impl WorkspaceService {
     /// The forwards of workspace `name`, with whether each runs now.
     pub fn list_forwards(&self, name: &str) -> Result<Vec<PortForwardStatus>, ApiError> {
         let record = self.require_record(name)?;
-        Ok(self.ports.statuses(name, &record.ports.forwards))
+        Ok(self
+            .ports
+            .statuses(name, &record.ports.forwards, &record.ports.labels))
     }
 
     /// Adds forwards to workspace `name`, or changes the workspace port of host ports it
@@ -88,15 +90,16 @@ impl WorkspaceService {
                 .get_mut(name)
                 .ok_or_else(|| ApiError::WorkspaceNotFound(name.to_owned()))?;
             record.ports.forwards = merge_forwards(&record.ports.forwards, &requested);
-            Ok::<_, ApiError>(record.ports.forwards.clone())
+            Ok::<_, ApiError>((record.ports.forwards.clone(), record.ports.labels.clone()))
         })??;
+        let (forwards, labels) = forwards;
         for forward in &requested {
             self.ports.retarget(name, *forward);
         }
         for (forward, listener) in bound {
             self.ports.serve(&target, forward, listener);
         }
-        Ok(self.ports.statuses(name, &forwards))
+        Ok(self.ports.statuses(name, &forwards, &labels))
     }
 
     /// Stops forwarding `host_ports` of workspace `name` and forgets them; their listeners and
@@ -134,10 +137,11 @@ impl WorkspaceService {
                 .ports
                 .forwards
                 .retain(|forward| !host_ports.contains(&forward.host_port));
-            Ok::<_, ApiError>(record.ports.forwards.clone())
+            Ok::<_, ApiError>((record.ports.forwards.clone(), record.ports.labels.clone()))
         })??;
+        let (forwards, labels) = forwards;
         self.ports.close(name, &host_ports).await;
-        Ok(self.ports.statuses(name, &forwards))
+        Ok(self.ports.statuses(name, &forwards, &labels))
     }
 
     /// Binds the stored forwards of a workspace that has just become ready. A port that cannot

@@ -548,6 +548,7 @@ impl WorkspaceService {
                     ports: WorkspacePorts {
                         ssh,
                         forwards: Vec::new(),
+                        labels: Default::default(),
                     },
                     error: None,
                     clone: None,
@@ -604,7 +605,8 @@ impl WorkspaceService {
             .filter(|url| !url.trim().is_empty())
             .map(|url| clone_target(url.trim()))
             .transpose()?;
-        let limits = self.limits_for(limits.unwrap_or_default()).await?;
+        let requested_limits = limits.unwrap_or_default();
+        let limits = self.limits_for(requested_limits).await?;
         let explicit_image = image.as_ref().is_some_and(|image| !image.trim().is_empty());
         let image = image
             .filter(|image| !image.trim().is_empty())
@@ -639,6 +641,7 @@ impl WorkspaceService {
                         workspace,
                         &cloned,
                         devcontainer.as_deref(),
+                        Some(requested_limits),
                         &mut made,
                     )
                     .await
@@ -717,6 +720,7 @@ impl WorkspaceService {
                 ports: WorkspacePorts {
                     ssh,
                     forwards: Vec::new(),
+                    labels: Default::default(),
                 },
                 error: None,
                 clone: None,

@@ -206,6 +206,7 @@ mod tests {
             ports: WorkspacePorts {
                 ssh: 2200,
                 forwards: Vec::new(),
+                labels: Default::default(),
             },
             error: None,
             clone: None,

@@ -24,6 +24,7 @@ fn workspace(name: &str, status: WorkspaceStatus) -> Workspace {
         ports: WorkspacePorts {
             ssh: 2201,
             forwards: Vec::new(),
+            labels: Default::default(),
         },
         error: None,
         clone: None,
