@@ -190,6 +190,22 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     let log = build_log(&agent, "plain").await;
     assert!(log.contains("\"runArgs\" is not supported"), "{log}");
 
+    // mounts: the named volume is shared by the workspaces that name it, the anonymous one is
+    // the workspace's own.
+    let (code, output) = exec(
+        &container,
+        "root",
+        "echo shared > /var/cache/plain/mark && echo mine > /scratch/mark && echo ok",
+    )
+    .await;
+    assert_eq!((code, output.trim()), (0, "ok"));
+    let (_, volumes) = docker_objects(&agent.prefix).await;
+    assert!(
+        volumes.contains(&format!("{}mount-plain-cache", agent.prefix))
+            && volumes.contains(&format!("{container}-mount-1")),
+        "{volumes:?}"
+    );
+
     // A second workspace of the same config takes the built image.
     let second: Workspace = agent
         .ok::<WorkspacesCreate>(json!({"name": "plain-two", "clone": url}))

@@ -53,10 +53,15 @@ const CONTEXT_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
 /// Seconds one lifecycle command may run.
 const HOOK_TIMEOUT_SECONDS: u32 = 3600;
 
-/// The lifecycle commands a workspace's image carries, for the starts after its create.
+/// What a workspace's image carries of its config for the containers made from it: the
+/// lifecycle commands and the volumes to mount.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hooks {
+    /// `mounts` of kind volume: the volume's name (`None`: a volume of the workspace's own)
+    /// and where it goes.
+    #[serde(default)]
+    pub mounts: Vec<(Option<String>, String)>,
     /// The repository's folder in the workspace: where commands run.
     pub workdir: String,
     pub env: BTreeMap<String, Option<String>>,
@@ -293,7 +298,7 @@ impl WorkspaceService {
     /// made another, its workspace is gone). Another agent's container may still run it: the
     /// engine then refuses, and the image stays.
     pub(super) async fn release_image(&self, image: &str) {
-        if !image.starts_with(&format!("{IMAGE_REPOSITORY}:")) {
+        if !is_built_image(image) {
             return;
         }
         let used = self
@@ -682,26 +687,63 @@ impl WorkspaceService {
         Ok((tar_of(&entries).map_err(internal)?, hex(&hasher.finalize())))
     }
 
+    /// What `image` carries of the config it was built from, and its environment; `None` for
+    /// an image not built from one (or unreadable: logged).
+    async fn image_metadata(&self, image: &str) -> Option<(Hooks, Vec<String>)> {
+        // Only the images built here carry it: the others are not even asked about.
+        if !is_built_image(image) {
+            return None;
+        }
+        match self.engine.image_info(image).await {
+            Ok(Some(info)) => match serde_json::from_str::<Hooks>(info.labels.get(HOOKS_LABEL)?) {
+                Ok(hooks) => Some((hooks, info.env)),
+                Err(error) => {
+                    tracing::warn!("{image}: unreadable devcontainer metadata: {error}");
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!("cannot read the devcontainer metadata of {image}: {error}");
+                None
+            }
+        }
+    }
+
+    /// The volumes `mounts` of the config of workspace `name`'s image asks for: (volume,
+    /// mount point, whether it is the workspace's own). A named one is the agent's, shared by
+    /// its workspaces that name it (`<prefix>mount-<name>`); an anonymous one is the
+    /// workspace's (`<container>-mount-<n>`), removed with it.
+    pub(super) async fn config_volumes(
+        &self,
+        name: &str,
+        image: &str,
+    ) -> Vec<(String, String, bool)> {
+        let Some((hooks, _)) = self.image_metadata(image).await else {
+            return Vec::new();
+        };
+        let container = self.container_name(name);
+        hooks
+            .mounts
+            .iter()
+            .enumerate()
+            .map(|(index, (source, target))| match source {
+                Some(source) => (
+                    format!("{}mount-{source}", self.settings.prefix),
+                    target.clone(),
+                    false,
+                ),
+                None => (format!("{container}-mount-{index}"), target.clone(), true),
+            })
+            .collect()
+    }
+
     /// The lifecycle commands a container made from an image runs: `created` for the first
     /// start of a new container (onCreate, updateContent, postCreate), and at every start
     /// postStart and postAttach.
     pub(super) async fn lifecycle_steps(&self, image: &str, created: bool) -> Vec<Step> {
-        let (hooks, env) = match self.engine.image_info(image).await {
-            Ok(Some(info)) => match info.labels.get(HOOKS_LABEL) {
-                Some(json) => match serde_json::from_str::<Hooks>(json) {
-                    Ok(hooks) => (hooks, info.env),
-                    Err(error) => {
-                        tracing::warn!("{image}: unreadable lifecycle commands: {error}");
-                        return Vec::new();
-                    }
-                },
-                None => return Vec::new(),
-            },
-            Ok(None) => return Vec::new(),
-            Err(error) => {
-                tracing::warn!("cannot read the lifecycle commands of {image}: {error}");
-                return Vec::new();
-            }
+        let Some((hooks, env)) = self.image_metadata(image).await else {
+            return Vec::new();
         };
         // ${containerEnv:…} is the container's environment: the image's, containerEnv in it.
         let env: HashMap<String, String> = env
@@ -711,6 +753,13 @@ impl WorkspaceService {
             .collect();
         steps_of(&with_container_env(hooks, &env), created)
     }
+}
+
+/// Whether `image` is one built here from a devcontainer.json.
+fn is_built_image(image: &str) -> bool {
+    image
+        .strip_prefix(IMAGE_REPOSITORY)
+        .is_some_and(|tag| tag.starts_with(':'))
 }
 
 /// The layer's Dockerfile without its copy of the coding agents.
@@ -791,6 +840,11 @@ fn hooks_of(config: &DevContainer, repo: &str) -> Hooks {
             .collect()
     };
     Hooks {
+        mounts: config
+            .mounts
+            .iter()
+            .map(|mount| (mount.source.clone(), mount.target.clone()))
+            .collect(),
         workdir: config
             .workspace_folder
             .clone()
@@ -1015,6 +1069,7 @@ mod tests {
     #[test]
     fn hooks_run_in_the_spec_order_and_creation_hooks_only_once() {
         let hooks = Hooks {
+            mounts: Vec::new(),
             workdir: "/home/workspace/app".into(),
             env: BTreeMap::from([
                 ("A".to_owned(), Some("1".to_owned())),

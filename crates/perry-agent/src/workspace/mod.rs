@@ -817,6 +817,21 @@ impl WorkspaceService {
         mode: DindMode,
         made: &mut MadeObjects,
     ) -> Result<String, ApiError> {
+        let mut volumes = self.volumes(&record.name);
+        for (volume, target, own) in self.config_volumes(&record.name, &record.image).await {
+            if !self.engine.volume_exists(&volume).await? {
+                let labels = if own {
+                    self.object_labels(record)
+                } else {
+                    self.prefix_labels()
+                };
+                self.engine.create_volume(&volume, labels).await?;
+                if own {
+                    made.volumes.push(volume.clone());
+                }
+            }
+            volumes.push((volume, target));
+        }
         let spec = ContainerSpec {
             name: self.container_name(&record.name),
             hostname: record.name.clone(),
@@ -827,7 +842,7 @@ impl WorkspaceService {
                 self.settings.authorized_keys
             )],
             network: self.network_name(),
-            volumes: self.volumes(&record.name),
+            volumes,
             ssh_host_port: record.ports.ssh,
             limits: record.limits.unwrap_or_default(),
         };
@@ -1173,6 +1188,11 @@ impl WorkspaceService {
             .await?;
         for (volume, _) in self.volumes(name) {
             self.engine.remove_volume(&volume).await?;
+        }
+        for (volume, _, own) in self.config_volumes(name, &record.image).await {
+            if own {
+                self.engine.remove_volume(&volume).await?;
+            }
         }
         self.state.update(|state| state.forget_workspace(name))?;
         self.forget_build_log(name);
