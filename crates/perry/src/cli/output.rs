@@ -234,6 +234,15 @@ pub fn workspace_summary(workspace: &Workspace, base_url: &str) -> String {
     }
 }
 
+/// For a workspace built from a devcontainer.json: which, and where its lifecycle commands are.
+pub fn devcontainer_note(workspace: &Workspace) -> Option<String> {
+    let config = workspace.devcontainer.as_ref()?;
+    Some(format!(
+        "Built from {config}; its lifecycle commands run in the background (`perry list` shows how they end, `perry logs {}` what they print)",
+        workspace.name
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use perry_api::settings::ScriptRun;

@@ -33,5 +33,8 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         "{}",
         output::workspace_summary(&workspace, client.base_url())
     );
+    if let Some(note) = output::devcontainer_note(&workspace) {
+        println!("{note}");
+    }
     Ok(())
 }

@@ -83,6 +83,9 @@ pub async fn run(context: &Context, args: Args) -> anyhow::Result<()> {
         if let Some(limits) = workspace.limits.filter(|limits| !limits.is_empty()) {
             println!("Limits: {}", describe_limits(&limits));
         }
+        if let Some(note) = output::devcontainer_note(&workspace).filter(|_| created) {
+            println!("{note}");
+        }
     }
     if workspace.status == WorkspaceStatus::Error {
         bail!("workspace {} did not become ready", workspace.name);
