@@ -118,4 +118,6 @@ cargo build --release --locked -p perry-test-support --bin perry-netns
 
 # The images the devcontainer tests built (perry-devcontainer:<content hash>, over a gigabyte
 # each): no container uses them now, and the next code gives other hashes.
-docker image ls --quiet --filter reference='perry-devcontainer' | sort -u | xargs -r docker image rm >/dev/null 2>&1 || true
+# By name: one image may carry several tags (equal content hashes from different runs).
+docker image ls --format '{{.Repository}}:{{.Tag}}' --filter reference='perry-devcontainer' \
+  | xargs -r docker image rm >/dev/null 2>&1 || true
