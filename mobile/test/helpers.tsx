@@ -38,6 +38,24 @@ export function fakeAgent(routes: Record<string, () => Response | Promise<Respon
   return { fetchImpl, calls };
 }
 
+export type Route = (input: Record<string, unknown>) => Response | Promise<Response>;
+
+/** A fake agent: `routes` answer by procedure path; every call's input is kept in `calls`. */
+export function recordingAgent(routes: Record<string, Route>) {
+  const calls: { path: string; input: Record<string, unknown> }[] = [];
+  const fetchImpl = jest.fn(async (request: Request) => {
+    const path = new URL(request.url).pathname.replace(/^\/rpc\//, '');
+    const body = await request.text();
+    const input = (body ? (JSON.parse(body) as { json?: Record<string, unknown> }).json : undefined) ?? {};
+    calls.push({ path, input });
+    if (request.headers.get('authorization') !== `Bearer ${TOKEN}`) return rpcError(401, 'UNAUTHORIZED', 'Missing or invalid token');
+    const route = routes[path];
+    return route ? route(input) : rpcError(404, 'NOT_FOUND', `no procedure ${path}`);
+  });
+  const inputsOf = (path: string) => calls.filter((call) => call.path === path).map((call) => call.input);
+  return { fetchImpl: fetchImpl as unknown as typeof fetch, calls, inputsOf };
+}
+
 export function rpcOk(value: unknown): Response {
   return new Response(JSON.stringify({ json: value }), { status: 200, headers: { 'content-type': 'application/json' } });
 }

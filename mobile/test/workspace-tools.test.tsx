@@ -7,25 +7,7 @@ import { Linking } from 'react-native';
 import { appendLines, LOG_KEEP, nextSince } from '../src/logs/use-logs';
 import { clockTime } from '../src/logs/log-line';
 import { forwardUrl, parsePort } from '../src/ports/rules';
-import { ALPHA, memoryStorage, renderApp, rpcError, rpcOk, saved, TOKEN } from './helpers';
-
-type Route = (input: Record<string, unknown>) => Response;
-
-/** A fake agent: `routes` answer by procedure path; every call's input is kept in `calls`. */
-function recordingAgent(routes: Record<string, Route>) {
-  const calls: { path: string; input: Record<string, unknown> }[] = [];
-  const fetchImpl = jest.fn(async (request: Request) => {
-    const path = new URL(request.url).pathname.replace(/^\/rpc\//, '');
-    const body = await request.text();
-    const input = (body ? (JSON.parse(body) as { json?: Record<string, unknown> }).json : undefined) ?? {};
-    calls.push({ path, input });
-    if (request.headers.get('authorization') !== `Bearer ${TOKEN}`) return rpcError(401, 'UNAUTHORIZED', 'Missing or invalid token');
-    const route = routes[path];
-    return route ? route(input) : rpcError(404, 'NOT_FOUND', `no procedure ${path}`);
-  });
-  const inputsOf = (path: string) => calls.filter((call) => call.path === path).map((call) => call.input);
-  return { fetchImpl: fetchImpl as unknown as typeof fetch, calls, inputsOf };
-}
+import { ALPHA, memoryStorage, recordingAgent, renderApp, rpcError, rpcOk, saved } from './helpers';
 
 const open = (fetchImpl: typeof fetch, url: string) => renderApp(memoryStorage({ 'perry.agents': saved() }), fetchImpl, url);
 

@@ -24,3 +24,16 @@ export * from './fleet.ts';
 export { postStartNote, type PostStartNote } from './post-start.ts';
 export * from './settings-rules.ts';
 export { recentTime, SESSION_NAME_MAX, sessionSubtitle, sessionTitle } from './session-names.ts';
+export {
+  builtFromText,
+  canRebuild,
+  DEVCONTAINER_DEFAULT_HINT,
+  DEVCONTAINER_PLACEHOLDER,
+  devcontainerInput,
+  devcontainerPath,
+  devcontainerProblem,
+  logsInput,
+  mayHaveBuildLog,
+  rebuildConfirmation,
+  type LogSource,
+} from './devcontainer.ts';

@@ -28,19 +28,20 @@ export const outputs: [
   Equals<Output<PerryClient['workspaces']['delete']>, SuccessOutput>,
   Equals<Output<PerryClient['workspaces']['start']>, Workspace>,
   Equals<Output<PerryClient['workspaces']['stop']>, Workspace>,
+  Equals<Output<PerryClient['workspaces']['rebuild']>, Workspace>,
   Equals<Output<PerryClient['workspaces']['sync']>, SyncOutput>,
   Equals<Output<PerryClient['sessions']['list']>, SessionsPage>,
   Equals<Output<PerryClient['agent']['info']>, AgentInfo>,
   Equals<Output<PerryClient['agent']['kill']>, void>,
   Equals<Output<PerryClient['config']['get']>, AgentConfig>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 
 // Inputs that are objects stay objects with the generated keys.
 export const inputs: [
   Equals<Input<PerryClient['workspaces']['get']>, { name: string }>,
   Equals<
     Input<PerryClient['workspaces']['create']>,
-    { name: string; image?: string; clone?: string; limits?: WorkspaceLimits }
+    { name: string; image?: string; clone?: string; limits?: WorkspaceLimits; devcontainer?: string }
   >,
   Equals<Input<PerryClient['sessions']['list']>['workspaceName'], string>,
 ] = [true, true, true];

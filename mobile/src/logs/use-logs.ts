@@ -1,4 +1,4 @@
-import type { LogLine } from '@perry/client';
+import { logsInput, type LogLine, type LogSource } from '@perry/client';
 import { useEffect, useState } from 'react';
 
 import { useAgents } from '../agents/agents-context';
@@ -48,11 +48,11 @@ export function nextSince(since: string | undefined, until: string | undefined, 
 }
 
 /**
- * A workspace container's log, followed: the last `LOG_TAIL` lines, then every `LOG_POLL_MS`
- * what came after the newest line seen (`since`, see `nextSince`), so nothing comes twice.
- * A failed ask is retried at the next tick.
+ * A workspace container's log (or, with `source` `build`, its last image build's), followed:
+ * the last `LOG_TAIL` lines, then every `LOG_POLL_MS` what came after the newest line seen
+ * (`since`, see `nextSince`), so nothing comes twice. A failed ask is retried at the next tick.
  */
-export function useWorkspaceLogs(name: string, pollMs = LOG_POLL_MS): LogsView {
+export function useWorkspaceLogs(name: string, source: LogSource = 'container', pollMs = LOG_POLL_MS): LogsView {
   const { client } = useAgents();
   const [view, setView] = useState<LogsView>({ lines: [], loaded: false, error: null });
 
@@ -64,7 +64,7 @@ export function useWorkspaceLogs(name: string, pollMs = LOG_POLL_MS): LogsView {
     setView({ lines: [], loaded: false, error: null });
     async function ask() {
       try {
-        const answer = await client!.workspaces.logs(since === undefined ? { name, tail: LOG_TAIL } : { name, since });
+        const answer = await client!.workspaces.logs(logsInput(name, source, since === undefined ? { tail: LOG_TAIL } : { since }));
         if (stopped) return;
         since = nextSince(since, answer.until, answer.lines);
         setView((current) => ({ lines: appendLines(current.lines, answer.lines), loaded: true, error: null }));
@@ -79,7 +79,7 @@ export function useWorkspaceLogs(name: string, pollMs = LOG_POLL_MS): LogsView {
       stopped = true;
       clearTimeout(timer);
     };
-  }, [client, name, pollMs]);
+  }, [client, name, source, pollMs]);
 
   return view;
 }

@@ -1,4 +1,4 @@
-import type { Workspace } from '@perry/client';
+import { devcontainerInput, type Workspace } from '@perry/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { useAgents } from '../agents/agents-context';
@@ -6,6 +6,8 @@ import { isArray, useWithLastKnown } from '../offline/last-known';
 
 /** How often the list asks the agent again while it is on screen. */
 export const WORKSPACES_POLL_MS = 5000;
+/** How often while one is being created or rebuilt, so its steps show as they come. */
+export const WORKSPACES_BUSY_POLL_MS = 2000;
 
 /** What the list screens show. */
 export interface WorkspacesView {
@@ -34,7 +36,7 @@ export function useWorkspaces(): WorkspacesView {
     queryKey: ['workspaces', url],
     queryFn: async (): Promise<Workspace[]> => (client ? [...(await client.workspaces.list())].sort((a, b) => a.name.localeCompare(b.name)) : []),
     enabled: client !== null,
-    refetchInterval: WORKSPACES_POLL_MS,
+    refetchInterval: (query) => (query.state.data?.some((workspace) => workspace.status === 'creating') ? WORKSPACES_BUSY_POLL_MS : WORKSPACES_POLL_MS),
   });
   const shown = useWithLastKnown<Workspace[]>(query, cache, url ? `perry.workspaces.${url}` : null, isArray);
   return {
@@ -66,10 +68,14 @@ export function useWorkspaceAction() {
   });
 }
 
-/** What the create form sends: a name, and the repository to clone into it, if any. */
+/**
+ * What the create form sends: a name, the repository to clone into it, if any, and which of its
+ * devcontainer.json configs to build from (a folder under .devcontainer/; with `clone` only).
+ */
 export interface NewWorkspace {
   name: string;
   clone?: string;
+  devcontainer?: string;
 }
 
 /** Creates a workspace (cloning a repository into it when asked); resolves to it. */
@@ -77,11 +83,27 @@ export function useCreateWorkspace() {
   const { active, client } = useAgents();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ name, clone }: NewWorkspace) => {
+    mutationFn: async ({ name, clone, devcontainer }: NewWorkspace) => {
       if (!client) throw new Error('No agent is connected.');
-      return client.workspaces.create(clone ? { name, clone } : { name });
+      return client.workspaces.create(clone ? { name, clone, ...devcontainerInput(clone, devcontainer ?? '') } : { name });
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', active?.url] }),
   });
 }
 
+
+/**
+ * Rebuilds a workspace from its repository's current devcontainer.json (minutes; the list shows
+ * it `creating` with the build's step meanwhile, polled faster); resolves to it.
+ */
+export function useRebuildWorkspace() {
+  const { active, client } = useAgents();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (name: string) => {
+      if (!client) throw new Error('No agent is connected.');
+      return client.workspaces.rebuild({ name });
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['workspaces', active?.url] }),
+  });
+}

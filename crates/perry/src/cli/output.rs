@@ -200,9 +200,20 @@ pub fn post_start_note(workspace: &Workspace) -> Option<String> {
         .filter(|run| run.error.is_some())
         .map(|run| run.name.as_str())
         .collect();
-    let running = runs.iter().filter(|run| !run.finished).count();
-    match (failed.is_empty(), running) {
+    let running: Vec<&str> = runs
+        .iter()
+        .filter(|run| !run.finished)
+        .map(|run| run.name.as_str())
+        .collect();
+    // A devcontainer.json's lifecycle commands are named: they can take minutes.
+    let commands: Vec<&str> = running
+        .iter()
+        .copied()
+        .filter(|name| is_lifecycle_command(name))
+        .collect();
+    match (failed.is_empty(), running.len()) {
         (true, 0) => None,
+        (true, _) if !commands.is_empty() => Some(format!("{} running", commands.join(", "))),
         (true, _) => Some("post-start scripts running".to_owned()),
         (false, _) => Some(paint(
             "33",
@@ -213,6 +224,23 @@ pub fn post_start_note(workspace: &Workspace) -> Option<String> {
             ),
         )),
     }
+}
+
+/// Whether a post-start run is a devcontainer.json lifecycle command (the agent names them
+/// `postCreateCommand`, or `postCreateCommand of Feature 'x'` for a feature's), as
+/// clients/ts/src/post-start.ts tells them.
+fn is_lifecycle_command(name: &str) -> bool {
+    let hook = name
+        .split_once(" of Feature ")
+        .map_or(name, |(hook, _)| hook);
+    [
+        "onCreateCommand",
+        "updateContentCommand",
+        "postCreateCommand",
+        "postStartCommand",
+        "postAttachCommand",
+    ]
+    .contains(&hook)
 }
 
 /// One line that says where a workspace is and how to get in.
@@ -381,6 +409,16 @@ mod tests {
         assert!(
             note.contains("post-start failed: a; see perry logs app"),
             "{note}"
+        );
+        // A devcontainer.json's lifecycle commands are named while they run.
+        assert_eq!(
+            super::post_start_note(&with_runs(Some(vec![
+                run("onCreateCommand", true, None),
+                run("postCreateCommand of Feature './hello'", false, None),
+                run("deps", false, None),
+            ])))
+            .as_deref(),
+            Some("postCreateCommand of Feature './hello' running")
         );
     }
 }

@@ -1,4 +1,4 @@
-import { errorMessage, postStartNote, sshCommand } from '@perry/client';
+import { builtFromText, canRebuild, errorMessage, mayHaveBuildLog, postStartNote, rebuildConfirmation, sshCommand } from '@perry/client';
 import * as Clipboard from 'expo-clipboard';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
@@ -15,11 +15,12 @@ import { relativeTime, useNow } from '../../../src/ui/relative-time';
 import { CloneOutcome } from '../../../src/workspaces/clone-outcome';
 import { CreateProgress } from '../../../src/workspaces/create-progress';
 import { StatusBadge } from '../../../src/workspaces/status-badge';
-import { useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../../src/workspaces/use-workspaces';
+import { useRebuildWorkspace, useWorkspaceAction, useWorkspaces, type WorkspaceAction } from '../../../src/workspaces/use-workspaces';
 
 /**
  * One workspace: its status, the repository it cloned, a terminal, its coding agents' sessions,
- * its forwarded ports, its log, the SSH command, and start, stop and delete.
+ * its forwarded ports, its logs, the SSH command, and start, stop, rebuild (when it was built
+ * from a devcontainer.json) and delete.
  */
 export default function WorkspaceScreen() {
   const { name } = useLocalSearchParams<{ name: string }>();
@@ -27,7 +28,9 @@ export default function WorkspaceScreen() {
   const { active } = useAgents();
   const workspaces = useWorkspaces();
   const action = useWorkspaceAction();
+  const rebuild = useRebuildWorkspace();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [confirmingRebuild, setConfirmingRebuild] = useState(false);
   const [copied, setCopied] = useState(false);
   const workspace = workspaces.workspaces.find((candidate) => candidate.name === name);
   const offline = workspaces.staleSince !== null;
@@ -60,7 +63,10 @@ export default function WorkspaceScreen() {
   const ssh = workspace.ports.ssh && active ? sshCommand(workspace.ports.ssh, agentHost(active.url)) : null;
   const postStart = postStartNote(workspace);
   const busy = action.isPending;
-  const inactive = busy || offline;
+  const rebuilding = rebuild.isPending;
+  const inactive = busy || rebuilding || offline;
+  const builtFrom = builtFromText(workspace);
+  const confirmation = rebuildConfirmation(workspace);
   return (
     <ScrollView style={styles.scroll} contentContainerStyle={styles.content}>
       <Stack.Screen options={{ title: workspace.name }} />
@@ -108,7 +114,7 @@ export default function WorkspaceScreen() {
         testID="open-sessions"
       />
       <Button
-        title="Container log"
+        title={mayHaveBuildLog(workspace) ? 'Container and build logs' : 'Container log'}
         kind="secondary"
         onPress={() => router.push({ pathname: '/workspaces/[name]/logs', params: { name } })}
         testID="open-logs"
@@ -135,6 +141,11 @@ export default function WorkspaceScreen() {
         <Text style={styles.value}>{workspace.created}</Text>
         <Text style={styles.label}>Image</Text>
         <Text style={styles.value}>{workspace.image}</Text>
+        {builtFrom ? (
+          <Text style={styles.value} testID="built-from">
+            {builtFrom}
+          </Text>
+        ) : null}
         {workspace.lastUsed ? (
           <>
             <Text style={styles.label}>Last used</Text>
@@ -146,14 +157,49 @@ export default function WorkspaceScreen() {
         <Notice tone={workspace.status === 'unreachable' ? 'warning' : 'error'}>{workspace.error}</Notice>
       ) : null}
       {action.error ? <Notice tone="error">{errorMessage(action.error)}</Notice> : null}
+      {rebuilding ? (
+        <Notice tone="info">Rebuilding {workspace.name} from its devcontainer.json: this can take minutes. The build’s output is in its build log.</Notice>
+      ) : null}
+      {rebuild.error ? (
+        <>
+          <Notice tone="error">{`Could not rebuild ${workspace.name}: ${errorMessage(rebuild.error)}`}</Notice>
+          <Button
+            title="Open the build log"
+            kind="secondary"
+            onPress={() => router.push({ pathname: '/workspaces/[name]/logs', params: { name, log: 'build' } })}
+            testID="open-build-log"
+          />
+        </>
+      ) : null}
       <View style={styles.actions}>
         {workspace.status === 'running' ? (
           <Button title="Stop" kind="secondary" busy={busy} disabled={inactive} onPress={() => run('stop')} testID="stop" />
         ) : (
           <Button title="Start" busy={busy} disabled={inactive} onPress={() => run('start')} testID="start" />
         )}
+        {canRebuild(workspace) ? (
+          <Button
+            title="Rebuild"
+            kind="secondary"
+            busy={rebuilding}
+            disabled={inactive || workspace.status === 'creating'}
+            onPress={() => setConfirmingRebuild(true)}
+            testID="rebuild"
+          />
+        ) : null}
         <Button title="Delete" kind="danger" disabled={inactive} onPress={() => setConfirmingDelete(true)} testID="delete" />
       </View>
+      <ConfirmDialog
+        visible={confirmingRebuild}
+        title={confirmation.title}
+        message={confirmation.message}
+        confirmTitle={confirmation.confirm}
+        onCancel={() => setConfirmingRebuild(false)}
+        onConfirm={() => {
+          setConfirmingRebuild(false);
+          rebuild.mutate(workspace.name);
+        }}
+      />
       <ConfirmDialog
         visible={confirmingDelete}
         title={`Delete ${workspace.name}?`}
@@ -178,5 +224,5 @@ const styles = StyleSheet.create({
   label: { color: colors.muted, fontSize: 13, textTransform: 'uppercase', letterSpacing: 1 },
   value: { color: colors.text, fontSize: 15 },
   code: { color: colors.text, fontFamily: 'monospace', fontSize: 15 },
-  actions: { flexDirection: 'row', gap: spacing(3) },
+  actions: { flexDirection: 'row', flexWrap: 'wrap', gap: spacing(3) },
 });

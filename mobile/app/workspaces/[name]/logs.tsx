@@ -1,25 +1,30 @@
-import { errorMessage, type LogLine } from '@perry/client';
+import { errorMessage, mayHaveBuildLog, type LogLine, type LogSource } from '@perry/client';
 import { Stack, useLocalSearchParams } from 'expo-router';
 import { useRef, useState } from 'react';
 import { FlatList, Pressable, StyleSheet, Text, View, type NativeScrollEvent, type NativeSyntheticEvent } from 'react-native';
 import { useSafeAreaInsets } from 'react-native-safe-area-context';
 
 import { LogLineRow } from '../../../src/logs/log-line';
+import { LogSourceSwitch } from '../../../src/logs/log-source-switch';
 import { LOG_TAIL, useWorkspaceLogs } from '../../../src/logs/use-logs';
 import { Notice } from '../../../src/ui/controls';
 import { colors, spacing } from '../../../src/ui/theme';
+import { useWorkspaces } from '../../../src/workspaces/use-workspaces';
 
 /** How close to the end (in points) still counts as reading the end, so new lines scroll in. */
 const AT_END_SLACK = 48;
 
 /**
  * A workspace container's log (its entrypoint, dockerd, sshd and the post-start scripts), followed
- * as it grows. The view stays at the end while the person is there; scrolled up, it stays put and
- * a button brings them back.
+ * as it grows; for a workspace from a repository, its last image build's log beside it (`log`
+ * `build` opens that one). The view stays at the end while the person is there; scrolled up, it
+ * stays put and a button brings them back.
  */
 export default function LogsScreen() {
-  const { name } = useLocalSearchParams<{ name: string }>();
-  const logs = useWorkspaceLogs(name);
+  const { name, log } = useLocalSearchParams<{ name: string; log?: string }>();
+  const [source, setSource] = useState<LogSource>(log === 'build' ? 'build' : 'container');
+  const workspace = useWorkspaces().workspaces.find((candidate) => candidate.name === name);
+  const logs = useWorkspaceLogs(name, source);
   const list = useRef<FlatList<LogLine>>(null);
   const [following, setFollowing] = useState(true);
   const insets = useSafeAreaInsets();
@@ -31,7 +36,16 @@ export default function LogsScreen() {
 
   return (
     <View style={styles.screen}>
-      <Stack.Screen options={{ title: `${name}: log` }} />
+      <Stack.Screen options={{ title: `${name}: ${source === 'build' ? 'build log' : 'log'}` }} />
+      {source === 'build' || (workspace && mayHaveBuildLog(workspace)) ? (
+        <LogSourceSwitch
+          source={source}
+          onChange={(next) => {
+            setSource(next);
+            setFollowing(true);
+          }}
+        />
+      ) : null}
       {logs.error ? (
         <View style={styles.notice}>
           <Notice tone="error">{errorMessage(logs.error)}</Notice>
@@ -51,7 +65,13 @@ export default function LogsScreen() {
         }}
         initialNumToRender={LOG_TAIL}
         ListEmptyComponent={
-          <Text style={styles.empty}>{logs.loaded ? 'The container has written nothing yet. New lines appear here.' : 'Loading…'}</Text>
+          <Text style={styles.empty}>
+            {!logs.loaded
+              ? 'Loading…'
+              : source === 'build'
+                ? 'No image build yet: the build from the repository’s devcontainer.json writes here.'
+                : 'The container has written nothing yet. New lines appear here.'}
+          </Text>
         }
         testID="log"
       />

@@ -1,16 +1,19 @@
 import type { CloneWorkspaceInput, CreateWorkspaceInput, Workspace } from '@perry/client';
 import { useIsMutating, useMutation, useMutationState, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
 
 import { useAgentHealth } from '@/features/fleet/api';
-import { useScope } from '@/lib/api';
-import { errorMessage, HEALTH_TIMEOUT_MS, isUnauthorized, withTimeout } from '@perry/client';
+import { useScope, useWorkspacePath } from '@/lib/api';
+import { errorCode, errorMessage, HEALTH_TIMEOUT_MS, isUnauthorized, withTimeout } from '@perry/client';
 
 export const workspaceKeys = {
   /** The workspaces of one agent: this page's (null) or a peer's. */
   list: (agent: string | null) => ['workspaces', 'list', agent ?? ''] as const,
   /** Creates and clones alike: both add a workspace the list shows before the agent does. */
   create: (agent: string | null) => ['workspaces', 'create', agent ?? ''] as const,
+  /** Rebuilds from a devcontainer.json: minutes long, the list shows them as `creating`. */
+  rebuild: (agent: string | null) => ['workspaces', 'rebuild', agent ?? ''] as const,
 };
 
 /** Poll faster while something is on its way up, so "running" shows as soon as it is true. */
@@ -25,7 +28,7 @@ export function useWorkspaces<T = Workspace[]>(select?: (workspaces: Workspace[]
   const { client: api, agent } = useScope();
   const health = useAgentHealth({ enabled: agent !== null });
   const peerDown = agent !== null && health.data?.state === 'unreachable';
-  const creating = useIsMutating({ mutationKey: workspaceKeys.create(agent) }) > 0;
+  const creating = useIsMutating({ mutationKey: workspaceKeys.create(agent) }) + useIsMutating({ mutationKey: workspaceKeys.rebuild(agent) }) > 0;
   return useQuery({
     queryKey: workspaceKeys.list(agent),
     // A peer gets the health check's patience and no retries, so one that is down is told as such
@@ -167,6 +170,53 @@ export function useDeleteWorkspace() {
     onSuccess: (name) => {
       queryClient.setQueryData<Workspace[]>(workspaceKeys.list(agent), (list) => list?.filter((item) => item.name !== name));
       toast.success(`${name} deleted`);
+    },
+    onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
+  });
+}
+
+/** Whether this page is rebuilding workspace `name` now (the agent lists it as `creating` soon after). */
+export function useRebuilding(name: string): boolean {
+  const { agent } = useScope();
+  return (
+    useMutationState({
+      filters: { mutationKey: workspaceKeys.rebuild(agent), status: 'pending', predicate: (mutation) => mutation.state.variables === name },
+    }).length > 0
+  );
+}
+
+/**
+ * `workspaces.rebuild`: the workspace made again from its repository's current devcontainer.json.
+ * It takes minutes; meanwhile the polled list shows it `creating` with the build's step. A build
+ * that fails says why in a toast, with the way to the whole build's output.
+ */
+export function useRebuildWorkspace() {
+  const { client: api, agent } = useScope();
+  const queryClient = useQueryClient();
+  const replace = useReplaceInList();
+  const navigate = useNavigate();
+  const toWorkspace = useWorkspacePath();
+  return useMutation({
+    mutationKey: workspaceKeys.rebuild(agent),
+    mutationFn: (name: string) => api.workspaces.rebuild({ name }),
+    meta: { handlesErrors: true },
+    // Shown as `creating` at once, before the agent's list says so.
+    onMutate: (name) => {
+      queryClient.setQueryData<Workspace[]>(workspaceKeys.list(agent), (list) =>
+        list?.map((item) => (item.name === name ? { ...item, status: 'creating', progress: { step: 'rebuilding' } } : item)),
+      );
+    },
+    onSuccess: (workspace) => {
+      replace(workspace);
+      toast.success(`${workspace.name} was rebuilt`);
+    },
+    onError: (error, name) => {
+      if (isUnauthorized(error)) return;
+      const buildFailed = errorCode(error) === 'UNPROCESSABLE_CONTENT';
+      toast.error(`Could not rebuild ${name}`, {
+        description: errorMessage(error),
+        ...(buildFailed ? { action: { label: 'Build log', onClick: () => navigate(`${toWorkspace(name, 'logs')}?log=build`) } } : {}),
+      });
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: workspaceKeys.list(agent) }),
   });

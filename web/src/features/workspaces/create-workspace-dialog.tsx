@@ -17,10 +17,18 @@ import {
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Spinner } from '@/components/ui/spinner';
-import { cloneDirectory, errorMessage, fieldErrors } from '@perry/client';
+import {
+  cloneDirectory,
+  DEVCONTAINER_DEFAULT_HINT,
+  DEVCONTAINER_PLACEHOLDER,
+  devcontainerPath,
+  devcontainerProblem,
+  errorMessage,
+  fieldErrors,
+} from '@perry/client';
 import { useAgentConfig } from '@/features/agent/api';
 
-import { useCreateWorkspace, watchCreateInDialog } from './api';
+import { useCreateWorkspace, useWorkspace, watchCreateInDialog } from './api';
 import { validateWorkspaceName, WORKSPACE_NAME_RULE } from '@perry/client';
 import { cloneProblem, createInput, EMPTY_CREATE_FORM, formatLimit, limitProblem, type CreateForm, type LimitField } from './tools';
 
@@ -63,14 +71,18 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
   const hintId = useId();
   const cloneId = useId();
   const imageId = useId();
+  const devcontainerId = useId();
   const problem = validateWorkspaceName(name);
   const repositoryProblem = cloneProblem(form.clone);
+  const cloning = form.clone.trim() !== '';
+  // Only sent with a repository (see createInput), so only checked then.
+  const configProblem = cloning ? devcontainerProblem(form.devcontainer) : null;
   const limitProblems = {
     cpus: limitProblem('cpus', form.cpus),
     memoryMb: limitProblem('memoryMb', form.memoryMb),
     pids: limitProblem('pids', form.pids),
   };
-  const optionsProblem = repositoryProblem ?? limitProblems.cpus ?? limitProblems.memoryMb ?? limitProblems.pids;
+  const optionsProblem = repositoryProblem ?? configProblem ?? limitProblems.cpus ?? limitProblems.memoryMb ?? limitProblems.pids;
   const set = (field: keyof CreateForm) => (value: string) => {
     setForm((previous) => ({ ...previous, [field]: value }));
     if (create.isError) create.reset();
@@ -79,12 +91,16 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
   const showProblem = problem !== null && (name.length > 0 || touched);
   // What the agent said about the name (e.g. taken) shows under the field, not as an alert.
   const agentProblem = create.isError ? fieldErrors(create.error).name : undefined;
+  const agentConfigProblem = create.isError ? fieldErrors(create.error).devcontainer : undefined;
+  const configError = configProblem ?? agentConfigProblem ?? null;
   const nameProblem = showProblem ? problem : agentProblem;
   const elapsed = useElapsedSeconds(create.isPending);
 
   // While this form shows the outcome, the create hook does not toast it.
   const pendingName = create.isPending ? create.variables.name : null;
   useEffect(() => (pendingName ? watchCreateInDialog(pendingName) : undefined), [pendingName]);
+  // The step the agent reports in the (polled) list: a clone, an image build, the start.
+  const pendingStep = useWorkspace(pendingName ?? '').data?.progress?.step;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -145,6 +161,27 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
         />
       </Field>
 
+      {cloning && (
+        <Field
+          id={devcontainerId}
+          label="Devcontainer config (optional)"
+          error={configError}
+          hint={form.devcontainer.trim() === '' ? DEVCONTAINER_DEFAULT_HINT : `Built from ${devcontainerPath(form.devcontainer.trim())}.`}
+        >
+          <Input
+            id={devcontainerId}
+            value={form.devcontainer}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            placeholder={DEVCONTAINER_PLACEHOLDER}
+            disabled={create.isPending}
+            aria-invalid={configError !== null}
+            onChange={(event) => set('devcontainer')(event.target.value)}
+          />
+        </Field>
+      )}
+
       <details>
         <summary className="w-fit cursor-pointer text-sm text-muted-foreground select-none hover:text-foreground">Image and limits</summary>
         <div className="mt-4 grid gap-4">
@@ -179,7 +216,7 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
         </div>
       </details>
 
-      {create.isError && agentProblem === undefined && (
+      {create.isError && agentProblem === undefined && agentConfigProblem === undefined && (
         <Alert variant="destructive">
           <CircleAlert />
           <AlertTitle>Could not create {create.variables.name}</AlertTitle>
@@ -190,10 +227,10 @@ function CreateWorkspaceForm({ onDone, onHide }: { onDone: (workspace: Workspace
       {create.isPending && (
         <div role="status" className="flex items-center gap-3 rounded-lg border bg-muted/40 px-4 py-3 text-sm">
           <Spinner className="text-info" />
-          <div className="grid gap-0.5">
+          <div className="grid min-w-0 gap-0.5">
             <span className="font-medium">Creating {create.variables.name}… {elapsed}s</span>
-            <span className="text-muted-foreground">
-              {elapsed < 3 ? 'Starting the container' : 'Waiting for its Docker daemon and SSH server'}
+            <span className="truncate text-muted-foreground" title={pendingStep}>
+              {pendingStep ?? (elapsed < 3 ? 'Starting the container' : 'Waiting for its Docker daemon and SSH server')}
             </span>
           </div>
         </div>

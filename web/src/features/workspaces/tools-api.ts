@@ -1,4 +1,5 @@
-import type { ExecInput, LogLine, PortForwardRequest, PortForwardStatus } from '@perry/client';
+import type { ExecInput, LogLine, LogSource, PortForwardRequest, PortForwardStatus } from '@perry/client';
+import { logsInput } from '@perry/client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 
@@ -81,11 +82,15 @@ export interface WorkspaceLogs {
 }
 
 /**
- * The container's log: the last `tail` lines, then (while `follow`) what comes after them, asked
- * for every {@link LOGS_POLL_MS} with `since` the last reply's `until`. Nothing is asked while
- * `enabled` is false (the tab is hidden); what was read stays.
+ * The container's log (or, with `source` `build`, its last image build's): the last `tail`
+ * lines, then (while `follow`) what comes after them, asked for every {@link LOGS_POLL_MS} with
+ * `since` the last reply's `until`. Nothing is asked while `enabled` is false (the tab is
+ * hidden); what was read stays.
  */
-export function useWorkspaceLogs(name: string, { enabled, follow, tail = 500 }: { enabled: boolean; follow: boolean; tail?: number }): WorkspaceLogs {
+export function useWorkspaceLogs(
+  name: string,
+  { enabled, follow, tail = 500, source = 'container' }: { enabled: boolean; follow: boolean; tail?: number; source?: LogSource },
+): WorkspaceLogs {
   const { client: api } = useScope();
   const [state, setState] = useState<WorkspaceLogs>({ lines: [], loading: true, error: null });
   // Where the next call picks up: undefined until the first reply.
@@ -101,7 +106,7 @@ export function useWorkspaceLogs(name: string, { enabled, follow, tail = 500 }: 
     const poll = async () => {
       try {
         const since = until.current;
-        const reply = await api.workspaces.logs(since === undefined ? { name, tail } : { name, since }, { signal: controller.signal });
+        const reply = await api.workspaces.logs(logsInput(name, source, since === undefined ? { tail } : { since }), { signal: controller.signal });
         if (controller.signal.aborted) return;
         loaded.current = true;
         if (reply.until !== undefined) until.current = reply.until;
@@ -117,7 +122,7 @@ export function useWorkspaceLogs(name: string, { enabled, follow, tail = 500 }: 
       controller.abort();
       clearTimeout(timer);
     };
-  }, [api, name, tail, enabled, follow]);
+  }, [api, name, tail, enabled, follow, source]);
 
   return state;
 }

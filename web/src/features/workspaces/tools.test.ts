@@ -25,8 +25,14 @@ describe('the create input', () => {
 
   it('carries the repository, the image and each limit given, 0 included', () => {
     expect(
-      createInput({ name: 'alpha', clone: ' https://example.com/a/b.git ', image: 'my-image:1', cpus: '1.5', memoryMb: '0', pids: '' }),
+      createInput({ name: 'alpha', clone: ' https://example.com/a/b.git ', devcontainer: '', image: 'my-image:1', cpus: '1.5', memoryMb: '0', pids: '' }),
     ).toEqual({ name: 'alpha', clone: 'https://example.com/a/b.git', image: 'my-image:1', limits: { cpus: 1.5, memoryMb: 0 } });
+  });
+
+  it('carries the devcontainer config only with a repository to clone', () => {
+    const form = { ...EMPTY_CREATE_FORM, name: 'alpha', devcontainer: ' python ' };
+    expect(createInput({ ...form, clone: 'https://example.com/a/b.git' })).toEqual({ name: 'alpha', clone: 'https://example.com/a/b.git', devcontainer: 'python' });
+    expect(createInput(form)).toEqual({ name: 'alpha' });
   });
 
   it('checks limits as typed: numbers, whole where they must be; empty is the default', () => {

@@ -3,19 +3,21 @@
 // functions.
 
 import type { CreateWorkspaceInput, LogLine, WorkspaceLimits } from '@perry/client';
-import { validateCloneUrl } from '@perry/client';
+import { devcontainerInput, validateCloneUrl } from '@perry/client';
 
 /** The create form as typed: every field a string, empty meaning "not given". */
 export interface CreateForm {
   name: string;
   clone: string;
+  /** The folder under .devcontainer/ whose devcontainer.json to build from (with `clone` only). */
+  devcontainer: string;
   image: string;
   cpus: string;
   memoryMb: string;
   pids: string;
 }
 
-export const EMPTY_CREATE_FORM: CreateForm = { name: '', clone: '', image: '', cpus: '', memoryMb: '', pids: '' };
+export const EMPTY_CREATE_FORM: CreateForm = { name: '', clone: '', devcontainer: '', image: '', cpus: '', memoryMb: '', pids: '' };
 
 export type LimitField = 'cpus' | 'memoryMb' | 'pids';
 
@@ -43,6 +45,7 @@ export function createInput(form: CreateForm): CreateWorkspaceInput {
   const input: CreateWorkspaceInput = { name: form.name };
   const clone = form.clone.trim();
   if (clone !== '') input.clone = clone;
+  Object.assign(input, devcontainerInput(clone, form.devcontainer));
   const image = form.image.trim();
   if (image !== '') input.image = image;
   const limits: WorkspaceLimits = {};

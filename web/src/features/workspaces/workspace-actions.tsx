@@ -1,5 +1,5 @@
 import type { Workspace } from '@perry/client';
-import { Copy, Ellipsis, Play, Square, SquareTerminal, Trash2 } from 'lucide-react';
+import { Copy, Ellipsis, Hammer, Play, Square, SquareTerminal, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { toast } from 'sonner';
@@ -16,10 +16,11 @@ import { Spinner } from '@/components/ui/spinner';
 import { copyText } from '@/lib/clipboard';
 import { cn } from '@/lib/utils';
 
-import { useStartWorkspace, useStopWorkspace, useWorkspaces } from './api';
+import { useRebuilding, useStartWorkspace, useStopWorkspace, useWorkspaces } from './api';
 import { CloneWorkspaceDialog } from './clone-workspace-dialog';
 import { DeleteWorkspaceDialog } from './delete-workspace-dialog';
-import { sshCommand } from '@perry/client';
+import { RebuildWorkspaceDialog } from './rebuild-workspace-dialog';
+import { canRebuild, sshCommand } from '@perry/client';
 import { useAgentHost } from '@/features/fleet/api';
 import { useWorkspacePath } from '@/lib/api';
 
@@ -45,6 +46,8 @@ export function WorkspaceActions({
   const host = useAgentHost();
   const [deleting, setDeleting] = useState(false);
   const [cloning, setCloning] = useState(false);
+  const [confirmingRebuild, setConfirmingRebuild] = useState(false);
+  const rebuilding = useRebuilding(workspace.name);
   const names = useWorkspaces((workspaces) => workspaces.map((item) => item.name)).data ?? [];
   const busy = start.isPending || stop.isPending;
   const canStop = workspace.status === 'running';
@@ -91,6 +94,12 @@ export function WorkspaceActions({
             <Copy />
             Clone…
           </DropdownMenuItem>
+          {canRebuild(workspace) && (
+            <DropdownMenuItem disabled={workspace.status === 'creating' || rebuilding} onSelect={() => setConfirmingRebuild(true)}>
+              <Hammer />
+              Rebuild…
+            </DropdownMenuItem>
+          )}
           <DropdownMenuSeparator />
           <DropdownMenuItem variant="destructive" onSelect={() => setDeleting(true)}>
             <Trash2 />
@@ -99,6 +108,7 @@ export function WorkspaceActions({
         </DropdownMenuContent>
       </DropdownMenu>
       <CloneWorkspaceDialog source={workspace} taken={names} open={cloning} onOpenChange={setCloning} />
+      {canRebuild(workspace) && <RebuildWorkspaceDialog workspace={workspace} open={confirmingRebuild} onOpenChange={setConfirmingRebuild} />}
       <DeleteWorkspaceDialog
         name={workspace.name}
         open={deleting}

@@ -15,7 +15,7 @@ import { formatDateTime, formatRelativeTime } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
 import { useWorkspace } from './api';
-import { postStartNote, sshCommand } from '@perry/client';
+import { builtFromText, postStartNote, sshCommand } from '@perry/client';
 import { LogsPanel } from './logs-panel';
 import { PortsPanel } from './ports-panel';
 import { RunPanel } from './run-panel';
@@ -200,6 +200,13 @@ function WorkspaceFacts({ workspace, className }: { workspace: Workspace; classN
           {workspace.limits ? formatLimits(workspace.limits) : 'not recorded'}
         </span>
       </Fact>
+      {workspace.devcontainer && (
+        <Fact label="Devcontainer" className="col-span-2 sm:col-span-3 lg:col-span-1">
+          <span className="block truncate text-xs" data-testid="built-from" title={workspace.devcontainer}>
+            {builtFromText(workspace)}
+          </span>
+        </Fact>
+      )}
       {workspace.clone && (
         <Fact label="Repository" className="col-span-2 sm:col-span-3 lg:col-span-1">
           <span className="block truncate font-mono text-xs" title={workspace.clone.url}>
