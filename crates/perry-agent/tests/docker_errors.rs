@@ -256,3 +256,47 @@ async fn a_taken_name_and_an_exec_in_a_stopped_container_are_conflicts() {
     let exec = docker.exec(&name, "root", &["true"]).await;
     assert!(matches!(exec, Err(EngineError::Conflict(_))), "{exec:?}");
 }
+
+/// Docker before API 1.44 lets two creates of one network name both succeed (an agent killed in
+/// the middle of its create, then the next agent's create): every later use of the name is then
+/// ambiguous. `prepare` leaves one of them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_network_made_twice_is_made_one_again() {
+    let objects = RemoveOnDrop::new("net-twice");
+    let docker = Docker::new();
+    let name = format!("{}network", objects.prefix);
+    let raw = raw_client().await;
+    for _ in 0..2 {
+        let made = raw
+            .create_network(bollard::models::NetworkCreateRequest {
+                name: name.clone(),
+                labels: Some(labels(&objects.prefix)),
+                ..Default::default()
+            })
+            .await;
+        if made.is_err() {
+            // A daemon with API 1.44 or newer refuses the second: nothing to heal there.
+            return;
+        }
+    }
+    let twice = docker
+        .list_networks(perry_agent::engine::PREFIX_LABEL, &objects.prefix)
+        .await
+        .unwrap();
+    assert_eq!(twice.len(), 2, "{twice:?}");
+    assert!(
+        raw.inspect_network(&name, None).await.is_err(),
+        "the name is ambiguous"
+    );
+
+    docker
+        .prepare(&name, labels(&objects.prefix))
+        .await
+        .unwrap();
+    let left = docker
+        .list_networks(perry_agent::engine::PREFIX_LABEL, &objects.prefix)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    raw.inspect_network(&name, None).await.unwrap();
+}

@@ -260,6 +260,12 @@ pub trait Engine: std::fmt::Debug + Send + Sync {
     /// Whether the image is there to run.
     async fn image_exists(&self, image: &str) -> Result<bool, EngineError>;
 
+    /// Whether [`Engine::build_image`] works here: images built from a devcontainer.json can
+    /// only run where they were built (no registry to push them to).
+    fn builds_images(&self) -> bool {
+        false
+    }
+
     /// What the engine knows of an image; `None` when it does not have it.
     async fn image_info(&self, image: &str) -> Result<Option<ImageInfo>, EngineError> {
         let _ = image;

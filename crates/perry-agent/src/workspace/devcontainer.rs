@@ -128,6 +128,13 @@ impl WorkspaceService {
         made: &mut MadeObjects,
     ) -> Result<(Workspace, Vec<Step>), ApiError> {
         let name = workspace.name.clone();
+        if !self.engine.builds_images() {
+            tracing::info!(
+                "{name:?}: the {} engine builds no images, so a devcontainer.json in {repo} is not used",
+                self.engine.kind()
+            );
+            return Ok((workspace, Vec::new()));
+        }
         let container = self.container_name(&name);
         self.set_progress(&name, "reading devcontainer.json", None);
         let Some(built) = self
@@ -176,6 +183,12 @@ impl WorkspaceService {
     async fn rebuild_serialized(&self, name: &str) -> Result<Workspace, ApiError> {
         let _serialized = self.lock_name(name).await;
         let record = self.require_record(name)?;
+        if !self.engine.builds_images() {
+            return Err(ApiError::PreconditionFailed(format!(
+                "The {} engine builds no images (they could run only where they were built): {name:?} cannot be rebuilt from a devcontainer.json",
+                self.engine.kind()
+            )));
+        }
         let Some(repo) = record
             .clone
             .as_ref()

@@ -165,6 +165,43 @@ impl Docker {
         }
     }
 
+    /// Docker before API 1.44 lets two creates of one network name both succeed (an agent
+    /// killed while its create was under way, and the next agent's), and a name that matches
+    /// two networks is unusable. Removes this agent's networks of `name` but one; one that
+    /// containers use is refused by Docker and stays. Whether one network of the name is left.
+    async fn remove_duplicate_networks(
+        &self,
+        name: &str,
+        labels: &HashMap<String, String>,
+    ) -> Result<bool, EngineError> {
+        let Some(prefix) = labels.get(PREFIX_LABEL) else {
+            return Ok(false);
+        };
+        let mut same: Vec<String> = self
+            .list_networks(PREFIX_LABEL, prefix)
+            .await?
+            .into_iter()
+            .filter(|(_, network)| network == name)
+            .map(|(id, _)| id)
+            .collect();
+        same.sort();
+        let mut left = same.len();
+        for id in &same {
+            if left <= 1 {
+                break;
+            }
+            match self.remove_network(id).await {
+                Ok(()) => {
+                    tracing::warn!("removed network {name} ({id}): Docker had made it twice");
+                    left -= 1;
+                }
+                Err(EngineError::Conflict(_) | EngineError::Refused { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(left == 1)
+    }
+
     /// Removes a network; a missing one is fine.
     pub async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
         ignore_not_found(
@@ -339,12 +376,22 @@ impl Engine for Docker {
         {
             Ok(_) => return Ok(()),
             Err(EngineError::NotFound(_)) => {}
-            Err(other) => return Err(other),
+            Err(EngineError::Unavailable(message)) => {
+                return Err(EngineError::Unavailable(message));
+            }
+            // "2 matches found based on name": made twice, by an agent killed in the middle
+            // of its create and the next one.
+            Err(other) => {
+                if self.remove_duplicate_networks(name, &labels).await? {
+                    return Ok(());
+                }
+                return Err(other);
+            }
         }
         let request = NetworkCreateRequest {
             name: name.to_owned(),
             driver: Some("bridge".to_owned()),
-            labels: Some(labels),
+            labels: Some(labels.clone()),
             options: Some(HashMap::from([(
                 "com.docker.network.bridge.enable_icc".to_owned(),
                 "false".to_owned(),
@@ -356,7 +403,10 @@ impl Engine for Docker {
             .await
         {
             // Another create won the race: the network is there, which is all we wanted.
-            Ok(_) | Err(EngineError::Conflict(_)) => Ok(()),
+            Ok(_) | Err(EngineError::Conflict(_)) => {
+                self.remove_duplicate_networks(name, &labels).await?;
+                Ok(())
+            }
             Err(other) => Err(other),
         }
     }
@@ -396,6 +446,10 @@ impl Engine for Docker {
             self.call(|docker| async move { docker.remove_volume(name, Some(options)).await })
                 .await,
         )
+    }
+
+    fn builds_images(&self) -> bool {
+        true
     }
 
     async fn image_info(&self, image: &str) -> Result<Option<super::ImageInfo>, EngineError> {
