@@ -34,8 +34,6 @@ const RECIPE: [&str; 2] = [
     include_str!("devcontainer.rs"),
     include_str!("../devcontainer/features.rs"),
 ];
-/// Where Debian keeps certificates added by the administrator.
-const HOST_EXTRA_CA_DIR: &str = "/usr/local/share/ca-certificates";
 
 /// The repository of the images built from devcontainer.json; the tag is the content hash.
 pub const IMAGE_REPOSITORY: &str = "perry-devcontainer";
@@ -983,20 +981,13 @@ fn tar_of(entries: &[(String, Vec<u8>, u32)]) -> std::io::Result<Vec<u8>> {
     archive.into_inner()
 }
 
+/// The host's extra CA certificates for Perry's layer; none (and a warning) when their
+/// directory cannot be read.
 fn read_ca_certificates() -> Vec<(String, Vec<u8>)> {
-    let Ok(entries) = std::fs::read_dir(HOST_EXTRA_CA_DIR) else {
-        return Vec::new();
-    };
-    let mut certificates: Vec<(String, Vec<u8>)> = entries
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let name = path.file_name()?.to_str()?.to_owned();
-            (name.ends_with(".crt") && path.is_file())
-                .then(|| Some((name, std::fs::read(&path).ok()?)))?
-        })
-        .collect();
-    certificates.sort();
-    certificates
+    crate::engine::docker::host_ca_certificates().unwrap_or_else(|error| {
+        tracing::warn!("the host's extra CA certificates cannot be read: {error}");
+        Vec::new()
+    })
 }
 
 /// A line of build output without the colour codes Docker puts around a step's stderr.

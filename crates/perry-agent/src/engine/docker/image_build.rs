@@ -46,7 +46,7 @@ impl ImageBuild {
             tag: tag.to_owned(),
             base_image: base_image.to_owned(),
             no_cache: false,
-            ca_certificates: read_ca_certificates(Path::new(HOST_EXTRA_CA_DIR))?,
+            ca_certificates: host_ca_certificates()?,
         })
     }
 
@@ -89,6 +89,12 @@ impl ImageBuild {
         }
         archive.into_inner()
     }
+}
+
+/// The host's extra CA certificates (`*.crt` of the administrator's directory), by name: what
+/// the workspace image and Perry's layer on a devcontainer image both trust.
+pub fn host_ca_certificates() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    read_ca_certificates(Path::new(HOST_EXTRA_CA_DIR))
 }
 
 fn read_ca_certificates(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {

@@ -32,7 +32,7 @@ use futures_util::StreamExt;
 use perry_api::{DindMode, WorkspaceLimits};
 use tokio::sync::RwLock;
 
-pub use image_build::{BuildProgress, ImageBuild};
+pub use image_build::{BuildProgress, ImageBuild, host_ca_certificates};
 
 pub use super::{
     CREATED_LABEL, ContainerInfo, ContainerSpec, EXEC_OUTPUT_LIMIT, Engine, EngineError,
