@@ -16,6 +16,16 @@ use crate::engine::{TaskOutcome, TaskSpec};
 /// How much of a task's stderr is kept to say why it failed.
 const STDERR_TAIL_BYTES: usize = 4096;
 
+/// How often a pause that cgroup v1's freezer refused is tried, and the first wait between
+/// tries (doubled each time: 0.1 + 0.2 + 0.4 + 0.8 s at most).
+const FREEZE_ATTEMPTS: u32 = 5;
+const FREEZE_RETRY_FIRST_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// runc's answer when the kernel could not freeze every process of the container in time.
+fn is_freeze_refusal(error: &EngineError) -> bool {
+    error.to_string().contains("unable to freeze")
+}
+
 impl Docker {
     pub(super) async fn run_task_in_own_task(
         &self,
@@ -123,9 +133,35 @@ impl Docker {
         })
     }
 
+    /// Pauses (freezes) a container. On cgroup v1 a freeze is a game of chances: a process the
+    /// kernel cannot stop at that moment (in the middle of a fork or an uninterruptible wait,
+    /// common on a busy machine) makes runc give up, thaw and answer "unable to freeze". runc's
+    /// own advice is to try again, so this does, a few times with a growing pause between, and
+    /// then says plainly that the container's processes would not stop.
     pub(super) async fn pause(&self, name: &str) -> Result<(), EngineError> {
-        self.call(|docker| async move { docker.pause_container(name).await })
-            .await
+        let mut wait = FREEZE_RETRY_FIRST_WAIT;
+        let mut attempt = 1;
+        loop {
+            match self
+                .call(|docker| async move { docker.pause_container(name).await })
+                .await
+            {
+                Err(error) if is_freeze_refusal(&error) && attempt < FREEZE_ATTEMPTS => {
+                    tracing::debug!("pausing {name}, try {attempt}: {error}; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                Err(error) if is_freeze_refusal(&error) => {
+                    return Err(EngineError::Conflict(format!(
+                        "{name} could not be paused: some of its processes would not stop after \
+                         {FREEZE_ATTEMPTS} tries (the machine is busy); try again in a moment \
+                         ({error})"
+                    )));
+                }
+                other => return other,
+            }
+        }
     }
 
     pub(super) async fn unpause(&self, name: &str) -> Result<(), EngineError> {
@@ -137,5 +173,27 @@ impl Docker {
             Ok(()) | Err(EngineError::Conflict(_)) => Ok(()),
             Err(other) => Err(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_runcs_freeze_refusal_is_tried_again() {
+        let refusal = EngineError::Refused {
+            status: 500,
+            message: "Cannot pause container 47e3: OCI runtime pause failed: unable to freeze: \
+                      unknown"
+                .to_owned(),
+        };
+        assert!(is_freeze_refusal(&refusal));
+        assert!(!is_freeze_refusal(&EngineError::NotFound(
+            "No such container: x".to_owned()
+        )));
+        assert!(!is_freeze_refusal(&EngineError::Conflict(
+            "Container x is not running".to_owned()
+        )));
     }
 }
