@@ -151,6 +151,7 @@ async fn copy_with_cp(docker: &Docker, agent: &Agent, run: usize) -> anyhow::Res
             "/from/.".to_owned(),
             "/to/".to_owned(),
         ],
+        ..Default::default()
     };
     let (lines, _ignored) = tokio::sync::mpsc::unbounded_channel();
     let started = Instant::now();

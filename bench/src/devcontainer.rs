@@ -1,7 +1,8 @@
 //! Devcontainer figures (issue 23): `perry start --clone` of a repository with a
 //! devcontainer.json whose image is built already (a cache hit: the second workspace of the same
-//! config), next to `perry start --clone` of a repository without one (the agent's own image),
-//! interleaved in one run, each to a ready workspace (the create's answer). Also the first, cold
+//! config), next to `perry start --clone` of a repository without one (the agent's own image)
+//! and a `perry start` without a clone, interleaved in one run, each to a ready workspace (the
+//! create's answer). Also the first, cold
 //! build of that config and the size Perry's layer adds to the project's image.
 //!
 //! The project is the test fixture `plain-debian` (a bare `debian:bookworm` with lifecycle
@@ -27,11 +28,12 @@ pub async fn bench_devcontainer(runs: usize) -> anyhow::Result<()> {
     result
 }
 
+/// Creates workspace `name`, cloning `url` into it when there is one: seconds to ready.
 async fn create(
     agent: &Agent,
     http: &reqwest::Client,
     name: &str,
-    url: &str,
+    url: Option<&str>,
 ) -> anyhow::Result<(f64, Workspace)> {
     let started = Instant::now();
     let workspace = agent
@@ -39,7 +41,7 @@ async fn create(
             http,
             &CreateWorkspaceInput {
                 name: name.to_owned(),
-                clone: Some(url.to_owned()),
+                clone: url.map(str::to_owned),
                 ..Default::default()
             },
         )
@@ -75,7 +77,8 @@ async fn run(agent: &Agent, runs: usize) -> anyhow::Result<()> {
     let git = GitServer::serve(&[("project", fixture.as_path()), ("plain", plain.path())]);
 
     // The cold build of the config (Docker's own layer cache may hold parts of it).
-    let (cold, first) = create(agent, &http, "cold", &git.url("project")).await?;
+    let project = git.url("project");
+    let (cold, first) = create(agent, &http, "cold", Some(&project)).await?;
     let docker = Docker::new();
     let built = docker
         .image_info(&first.image)
@@ -85,23 +88,28 @@ async fn run(agent: &Agent, runs: usize) -> anyhow::Result<()> {
         .image_info("debian:bookworm")
         .await?
         .map_or(0, |info| info.size);
-    let (mut cached, mut agent_image) = (Vec::new(), Vec::new());
+    let plain_url = git.url("plain");
+    let (mut cached, mut agent_image, mut no_clone) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
         let (seconds, workspace) =
-            create(agent, &http, &format!("dc-{run}"), &git.url("project")).await?;
+            create(agent, &http, &format!("dc-{run}"), Some(&project)).await?;
         if workspace.image != first.image {
             bail!("the second workspace of the config was built again: {workspace:?}");
         }
         cached.push(seconds);
-        let (seconds, _) = create(agent, &http, &format!("plain-{run}"), &git.url("plain")).await?;
+        let (seconds, _) = create(agent, &http, &format!("plain-{run}"), Some(&plain_url)).await?;
         agent_image.push(seconds);
-        delete(agent, &http, &format!("dc-{run}")).await?;
-        delete(agent, &http, &format!("plain-{run}")).await?;
+        let (seconds, _) = create(agent, &http, &format!("bare-{run}"), None).await?;
+        no_clone.push(seconds);
+        for kind in ["dc", "plain", "bare"] {
+            delete(agent, &http, &format!("{kind}-{run}")).await?;
+        }
     }
     delete(agent, &http, "cold").await?;
-    let (cached_median, plain_median) = (
+    let (cached_median, plain_median, bare_median) = (
         median(&mut cached.clone()),
         median(&mut agent_image.clone()),
+        median(&mut no_clone.clone()),
     );
     println!(
         "devcontainer.json on debian:bookworm, first build → ready: {cold:.1} s (Docker's layer cache may hold parts)"
@@ -114,7 +122,15 @@ async fn run(agent: &Agent, runs: usize) -> anyhow::Result<()> {
         "a repository without one (the agent's image) → ready: median {plain_median:.2} s [{}]",
         fmt_list(&agent_image)
     );
-    println!("ratio: {:.2}× (goal ≤ 1.2×)", cached_median / plain_median);
+    println!(
+        "a workspace of the agent's image without a clone → ready: median {bare_median:.2} s [{}]",
+        fmt_list(&no_clone)
+    );
+    println!(
+        "ratio: {:.2}× a clone without devcontainer.json (goal ≤ 1.2×), {:.2}× a create without a clone",
+        cached_median / plain_median,
+        cached_median / bare_median
+    );
     println!(
         "image: {:.0} MB, of which Perry's layer adds {:.0} MB to debian:bookworm's {:.0} MB",
         built as f64 / 1e6,

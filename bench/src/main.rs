@@ -92,10 +92,18 @@ impl Agent {
         }
         let port = free_port();
         let root = repo_root();
+        // PERRY_BENCH_AGENT_LOG=<file>: the agent's debug log there, to see where time goes.
+        let (level, log) = match std::env::var_os("PERRY_BENCH_AGENT_LOG") {
+            Some(path) => (
+                "perry_agent=debug,warn",
+                Stdio::from(std::fs::File::create(path)?),
+            ),
+            None => ("warn", Stdio::null()),
+        };
         let child = agent_run_command(&root.join("target/release/perry"), dir.path(), port)
-            .env("PERRY_LOG", "warn")
+            .env("PERRY_LOG", level)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .context("run `make build` first: target/release/perry is missing")?;
         let url = format!("http://127.0.0.1:{port}");

@@ -60,6 +60,41 @@ async fn build_log(agent: &TestAgent, name: &str) -> String {
         .join("\n")
 }
 
+/// How many containers named `name` Docker created from `since` (Unix seconds) until now.
+async fn containers_created(name: &str, since: u64) -> usize {
+    use futures_util::StreamExt as _;
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let until = unix_now() + 1;
+    let options = bollard::query_parameters::EventsOptionsBuilder::new()
+        .since(&since.to_string())
+        .until(&until.to_string())
+        .filters(&std::collections::HashMap::from([
+            ("type", vec!["container"]),
+            ("event", vec!["create"]),
+        ]))
+        .build();
+    let events: Vec<_> = docker.events(Some(options)).collect().await;
+    events
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|event| {
+            event
+                .actor
+                .as_ref()
+                .and_then(|actor| actor.attributes.as_ref())
+                .and_then(|attributes| attributes.get("name"))
+                .is_some_and(|created| created == name)
+        })
+        .count()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 fn run_names(workspace: &Workspace) -> Vec<String> {
     workspace
         .post_start
@@ -74,10 +109,21 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     let agent = TestAgent::start("devc-plain").await;
     let git = serve(&["plain-debian"]);
     let url = git.url("plain-debian");
+    let since = unix_now();
     let created: Workspace = agent
         .ok::<WorkspacesCreate>(json!({"name": "plain", "clone": url}))
         .await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    // The repository was cloned by a task of its own: the workspace's container was made once,
+    // from the built image.
+    assert_eq!(
+        containers_created(&agent.container("plain"), since).await,
+        1
+    );
+    assert_eq!(
+        containers_created(&format!("{}-checkout", agent.container("plain")), since).await,
+        1
+    );
     assert!(
         created.image.starts_with("perry-devcontainer:"),
         "{created:?}"

@@ -175,9 +175,9 @@ pub struct ExecOutput {
     pub output: String,
 }
 
-/// A throwaway container (pod) that runs one command to its end with volumes mounted, as root
-/// and without a network: the copy of a workspace clone.
-#[derive(Debug, Clone)]
+/// A throwaway container (pod) that runs one command to its end with volumes mounted, as root:
+/// the copy of a workspace clone, the checkout of a new workspace's repository.
+#[derive(Debug, Clone, Default)]
 pub struct TaskSpec {
     pub name: String,
     pub image: String,
@@ -185,6 +185,13 @@ pub struct TaskSpec {
     /// Volume name, mount point, and whether it is mounted read-only.
     pub volumes: Vec<(String, String, bool)>,
     pub command: Vec<String>,
+    /// The network it joins; `None`: none at all (Docker; a pod always has the cluster's).
+    pub network: Option<String>,
+    /// A tar archive unpacked at `/` before it starts; empty: nothing (Docker only).
+    pub files: Vec<u8>,
+    /// Left in place once it ended, for the caller to read from (`download_archive`) and then
+    /// remove (`remove_container`); otherwise it is removed on every path (Docker only).
+    pub keep: bool,
 }
 
 /// How a task ended: its exit code and the last of what it printed to stderr.

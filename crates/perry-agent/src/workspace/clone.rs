@@ -177,6 +177,7 @@ impl WorkspaceService {
                 "-c".to_owned(),
                 COPY_SCRIPT.to_owned(),
             ],
+            ..Default::default()
         };
         self.set_progress(name, "copying", Some(0));
         let (lines, mut told) = tokio::sync::mpsc::unbounded_channel();
@@ -209,6 +210,10 @@ impl WorkspaceService {
 
     /// Tells every list what the create or clone of `name` is doing now.
     pub(super) fn set_progress(&self, name: &str, step: &str, percent: Option<u32>) {
+        tracing::debug!(
+            "{name:?}: {step} {}",
+            percent.map(|p| format!("{p}%")).unwrap_or_default()
+        );
         if let Some(progress) = lock(&self.busy).get_mut(name) {
             *progress = Some(WorkspaceProgress {
                 step: step.to_owned(),

@@ -1,9 +1,11 @@
 //! Workspaces built from a repository's devcontainer.json (read by [`crate::devcontainer`],
-//! which is pure): after the clone, the config is read out of the workspace, its image made
-//! (the project's image or Dockerfile, then its local features, then Perry's layer on top:
-//! the inner Docker daemon, sshd, sudo, the user, the coding agents) and cached by a content
-//! hash, the container made again from it with the same volumes, and the config's lifecycle
-//! commands run in the spec's order.
+//! which is pure): the repository is cloned first, into the new workspace's home volume by a
+//! task container of its own; the config is read from there, its image made (the project's
+//! image or Dockerfile, then Perry's layer on top: the inner Docker daemon, sshd, sudo, the
+//! user, the coding agents; then its local features) and cached by a content hash; only then is
+//! the workspace's container made, once, from that image, and the config's lifecycle commands
+//! run in the spec's order. A rebuild reads the config out of the running workspace and makes
+//! its container again with the same volumes.
 //!
 //! Every line of a build goes to the workspace's progress (the step) and to its build log
 //! (`<config dir>/builds/<workspace>.log`, the last build's), with every key of the config
@@ -18,10 +20,13 @@ use sha2::{Digest, Sha256};
 use perry_api::{PortForward, Workspace};
 
 use super::scripts::Step;
-use super::{MadeObjects, STOP_GRACE, WorkspaceService};
+use super::{
+    CLONE_SCRIPT, CLONE_TIMEOUT_SECONDS, CloneTarget, MadeObjects, STOP_GRACE, WorkspaceService,
+    sync,
+};
 use crate::devcontainer::{self, Command, ConfigFiles, DevContainer, Source};
 use crate::engine::EngineError;
-use crate::engine::ImageBuildSpec;
+use crate::engine::{ImageBuildSpec, TaskSpec};
 use crate::error::ApiError;
 
 /// Perry's layer: a Dockerfile template and the script it runs (see image/layer/).
@@ -109,66 +114,181 @@ impl BuildLog<'_> {
 }
 
 impl WorkspaceService {
-    /// Makes a workspace whose repository was cloned to `repo` from its devcontainer.json,
-    /// when it has one (or the one `config_name` names): the image built, the container made
-    /// again from it, the config's ports forwarded. Returns the workspace and the lifecycle
-    /// commands its first start runs.
-    ///
-    /// `customizations.perry.limits` of the config apply where the person asked for none at
-    /// create (`requested`); at a rebuild (`None`) the config's win, as the config is what a
-    /// rebuild follows. A config without limits leaves the workspace's as they are.
-    pub(super) async fn build_from_repository(
+    /// Makes a workspace (reserved as `record`, with the agent's image) from a repository: the
+    /// repository is cloned first into the workspace's home volume by a task of its own, its
+    /// devcontainer.json (or the one `config_name` names) read from there and its image built
+    /// (or found), and only then the workspace's container made, once, from that image. Without
+    /// a config the workspace is the agent's image with the clone in it; a clone that fails is
+    /// recorded on it (the workspace stays usable), as for a repository cloned into a running
+    /// workspace. Returns the workspace and the lifecycle commands its first start runs.
+    pub(super) async fn create_from_repository(
         &self,
-        mut workspace: Workspace,
-        repo: &str,
+        mut record: Workspace,
+        target: CloneTarget,
         config_name: Option<&str>,
-        requested: Option<perry_api::WorkspaceLimits>,
+        requested: perry_api::WorkspaceLimits,
         made: &mut MadeObjects,
     ) -> Result<(Workspace, Vec<Step>), ApiError> {
-        let name = workspace.name.clone();
-        if !self.engine.builds_images() {
-            tracing::info!(
-                "{name:?}: the {} engine builds no images, so a devcontainer.json in {repo} is not used",
-                self.engine.kind()
-            );
-            return Ok((workspace, Vec::new()));
-        }
-        let container = self.container_name(&name);
-        self.set_progress(&name, "reading devcontainer.json", None);
-        let Some(built) = self
-            .build_devcontainer(&name, &container, repo, config_name)
-            .await?
-        else {
-            return Ok((workspace, Vec::new()));
+        let name = record.name.clone();
+        self.make_network_and_volumes(&record, made).await?;
+        self.set_progress(&name, "cloning", None);
+        let path = format!("{}/{}", sync::HOME, target.directory);
+        let checkout = format!("{}-checkout", self.container_name(&name));
+        let cloned = self.check_out(&record, &checkout, &target, &path).await;
+        let built = match cloned {
+            Ok(()) => {
+                self.record_clone(&mut record, target, path.clone(), None);
+                self.set_progress(&name, "reading devcontainer.json", None);
+                let built = self
+                    .build_devcontainer(&name, &checkout, &path, config_name)
+                    .await;
+                self.remove_checkout(&checkout).await;
+                built?
+            }
+            Err(error) => {
+                self.remove_checkout(&checkout).await;
+                self.record_clone(&mut record, target, path.clone(), Some(error));
+                None
+            }
         };
+        if let Some(built) = &built {
+            self.take_built(&mut record, built, Some(requested)).await?;
+            self.state
+                .update(|state| state.workspaces.insert(name.clone(), record.clone()))?;
+        }
+        let mode = self.dind_mode_for(&record.image).await?;
+        let workspace = self.provision(record, mode, made).await?;
+        match built {
+            Some(built) if workspace.status == perry_api::WorkspaceStatus::Running => {
+                self.forward_config_ports(&name, &built).await;
+                Ok((
+                    self.settled_record(&name)?,
+                    self.lifecycle_steps(&built.image, true).await,
+                ))
+            }
+            _ => Ok((workspace, Vec::new())),
+        }
+    }
+
+    /// Clones `target` into `path` of the workspace's home volume in a task container
+    /// `checkout` (the agent's image, the workspaces' network, the credentials of a sync put in
+    /// first, as user `workspace` in a login shell), which is kept for the config to be read
+    /// from. The error is git's.
+    async fn check_out(
+        &self,
+        record: &Workspace,
+        checkout: &str,
+        target: &CloneTarget,
+        path: &str,
+    ) -> Result<(), String> {
+        let (plan, archive) = self.credentials_archive(&record.name, Ok(String::new()));
+        for item in plan.items.iter().filter(|item| item.error.is_some()) {
+            tracing::warn!(
+                "sync of {} for the clone of {:?}: {}",
+                item.what,
+                record.name,
+                item.error.as_deref().unwrap_or_default()
+            );
+        }
+        let files = match archive {
+            Some(Ok(archive)) => archive,
+            Some(Err(error)) => return Err(format!("cannot pack the credentials: {error}")),
+            None => Vec::new(),
+        };
+        let task = TaskSpec {
+            name: checkout.to_owned(),
+            image: record.image.clone(),
+            labels: self.prefix_labels(),
+            volumes: self
+                .volumes(&record.name)
+                .into_iter()
+                .filter(|(_, target)| target == sync::HOME)
+                .map(|(volume, target)| (volume, target, false))
+                .collect(),
+            command: [
+                "/bin/sh",
+                "-c",
+                "exec runuser -u \"$0\" -- /bin/bash -lc \"$1\" perry-clone \"$2\" \"$3\"",
+                sync::USER,
+                CLONE_SCRIPT,
+                &target.url,
+                path,
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            network: Some(self.network_name()),
+            files,
+            keep: true,
+        };
+        // Its lines are listened to (a task nobody listens to is stopped), but git is quiet.
+        let (lines, _listened) = tokio::sync::mpsc::unbounded_channel();
+        let timeout = std::time::Duration::from_secs(CLONE_TIMEOUT_SECONDS.into());
+        match tokio::time::timeout(timeout, self.engine.run_task(&task, lines)).await {
+            Ok(Ok(outcome)) if outcome.exit_code == 0 => Ok(()),
+            Ok(Ok(outcome)) => Err(Some(outcome.stderr_tail.trim())
+                .filter(|stderr| !stderr.is_empty())
+                .unwrap_or("git clone failed")
+                .to_owned()),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!(
+                "the clone did not finish within {CLONE_TIMEOUT_SECONDS} s"
+            )),
+        }
+    }
+
+    /// Removes the clone's task container; one left behind is only logged (the next create of
+    /// the name removes it first).
+    async fn remove_checkout(&self, checkout: &str) {
+        if let Err(error) = self.engine.remove_container(checkout).await {
+            tracing::warn!("cannot remove the clone's container {checkout}: {error}");
+        }
+    }
+
+    /// Puts what `built` says onto the workspace's record: its image, its config, the labels of
+    /// its ports and its limits. `customizations.perry.limits` apply where the person asked for
+    /// none at create (`requested`); at a rebuild (`None`) the config's win, as the config is
+    /// what a rebuild follows. A config without limits leaves the workspace's as they are.
+    async fn take_built(
+        &self,
+        record: &mut Workspace,
+        built: &Built,
+        requested: Option<perry_api::WorkspaceLimits>,
+    ) -> Result<(), ApiError> {
         if let Some(limits) = built.limits {
             let asked = requested.unwrap_or_default().or(limits);
-            workspace.limits = Some(self.limits_for(asked).await.map_err(|error| {
+            record.limits = Some(self.limits_for(asked).await.map_err(|error| {
                 ApiError::UnprocessableContent(format!(
                     "{}: customizations.perry.limits: {error}",
                     built.config_path
                 ))
             })?);
         }
-        self.switch_image(workspace, &built, made).await?;
+        record.image = built.image.clone();
+        record.devcontainer = Some(built.config_path.clone());
+        record.ports.labels = built
+            .forward_ports
+            .iter()
+            .filter_map(|port| Some((port.port, port.label.clone()?)))
+            .collect();
+        Ok(())
+    }
+
+    /// Forwards the ports the config names; one that cannot be (another workspace has it) is
+    /// logged and the rest go on.
+    async fn forward_config_ports(&self, name: &str, built: &Built) {
         for port in &built.forward_ports {
             let forward = PortForward {
                 host_port: port.port,
                 workspace_port: port.port,
             };
-            if let Err(error) = self.forward_locked(&name, vec![forward]).await {
+            if let Err(error) = self.forward_locked(name, vec![forward]).await {
                 tracing::warn!(
-                    "{name:?}: cannot forward port {} as {}asks: {error}",
+                    "{name:?}: cannot forward port {} as {} asks: {error}",
                     port.port,
                     built.config_path
                 );
             }
         }
-        let workspace = self.require_record(&name).map(|mut record| {
-            record.progress = None;
-            record
-        })?;
-        Ok((workspace, self.lifecycle_steps(&built.image, true).await))
     }
 
     /// Builds the workspace again from the current devcontainer.json of its repository and
@@ -207,16 +327,31 @@ impl WorkspaceService {
             )));
         }
         let _busy = self.mark_busy(name);
-        let mut made = MadeObjects::default();
-        let (workspace, hooks) = self
-            .build_from_repository(running, &repo, config_name.as_deref(), None, &mut made)
-            .await?;
-        if workspace.devcontainer.is_none() {
+        let container = self.container_name(name);
+        self.set_progress(name, "reading devcontainer.json", None);
+        let Some(built) = self
+            .build_devcontainer(name, &container, &repo, config_name.as_deref())
+            .await?
+        else {
             return Err(ApiError::PreconditionFailed(format!(
                 "The repository in {repo} has no devcontainer.json (any more): nothing to rebuild {name:?} from"
             )));
+        };
+        let workspace = self.switch_image(running, &built).await?;
+        if workspace.status == perry_api::WorkspaceStatus::Running {
+            self.forward_config_ports(name, &built).await;
         }
-        Ok(self.start_post_start_scripts(workspace, hooks))
+        let hooks = self.lifecycle_steps(&built.image, true).await;
+        Ok(self.start_post_start_scripts(self.settled_record(name)?, hooks))
+    }
+
+    /// The record as it is once the work on it is done (its forwards made), without the step
+    /// it was at.
+    fn settled_record(&self, name: &str) -> Result<Workspace, ApiError> {
+        self.require_record(name).map(|mut record| {
+            record.progress = None;
+            record
+        })
     }
 
     /// Makes the workspace's container again from `built`'s image, with the same volumes, and
@@ -225,35 +360,27 @@ impl WorkspaceService {
         &self,
         mut record: Workspace,
         built: &Built,
-        made: &mut MadeObjects,
     ) -> Result<Workspace, ApiError> {
         let name = record.name.clone();
         let container = self.container_name(&name);
+        let previous = record.image.clone();
+        // First: a config whose limits do not fit changes nothing.
+        self.take_built(&mut record, built, None).await?;
         self.set_progress(&name, "starting the workspace's own image", None);
         self.close_clients(&name, "the workspace is being rebuilt")
             .await;
-        // A container this create made a moment ago for the clone holds nothing its inner
-        // daemon must write down first: it goes at once. A rebuilt one is stopped properly.
-        if made.container.is_none() {
-            match self.engine.stop_container(&container, STOP_GRACE).await {
-                Ok(()) | Err(EngineError::NotFound(_)) => {}
-                Err(error) => return Err(error.into()),
-            }
+        match self.engine.stop_container(&container, STOP_GRACE).await {
+            Ok(()) | Err(EngineError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
         }
         self.engine.remove_container(&container).await?;
-        made.container = None;
-        let previous = std::mem::replace(&mut record.image, built.image.clone());
-        record.devcontainer = Some(built.config_path.clone());
-        record.ports.labels = built
-            .forward_ports
-            .iter()
-            .filter_map(|port| Some((port.port, port.label.clone()?)))
-            .collect();
         record.status = perry_api::WorkspaceStatus::Creating;
         self.state
             .update(|state| state.workspaces.insert(name.clone(), record.clone()))?;
         let mode = self.dind_mode_for(&record.image).await?;
-        let id = self.create_container(&record, mode, made).await?;
+        // What a rebuild makes stays, whatever happens next: the workspace keeps its volumes.
+        let mut made = MadeObjects::default();
+        let id = self.create_container(&record, mode, &mut made).await?;
         record.container_id = Some(id.clone());
         self.engine.start_container(&id).await?;
         if previous != record.image {

@@ -626,27 +626,27 @@ impl WorkspaceService {
         let record = self.reserve(name, &image, limits, &BTreeSet::new())?;
         let mut made = MadeObjects::default();
         let made_workspace = async {
-            let workspace = self.provision(record, mode, &mut made).await?;
-            let Some(clone) = clone else {
-                return Ok((workspace, Vec::new()));
-            };
-            if workspace.status != WorkspaceStatus::Running {
-                return Ok((workspace, Vec::new()));
-            }
-            let workspace = self.clone_repository(workspace, clone).await;
-            match &workspace.clone {
-                Some(cloned) if cloned.error.is_none() && !explicit_image => {
-                    let cloned = cloned.path.clone();
-                    self.build_from_repository(
-                        workspace,
-                        &cloned,
+            match clone {
+                // The repository may describe its own image: cloned first, so that the
+                // workspace's container is made once, from the right image.
+                Some(clone) if !explicit_image && self.engine.builds_images() => {
+                    self.create_from_repository(
+                        record,
+                        clone,
                         devcontainer.as_deref(),
-                        Some(requested_limits),
+                        requested_limits,
                         &mut made,
                     )
                     .await
                 }
-                _ => Ok((workspace, Vec::new())),
+                Some(clone) => {
+                    let workspace = self.provision(record, mode, &mut made).await?;
+                    if workspace.status != WorkspaceStatus::Running {
+                        return Ok((workspace, Vec::new()));
+                    }
+                    Ok((self.clone_repository(workspace, clone).await, Vec::new()))
+                }
+                None => Ok((self.provision(record, mode, &mut made).await?, Vec::new())),
             }
         };
         match made_workspace.await {
@@ -743,17 +743,7 @@ impl WorkspaceService {
         mode: DindMode,
         made: &mut MadeObjects,
     ) -> Result<Workspace, ApiError> {
-        self.engine
-            .prepare(&self.network_name(), self.prefix_labels())
-            .await?;
-        let labels = self.object_labels(&record);
-        for (volume, _) in self.volumes(&record.name) {
-            // A volume that exists already is someone's data: use it, but never remove it.
-            if !self.engine.volume_exists(&volume).await? {
-                self.engine.create_volume(&volume, labels.clone()).await?;
-                made.volumes.push(volume);
-            }
-        }
+        self.make_network_and_volumes(&record, made).await?;
         let mut tried_ports = BTreeSet::new();
         loop {
             let container_id = self.create_container(&record, mode, made).await?;
@@ -783,6 +773,26 @@ impl WorkspaceService {
         let name = record.name.clone();
         let ready = self.wait_until_ready_and_sync(&record).await;
         self.record_outcome(&name, record, ready)
+    }
+
+    /// Makes the agent's network and the workspace's volumes where they are missing.
+    async fn make_network_and_volumes(
+        &self,
+        record: &Workspace,
+        made: &mut MadeObjects,
+    ) -> Result<(), ApiError> {
+        self.engine
+            .prepare(&self.network_name(), self.prefix_labels())
+            .await?;
+        let labels = self.object_labels(record);
+        for (volume, _) in self.volumes(&record.name) {
+            // A volume that exists already is someone's data: use it, but never remove it.
+            if !self.engine.volume_exists(&volume).await? {
+                self.engine.create_volume(&volume, labels.clone()).await?;
+                made.volumes.push(volume);
+            }
+        }
+        Ok(())
     }
 
     /// Gives a reserved workspace another free SSH port (not one in `avoid`) in one state write:
@@ -1305,6 +1315,42 @@ impl WorkspaceService {
     /// Puts config.json's credentials and the host user's git config and public keys into a
     /// container; says per item what failed rather than failing.
     async fn sync_credentials(&self, name: &str, container: &str) -> Vec<SyncItem> {
+        let environment = self
+            .engine
+            .read_file(
+                container,
+                sync::ENVIRONMENT_FILE,
+                sync::ENVIRONMENT_FILE_MAX_BYTES,
+            )
+            .await
+            .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
+            .map_err(|error| error.to_string());
+        let (mut plan, archive) = self.credentials_archive(name, environment);
+        let Some(archive) = archive else {
+            return plan.items;
+        };
+        let uploaded = match archive {
+            Ok(archive) => self
+                .engine
+                .upload_archive(container, "/", archive)
+                .await
+                .map_err(|error| error.to_string()),
+            Err(error) => Err(format!("cannot pack the files: {error}")),
+        };
+        if let Err(error) = uploaded {
+            tracing::warn!("sync into {container} failed: {error}");
+            plan.fail_all(&error);
+        }
+        plan.items
+    }
+
+    /// The sync of workspace `name` (whose /etc/environment is `environment`) as a plan and,
+    /// when there is anything to put in, its archive.
+    fn credentials_archive(
+        &self,
+        name: &str,
+        environment: Result<String, String>,
+    ) -> (sync::SyncPlan, Option<std::io::Result<Vec<u8>>>) {
         let (credentials, worker_settings) = match ConfigFile::read(&self.settings.config_dir) {
             Ok(config) => {
                 let config = config.unwrap_or_default();
@@ -1349,24 +1395,16 @@ impl WorkspaceService {
                 (credentials, worker_settings)
             }
             Err(error) => {
-                return vec![SyncItem {
+                let mut plan = sync::SyncPlan::default();
+                plan.items.push(SyncItem {
                     what: "credentials from config.json".to_owned(),
                     error: Some(format!("{error:#}")),
-                }];
+                });
+                return (plan, None);
             }
         };
-        let environment = self
-            .engine
-            .read_file(
-                container,
-                sync::ENVIRONMENT_FILE,
-                sync::ENVIRONMENT_FILE_MAX_BYTES,
-            )
-            .await
-            .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
-            .map_err(|error| error.to_string());
         // Reading the host's credential files and packing them is file work: off the runtime.
-        let (mut plan, archive) = crate::state::off_the_runtime(|| {
+        crate::state::off_the_runtime(|| {
             let plan = sync::SyncPlan::new(
                 &credentials,
                 &worker_settings,
@@ -1375,23 +1413,7 @@ impl WorkspaceService {
             );
             let archive = (!plan.is_empty()).then(|| plan.archive());
             (plan, archive)
-        });
-        let Some(archive) = archive else {
-            return plan.items;
-        };
-        let uploaded = match archive {
-            Ok(archive) => self
-                .engine
-                .upload_archive(container, "/", archive)
-                .await
-                .map_err(|error| error.to_string()),
-            Err(error) => Err(format!("cannot pack the files: {error}")),
-        };
-        if let Err(error) = uploaded {
-            tracing::warn!("sync into {container} failed: {error}");
-            plan.fail_all(&error);
-        }
-        plan.items
+        })
     }
 
     /// Waits for a started container to be ready while its credentials are synced; a sync that
@@ -1448,6 +1470,18 @@ impl WorkspaceService {
             ),
             Err(error) => Some(error.to_string()),
         };
+        self.record_clone(&mut record, target, path, error);
+        record
+    }
+
+    /// Writes down how the clone of `target` into `path` went, on the record and in state.json.
+    fn record_clone(
+        &self,
+        record: &mut Workspace,
+        target: CloneTarget,
+        path: String,
+        error: Option<String>,
+    ) {
         if let Some(error) = &error {
             tracing::warn!(
                 "cloning {} into {:?} failed: {error}",
@@ -1468,7 +1502,6 @@ impl WorkspaceService {
         if let Err(error) = saved {
             tracing::error!("cannot record the clone of {:?}: {error:#}", record.name);
         }
-        record
     }
 
     /// How many workspaces state.json holds.
@@ -1507,10 +1540,10 @@ impl WorkspaceService {
 }
 
 /// Seconds a clone at create may take.
-const CLONE_TIMEOUT_SECONDS: u32 = 600;
+pub(super) const CLONE_TIMEOUT_SECONDS: u32 = 600;
 /// `git clone -- "$1" "$2"` that never prompts (no terminal to answer) and leaves an existing
 /// directory alone (a home volume kept from before).
-const CLONE_SCRIPT: &str = "export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new'; \
+pub(super) const CLONE_SCRIPT: &str = "export GIT_TERMINAL_PROMPT=0 GIT_SSH_COMMAND='ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new'; \
      if [ -e \"$2\" ]; then echo \"$2 exists already; not cloning\" >&2; exit 0; fi; \
      git clone --quiet -- \"$1\" \"$2\"";
 

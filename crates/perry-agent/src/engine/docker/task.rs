@@ -1,9 +1,10 @@
 //! Tasks: a throwaway container that runs one command to its end with volumes mounted (the copy
-//! of a workspace clone), and pausing a container so its volumes hold still meanwhile.
+//! of a workspace clone, the checkout of a new workspace's repository), and pausing a container
+//! so its volumes hold still meanwhile.
 //!
 //! A task runs in a task of its own, so a caller that gives up cannot leave its container
-//! behind: the container is removed on every path, and stopped early when nobody listens to
-//! its lines any more.
+//! behind: the container is removed on every path (but the end of one the caller keeps), and
+//! stopped early when nobody listens to its lines any more.
 
 use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, LogsOptionsBuilder};
@@ -36,6 +37,9 @@ impl Docker {
         let task = task.clone();
         tokio::spawn(async move {
             let outcome = docker.run(&task, lines).await;
+            if task.keep && outcome.is_ok() {
+                return outcome;
+            }
             let removed = docker.remove_container(&task.name).await;
             let outcome = outcome?;
             removed?;
@@ -51,7 +55,7 @@ impl Docker {
         lines: UnboundedSender<String>,
     ) -> Result<TaskOutcome, EngineError> {
         let host_config = HostConfig {
-            network_mode: Some("none".to_owned()),
+            network_mode: Some(task.network.clone().unwrap_or_else(|| "none".to_owned())),
             // The inner Docker's data has overlay whiteouts and `trusted.*` attributes, which
             // only CAP_SYS_ADMIN may copy.
             cap_add: Some(vec!["SYS_ADMIN".to_owned()]),
@@ -85,6 +89,10 @@ impl Docker {
             .build();
         self.call(|docker| async move { docker.create_container(Some(options), body).await })
             .await?;
+        if !task.files.is_empty() {
+            self.upload_archive(&task.name, "/", task.files.clone())
+                .await?;
+        }
         self.start_container(&task.name).await?;
         let client = self.client().await?;
         let options = LogsOptionsBuilder::default()

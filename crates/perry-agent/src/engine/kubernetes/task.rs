@@ -28,6 +28,12 @@ impl Kubernetes {
         task: &TaskSpec,
         lines: UnboundedSender<String>,
     ) -> Result<TaskOutcome, EngineError> {
+        if task.keep || !task.files.is_empty() {
+            return Err(EngineError::Failed(format!(
+                "task {}: the Kubernetes engine runs tasks without files put in first and does not keep their pods",
+                task.name
+            )));
+        }
         let pods = self.pods();
         let pod = objects::task_pod(task, &self.config);
         let name = task.name.clone();
