@@ -90,12 +90,32 @@ remount_cgroups_v1() {
 remount_cgroups_v1 || log "cgroup remount failed; the inner dockerd may not work"
 
 # --- b. Home volume ----------------------------------------------------------------------
-# A fresh named volume may be empty (or root-owned); seed it like useradd -m would.
+# A fresh named volume may be empty (or root-owned); seed it like useradd -m would. An image
+# made by Perry's layer keeps its own home in /opt/perry/home (home-snapshot.sh): what the
+# volume lacks of it comes in once per image (a rebuild brings a new image's files), never
+# over a file that is there. A home that belongs to another uid (cloned before the image's
+# own user was known, or a workspace rebuilt onto another user) is given to the user.
 mkdir -p "$HOME_DIR"
-if [ -z "$(ls -A "$HOME_DIR" 2>/dev/null)" ]; then
-  if [ -d /etc/skel ]; then cp -a /etc/skel/. "$HOME_DIR"/; fi
+if [ "$(stat -c %u "$HOME_DIR")" != "$(id -u "$USER_NAME")" ]; then
   chown -R "$USER_NAME:$USER_GROUP" "$HOME_DIR"
 fi
+seed=/etc/skel seed_id=skel
+if [ -d /opt/perry/home ] && [ -f /opt/perry/home.id ]; then
+  seed=/opt/perry/home seed_id=$(cat /opt/perry/home.id)
+fi
+marker="$HOME_DIR/.cache/perry-home-seed"
+if [ "$(cat "$marker" 2>/dev/null || true)" != "$seed_id" ]; then
+  if [ -d "$seed" ]; then
+    cp -an "$seed"/. "$HOME_DIR"/ 2>/dev/null || log "home: some of $seed could not be copied"
+    # /etc/skel is root's: what came from it is the user's.
+    find "$seed" -mindepth 1 -maxdepth 1 -exec sh -c \
+      'chown -R "$0" "$1/${2##*/}"' "$USER_NAME:$USER_GROUP" "$HOME_DIR" {} \;
+  fi
+  mkdir -p "$HOME_DIR/.cache"
+  printf '%s\n' "$seed_id" >"$marker"
+  chown "$USER_NAME:$USER_GROUP" "$HOME_DIR/.cache" "$marker"
+fi
+# (cp -a gives the home the seed's owner and mode: the home is the user's, as it was.)
 chown "$USER_NAME:$USER_GROUP" "$HOME_DIR"
 
 # --- c. SSH authorized keys ----------------------------------------------------------------

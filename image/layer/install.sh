@@ -2,7 +2,9 @@
 # Perry's layer, run as root once at image build (see Dockerfile.template). POSIX sh:
 # the base image may have no bash yet. Installs only what the image lacks, so on an
 # image that already is a Perry workspace it changes (almost) nothing.
-#   PERRY_USER   the workspace user (default: workspace)
+#   PERRY_USER          the workspace user (default: workspace)
+#   PERRY_REMOTE_USER   the person's own account in the image (devcontainer remoteUser), which
+#                       PERRY_USER becomes a second name of (see "the user" below)
 # Exit 3 with one `perry: ` line on stderr when the distribution is not supported, 4 when its
 # package manager fails (no network, no mirror).
 set -eu
@@ -130,6 +132,57 @@ passwd_field() {  # USER FIELD-NUMBER (1-based)
   [ -n "$_e" ] || return 1
   echo "$_e" | cut -d: -f"$2"
 }
+# The person's own account (devcontainer remoteUser, else containerUser, else the image's
+# USER): PERRY_REMOTE_USER, a name or uid (":group" ignored). Perry's `workspace` becomes a
+# second name of that account (same uid and gid, listed after it, so `whoami` and `ls` say the
+# account's own name), and its home moves to /home/$PERRY_USER (the home volume) with a link
+# from the old place, so terminals, SSH, sync and the worker find everything where Perry puts
+# it while the image's own paths keep working. root is not taken: Perry's user stays a user
+# of its own with passwordless sudo.
+REMOTE=${PERRY_REMOTE_USER:-}
+REMOTE=${REMOTE%%:*}
+case "$REMOTE" in
+  ''|root|0|"$PERRY_USER") REMOTE="" ;;
+  *[!0-9]*) ;;
+  *) REMOTE=$(awk -F: -v u="$REMOTE" '$3 == u { print $1; exit }' /etc/passwd)
+     [ -n "$REMOTE" ] || say "remoteUser ${PERRY_REMOTE_USER%%:*} is no user of the image; Perry's user is $PERRY_USER" ;;
+esac
+if [ -n "$REMOTE" ] && passwd_field "$PERRY_USER" 1 >/dev/null; then
+  say "the image has a user $PERRY_USER of its own; remoteUser $REMOTE stays a user apart"
+  REMOTE=""
+fi
+if [ -n "$REMOTE" ]; then
+  TARGET=/home/$PERRY_USER
+  if ! passwd_field "$REMOTE" 1 >/dev/null; then
+    uid_opt="-u 1000"
+    if cut -d: -f3 /etc/passwd | grep -qx 1000; then uid_opt=""; fi
+    # shellcheck disable=SC2086
+    useradd $uid_opt -U -m -d "$TARGET" -s /bin/bash "$REMOTE"
+    say "created user $REMOTE"
+  fi
+  OLD_HOME=$(passwd_field "$REMOTE" 6)
+  if [ "$OLD_HOME" != "$TARGET" ]; then
+    mkdir -p "$TARGET"
+    if [ -d "$OLD_HOME" ] && [ ! -L "$OLD_HOME" ]; then
+      cp -a "$OLD_HOME"/. "$TARGET"/
+      rm -rf "$OLD_HOME"
+    fi
+    if [ -n "$OLD_HOME" ] && [ "$OLD_HOME" != / ]; then
+      mkdir -p "$(dirname "$OLD_HOME")"
+      ln -s "$TARGET" "$OLD_HOME"
+    fi
+    usermod -d "$TARGET" "$REMOTE"
+  fi
+  chown "$(id -u "$REMOTE"):$(id -g "$REMOTE")" "$TARGET"
+  SHELL_OF=$(passwd_field "$REMOTE" 7)
+  echo "$PERRY_USER:x:$(id -u "$REMOTE"):$(id -g "$REMOTE"):$REMOTE (Perry's name for it):$TARGET:${SHELL_OF:-/bin/bash}" >>/etc/passwd
+  if [ -f /etc/shadow ]; then echo "$PERRY_USER:*:19000:0:99999:7:::" >>/etc/shadow; fi
+  # The second name is in every group the account is in (group lists go by name).
+  for g in $(id -Gn "$REMOTE"); do
+    [ "$g" = "$(id -gn "$REMOTE")" ] || usermod -a -G "$g" "$PERRY_USER"
+  done
+  say "Perry's user $PERRY_USER is $REMOTE's account (uid $(id -u "$REMOTE")), home $TARGET ($OLD_HOME links there)"
+fi
 if passwd_field "$PERRY_USER" 1 >/dev/null; then
   say "using the image's user $PERRY_USER"
 else
@@ -162,12 +215,15 @@ esac
 getent group docker >/dev/null 2>&1 || cut -d: -f1 /etc/group | grep -qx docker \
   || groupadd docker
 usermod -a -G docker "$PERRY_USER"
+if [ -n "$REMOTE" ]; then usermod -a -G docker "$REMOTE"; fi
 
 # Passwordless sudo. Make sure sudoers reads sudoers.d (Alpine's may not).
 mkdir -p /etc/sudoers.d
 grep -Eq '^[#@]includedir[[:space:]]+/etc/sudoers.d' /etc/sudoers 2>/dev/null \
   || echo '@includedir /etc/sudoers.d' >>/etc/sudoers
 echo "$PERRY_USER ALL=(ALL) NOPASSWD:ALL" >/etc/sudoers.d/perry
+# sudo knows the account by its uid, which gives the account's own name.
+if [ -n "$REMOTE" ]; then echo "$REMOTE ALL=(ALL) NOPASSWD:ALL" >>/etc/sudoers.d/perry; fi
 chmod 0440 /etc/sudoers.d/perry
 if command -v visudo >/dev/null 2>&1; then visudo -cq >/dev/null; fi
 

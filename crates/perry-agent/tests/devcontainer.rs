@@ -60,39 +60,65 @@ async fn build_log(agent: &TestAgent, name: &str) -> String {
         .join("\n")
 }
 
-/// How many containers named `name` Docker created from `since` (Unix seconds) until now.
-async fn containers_created(name: &str, since: u64) -> usize {
-    use futures_util::StreamExt as _;
-    let docker = bollard::Docker::connect_with_defaults().unwrap();
-    let until = unix_now() + 1;
-    let options = bollard::query_parameters::EventsOptionsBuilder::new()
-        .since(&since.to_string())
-        .until(&until.to_string())
-        .filters(&std::collections::HashMap::from([
-            ("type", vec!["container"]),
-            ("event", vec!["create"]),
-        ]))
-        .build();
-    let events: Vec<_> = docker.events(Some(options)).collect().await;
-    events
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|event| {
-            event
-                .actor
-                .as_ref()
-                .and_then(|actor| actor.attributes.as_ref())
-                .and_then(|attributes| attributes.get("name"))
-                .is_some_and(|created| created == name)
-        })
-        .count()
+/// Docker's container creations from now on, by name, as they happen (a subscription: the
+/// daemon keeps too few past events for a query afterwards on a busy host).
+struct CreatedContainers {
+    names: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    watch: tokio::task::JoinHandle<()>,
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
+impl CreatedContainers {
+    async fn watch() -> CreatedContainers {
+        use futures_util::StreamExt as _;
+        let names = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = names.clone();
+        let docker = bollard::Docker::connect_with_defaults().unwrap();
+        let options = bollard::query_parameters::EventsOptionsBuilder::new()
+            .filters(&std::collections::HashMap::from([
+                ("type", vec!["container"]),
+                ("event", vec!["create"]),
+            ]))
+            .build();
+        let (subscribed, ready) = tokio::sync::oneshot::channel();
+        let watch = tokio::spawn(async move {
+            let mut events = docker.events(Some(options));
+            // The request is made at the first poll: say so once it was sent.
+            let first = futures_util::FutureExt::now_or_never(events.next());
+            let _ = subscribed.send(());
+            let record = |event: bollard::models::EventMessage| {
+                if let Some(name) = event
+                    .actor
+                    .and_then(|actor| actor.attributes)
+                    .and_then(|mut attributes| attributes.remove("name"))
+                {
+                    seen.lock().unwrap().push(name);
+                }
+            };
+            if let Some(Some(Ok(event))) = first {
+                record(event);
+            }
+            while let Some(Ok(event)) = events.next().await {
+                record(event);
+            }
+        });
+        ready.await.unwrap();
+        // Give the daemon a moment to register the subscription.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        CreatedContainers { names, watch }
+    }
+
+    /// How often a container named `name` was created so far.
+    async fn count(&self, name: &str) -> usize {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let names = self.names.lock().unwrap();
+        names.iter().filter(|created| *created == name).count()
+    }
+}
+
+impl Drop for CreatedContainers {
+    fn drop(&mut self) {
+        self.watch.abort();
+    }
 }
 
 fn run_names(workspace: &Workspace) -> Vec<String> {
@@ -109,21 +135,21 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     let agent = TestAgent::start("devc-plain").await;
     let git = serve(&["plain-debian"]);
     let url = git.url("plain-debian");
-    let since = unix_now();
+    let creations = CreatedContainers::watch().await;
     let created: Workspace = agent
         .ok::<WorkspacesCreate>(json!({"name": "plain", "clone": url}))
         .await;
     assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
     // The repository was cloned by a task of its own: the workspace's container was made once,
     // from the built image.
+    assert_eq!(creations.count(&agent.container("plain")).await, 1);
     assert_eq!(
-        containers_created(&agent.container("plain"), since).await,
+        creations
+            .count(&format!("{}-checkout", agent.container("plain")))
+            .await,
         1
     );
-    assert_eq!(
-        containers_created(&format!("{}-checkout", agent.container("plain")), since).await,
-        1
-    );
+    drop(creations);
     assert!(
         created.image.starts_with("perry-devcontainer:"),
         "{created:?}"
@@ -284,6 +310,60 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     assert_eq!(run_names(&rebuilt)[0], "onCreateCommand");
     let (code, kept) = exec(&container, "workspace", "cat ~/keep.txt").await;
     assert_eq!((code, kept.trim()), (0, "kept"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_images_own_user_is_the_workspace_user_with_its_home() {
+    let agent = TestAgent::start("devc-user").await;
+    let git = serve(&["remote-user"]);
+    let created: Workspace = agent
+        .ok::<WorkspacesCreate>(json!({"name": "mine", "clone": git.url("remote-user")}))
+        .await;
+    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    let workspace = after_hooks(&agent, "mine").await;
+    assert!(
+        workspace
+            .post_start
+            .iter()
+            .flatten()
+            .all(|run| run.error.is_none()),
+        "{workspace:?}"
+    );
+    let container = agent.container("mine");
+    // What terminals, SSH, sync and the lifecycle commands run as is vscode's account: its
+    // name, its uid, the image's files of its home and what a feature put there, its own
+    // directory; the old home links to the home volume, the clone is its, sudo and the inner
+    // Docker work.
+    let (code, facts) = exec(
+        &container,
+        "workspace",
+        "id -un; id -u; echo $HOME; cat ~/.project-marker ~/.home-tool; readlink -f /home/vscode; \
+         stat -c %U ~/remote-user/README; cat /opt/tool/created-by; sudo -n id -un; \
+         docker version --format '{{.Server.Os}}'",
+    )
+    .await;
+    assert_eq!(code, 0, "{facts}");
+    assert_eq!(
+        facts.lines().collect::<Vec<_>>(),
+        [
+            "vscode",
+            "1001",
+            "/home/workspace",
+            "from the image",
+            "installed for vscode",
+            "/home/workspace",
+            "vscode",
+            "vscode",
+            "/home/workspace/remote-user",
+            "root",
+            "linux"
+        ]
+    );
+    let log = build_log(&agent, "mine").await;
+    assert!(
+        log.contains("the workspace user is vscode's account"),
+        "{log}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

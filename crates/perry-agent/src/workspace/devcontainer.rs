@@ -33,6 +33,9 @@ use crate::error::ApiError;
 const LAYER_DOCKERFILE: &str = include_str!("../../../../image/layer/Dockerfile.template");
 const LAYER_INSTALL: &str = include_str!("../../../../image/layer/install.sh");
 const ENTRYPOINT: &str = include_str!("../../../../image/entrypoint.sh");
+const HOME_SNAPSHOT: &str = include_str!("../../../../image/layer/home-snapshot.sh");
+/// The last step of an image with features, as of the layer's (see home-snapshot.sh).
+const HOME_SNAPSHOT_STEP: &str = "USER root\nRUN /bin/sh /opt/perry/home-snapshot.sh\n";
 /// How an image is made from a config: in its content hash, so that an agent that makes them
 /// otherwise does not take an image made the old way.
 const RECIPE: [&str; 2] = [
@@ -44,6 +47,8 @@ const RECIPE: [&str; 2] = [
 pub const IMAGE_REPOSITORY: &str = "perry-devcontainer";
 /// The label on those images with the lifecycle commands a start runs (JSON, [`Hooks`]).
 pub const HOOKS_LABEL: &str = "dev.perry.devcontainer.hooks";
+/// The label of Perry's layer naming the account the workspace user is (empty: its own).
+const ACCOUNT_LABEL: &str = "dev.perry.account";
 /// The label of the agent's own workspace image, which images made from it keep.
 const BASE_IMAGE_LABEL: &str = "dev.perry.image";
 /// The markers around the layer's copy of the coding agents.
@@ -208,11 +213,12 @@ impl WorkspaceService {
             command: [
                 "/bin/sh",
                 "-c",
-                "exec runuser -u \"$0\" -- /bin/bash -lc \"$1\" perry-clone \"$2\" \"$3\"",
+                "chown \"$0:\" \"$4\" && exec runuser -u \"$0\" -- /bin/bash -lc \"$1\" perry-clone \"$2\" \"$3\"",
                 sync::USER,
                 CLONE_SCRIPT,
                 &target.url,
                 path,
+                sync::HOME,
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -507,21 +513,6 @@ impl WorkspaceService {
         let config = devcontainer::parse(&files, &path, &variables).map_err(invalid)?;
         let mut log = self.open_build_log(workspace);
         log.line(&format!("perry: building the workspace from {path}"));
-        // The person's user in a workspace is Perry's `workspace` user for now.
-        for (key, user) in [
-            ("remoteUser", &config.remote_user),
-            ("containerUser", &config.container_user),
-        ] {
-            if let Some(user) = user
-                .as_deref()
-                .filter(|user| *user != crate::workspace::sync::USER)
-            {
-                log.line(&format!(
-                    "perry: {path}: \"{key}\": {user:?} is not supported yet and is left out: terminals, SSH and the lifecycle commands run as {:?}",
-                    crate::workspace::sync::USER
-                ));
-            }
-        }
         for unsupported in &config.unsupported {
             log.line(&format!(
                 "perry: {path}: \"{}\" is not supported and is left out: {}",
@@ -567,6 +558,7 @@ impl WorkspaceService {
                 LAYER_DOCKERFILE.as_bytes(),
                 LAYER_INSTALL.as_bytes(),
                 ENTRYPOINT.as_bytes(),
+                HOME_SNAPSHOT.as_bytes(),
                 RECIPE[0].as_bytes(),
                 RECIPE[1].as_bytes(),
             ] {
@@ -587,8 +579,10 @@ impl WorkspaceService {
             forward_ports: config.forward_ports.clone(),
             limits: config.perry.limits,
         };
-        if self.engine.image_info(&image).await?.is_some() {
+        if let Some(info) = self.engine.image_info(&image).await? {
             log.line(&format!("perry: {image} is built already (same content)"));
+            let account = info.labels.get(ACCOUNT_LABEL).filter(|a| !a.is_empty());
+            log_account(&mut log, account.map(String::as_str), &config);
             return Ok(Some(built));
         }
         let project_image = match (&config.source, context) {
@@ -631,13 +625,15 @@ impl WorkspaceService {
         };
         log.line("perry: adding Perry's layer");
         let (tag, layer_labels) = final_build(config.features.is_empty());
+        let (layer, account) = self
+            .layer_context(&config, &project_image, &workspace_image, certificates)
+            .await?;
+        log_account(&mut log, account.as_deref(), &config);
         let with_layer = self
             .build_logged(
                 ImageBuildSpec {
                     tag,
-                    context: self
-                        .layer_context(&config, &project_image, &workspace_image, certificates)
-                        .await?,
+                    context: layer,
                     dockerfile: "Dockerfile".to_owned(),
                     labels: layer_labels,
                     ..Default::default()
@@ -648,12 +644,13 @@ impl WorkspaceService {
         if !config.features.is_empty() {
             log.line("perry: installing the features");
             let mut for_features = config.clone();
-            for_features
-                .remote_user
-                .get_or_insert_with(|| crate::workspace::sync::USER.to_owned());
+            for_features.remote_user =
+                Some(account.unwrap_or_else(|| crate::workspace::sync::USER.to_owned()));
             // The layer's image runs as root, as Perry's entrypoint must.
-            let (dockerfile, mut entries) =
+            let (mut dockerfile, mut entries) =
                 devcontainer::features_context(&for_features, &files, &with_layer, "root");
+            // What the features put into the home is the image's home too.
+            dockerfile.push_str(HOME_SNAPSHOT_STEP);
             entries.push(("Dockerfile".to_owned(), dockerfile.into_bytes(), 0o644));
             let (tag, labels) = final_build(true);
             self.build_logged(
@@ -674,19 +671,22 @@ impl WorkspaceService {
 
     /// The build context of Perry's layer on `base`: its Dockerfile (the template filled in,
     /// containerEnv added, the coding agents left out when `base` has them already) and the
-    /// files it copies.
+    /// files it copies; and the person's account in the image that Perry's user becomes
+    /// (see [`remote_user`]).
     async fn layer_context(
         &self,
         config: &DevContainer,
         base: &str,
         workspace_image: &str,
         certificates: Vec<(String, Vec<u8>)>,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<(Vec<u8>, Option<String>), ApiError> {
+        let info = self.engine.image_info(base).await?;
         // An image made from the agent's own image has its coding agents already: copying
         // them again would add a gigabyte for nothing.
-        let has_agents = self.engine.image_info(base).await?.is_some_and(|info| {
+        let has_agents = info.as_ref().is_some_and(|info| {
             info.labels.get(BASE_IMAGE_LABEL).map(String::as_str) == Some("workspace-base")
         });
+        let account = remote_user(config, info.as_ref().map_or("", |info| &info.user));
         let template = if has_agents {
             without_agents(LAYER_DOCKERFILE)
         } else {
@@ -696,6 +696,7 @@ impl WorkspaceService {
             .replace("{{WORKSPACE_IMAGE}}", workspace_image)
             .replace("{{BASE_IMAGE}}", base)
             .replace("{{USER}}", crate::workspace::sync::USER)
+            .replace("{{REMOTE_USER}}", account.as_deref().unwrap_or_default())
             .replacen(
                 "COPY perry/ /opt/perry/",
                 &format!(
@@ -716,12 +717,17 @@ impl WorkspaceService {
                 ENTRYPOINT.as_bytes().to_vec(),
                 0o755,
             ),
+            (
+                "perry/home-snapshot.sh".to_owned(),
+                HOME_SNAPSHOT.as_bytes().to_vec(),
+                0o755,
+            ),
             ("perry/ca-certificates/.keep".to_owned(), Vec::new(), 0o644),
         ];
         for (name, pem) in certificates {
             entries.push((format!("perry/ca-certificates/{name}"), pem, 0o644));
         }
-        tar_of(&entries).map_err(internal)
+        Ok((tar_of(&entries).map_err(internal)?, account))
     }
 
     /// Builds one image, its output in the log; its id.
@@ -894,6 +900,55 @@ impl WorkspaceService {
 }
 
 /// Whether `image` is one built here from a devcontainer.json.
+/// Says in the build log whose account the workspace user is.
+fn log_account(log: &mut BuildLog<'_>, account: Option<&str>, config: &DevContainer) {
+    match account {
+        Some(account) => log.line(&format!(
+            "perry: the workspace user is {account}'s account (Perry names it {:?} too; its home is {})",
+            crate::workspace::sync::USER,
+            crate::workspace::sync::HOME
+        )),
+        None if config_user(config)
+            .is_some_and(|spec| is_root(spec.split(':').next().unwrap_or_default())) =>
+        {
+            log.line(&format!(
+                "perry: root is not taken as the workspace user: terminals, SSH and the lifecycle commands run as {:?}, with passwordless sudo",
+                crate::workspace::sync::USER
+            ));
+        }
+        None => {}
+    }
+}
+
+/// The person's own account in the image, which Perry's user becomes a second name of: the
+/// config's `remoteUser`, else its `containerUser`, else the image's USER (the spec's
+/// defaults), its user part. None for root (Perry's user stays a user of its own, with sudo)
+/// and for Perry's own user.
+fn remote_user(config: &DevContainer, image_user: &str) -> Option<String> {
+    account_of(config_user(config).unwrap_or(image_user))
+}
+
+/// The user the config names: `remoteUser`, else `containerUser`.
+fn config_user(config: &DevContainer) -> Option<&str> {
+    config
+        .remote_user
+        .as_deref()
+        .or(config.container_user.as_deref())
+}
+
+/// The account a user spec (`name`, `uid`, `name:group`) names, if Perry's user can become it.
+fn account_of(spec: &str) -> Option<String> {
+    let user = spec.split(':').next().unwrap_or_default();
+    let plain = user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    (plain && !is_root(user) && user != crate::workspace::sync::USER).then(|| user.to_owned())
+}
+
+fn is_root(user: &str) -> bool {
+    matches!(user, "" | "root" | "0")
+}
+
 fn is_built_image(image: &str) -> bool {
     image
         .strip_prefix(IMAGE_REPOSITORY)
@@ -1143,6 +1198,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_persons_account_is_a_plain_user_but_root_or_perrys() {
+        assert_eq!(account_of("vscode").as_deref(), Some("vscode"));
+        assert_eq!(account_of("node:node").as_deref(), Some("node"));
+        assert_eq!(account_of("1001:1001").as_deref(), Some("1001"));
+        for none in ["root", "0:0", "", "workspace", "a b", "x;rm"] {
+            assert_eq!(account_of(none), None, "{none}");
+        }
+    }
+
+    #[test]
     fn container_env_becomes_quoted_env_lines() {
         let env = BTreeMap::from([
             ("A".to_owned(), "plain".to_owned()),
@@ -1160,10 +1225,7 @@ mod tests {
         let layer = without_agents(LAYER_DOCKERFILE);
         assert!(LAYER_DOCKERFILE.contains("COPY --from=perry-agents"));
         assert!(!layer.contains("COPY --from=perry-agents"), "{layer}");
-        assert!(
-            layer.contains("RUN /bin/sh /opt/perry/install.sh"),
-            "{layer}"
-        );
+        assert!(layer.contains("/bin/sh /opt/perry/install.sh"), "{layer}");
     }
 
     #[test]

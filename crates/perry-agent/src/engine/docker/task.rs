@@ -6,7 +6,7 @@
 //! behind: the container is removed on every path (but the end of one the caller keeps), and
 //! stopped early when nobody listens to its lines any more.
 
-use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType};
+use bollard::models::{ContainerCreateBody, HostConfig, Mount, MountType, MountVolumeOptions};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, LogsOptionsBuilder};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
@@ -67,6 +67,12 @@ impl Docker {
                         source: Some(volume.clone()),
                         typ: Some(MountType::VOLUME),
                         read_only: Some(*read_only),
+                        // A task never seeds a new volume with its image's files there: the
+                        // workspace's own image does, at its first start.
+                        volume_options: Some(MountVolumeOptions {
+                            no_copy: Some(true),
+                            ..Default::default()
+                        }),
                         ..Default::default()
                     })
                     .collect(),
