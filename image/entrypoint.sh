@@ -104,18 +104,23 @@ if [ -d /opt/perry/home ] && [ -f /opt/perry/home.id ]; then
   seed=/opt/perry/home seed_id=$(cat /opt/perry/home.id)
 fi
 marker="$HOME_DIR/.cache/perry-home-seed"
-if [ "$(cat "$marker" 2>/dev/null || true)" != "$seed_id" ]; then
-  if [ -d "$seed" ]; then
-    cp -an "$seed"/. "$HOME_DIR"/ 2>/dev/null || log "home: some of $seed could not be copied"
-    # /etc/skel is root's: what came from it is the user's.
-    find "$seed" -mindepth 1 -maxdepth 1 -exec sh -c \
-      'chown -R "$0" "$1/${2##*/}"' "$USER_NAME:$USER_GROUP" "$HOME_DIR" {} \;
-  fi
-  mkdir -p "$HOME_DIR/.cache"
-  printf '%s\n' "$seed_id" >"$marker"
-  chown "$USER_NAME:$USER_GROUP" "$HOME_DIR/.cache" "$marker"
+if [ -d "$seed" ] && [ "$(cat "$marker" 2>/dev/null || true)" != "$seed_id" ]; then
+  # What the home lacks comes whole (and is the user's); a directory both have gets what it
+  # lacks of the image's (Perry's snapshot only: it is the user's already).
+  find "$seed" -mindepth 1 -maxdepth 1 | while IFS= read -r entry; do
+    name=${entry##*/}
+    if [ ! -e "$HOME_DIR/$name" ] && [ ! -L "$HOME_DIR/$name" ]; then
+      cp -a "$entry" "$HOME_DIR/$name" && chown -R "$USER_NAME:$USER_GROUP" "$HOME_DIR/$name" \
+        || log "home: $name could not be copied from $seed"
+    elif [ "$seed" = /opt/perry/home ] && [ -d "$entry" ] && [ ! -L "$entry" ] \
+        && [ -d "$HOME_DIR/$name" ] && [ ! -L "$HOME_DIR/$name" ]; then
+      cp -an "$entry"/. "$HOME_DIR/$name"/ 2>/dev/null || log "home: some of $name could not be copied from $seed"
+    fi
+  done || log "home: seeding from $seed stopped early"
+  { mkdir -p "$HOME_DIR/.cache" && printf '%s\n' "$seed_id" >"$marker" \
+      && chown "$USER_NAME:$USER_GROUP" "$HOME_DIR/.cache" "$marker"; } \
+    || log "home: cannot write $marker"
 fi
-# (cp -a gives the home the seed's owner and mode: the home is the user's, as it was.)
 chown "$USER_NAME:$USER_GROUP" "$HOME_DIR"
 
 # --- c. SSH authorized keys ----------------------------------------------------------------

@@ -7,4 +7,6 @@ set -eu
 . /opt/perry/user.env
 rm -rf /opt/perry/home
 cp -a "$PERRY_HOME" /opt/perry/home
+# The home is the user's (a feature may have left root's files in it): so is its copy.
+chown -R "$PERRY_UID:$PERRY_GID" /opt/perry/home
 od -An -N8 -tx1 /dev/urandom | tr -d ' \n' >/opt/perry/home.id

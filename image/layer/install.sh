@@ -133,22 +133,33 @@ passwd_field() {  # USER FIELD-NUMBER (1-based)
   echo "$_e" | cut -d: -f"$2"
 }
 # The person's own account (devcontainer remoteUser, else containerUser, else the image's
-# USER): PERRY_REMOTE_USER, a name or uid (":group" ignored). Perry's `workspace` becomes a
-# second name of that account (same uid and gid, listed after it, so `whoami` and `ls` say the
-# account's own name), and its home moves to /home/$PERRY_USER (the home volume) with a link
-# from the old place, so terminals, SSH, sync and the worker find everything where Perry puts
-# it while the image's own paths keep working. root is not taken: Perry's user stays a user
-# of its own with passwordless sudo.
+# USER): PERRY_REMOTE_USER, a name or uid (":group" ignored); PERRY_REMOTE_USER_FROM_IMAGE=1
+# when it is the image's USER, which is taken only when it is a regular user (uid 1000-59999),
+# not a system account. Perry's `workspace` becomes a second name of that account (same uid and
+# gid, listed after it, so `whoami` and `ls` say the account's own name). Its home moves to
+# /home/$PERRY_USER (the home volume) with a link from the old place (only a home under /home:
+# a system directory stays where it is), so terminals, SSH, sync and the worker find everything
+# where Perry puts it while the image's own paths keep working. As the devcontainer CLI's
+# updateRemoteUserUID does, the account gets uid (and gid) 1000 where they are free, the uid
+# Perry's files are made with; its files anywhere in the image follow. root is not taken:
+# Perry's user stays a user of its own with passwordless sudo.
 REMOTE=${PERRY_REMOTE_USER:-}
 REMOTE=${REMOTE%%:*}
 case "$REMOTE" in
   ''|root|0|"$PERRY_USER") REMOTE="" ;;
   *[!0-9]*) ;;
   *) REMOTE=$(awk -F: -v u="$REMOTE" '$3 == u { print $1; exit }' /etc/passwd)
-     [ -n "$REMOTE" ] || say "remoteUser ${PERRY_REMOTE_USER%%:*} is no user of the image; Perry's user is $PERRY_USER" ;;
+     [ -n "$REMOTE" ] || say "user ${PERRY_REMOTE_USER%%:*} is no user of the image; Perry's user is $PERRY_USER" ;;
 esac
+if [ -n "$REMOTE" ] && [ -n "${PERRY_REMOTE_USER_FROM_IMAGE:-}" ]; then
+  uid=$(passwd_field "$REMOTE" 3 || echo 0)
+  if [ "$uid" -lt 1000 ] || [ "$uid" -ge 60000 ]; then
+    say "the image's USER $REMOTE is a system account: Perry's user stays $PERRY_USER"
+    REMOTE=""
+  fi
+fi
 if [ -n "$REMOTE" ] && passwd_field "$PERRY_USER" 1 >/dev/null; then
-  say "the image has a user $PERRY_USER of its own; remoteUser $REMOTE stays a user apart"
+  say "the image has a user $PERRY_USER of its own; $REMOTE stays a user apart"
   REMOTE=""
 fi
 if [ -n "$REMOTE" ]; then
@@ -156,32 +167,45 @@ if [ -n "$REMOTE" ]; then
   if ! passwd_field "$REMOTE" 1 >/dev/null; then
     uid_opt="-u 1000"
     if cut -d: -f3 /etc/passwd | grep -qx 1000; then uid_opt=""; fi
+    if cut -d: -f1 /etc/group | grep -qx "$REMOTE"; then grp_opt="-g $REMOTE"; else grp_opt="-U"; fi
     # shellcheck disable=SC2086
-    useradd $uid_opt -U -m -d "$TARGET" -s /bin/bash "$REMOTE"
+    useradd $uid_opt $grp_opt -m -d "$TARGET" -s /bin/bash "$REMOTE"
     say "created user $REMOTE"
   fi
-  OLD_HOME=$(passwd_field "$REMOTE" 6)
+  OLD_HOME=$(passwd_field "$REMOTE" 6 || true)
   if [ "$OLD_HOME" != "$TARGET" ]; then
     mkdir -p "$TARGET"
-    if [ -d "$OLD_HOME" ] && [ ! -L "$OLD_HOME" ]; then
-      cp -a "$OLD_HOME"/. "$TARGET"/
-      rm -rf "$OLD_HOME"
-    fi
-    if [ -n "$OLD_HOME" ] && [ "$OLD_HOME" != / ]; then
-      mkdir -p "$(dirname "$OLD_HOME")"
-      ln -s "$TARGET" "$OLD_HOME"
-    fi
+    case "$OLD_HOME" in
+      /home/?*)
+        if [ -d "$OLD_HOME" ] && [ ! -L "$OLD_HOME" ]; then
+          cp -a "$OLD_HOME"/. "$TARGET"/
+          rm -rf "$OLD_HOME"
+        fi
+        if [ ! -e "$OLD_HOME" ] && [ ! -L "$OLD_HOME" ]; then ln -s "$TARGET" "$OLD_HOME"; fi ;;
+      *) say "$REMOTE's home ${OLD_HOME:-(none)} is not under /home: left where it is" ;;
+    esac
     usermod -d "$TARGET" "$REMOTE"
   fi
+  OLD_UID=$(id -u "$REMOTE") OLD_GID=$(id -g "$REMOTE")
+  if [ "$OLD_UID" != 1000 ] && ! cut -d: -f3 /etc/passwd | grep -qx 1000; then
+    usermod -u 1000 "$REMOTE"
+    find / -xdev -uid "$OLD_UID" -exec chown -h 1000 {} + 2>/dev/null || true
+    say "$REMOTE's uid $OLD_UID is now 1000"
+  fi
+  if [ "$OLD_GID" != 1000 ] && ! cut -d: -f3 /etc/group | grep -qx 1000 \
+      && [ "$(awk -F: -v g="$OLD_GID" '$4 == g' /etc/passwd | wc -l)" -eq 1 ]; then
+    groupmod -g 1000 "$(id -gn "$REMOTE")"
+    find / -xdev -gid "$OLD_GID" -exec chgrp -h 1000 {} + 2>/dev/null || true
+  fi
   chown "$(id -u "$REMOTE"):$(id -g "$REMOTE")" "$TARGET"
-  SHELL_OF=$(passwd_field "$REMOTE" 7)
+  SHELL_OF=$(passwd_field "$REMOTE" 7 || true)
   echo "$PERRY_USER:x:$(id -u "$REMOTE"):$(id -g "$REMOTE"):$REMOTE (Perry's name for it):$TARGET:${SHELL_OF:-/bin/bash}" >>/etc/passwd
   if [ -f /etc/shadow ]; then echo "$PERRY_USER:*:19000:0:99999:7:::" >>/etc/shadow; fi
   # The second name is in every group the account is in (group lists go by name).
   for g in $(id -Gn "$REMOTE"); do
     [ "$g" = "$(id -gn "$REMOTE")" ] || usermod -a -G "$g" "$PERRY_USER"
   done
-  say "Perry's user $PERRY_USER is $REMOTE's account (uid $(id -u "$REMOTE")), home $TARGET ($OLD_HOME links there)"
+  say "Perry's user $PERRY_USER is $REMOTE's account (uid $(id -u "$REMOTE")), home $TARGET"
 fi
 if passwd_field "$PERRY_USER" 1 >/dev/null; then
   say "using the image's user $PERRY_USER"

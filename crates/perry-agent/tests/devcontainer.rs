@@ -145,7 +145,7 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     assert_eq!(creations.count(&agent.container("plain")).await, 1);
     assert_eq!(
         creations
-            .count(&format!("{}-checkout", agent.container("plain")))
+            .count(&format!("{}.checkout", agent.container("plain")))
             .await,
         1
     );
@@ -331,9 +331,9 @@ async fn the_images_own_user_is_the_workspace_user_with_its_home() {
     );
     let container = agent.container("mine");
     // What terminals, SSH, sync and the lifecycle commands run as is vscode's account: its
-    // name, its uid, the image's files of its home and what a feature put there, its own
-    // directory; the old home links to the home volume, the clone is its, sudo and the inner
-    // Docker work.
+    // name, its uid (1001 in the image, 1000 now, as Perry's files are made: its directory
+    // outside the home followed), the image's files of its home and what a feature put there;
+    // the old home links to the home volume, the clone is its, sudo and the inner Docker work.
     let (code, facts) = exec(
         &container,
         "workspace",
@@ -347,7 +347,7 @@ async fn the_images_own_user_is_the_workspace_user_with_its_home() {
         facts.lines().collect::<Vec<_>>(),
         [
             "vscode",
-            "1001",
+            "1000",
             "/home/workspace",
             "from the image",
             "installed for vscode",

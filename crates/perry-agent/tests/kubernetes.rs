@@ -701,7 +701,7 @@ async fn a_workspace_is_cloned_claim_to_claim_and_its_source_runs_again() {
         .filter_map(|pod| pod.metadata.name)
         .collect();
     assert!(
-        pods.iter().all(|pod| !pod.ends_with("-clone")),
+        pods.iter().all(|pod| !pod.ends_with(".clone")),
         "the copy's pod is gone: {pods:?}"
     );
     // The source was stopped for the copy and starts again by itself.

@@ -168,7 +168,8 @@ impl WorkspaceService {
             volumes.push((to, format!("{TO}/{index}"), false));
         }
         let task = TaskSpec {
-            name: format!("{}-clone", self.container_name(name)),
+            // A '.' no workspace name has: never another workspace's container.
+            name: format!("{}.clone", self.container_name(name)),
             image: original.image.clone(),
             labels: self.prefix_labels(),
             volumes,

@@ -138,24 +138,29 @@ impl WorkspaceService {
         self.make_network_and_volumes(&record, made).await?;
         self.set_progress(&name, "cloning", None);
         let path = format!("{}/{}", sync::HOME, target.directory);
-        let checkout = format!("{}-checkout", self.container_name(&name));
+        // A '.' no workspace name has: never another workspace's container.
+        let checkout = format!("{}.checkout", self.container_name(&name));
+        // Removed however this ends, also when the request is dropped meanwhile: a stopped
+        // container holding the home volume would keep the volume from being removed.
+        let removal = RemoveOnDrop {
+            engine: self.engine.clone(),
+            container: checkout.clone(),
+        };
         let cloned = self.check_out(&record, &checkout, &target, &path).await;
         let built = match cloned {
             Ok(()) => {
                 self.record_clone(&mut record, target, path.clone(), None);
                 self.set_progress(&name, "reading devcontainer.json", None);
-                let built = self
-                    .build_devcontainer(&name, &checkout, &path, config_name)
-                    .await;
-                self.remove_checkout(&checkout).await;
-                built?
+                self.build_devcontainer(&name, &checkout, &path, config_name)
+                    .await
             }
             Err(error) => {
-                self.remove_checkout(&checkout).await;
                 self.record_clone(&mut record, target, path.clone(), Some(error));
-                None
+                Ok(None)
             }
         };
+        removal.now().await;
+        let built = built?;
         if let Some(built) = &built {
             self.take_built(&mut record, built, Some(requested)).await?;
             self.state
@@ -186,7 +191,9 @@ impl WorkspaceService {
         target: &CloneTarget,
         path: &str,
     ) -> Result<(), String> {
-        let (plan, archive) = self.credentials_archive(&record.name, Ok(String::new()));
+        // The checkout runs the agent's image, whose user is uid 1000.
+        let (plan, archive) =
+            self.credentials_archive(&record.name, Ok(String::new()), sync::Owner::default());
         for item in plan.items.iter().filter(|item| item.error.is_some()) {
             tracing::warn!(
                 "sync of {} for the clone of {:?}: {}",
@@ -239,14 +246,6 @@ impl WorkspaceService {
             Err(_) => Err(format!(
                 "the clone did not finish within {CLONE_TIMEOUT_SECONDS} s"
             )),
-        }
-    }
-
-    /// Removes the clone's task container; one left behind is only logged (the next create of
-    /// the name removes it first).
-    async fn remove_checkout(&self, checkout: &str) {
-        if let Err(error) = self.engine.remove_container(checkout).await {
-            tracing::warn!("cannot remove the clone's container {checkout}: {error}");
         }
     }
 
@@ -370,8 +369,10 @@ impl WorkspaceService {
         let name = record.name.clone();
         let container = self.container_name(&name);
         let previous = record.image.clone();
-        // First: a config whose limits do not fit changes nothing.
+        // First what can fail without a change: a config whose limits do not fit, an image
+        // whose Docker-in-Docker mode cannot be found.
         self.take_built(&mut record, built, None).await?;
+        let mode = self.dind_mode_for(&record.image).await?;
         self.set_progress(&name, "starting the workspace's own image", None);
         self.close_clients(&name, "the workspace is being rebuilt")
             .await;
@@ -383,7 +384,6 @@ impl WorkspaceService {
         record.status = perry_api::WorkspaceStatus::Creating;
         self.state
             .update(|state| state.workspaces.insert(name.clone(), record.clone()))?;
-        let mode = self.dind_mode_for(&record.image).await?;
         // What a rebuild makes stays, whatever happens next: the workspace keeps its volumes.
         let mut made = MadeObjects::default();
         let id = self.create_container(&record, mode, &mut made).await?;
@@ -686,6 +686,7 @@ impl WorkspaceService {
         let has_agents = info.as_ref().is_some_and(|info| {
             info.labels.get(BASE_IMAGE_LABEL).map(String::as_str) == Some("workspace-base")
         });
+        let from_image = config_user(config).is_none();
         let account = remote_user(config, info.as_ref().map_or("", |info| &info.user));
         let template = if has_agents {
             without_agents(LAYER_DOCKERFILE)
@@ -696,6 +697,10 @@ impl WorkspaceService {
             .replace("{{WORKSPACE_IMAGE}}", workspace_image)
             .replace("{{BASE_IMAGE}}", base)
             .replace("{{USER}}", crate::workspace::sync::USER)
+            .replace(
+                "{{REMOTE_USER_FROM_IMAGE}}",
+                if from_image { "1" } else { "" },
+            )
             .replace("{{REMOTE_USER}}", account.as_deref().unwrap_or_default())
             .replacen(
                 "COPY perry/ /opt/perry/",
@@ -900,6 +905,39 @@ impl WorkspaceService {
 }
 
 /// Whether `image` is one built here from a devcontainer.json.
+/// Removes a container in a task of its own when dropped: the clone's, which the create keeps
+/// only while it reads from it. One that cannot be removed is logged (the next create of the
+/// name removes it first).
+struct RemoveOnDrop {
+    engine: std::sync::Arc<dyn crate::engine::Engine>,
+    container: String,
+}
+
+impl RemoveOnDrop {
+    /// Removes it now, before what comes next (a rollback removes the volume it holds).
+    async fn now(mut self) {
+        let container = std::mem::take(&mut self.container);
+        if let Err(error) = self.engine.remove_container(&container).await {
+            tracing::warn!("cannot remove the clone's container {container}: {error}");
+        }
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if self.container.is_empty() {
+            return;
+        }
+        let engine = self.engine.clone();
+        let container = std::mem::take(&mut self.container);
+        tokio::spawn(async move {
+            if let Err(error) = engine.remove_container(&container).await {
+                tracing::warn!("cannot remove the clone's container {container}: {error}");
+            }
+        });
+    }
+}
+
 /// Says in the build log whose account the workspace user is.
 fn log_account(log: &mut BuildLog<'_>, account: Option<&str>, config: &DevContainer) {
     match account {

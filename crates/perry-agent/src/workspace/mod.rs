@@ -1325,7 +1325,16 @@ impl WorkspaceService {
             .await
             .map(|contents| String::from_utf8_lossy(&contents.unwrap_or_default()).into_owned())
             .map_err(|error| error.to_string());
-        let (mut plan, archive) = self.credentials_archive(name, environment);
+        // The layer's uid where it is not 1000 (an image whose 1000 is someone else's).
+        let owner = self
+            .engine
+            .read_file(container, sync::USER_FILE, 4096)
+            .await
+            .ok()
+            .flatten()
+            .map(|contents| sync::Owner::from_user_file(&String::from_utf8_lossy(&contents)))
+            .unwrap_or_default();
+        let (mut plan, archive) = self.credentials_archive(name, environment, owner);
         let Some(archive) = archive else {
             return plan.items;
         };
@@ -1344,12 +1353,13 @@ impl WorkspaceService {
         plan.items
     }
 
-    /// The sync of workspace `name` (whose /etc/environment is `environment`) as a plan and,
-    /// when there is anything to put in, its archive.
+    /// The sync of workspace `name` (whose /etc/environment is `environment`, whose user is
+    /// `owner`) as a plan and, when there is anything to put in, its archive.
     fn credentials_archive(
         &self,
         name: &str,
         environment: Result<String, String>,
+        owner: sync::Owner,
     ) -> (sync::SyncPlan, Option<std::io::Result<Vec<u8>>>) {
         let (credentials, worker_settings) = match ConfigFile::read(&self.settings.config_dir) {
             Ok(config) => {
@@ -1411,7 +1421,7 @@ impl WorkspaceService {
                 self.settings.host_home.as_deref(),
                 environment,
             );
-            let archive = (!plan.is_empty()).then(|| plan.archive());
+            let archive = (!plan.is_empty()).then(|| plan.archive_for(owner));
             (plan, archive)
         })
     }

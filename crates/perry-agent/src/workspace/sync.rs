@@ -61,6 +61,50 @@ impl std::fmt::Debug for Entry {
     }
 }
 
+/// Whose the user's synced files are: the workspace user's uid and gid, 1000 unless the image
+/// says otherwise (Perry's layer on an image whose uid 1000 is someone else's writes them to
+/// [`USER_FILE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    pub uid: u64,
+    pub gid: u64,
+}
+
+impl Default for Owner {
+    fn default() -> Self {
+        Owner {
+            uid: USER_ID,
+            gid: USER_ID,
+        }
+    }
+}
+
+impl Owner {
+    /// The owner [`USER_FILE`]'s `PERRY_UID`/`PERRY_GID` name; the default for what is missing.
+    pub fn from_user_file(contents: &str) -> Owner {
+        let mut owner = Owner::default();
+        for line in contents.lines() {
+            let value = |key: &str| {
+                line.strip_prefix(key)?
+                    .trim()
+                    .trim_matches('\'')
+                    .parse()
+                    .ok()
+            };
+            if let Some(uid) = value("PERRY_UID=") {
+                owner.uid = uid;
+            }
+            if let Some(gid) = value("PERRY_GID=") {
+                owner.gid = gid;
+            }
+        }
+        owner
+    }
+}
+
+/// Where Perry's layer writes the workspace user's name, home, uid and gid (shell lines).
+pub const USER_FILE: &str = "/opt/perry/user.env";
+
 /// What one sync puts where, and the items to report.
 #[derive(Debug, Default)]
 pub struct SyncPlan {
@@ -234,8 +278,14 @@ impl SyncPlan {
         }
     }
 
-    /// The tar archive to upload at `/`.
+    /// The tar archive to upload at `/`, the user's files owned by Perry's uid and gid.
+    #[cfg(test)]
     pub fn archive(&self) -> std::io::Result<Vec<u8>> {
+        self.archive_for(Owner::default())
+    }
+
+    /// The tar archive to upload at `/`, the user's files owned by `owner`.
+    pub fn archive_for(&self, owner: Owner) -> std::io::Result<Vec<u8>> {
         let mut builder = tar::Builder::new(Vec::new());
         let mtime = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -244,9 +294,13 @@ impl SyncPlan {
         for (path, entry) in &self.entries {
             let mut header = tar::Header::new_gnu();
             header.set_mode(entry.mode);
-            let owner = if entry.user_owned { USER_ID } else { 0 };
-            header.set_uid(owner);
-            header.set_gid(owner);
+            let (uid, gid) = if entry.user_owned {
+                (owner.uid, owner.gid)
+            } else {
+                (0, 0)
+            };
+            header.set_uid(uid);
+            header.set_gid(gid);
             header.set_mtime(mtime);
             let name = path.trim_start_matches('/');
             match &entry.contents {
@@ -463,6 +517,33 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn the_owner_comes_from_the_layers_user_file_else_is_1000() {
+        assert_eq!(
+            Owner::from_user_file(""),
+            Owner {
+                uid: 1000,
+                gid: 1000
+            }
+        );
+        assert_eq!(
+            Owner::from_user_file(
+                "PERRY_USER='workspace'\nPERRY_HOME='/home/workspace'\nPERRY_UID=1001\nPERRY_GID=1002\n"
+            ),
+            Owner {
+                uid: 1001,
+                gid: 1002
+            }
+        );
+        assert_eq!(
+            Owner::from_user_file("PERRY_UID=nope\n"),
+            Owner {
+                uid: 1000,
+                gid: 1000
+            }
+        );
     }
 
     #[test]

@@ -36,8 +36,10 @@ impl Docker {
         let docker = self.clone();
         let task = task.clone();
         tokio::spawn(async move {
+            let listened = lines.clone();
             let outcome = docker.run(&task, lines).await;
-            if task.keep && outcome.is_ok() {
+            // Kept only for a caller still there to read from it and remove it.
+            if task.keep && outcome.is_ok() && !listened.is_closed() {
                 return outcome;
             }
             let removed = docker.remove_container(&task.name).await;
