@@ -165,6 +165,8 @@ describe('a coding agent that needs the person, in the web UI', () => {
       navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: { type: 'perry:open', path } }));
     }, notification.url);
     await page.waitForURL(`**${notification.url}`);
+    // The session's own page (the list it replaces has two sessions of that title).
+    await page.getByText('Start of the conversation').waitFor();
     await page.getByRole('heading', { name: 'Fix the footer links' }).waitFor();
   });
 
@@ -175,7 +177,8 @@ describe('a coding agent that needs the person, in the web UI', () => {
       registrations.push(...event.registrations),
     );
     await cdp.send('ServiceWorker.enable');
-    for (let tries = 0; registrations.length === 0 && tries < 50; tries += 1) await page.waitForTimeout(100);
+    // The worker reports its registration once DevTools asks; a busy machine takes seconds.
+    for (let tries = 0; registrations.length === 0 && tries < 200; tries += 1) await page.waitForTimeout(100);
     const registration = registrations.find((r) => r.scopeURL === `${agent.baseUrl}/`);
     assert.ok(registration, JSON.stringify(registrations));
     const before = (await shownNotifications()).length;
