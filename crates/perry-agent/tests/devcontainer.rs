@@ -48,6 +48,27 @@ async fn after_hooks(agent: &TestAgent, name: &str) -> Workspace {
     }
 }
 
+/// [`after_hooks`], and every lifecycle command and script of that start succeeded.
+async fn after_hooks_succeeded(agent: &TestAgent, name: &str) -> Workspace {
+    let workspace = after_hooks(agent, name).await;
+    assert!(
+        workspace
+            .post_start
+            .iter()
+            .flatten()
+            .all(|run| run.error.is_none()),
+        "{workspace:?}"
+    );
+    workspace
+}
+
+/// Creates a workspace (`input`: the create's) that must come up running.
+async fn create_running(agent: &TestAgent, input: Value) -> Workspace {
+    let created: Workspace = agent.ok::<WorkspacesCreate>(input).await;
+    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    created
+}
+
 async fn build_log(agent: &TestAgent, name: &str) -> String {
     let logs: LogsOutput = agent
         .ok::<WorkspacesLogs>(json!({"name": name, "build": true, "tail": 10000}))
@@ -136,10 +157,7 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     let git = serve(&["plain-debian"]);
     let url = git.url("plain-debian");
     let creations = CreatedContainers::watch().await;
-    let created: Workspace = agent
-        .ok::<WorkspacesCreate>(json!({"name": "plain", "clone": url}))
-        .await;
-    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
+    let created = create_running(&agent, json!({"name": "plain", "clone": url})).await;
     // The repository was cloned by a task of its own: the workspace's container was made once,
     // from the built image.
     assert_eq!(creations.count(&agent.container("plain")).await, 1);
@@ -165,7 +183,7 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
 
     // Every lifecycle form ran, in the spec's order, as the workspace user in the repository,
     // with remoteEnv and ${containerEnv:…} from containerEnv.
-    let workspace = after_hooks(&agent, "plain").await;
+    let workspace = after_hooks_succeeded(&agent, "plain").await;
     assert_eq!(
         run_names(&workspace),
         [
@@ -175,14 +193,6 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
             "postStartCommand",
             "postAttachCommand"
         ]
-    );
-    assert!(
-        workspace
-            .post_start
-            .iter()
-            .flatten()
-            .all(|run| run.error.is_none()),
-        "{workspace:?}"
     );
     let (code, hooks) = exec(&container, "workspace", "cat /tmp/hooks.log /tmp/greeting").await;
     assert_eq!(code, 0, "{hooks}");
@@ -316,19 +326,12 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
 async fn the_images_own_user_is_the_workspace_user_with_its_home() {
     let agent = TestAgent::start("devc-user").await;
     let git = serve(&["remote-user"]);
-    let created: Workspace = agent
-        .ok::<WorkspacesCreate>(json!({"name": "mine", "clone": git.url("remote-user")}))
-        .await;
-    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
-    let workspace = after_hooks(&agent, "mine").await;
-    assert!(
-        workspace
-            .post_start
-            .iter()
-            .flatten()
-            .all(|run| run.error.is_none()),
-        "{workspace:?}"
-    );
+    create_running(
+        &agent,
+        json!({"name": "mine", "clone": git.url("remote-user")}),
+    )
+    .await;
+    after_hooks_succeeded(&agent, "mine").await;
     let container = agent.container("mine");
     // What terminals, SSH, sync and the lifecycle commands run as is vscode's account: its
     // name, its uid (1001 in the image, 1000 now, as Perry's files are made: its directory
@@ -371,19 +374,8 @@ async fn a_dockerfile_with_args_and_a_target_and_a_local_feature_with_options() 
     let agent = TestAgent::start("devc-build").await;
     let git = serve(&["dockerfile-features"]);
     let url = git.url("dockerfile-features");
-    let created: Workspace = agent
-        .ok::<WorkspacesCreate>(json!({"name": "built", "clone": url}))
-        .await;
-    assert_eq!(created.status, WorkspaceStatus::Running, "{created:?}");
-    let workspace = after_hooks(&agent, "built").await;
-    assert!(
-        workspace
-            .post_start
-            .iter()
-            .flatten()
-            .all(|run| run.error.is_none()),
-        "{workspace:?}"
-    );
+    create_running(&agent, json!({"name": "built", "clone": url})).await;
+    after_hooks_succeeded(&agent, "built").await;
     let (code, facts) = exec(&agent.container("built"), "workspace", "cat /tmp/facts").await;
     assert_eq!(code, 0, "{facts}");
     assert_eq!(
