@@ -79,23 +79,52 @@ pub async fn run(
     container: String,
     steps: Vec<Step>,
 ) {
+    run_in_order(
+        &name,
+        steps,
+        |step| {
+            let engine = engine.clone();
+            let container = container.clone();
+            async move {
+                futures_util::future::join_all(step.commands.iter().map(|(label, command)| {
+                    run_command(engine.as_ref(), &container, &step, label, command)
+                }))
+                .await
+            }
+        },
+        |runs| record(&state, &name, runs),
+    )
+    .await;
+}
+
+/// The order of [`run`]: `run_step` runs a step's commands (each one's exit code and error),
+/// `record` is given the runs after every change. The step to come is in the same record that
+/// ends the one before it, so a client never sees every run finished while one is still to come.
+async fn run_in_order<F: Future<Output = Vec<(Option<i32>, Option<String>)>>>(
+    name: &str,
+    steps: Vec<Step>,
+    mut run_step: impl FnMut(Step) -> F,
+    mut record: impl FnMut(&[ScriptRun]),
+) {
+    let pending = |step: &Step| ScriptRun {
+        name: step.name.clone(),
+        finished: false,
+        exit_code: None,
+        error: None,
+        milliseconds: 0,
+    };
     let mut runs: Vec<ScriptRun> = Vec::new();
-    for step in steps {
-        runs.push(ScriptRun {
-            name: step.name.clone(),
-            finished: false,
-            exit_code: None,
-            error: None,
-            milliseconds: 0,
-        });
-        record(&state, &name, &runs);
+    let mut steps = steps.into_iter().peekable();
+    if let Some(first) = steps.peek() {
+        runs.push(pending(first));
+        record(&runs);
+    }
+    while let Some(step) = steps.next() {
         let started = Instant::now();
-        let outcomes =
-            futures_util::future::join_all(step.commands.iter().map(|(label, command)| {
-                run_command(engine.as_ref(), &container, &step, label, command)
-            }))
-            .await;
-        let run = runs.last_mut().expect("pushed above");
+        let stops_the_rest = step.stops_the_rest;
+        let step_name = step.name.clone();
+        let outcomes = run_step(step).await;
+        let run = runs.last_mut().expect("pushed before the step ran");
         run.finished = true;
         run.milliseconds = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         // The first failure speaks for the step; the exit code is the last command's.
@@ -105,13 +134,16 @@ pub async fn run(
                 run.error = error;
             }
         }
-        let failed = run.error.is_some();
+        let stops = run.error.is_some() && stops_the_rest;
         if let Some(error) = &run.error {
             tracing::warn!("{} in {name:?}: {error}", run.name);
         }
-        record(&state, &name, &runs);
-        if failed && step.stops_the_rest {
-            tracing::warn!("{name:?}: the commands after {} are skipped", step.name);
+        if !stops && let Some(next) = steps.peek() {
+            runs.push(pending(next));
+        }
+        record(&runs);
+        if stops {
+            tracing::warn!("{name:?}: the commands after {step_name} are skipped");
             break;
         }
     }
@@ -205,5 +237,67 @@ mod tests {
         assert_eq!(names("app"), ["a", "c"]);
         assert_eq!(names("other"), ["a", "b", "c"]);
         assert_eq!(names("lonely"), ["a"]);
+    }
+
+    fn step(name: &str, stops_the_rest: bool) -> Step {
+        Step {
+            name: name.to_owned(),
+            timeout_seconds: 1,
+            commands: vec![(name.to_owned(), vec!["true".to_owned()])],
+            user: "workspace".to_owned(),
+            home: "/home/workspace".to_owned(),
+            workdir: "/home/workspace".to_owned(),
+            stops_the_rest,
+        }
+    }
+
+    /// Runs `steps` where the ones named in `failing` fail: every record made.
+    async fn records(steps: Vec<Step>, failing: &[&str]) -> Vec<Vec<ScriptRun>> {
+        let mut records = Vec::new();
+        run_in_order(
+            "app",
+            steps,
+            |step| {
+                let fails = failing.contains(&step.name.as_str());
+                async move {
+                    if fails {
+                        vec![(Some(1), Some("exited with 1".to_owned()))]
+                    } else {
+                        vec![(Some(0), None)]
+                    }
+                }
+            },
+            |runs| records.push(runs.to_vec()),
+        )
+        .await;
+        records
+    }
+
+    fn all_finished(runs: &[ScriptRun]) -> bool {
+        runs.iter().all(|run| run.finished)
+    }
+
+    #[tokio::test]
+    async fn no_record_has_every_run_finished_before_the_last_step_ended() {
+        let steps = vec![step("a", true), step("b", true), step("c", false)];
+        let records = records(steps, &[]).await;
+        let (last, before) = records.split_last().unwrap();
+        assert!(before.iter().all(|runs| !all_finished(runs)), "{records:?}");
+        assert!(all_finished(last));
+        let names: Vec<&str> = last.iter().map(|run| run.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        assert!(last.iter().all(|run| run.error.is_none()));
+    }
+
+    #[tokio::test]
+    async fn a_failed_step_that_stops_the_rest_is_the_last_run() {
+        let stopped = records(vec![step("a", true), step("b", true)], &["a"]).await;
+        let last = stopped.last().unwrap();
+        assert_eq!(last.len(), 1, "{stopped:?}");
+        assert!(all_finished(last));
+        assert_eq!(last[0].error.as_deref(), Some("exited with 1"));
+        // A post-start script's failure is a warning: the next one runs.
+        let warned = records(vec![step("s", false), step("t", false)], &["s"]).await;
+        assert_eq!(warned.last().unwrap().len(), 2);
     }
 }
