@@ -73,6 +73,9 @@ pub struct Kubernetes {
     /// Files put into a workspace while its pod did not run: (directory, tar archive), put in
     /// when it starts.
     pending_uploads: Mutex<HashMap<String, Vec<PendingUpload>>>,
+    /// Held while the probe pod's name is in use: the removal of a killed agent's probe pod at
+    /// startup waits for the probe a first create started meanwhile instead of deleting it.
+    probing: tokio::sync::Mutex<()>,
 }
 
 /// A tar archive to unpack at a directory.
@@ -177,6 +180,7 @@ impl Kubernetes {
             execs: exec::Execs::default(),
             published: publish::Published::default(),
             pending_uploads: Mutex::new(HashMap::new()),
+            probing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -410,8 +414,31 @@ impl Kubernetes {
                 None => tokio::time::sleep(POD_POLL).await,
             }
         };
-        self.remove_probe(probe_name).await?;
+        self.delete_probe_pod(probe_name).await?;
         outcome
+    }
+
+    /// Deletes the probe pod and waits until it is gone; the caller holds `probing`.
+    async fn delete_probe_pod(&self, probe_name: &str) -> Result<(), EngineError> {
+        let delete = DeleteParams::default().grace_period(0);
+        match self.pods().delete(probe_name, &delete).await {
+            Ok(_) => {}
+            Err(error) => ignore_not_found(Err(from_kube(error)))?,
+        }
+        let deadline = Instant::now() + POD_WAIT;
+        while self
+            .pods()
+            .get_opt(probe_name)
+            .await
+            .map_err(from_kube)?
+            .is_some()
+        {
+            if Instant::now() > deadline {
+                return Err(EngineError::RemovalInProgress(probe_name.to_owned()));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        Ok(())
     }
 }
 
@@ -497,7 +524,8 @@ impl Engine for Kubernetes {
         if self.config.runtime_class_name.is_some() {
             return Ok(DindMode::Capabilities);
         }
-        self.remove_probe(probe_name).await?;
+        let _one_probe_at_a_time = self.probing.lock().await;
+        self.delete_probe_pod(probe_name).await?;
         if self
             .probe_runs(image, probe_name, &labels, DindMode::Privileged)
             .await?
@@ -508,25 +536,8 @@ impl Engine for Kubernetes {
     }
 
     async fn remove_probe(&self, probe_name: &str) -> Result<(), EngineError> {
-        let delete = DeleteParams::default().grace_period(0);
-        match self.pods().delete(probe_name, &delete).await {
-            Ok(_) => {}
-            Err(error) => ignore_not_found(Err(from_kube(error)))?,
-        }
-        let deadline = Instant::now() + POD_WAIT;
-        while self
-            .pods()
-            .get_opt(probe_name)
-            .await
-            .map_err(from_kube)?
-            .is_some()
-        {
-            if Instant::now() > deadline {
-                return Err(EngineError::RemovalInProgress(probe_name.to_owned()));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        Ok(())
+        let _one_probe_at_a_time = self.probing.lock().await;
+        self.delete_probe_pod(probe_name).await
     }
 
     async fn prepare(
