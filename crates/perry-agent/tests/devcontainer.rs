@@ -393,6 +393,23 @@ async fn a_dockerfile_with_args_and_a_target_and_a_local_feature_with_options() 
         log.contains("\"somethingPerryDoesNotKnow\" is not supported"),
         "{log}"
     );
+    // The context's .dockerignore: what `docker build` leaves out is not in the image.
+    let (code, copied) = exec(
+        &agent.container("built"),
+        "workspace",
+        "cd /opt/context && find . -type f ! -path './.devcontainer/*' | sort",
+    )
+    .await;
+    assert_eq!(code, 0, "{copied}");
+    assert_eq!(
+        copied.lines().collect::<Vec<_>>(),
+        ["./.dockerignore", "./app.txt", "./notes/keep.md"],
+        "{log}"
+    );
+    assert!(
+        log.contains("perry: .dockerignore leaves 2 of the context's"),
+        "{log}"
+    );
 
     // --devcontainer picks .devcontainer/<name>/devcontainer.json.
     let other: Workspace = agent

@@ -522,8 +522,13 @@ impl WorkspaceService {
         let hooks = hooks_of(&config, repo);
         let context = match &config.source {
             Source::Build(build) => Some(
-                self.context_tar(container, &format!("{repo}/{}", build.context))
-                    .await?,
+                self.context_tar(
+                    container,
+                    &format!("{repo}/{}", build.context),
+                    &relative_to(&build.dockerfile, &build.context),
+                    &mut log,
+                )
+                .await?,
             ),
             Source::Image(_) => None,
         };
@@ -804,10 +809,18 @@ impl WorkspaceService {
         Ok(files)
     }
 
-    /// The build context at `dir` in `container` as a tar with paths relative to it (`.git`
-    /// left out), and a hash of what is in it (names, modes and contents: not times, which
-    /// differ between two clones of one commit).
-    async fn context_tar(&self, container: &str, dir: &str) -> Result<(Vec<u8>, String), ApiError> {
+    /// The build context at `dir` in `container` as a tar with paths relative to it, without
+    /// `.git` and what its ignore file leaves out (see [`devcontainer::dockerignore`]; the
+    /// Dockerfile and the ignore file are sent all the same, as Docker's CLI sends them), and a
+    /// hash of what is in it (names, modes and contents: not times, which differ between two
+    /// clones of one commit).
+    async fn context_tar(
+        &self,
+        container: &str,
+        dir: &str,
+        dockerfile: &str,
+        log: &mut BuildLog<'_>,
+    ) -> Result<(Vec<u8>, String), ApiError> {
         let dir = dir.trim_end_matches('/');
         let archive = self
             .engine
@@ -825,6 +838,35 @@ impl WorkspaceService {
                 (inner != ".git" && !inner.starts_with(".git/")).then_some((inner, contents, mode))
             })
             .collect();
+        let ignore_file = devcontainer::dockerignore::ignore_file_candidates(dockerfile)
+            .into_iter()
+            .find_map(|name| {
+                let (_, text, _) = entries.iter().find(|(path, _, _)| *path == name)?;
+                Some((name, String::from_utf8_lossy(text).into_owned()))
+            });
+        let entries = match ignore_file {
+            None => entries,
+            Some((name, text)) => {
+                let rules =
+                    devcontainer::dockerignore::IgnoreRules::parse(&text).map_err(|why| {
+                        ApiError::UnprocessableContent(format!(
+                            "The build context's {name} cannot be read: {why}"
+                        ))
+                    })?;
+                let before = entries.len();
+                let kept: Vec<_> = entries
+                    .into_iter()
+                    .filter(|(path, _, _)| {
+                        *path == name || path == dockerfile || !rules.excludes(path)
+                    })
+                    .collect();
+                log.line(&format!(
+                    "perry: {name} leaves {} of the context's {before} files out",
+                    before - kept.len()
+                ));
+                kept
+            }
+        };
         let mut hasher = Sha256::new();
         for (path, contents, mode) in &entries {
             hasher.update((path.len() as u64).to_le_bytes());
