@@ -393,21 +393,29 @@ async fn a_dockerfile_with_args_and_a_target_and_a_local_feature_with_options() 
         log.contains("\"somethingPerryDoesNotKnow\" is not supported"),
         "{log}"
     );
-    // The context's .dockerignore: what `docker build` leaves out is not in the image.
+    // The context as `docker build` sends it: what its .dockerignore leaves out is not in the
+    // image, a symbolic link is one.
     let (code, copied) = exec(
         &agent.container("built"),
         "workspace",
-        "cd /opt/context && find . -type f ! -path './.devcontainer/*' | sort",
+        "cd /opt/context && find . ! -type d ! -path './.devcontainer/*' | sort \
+         && readlink current.txt",
     )
     .await;
     assert_eq!(code, 0, "{copied}");
     assert_eq!(
         copied.lines().collect::<Vec<_>>(),
-        ["./.dockerignore", "./app.txt", "./notes/keep.md"],
+        [
+            "./.dockerignore",
+            "./app.txt",
+            "./current.txt",
+            "./notes/keep.md",
+            "app.txt"
+        ],
         "{log}"
     );
     assert!(
-        log.contains("perry: .dockerignore leaves 2 of the context's"),
+        log.contains("perry: .dockerignore leaves 3 of the context's"),
         "{log}"
     );
 

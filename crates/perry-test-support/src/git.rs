@@ -122,14 +122,18 @@ fn git(dir: &Path, args: &[&str]) {
     );
 }
 
-/// Copies a directory tree, keeping the files' modes (an install.sh stays executable).
+/// Copies a directory tree, keeping the files' modes (an install.sh stays executable) and
+/// symbolic links as links.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target);
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).unwrap(), &target).unwrap();
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
         }

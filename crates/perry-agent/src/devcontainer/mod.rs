@@ -10,6 +10,7 @@
 //! - [`variables`]: `${localEnv:..}` and friends at read time, `${containerEnv:..}` at run time.
 //! - [`features`]: local features: resolution, install order, and the Dockerfile installing them.
 //! - [`hash`]: the content hash that says when an image must be rebuilt.
+//! - [`context`]: a Dockerfile's build context as sent to the engine, and its hash.
 //! - [`dockerignore`]: what a build context's `.dockerignore` leaves out.
 //!
 //! **Invariant**: nothing in a config reaches outside the repository. Every path it names is
@@ -51,6 +52,7 @@
 //! | anything else at the top level | listed: unknown property |
 
 pub mod config;
+pub mod context;
 pub mod dockerignore;
 pub mod features;
 pub mod hash;

@@ -574,7 +574,7 @@ impl WorkspaceService {
                 hasher.update(name.as_bytes());
                 hasher.update(pem);
             }
-            hex(&hasher.finalize())
+            hex::encode(hasher.finalize())
         };
         let image = format!("{IMAGE_REPOSITORY}:{}", &hash[..24]);
         let built = Built {
@@ -809,11 +809,8 @@ impl WorkspaceService {
         Ok(files)
     }
 
-    /// The build context at `dir` in `container` as a tar with paths relative to it, without
-    /// `.git` and what its ignore file leaves out (see [`devcontainer::dockerignore`]; the
-    /// Dockerfile and the ignore file are sent all the same, as Docker's CLI sends them), and a
-    /// hash of what is in it (names, modes and contents: not times, which differ between two
-    /// clones of one commit).
+    /// The build context at `dir` in `container` (see [`devcontainer::context`]): the tar to
+    /// build with and its hash.
     async fn context_tar(
         &self,
         container: &str,
@@ -829,53 +826,15 @@ impl WorkspaceService {
             .ok_or_else(|| {
                 ApiError::UnprocessableContent(format!("The build context {dir} does not exist"))
             })?;
-        let entries = files_of(&archive).map_err(internal)?;
-        // Docker's archive of a directory holds the directory itself: drop that first part.
-        let entries: Vec<_> = entries
-            .into_iter()
-            .filter_map(|(path, contents, mode)| {
-                let inner = path.split_once('/').map(|(_, rest)| rest.to_owned())?;
-                (inner != ".git" && !inner.starts_with(".git/")).then_some((inner, contents, mode))
-            })
-            .collect();
-        let ignore_file = devcontainer::dockerignore::ignore_file_candidates(dockerfile)
-            .into_iter()
-            .find_map(|name| {
-                let (_, text, _) = entries.iter().find(|(path, _, _)| *path == name)?;
-                Some((name, String::from_utf8_lossy(text).into_owned()))
-            });
-        let entries = match ignore_file {
-            None => entries,
-            Some((name, text)) => {
-                let rules =
-                    devcontainer::dockerignore::IgnoreRules::parse(&text).map_err(|why| {
-                        ApiError::UnprocessableContent(format!(
-                            "The build context's {name} cannot be read: {why}"
-                        ))
-                    })?;
-                let before = entries.len();
-                let kept: Vec<_> = entries
-                    .into_iter()
-                    .filter(|(path, _, _)| {
-                        *path == name || path == dockerfile || !rules.excludes(path)
-                    })
-                    .collect();
-                log.line(&format!(
-                    "perry: {name} leaves {} of the context's {before} files out",
-                    before - kept.len()
-                ));
-                kept
-            }
-        };
-        let mut hasher = Sha256::new();
-        for (path, contents, mode) in &entries {
-            hasher.update((path.len() as u64).to_le_bytes());
-            hasher.update(path.as_bytes());
-            hasher.update(mode.to_le_bytes());
-            hasher.update((contents.len() as u64).to_le_bytes());
-            hasher.update(contents);
+        let context =
+            devcontainer::context::build_context(&archive, dockerfile).map_err(invalid)?;
+        if let Some(ignored) = &context.ignored {
+            log.line(&format!(
+                "perry: {} leaves {} of the context's {} entries out",
+                ignored.file, ignored.left_out, ignored.of
+            ));
         }
-        Ok((tar_of(&entries).map_err(internal)?, hex(&hasher.finalize())))
+        Ok((context.tar, context.hash))
     }
 
     /// What `image` carries of the config it was built from, and its environment; `None` for
@@ -1259,10 +1218,6 @@ fn strip_ansi(line: &str) -> &str {
         Some(rest) => rest.split_once('m').map_or(line, |(_, text)| text),
         None => line,
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn invalid(error: devcontainer::DevcontainerError) -> ApiError {
