@@ -322,6 +322,7 @@ async fn a_repository_on_a_bare_debian_image_becomes_a_perry_workspace() {
     assert_eq!((code, kept.trim()), (0, "kept"));
 }
 
+/// The image's own user, named by its devcontainer.metadata (remoteUser), is the workspace user.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_images_own_user_is_the_workspace_user_with_its_home() {
     let agent = TestAgent::start("devc-user").await;
@@ -435,6 +436,81 @@ async fn a_dockerfile_with_args_and_a_target_and_a_local_feature_with_options() 
     )
     .await;
     assert_eq!((code, which.trim()), (0, "other"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_images_devcontainer_metadata_is_merged_with_the_config() {
+    let agent = TestAgent::start("devc-meta").await;
+    let git = serve(&["image-metadata"]);
+    let url = git.url("image-metadata");
+    create_running(&agent, json!({"name": "meta", "clone": url})).await;
+    let workspace = after_hooks_succeeded(&agent, "meta").await;
+    // The image's entries first (a feature's, then its own), the config's after them.
+    let expected_runs = [
+        "postCreateCommand of Feature 'example-feature'",
+        "postCreateCommand",
+        "postStartCommand of image metadata",
+    ];
+    assert_eq!(run_names(&workspace), expected_runs);
+    let container = agent.container("meta");
+    let (code, facts) = exec(
+        &container,
+        "workspace",
+        "cat /tmp/meta-feature /tmp/meta-config /tmp/meta-start",
+    )
+    .await;
+    assert_eq!(code, 0, "{facts}");
+    // remoteEnv of the image; the config's SHARED wins.
+    assert_eq!(
+        facts.lines().collect::<Vec<_>>(),
+        [
+            "from-the-feature",
+            "image config workspace",
+            "from-the-image"
+        ]
+    );
+    // forwardPorts with its label.
+    assert!(
+        workspace
+            .ports
+            .forwards
+            .iter()
+            .any(|forward| forward.workspace_port == 7000),
+        "{workspace:?}"
+    );
+    assert_eq!(
+        workspace.ports.labels.get(&7000).map(String::as_str),
+        Some("docs")
+    );
+    let log = build_log(&agent, "meta").await;
+    assert!(
+        log.contains("\"devcontainer.metadata[1].entrypoint\" is not supported"),
+        "{log}"
+    );
+    // Its remoteUser reached Perry's layer, which keeps node apart: this image (made from the
+    // agent's) has a user workspace of its own. (`remote-user` has an image whose metadata's
+    // remoteUser becomes the workspace user.) An image left by an earlier run says nothing.
+    assert!(
+        log.contains("is built already")
+            || log.contains("the image has a user workspace of its own; node stays a user apart"),
+        "{log}"
+    );
+    assert!(!log.contains("node's account"), "{log}");
+
+    // A second workspace takes the built image, and with it what the metadata said.
+    create_running(&agent, json!({"name": "again", "clone": url})).await;
+    assert!(
+        build_log(&agent, "again")
+            .await
+            .contains("is built already"),
+        "a cache hit"
+    );
+    let again = after_hooks_succeeded(&agent, "again").await;
+    assert_eq!(run_names(&again), expected_runs);
+    assert_eq!(
+        again.ports.labels.get(&7000).map(String::as_str),
+        Some("docs")
+    );
 }
 
 /// Creates `name` from `url` (with `extra` input) expecting a refusal: its code and message.

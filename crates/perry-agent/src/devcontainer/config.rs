@@ -384,7 +384,7 @@ pub fn parse(
 }
 
 /// Why Perry leaves out a top-level property it does not act on.
-fn unsupported_why(key: &str, value: &Value) -> String {
+pub(crate) fn unsupported_why(key: &str, value: &Value) -> String {
     match key {
         "initializeCommand" => "a command on the host side; Perry does not run the repository's commands on the agent's host".to_owned(),
         "appPort" => "ports are not published on the Docker host; list them in \"forwardPorts\" and Perry forwards them".to_owned(),
@@ -701,8 +701,8 @@ fn merge_mounts(
 }
 
 /// Reads typed values out of one file, with errors naming it.
-struct Reader<'a> {
-    file: &'a str,
+pub(crate) struct Reader<'a> {
+    pub(crate) file: &'a str,
 }
 
 impl Reader<'_> {
@@ -899,7 +899,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn env_map(
+    pub(crate) fn env_map(
         &self,
         key: &str,
         value: &Value,
@@ -912,7 +912,7 @@ impl Reader<'_> {
         Ok(env)
     }
 
-    fn remote_env(
+    pub(crate) fn remote_env(
         &self,
         value: &Value,
     ) -> Result<BTreeMap<String, Option<String>>, DevcontainerError> {
@@ -930,7 +930,11 @@ impl Reader<'_> {
 
     /// A user name or uid, optionally `:group`; the characters are limited so the name can go
     /// into the features' shell lines and env files without quoting trouble.
-    fn user(&self, key: &str, value: &Value) -> Result<Option<String>, DevcontainerError> {
+    pub(crate) fn user(
+        &self,
+        key: &str,
+        value: &Value,
+    ) -> Result<Option<String>, DevcontainerError> {
         let user = self.string(key, value)?;
         if user.is_empty() {
             return Ok(None);
@@ -1011,7 +1015,7 @@ impl Reader<'_> {
     }
 
     /// `forwardPorts`, labelled from `portsAttributes` / `otherPortsAttributes`.
-    fn forward_ports(
+    pub(crate) fn forward_ports(
         &self,
         config: &Map<String, Value>,
         unsupported: &mut Vec<Unsupported>,

@@ -10,6 +10,7 @@
 //! - [`variables`]: `${localEnv:..}` and friends at read time, `${containerEnv:..}` at run time.
 //! - [`features`]: local features: resolution, install order, and the Dockerfile installing them.
 //! - [`hash`]: the content hash that says when an image must be rebuilt.
+//! - [`metadata`]: an image's own `devcontainer.metadata` label, merged into the config.
 //! - [`context`]: a Dockerfile's build context as sent to the engine, and its hash.
 //! - [`dockerignore`]: what a build context's `.dockerignore` leaves out.
 //!
@@ -56,6 +57,7 @@ pub mod context;
 pub mod dockerignore;
 pub mod features;
 pub mod hash;
+pub mod metadata;
 pub mod variables;
 
 #[cfg(test)]

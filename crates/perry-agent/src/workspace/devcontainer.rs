@@ -78,6 +78,9 @@ pub struct Hooks {
     pub post_create: Vec<(String, Command)>,
     pub post_start: Vec<(String, Command)>,
     pub post_attach: Vec<(String, Command)>,
+    /// `forwardPorts`, with their labels.
+    #[serde(default)]
+    pub forward_ports: Vec<(u16, Option<String>)>,
 }
 
 /// An image made (or found made) from a config.
@@ -86,9 +89,8 @@ pub struct Built {
     pub image: String,
     /// The config's path in the repository.
     pub config_path: String,
+    /// Also the ports to forward, with the image's metadata merged in.
     pub hooks: Hooks,
-    /// Forwarded ports the config asks for, with their labels.
-    pub forward_ports: Vec<devcontainer::ForwardPort>,
     /// `customizations.perry.limits`.
     pub limits: Option<perry_api::WorkspaceLimits>,
 }
@@ -271,9 +273,10 @@ impl WorkspaceService {
         record.image = built.image.clone();
         record.devcontainer = Some(built.config_path.clone());
         record.ports.labels = built
+            .hooks
             .forward_ports
             .iter()
-            .filter_map(|port| Some((port.port, port.label.clone()?)))
+            .filter_map(|(port, label)| Some((*port, label.clone()?)))
             .collect();
         Ok(())
     }
@@ -281,15 +284,14 @@ impl WorkspaceService {
     /// Forwards the ports the config names; one that cannot be (another workspace has it) is
     /// logged and the rest go on.
     async fn forward_config_ports(&self, name: &str, built: &Built) {
-        for port in &built.forward_ports {
+        for (port, _) in &built.hooks.forward_ports {
             let forward = PortForward {
-                host_port: port.port,
-                workspace_port: port.port,
+                host_port: *port,
+                workspace_port: *port,
             };
             if let Err(error) = self.forward_locked(name, vec![forward]).await {
                 tracing::warn!(
-                    "{name:?}: cannot forward port {} as {} asks: {error}",
-                    port.port,
+                    "{name:?}: cannot forward port {port} as {} asks: {error}",
                     built.config_path
                 );
             }
@@ -510,16 +512,10 @@ impl WorkspaceService {
             local_workspace_folder: repo.to_owned(),
             container_workspace_folder: repo.to_owned(),
         };
-        let config = devcontainer::parse(&files, &path, &variables).map_err(invalid)?;
+        let mut config = devcontainer::parse(&files, &path, &variables).map_err(invalid)?;
         let mut log = self.open_build_log(workspace);
         log.line(&format!("perry: building the workspace from {path}"));
-        for unsupported in &config.unsupported {
-            log.line(&format!(
-                "perry: {path}: \"{}\" is not supported and is left out: {}",
-                unsupported.key, unsupported.why
-            ));
-        }
-        let hooks = hooks_of(&config, repo);
+        log_unsupported(&mut log, &path, &config.unsupported);
         let context = match &config.source {
             Source::Build(build) => Some(
                 self.context_tar(
@@ -540,9 +536,12 @@ impl WorkspaceService {
             .await?
             .map(|info| info.id)
             .unwrap_or_default();
-        let base_image_id = match &config.source {
-            Source::Image(image) => match self.engine.image_info(image).await? {
-                Some(info) => info.id,
+        let base_image_id = match config.source.clone() {
+            Source::Image(image) => match self.engine.image_info(&image).await? {
+                Some(info) => {
+                    merge_image_metadata(&mut config, &image, &info.labels, &mut log);
+                    info.id
+                }
                 None => {
                     return Err(ApiError::PreconditionFailed(format!(
                         "{path} asks for the image {image:?}, which is not on the agent's Docker host and cannot be pulled from here; pull or build it there first"
@@ -577,15 +576,21 @@ impl WorkspaceService {
             hex::encode(hasher.finalize())
         };
         let image = format!("{IMAGE_REPOSITORY}:{}", &hash[..24]);
-        let built = Built {
+        let mut built = Built {
             image: image.clone(),
             config_path: path.clone(),
-            hooks,
-            forward_ports: config.forward_ports.clone(),
+            hooks: hooks_of(&config, repo),
             limits: config.perry.limits,
         };
         if let Some(info) = self.engine.image_info(&image).await? {
             log.line(&format!("perry: {image} is built already (same content)"));
+            // What it was built with, the metadata of a Dockerfile's image merged in.
+            match serde_json::from_str::<Hooks>(
+                info.labels.get(HOOKS_LABEL).map_or("", String::as_str),
+            ) {
+                Ok(hooks) => built.hooks = hooks,
+                Err(error) => tracing::warn!("{image}: unreadable {HOOKS_LABEL}: {error}"),
+            }
             let account = info.labels.get(ACCOUNT_LABEL).filter(|a| !a.is_empty());
             log_account(&mut log, account.map(String::as_str), &config);
             return Ok(Some(built));
@@ -595,19 +600,27 @@ impl WorkspaceService {
             (Source::Build(build), Some((context, _))) => {
                 log.line(&format!("perry: building {}", build.dockerfile));
                 let dockerfile = relative_to(&build.dockerfile, &build.context);
-                self.build_logged(
-                    ImageBuildSpec {
-                        tag: String::new(),
-                        context,
-                        dockerfile,
-                        args: build.args.clone().into_iter().collect(),
-                        target: build.target.clone(),
-                        cache_from: build.cache_from.clone(),
-                        labels: HashMap::new(),
-                    },
-                    &mut log,
-                )
-                .await?
+                let built_image = self
+                    .build_logged(
+                        ImageBuildSpec {
+                            tag: String::new(),
+                            context,
+                            dockerfile,
+                            args: build.args.clone().into_iter().collect(),
+                            target: build.target.clone(),
+                            cache_from: build.cache_from.clone(),
+                            labels: HashMap::new(),
+                        },
+                        &mut log,
+                    )
+                    .await?;
+                // The Dockerfile's image carries the metadata of the one it starts FROM.
+                if let Some(info) = self.engine.image_info(&built_image).await? {
+                    let from = format!("the image of {}", build.dockerfile);
+                    merge_image_metadata(&mut config, &from, &info.labels, &mut log);
+                    built.hooks = hooks_of(&config, repo);
+                }
+                built_image
             }
             (Source::Build(_), None) => unreachable!("the context is read for every build"),
         };
@@ -692,7 +705,10 @@ impl WorkspaceService {
             info.labels.get(BASE_IMAGE_LABEL).map(String::as_str) == Some("workspace-base")
         });
         let from_image = config_user(config).is_none();
-        let account = remote_user(config, info.as_ref().map_or("", |info| &info.user));
+        let asked = remote_user(config, info.as_ref().map_or("", |info| &info.user));
+        // Such an image has Perry's user of its own, which install.sh keeps (and says so): the
+        // account asked for stays a user apart.
+        let account = asked.clone().filter(|_| !has_agents);
         let template = if has_agents {
             without_agents(LAYER_DOCKERFILE)
         } else {
@@ -706,7 +722,7 @@ impl WorkspaceService {
                 "{{REMOTE_USER_FROM_IMAGE}}",
                 if from_image { "1" } else { "" },
             )
-            .replace("{{REMOTE_USER}}", account.as_deref().unwrap_or_default())
+            .replace("{{REMOTE_USER}}", asked.as_deref().unwrap_or_default())
             .replacen(
                 "COPY perry/ /opt/perry/",
                 &format!(
@@ -940,6 +956,39 @@ impl Drop for RemoveOnDrop {
 }
 
 /// Says in the build log whose account the workspace user is.
+/// Lists in the build log what Perry leaves out of `source` (a config or an image).
+fn log_unsupported(
+    log: &mut BuildLog<'_>,
+    source: &str,
+    unsupported: &[devcontainer::Unsupported],
+) {
+    for item in unsupported {
+        log.line(&format!(
+            "perry: {source}: \"{}\" is not supported and is left out: {}",
+            item.key, item.why
+        ));
+    }
+}
+
+/// Merges the `devcontainer.metadata` label among `labels` of `image` into `config` (see
+/// [`devcontainer::metadata`]) and lists what of it Perry leaves out.
+fn merge_image_metadata(
+    config: &mut DevContainer,
+    image: &str,
+    labels: &HashMap<String, String>,
+    log: &mut BuildLog<'_>,
+) {
+    let Some(label) = labels.get(devcontainer::metadata::LABEL) else {
+        return;
+    };
+    log.line(&format!(
+        "perry: {image} has devcontainer.metadata: merged into the config"
+    ));
+    let listed = config.unsupported.len();
+    devcontainer::metadata::merge_image_metadata(config, image, label);
+    log_unsupported(log, image, &config.unsupported[listed..]);
+}
+
 fn log_account(log: &mut BuildLog<'_>, account: Option<&str>, config: &DevContainer) {
     match account {
         Some(account) => log.line(&format!(
@@ -1087,6 +1136,11 @@ fn hooks_of(config: &DevContainer, repo: &str) -> Hooks {
         post_create: commands(&config.lifecycle.post_create),
         post_start: commands(&config.lifecycle.post_start),
         post_attach: commands(&config.lifecycle.post_attach),
+        forward_ports: config
+            .forward_ports
+            .iter()
+            .map(|port| (port.port, port.label.clone()))
+            .collect(),
     }
 }
 
@@ -1298,6 +1352,7 @@ mod tests {
     fn hooks_run_in_the_spec_order_and_creation_hooks_only_once() {
         let hooks = Hooks {
             mounts: Vec::new(),
+            forward_ports: Vec::new(),
             workdir: "/home/workspace/app".into(),
             env: BTreeMap::from([
                 ("A".to_owned(), Some("1".to_owned())),
