@@ -43,9 +43,7 @@ pub fn build_context(archive: &[u8], dockerfile: &str) -> Result<BuildContext, D
     let ignore_file = ignore_file_candidates(dockerfile)
         .into_iter()
         .find_map(|name| {
-            let entry = entries
-                .iter()
-                .find(|entry| entry.path == name && entry.kind == tar::EntryType::Regular)?;
+            let entry = file_at(&entries, &name)?;
             Some((name, String::from_utf8_lossy(&entry.contents).into_owned()))
         });
     let (entries, ignored) = match ignore_file {
@@ -97,6 +95,25 @@ pub fn build_context(archive: &[u8], dockerfile: &str) -> Result<BuildContext, D
         hash: hex::encode(hasher.finalize()),
         ignored,
     })
+}
+
+/// The regular file at `path`, through a symbolic link inside the context (a `.dockerignore`
+/// that links to `.gitignore`, say).
+fn file_at<'a>(entries: &'a [Entry], path: &str) -> Option<&'a Entry> {
+    let mut path = path.to_owned();
+    for _ in 0..8 {
+        let entry = entries.iter().find(|entry| entry.path == path)?;
+        match entry.kind {
+            tar::EntryType::Regular => return Some(entry),
+            tar::EntryType::Symlink if !entry.link.starts_with('/') => {
+                let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                path = super::dockerignore::clean(&format!("{dir}/{}", entry.link));
+                path = path.trim_start_matches('/').to_owned();
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 #[derive(Debug)]
@@ -297,6 +314,31 @@ mod tests {
                 of: 8
             })
         );
+        // A link to a file in the context is followed.
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, kind, link, data) in [
+            ("app/", tar::EntryType::Directory, "", ""),
+            ("app/.gitignore", tar::EntryType::Regular, "", "*.log\n"),
+            (
+                "app/.dockerignore",
+                tar::EntryType::Symlink,
+                ".gitignore",
+                "",
+            ),
+            ("app/a.log", tar::EntryType::Regular, "", "x"),
+        ] {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(kind);
+            header.set_mode(0o644);
+            header.set_size(data.len() as u64);
+            if link.is_empty() {
+                tar.append_data(&mut header, path, data.as_bytes()).unwrap();
+            } else {
+                tar.append_link(&mut header, path, link).unwrap();
+            }
+        }
+        let linked = build_context(&tar.into_inner().unwrap(), "Dockerfile").unwrap();
+        assert_eq!(linked.ignored.unwrap().left_out, 1);
         // The Dockerfile's own ignore file comes first.
         let archive = docker_archive(&[
             ("app/.dockerignore", "*\n"),

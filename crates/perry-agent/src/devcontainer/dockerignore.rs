@@ -139,6 +139,7 @@ fn compile(pattern: &str) -> Result<Kind, String> {
     let mut detected = Detected::Exact;
     let mut chars = pattern.chars().peekable();
     let mut first = true;
+    let mut in_class = false;
     while let Some(ch) = chars.next() {
         match ch {
             '*' if chars.peek() == Some(&'*') => {
@@ -173,20 +174,35 @@ fn compile(pattern: &str) -> Result<Kind, String> {
                 regex.push('\\');
                 regex.push(ch);
             }
+            // Docker hands `\d`, `\w`, `\s`, `\b` to the regular expression as they are (and fails
+            // on other letters, as this does); any other character is taken literally.
             '\\' => match chars.next() {
+                Some(next) if next.is_ascii_alphanumeric() => {
+                    regex.push('\\');
+                    regex.push(next);
+                    detected = Detected::Regex;
+                }
                 Some(next) => {
                     regex.push_str(&regex::escape(&next.to_string()));
                     detected = Detected::Regex;
                 }
                 None => regex.push_str("\\\\"),
             },
-            '[' | ']' => {
+            '[' if in_class => regex.push_str("\\["),
+            '[' => {
+                in_class = true;
+                regex.push(ch);
+                detected = Detected::Regex;
+            }
+            ']' => {
+                in_class = false;
                 regex.push(ch);
                 detected = Detected::Regex;
             }
             // Characters with a meaning in Rust's regular expressions but not in Go's (`^`
-            // outside a class, `&`, `-`, `~` and `#` inside one) stay literal in a class too.
+            // outside a class, a `[` or `--` in one, `&`, `~` and `#`) stay literal.
             '^' if !regex.ends_with('[') => regex.push_str("\\^"),
+            '-' if in_class && regex.ends_with('-') => regex.push_str("\\-"),
             '&' | '~' | '#' => {
                 regex.push('\\');
                 regex.push(ch);
@@ -210,7 +226,7 @@ fn compile(pattern: &str) -> Result<Kind, String> {
 
 /// Go's `path.Clean`: one `/` between names, no `.` names, `..` taking the name before it, no
 /// trailing `/`; `.` for nothing.
-fn clean(path: &str) -> String {
+pub(super) fn clean(path: &str) -> String {
     let rooted = path.starts_with('/');
     let mut names: Vec<&str> = Vec::new();
     for name in path.split('/') {
@@ -302,6 +318,11 @@ mod tests {
         assert!(ignore.excludes("q1.c") && !ignore.excludes("q12.c"));
         assert!(ignore.excludes("#hash"));
         assert!(ignore.excludes("weird(1)+.txt"));
+        // What Go's regular expressions take that Rust's would read otherwise.
+        let classes = rules("[[]x\nlog\\d\n[+--]z\n");
+        assert!(classes.excludes("[x"));
+        assert!(classes.excludes("log7") && !classes.excludes("logd"));
+        assert!(classes.excludes(",z") && classes.excludes("-z") && !classes.excludes("az"));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! | `remoteUser`, `containerUser` | the config's, else the last entry's that names one |
 //! | `remoteEnv`, `containerEnv` | the entries' in order, the config's over them |
 //! | the five lifecycle commands | each entry's, in order, before the features' and the config's |
-//! | `forwardPorts` (`portsAttributes` labels of the same entry) | the entries' and the config's, once each; the config's label wins |
+//! | `forwardPorts`, `portsAttributes` labels | the entries' and the config's ports, once each; a label the config gives wins, else the last entry's |
 //! | `id`, `customizations`, `init`, `privileged`, `capAdd`, `updateRemoteUserUID` | others' or given already |
 //! | `securityOpt` | as in the config: listed unless Perry gives it |
 //! | `entrypoint`, `mounts`, anything else | listed in the build log |
@@ -72,6 +72,11 @@ pub fn merge_image_metadata(config: &mut DevContainer, image: &str, label: &str)
         .filter(|port| !config.forward_ports.iter().any(|own| own.port == port.port))
         .collect();
     ports.append(&mut config.forward_ports);
+    for port in &mut ports {
+        if port.label.is_none() {
+            port.label = merged.labels.get(&port.port).cloned();
+        }
+    }
     config.forward_ports = ports;
 }
 
@@ -84,6 +89,8 @@ struct Merged {
     container_env: BTreeMap<String, String>,
     lifecycle: Lifecycle,
     forward_ports: Vec<ForwardPort>,
+    /// `portsAttributes` labels by port (a port or `localhost:port`), the last entry's winning.
+    labels: BTreeMap<u16, String>,
 }
 
 impl Merged {
@@ -152,9 +159,20 @@ impl Merged {
                     }
                     read
                 }
+                "portsAttributes" => {
+                    for (port, attributes) in value.as_object().into_iter().flatten() {
+                        let port = port.strip_prefix("localhost:").unwrap_or(port);
+                        if let (Ok(port), Some(label)) = (
+                            port.parse::<u16>(),
+                            attributes.get("label").and_then(Value::as_str),
+                        ) {
+                            self.labels.insert(port, label.to_owned());
+                        }
+                    }
+                    Ok(())
+                }
                 // Read with forwardPorts; others' or given already.
-                "portsAttributes"
-                | "otherPortsAttributes"
+                "otherPortsAttributes"
                 | "id"
                 | "name"
                 | "customizations"
@@ -259,6 +277,14 @@ mod tests {
             .map(|port| (port.port, port.label.as_deref()))
             .collect();
         assert_eq!(ports, [(9229, None), (3000, Some("mine"))]);
+        // A port of both without a label of the config's keeps the image's.
+        let mut unlabelled = config(r#"{"image": "node-dev", "forwardPorts": [3000]}"#);
+        merge_image_metadata(&mut unlabelled, "node-dev", LABEL_OF_AN_IMAGE);
+        let labelled = unlabelled
+            .forward_ports
+            .iter()
+            .find(|port| port.port == 3000);
+        assert_eq!(labelled.unwrap().label.as_deref(), Some("app"));
         let listed: Vec<&str> = own
             .unsupported
             .iter()

@@ -173,10 +173,7 @@ impl WorkspaceService {
         match built {
             Some(built) if workspace.status == perry_api::WorkspaceStatus::Running => {
                 self.forward_config_ports(&name, &built).await;
-                Ok((
-                    self.settled_record(&name)?,
-                    self.lifecycle_steps(&built.image, true).await,
-                ))
+                Ok((self.settled_record(&name)?, self.built_steps(&built).await))
             }
             _ => Ok((workspace, Vec::new())),
         }
@@ -348,7 +345,7 @@ impl WorkspaceService {
         if workspace.status == perry_api::WorkspaceStatus::Running {
             self.forward_config_ports(name, &built).await;
         }
-        let hooks = self.lifecycle_steps(&built.image, true).await;
+        let hooks = self.built_steps(&built).await;
         Ok(self.start_post_start_scripts(self.settled_record(name)?, hooks))
     }
 
@@ -723,6 +720,7 @@ impl WorkspaceService {
                 if from_image { "1" } else { "" },
             )
             .replace("{{REMOTE_USER}}", asked.as_deref().unwrap_or_default())
+            .replace("{{ACCOUNT}}", account.as_deref().unwrap_or_default())
             .replacen(
                 "COPY perry/ /opt/perry/",
                 &format!(
@@ -861,14 +859,20 @@ impl WorkspaceService {
             return None;
         }
         match self.engine.image_info(image).await {
-            Ok(Some(info)) => match serde_json::from_str::<Hooks>(info.labels.get(HOOKS_LABEL)?) {
-                Ok(hooks) => Some((hooks, info.env)),
-                Err(error) => {
-                    tracing::warn!("{image}: unreadable devcontainer metadata: {error}");
-                    None
+            Ok(Some(info)) => {
+                let label = info.labels.get(HOOKS_LABEL).map_or("", String::as_str);
+                match serde_json::from_str::<Hooks>(label) {
+                    Ok(hooks) => Some((hooks, info.env)),
+                    Err(error) => {
+                        tracing::warn!("{image}: unreadable {HOOKS_LABEL}: {error}");
+                        None
+                    }
                 }
-            },
-            Ok(None) => None,
+            }
+            Ok(None) => {
+                tracing::warn!("{image} is gone: its lifecycle commands are not run");
+                None
+            }
             Err(error) => {
                 tracing::warn!("cannot read the devcontainer metadata of {image}: {error}");
                 None
@@ -911,13 +915,23 @@ impl WorkspaceService {
         let Some((hooks, env)) = self.image_metadata(image).await else {
             return Vec::new();
         };
-        // ${containerEnv:…} is the container's environment: the image's, containerEnv in it.
-        let env: HashMap<String, String> = env
-            .iter()
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(key, value)| (key.to_owned(), value.to_owned()))
-            .collect();
-        steps_of(&with_container_env(hooks, &env), created)
+        steps_in_env(hooks, &env, created)
+    }
+
+    /// The lifecycle commands of the first start of a container made from `built`, as the
+    /// create and the rebuild have them in hand (only the image's environment is read).
+    async fn built_steps(&self, built: &Built) -> Vec<Step> {
+        let env = match self.engine.image_info(&built.image).await {
+            Ok(info) => info.map(|info| info.env).unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(
+                    "{}: no environment for ${{containerEnv:…}}: {error}",
+                    built.image
+                );
+                Vec::new()
+            }
+        };
+        steps_in_env(built.hooks.clone(), &env, true)
     }
 }
 
@@ -1084,6 +1098,17 @@ fn config_name_of(path: &str) -> Option<String> {
 }
 
 /// `hooks` with `${containerEnv:…}` replaced in remoteEnv and in every command.
+/// [`steps_of`] with `${containerEnv:…}` taken from `env` (`KEY=value` lines): the
+/// container's environment, the image's with containerEnv in it.
+fn steps_in_env(hooks: Hooks, env: &[String], created: bool) -> Vec<Step> {
+    let env: HashMap<String, String> = env
+        .iter()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
+    steps_of(&with_container_env(hooks, &env), created)
+}
+
 fn with_container_env(mut hooks: Hooks, env: &HashMap<String, String>) -> Hooks {
     let substitute = |text: &str| devcontainer::substitute_container_env(text, env);
     fn each(command: &mut Command, substitute: &dyn Fn(&str) -> String) {
