@@ -581,12 +581,12 @@ impl WorkspaceService {
         };
         if let Some(info) = self.engine.image_info(&image).await? {
             log.line(&format!("perry: {image} is built already (same content)"));
-            // What it was built with, the metadata of a Dockerfile's image merged in.
-            match serde_json::from_str::<Hooks>(
-                info.labels.get(HOOKS_LABEL).map_or("", String::as_str),
-            ) {
-                Ok(hooks) => built.hooks = hooks,
-                Err(error) => tracing::warn!("{image}: unreadable {HOOKS_LABEL}: {error}"),
+            // A Dockerfile's image is not built again: its metadata came along into this one
+            // (labels are inherited), so it is merged from here, as after a build.
+            if let Source::Build(build) = &config.source {
+                let from = format!("the image of {}", build.dockerfile);
+                merge_image_metadata(&mut config, &from, &info.labels, &mut log);
+                built.hooks = hooks_of(&config, repo);
             }
             let account = info.labels.get(ACCOUNT_LABEL).filter(|a| !a.is_empty());
             log_account(&mut log, account.map(String::as_str), &config);
