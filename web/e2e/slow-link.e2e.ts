@@ -129,6 +129,9 @@ async function typeCorpus(page: Page): Promise<Record<string, TerminalScreen>> {
   await type(page, 'vi notes.txt');
   await press(page, 'Enter');
   await waitForTerminalScreen(page, LABEL, /"notes\.txt"/);
+  // vi's whole screen (its `~` rows after the end of the file), not only its status line: over
+  // the lossy link they may come in another packet, later than the quiet of 600 ms.
+  await waitForTerminalScreen(page, LABEL, /^~\s*$/m);
   await settledTerminalScreen(page, LABEL, 600);
   await press(page, 'i');
   await type(page, 'first line');
