@@ -121,6 +121,21 @@ export function statusAlert(event: Extract<StatusEvent, { type: 'changed' }>): S
   }
 }
 
+/**
+ * The changes a snapshot holds against the sessions known before it: after a reconnect, what
+ * changed while the socket was down (a question asked meanwhile) is told as a change, so it is
+ * notified like one that came live. A session whose status has not moved is not a change.
+ */
+export function changesSince(before: readonly WorkspaceSession[], snapshot: readonly WorkspaceSession[]): Extract<StatusEvent, { type: 'changed' }>[] {
+  return snapshot.flatMap((entry) => {
+    const known = before.find((old) => sameSession(old, entry.workspace, entry.session.sessionId));
+    const status = entry.session.status;
+    if (!status || (known?.session.status?.since === status.since && known.session.status.state === status.state)) return [];
+    const previous = known?.session.status?.state;
+    return [{ type: 'changed' as const, workspace: entry.workspace, session: entry.session, ...(previous ? { previous } : {}) }];
+  });
+}
+
 export function eventsSocketUrl(origin: string, token: string | null): string {
   return socketUrl(origin, '/events', token);
 }

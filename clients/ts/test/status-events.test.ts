@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import {
   applyStatusEvent,
   attentionFirst,
+  changesSince,
   eventsSocketUrl,
   needsThePerson,
   parseStatusEvent,
@@ -89,6 +90,30 @@ describe('status events', () => {
     const named = change('needs_input', 'working');
     named.session.name = 'Release 1.2';
     assert.equal(statusAlert(named)?.title, 'Release 1.2 needs you');
+  });
+
+  test('a snapshot after a reconnect tells what changed while the socket was down, and only that', () => {
+    const before = [entry('app', session('a', 'working')), entry('app', session('b', 'idle'))];
+    const later = '2026-12-05T10:05:00.000Z';
+    const snapshot = [
+      entry('app', session('a', 'needs_input', later, 'Bash: rm -rf dist')),
+      entry('app', session('b', 'idle')),
+      entry('api', session('c', 'error', later)),
+      entry('api', session('d')),
+    ];
+    const changes = changesSince(before, snapshot);
+    assert.deepEqual(
+      changes.map((change) => [change.workspace, change.session.sessionId, change.previous]),
+      [
+        ['app', 'a', 'working'],
+        ['api', 'c', undefined],
+      ],
+    );
+    assert.deepEqual(
+      changes.map((change) => statusAlert(change)?.title),
+      ['Fix the build needs you', 'Fix the build stopped on an error'],
+    );
+    assert.deepEqual(changesSince(snapshot, snapshot), [], 'nothing moved, nothing told');
   });
 
   test('watchStatus opens /events under the base path with the token and passes on what it knows', () => {

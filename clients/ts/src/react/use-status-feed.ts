@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import type { StatusEvent, WorkspaceSession } from '../api.gen.ts';
 import type { SocketFeed } from '../socket.ts';
-import { applyStatusEvent, watchStatus } from '../status-events.ts';
+import { applyStatusEvent, changesSince, watchStatus } from '../status-events.ts';
 import type { AgentConnection } from './agent-connection.ts';
 
 export type StatusChange = Extract<StatusEvent, { type: 'changed' }>;
@@ -31,17 +31,28 @@ export function useStatusFeed(agent: AgentConnection, onChange?: (change: Status
   });
   useEffect(() => {
     if (url === null || agent.client === null) return;
+    // The sessions as the events so far left them, and how many snapshots came (the first is
+    // what was there already: nothing to tell).
+    let known: WorkspaceSession[] = [];
+    let snapshots = 0;
     const mine = (current: StatusFeed & { from: string | null }) =>
       current.from === from ? current : { sessions: [], feed: 'connecting' as const, from };
     return watchStatus({
       origin: url,
       token,
       onEvent: (event) => {
+        const before = known;
+        known = applyStatusEvent(known, event);
         setState((current) => {
           const base = mine(current);
           return { ...base, sessions: applyStatusEvent(base.sessions, event) };
         });
         if (event.type === 'changed') listener.current?.(event);
+        if (event.type === 'snapshot') {
+          // A snapshot after a reconnect: what changed while the socket was down.
+          if (snapshots > 0) for (const change of changesSince(before, event.sessions)) listener.current?.(change);
+          snapshots += 1;
+        }
       },
       onTokenRevoked: () => revoked.current?.(),
       onFeed: (feed) =>
