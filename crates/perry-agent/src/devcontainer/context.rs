@@ -190,53 +190,44 @@ fn inside(path: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// An archive the way Docker makes one of directory `app`.
-    fn docker_archive(extra: &[(&str, &str)]) -> Vec<u8> {
+    /// An archive of `entries` (path, kind, mode, link target, contents) with the owner and
+    /// time of a real file, as Docker's archive of a directory has them.
+    fn archive_of(entries: &[(&str, tar::EntryType, u32, &str, &[u8])]) -> Vec<u8> {
         let mut tar = tar::Builder::new(Vec::new());
-        let mut add = |path: &str, kind: tar::EntryType, mode: u32, link: &str, data: &[u8]| {
+        for (path, kind, mode, link, data) in entries {
             let mut header = tar::Header::new_gnu();
-            header.set_entry_type(kind);
-            header.set_mode(mode);
+            header.set_entry_type(*kind);
+            header.set_mode(*mode);
             header.set_mtime(1_700_000_000);
             header.set_uid(1000);
             header.set_size(data.len() as u64);
             if link.is_empty() {
-                tar.append_data(&mut header, path, data).unwrap();
+                tar.append_data(&mut header, path, *data).unwrap();
             } else {
                 tar.append_link(&mut header, path, link).unwrap();
             }
-        };
-        add("app/", tar::EntryType::Directory, 0o755, "", b"");
-        add("app/.git/", tar::EntryType::Directory, 0o755, "", b"");
-        add("app/.git/HEAD", tar::EntryType::Regular, 0o644, "", b"ref");
-        add(
-            "app/Dockerfile",
-            tar::EntryType::Regular,
-            0o644,
-            "",
-            b"FROM x",
-        );
-        add("app/bin/", tar::EntryType::Directory, 0o755, "", b"");
-        add(
-            "app/bin/run",
-            tar::EntryType::Regular,
-            0o755,
-            "",
-            b"#!/bin/sh",
-        );
-        add(
-            "app/current",
-            tar::EntryType::Symlink,
-            0o777,
-            "bin/run",
-            b"",
-        );
-        add("app/again", tar::EntryType::Link, 0o755, "app/bin/run", b"");
-        add("app/empty/", tar::EntryType::Directory, 0o700, "", b"");
-        for (path, data) in extra {
-            add(path, tar::EntryType::Regular, 0o644, "", data.as_bytes());
         }
         tar.into_inner().unwrap()
+    }
+
+    /// An archive the way Docker makes one of directory `app`, with `extra` files.
+    fn docker_archive(extra: &[(&str, &str)]) -> Vec<u8> {
+        use tar::EntryType::{Directory, Link, Regular, Symlink};
+        let mut entries: Vec<(&str, tar::EntryType, u32, &str, &[u8])> = vec![
+            ("app/", Directory, 0o755, "", b""),
+            ("app/.git/", Directory, 0o755, "", b""),
+            ("app/.git/HEAD", Regular, 0o644, "", b"ref"),
+            ("app/Dockerfile", Regular, 0o644, "", b"FROM x"),
+            ("app/bin/", Directory, 0o755, "", b""),
+            ("app/bin/run", Regular, 0o755, "", b"#!/bin/sh"),
+            ("app/current", Symlink, 0o777, "bin/run", b""),
+            ("app/again", Link, 0o755, "app/bin/run", b""),
+            ("app/empty/", Directory, 0o700, "", b""),
+        ];
+        for (path, data) in extra {
+            entries.push((path, Regular, 0o644, "", data.as_bytes()));
+        }
+        archive_of(&entries)
     }
 
     /// (path, kind, mode, link, contents) of a context's tar.
@@ -315,29 +306,26 @@ mod tests {
             })
         );
         // A link to a file in the context is followed.
-        let mut tar = tar::Builder::new(Vec::new());
-        for (path, kind, link, data) in [
-            ("app/", tar::EntryType::Directory, "", ""),
-            ("app/.gitignore", tar::EntryType::Regular, "", "*.log\n"),
+        let entries: [(&str, tar::EntryType, u32, &str, &[u8]); 4] = [
+            ("app/", tar::EntryType::Directory, 0o755, "", b""),
+            (
+                "app/.gitignore",
+                tar::EntryType::Regular,
+                0o644,
+                "",
+                b"*.log\n",
+            ),
             (
                 "app/.dockerignore",
                 tar::EntryType::Symlink,
+                0o777,
                 ".gitignore",
-                "",
+                b"",
             ),
-            ("app/a.log", tar::EntryType::Regular, "", "x"),
-        ] {
-            let mut header = tar::Header::new_gnu();
-            header.set_entry_type(kind);
-            header.set_mode(0o644);
-            header.set_size(data.len() as u64);
-            if link.is_empty() {
-                tar.append_data(&mut header, path, data.as_bytes()).unwrap();
-            } else {
-                tar.append_link(&mut header, path, link).unwrap();
-            }
-        }
-        let linked = build_context(&tar.into_inner().unwrap(), "Dockerfile").unwrap();
+            ("app/a.log", tar::EntryType::Regular, 0o644, "", b"x"),
+        ];
+        let linked = archive_of(&entries);
+        let linked = build_context(&linked, "Dockerfile").unwrap();
         assert_eq!(linked.ignored.unwrap().left_out, 1);
         // The Dockerfile's own ignore file comes first.
         let archive = docker_archive(&[

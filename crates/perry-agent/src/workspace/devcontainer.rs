@@ -26,7 +26,7 @@ use super::{
 };
 use crate::devcontainer::{self, Command, ConfigFiles, DevContainer, Source};
 use crate::engine::EngineError;
-use crate::engine::{ImageBuildSpec, TaskSpec};
+use crate::engine::{ImageBuildSpec, ImageInfo, TaskSpec};
 use crate::error::ApiError;
 
 /// Perry's layer: a Dockerfile template and the script it runs (see image/layer/).
@@ -533,11 +533,16 @@ impl WorkspaceService {
             .await?
             .map(|info| info.id)
             .unwrap_or_default();
+        // The project's image as the engine describes it, read once: an `image` here, a
+        // Dockerfile's once it is built.
+        let mut project_info: Option<ImageInfo> = None;
         let base_image_id = match config.source.clone() {
             Source::Image(image) => match self.engine.image_info(&image).await? {
                 Some(info) => {
                     merge_image_metadata(&mut config, &image, &info.labels, &mut log);
-                    info.id
+                    let id = info.id.clone();
+                    project_info = Some(info);
+                    id
                 }
                 None => {
                     return Err(ApiError::PreconditionFailed(format!(
@@ -612,7 +617,8 @@ impl WorkspaceService {
                     )
                     .await?;
                 // The Dockerfile's image carries the metadata of the one it starts FROM.
-                if let Some(info) = self.engine.image_info(&built_image).await? {
+                project_info = self.engine.image_info(&built_image).await?;
+                if let Some(info) = &project_info {
                     let from = format!("the image of {}", build.dockerfile);
                     merge_image_metadata(&mut config, &from, &info.labels, &mut log);
                     built.hooks = hooks_of(&config, repo);
@@ -640,9 +646,13 @@ impl WorkspaceService {
         };
         log.line("perry: adding Perry's layer");
         let (tag, layer_labels) = final_build(config.features.is_empty());
-        let (layer, account) = self
-            .layer_context(&config, &project_image, &workspace_image, certificates)
-            .await?;
+        let (layer, account) = self.layer_context(
+            &config,
+            &project_image,
+            project_info.as_ref(),
+            &workspace_image,
+            certificates,
+        )?;
         log_account(&mut log, account.as_deref(), &config);
         let with_layer = self
             .build_logged(
@@ -687,22 +697,22 @@ impl WorkspaceService {
     /// The build context of Perry's layer on `base`: its Dockerfile (the template filled in,
     /// containerEnv added, the coding agents left out when `base` has them already) and the
     /// files it copies; and the person's account in the image that Perry's user becomes
-    /// (see [`remote_user`]).
-    async fn layer_context(
+    /// (see [`remote_user`]). `info`: the engine's description of `base`.
+    fn layer_context(
         &self,
         config: &DevContainer,
         base: &str,
+        info: Option<&ImageInfo>,
         workspace_image: &str,
         certificates: Vec<(String, Vec<u8>)>,
     ) -> Result<(Vec<u8>, Option<String>), ApiError> {
-        let info = self.engine.image_info(base).await?;
         // An image made from the agent's own image has its coding agents already: copying
         // them again would add a gigabyte for nothing.
-        let has_agents = info.as_ref().is_some_and(|info| {
+        let has_agents = info.is_some_and(|info| {
             info.labels.get(BASE_IMAGE_LABEL).map(String::as_str) == Some("workspace-base")
         });
         let from_image = config_user(config).is_none();
-        let asked = remote_user(config, info.as_ref().map_or("", |info| &info.user));
+        let asked = remote_user(config, info.map_or("", |info| &info.user));
         // Such an image has Perry's user of its own, which install.sh keeps (and says so): the
         // account asked for stays a user apart.
         let account = asked.clone().filter(|_| !has_agents);
