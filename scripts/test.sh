@@ -33,11 +33,24 @@ if ! command -v ip >/dev/null 2>&1 || ! command -v tc >/dev/null 2>&1 || ! comma
   apt-get install -y -qq --no-install-recommends iproute2 iptables >/dev/null
 fi
 
-echo "== Format and lints"
+# The images the devcontainer tests built (perry-devcontainer:<content hash>, over a gigabyte
+# each): no container uses them once those tests are done, and the next code gives other hashes.
+# Removed right after the Rust stage, before the Kubernetes nodes take their share of the disk
+# (a CI machine ran out: the kubelet tainted a node with disk-pressure), and again at the end.
+# By name: one image may carry several tags (equal content hashes from different runs).
+remove_devcontainer_images() {
+  docker image ls --format '{{.Repository}}:{{.Tag}}' --filter reference='perry-devcontainer' \
+    | xargs -r docker image rm >/dev/null 2>&1 || true
+}
+
+# Each stage's heading says how much disk is free, so a run that fills it shows where.
+stage() { echo "== $* ($(df -h --output=avail / | tail -1 | tr -d ' ') free on /)"; }
+
+stage "Format and lints"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== Rust tests"
+stage "Rust tests"
 # crates/perry/tests/tls.rs runs the CLI through a real nginx that terminates TLS.
 scripts/ensure-nginx.sh
 if cargo nextest --version >/dev/null 2>&1; then
@@ -48,7 +61,7 @@ else
   cargo test --workspace --locked --no-fail-fast -- --test-threads 3 --skip dockerd_stopped
 fi
 
-echo "== Docker fault tests (stop the machine's dockerd, so alone and after the others)"
+stage "Docker fault tests (stop the machine's dockerd, so alone and after the others)"
 faults=0
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run -p perry --locked --test docker_faults --ignore-default-filter || faults=$?
@@ -57,8 +70,9 @@ else
 fi
 scripts/ensure-docker.sh
 [ "$faults" -eq 0 ] || exit "$faults"
+remove_devcontainer_images
 
-echo "== Kubernetes engine tests (a real two-node cluster on this machine, scripts/kubernetes/)"
+stage "Kubernetes engine tests (a real two-node cluster on this machine, scripts/kubernetes/)"
 # Built once into ~/.cache (about 5 minutes cold), started for these tests and stopped after,
 # leaving the machine as it was.
 trap 'scripts/kubernetes/cluster.sh down' EXIT
@@ -77,10 +91,10 @@ scripts/kubernetes/cluster.sh down
 trap - EXIT
 [ "$kubernetes" -eq 0 ] || exit "$kubernetes"
 
-echo "== Fuzzing the RPC decoding and input checks (cargo-fuzz, ${FUZZ_SECONDS:-60} s)"
+stage "Fuzzing the RPC decoding and input checks (cargo-fuzz, ${FUZZ_SECONDS:-60} s)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
-echo "== TypeScript client tests (@orpc/client against a real agent)"
+stage "TypeScript client tests (@orpc/client against a real agent)"
 (
   cd clients/ts
   npm ci --no-audit --no-fund --loglevel=error
@@ -88,7 +102,7 @@ echo "== TypeScript client tests (@orpc/client against a real agent)"
   PERRY_BIN="$PWD/../../target/release/perry" npm test
 )
 
-echo "== Web UI unit tests (Vitest)"
+stage "Web UI unit tests (Vitest)"
 scripts/ensure-browser.sh
 (
   cd web
@@ -97,7 +111,7 @@ scripts/ensure-browser.sh
   npm test
 )
 
-echo "== Phone app tests (jest-expo: screens and hooks)"
+stage "Phone app tests (jest-expo: screens and hooks)"
 (
   cd mobile
   npm ci --no-audit --no-fund --loglevel=error
@@ -107,7 +121,7 @@ echo "== Phone app tests (jest-expo: screens and hooks)"
   npm run --silent export:web >/dev/null
 )
 
-echo "== Web UI end-to-end tests (Chromium against a real agent and real Docker)"
+stage "Web UI end-to-end tests (Chromium against a real agent and real Docker)"
 # Network namespaces for the agents that play other machines (web/e2e/*fleet*.e2e.ts) and the slow
 # link to one (web/e2e/slow-link.e2e.ts).
 cargo build --release --locked -p perry-test-support --bin perry-netns
@@ -116,8 +130,4 @@ cargo build --release --locked -p perry-test-support --bin perry-netns
   PERRY_BIN="$PWD/../target/release/perry" npm run e2e
 )
 
-# The images the devcontainer tests built (perry-devcontainer:<content hash>, over a gigabyte
-# each): no container uses them now, and the next code gives other hashes.
-# By name: one image may carry several tags (equal content hashes from different runs).
-docker image ls --format '{{.Repository}}:{{.Tag}}' --filter reference='perry-devcontainer' \
-  | xargs -r docker image rm >/dev/null 2>&1 || true
+remove_devcontainer_images

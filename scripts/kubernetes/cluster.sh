@@ -206,7 +206,12 @@ start_kubelet() {
     --cgroup-driver cgroupfs --cgroup-root "/perry-node$n" --fail-swap-on=false
     --root-dir "$dir/kubelet" --cert-dir "$dir/kubelet/pki"
     --pod-infra-container-image "$PAUSE_IMAGE" --anonymous-auth=true --authorization-mode AlwaysAllow
-    --eviction-hard 'memory.available<1Mi,nodefs.available<1%,imagefs.available<1%'
+    # The nodes share this machine's disk with everything else: a share of it (the kubelet's
+    # default, or 1%) means nothing here, and a CI run whose builds left 1% free had a node
+    # tainted disk-pressure for the default 5 minutes. Pressure only when the disk is truly full,
+    # gone as soon as it is not; and no image is ever collected (there is no registry).
+    --eviction-hard 'memory.available<1Mi,nodefs.available<512Mi,imagefs.available<512Mi'
+    --eviction-pressure-transition-period 5s
     --image-gc-high-threshold 100 --image-gc-low-threshold 99
     --make-iptables-util-chains=false --resolv-conf /etc/resolv.conf
     --node-status-update-frequency 4s --sync-frequency 5s --v 1)

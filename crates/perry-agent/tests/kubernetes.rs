@@ -990,10 +990,17 @@ async fn the_agent_runs_inside_the_cluster_with_exactly_its_namespaces_rights() 
         ],
         None,
     );
-    assert!(
-        rolled_out,
-        "the agent's Deployment never ran (is {AGENT_IMAGE} on the nodes? `scripts/kubernetes/cluster.sh agent-image`): {output}"
-    );
+    if !rolled_out {
+        // What the cluster says about it (a node's taint, an image it lacks, a crash).
+        let (_, pods) = kubectl(
+            &[in_namespace[0], in_namespace[1], "describe", "pods"],
+            None,
+        );
+        let (_, nodes) = kubectl(&["describe", "nodes"], None);
+        panic!(
+            "the agent's Deployment never ran (is {AGENT_IMAGE} on the nodes? `scripts/kubernetes/cluster.sh agent-image`): {output}\n{pods}\n{nodes}"
+        );
+    }
     let agent = InClusterAgent::reach(&namespace.name, port).await;
     let info = agent.call("agent/info", json!({})).await;
     assert_eq!(info["engine"]["kind"], "kubernetes", "{info}");
