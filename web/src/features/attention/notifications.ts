@@ -34,18 +34,44 @@ export async function requestPermission(): Promise<NotificationSupport> {
   return notificationSupport();
 }
 
+/** How long an alert waits for a service worker that is still installing (just after the page loaded). */
+const ACTIVATION_WAIT_MS = 5000;
+
+/**
+ * The service worker's registration once its worker is active: `showNotification` throws on one
+ * that is still installing, which is how an alert right after the page loaded was lost. Null
+ * without a worker, or when it does not become active in time.
+ */
+async function activeRegistration(): Promise<ServiceWorkerRegistration | null> {
+  if (!('serviceWorker' in navigator)) return null;
+  const registration = await navigator.serviceWorker.getRegistration('/');
+  if (!registration) return null;
+  if (registration.active) return registration;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ACTIVATION_WAIT_MS)));
+  try {
+    return await Promise.race([navigator.serviceWorker.ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Shows `alert` when the page is not in front (in front, the badges and the title say it), so
  * the person hears of it in another tab or app. Through the service worker, whose click opens
- * `path`; without one, a page notification that does the same.
+ * `path`; without one (or when it cannot), a page notification that does the same.
  */
 export async function showAlert(alert: StatusAlert, path: string, open: (path: string) => void): Promise<boolean> {
   if (document.visibilityState === 'visible' || notificationSupport() !== 'granted') return false;
   const options: NotificationOptions = { body: alert.body, tag: alert.tag, data: { url: path }, icon: '/favicon.svg' };
-  const registration = 'serviceWorker' in navigator ? await navigator.serviceWorker.getRegistration('/') : undefined;
+  const registration = await activeRegistration();
   if (registration) {
-    await registration.showNotification(alert.title, options);
-    return true;
+    try {
+      await registration.showNotification(alert.title, options);
+      return true;
+    } catch {
+      // The worker went away in between: the page shows it instead.
+    }
   }
   const notification = new Notification(alert.title, options);
   notification.onclick = () => {
