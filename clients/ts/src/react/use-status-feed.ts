@@ -31,8 +31,8 @@ export function useStatusFeed(agent: AgentConnection, onChange?: (change: Status
   });
   useEffect(() => {
     if (url === null || agent.client === null) return;
-    // The sessions as the events so far left them, and how many snapshots came (the first is
-    // what was there already: nothing to tell).
+    // The sessions as this connection's events left them (what is shown), and how many
+    // snapshots came (the first is what was there already: nothing to tell).
     let known: WorkspaceSession[] = [];
     let snapshots = 0;
     const mine = (current: StatusFeed & { from: string | null }) =>
@@ -42,11 +42,9 @@ export function useStatusFeed(agent: AgentConnection, onChange?: (change: Status
       token,
       onEvent: (event) => {
         const before = known;
-        known = applyStatusEvent(known, event);
-        setState((current) => {
-          const base = mine(current);
-          return { ...base, sessions: applyStatusEvent(base.sessions, event) };
-        });
+        const sessions = applyStatusEvent(known, event);
+        known = sessions;
+        setState((current) => ({ ...mine(current), sessions }));
         if (event.type === 'changed') listener.current?.(event);
         if (event.type === 'snapshot') {
           // A snapshot after a reconnect: what changed while the socket was down.
